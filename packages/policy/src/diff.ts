@@ -1,0 +1,161 @@
+// What changed between two policies, as a list of small typed changes.
+import { grantedActions, sameMembers } from './catalog.ts';
+import type { Permission, Policy, Resource, Role, Scope } from './types.ts';
+
+export type PolicyChange =
+  | { type: 'resource_added'; resource: Resource }
+  | { type: 'resource_removed'; resource: Resource }
+  | { type: 'resource_description_changed'; resource_id: string; before: string; after: string }
+  | { type: 'action_added'; resource_id: string; action: string }
+  | { type: 'action_removed'; resource_id: string; action: string }
+  | { type: 'role_added'; role: Role }
+  | { type: 'role_removed'; role: Role }
+  | { type: 'role_description_changed'; role_id: string; before: string; after: string }
+  /** `action` may be `*`. Only for roles present in both policies (see role_added/role_removed). */
+  | { type: 'permission_granted'; role_id: string; resource_id: string; action: string }
+  | { type: 'permission_revoked'; role_id: string; resource_id: string; action: string }
+  | { type: 'scope_added'; scope: Scope }
+  | { type: 'scope_removed'; scope: Scope }
+  /** The description or the permissions (compared as sets of resource/action pairs) changed. */
+  | { type: 'scope_changed'; before: Scope; after: Scope };
+
+export type PolicyChangeType = PolicyChange['type'];
+
+/** Items by id; the first of repeated ids wins. */
+function byId<T>(items: readonly T[], id: (item: T) => string): Map<string, T> {
+  const map = new Map<string, T>();
+  for (const item of items) if (!map.has(id(item))) map.set(id(item), item);
+  return map;
+}
+
+/** Pairs (resource, action) named in `from` but not in `than`, in the order of `from`. */
+function* missingGrants(
+  from: readonly Permission[],
+  than: ReadonlyMap<string, ReadonlySet<string>>,
+): Generator<[resourceId: string, action: string]> {
+  for (const [resourceId, actions] of grantedActions(from)) {
+    for (const action of actions) if (!than.get(resourceId)?.has(action)) yield [resourceId, action];
+  }
+}
+
+function sameGrants(a: readonly Permission[], b: readonly Permission[]): boolean {
+  const grantsA = grantedActions(a);
+  const grantsB = grantedActions(b);
+  return sameMembers(grantsA.keys(), grantsB.keys()) && [...grantsA].every(([resourceId, actions]) => sameMembers(actions, grantsB.get(resourceId) ?? []));
+}
+
+function diffResources(before: readonly Resource[], after: readonly Resource[], changes: PolicyChange[]): void {
+  const beforeById = byId(before, (resource) => resource.resource_id);
+  const afterById = byId(after, (resource) => resource.resource_id);
+  for (const [resourceId, old] of beforeById) {
+    const now = afterById.get(resourceId);
+    if (now === undefined) {
+      changes.push({ type: 'resource_removed', resource: old });
+      continue;
+    }
+    if (old.description !== now.description) {
+      changes.push({ type: 'resource_description_changed', resource_id: resourceId, before: old.description, after: now.description });
+    }
+    const oldActions = new Set(old.actions);
+    const newActions = new Set(now.actions);
+    for (const action of oldActions) {
+      if (!newActions.has(action)) changes.push({ type: 'action_removed', resource_id: resourceId, action });
+    }
+    for (const action of newActions) {
+      if (!oldActions.has(action)) changes.push({ type: 'action_added', resource_id: resourceId, action });
+    }
+  }
+  for (const [resourceId, now] of afterById) {
+    if (!beforeById.has(resourceId)) changes.push({ type: 'resource_added', resource: now });
+  }
+}
+
+function diffRoles(before: readonly Role[], after: readonly Role[], changes: PolicyChange[]): void {
+  const beforeById = byId(before, (role) => role.role_id);
+  const afterById = byId(after, (role) => role.role_id);
+  for (const [roleId, old] of beforeById) {
+    const now = afterById.get(roleId);
+    if (now === undefined) {
+      changes.push({ type: 'role_removed', role: old });
+      continue;
+    }
+    if (old.description !== now.description) {
+      changes.push({ type: 'role_description_changed', role_id: roleId, before: old.description, after: now.description });
+    }
+    for (const [resourceId, action] of missingGrants(old.permissions, grantedActions(now.permissions))) {
+      changes.push({ type: 'permission_revoked', role_id: roleId, resource_id: resourceId, action });
+    }
+    for (const [resourceId, action] of missingGrants(now.permissions, grantedActions(old.permissions))) {
+      changes.push({ type: 'permission_granted', role_id: roleId, resource_id: resourceId, action });
+    }
+  }
+  for (const [roleId, now] of afterById) {
+    if (!beforeById.has(roleId)) changes.push({ type: 'role_added', role: now });
+  }
+}
+
+function diffScopes(before: readonly Scope[], after: readonly Scope[], changes: PolicyChange[]): void {
+  const beforeById = byId(before, (scope) => scope.scope);
+  const afterById = byId(after, (scope) => scope.scope);
+  for (const [scopeId, old] of beforeById) {
+    const now = afterById.get(scopeId);
+    if (now === undefined) changes.push({ type: 'scope_removed', scope: old });
+    else if (old.description !== now.description || !sameGrants(old.permissions, now.permissions)) {
+      changes.push({ type: 'scope_changed', before: old, after: now });
+    }
+  }
+  for (const [scopeId, now] of afterById) {
+    if (!beforeById.has(scopeId)) changes.push({ type: 'scope_added', scope: now });
+  }
+}
+
+/**
+ * The changes that turn `before` into `after`. Order: resources, then roles, then scopes; within
+ * each, the ids of `before` in their order (removals and edits), then the ids new in `after` in
+ * their order. Within a resource or role, removals come before additions. Order of resources,
+ * actions and permissions alone is not a change.
+ */
+export function diffPolicies(before: Policy, after: Policy): PolicyChange[] {
+  const changes: PolicyChange[] = [];
+  diffResources(before.resources, after.resources, changes);
+  diffRoles(before.roles, after.roles, changes);
+  diffScopes(before.scopes, after.scopes, changes);
+  return changes;
+}
+
+function describePermissions(permissions: readonly Permission[]): string {
+  if (permissions.length === 0) return 'no permissions';
+  return permissions.map((permission) => `${permission.resource_id}:${permission.actions.join(',')}`).join(' ');
+}
+
+/** One line of text for a change, e.g. `+ role editor`, `- documents:delete from role viewer`. */
+export function describePolicyChange(change: PolicyChange): string {
+  switch (change.type) {
+    case 'resource_added':
+      return `+ resource ${change.resource.resource_id} (${change.resource.actions.join(', ')})`;
+    case 'resource_removed':
+      return `- resource ${change.resource.resource_id}`;
+    case 'resource_description_changed':
+      return `~ resource ${change.resource_id} description: ${JSON.stringify(change.before)} → ${JSON.stringify(change.after)}`;
+    case 'action_added':
+      return `+ action ${change.resource_id}:${change.action}`;
+    case 'action_removed':
+      return `- action ${change.resource_id}:${change.action}`;
+    case 'role_added':
+      return `+ role ${change.role.role_id} (${describePermissions(change.role.permissions)})`;
+    case 'role_removed':
+      return `- role ${change.role.role_id}`;
+    case 'role_description_changed':
+      return `~ role ${change.role_id} description: ${JSON.stringify(change.before)} → ${JSON.stringify(change.after)}`;
+    case 'permission_granted':
+      return `+ ${change.resource_id}:${change.action} to role ${change.role_id}`;
+    case 'permission_revoked':
+      return `- ${change.resource_id}:${change.action} from role ${change.role_id}`;
+    case 'scope_added':
+      return `+ scope ${change.scope.scope} (${describePermissions(change.scope.permissions)})`;
+    case 'scope_removed':
+      return `- scope ${change.scope.scope}`;
+    case 'scope_changed':
+      return `~ scope ${change.after.scope} (${describePermissions(change.before.permissions)} → ${describePermissions(change.after.permissions)})`;
+  }
+}
