@@ -98,17 +98,20 @@ const resourceArbitrary: fc.Arbitrary<Resource> = fc.record({
   actions: fc.shuffledSubarray(ACTIONS, { minLength: 1 }),
 });
 
+/** A fresh empty array each time, so a test may change what it is given. */
+const emptyList = <T>(): fc.Arbitrary<T[]> => fc.constant(null).map((): T[] => []);
+
 function permissionFor(resource: Resource): fc.Arbitrary<Permission> {
   return fc
     .oneof(
-      { weight: 1, arbitrary: fc.constant([WILDCARD_ACTION]) },
+      { weight: 1, arbitrary: fc.constant(WILDCARD_ACTION).map((action) => [action]) },
       { weight: 3, arbitrary: fc.shuffledSubarray(resource.actions, { minLength: 1 }) },
     )
     .map((actions) => ({ resource_id: resource.resource_id, actions }));
 }
 
 function permissionsOn(grantable: readonly Resource[], minLength: number): fc.Arbitrary<Permission[]> {
-  if (grantable.length === 0) return fc.constant([]);
+  if (grantable.length === 0) return emptyList();
   return fc
     .shuffledSubarray([...grantable], { minLength })
     .chain((resources) => fc.tuple(...resources.map(permissionFor)));
@@ -134,7 +137,7 @@ export function validPolicyArbitrary(rules: PolicyRules = {}): fc.Arbitrary<Poli
       description,
       permissions: permissionsOn(grantable, 1),
     });
-    const scopes = grantable.length === 0 ? fc.constant([]) : fc.uniqueArray(scope, { selector: (s) => s.scope, maxLength: 3 });
+    const scopes = grantable.length === 0 ? emptyList<Scope>() : fc.uniqueArray(scope, { selector: (s) => s.scope, maxLength: 3 });
     return fc.record({
       resources: fc.constant(declared),
       roles: fc.tuple(defaultRoles, customRoles).chain(([defaults, custom]) => fc.shuffledSubarray([...defaults, ...custom], { minLength: defaults.length + custom.length })),

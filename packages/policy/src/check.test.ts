@@ -1,0 +1,216 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { isAuthorized, listPermissions } from './check.ts';
+import { compilePolicy } from './compile.ts';
+import {
+  B2B_RULES,
+  BUILT_IN_SELF,
+  naiveIsAuthorized,
+  questionArbitrary,
+  roleListArbitrary,
+  SDK_TEST_POLICY,
+  validPolicyArbitrary,
+} from './test-support.ts';
+import type { Policy, PolicyRules } from './types.ts';
+
+const sdk = compilePolicy(SDK_TEST_POLICY);
+const allowed = (roles: string[], resourceId: string, action: string): boolean =>
+  isAuthorized(sdk, roles, resourceId, action).authorized;
+
+test('Stytch SDK fixture: editor may read and write documents, not delete them', () => {
+  assert.deepEqual(isAuthorized(sdk, ['editor'], 'documents', 'read'), { authorized: true, granting_roles: ['editor'] });
+  assert.equal(allowed(['editor'], 'documents', 'write'), true);
+  assert.equal(allowed(['editor'], 'documents', 'delete'), false);
+  assert.equal(allowed(['editor'], 'documents', 'create'), false);
+});
+
+test('Stytch SDK fixture: editor may create, read and delete images, not write them', () => {
+  for (const action of ['create', 'read', 'delete']) assert.equal(allowed(['editor'], 'images', action), true, action);
+  assert.equal(allowed(['editor'], 'images', 'write'), false);
+});
+
+test('Stytch SDK fixture: reader reads only; default has nothing; organization_admin has every declared action', () => {
+  assert.equal(allowed(['reader'], 'documents', 'read'), true);
+  assert.equal(allowed(['reader'], 'images', 'read'), true);
+  assert.equal(allowed(['reader'], 'documents', 'write'), false);
+  assert.equal(allowed(['reader'], 'images', 'create'), false);
+  for (const resource of SDK_TEST_POLICY.resources) {
+    for (const action of resource.actions) {
+      assert.equal(allowed(['default'], resource.resource_id, action), false);
+      assert.equal(allowed(['organization_admin'], resource.resource_id, action), true);
+    }
+  }
+});
+
+test('deny by default: no roles, unknown roles, unknown resources, undeclared actions', () => {
+  assert.equal(allowed([], 'documents', 'read'), false);
+  assert.equal(allowed(['ghost', 'Editor'], 'documents', 'read'), false);
+  assert.equal(allowed(['editor', 'organization_admin'], 'videos', 'read'), false);
+  assert.equal(allowed(['editor'], 'documents', 'READ'), false);
+});
+
+test('"*" covers the declared actions only, unlike the Stytch SDK local check', () => {
+  assert.equal(allowed(['organization_admin'], 'documents', 'publish'), false);
+  assert.equal(allowed(['organization_admin'], 'documents', '*'), false);
+  // The naive Stytch algorithm (§e.4) would allow "publish": it never looks at the resources.
+});
+
+test('"*" covers actions added to the resource, once the policy is compiled again', () => {
+  const policy = structuredClone(SDK_TEST_POLICY);
+  policy.resources[0]!.actions.push('publish');
+  const compiled = compilePolicy(policy);
+  assert.deepEqual(isAuthorized(compiled, ['editor', 'organization_admin'], 'documents', 'publish'), {
+    authorized: true,
+    granting_roles: ['organization_admin'],
+  });
+  assert.equal(isAuthorized(sdk, ['organization_admin'], 'documents', 'publish').authorized, false);
+});
+
+test('granting_roles: every granting role once, in the caller order', () => {
+  assert.deepEqual(isAuthorized(sdk, ['reader', 'default', 'ghost', 'organization_admin', 'editor'], 'images', 'read'), {
+    authorized: true,
+    granting_roles: ['reader', 'organization_admin', 'editor'],
+  });
+  assert.deepEqual(isAuthorized(sdk, ['editor', 'reader', 'editor', 'reader'], 'documents', 'read').granting_roles, [
+    'editor',
+    'reader',
+  ]);
+  assert.deepEqual(isAuthorized(sdk, ['default', 'editor', 'editor'], 'documents', 'write').granting_roles, ['editor']);
+});
+
+test('every denial is the same frozen verdict; allowed verdicts are fresh', () => {
+  const denied = isAuthorized(sdk, ['reader'], 'documents', 'delete');
+  assert.equal(isAuthorized(sdk, ['ghost'], 'videos', 'play'), denied);
+  assert.deepEqual(denied, { authorized: false, granting_roles: [] });
+  assert.ok(Object.isFrozen(denied) && Object.isFrozen(denied.granting_roles));
+  const first = isAuthorized(sdk, ['reader'], 'images', 'read');
+  const second = isAuthorized(sdk, ['reader'], 'images', 'read');
+  assert.notEqual(first, second);
+  first.granting_roles.push('changed');
+  assert.deepEqual(second.granting_roles, ['reader']);
+});
+
+test('built-in resources are merged in: granted without being listed, with their own actions', () => {
+  const policy: Policy = {
+    ...structuredClone(SDK_TEST_POLICY),
+    roles: [
+      ...structuredClone(SDK_TEST_POLICY.roles),
+      { role_id: 'stytch_member', description: '', permissions: [{ resource_id: 'stytch.self', actions: ['*'] }] },
+    ],
+  };
+  const compiled = compilePolicy(policy, B2B_RULES);
+  for (const action of BUILT_IN_SELF.actions) {
+    assert.deepEqual(isAuthorized(compiled, ['reader', 'stytch_member'], 'stytch.self', action).granting_roles, ['stytch_member']);
+  }
+  assert.equal(isAuthorized(compiled, ['stytch_member'], 'stytch.self', 'update.info.email').authorized, false);
+  // Without the rules, stytch.self is unknown and grants nothing.
+  assert.equal(isAuthorized(compilePolicy(policy), ['stytch_member'], 'stytch.self', 'delete').authorized, false);
+  assert.deepEqual(listPermissions(compiled, ['stytch_member'])['stytch.self'], {
+    'update.info.name': true,
+    'update.info.untrusted-metadata': true,
+    delete: true,
+  });
+});
+
+test('listPermissions: every declared action of every resource, like rbac.allPermissions()', () => {
+  assert.deepEqual(listPermissions(sdk, ['editor']), {
+    documents: { create: false, read: true, write: true, delete: false },
+    images: { create: true, read: true, delete: true },
+  });
+  assert.deepEqual(listPermissions(sdk, ['reader', 'ghost']), {
+    documents: { create: false, read: true, write: false, delete: false },
+    images: { create: false, read: true, delete: false },
+  });
+  assert.deepEqual(listPermissions(sdk, []), {
+    documents: { create: false, read: false, write: false, delete: false },
+    images: { create: false, read: false, delete: false },
+  });
+});
+
+test('ids such as "__proto__" are ordinary keys in listPermissions', () => {
+  const policy: Policy = {
+    resources: [{ resource_id: '__proto__', description: '', actions: ['constructor', 'read'] }],
+    roles: [{ role_id: 'toString', description: '', permissions: [{ resource_id: '__proto__', actions: ['constructor'] }] }],
+    scopes: [],
+  };
+  const permissions = listPermissions(compilePolicy(policy), ['toString']);
+  assert.deepEqual(Object.keys(permissions), ['__proto__']);
+  assert.equal(Object.getPrototypeOf(permissions), Object.prototype);
+  assert.deepEqual(JSON.parse(JSON.stringify(permissions)), JSON.parse('{"__proto__":{"constructor":true,"read":false}}'));
+  assert.equal(isAuthorized(compilePolicy(policy), ['valueOf', 'toString'], '__proto__', 'constructor').authorized, true);
+  assert.equal(isAuthorized(compilePolicy(policy), ['toString'], 'toString', 'constructor').authorized, false);
+});
+
+/** Generated valid policy with role lists and questions to ask of it. */
+function scenario(rules: PolicyRules) {
+  return validPolicyArbitrary(rules).chain((policy) =>
+    fc.record({
+      policy: fc.constant(policy),
+      roles: roleListArbitrary(policy),
+      questions: fc.array(questionArbitrary(policy, rules), { minLength: 1, maxLength: 20 }),
+    }),
+  );
+}
+
+for (const [name, rules] of [['no rules', {}], ['B2B rules', B2B_RULES]] as const) {
+  test(`isAuthorized agrees with a naive scan of the policy (${name})`, () => {
+    let allows = 0;
+    let denials = 0;
+    fc.assert(
+      fc.property(scenario(rules), ({ policy, roles, questions }) => {
+        const compiled = compilePolicy(policy, rules);
+        for (const [resourceId, action] of questions) {
+          const expected = naiveIsAuthorized(policy, rules, roles, resourceId, action);
+          assert.deepEqual(isAuthorized(compiled, roles, resourceId, action), expected);
+          if (expected.authorized) allows++;
+          else denials++;
+        }
+      }),
+      { numRuns: 300 },
+    );
+    // The generators must exercise both answers, or the comparison says little.
+    assert.ok(allows > 100 && denials > 100, `allows ${allows}, denials ${denials}`);
+  });
+
+  test(`listPermissions agrees with a naive scan of the policy (${name})`, () => {
+    fc.assert(
+      fc.property(scenario(rules), ({ policy, roles }) => {
+        const expected: Record<string, Record<string, boolean>> = {};
+        const resources = [...policy.resources];
+        for (const builtIn of rules.builtInResources ?? []) {
+          const listed = resources.findIndex((resource) => resource.resource_id === builtIn.resource_id);
+          if (listed === -1) resources.push(builtIn);
+          else resources[listed] = builtIn;
+        }
+        for (const resource of resources) {
+          const row: Record<string, boolean> = {};
+          for (const action of resource.actions) {
+            Object.defineProperty(row, action, {
+              value: naiveIsAuthorized(policy, rules, roles, resource.resource_id, action).authorized,
+              enumerable: true,
+              writable: true,
+              configurable: true,
+            });
+          }
+          Object.defineProperty(expected, resource.resource_id, { value: row, enumerable: true, writable: true, configurable: true });
+        }
+        const actual = listPermissions(compilePolicy(policy, rules), roles);
+        assert.deepEqual(actual, expected);
+        assert.deepEqual(Object.keys(actual), Object.keys(expected));
+      }),
+      { numRuns: 300 },
+    );
+  });
+}
+
+test('permissions on undeclared resources or actions grant nothing, even in an unvalidated policy', () => {
+  const policy = structuredClone(SDK_TEST_POLICY);
+  policy.roles[3]!.permissions.push({ resource_id: 'videos', actions: ['play'] });
+  policy.roles[3]!.permissions[0]!.actions.push('archive');
+  const compiled = compilePolicy(policy);
+  assert.equal(isAuthorized(compiled, ['reader'], 'videos', 'play').authorized, false);
+  assert.equal(isAuthorized(compiled, ['reader'], 'documents', 'archive').authorized, false);
+  assert.deepEqual(Object.keys(listPermissions(compiled, ['reader'])), ['documents', 'images']);
+  assert.deepEqual(Object.keys(listPermissions(compiled, ['reader']).documents!), ['create', 'read', 'write', 'delete']);
+});
