@@ -15,7 +15,7 @@ function isObject(value: unknown): value is Json {
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  return `a ${typeof value}`;
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 /** Collects shape problems while copying only the known fields. */
@@ -24,7 +24,8 @@ class Reader {
 
   fail(path: string, expected: string, value: unknown): undefined {
     const where = path === '' ? 'the policy' : path;
-    this.issues.push({ code: FORMAT, path, message: `${where} must be ${expected}, not ${describe(value)}` });
+    const message = value === undefined ? `${where} is missing; it must be ${expected}` : `${where} must be ${expected}, not ${describe(value)}`;
+    this.issues.push({ code: FORMAT, path, message });
     return undefined;
   }
 

@@ -92,11 +92,13 @@ const SCOPE_IDS = ['read:documents', 'write:documents', 'admin', 'reports'];
 
 const description = fc.string({ unit: 'binary', maxLength: 12 });
 
-const resourceArbitrary: fc.Arbitrary<Resource> = fc.record({
-  resource_id: fc.constantFrom(...RESOURCE_IDS),
-  description,
-  actions: fc.shuffledSubarray(ACTIONS, { minLength: 1 }),
-});
+// Records with Object.prototype, as JSON.parse gives them.
+const PLAIN = { noNullPrototype: true };
+
+const resourceArbitrary: fc.Arbitrary<Resource> = fc.record(
+  { resource_id: fc.constantFrom(...RESOURCE_IDS), description, actions: fc.shuffledSubarray(ACTIONS, { minLength: 1 }) },
+  PLAIN,
+);
 
 /** A fresh empty array each time, so a test may change what it is given. */
 const emptyList = <T>(): fc.Arbitrary<T[]> => fc.constant(null).map((): T[] => []);
@@ -129,20 +131,18 @@ export function validPolicyArbitrary(rules: PolicyRules = {}): fc.Arbitrary<Poli
   return resources.chain((declared) => {
     const grantable = [...declared, ...builtIns.filter((builtIn) => !declared.some((r) => r.resource_id === builtIn.resource_id))];
     const role = (roleId: fc.Arbitrary<string>): fc.Arbitrary<Role> =>
-      fc.record({ role_id: roleId, description, permissions: permissionsOn(grantable, 0) });
+      fc.record({ role_id: roleId, description, permissions: permissionsOn(grantable, 0) }, PLAIN);
     const defaultRoles = fc.tuple(...(rules.defaultRoleIds ?? []).map((id) => role(fc.constant(id))));
     const customRoles = fc.uniqueArray(role(fc.constantFrom(...ROLE_IDS)), { selector: (r) => r.role_id, maxLength: 5 });
-    const scope: fc.Arbitrary<Scope> = fc.record({
-      scope: fc.constantFrom(...SCOPE_IDS),
-      description,
-      permissions: permissionsOn(grantable, 1),
-    });
+    const scope: fc.Arbitrary<Scope> = fc.record(
+      { scope: fc.constantFrom(...SCOPE_IDS), description, permissions: permissionsOn(grantable, 1) },
+      PLAIN,
+    );
     const scopes = grantable.length === 0 ? emptyList<Scope>() : fc.uniqueArray(scope, { selector: (s) => s.scope, maxLength: 3 });
-    return fc.record({
-      resources: fc.constant(declared),
-      roles: fc.tuple(defaultRoles, customRoles).chain(([defaults, custom]) => fc.shuffledSubarray([...defaults, ...custom], { minLength: defaults.length + custom.length })),
-      scopes,
-    });
+    const roles = fc
+      .tuple(defaultRoles, customRoles)
+      .chain(([defaults, custom]) => fc.shuffledSubarray([...defaults, ...custom], { minLength: defaults.length + custom.length }));
+    return fc.record({ resources: fc.constant(declared), roles, scopes }, PLAIN);
   });
 }
 

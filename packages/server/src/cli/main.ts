@@ -1,0 +1,160 @@
+// `gatehouse <command>`: serve, migrate, policy export/apply, secrets list/create/revoke.
+// The only code that reads the environment (besides tests).
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { describePolicyChange } from '@gatehouse/policy';
+import { ConfigError, loadConfig } from '../config.ts';
+import { ensureProject, readCredentialsFile } from '../projects/bootstrap.ts';
+import { createGatehouse } from '../server.ts';
+import { openDatabase } from '../store/database.ts';
+import { migrate } from '../store/migrate.ts';
+
+const USAGE = `Usage: gatehouse <command>
+
+  serve                          start the server (PORT, DATABASE_URL, GATEHOUSE_* — see README)
+  migrate                        apply database migrations and exit
+  policy export                  print the RBAC policy as JSON
+  policy apply <file> [--dry-run] [--cascade]
+                                 replace the RBAC policy with the file's and print what changed
+  secrets list | create | revoke <secret_id>
+                                 manage the project's API secrets
+
+policy and secrets talk to a running server: GATEHOUSE_URL, GATEHOUSE_PROJECT_ID and GATEHOUSE_SECRET,
+or the credentials file in GATEHOUSE_DATA_DIR (default .gatehouse) written on first start.`;
+
+async function serve(): Promise<void> {
+  const { config, warnings } = loadConfig(process.env);
+  for (const warning of warnings) console.warn(`\x1b[33mWARNING\x1b[0m ${warning}`);
+  const gatehouse = await createGatehouse({ config });
+  const { project, created, credentialsFile } = await ensureProject(gatehouse.projects, config);
+  await gatehouse.app.listen({ port: config.port, host: config.host });
+
+  const lines = [`Gatehouse is listening on ${config.publicUrl}`, `  project_id:   ${project.project_id}`, `  public_token: ${project.public_token}`];
+  if (created && !config.production && !config.initialCredentials.secret) lines.push(`  secret:       ${created.secret}   (shown once here)`);
+  lines.push(created ? `  credentials written to ${credentialsFile} (mode 600)` : `  credentials: ${credentialsFile}`);
+  console.log(lines.join('\n'));
+
+  const stop = async () => {
+    await gatehouse.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+async function runMigrations(): Promise<void> {
+  const { config } = loadConfig(process.env);
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: `${config.dataDir}/pglite` });
+  const applied = await migrate(db);
+  await db.close();
+  console.log(applied.length ? `applied ${applied.join(', ')}` : 'database is up to date');
+}
+
+function apiClient() {
+  const dataDir = process.env.GATEHOUSE_DATA_DIR || '.gatehouse';
+  const file = readCredentialsFile(dataDir);
+  const baseUrl = (process.env.GATEHOUSE_URL || file?.base_url || 'http://127.0.0.1:4000').replace(/\/+$/, '');
+  const projectId = process.env.GATEHOUSE_PROJECT_ID || file?.project_id;
+  const secret = process.env.GATEHOUSE_SECRET || file?.secret;
+  if (!projectId || !secret) {
+    throw new ConfigError(`No credentials: set GATEHOUSE_PROJECT_ID and GATEHOUSE_SECRET, or start the server once in ${dataDir}.`);
+  }
+  const authorization = `Basic ${Buffer.from(`${projectId}:${secret}`).toString('base64')}`;
+  return async (method: string, path: string, body?: unknown): Promise<Record<string, any>> => {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { authorization, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = (await response.json()) as Record<string, any>;
+    if (!response.ok) {
+      const details = json.error_details?.issues?.map((i: { path: string; message: string }) => `  ${i.path}: ${i.message}`).join('\n');
+      throw new CliError(`${json.error_type}: ${json.error_message}${details ? `\n${details}` : ''}`);
+    }
+    return json;
+  };
+}
+
+class CliError extends Error {}
+
+async function policy(args: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { 'dry-run': { type: 'boolean' }, cascade: { type: 'boolean' }, b2b: { type: 'boolean' } },
+  });
+  const prefix = values.b2b ? '/v1/b2b/rbac' : '/v1/rbac';
+  const api = apiClient();
+  const [sub, file] = positionals;
+  if (sub === 'export') {
+    const { policy } = await api('GET', `${prefix}/policy`);
+    process.stdout.write(`${JSON.stringify({ policy }, null, 2)}\n`);
+    return;
+  }
+  if (sub === 'apply' && file) {
+    let document: unknown;
+    try {
+      document = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new CliError(`cannot read ${file}: ${(error as Error).message}`);
+    }
+    const query = new URLSearchParams();
+    if (values['dry-run']) query.set('dry_run', 'true');
+    if (values.cascade) query.set('cascade', 'true');
+    const result = await api('PUT', `${prefix}/policy${query.size ? `?${query}` : ''}`, document);
+    const changes = result.changes as Parameters<typeof describePolicyChange>[0][];
+    if (changes.length === 0) console.log('No changes: the policy is already as in the file.');
+    for (const change of changes) console.log(describePolicyChange(change));
+    for (const revoked of result.revoked_assignments as { role_id: string; count: number }[]) {
+      console.log(`- ${revoked.count} assignment(s) of role ${revoked.role_id}`);
+    }
+    if (changes.length > 0) {
+      console.log(result.written ? `Policy version ${result.policy_version} written.` : 'Dry run: nothing written.');
+    }
+    return;
+  }
+  throw new CliError(USAGE);
+}
+
+async function secrets(args: string[]): Promise<void> {
+  const api = apiClient();
+  const [sub, secretId] = args;
+  if (sub === 'list') {
+    const { secrets } = await api('GET', '/v1/project/secrets');
+    for (const s of secrets) console.log(`${s.secret_id}  …${s.last_four}  created ${s.created_at}`);
+  } else if (sub === 'create') {
+    const { secret } = await api('POST', '/v1/project/secrets');
+    console.log(`${secret.secret_id}\n${secret.secret}\n(the secret is shown once; store it now)`);
+  } else if (sub === 'revoke' && secretId) {
+    await api('DELETE', `/v1/project/secrets/${encodeURIComponent(secretId)}`);
+    console.log(`revoked ${secretId}`);
+  } else {
+    throw new CliError(USAGE);
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serve();
+    case 'migrate':
+      return runMigrations();
+    case 'policy':
+      return policy(rest);
+    case 'secrets':
+      return secrets(rest);
+    default:
+      console.log(USAGE);
+      if (command && command !== 'help' && command !== '--help') process.exitCode = 1;
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof CliError) {
+    console.error(error.message);
+  } else {
+    console.error(error);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,90 @@
+// One error type for everything a caller can be told, with a stable catalogue of error_type names
+// (Stytch's own names wherever Stytch has one). src/http/errors.ts is the one place that turns these
+// into HTTP responses.
+
+interface ErrorSpec {
+  status: number;
+  message: string;
+}
+
+function spec(status: number, message: string): ErrorSpec {
+  return { status, message };
+}
+
+export const ERROR_CATALOGUE = {
+  // Request shape
+  bad_request: spec(400, 'The request could not be read.'),
+  invalid_argument: spec(400, 'A field of the request is invalid.'),
+  request_too_large: spec(413, 'The request body is too large.'),
+  unsupported_content_type: spec(415, 'Send the request body as application/json.'),
+  route_not_found: spec(404, 'There is no endpoint at this path.'),
+  method_not_allowed: spec(405, 'This endpoint does not accept this HTTP method.'),
+  too_many_requests: spec(429, 'Too many requests; slow down and retry later.'),
+  internal_server_error: spec(500, 'Something went wrong on the server. The request id identifies it in the logs.'),
+
+  // Callers
+  unauthorized_credentials: spec(401, 'Unauthorized credentials: the project_id and secret do not match an active secret.'),
+
+  // Projects and secrets
+  secret_not_found: spec(404, 'No active secret with this id exists in the project.'),
+  cannot_revoke_last_secret: spec(400, 'This is the project\'s only active secret; create another before revoking it.'),
+
+  // Users
+  invalid_user_id: spec(400, 'The user_id is not a valid user id.'),
+  user_not_found: spec(404, 'No user with this id exists in the project.'),
+  invalid_email: spec(400, 'The email address is not valid.'),
+  invalid_phone_number: spec(400, 'The phone number is not valid; use E.164, e.g. +12025550123.'),
+  duplicate_email: spec(409, 'A user with this email address already exists.'),
+  duplicate_phone_number: spec(409, 'A user with this phone number already exists.'),
+  duplicate_user_external_id: spec(409, 'A user with this external_id already exists.'),
+  invalid_external_id: spec(400, 'external_id may hold letters, digits and . _ - | and at most 128 characters.'),
+  metadata_invalid_format: spec(400, 'Metadata must be a JSON object.'),
+  metadata_too_many_keys: spec(400, 'Metadata has too many top-level keys.'),
+  metadata_too_large: spec(400, 'Metadata is too large.'),
+  user_search_invalid_cursor: spec(400, 'The cursor is not valid for this search.'),
+  user_search_invalid_limit: spec(400, 'limit must be between 1 and 1000.'),
+  user_search_filter_name_not_recognized: spec(400, 'The filter_name is not recognized.'),
+  user_search_invalid_filter_value: spec(400, 'The filter_value does not fit the filter.'),
+
+  // RBAC
+  invalid_rbac_role_id: spec(400, 'A role id is not defined in the RBAC policy.'),
+  cannot_assign_default_rbac_role_id: spec(400, 'Default roles are held by everyone and cannot be assigned.'),
+  too_many_roles: spec(400, 'Too many roles.'),
+  invalid_policy_format: spec(400, 'The policy is not in the RBAC policy format.'),
+  rbac_resource_not_found: spec(404, 'No resource with this id exists in the RBAC policy.'),
+  rbac_role_not_found: spec(404, 'No role with this id exists in the RBAC policy.'),
+  rbac_resource_in_use: spec(409, 'The resource is still used by roles; remove those permissions first or pass cascade=true.'),
+  rbac_action_in_use: spec(409, 'The action is still used by roles; remove those permissions first or pass cascade=true.'),
+  rbac_role_in_use: spec(409, 'The role is still held by users; revoke it first or pass cascade=true.'),
+  // Policy validation codes come from @gatehouse/policy; they are all 400s.
+} as const satisfies Record<string, ErrorSpec>;
+
+export type CatalogueErrorType = keyof typeof ERROR_CATALOGUE;
+
+export interface GatehouseErrorOptions {
+  message?: string;
+  /** Structured detail safe to show the caller (e.g. every policy validation issue). */
+  details?: unknown;
+  /** For error types outside the catalogue (policy validation codes). */
+  status?: number;
+  cause?: unknown;
+}
+
+export class GatehouseError extends Error {
+  readonly errorType: string;
+  readonly status: number;
+  readonly details: unknown;
+
+  constructor(errorType: CatalogueErrorType | (string & {}), options: GatehouseErrorOptions = {}) {
+    const known = (ERROR_CATALOGUE as Record<string, ErrorSpec>)[errorType];
+    super(options.message ?? known?.message ?? errorType, { cause: options.cause });
+    this.name = 'GatehouseError';
+    this.errorType = errorType;
+    this.status = options.status ?? known?.status ?? 400;
+    this.details = options.details;
+  }
+}
+
+export function isGatehouseError(error: unknown, errorType?: string): error is GatehouseError {
+  return error instanceof GatehouseError && (errorType === undefined || error.errorType === errorType);
+}

@@ -1,0 +1,119 @@
+// The HTTP application: Stytch's wire conventions (request ids, JSON everywhere, the error
+// envelope for every failure) and the authentication of callers. Features add their routes.
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { ServerConfig } from '../config.ts';
+import { ERROR_CATALOGUE, GatehouseError } from '../errors.ts';
+import type { ProjectService } from '../projects/service.ts';
+import { toErrorBody, toGatehouseError } from './errors.ts';
+
+export type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The project whose secret authenticated this request. */
+    projectId: string;
+  }
+  interface FastifyContextConfig {
+    /** `public` routes need no credentials (JWKS, health). Default: the project secret. */
+    auth?: 'secret' | 'public';
+  }
+}
+
+export interface AppOptions {
+  config: ServerConfig;
+  projects: ProjectService;
+  logger?: boolean | object;
+}
+
+/** Successful responses carry request_id and status_code, like every Stytch response. */
+export function ok<T extends object>(request: FastifyRequest, body: T, statusCode = 200): T & { request_id: string; status_code: number } {
+  return { request_id: request.id, status_code: statusCode, ...body };
+}
+
+export function createApp(options: AppOptions): App {
+  const { config } = options;
+  const app = Fastify({
+    logger: options.logger ?? { level: config.logLevel },
+    bodyLimit: config.bodyLimitBytes,
+    genReqId: () => `request-id-${config.environment}-${randomUUID()}`,
+    // Bodies are validated as sent: no type coercion, no silent removal of fields.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // The official client sends `Content-Type: application/json` with an empty body on DELETE; treat
+  // an empty body as no body. Everything else goes through Fastify's parser, which refuses
+  // prototype-poisoning keys.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '' || (typeof body === 'string' && body.trim() === '')) return done(null, undefined);
+    parseJson(request, body as string, done);
+  });
+
+  // Every route pattern, to answer 405 rather than 404 when only the method is wrong.
+  const routes: { method: string; pattern: RegExp }[] = [];
+  app.addHook('onRoute', (route) => {
+    const pattern = new RegExp(`^${route.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[^/]+/g, '[^/]+')}/?$`);
+    for (const method of [route.method].flat()) routes.push({ method, pattern });
+  });
+
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    if (request.routeOptions.config.auth === 'public' || !request.routeOptions.url) return;
+    const credentials = parseBasicAuth(request.headers.authorization);
+    if (!credentials || !(await options.projects.authenticateSecret(credentials.user, credentials.password))) {
+      throw new GatehouseError('unauthorized_credentials');
+    }
+    request.projectId = credentials.user;
+  });
+
+  app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url.split('?')[0] ?? '';
+    const allowed = [...new Set(routes.filter((r) => r.pattern.test(path) && r.method !== 'HEAD').map((r) => r.method))];
+    if (allowed.length > 0) {
+      void reply.header('allow', allowed.join(', '));
+      return sendError(request, reply, new GatehouseError('method_not_allowed', { message: `${request.method} is not allowed here; use ${allowed.join(' or ')}.` }));
+    }
+    return sendError(request, reply, new GatehouseError('route_not_found', { message: `No endpoint at ${request.method} ${path}.` }));
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const gatehouseError = toGatehouseError(error);
+    if (gatehouseError.status >= 500) request.log.error({ err: error }, 'request failed');
+    return sendError(request, reply, gatehouseError);
+  });
+
+  function sendError(request: FastifyRequest, reply: FastifyReply, error: GatehouseError) {
+    return reply.status(error.status).type('application/json').send(toErrorBody(error, request.id, config.publicUrl));
+  }
+
+  // The error catalogue, where every error_url points.
+  app.get('/docs/errors', { config: { auth: 'public' } }, async (_request, reply) => {
+    const rows = Object.entries(ERROR_CATALOGUE)
+      .map(([type, spec]) => `<tr id="${type}"><td><code>${type}</code></td><td>${spec.status}</td><td>${escapeHtml(spec.message)}</td></tr>`)
+      .join('\n');
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(`<!doctype html><title>Gatehouse errors</title><h1>Gatehouse error types</h1>
+<p>Policy validation errors use the codes listed in the policy engine's README.</p>
+<table><tr><th>error_type</th><th>HTTP</th><th>meaning</th></tr>${rows}</table>`);
+  });
+
+  app.get('/healthz', { config: { auth: 'public' } }, async (request) => ok(request, { ok: true }));
+
+  return app;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function parseBasicAuth(header: string | undefined): { user: string; password: string } | null {
+  if (!header || !header.startsWith('Basic ')) return null;
+  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return null;
+  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}

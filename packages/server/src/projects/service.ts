@@ -1,0 +1,189 @@
+// Projects and their API secrets: creation on first start, rotation, and the authentication of
+// backend callers (HTTP Basic project_id:secret) from an in-memory cache of secret digests.
+import type { Clock } from '../clock.ts';
+import type { Environment } from '../config.ts';
+import { GatehouseError } from '../errors.ts';
+import { isId, isPublicToken, newId, newPublicToken, newSecret } from '../ids.ts';
+import { digestsEqual, sha256 } from '../secrets.ts';
+import type { ChangeFeed } from '../store/change-feed.ts';
+import type { SqlExecutor } from '../store/database.ts';
+import { DEFAULT_CONSUMER_POLICY } from '../rbac/defaults.ts';
+import { insertInitialPolicy } from '../rbac/policy-store.ts';
+
+export interface Project {
+  project_id: string;
+  environment: Environment;
+  public_token: string;
+  created_at: Date;
+}
+
+export interface ProjectCredentials {
+  project_id: string;
+  secret: string;
+  public_token: string;
+}
+
+export interface SecretSummary {
+  secret_id: string;
+  last_four: string;
+  created_at: Date;
+}
+
+export interface CreateProjectInput {
+  environment: Environment;
+  projectId?: string;
+  secret?: string;
+  publicToken?: string;
+}
+
+export function checkCredentialShapes(input: CreateProjectInput): void {
+  if (input.projectId !== undefined && !isId('project', input.projectId)) {
+    throw new GatehouseError('invalid_argument', { message: 'project id must look like project-test-<uuid> or project-live-<uuid>' });
+  }
+  if (input.publicToken !== undefined && !isPublicToken(input.publicToken)) {
+    throw new GatehouseError('invalid_argument', { message: 'public token must look like public-token-test-<uuid>' });
+  }
+  if (input.secret !== undefined && (input.secret.length < 24 || input.secret.length > 256 || /[\s:]/.test(input.secret))) {
+    throw new GatehouseError('invalid_argument', { message: 'secret must be 24 to 256 characters with no spaces or colons' });
+  }
+}
+
+export class ProjectService {
+  readonly #feed: ChangeFeed;
+  readonly #db: SqlExecutor;
+  readonly #clock: Clock;
+  /** project_id → active secret digests; null caches "no such project" (bounded, see #remember). */
+  readonly #secrets = new Map<string, { secret_id: string; digest: Buffer }[] | null>();
+
+  constructor(db: SqlExecutor, feed: ChangeFeed, clock: Clock) {
+    this.#db = db;
+    this.#feed = feed;
+    this.#clock = clock;
+    feed.on(
+      (event) => {
+        if (event.type === 'secrets' || event.type === 'project') this.#secrets.delete(event.project_id);
+      },
+      () => this.#secrets.clear(),
+    );
+  }
+
+  async createProject(input: CreateProjectInput): Promise<ProjectCredentials> {
+    checkCredentialShapes(input);
+    const credentials: ProjectCredentials = {
+      project_id: input.projectId ?? newId('project', input.environment),
+      secret: input.secret ?? newSecret(input.environment),
+      public_token: input.publicToken ?? newPublicToken(input.environment),
+    };
+    const now = this.#clock.now();
+    await this.#feed.write(async (tx, emit) => {
+      await tx.query('INSERT INTO projects (project_id, environment, public_token, created_at) VALUES ($1, $2, $3, $4)', [
+        credentials.project_id,
+        input.environment,
+        credentials.public_token,
+        now,
+      ]);
+      await insertSecret(tx, credentials.project_id, input.environment, credentials.secret, now);
+      await insertInitialPolicy(tx, credentials.project_id, 'consumer', DEFAULT_CONSUMER_POLICY, now);
+      emit({ type: 'project', project_id: credentials.project_id });
+    });
+    return credentials;
+  }
+
+  async findProject(projectId: string): Promise<Project | null> {
+    const { rows } = await this.#db.query<Project>(
+      'SELECT project_id, environment, public_token, created_at FROM projects WHERE project_id = $1',
+      [projectId],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** The project made on first start: the oldest one. */
+  async findFirstProject(): Promise<Project | null> {
+    const { rows } = await this.#db.query<Project>(
+      'SELECT project_id, environment, public_token, created_at FROM projects ORDER BY created_at, project_id LIMIT 1',
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Checks a backend caller's project_id and secret. Every path does one digest comparison per
+   * active secret, so timing does not tell an unknown project from a wrong secret.
+   */
+  async authenticateSecret(projectId: string, secret: string): Promise<boolean> {
+    const digest = sha256(secret);
+    const secrets = await this.#activeSecrets(projectId);
+    let matched = false;
+    for (const candidate of secrets ?? [{ digest: UNKNOWN_PROJECT_DIGEST }]) {
+      if (digestsEqual(candidate.digest, digest)) matched = true;
+    }
+    return matched && secrets !== null;
+  }
+
+  async createSecret(projectId: string): Promise<SecretSummary & { secret: string }> {
+    const project = await this.#requireProject(projectId);
+    const secret = newSecret(project.environment);
+    const summary = await this.#feed.write(async (tx, emit) => {
+      const created = await insertSecret(tx, projectId, project.environment, secret, this.#clock.now());
+      emit({ type: 'secrets', project_id: projectId });
+      return created;
+    });
+    return { ...summary, secret };
+  }
+
+  async listSecrets(projectId: string): Promise<SecretSummary[]> {
+    const { rows } = await this.#db.query<SecretSummary>(
+      `SELECT secret_id, last_four, created_at FROM project_secrets
+        WHERE project_id = $1 AND revoked_at IS NULL ORDER BY created_at, secret_id`,
+      [projectId],
+    );
+    return rows;
+  }
+
+  async revokeSecret(projectId: string, secretId: string): Promise<void> {
+    await this.#feed.write(async (tx, emit) => {
+      // Lock the project's secrets so two revocations cannot both pass the "last one" check.
+      const { rows } = await tx.query<{ secret_id: string }>(
+        'SELECT secret_id FROM project_secrets WHERE project_id = $1 AND revoked_at IS NULL FOR UPDATE',
+        [projectId],
+      );
+      if (!rows.some((row) => row.secret_id === secretId)) throw new GatehouseError('secret_not_found');
+      if (rows.length === 1) throw new GatehouseError('cannot_revoke_last_secret');
+      await tx.query('UPDATE project_secrets SET revoked_at = $1 WHERE secret_id = $2', [this.#clock.now(), secretId]);
+      emit({ type: 'secrets', project_id: projectId });
+    });
+  }
+
+  async #requireProject(projectId: string): Promise<Project> {
+    const project = await this.findProject(projectId);
+    if (!project) throw new GatehouseError('unauthorized_credentials');
+    return project;
+  }
+
+  async #activeSecrets(projectId: string) {
+    const cached = this.#secrets.get(projectId);
+    if (cached !== undefined) return cached;
+    const { rows } = await this.#db.query<{ secret_id: string; secret_hash: Buffer | Uint8Array; exists: boolean }>(
+      `SELECT s.secret_id, s.secret_hash FROM projects p
+         JOIN project_secrets s ON s.project_id = p.project_id AND s.revoked_at IS NULL
+        WHERE p.project_id = $1`,
+      [projectId],
+    );
+    const secrets = rows.length === 0 ? null : rows.map((row) => ({ secret_id: row.secret_id, digest: Buffer.from(row.secret_hash) }));
+    // Unknown project ids are cached too, so guessing ids costs no database reads; the map is
+    // bounded so that guessing cannot grow it without limit.
+    if (this.#secrets.size >= 10_000) this.#secrets.clear();
+    this.#secrets.set(projectId, secrets);
+    return secrets;
+  }
+}
+
+const UNKNOWN_PROJECT_DIGEST = sha256('no project has this secret');
+
+async function insertSecret(tx: SqlExecutor, projectId: string, environment: Environment, secret: string, now: Date): Promise<SecretSummary> {
+  const summary: SecretSummary = { secret_id: newId('secret-id', environment), last_four: secret.slice(-4), created_at: now };
+  await tx.query(
+    'INSERT INTO project_secrets (secret_id, project_id, secret_hash, last_four, created_at) VALUES ($1, $2, $3, $4, $5)',
+    [summary.secret_id, projectId, sha256(secret), summary.last_four, now],
+  );
+  return summary;
+}

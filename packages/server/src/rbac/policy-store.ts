@@ -1,0 +1,99 @@
+// The current RBAC policy of each project, compiled once per version and kept in memory. Writes
+// bump the version and announce it on the change feed, which drops the stale entry in every process.
+import { compilePolicy, type CompiledPolicy, type Policy } from '@gatehouse/policy';
+import type { ChangeFeed } from '../store/change-feed.ts';
+import type { SqlExecutor } from '../store/database.ts';
+import { POLICY_RULES, type PolicyKind } from './defaults.ts';
+
+export interface PolicySnapshot {
+  version: number;
+  policy: Policy;
+  compiled: CompiledPolicy;
+  created_at: Date;
+}
+
+export async function insertInitialPolicy(tx: SqlExecutor, projectId: string, kind: PolicyKind, policy: Policy, now: Date): Promise<void> {
+  await tx.query(
+    'INSERT INTO rbac_policy_versions (project_id, kind, version, policy, created_at) VALUES ($1, $2, 1, $3, $4)',
+    [projectId, kind, JSON.stringify(policy), now],
+  );
+  await tx.query('INSERT INTO rbac_policy_heads (project_id, kind, version) VALUES ($1, $2, 1)', [projectId, kind]);
+}
+
+export async function readPolicyVersion(db: SqlExecutor, projectId: string, kind: PolicyKind, version?: number): Promise<PolicySnapshot | null> {
+  const { rows } = await db.query<{ version: number; policy: Policy; created_at: Date }>(
+    version === undefined
+      ? `SELECT v.version, v.policy, v.created_at FROM rbac_policy_heads h
+           JOIN rbac_policy_versions v USING (project_id, kind, version)
+          WHERE h.project_id = $1 AND h.kind = $2`
+      : `SELECT version, policy, created_at FROM rbac_policy_versions WHERE project_id = $1 AND kind = $2 AND version = $3`,
+    version === undefined ? [projectId, kind] : [projectId, kind, version],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  return { version: row.version, policy: row.policy, created_at: row.created_at, compiled: compilePolicy(row.policy, POLICY_RULES[kind]) };
+}
+
+export class PolicyStore {
+  readonly #db: SqlExecutor;
+  /** `version` is set once the read finished, so invalidation can decide synchronously. */
+  readonly #cache = new Map<string, { snapshot: Promise<PolicySnapshot | null>; version?: number }>();
+
+  constructor(db: SqlExecutor, feed: ChangeFeed) {
+    this.#db = db;
+    feed.on(
+      (event) => {
+        if (event.type === 'policy') this.#forgetIfOlder(event.project_id, event.kind, event.version);
+      },
+      () => this.#cache.clear(),
+    );
+  }
+
+  /** The current policy, from memory unless it changed since it was last read. */
+  current(projectId: string, kind: PolicyKind): Promise<PolicySnapshot | null> {
+    const key = `${kind}:${projectId}`;
+    const cached = this.#cache.get(key);
+    if (cached) return cached.snapshot;
+    const entry: { snapshot: Promise<PolicySnapshot | null>; version?: number } = {
+      snapshot: readPolicyVersion(this.#db, projectId, kind),
+    };
+    this.#cache.set(key, entry);
+    entry.snapshot.then(
+      (snapshot) => {
+        if (snapshot) entry.version = snapshot.version;
+        // "No policy" is not cached: the project may be created a moment later.
+        else if (this.#cache.get(key) === entry) this.#cache.delete(key);
+      },
+      // A failed read must not stay cached.
+      () => this.#cache.get(key) === entry && this.#cache.delete(key),
+    );
+    return entry.snapshot;
+  }
+
+  /**
+   * The current policy as seen inside a transaction that holds the policy head lock: the cached
+   * snapshot when its version is the locked one, else read within the transaction.
+   */
+  async currentLocked(tx: SqlExecutor, projectId: string, kind: PolicyKind, lock: 'share' | 'update'): Promise<PolicySnapshot> {
+    const { rows } = await tx.query<{ version: number }>(
+      `SELECT version FROM rbac_policy_heads WHERE project_id = $1 AND kind = $2 FOR ${lock === 'share' ? 'SHARE' : 'UPDATE'}`,
+      [projectId, kind],
+    );
+    const head = rows[0];
+    if (!head) throw new Error(`project ${projectId} has no ${kind} policy`);
+    // Only a finished cache entry is used: starting a read on the outer database from inside a
+    // transaction would deadlock PGlite, which has a single connection.
+    const entry = this.#cache.get(`${kind}:${projectId}`);
+    if (entry?.version === head.version) return (await entry.snapshot)!;
+    const fresh = await readPolicyVersion(tx, projectId, kind, head.version);
+    if (!fresh) throw new Error(`policy version ${head.version} of ${projectId} is missing`);
+    return fresh;
+  }
+
+  #forgetIfOlder(projectId: string, kind: PolicyKind, version: number): void {
+    const key = `${kind}:${projectId}`;
+    const entry = this.#cache.get(key);
+    // A read still under way may have started before the change: drop it too.
+    if (entry && (entry.version === undefined || entry.version < version)) this.#cache.delete(key);
+  }
+}

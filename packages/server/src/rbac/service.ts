@@ -1,0 +1,239 @@
+// Writing and reading the RBAC policy, and answering authorization checks from the compiled policy.
+// Every write goes through #write: lock the head, change a copy, validate, diff, store a new version.
+import {
+  diffPolicies,
+  isAuthorized,
+  parsePolicy,
+  pruneDanglingPermissions,
+  validatePolicy,
+  WILDCARD_ACTION,
+  type AuthorizationVerdict,
+  type Permission,
+  type Policy,
+  type PolicyChange,
+  type PolicyIssue,
+  type Resource,
+  type Role,
+} from '@gatehouse/policy';
+import type { Clock } from '../clock.ts';
+import { GatehouseError } from '../errors.ts';
+import type { ChangeFeed } from '../store/change-feed.ts';
+import type { SqlExecutor } from '../store/database.ts';
+import { IMPLICIT_ROLES, POLICY_RULES, type PolicyKind } from './defaults.ts';
+import { PolicyStore, type PolicySnapshot } from './policy-store.ts';
+
+export interface PolicyWriteOptions {
+  /** Remove what depends on the removed parts (permissions, role assignments) instead of refusing. */
+  cascade?: boolean;
+  /** Validate and report the changes without writing anything. */
+  dryRun?: boolean;
+}
+
+export interface PolicyWriteResult {
+  version: number;
+  policy: Policy;
+  changes: PolicyChange[];
+  /** Explicit assignments removed (or, on a dry run, that would be) because their role was removed. */
+  revoked_assignments: { role_id: string; count: number }[];
+  written: boolean;
+}
+
+export function policyValidationError(issues: PolicyIssue[]): GatehouseError {
+  const first = issues[0];
+  return new GatehouseError(first?.code ?? 'invalid_policy_format', {
+    status: 400,
+    message: issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join('; '),
+    details: { issues },
+  });
+}
+
+export class RbacService {
+  readonly store: PolicyStore;
+  readonly #feed: ChangeFeed;
+  readonly #clock: Clock;
+
+  constructor(db: SqlExecutor, feed: ChangeFeed, clock: Clock) {
+    this.store = new PolicyStore(db, feed);
+    this.#feed = feed;
+    this.#clock = clock;
+  }
+
+  async getPolicy(projectId: string, kind: PolicyKind): Promise<PolicySnapshot> {
+    const snapshot = await this.store.current(projectId, kind);
+    if (!snapshot) throw new Error(`project ${projectId} has no ${kind} policy`);
+    return snapshot;
+  }
+
+  /** Answers "may these roles do `action` on `resourceId`?" from the cached compiled policy. */
+  async authorize(projectId: string, kind: PolicyKind, roles: readonly string[], resourceId: string, action: string): Promise<AuthorizationVerdict> {
+    const snapshot = await this.getPolicy(projectId, kind);
+    return isAuthorized(snapshot.compiled, roles, resourceId, action);
+  }
+
+  /**
+   * Checks roles for explicit assignment against the policy that a transaction holds locked, so a
+   * concurrent policy write cannot remove a role between the check and the assignment.
+   */
+  async checkAssignableRoles(tx: SqlExecutor, projectId: string, kind: PolicyKind, roles: readonly string[]): Promise<void> {
+    const snapshot = await this.store.currentLocked(tx, projectId, kind, 'share');
+    const implicit = IMPLICIT_ROLES[kind];
+    const defaults = implicit.filter((role) => roles.includes(role));
+    if (defaults.length > 0) {
+      throw new GatehouseError('cannot_assign_default_rbac_role_id', {
+        message: `${defaults.join(', ')} is a default role: every principal holds it, so it cannot be assigned or revoked.`,
+      });
+    }
+    const known = new Set(snapshot.policy.roles.map((role) => role.role_id));
+    const unknown = roles.filter((role) => !known.has(role));
+    if (unknown.length > 0) {
+      throw new GatehouseError('invalid_rbac_role_id', {
+        message: `Role ${unknown.map((role) => `"${role}"`).join(', ')} is not defined in the RBAC policy.`,
+        details: { unknown_role_ids: unknown },
+      });
+    }
+  }
+
+  replacePolicy(projectId: string, kind: PolicyKind, input: unknown, options: PolicyWriteOptions = {}): Promise<PolicyWriteResult> {
+    const parsed = parsePolicy(input, POLICY_RULES[kind]);
+    if (!parsed.ok) throw policyValidationError(parsed.issues);
+    return this.#write(projectId, kind, () => parsed.policy, options);
+  }
+
+  createResource(projectId: string, kind: PolicyKind, resource: Resource, options: PolicyWriteOptions = {}) {
+    return this.#write(projectId, kind, (policy) => {
+      if (policy.resources.some((existing) => existing.resource_id === resource.resource_id)) {
+        throw new GatehouseError('rbac_resource_duplicate', { status: 409, message: `Resource "${resource.resource_id}" already exists.` });
+      }
+      policy.resources.push(resource);
+      return policy;
+    }, options);
+  }
+
+  updateResource(projectId: string, kind: PolicyKind, resourceId: string, update: Partial<Omit<Resource, 'resource_id'>>, options: PolicyWriteOptions = {}) {
+    return this.#write(projectId, kind, (policy) => {
+      const resource = requireResource(policy, resourceId);
+      if (update.description !== undefined) resource.description = update.description;
+      if (update.actions !== undefined) {
+        const kept = new Set(update.actions);
+        const removed = resource.actions.filter((action) => !kept.has(action));
+        const users = rolesUsing(policy, resourceId, removed);
+        if (users.length > 0 && !options.cascade) {
+          throw new GatehouseError('rbac_action_in_use', {
+            message: `Action ${removed.map((a) => `"${a}"`).join(', ')} of "${resourceId}" is used by role ${users.join(', ')}; remove those permissions first or pass cascade=true.`,
+            details: { roles: users },
+          });
+        }
+        resource.actions = update.actions;
+      }
+      return policy;
+    }, options);
+  }
+
+  deleteResource(projectId: string, kind: PolicyKind, resourceId: string, options: PolicyWriteOptions = {}) {
+    return this.#write(projectId, kind, (policy) => {
+      requireResource(policy, resourceId);
+      const users = rolesUsing(policy, resourceId);
+      if (users.length > 0 && !options.cascade) {
+        throw new GatehouseError('rbac_resource_in_use', {
+          message: `Resource "${resourceId}" is used by role ${users.join(', ')}; remove those permissions first or pass cascade=true.`,
+          details: { roles: users },
+        });
+      }
+      policy.resources = policy.resources.filter((resource) => resource.resource_id !== resourceId);
+      return policy;
+    }, options);
+  }
+
+  createRole(projectId: string, kind: PolicyKind, role: Role, options: PolicyWriteOptions = {}) {
+    return this.#write(projectId, kind, (policy) => {
+      if (policy.roles.some((existing) => existing.role_id === role.role_id)) {
+        throw new GatehouseError('rbac_role_duplicate', { status: 409, message: `Role "${role.role_id}" already exists.` });
+      }
+      policy.roles.push(role);
+      return policy;
+    }, options);
+  }
+
+  updateRole(projectId: string, kind: PolicyKind, roleId: string, update: Partial<Omit<Role, 'role_id'>>, options: PolicyWriteOptions = {}) {
+    return this.#write(projectId, kind, (policy) => {
+      const role = requireRole(policy, roleId);
+      if (update.description !== undefined) role.description = update.description;
+      if (update.permissions !== undefined) role.permissions = update.permissions;
+      return policy;
+    }, options);
+  }
+
+  deleteRole(projectId: string, kind: PolicyKind, roleId: string, options: PolicyWriteOptions = {}) {
+    return this.#write(projectId, kind, (policy) => {
+      requireRole(policy, roleId);
+      // Removing a default role is refused by validation, with the message that explains why.
+      policy.roles = policy.roles.filter((role) => role.role_id !== roleId);
+      return policy;
+    }, options);
+  }
+
+  async #write(projectId: string, kind: PolicyKind, change: (policy: Policy) => Policy, options: PolicyWriteOptions): Promise<PolicyWriteResult> {
+    const rules = POLICY_RULES[kind];
+    return this.#feed.write(async (tx, emit) => {
+      const current = await this.store.currentLocked(tx, projectId, kind, 'update');
+      let next = change(structuredClone(current.policy));
+      if (options.cascade) next = pruneDanglingPermissions(next, rules).policy;
+      const validation = validatePolicy(next, rules);
+      if (!validation.valid) throw policyValidationError(validation.issues);
+
+      const changes = diffPolicies(current.policy, next);
+      const removedRoles = changes.flatMap((c) => (c.type === 'role_removed' ? [c.role.role_id] : []));
+      const revoked = await countAssignments(tx, projectId, removedRoles);
+      if (revoked.length > 0 && !options.cascade) {
+        throw new GatehouseError('rbac_role_in_use', {
+          message: `Role ${revoked.map((r) => `"${r.role_id}" (held by ${r.count})`).join(', ')} is still assigned; revoke it first or pass cascade=true.`,
+          details: { assignments: revoked },
+        });
+      }
+      if (options.dryRun || changes.length === 0) {
+        return { version: current.version, policy: options.dryRun ? next : current.policy, changes, revoked_assignments: revoked, written: false };
+      }
+      if (revoked.length > 0) {
+        await tx.query('DELETE FROM user_roles WHERE project_id = $1 AND role_id = ANY($2)', [projectId, removedRoles]);
+      }
+      const version = current.version + 1;
+      await tx.query(
+        'INSERT INTO rbac_policy_versions (project_id, kind, version, policy, created_at) VALUES ($1, $2, $3, $4, $5)',
+        [projectId, kind, version, JSON.stringify(next), this.#clock.now()],
+      );
+      await tx.query('UPDATE rbac_policy_heads SET version = $3 WHERE project_id = $1 AND kind = $2', [projectId, kind, version]);
+      emit({ type: 'policy', project_id: projectId, kind, version });
+      return { version, policy: next, changes, revoked_assignments: revoked, written: true };
+    });
+  }
+}
+
+async function countAssignments(tx: SqlExecutor, projectId: string, roleIds: string[]) {
+  if (roleIds.length === 0) return [];
+  const { rows } = await tx.query<{ role_id: string; count: number }>(
+    `SELECT role_id, count(*)::int AS count FROM user_roles
+      WHERE project_id = $1 AND role_id = ANY($2) GROUP BY role_id ORDER BY role_id`,
+    [projectId, roleIds],
+  );
+  return rows;
+}
+
+function requireResource(policy: Policy, resourceId: string): Resource {
+  const resource = policy.resources.find((r) => r.resource_id === resourceId);
+  if (!resource) throw new GatehouseError('rbac_resource_not_found', { message: `No resource "${resourceId}" in the RBAC policy.` });
+  return resource;
+}
+
+function requireRole(policy: Policy, roleId: string): Role {
+  const role = policy.roles.find((r) => r.role_id === roleId);
+  if (!role) throw new GatehouseError('rbac_role_not_found', { message: `No role "${roleId}" in the RBAC policy.` });
+  return role;
+}
+
+/** Roles with a permission on `resourceId` (naming one of `actions` by name, when given). */
+function rolesUsing(policy: Policy, resourceId: string, actions?: string[]): string[] {
+  const uses = (permission: Permission) =>
+    permission.resource_id === resourceId &&
+    (actions === undefined || permission.actions.some((action) => action !== WILDCARD_ACTION && actions.includes(action)));
+  return policy.roles.filter((role) => role.permissions.some(uses)).map((role) => role.role_id);
+}

@@ -1,0 +1,67 @@
+// Puts the server together: database, migrations, change feed, services and routes. The CLI and
+// the tests both start Gatehouse through here.
+import { systemClock, type Clock } from './clock.ts';
+import type { ServerConfig } from './config.ts';
+import { createApp, type App } from './http/app.ts';
+import { registerProjectRoutes } from './projects/routes.ts';
+import { ProjectService } from './projects/service.ts';
+import { registerPolicyRoutes } from './rbac/routes.ts';
+import { RbacService } from './rbac/service.ts';
+import { ChangeFeed } from './store/change-feed.ts';
+import { openDatabase, type Database } from './store/database.ts';
+import { migrate } from './store/migrate.ts';
+import { registerUserRoutes } from './users/routes.ts';
+import { UserService } from './users/service.ts';
+
+export interface Gatehouse {
+  app: App;
+  db: Database;
+  feed: ChangeFeed;
+  clock: Clock;
+  projects: ProjectService;
+  rbac: RbacService;
+  users: UserService;
+  close(): Promise<void>;
+}
+
+export interface CreateGatehouseOptions {
+  config: ServerConfig;
+  /** An open database to use instead of the one the config names (tests share one per file). */
+  db?: Database;
+  clock?: Clock;
+  logger?: boolean | object;
+}
+
+export async function createGatehouse(options: CreateGatehouseOptions): Promise<Gatehouse> {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const db = options.db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: `${config.dataDir}/pglite` }));
+  await migrate(db);
+  const feed = new ChangeFeed(db);
+  await feed.start();
+
+  const projects = new ProjectService(db, feed, clock);
+  const rbac = new RbacService(db, feed, clock);
+  const users = new UserService(db, feed, rbac, clock);
+
+  const app = createApp({ config, projects, logger: options.logger });
+  registerProjectRoutes(app, { projects });
+  registerPolicyRoutes(app, { rbac }, 'consumer', '/v1/rbac');
+  registerUserRoutes(app, { users, projects, rbac });
+  await app.ready();
+
+  return {
+    app,
+    db,
+    feed,
+    clock,
+    projects,
+    rbac,
+    users,
+    async close() {
+      await app.close();
+      await feed.stop();
+      if (!options.db) await db.close();
+    },
+  };
+}

@@ -1,0 +1,68 @@
+// Cross-process cache invalidation. A write announces what it changed with NOTIFY inside its
+// transaction (delivered to every server process on commit, PostgreSQL's guarantee) and to this
+// process right after commit, so a process always reads its own writes.
+import type { Database, SqlExecutor } from './database.ts';
+
+export const CHANGE_CHANNEL = 'gatehouse_changes';
+
+export type ChangeEvent =
+  | { type: 'policy'; project_id: string; kind: 'consumer' | 'b2b'; version: number }
+  | { type: 'secrets'; project_id: string }
+  | { type: 'project'; project_id: string };
+
+type Emit = (event: ChangeEvent) => void;
+
+export class ChangeFeed {
+  readonly #db: Database;
+  readonly #handlers = new Set<(event: ChangeEvent) => void>();
+  readonly #resetHandlers = new Set<() => void>();
+  #unlisten: (() => Promise<void>) | undefined;
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  async start(): Promise<void> {
+    this.#unlisten = await this.#db.listen(
+      CHANGE_CHANNEL,
+      (payload) => {
+        let event: ChangeEvent;
+        try {
+          event = JSON.parse(payload) as ChangeEvent;
+        } catch {
+          return;
+        }
+        this.#dispatch(event);
+      },
+      () => this.#resetHandlers.forEach((reset) => reset()),
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.#unlisten?.();
+  }
+
+  /** `handler` sees every change, from this process and from others. */
+  on(handler: (event: ChangeEvent) => void, onReset?: () => void): void {
+    this.#handlers.add(handler);
+    if (onReset) this.#resetHandlers.add(onReset);
+  }
+
+  /** Runs `work` in a transaction; what it `emit`s is announced if and only if it commits. */
+  async write<T>(work: (tx: SqlExecutor, emit: Emit) => Promise<T>): Promise<T> {
+    const events: ChangeEvent[] = [];
+    const result = await this.#db.transaction(async (tx) => {
+      const value = await work(tx, (event) => events.push(event));
+      for (const event of events) {
+        await tx.query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, JSON.stringify(event)]);
+      }
+      return value;
+    });
+    for (const event of events) this.#dispatch(event);
+    return result;
+  }
+
+  #dispatch(event: ChangeEvent): void {
+    for (const handler of this.#handlers) handler(event);
+  }
+}

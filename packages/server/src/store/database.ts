@@ -1,0 +1,156 @@
+// The one storage interface: parameterized SQL over PGlite (embedded) or node-postgres. Both drivers
+// already share the `query(text, params)` shape; this file only evens out results, transactions and
+// LISTEN/NOTIFY.
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+
+export interface QueryResult<Row> {
+  rows: Row[];
+  rowCount: number;
+}
+
+export interface SqlExecutor {
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Database extends SqlExecutor {
+  readonly kind: 'pglite' | 'postgres';
+  /** Runs `work` in one transaction; rolls back if it throws. Never call the outer database inside. */
+  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * Subscribes to NOTIFY on `channel`. `onReset` is called when notifications may have been missed
+   * (the listening connection dropped and came back), so caches can drop everything.
+   */
+  listen(channel: string, onMessage: (payload: string) => void, onReset?: () => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+/** Embedded PostgreSQL in `dataDir`, or in memory when `dataDir` is undefined (tests). */
+export async function openPglite(dataDir: string | undefined): Promise<Database> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const db = await PGlite.create(dataDir);
+  const executor = (target: Pick<PGlite, 'query' | 'exec'>): SqlExecutor => ({
+    async query<Row>(sql: string, params?: readonly unknown[]) {
+      const result = await target.query<Row>(sql, params as unknown[] | undefined);
+      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+    },
+    async exec(sql) {
+      await target.exec(sql);
+    },
+  });
+  return {
+    kind: 'pglite',
+    ...executor(db),
+    transaction: (work) => db.transaction((tx) => work(executor(tx))),
+    async listen(channel, onMessage) {
+      const unlisten = await db.listen(channel, onMessage);
+      return () => unlisten();
+    },
+    close: () => db.close(),
+  };
+}
+
+export interface PostgresOptions {
+  url: string;
+  /** Schema to work in (created if missing); tests use one schema per run. */
+  schema?: string;
+  maxConnections?: number;
+}
+
+export async function openPostgres(options: PostgresOptions): Promise<Database> {
+  const connection = {
+    connectionString: options.url,
+    ...(options.schema ? { options: `-c search_path=${quoteIdentifier(options.schema)}` } : {}),
+  };
+  if (options.schema) {
+    const setup = new pg.Client({ connectionString: options.url });
+    await setup.connect();
+    try {
+      await setup.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(options.schema)}`);
+    } finally {
+      await setup.end();
+    }
+  }
+  const pool = new pg.Pool({ ...connection, max: options.maxConnections ?? 10 });
+  // An idle client that loses its connection emits 'error' on the pool; without a handler it would
+  // crash the process. The pool replaces the client on next use.
+  pool.on('error', () => {});
+  await pool.query('SELECT 1');
+
+  const listeners = new Set<pg.Client>();
+  const executor = (target: pg.Pool | pg.PoolClient): SqlExecutor => ({
+    async query<Row>(sql: string, params?: readonly unknown[]) {
+      const result = await target.query(sql, params as unknown[] | undefined);
+      return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
+    },
+    async exec(sql) {
+      await target.query(sql);
+    },
+  });
+
+  return {
+    kind: 'postgres',
+    ...executor(pool),
+    async transaction(work) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await work(executor(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async listen(channel, onMessage, onReset) {
+      let closed = false;
+      let client: pg.Client | undefined;
+      const connect = async (): Promise<void> => {
+        const next = new pg.Client(connection);
+        next.on('notification', (message) => {
+          if (message.channel === channel) onMessage(message.payload ?? '');
+        });
+        next.on('error', () => {
+          listeners.delete(next);
+          next.end().catch(() => {});
+          if (closed) return;
+          // Notifications sent while we were away are lost: let the caches start over.
+          onReset?.();
+          setTimeout(() => void connect().catch(() => setTimeout(() => void connect(), 1000)), 100);
+        });
+        await next.connect();
+        await next.query(`LISTEN ${quoteIdentifier(channel)}`);
+        client = next;
+        listeners.add(next);
+      };
+      await connect();
+      return async () => {
+        closed = true;
+        if (client) {
+          listeners.delete(client);
+          await client.end().catch(() => {});
+        }
+      };
+    },
+    async close() {
+      await Promise.all([...listeners].map((client) => client.end().catch(() => {})));
+      await pool.end();
+    },
+  };
+}
+
+export function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+export async function openDatabase(options: { databaseUrl?: string; dataDir?: string; schema?: string }): Promise<Database> {
+  return options.databaseUrl
+    ? openPostgres({ url: options.databaseUrl, schema: options.schema })
+    : openPglite(options.dataDir);
+}

@@ -1,0 +1,143 @@
+import { Type } from '@sinclair/typebox';
+import { formatTimestamp } from '../clock.ts';
+import type { App } from '../http/app.ts';
+import { ok } from '../http/app.ts';
+import type { ProjectService } from '../projects/service.ts';
+import type { RbacService } from '../rbac/service.ts';
+import type { UserRecord, UserService } from './service.ts';
+
+const Name = Type.Object({
+  first_name: Type.Optional(Type.String()),
+  middle_name: Type.Optional(Type.String()),
+  last_name: Type.Optional(Type.String()),
+});
+// Metadata is checked in the service (object, key count, size) for Stytch's specific error types.
+const Metadata = Type.Unknown();
+const Roles = Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 1000 });
+
+export const CreateUserBody = Type.Object({
+  email: Type.Optional(Type.String()),
+  phone_number: Type.Optional(Type.String()),
+  name: Type.Optional(Name),
+  create_user_as_pending: Type.Optional(Type.Boolean()),
+  trusted_metadata: Type.Optional(Metadata),
+  untrusted_metadata: Type.Optional(Metadata),
+  external_id: Type.Optional(Type.String()),
+  roles: Type.Optional(Roles),
+});
+
+export const UpdateUserBody = Type.Object({
+  name: Type.Optional(Name),
+  trusted_metadata: Type.Optional(Metadata),
+  untrusted_metadata: Type.Optional(Metadata),
+  external_id: Type.Optional(Type.String()),
+  roles: Type.Optional(Roles),
+});
+
+export const SearchUsersBody = Type.Object({
+  cursor: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  limit: Type.Optional(Type.Integer()),
+  query: Type.Optional(
+    Type.Union([
+      Type.Object({
+        operator: Type.Optional(Type.Union([Type.Literal('AND'), Type.Literal('OR')])),
+        operands: Type.Array(Type.Object({ filter_name: Type.String(), filter_value: Type.Unknown() }), { maxItems: 50 }),
+      }),
+      Type.Null(),
+    ]),
+  ),
+});
+
+export const AuthorizeUserBody = Type.Object({
+  user_id: Type.String(),
+  authorization_check: Type.Object({ resource_id: Type.String(), action: Type.String() }),
+});
+
+const UserIdParams = Type.Object({ user_id: Type.String() });
+
+/** The User object as Stytch's API returns it. */
+export function toWireUser(user: UserRecord, users: UserService) {
+  return {
+    user_id: user.user_id,
+    emails: user.emails,
+    status: user.status,
+    phone_numbers: user.phone_numbers,
+    webauthn_registrations: [],
+    providers: [],
+    totps: [],
+    crypto_wallets: [],
+    biometric_registrations: [],
+    is_locked: false,
+    roles: users.effectiveRoles(user),
+    name: user.name,
+    created_at: formatTimestamp(user.created_at),
+    password: null,
+    trusted_metadata: user.trusted_metadata,
+    untrusted_metadata: user.untrusted_metadata,
+    external_id: user.external_id,
+    lock_created_at: null,
+    lock_expires_at: null,
+  };
+}
+
+export function registerUserRoutes(app: App, deps: { users: UserService; projects: ProjectService; rbac: RbacService }) {
+  const { users, projects, rbac } = deps;
+
+  app.post('/v1/users', { schema: { body: CreateUserBody } }, async (request) => {
+    const project = await projects.findProject(request.projectId);
+    const user = await users.createUser(request.projectId, project!.environment, request.body);
+    return ok(request, {
+      user_id: user.user_id,
+      email_id: user.emails[0]?.email_id ?? '',
+      phone_id: user.phone_numbers[0]?.phone_id ?? '',
+      status: user.status,
+      user: toWireUser(user, users),
+    });
+  });
+
+  app.get('/v1/users/:user_id', { schema: { params: UserIdParams } }, async (request) => {
+    const user = await users.requireUser(request.projectId, request.params.user_id);
+    return ok(request, toWireUser(user, users));
+  });
+
+  app.put('/v1/users/:user_id', { schema: { params: UserIdParams, body: UpdateUserBody } }, async (request) => {
+    const user = await users.updateUser(request.projectId, request.params.user_id, request.body ?? {});
+    const wire = toWireUser(user, users);
+    return ok(request, {
+      user_id: user.user_id,
+      emails: wire.emails,
+      phone_numbers: wire.phone_numbers,
+      crypto_wallets: wire.crypto_wallets,
+      user: wire,
+    });
+  });
+
+  app.delete('/v1/users/:user_id', { schema: { params: UserIdParams } }, async (request) => {
+    await users.deleteUser(request.projectId, request.params.user_id);
+    return ok(request, { user_id: request.params.user_id });
+  });
+
+  app.post('/v1/users/search', { schema: { body: SearchUsersBody } }, async (request) => {
+    const body = request.body ?? {};
+    const query = body.query ? { operator: body.query.operator ?? 'AND', operands: body.query.operands } : null;
+    const page = await users.searchUsers(request.projectId, { cursor: body.cursor, limit: body.limit, query });
+    return ok(request, {
+      results: page.results.map((user) => toWireUser(user, users)),
+      results_metadata: { total: page.total, next_cursor: page.next_cursor },
+    });
+  });
+
+  // Gatehouse addition: "may this user do X?", answered from the user's roles and the cached policy.
+  app.post('/v1/rbac/authorize', { schema: { body: AuthorizeUserBody } }, async (request) => {
+    const { user_id, authorization_check } = request.body;
+    const explicit = await users.requireExplicitRoles(request.projectId, user_id);
+    const verdict = await rbac.authorize(
+      request.projectId,
+      'consumer',
+      users.effectiveRoles({ explicit_roles: explicit }),
+      authorization_check.resource_id,
+      authorization_check.action,
+    );
+    return ok(request, { user_id, verdict });
+  });
+}

@@ -1,0 +1,312 @@
+// Consumer users: create, read, update, delete, search. Explicit roles are rows in user_roles,
+// checked against the policy inside the same transaction; the default role is added on read.
+import { createHash } from 'node:crypto';
+import type { Clock } from '../clock.ts';
+import { LIMITS, type Environment } from '../config.ts';
+import { GatehouseError } from '../errors.ts';
+import { isId, newId } from '../ids.ts';
+import { applyMetadataUpdate, checkMetadata, type Metadata } from '../metadata.ts';
+import { IMPLICIT_ROLES } from '../rbac/defaults.ts';
+import type { RbacService } from '../rbac/service.ts';
+import type { ChangeFeed } from '../store/change-feed.ts';
+import type { SqlExecutor } from '../store/database.ts';
+import { compileUserSearch, type UserSearchQuery } from './search.ts';
+
+export interface UserName {
+  first_name: string;
+  middle_name: string;
+  last_name: string;
+}
+
+export interface UserRecord {
+  user_id: string;
+  status: 'active' | 'pending';
+  name: UserName;
+  emails: { email_id: string; email: string; verified: boolean }[];
+  phone_numbers: { phone_id: string; phone_number: string; verified: boolean }[];
+  /** Explicitly assigned roles only. */
+  explicit_roles: string[];
+  trusted_metadata: Metadata;
+  untrusted_metadata: Metadata;
+  external_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface CreateUserInput {
+  email?: string;
+  phone_number?: string;
+  name?: Partial<UserName>;
+  create_user_as_pending?: boolean;
+  trusted_metadata?: unknown;
+  untrusted_metadata?: unknown;
+  external_id?: string;
+  roles?: string[];
+}
+
+export interface UpdateUserInput {
+  name?: Partial<UserName>;
+  trusted_metadata?: unknown;
+  untrusted_metadata?: unknown;
+  external_id?: string;
+  roles?: string[];
+}
+
+export interface UserSearchInput {
+  cursor?: string | null;
+  limit?: number;
+  query?: UserSearchQuery | null;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const PHONE = /^\+[1-9]\d{6,14}$/;
+const EXTERNAL_ID = /^[A-Za-z0-9._|-]+$/;
+
+const SELECT_USERS = `
+  SELECT u.user_id, u.status, u.first_name, u.middle_name, u.last_name, u.trusted_metadata,
+         u.untrusted_metadata, u.external_id, u.created_at, u.updated_at,
+         COALESCE((SELECT json_agg(json_build_object('email_id', e.email_id, 'email', e.email, 'verified', e.verified)
+                                   ORDER BY e.created_at, e.email_id)
+                     FROM user_emails e WHERE e.user_id = u.user_id), '[]'::json) AS emails,
+         COALESCE((SELECT json_agg(json_build_object('phone_id', p.phone_id, 'phone_number', p.phone_number, 'verified', p.verified)
+                                   ORDER BY p.created_at, p.phone_id)
+                     FROM user_phone_numbers p WHERE p.user_id = u.user_id), '[]'::json) AS phone_numbers,
+         COALESCE((SELECT array_agg(r.role_id ORDER BY r.role_id) FROM user_roles r WHERE r.user_id = u.user_id), '{}') AS explicit_roles
+    FROM users u`;
+
+interface UserRow extends Omit<UserRecord, 'name'>, UserName {}
+
+function toRecord(row: UserRow): UserRecord {
+  const { first_name, middle_name, last_name, ...rest } = row;
+  return { ...rest, name: { first_name, middle_name, last_name } };
+}
+
+export function checkUserId(userId: string): void {
+  if (!isId('user', userId)) throw new GatehouseError('invalid_user_id', { message: `"${userId}" is not a user id (user-test-<uuid>).` });
+}
+
+function normalizeEmail(email: string): string {
+  const trimmed = email.trim();
+  if (trimmed.length > 254 || !EMAIL.test(trimmed)) throw new GatehouseError('invalid_email', { message: `"${email}" is not a valid email address.` });
+  return trimmed;
+}
+
+function checkPhone(phone: string): string {
+  if (!PHONE.test(phone)) throw new GatehouseError('invalid_phone_number');
+  return phone;
+}
+
+function checkExternalId(externalId: string): string {
+  if (externalId.length > LIMITS.externalIdMaxLength || !EXTERNAL_ID.test(externalId)) throw new GatehouseError('invalid_external_id');
+  return externalId;
+}
+
+function checkRoles(roles: string[]): string[] {
+  const unique = [...new Set(roles)];
+  if (unique.length > LIMITS.rolesPerUser) {
+    throw new GatehouseError('too_many_roles', { message: `A user may hold at most ${LIMITS.rolesPerUser} explicit roles.` });
+  }
+  return unique.sort();
+}
+
+function checkName(name: Partial<UserName> | undefined): Partial<UserName> {
+  const out: Partial<UserName> = {};
+  for (const key of ['first_name', 'middle_name', 'last_name'] as const) {
+    const value = name?.[key];
+    if (value === undefined) continue;
+    if (value.length > 256) throw new GatehouseError('invalid_argument', { message: `name.${key} may be at most 256 characters.` });
+    out[key] = value;
+  }
+  return out;
+}
+
+/** Maps a unique-constraint violation to the conflict the caller caused. */
+function conflictError(error: unknown): GatehouseError | undefined {
+  const e = error as { code?: string; constraint?: string; message?: string };
+  if (e?.code !== '23505') return undefined;
+  const what = `${e.constraint ?? ''} ${e.message ?? ''}`;
+  if (what.includes('user_emails')) return new GatehouseError('duplicate_email');
+  if (what.includes('user_phone_numbers')) return new GatehouseError('duplicate_phone_number');
+  if (what.includes('external_id')) return new GatehouseError('duplicate_user_external_id');
+  return undefined;
+}
+
+export class UserService {
+  readonly #db: SqlExecutor;
+  readonly #feed: ChangeFeed;
+  readonly #rbac: RbacService;
+  readonly #clock: Clock;
+
+  constructor(db: SqlExecutor, feed: ChangeFeed, rbac: RbacService, clock: Clock) {
+    this.#db = db;
+    this.#feed = feed;
+    this.#rbac = rbac;
+    this.#clock = clock;
+  }
+
+  /** Explicit roles plus the default role every user holds, as `user.roles` and sessions show them. */
+  effectiveRoles(user: Pick<UserRecord, 'explicit_roles'>): string[] {
+    return [...IMPLICIT_ROLES.consumer, ...user.explicit_roles];
+  }
+
+  async createUser(projectId: string, environment: Environment, input: CreateUserInput): Promise<UserRecord> {
+    const email = input.email !== undefined ? normalizeEmail(input.email) : undefined;
+    const phone = input.phone_number !== undefined ? checkPhone(input.phone_number) : undefined;
+    const externalId = input.external_id ? checkExternalId(input.external_id) : null;
+    const trusted = applyMetadataUpdate({}, input.trusted_metadata, 'trusted_metadata');
+    const untrusted = applyMetadataUpdate({}, input.untrusted_metadata, 'untrusted_metadata');
+    const roles = checkRoles(input.roles ?? []);
+    const name = checkName(input.name);
+    const now = this.#clock.now();
+    const userId = newId('user', environment);
+    try {
+      await this.#feed.write(async (tx) => {
+        if (roles.length > 0) await this.#rbac.checkAssignableRoles(tx, projectId, 'consumer', roles);
+        await tx.query(
+          `INSERT INTO users (user_id, project_id, status, first_name, middle_name, last_name, trusted_metadata,
+                              untrusted_metadata, external_id, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`,
+          [userId, projectId, input.create_user_as_pending ? 'pending' : 'active', name.first_name ?? '', name.middle_name ?? '',
+            name.last_name ?? '', JSON.stringify(trusted), JSON.stringify(untrusted), externalId, now],
+        );
+        if (email !== undefined) {
+          await tx.query(
+            `INSERT INTO user_emails (email_id, user_id, project_id, email, email_normalized, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+            [newId('email', environment), userId, projectId, email, email.toLowerCase(), now],
+          );
+        }
+        if (phone !== undefined) {
+          await tx.query(
+            `INSERT INTO user_phone_numbers (phone_id, user_id, project_id, phone_number, created_at) VALUES ($1, $2, $3, $4, $5)`,
+            [newId('phone-number', environment), userId, projectId, phone, now],
+          );
+        }
+        await insertRoles(tx, projectId, userId, roles, now);
+      });
+    } catch (error) {
+      throw conflictError(error) ?? error;
+    }
+    return this.requireUser(projectId, userId);
+  }
+
+  async findUser(projectId: string, userId: string, db: SqlExecutor = this.#db): Promise<UserRecord | null> {
+    if (!isId('user', userId)) return null;
+    const { rows } = await db.query<UserRow>(`${SELECT_USERS} WHERE u.project_id = $1 AND u.user_id = $2`, [projectId, userId]);
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  async requireUser(projectId: string, userId: string, db: SqlExecutor = this.#db): Promise<UserRecord> {
+    checkUserId(userId);
+    const user = await this.findUser(projectId, userId, db);
+    if (!user) throw new GatehouseError('user_not_found', { message: `No user "${userId}" in this project.` });
+    return user;
+  }
+
+  /** The user's explicit roles, for authorization checks (one indexed read). */
+  async requireExplicitRoles(projectId: string, userId: string): Promise<string[]> {
+    checkUserId(userId);
+    const { rows } = await this.#db.query<{ roles: string[] | null; found: boolean }>(
+      `SELECT (SELECT array_agg(r.role_id ORDER BY r.role_id) FROM user_roles r WHERE r.user_id = u.user_id) AS roles
+         FROM users u WHERE u.project_id = $1 AND u.user_id = $2`,
+      [projectId, userId],
+    );
+    const row = rows[0];
+    if (!row) throw new GatehouseError('user_not_found', { message: `No user "${userId}" in this project.` });
+    return row.roles ?? [];
+  }
+
+  async updateUser(projectId: string, userId: string, input: UpdateUserInput): Promise<UserRecord> {
+    checkUserId(userId);
+    const roles = input.roles !== undefined ? checkRoles(input.roles) : undefined;
+    const externalId = input.external_id !== undefined && input.external_id !== '' ? checkExternalId(input.external_id) : input.external_id;
+    const name = checkName(input.name);
+    const now = this.#clock.now();
+    try {
+      return await this.#feed.write(async (tx) => {
+        const { rows } = await tx.query<{ trusted_metadata: Metadata; untrusted_metadata: Metadata }>(
+          'SELECT trusted_metadata, untrusted_metadata FROM users WHERE project_id = $1 AND user_id = $2 FOR UPDATE',
+          [projectId, userId],
+        );
+        const current = rows[0];
+        if (!current) throw new GatehouseError('user_not_found', { message: `No user "${userId}" in this project.` });
+        const trusted = applyMetadataUpdate(current.trusted_metadata, input.trusted_metadata, 'trusted_metadata');
+        const untrusted = applyMetadataUpdate(current.untrusted_metadata, input.untrusted_metadata, 'untrusted_metadata');
+        await tx.query(
+          `UPDATE users SET first_name = COALESCE($3, first_name), middle_name = COALESCE($4, middle_name),
+                            last_name = COALESCE($5, last_name), trusted_metadata = $6, untrusted_metadata = $7,
+                            external_id = CASE WHEN $8::boolean THEN NULLIF($9, '') ELSE external_id END, updated_at = $10
+            WHERE project_id = $1 AND user_id = $2`,
+          [projectId, userId, name.first_name ?? null, name.middle_name ?? null, name.last_name ?? null, JSON.stringify(trusted),
+            JSON.stringify(untrusted), externalId !== undefined, externalId ?? null, now],
+        );
+        if (roles !== undefined) {
+          if (roles.length > 0) await this.#rbac.checkAssignableRoles(tx, projectId, 'consumer', roles);
+          await tx.query('DELETE FROM user_roles WHERE user_id = $1 AND NOT (role_id = ANY($2))', [userId, roles]);
+          await insertRoles(tx, projectId, userId, roles, now);
+        }
+        return this.requireUser(projectId, userId, tx);
+      });
+    } catch (error) {
+      throw conflictError(error) ?? error;
+    }
+  }
+
+  async deleteUser(projectId: string, userId: string): Promise<void> {
+    checkUserId(userId);
+    const { rowCount } = await this.#db.query('DELETE FROM users WHERE project_id = $1 AND user_id = $2', [projectId, userId]);
+    if (rowCount === 0) throw new GatehouseError('user_not_found', { message: `No user "${userId}" in this project.` });
+  }
+
+  async searchUsers(projectId: string, input: UserSearchInput): Promise<{ results: UserRecord[]; total: number; next_cursor: string | null }> {
+    const limit = input.limit ?? LIMITS.searchDefaultLimit;
+    if (!Number.isInteger(limit) || limit < 1 || limit > LIMITS.searchMaxLimit) throw new GatehouseError('user_search_invalid_limit');
+    const filter = compileUserSearch(input.query ?? null, 2);
+    const queryKey = createHash('sha256').update(JSON.stringify(input.query ?? null)).digest('base64url').slice(0, 12);
+    const after = input.cursor ? decodeCursor(input.cursor, queryKey) : null;
+
+    const base = [projectId, ...filter.params];
+    const where = `u.project_id = $1 AND (${filter.sql})`;
+    const page = after
+      ? `${where} AND (u.created_at, u.user_id) > ($${base.length + 1}::timestamptz, $${base.length + 2})`
+      : where;
+    const pageParams = after ? [...base, after.created_at, after.user_id] : base;
+    const [{ rows }, counted] = await Promise.all([
+      this.#db.query<UserRow>(`${SELECT_USERS} WHERE ${page} ORDER BY u.created_at, u.user_id LIMIT ${limit + 1}`, pageParams),
+      this.#db.query<{ total: number }>(`SELECT count(*)::int AS total FROM users u WHERE ${where}`, base),
+    ]);
+    const results = rows.slice(0, limit).map(toRecord);
+    const last = results[results.length - 1];
+    const next_cursor = rows.length > limit && last ? encodeCursor(last, queryKey) : null;
+    return { results, total: counted.rows[0]?.total ?? 0, next_cursor };
+  }
+}
+
+async function insertRoles(tx: SqlExecutor, projectId: string, userId: string, roles: string[], now: Date): Promise<void> {
+  if (roles.length === 0) return;
+  await tx.query(
+    `INSERT INTO user_roles (user_id, project_id, role_id, created_at)
+     SELECT $1, $2, role_id, $4 FROM unnest($3::text[]) AS role_id
+     ON CONFLICT (user_id, role_id) DO NOTHING`,
+    [userId, projectId, roles, now],
+  );
+}
+
+// A cursor names the last row of a page and the query it belongs to, so it cannot be replayed
+// against another query.
+function encodeCursor(user: UserRecord, queryKey: string): string {
+  return Buffer.from(JSON.stringify({ t: user.created_at.toISOString(), u: user.user_id, q: queryKey })).toString('base64url');
+}
+
+function decodeCursor(cursor: string, queryKey: string): { created_at: string; user_id: string } {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { t?: unknown; u?: unknown; q?: unknown };
+    if (typeof value.t === 'string' && !Number.isNaN(Date.parse(value.t)) && typeof value.u === 'string' && isId('user', value.u) && value.q === queryKey) {
+      return { created_at: value.t, user_id: value.u };
+    }
+  } catch {
+    // fall through
+  }
+  throw new GatehouseError('user_search_invalid_cursor');
+}
+
+export { checkMetadata };
