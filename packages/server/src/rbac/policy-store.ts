@@ -1,6 +1,6 @@
 // The current RBAC policy of each project, compiled once per version and kept in memory. Writes
 // bump the version and announce it on the change feed, which drops the stale entry in every process.
-import { compilePolicy, type CompiledPolicy, type Policy } from '@gatehouse/policy';
+import { compilePolicy, type CompiledPolicy, type Permission, type Policy } from '@gatehouse/policy';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import { POLICY_RULES, type PolicyKind } from './defaults.ts';
@@ -31,7 +31,8 @@ export async function readPolicyVersion(db: SqlExecutor, projectId: string, kind
   );
   const row = rows[0];
   if (!row) return null;
-  return { version: row.version, policy: row.policy, created_at: row.created_at, compiled: compilePolicy(row.policy, POLICY_RULES[kind]) };
+  const policy = canonicalOrder(row.policy);
+  return { version: row.version, policy, created_at: row.created_at, compiled: compilePolicy(policy, POLICY_RULES[kind]) };
 }
 
 export class PolicyStore {
@@ -96,4 +97,14 @@ export class PolicyStore {
     // A read still under way may have started before the change: drop it too.
     if (entry && (entry.version === undefined || entry.version < version)) this.#cache.delete(key);
   }
+}
+
+/** jsonb stores keys in its own order; give them back in the API's order so exports diff cleanly in git. */
+function canonicalOrder(policy: Policy): Policy {
+  const permissions = (list: Permission[]) => list.map(({ resource_id, actions }) => ({ resource_id, actions }));
+  return {
+    resources: policy.resources.map(({ resource_id, description, actions }) => ({ resource_id, description, actions })),
+    roles: policy.roles.map((role) => ({ role_id: role.role_id, description: role.description, permissions: permissions(role.permissions) })),
+    scopes: policy.scopes.map((scope) => ({ scope: scope.scope, description: scope.description, permissions: permissions(scope.permissions) })),
+  };
 }

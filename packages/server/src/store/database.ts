@@ -35,7 +35,8 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
   const executor = (target: Pick<PGlite, 'query' | 'exec'>): SqlExecutor => ({
     async query<Row>(sql: string, params?: readonly unknown[]) {
       const result = await target.query<Row>(sql, params as unknown[] | undefined);
-      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+      // PGlite counts only written rows in affectedRows (0 for a SELECT); node-postgres counts both.
+      return { rows: result.rows, rowCount: Math.max(result.rows.length, result.affectedRows ?? 0) };
     },
     async exec(sql) {
       await target.exec(sql);

@@ -1,0 +1,141 @@
+// Test support: a real Gatehouse on a real database, listening on a loopback port. One server per
+// test file; tests isolate themselves by creating their own project (data, not new instances).
+// PGlite in memory by default; PostgreSQL in a schema of its own when DATABASE_URL is set.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { Clock } from '../clock.ts';
+import { loadConfig, type ServerConfig } from '../config.ts';
+import type { ProjectCredentials } from '../projects/service.ts';
+import { createGatehouse, type Gatehouse } from '../server.ts';
+import { openPglite, openPostgres, quoteIdentifier, type Database } from '../store/database.ts';
+
+export interface TestDatabase {
+  db: Database;
+  kind: 'pglite' | 'postgres';
+  /** Drops what the test made (the PostgreSQL schema) and closes. */
+  dispose(): Promise<void>;
+}
+
+/** The databases a storage test should run on: PGlite always, PostgreSQL when DATABASE_URL is set. */
+export function testDatabaseKinds(): ('pglite' | 'postgres')[] {
+  return process.env.DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+}
+
+export async function openTestDatabase(kind: 'pglite' | 'postgres' = process.env.DATABASE_URL ? 'postgres' : 'pglite'): Promise<TestDatabase> {
+  if (kind === 'pglite') {
+    const db = await openPglite(undefined);
+    return { db, kind, dispose: () => db.close() };
+  }
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error('DATABASE_URL is not set');
+  const schema = `gatehouse_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const db = await openPostgres({ url, schema, maxConnections: 5 });
+  return {
+    db,
+    kind,
+    async dispose() {
+      await db.close();
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      await admin.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
+      await admin.end();
+    },
+  };
+}
+
+export interface ApiResponse {
+  status: number;
+  body: any;
+  headers: Headers;
+}
+
+export interface TestServer {
+  baseUrl: string;
+  gatehouse: Gatehouse;
+  config: ServerConfig;
+  database: TestDatabase;
+  /** A new project with fresh credentials: each test's own world. */
+  createProject(): Promise<ProjectCredentials>;
+  /** Calls the API with a project's secret (or none). */
+  api(credentials: ProjectCredentials | null, method: string, path: string, body?: unknown): Promise<ApiResponse>;
+  /** Sends a raw request (for malformed bodies and odd headers). */
+  raw(path: string, init: RequestInit): Promise<ApiResponse>;
+  close(): Promise<void>;
+}
+
+export function basicAuth(projectId: string, secret: string): string {
+  return `Basic ${Buffer.from(`${projectId}:${secret}`).toString('base64')}`;
+}
+
+export async function startTestServer(options: { clock?: Clock; database?: TestDatabase; env?: Record<string, string> } = {}): Promise<TestServer> {
+  const database = options.database ?? (await openTestDatabase());
+  const { config } = loadConfig({
+    GATEHOUSE_DATA_DIR: mkdtempSync(join(tmpdir(), 'gatehouse-test-')),
+    GATEHOUSE_LOG_LEVEL: 'silent',
+    ...options.env,
+  });
+  const gatehouse = await createGatehouse({ config, db: database.db, clock: options.clock, logger: false });
+  const address = await gatehouse.app.listen({ port: 0, host: '127.0.0.1' });
+  const baseUrl = address.replace('localhost', '127.0.0.1');
+
+  const raw = async (path: string, init: RequestInit): Promise<ApiResponse> => {
+    const response = await fetch(`${baseUrl}${path}`, init);
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // leave as text; tests assert JSON where they expect it
+    }
+    return { status: response.status, body, headers: response.headers };
+  };
+
+  return {
+    baseUrl,
+    gatehouse,
+    config,
+    database,
+    createProject: () => gatehouse.projects.createProject({ environment: 'test' }),
+    api(credentials, method, path, body) {
+      const headers: Record<string, string> = {};
+      if (credentials) headers.authorization = basicAuth(credentials.project_id, credentials.secret);
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      return raw(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    },
+    raw,
+    async close() {
+      await gatehouse.close();
+      if (!options.database) await database.dispose();
+    },
+  };
+}
+
+/** A clock the test moves by hand. */
+export class ManualClock implements Clock {
+  #now: number;
+  constructor(start = Date.parse('2026-01-01T00:00:00Z')) {
+    this.#now = start;
+  }
+  now(): Date {
+    return new Date(this.#now);
+  }
+  advance(ms: number): void {
+    this.#now += ms;
+  }
+}
+
+/** Asserts the Stytch error envelope and returns the body. */
+export function expectError(response: ApiResponse, status: number, errorType: string): any {
+  const { body } = response;
+  if (response.status !== status || body?.error_type !== errorType) {
+    throw new Error(`expected ${status} ${errorType}, got ${response.status} ${JSON.stringify(body)}`);
+  }
+  for (const key of ['status_code', 'request_id', 'error_type', 'error_message', 'error_url']) {
+    if (!(key in body)) throw new Error(`error body lacks ${key}: ${JSON.stringify(body)}`);
+  }
+  if (body.status_code !== status) throw new Error(`status_code ${body.status_code} differs from HTTP ${status}`);
+  return body;
+}
