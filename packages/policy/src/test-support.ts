@@ -112,10 +112,10 @@ function permissionFor(resource: Resource): fc.Arbitrary<Permission> {
     .map((actions) => ({ resource_id: resource.resource_id, actions }));
 }
 
-function permissionsOn(grantable: readonly Resource[], minLength: number): fc.Arbitrary<Permission[]> {
+function permissionsOn(grantable: readonly Resource[]): fc.Arbitrary<Permission[]> {
   if (grantable.length === 0) return emptyList();
   return fc
-    .shuffledSubarray([...grantable], { minLength })
+    .shuffledSubarray([...grantable])
     .chain((resources) => fc.tuple(...resources.map(permissionFor)));
 }
 
@@ -131,14 +131,14 @@ export function validPolicyArbitrary(rules: PolicyRules = {}): fc.Arbitrary<Poli
   return resources.chain((declared) => {
     const grantable = [...declared, ...builtIns.filter((builtIn) => !declared.some((r) => r.resource_id === builtIn.resource_id))];
     const role = (roleId: fc.Arbitrary<string>): fc.Arbitrary<Role> =>
-      fc.record({ role_id: roleId, description, permissions: permissionsOn(grantable, 0) }, PLAIN);
+      fc.record({ role_id: roleId, description, permissions: permissionsOn(grantable) }, PLAIN);
     const defaultRoles = fc.tuple(...(rules.defaultRoleIds ?? []).map((id) => role(fc.constant(id))));
     const customRoles = fc.uniqueArray(role(fc.constantFrom(...ROLE_IDS)), { selector: (r) => r.role_id, maxLength: 5 });
     const scope: fc.Arbitrary<Scope> = fc.record(
-      { scope: fc.constantFrom(...SCOPE_IDS), description, permissions: permissionsOn(grantable, 1) },
+      { scope: fc.constantFrom(...SCOPE_IDS), description, permissions: permissionsOn(grantable) },
       PLAIN,
     );
-    const scopes = grantable.length === 0 ? emptyList<Scope>() : fc.uniqueArray(scope, { selector: (s) => s.scope, maxLength: 3 });
+    const scopes = fc.uniqueArray(scope, { selector: (s) => s.scope, maxLength: 3 });
     const roles = fc
       .tuple(defaultRoles, customRoles)
       .chain(([defaults, custom]) => fc.shuffledSubarray([...defaults, ...custom], { minLength: defaults.length + custom.length }));

@@ -289,14 +289,9 @@ test('a role or scope names each resource in one permission only', () => {
   );
 });
 
-test('a role may have no permissions; a scope needs one', () => {
+test('roles and scopes may have no permissions (a cascade delete can leave them empty)', () => {
   assert.equal(validatePolicy(edited((p) => (p.roles[2]!.permissions = []))).valid, true);
-  assertOnlyIssue(
-    edited((p) => p.scopes.push({ scope: 'nothing', description: '', permissions: [] })),
-    'rbac_scope_missing_permissions',
-    'scopes[0].permissions',
-    'scope "nothing"',
-  );
+  assert.equal(validatePolicy(edited((p) => p.scopes.push({ scope: 'nothing', description: '', permissions: [] }))).valid, true);
 });
 
 test('scope permissions follow the role permission rules', () => {
@@ -349,7 +344,6 @@ test('every issue is reported, in policy order', () => {
     { code: 'rbac_permission_duplicate', path: 'roles[1].permissions[1]' },
     { code: 'invalid_rbac_stytch_role_edit', path: 'roles' },
     { code: 'invalid_rbac_scope', path: 'scopes[0].scope' },
-    { code: 'rbac_scope_missing_permissions', path: 'scopes[0].permissions' },
   ]);
 });
 

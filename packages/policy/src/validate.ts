@@ -264,9 +264,6 @@ export function validatePolicy(policy: Policy, rules: PolicyRules = {}): PolicyV
     issues.id(scope.scope, `${path}.scope`, SCOPE);
     issues.unique(seenScopes, scope.scope, `${path}.scope`, 'rbac_scope_duplicate', 'scope');
     issues.description(scope.description, `${path}.description`, owner);
-    if (scope.permissions.length === 0) {
-      issues.add('rbac_scope_missing_permissions', `${path}.permissions`, `${owner} needs at least one permission`);
-    }
     issues.permissions(scope.permissions, `${path}.permissions`, owner, catalog);
   });
 
