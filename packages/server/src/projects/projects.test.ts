@@ -1,0 +1,100 @@
+// Project secrets: stored hashed, several active at once, rotation, and first-start bootstrap.
+import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { loadConfig } from '../config.ts';
+import { expectError, startTestServer, type TestServer } from '../testing/harness.ts';
+import { ensureProject, readCredentialsFile } from './bootstrap.ts';
+
+let server: TestServer;
+before(async () => {
+  server = await startTestServer();
+});
+after(() => server.close());
+
+test('secrets are stored only as hashes', async () => {
+  const project = await server.createProject();
+  const { rows } = await server.gatehouse.db.query<{ secret_hash: Uint8Array; last_four: string }>(
+    'SELECT secret_hash, last_four FROM project_secrets WHERE project_id = $1',
+    [project.project_id],
+  );
+  assert.equal(rows.length, 1);
+  const stored = Buffer.from(rows[0]!.secret_hash);
+  assert.equal(stored.length, 32);
+  assert.ok(!stored.toString('latin1').includes(project.secret));
+  const dump = JSON.stringify((await server.gatehouse.db.query('SELECT * FROM project_secrets')).rows);
+  assert.ok(!dump.includes(project.secret), 'no column holds the secret');
+  assert.equal(rows[0]!.last_four, project.secret.slice(-4));
+});
+
+test("a project's secret opens only that project", async () => {
+  const a = await server.createProject();
+  const b = await server.createProject();
+  expectError(await server.api({ ...b, secret: a.secret }, 'GET', '/v1/rbac/policy'), 401, 'unauthorized_credentials');
+  assert.equal((await server.api(b, 'GET', '/v1/rbac/policy')).status, 200);
+});
+
+test('rotation: a second secret works beside the first, then the first is revoked', async () => {
+  const project = await server.createProject();
+  const created = await server.api(project, 'POST', '/v1/project/secrets');
+  assert.equal(created.status, 200);
+  const second = { ...project, secret: created.body.secret.secret as string };
+  assert.match(second.secret, /^secret-test-/);
+
+  assert.equal((await server.api(project, 'GET', '/v1/rbac/policy')).status, 200);
+  assert.equal((await server.api(second, 'GET', '/v1/rbac/policy')).status, 200);
+
+  const listed = await server.api(second, 'GET', '/v1/project/secrets');
+  assert.equal(listed.body.secrets.length, 2);
+  assert.ok(listed.body.secrets.every((s: Record<string, unknown>) => !('secret' in s) && !('secret_hash' in s)));
+  const first = listed.body.secrets.find((s: { secret_id: string }) => s.secret_id !== created.body.secret.secret_id);
+
+  const revoked = await server.api(second, 'DELETE', `/v1/project/secrets/${first.secret_id}`);
+  assert.equal(revoked.status, 200);
+  expectError(await server.api(project, 'GET', '/v1/rbac/policy'), 401, 'unauthorized_credentials');
+  assert.equal((await server.api(second, 'GET', '/v1/rbac/policy')).status, 200);
+
+  // The last secret cannot be revoked: the project would be locked out.
+  expectError(await server.api(second, 'DELETE', `/v1/project/secrets/${created.body.secret.secret_id}`), 400, 'cannot_revoke_last_secret');
+  expectError(await server.api(second, 'DELETE', `/v1/project/secrets/${first.secret_id}`), 404, 'secret_not_found');
+});
+
+test("a project cannot see or revoke another project's secrets", async () => {
+  const a = await server.createProject();
+  const b = await server.createProject();
+  await server.api(b, 'POST', '/v1/project/secrets');
+  const bSecrets = (await server.api(b, 'GET', '/v1/project/secrets')).body.secrets;
+  const aSecrets = (await server.api(a, 'GET', '/v1/project/secrets')).body.secrets;
+  assert.equal(aSecrets.length, 1);
+  assert.ok(!aSecrets.some((s: { secret_id: string }) => bSecrets.some((t: { secret_id: string }) => t.secret_id === s.secret_id)));
+  expectError(await server.api(a, 'DELETE', `/v1/project/secrets/${bSecrets[0].secret_id}`), 404, 'secret_not_found');
+  assert.equal((await server.api(b, 'GET', '/v1/project/secrets')).body.secrets.length, 2);
+});
+
+test('first start takes known credentials from the environment; a second start reuses the project', async () => {
+  const projectId = 'project-test-11111111-2222-4333-8444-555555555555';
+  const env = {
+    GATEHOUSE_DATA_DIR: join(server.config.dataDir, 'bootstrap'),
+    GATEHOUSE_PROJECT_ID: projectId,
+    GATEHOUSE_SECRET: 'ci-known-secret-0123456789abcdef',
+    GATEHOUSE_PUBLIC_TOKEN: 'public-token-test-66666666-7777-4888-9999-000000000000',
+  };
+  const { config } = loadConfig(env);
+  const first = await ensureProject(server.gatehouse.projects, config);
+  assert.equal(first.created?.project_id, projectId);
+  assert.equal(first.project.public_token, env.GATEHOUSE_PUBLIC_TOKEN);
+  assert.equal(statSync(first.credentialsFile).mode & 0o777, 0o600);
+  assert.equal(readCredentialsFile(config.dataDir)?.secret, env.GATEHOUSE_SECRET);
+  assert.equal((await server.api({ project_id: projectId, secret: env.GATEHOUSE_SECRET, public_token: '' }, 'GET', '/v1/rbac/policy')).status, 200);
+
+  const second = await ensureProject(server.gatehouse.projects, config);
+  assert.equal(second.created, undefined);
+  assert.equal(second.project.project_id, projectId);
+
+  // A different secret for an existing project is refused rather than silently added.
+  const { config: changed } = loadConfig({ ...env, GATEHOUSE_SECRET: 'another-secret-0123456789abcdef' });
+  await assert.rejects(ensureProject(server.gatehouse.projects, changed), /not an active secret/);
+  const { config: malformed } = loadConfig({ ...env, GATEHOUSE_PROJECT_ID: 'my-project' });
+  await assert.rejects(ensureProject(server.gatehouse.projects, malformed), /project-test-<uuid>/);
+});
