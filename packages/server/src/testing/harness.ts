@@ -15,6 +15,8 @@ import { openPglite, openPostgres, quoteIdentifier, type Database } from '../sto
 export interface TestDatabase {
   db: Database;
   kind: 'pglite' | 'postgres';
+  /** The PostgreSQL schema the test works in. */
+  schema?: string;
   /** Drops what the test made (the PostgreSQL schema) and closes. */
   dispose(): Promise<void>;
 }
@@ -36,6 +38,7 @@ export async function openTestDatabase(kind: 'pglite' | 'postgres' = process.env
   return {
     db,
     kind,
+    schema,
     async dispose() {
       await db.close();
       const admin = new pg.Client({ connectionString: url });
