@@ -13,6 +13,8 @@ export interface ServerConfig {
   dataDir: string;
   /** DATABASE_URL — postgres://… to use PostgreSQL; unset means embedded PGlite in `dataDir`. */
   databaseUrl: string | undefined;
+  /** GATEHOUSE_DATABASE_SCHEMA — PostgreSQL schema for Gatehouse's tables (created if missing); default `public`. */
+  databaseSchema: string | undefined;
   /** GATEHOUSE_MODE=production (or NODE_ENV=production) refuses insecure defaults. */
   production: boolean;
   /** GATEHOUSE_ENVIRONMENT — `test` or `live`; ids carry it (`user-test-…`). */
@@ -79,6 +81,10 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
   }
+  const databaseSchema = env.GATEHOUSE_DATABASE_SCHEMA || undefined;
+  if (databaseSchema && !/^[a-z_][a-z0-9_]{0,62}$/.test(databaseSchema)) {
+    throw new ConfigError('GATEHOUSE_DATABASE_SCHEMA must be a lower-case SQL identifier (letters, digits, _)');
+  }
   const logLevel = env.GATEHOUSE_LOG_LEVEL || DEFAULTS.logLevel;
   if (!LOG_LEVELS.has(logLevel)) throw new ConfigError(`GATEHOUSE_LOG_LEVEL must be one of ${[...LOG_LEVELS].join(', ')}`);
 
@@ -95,6 +101,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     host,
     dataDir: resolve(cwd, env.GATEHOUSE_DATA_DIR || DEFAULTS.dataDir),
     databaseUrl,
+    databaseSchema,
     production,
     environment,
     publicUrl,

@@ -35,7 +35,7 @@ export interface CreateGatehouseOptions {
 export async function createGatehouse(options: CreateGatehouseOptions): Promise<Gatehouse> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
-  const db = options.db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: `${config.dataDir}/pglite` }));
+  const db = options.db ?? (await openDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, dataDir: `${config.dataDir}/pglite` }));
   await migrate(db);
   const feed = new ChangeFeed(db);
   await feed.start();

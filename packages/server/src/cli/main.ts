@@ -44,7 +44,7 @@ async function serve(): Promise<void> {
 
 async function runMigrations(): Promise<void> {
   const { config } = loadConfig(process.env);
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: `${config.dataDir}/pglite` });
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, dataDir: `${config.dataDir}/pglite` });
   const applied = await migrate(db);
   await db.close();
   console.log(applied.length ? `applied ${applied.join(', ')}` : 'database is up to date');

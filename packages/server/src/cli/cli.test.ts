@@ -1,0 +1,175 @@
+// The `gatehouse` command as a user runs it: first start, second start, policy in a file, secrets.
+// On PostgreSQL (DATABASE_URL set) the server works in a schema of its own, dropped at the end.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import pg from 'pg';
+import { basicAuth } from '../testing/harness.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/gatehouse.mjs', import.meta.url));
+const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
+const schema = `gatehouse_cli_${randomBytes(4).toString('hex')}`;
+let port = 0;
+let env: NodeJS.ProcessEnv;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts `gatehouse serve` and resolves with what it printed once it listens. */
+async function serve(extraEnv: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; output: string }> {
+  const child = spawn(process.execPath, [BIN, 'serve'], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000);
+    const check = () => {
+      if (output.includes('credentials')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${output}`));
+    });
+  });
+  return { child, output };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 60_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+before(async () => {
+  port = await freePort();
+  env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    PORT: String(port),
+    GATEHOUSE_DATA_DIR: dataDir,
+    GATEHOUSE_LOG_LEVEL: 'warn',
+    ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL, GATEHOUSE_DATABASE_SCHEMA: schema } : {}),
+  };
+});
+
+after(async () => {
+  if (process.env.DATABASE_URL) {
+    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.end();
+  }
+});
+
+test('first start creates the project, prints and stores its credentials; the second start reuses them', async () => {
+  const first = await serve();
+  let credentials: { project_id: string; secret: string; public_token: string; base_url: string };
+  try {
+    assert.match(first.output, new RegExp(`listening on http://127\\.0\\.0\\.1:${port}`));
+    credentials = JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8'));
+    assert.equal(statSync(join(dataDir, 'credentials.json')).mode & 0o777, 0o600);
+    assert.match(credentials.project_id, /^project-test-[0-9a-f-]{36}$/);
+    assert.match(credentials.public_token, /^public-token-test-/);
+    assert.ok(first.output.includes(credentials.project_id) && first.output.includes(credentials.secret));
+
+    const response = await fetch(`http://127.0.0.1:${port}/v1/rbac/policy`, { headers: { authorization: basicAuth(credentials.project_id, credentials.secret) } });
+    assert.equal(response.status, 200);
+  } finally {
+    await stop(first.child);
+  }
+
+  const second = await serve();
+  try {
+    assert.ok(second.output.includes(credentials.project_id), 'same project');
+    assert.ok(!second.output.includes(credentials.secret), 'the secret is not printed again');
+    const response = await fetch(`http://127.0.0.1:${port}/v1/rbac/policy`, { headers: { authorization: basicAuth(credentials.project_id, credentials.secret) } });
+    assert.equal(response.status, 200);
+  } finally {
+    await stop(second.child);
+  }
+});
+
+test('policy apply prints the changes, export gives the policy back, secrets rotate', async () => {
+  const { child } = await serve();
+  try {
+    const file = join(dataDir, 'policy.json');
+    const policy = {
+      resources: [{ resource_id: 'documents', description: 'Documents', actions: ['read', 'write'] }],
+      roles: [
+        { role_id: 'stytch_user', description: 'Everyone', permissions: [{ resource_id: 'documents', actions: ['read'] }] },
+        { role_id: 'writer', description: 'Writes', permissions: [{ resource_id: 'documents', actions: ['*'] }] },
+      ],
+      scopes: [],
+    };
+    writeFileSync(file, JSON.stringify({ policy }));
+
+    const dry = cli('policy', 'apply', file, '--dry-run');
+    assert.equal(dry.status, 0, dry.stderr);
+    assert.match(dry.stdout, /\+ resource documents/);
+    assert.match(dry.stdout, /Dry run: nothing written/);
+
+    const applied = cli('policy', 'apply', file);
+    assert.equal(applied.status, 0, applied.stderr);
+    assert.match(applied.stdout, /\+ role writer/);
+    assert.match(applied.stdout, /Policy version 2 written/);
+
+    const exported = cli('policy', 'export');
+    assert.equal(exported.status, 0, exported.stderr);
+    assert.deepEqual(JSON.parse(exported.stdout), { policy });
+
+    // An exported file applies as it is, with nothing to change.
+    writeFileSync(file, exported.stdout);
+    assert.match(cli('policy', 'apply', file).stdout, /No changes/);
+
+    writeFileSync(file, JSON.stringify({ policy: { ...policy, roles: policy.roles.slice(1) } }));
+    const refused = cli('policy', 'apply', file);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /invalid_rbac_stytch_role_edit/);
+
+    const created = cli('secrets', 'create');
+    assert.equal(created.status, 0, created.stderr);
+    const [secretId, secret] = created.stdout.split('\n');
+    assert.match(secret!, /^secret-test-/);
+    const listed = cli('secrets', 'list');
+    assert.equal(listed.stdout.trim().split('\n').length, 2);
+    assert.ok(listed.stdout.includes(secretId!));
+    assert.ok(!listed.stdout.includes(secret!));
+    assert.equal(cli('secrets', 'revoke', secretId!).status, 0);
+    assert.equal(cli('secrets', 'list').stdout.trim().split('\n').length, 1);
+  } finally {
+    await stop(child);
+  }
+});
+
+test('unknown commands print usage and fail; config errors are one clear line', () => {
+  const unknown = cli('frobnicate');
+  assert.equal(unknown.status, 1);
+  assert.match(unknown.stdout, /Usage: gatehouse/);
+  const bad = spawnSync(process.execPath, [BIN, 'serve'], { env: { ...env, PORT: 'x' }, encoding: 'utf8' });
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /PORT must be a whole number/);
+});
