@@ -11,6 +11,10 @@ import { toErrorBody, toGatehouseError } from './errors.ts';
 export type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route as registered: method and URL pattern (for 405s, and for tests that walk them all). */
+    routeTable: { method: string; url: string; pattern: RegExp }[];
+  }
   interface FastifyRequest {
     /** The project whose secret authenticated this request. */
     projectId: string;
@@ -46,18 +50,20 @@ export function createApp(options: AppOptions): App {
   // The official client sends `Content-Type: application/json` with an empty body on DELETE; treat
   // an empty body as no body. Everything else goes through Fastify's parser, which refuses
   // prototype-poisoning keys.
+  // Only JSON is accepted: any other body type gets 415.
   const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '' || (typeof body === 'string' && body.trim() === '')) return done(null, undefined);
     parseJson(request, body as string, done);
   });
 
   // Every route pattern, to answer 405 rather than 404 when only the method is wrong.
-  const routes: { method: string; pattern: RegExp }[] = [];
+  const routes: { method: string; url: string; pattern: RegExp }[] = [];
+  app.decorate('routeTable', routes);
   app.addHook('onRoute', (route) => {
     const pattern = new RegExp(`^${route.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[^/]+/g, '[^/]+')}/?$`);
-    for (const method of [route.method].flat()) routes.push({ method, pattern });
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url, pattern });
   });
 
   app.addHook('onRequest', async (request: FastifyRequest) => {
