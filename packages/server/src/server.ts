@@ -44,7 +44,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const rbac = new RbacService(db, feed, clock);
   const users = new UserService(db, feed, rbac, clock);
 
-  const app = createApp({ config, projects, logger: options.logger });
+  const app = await createApp({ config, projects, logger: options.logger });
   registerProjectRoutes(app, { projects });
   registerPolicyRoutes(app, { rbac }, 'consumer', '/v1/rbac');
   registerUserRoutes(app, { users, projects, rbac });

@@ -1,6 +1,7 @@
 // The HTTP application: Stytch's wire conventions (request ids, JSON everywhere, the error
 // envelope for every failure) and the authentication of callers. Features add their routes.
 import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ServerConfig } from '../config.ts';
@@ -36,7 +37,7 @@ export function ok<T extends object>(request: FastifyRequest, body: T, statusCod
   return { request_id: request.id, status_code: statusCode, ...body };
 }
 
-export function createApp(options: AppOptions): App {
+export async function createApp(options: AppOptions): Promise<App> {
   const { config } = options;
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel },
@@ -95,8 +96,19 @@ export function createApp(options: AppOptions): App {
     return reply.status(error.status).type('application/json').send(toErrorBody(error, request.id, config.publicUrl));
   }
 
+  // The request schemas that validate bodies also describe the API: GET /openapi.json.
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Gatehouse API', version: '0.1.0', description: "Stytch-compatible authentication and RBAC API" },
+      servers: [{ url: config.publicUrl }],
+      components: { securitySchemes: { projectSecret: { type: 'http', scheme: 'basic' } } },
+      security: [{ projectSecret: [] }],
+    },
+  });
+  app.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
+
   // The error catalogue, where every error_url points.
-  app.get('/docs/errors', { config: { auth: 'public' } }, async (_request, reply) => {
+  app.get('/docs/errors', { config: { auth: 'public' }, schema: { hide: true } }, async (_request, reply) => {
     const rows = Object.entries(ERROR_CATALOGUE)
       .map(([type, spec]) => `<tr id="${type}"><td><code>${type}</code></td><td>${spec.status}</td><td>${escapeHtml(spec.message)}</td></tr>`)
       .join('\n');
@@ -107,7 +119,7 @@ export function createApp(options: AppOptions): App {
 <table><tr><th>error_type</th><th>HTTP</th><th>meaning</th></tr>${rows}</table>`);
   });
 
-  app.get('/healthz', { config: { auth: 'public' } }, async (request) => ok(request, { ok: true }));
+  app.get('/healthz', { config: { auth: 'public' }, schema: { hide: true } }, async (request) => ok(request, { ok: true }));
 
   return app;
 }

@@ -112,3 +112,13 @@ test('the error catalogue page lists every error_url target', async () => {
   assert.match(String(response.body), /id="unauthorized_credentials"/);
   assert.match(String(response.body), /id="rbac_role_in_use"/);
 });
+
+test('the OpenAPI document describes the routes from the same schemas that validate them', async () => {
+  const response = await server.raw('/openapi.json', {});
+  assert.equal(response.status, 200);
+  assert.equal(response.body.openapi.startsWith('3.'), true);
+  const createUser = response.body.paths['/v1/users'].post;
+  assert.ok(createUser.requestBody.content['application/json'].schema.properties.roles);
+  assert.ok(response.body.paths['/v1/rbac/policy/roles/{role_id}'].put);
+  assert.equal(response.body.paths['/docs/errors'], undefined);
+});
