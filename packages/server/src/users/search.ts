@@ -36,9 +36,24 @@ function fuzzy(name: string, value: unknown): string {
   return `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+// RFC 3339 date-time: a full date, a full time and an offset. Date.parse alone would take "12"
+// (December 2001), "2026-02-30" (rolled into March) and times without an offset (read in the
+// server's own time zone).
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-](\d{2}):(\d{2}))$/;
+
 function timestamp(name: string, value: unknown): string {
-  if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw invalid(name, 'an RFC 3339 timestamp');
-  return new Date(value).toISOString();
+  const match = typeof value === 'string' ? RFC3339.exec(value.toUpperCase()) : null;
+  if (match) {
+    const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+    const [offsetHour, offsetMinute] = [Number(match[9] ?? 0), Number(match[10] ?? 0)];
+    const date = new Date(0);
+    date.setUTCFullYear(year, month - 1, day);
+    const realDate = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+    const realTime = hour <= 23 && minute <= 59 && second <= 59 && offsetHour <= 23 && offsetMinute <= 59;
+    const parsed = Date.parse(match[0]);
+    if (realDate && realTime && !Number.isNaN(parsed)) return new Date(parsed).toISOString();
+  }
+  throw invalid(name, 'an RFC 3339 timestamp such as 2026-01-31T12:00:00Z');
 }
 
 const exists = (table: string, condition: string) => `EXISTS (SELECT 1 FROM ${table} x WHERE x.user_id = u.user_id AND ${condition})`;
