@@ -80,7 +80,9 @@ export async function startTestServer(options: { clock?: Clock; database?: TestD
     GATEHOUSE_LOG_LEVEL: 'silent',
     ...options.env,
   });
-  const gatehouse = await createGatehouse({ config, db: database.db, clock: options.clock, logger: false });
+  // GATEHOUSE_TEST_LOG=1 shows the server's error log (500s) while a test runs.
+  const logger = process.env.GATEHOUSE_TEST_LOG ? { level: 'error' } : false;
+  const gatehouse = await createGatehouse({ config, db: database.db, clock: options.clock, logger });
   const address = await gatehouse.app.listen({ port: 0, host: '127.0.0.1' });
   const baseUrl = address.replace('localhost', '127.0.0.1');
 
