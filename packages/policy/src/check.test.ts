@@ -79,16 +79,58 @@ test('granting_roles: every granting role once, in the caller order', () => {
   assert.deepEqual(isAuthorized(sdk, ['default', 'editor', 'editor'], 'documents', 'write').granting_roles, ['editor']);
 });
 
-test('every denial is the same frozen verdict; allowed verdicts are fresh', () => {
+test('verdicts are frozen; every denial is the same object', () => {
   const denied = isAuthorized(sdk, ['reader'], 'documents', 'delete');
   assert.equal(isAuthorized(sdk, ['ghost'], 'videos', 'play'), denied);
+  assert.equal(isAuthorized(sdk, ['reader'], 'documents', 'publish'), denied);
   assert.deepEqual(denied, { authorized: false, granting_roles: [] });
-  assert.ok(Object.isFrozen(denied) && Object.isFrozen(denied.granting_roles));
-  const first = isAuthorized(sdk, ['reader'], 'images', 'read');
-  const second = isAuthorized(sdk, ['reader'], 'images', 'read');
-  assert.notEqual(first, second);
-  first.granting_roles.push('changed');
-  assert.deepEqual(second.granting_roles, ['reader']);
+  for (const verdict of [
+    denied,
+    isAuthorized(sdk, ['reader'], 'images', 'read'),
+    isAuthorized(sdk, ['reader', 'editor'], 'images', 'read'),
+  ]) {
+    assert.ok(Object.isFrozen(verdict) && Object.isFrozen(verdict.granting_roles));
+    assert.throws(() => verdict.granting_roles.push('admin'), TypeError);
+  }
+});
+
+test('a roles array changed in place between checks is read again', () => {
+  const compiled = compilePolicy(SDK_TEST_POLICY);
+  const roles = ['reader'];
+  assert.equal(isAuthorized(compiled, roles, 'documents', 'write').authorized, false);
+  roles[0] = 'editor';
+  assert.deepEqual(isAuthorized(compiled, roles, 'documents', 'write').granting_roles, ['editor']);
+  roles.push('organization_admin');
+  assert.deepEqual(isAuthorized(compiled, roles, 'documents', 'write').granting_roles, ['editor', 'organization_admin']);
+  roles.shift();
+  assert.deepEqual(isAuthorized(compiled, roles, 'documents', 'write').granting_roles, ['organization_admin']);
+  roles.length = 0;
+  assert.equal(isAuthorized(compiled, roles, 'documents', 'write').authorized, false);
+  assert.deepEqual(listPermissions(compiled, roles).documents, { create: false, read: false, write: false, delete: false });
+});
+
+test('checks for different role lists, interleaved, do not mix', () => {
+  const compiled = compilePolicy(SDK_TEST_POLICY);
+  const reader = ['reader'];
+  const admin = ['organization_admin'];
+  for (let round = 0; round < 3; round++) {
+    assert.equal(isAuthorized(compiled, reader, 'images', 'delete').authorized, false);
+    assert.equal(isAuthorized(compiled, admin, 'images', 'delete').authorized, true);
+    assert.equal(isAuthorized(compiled, ['reader'], 'images', 'delete').authorized, false);
+    assert.equal(isAuthorized(sdk, admin, 'images', 'delete').authorized, true);
+  }
+});
+
+test('verdicts stay right when the generation counter wraps around', () => {
+  const compiled = compilePolicy(SDK_TEST_POLICY);
+  const editor = ['editor'];
+  assert.equal(isAuthorized(compiled, editor, 'images', 'create').authorized, true);
+  compiled.subject.generation = 0x3fffffff - 1;
+  assert.equal(isAuthorized(compiled, ['reader'], 'images', 'create').authorized, false); // the last generation
+  assert.equal(isAuthorized(compiled, editor, 'images', 'create').authorized, true); // wraps to 1
+  assert.equal(compiled.subject.generation, 1);
+  assert.equal(isAuthorized(compiled, ['reader'], 'images', 'create').authorized, false);
+  assert.equal(isAuthorized(compiled, ['reader'], 'images', 'read').authorized, true);
 });
 
 test('built-in resources are merged in: granted without being listed, with their own actions', () => {
@@ -140,6 +182,45 @@ test('ids such as "__proto__" are ordinary keys in listPermissions', () => {
   assert.deepEqual(JSON.parse(JSON.stringify(permissions)), JSON.parse('{"__proto__":{"constructor":true,"read":false}}'));
   assert.equal(isAuthorized(compilePolicy(policy), ['valueOf', 'toString'], '__proto__', 'constructor').authorized, true);
   assert.equal(isAuthorized(compilePolicy(policy), ['toString'], 'toString', 'constructor').authorized, false);
+});
+
+test('sequences of checks on role arrays that are reused and changed in place agree with a naive scan', () => {
+  type Step = { kind: 'check'; list: number; question: [string, string] } | { kind: 'set'; list: number; index: number; role: string } | { kind: 'pop'; list: number };
+  const scenarioWithSteps = validPolicyArbitrary().chain((policy) => {
+    const roleId = fc.constantFrom(...policy.roles.map((role) => role.role_id), 'ghost');
+    const list = fc.nat(2);
+    const step: fc.Arbitrary<Step> = fc.oneof(
+      { weight: 4, arbitrary: fc.record({ kind: fc.constant('check' as const), list, question: questionArbitrary(policy) }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('set' as const), list, index: fc.nat(3), role: roleId }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('pop' as const), list }) },
+    );
+    return fc.record({
+      policy: fc.constant(policy),
+      lists: fc.tuple(roleListArbitrary(policy), roleListArbitrary(policy), roleListArbitrary(policy)),
+      steps: fc.array(step, { maxLength: 40 }),
+    });
+  });
+  fc.assert(
+    fc.property(scenarioWithSteps, ({ policy, lists, steps }) => {
+      const compiled = compilePolicy(policy);
+      for (const step of steps) {
+        const roles = lists[step.list]!;
+        if (step.kind === 'set') {
+          if (step.index < roles.length) roles[step.index] = step.role;
+          else roles.push(step.role);
+        } else if (step.kind === 'pop') roles.pop();
+        else {
+          const [resourceId, action] = step.question;
+          const expected = naiveIsAuthorized(policy, {}, roles, resourceId, action);
+          assert.deepEqual(isAuthorized(compiled, roles, resourceId, action), expected);
+          const listed = listPermissions(compiled, roles);
+          const row = Object.hasOwn(listed, resourceId) ? listed[resourceId]! : {};
+          assert.equal(Object.hasOwn(row, action) && row[action], expected.authorized);
+        }
+      }
+    }),
+    { numRuns: 200 },
+  );
 });
 
 /** Generated valid policy with role lists and questions to ask of it. */
