@@ -21,7 +21,7 @@ interface Workload {
   actions: string[];
 }
 
-export function buildWorkload(): Workload {
+function buildWorkload(): Workload {
   const random = seededRandom(SEED);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const sample = <T>(items: readonly T[], count: number): T[] => {

@@ -28,6 +28,26 @@ function byId<T>(items: readonly T[], id: (item: T) => string): Map<string, T> {
   return map;
 }
 
+/**
+ * Walks two lists by id: `kept` for each id of `before` still in `after` and `removed` for the
+ * others, in the order of `before`; then `added` for the ids new in `after`, in its order.
+ */
+function matchById<T>(
+  before: readonly T[],
+  after: readonly T[],
+  id: (item: T) => string,
+  on: { removed: (old: T) => void; kept: (old: T, now: T) => void; added: (now: T) => void },
+): void {
+  const beforeById = byId(before, id);
+  const afterById = byId(after, id);
+  for (const [key, old] of beforeById) {
+    const now = afterById.get(key);
+    if (now === undefined) on.removed(old);
+    else on.kept(old, now);
+  }
+  for (const [key, now] of afterById) if (!beforeById.has(key)) on.added(now);
+}
+
 /** Pairs (resource, action) named in `from` but not in `than`, in the order of `from`. */
 function* missingGrants(
   from: readonly Permission[],
@@ -41,72 +61,62 @@ function* missingGrants(
 function sameGrants(a: readonly Permission[], b: readonly Permission[]): boolean {
   const grantsA = grantedActions(a);
   const grantsB = grantedActions(b);
-  return sameMembers(grantsA.keys(), grantsB.keys()) && [...grantsA].every(([resourceId, actions]) => sameMembers(actions, grantsB.get(resourceId) ?? []));
+  return (
+    sameMembers(grantsA.keys(), grantsB.keys()) &&
+    [...grantsA].every(([resourceId, actions]) => sameMembers(actions, grantsB.get(resourceId) ?? []))
+  );
 }
 
 function diffResources(before: readonly Resource[], after: readonly Resource[], changes: PolicyChange[]): void {
-  const beforeById = byId(before, (resource) => resource.resource_id);
-  const afterById = byId(after, (resource) => resource.resource_id);
-  for (const [resourceId, old] of beforeById) {
-    const now = afterById.get(resourceId);
-    if (now === undefined) {
-      changes.push({ type: 'resource_removed', resource: old });
-      continue;
-    }
-    if (old.description !== now.description) {
-      changes.push({ type: 'resource_description_changed', resource_id: resourceId, before: old.description, after: now.description });
-    }
-    const oldActions = new Set(old.actions);
-    const newActions = new Set(now.actions);
-    for (const action of oldActions) {
-      if (!newActions.has(action)) changes.push({ type: 'action_removed', resource_id: resourceId, action });
-    }
-    for (const action of newActions) {
-      if (!oldActions.has(action)) changes.push({ type: 'action_added', resource_id: resourceId, action });
-    }
-  }
-  for (const [resourceId, now] of afterById) {
-    if (!beforeById.has(resourceId)) changes.push({ type: 'resource_added', resource: now });
-  }
+  matchById(before, after, (resource) => resource.resource_id, {
+    removed: (resource) => changes.push({ type: 'resource_removed', resource }),
+    added: (resource) => changes.push({ type: 'resource_added', resource }),
+    kept: (old, now) => {
+      const resourceId = old.resource_id;
+      if (old.description !== now.description) {
+        changes.push({ type: 'resource_description_changed', resource_id: resourceId, before: old.description, after: now.description });
+      }
+      const oldActions = new Set(old.actions);
+      const newActions = new Set(now.actions);
+      for (const action of oldActions) {
+        if (!newActions.has(action)) changes.push({ type: 'action_removed', resource_id: resourceId, action });
+      }
+      for (const action of newActions) {
+        if (!oldActions.has(action)) changes.push({ type: 'action_added', resource_id: resourceId, action });
+      }
+    },
+  });
 }
 
 function diffRoles(before: readonly Role[], after: readonly Role[], changes: PolicyChange[]): void {
-  const beforeById = byId(before, (role) => role.role_id);
-  const afterById = byId(after, (role) => role.role_id);
-  for (const [roleId, old] of beforeById) {
-    const now = afterById.get(roleId);
-    if (now === undefined) {
-      changes.push({ type: 'role_removed', role: old });
-      continue;
-    }
-    if (old.description !== now.description) {
-      changes.push({ type: 'role_description_changed', role_id: roleId, before: old.description, after: now.description });
-    }
-    for (const [resourceId, action] of missingGrants(old.permissions, grantedActions(now.permissions))) {
-      changes.push({ type: 'permission_revoked', role_id: roleId, resource_id: resourceId, action });
-    }
-    for (const [resourceId, action] of missingGrants(now.permissions, grantedActions(old.permissions))) {
-      changes.push({ type: 'permission_granted', role_id: roleId, resource_id: resourceId, action });
-    }
-  }
-  for (const [roleId, now] of afterById) {
-    if (!beforeById.has(roleId)) changes.push({ type: 'role_added', role: now });
-  }
+  matchById(before, after, (role) => role.role_id, {
+    removed: (role) => changes.push({ type: 'role_removed', role }),
+    added: (role) => changes.push({ type: 'role_added', role }),
+    kept: (old, now) => {
+      const roleId = old.role_id;
+      if (old.description !== now.description) {
+        changes.push({ type: 'role_description_changed', role_id: roleId, before: old.description, after: now.description });
+      }
+      for (const [resourceId, action] of missingGrants(old.permissions, grantedActions(now.permissions))) {
+        changes.push({ type: 'permission_revoked', role_id: roleId, resource_id: resourceId, action });
+      }
+      for (const [resourceId, action] of missingGrants(now.permissions, grantedActions(old.permissions))) {
+        changes.push({ type: 'permission_granted', role_id: roleId, resource_id: resourceId, action });
+      }
+    },
+  });
 }
 
 function diffScopes(before: readonly Scope[], after: readonly Scope[], changes: PolicyChange[]): void {
-  const beforeById = byId(before, (scope) => scope.scope);
-  const afterById = byId(after, (scope) => scope.scope);
-  for (const [scopeId, old] of beforeById) {
-    const now = afterById.get(scopeId);
-    if (now === undefined) changes.push({ type: 'scope_removed', scope: old });
-    else if (old.description !== now.description || !sameGrants(old.permissions, now.permissions)) {
-      changes.push({ type: 'scope_changed', before: old, after: now });
-    }
-  }
-  for (const [scopeId, now] of afterById) {
-    if (!beforeById.has(scopeId)) changes.push({ type: 'scope_added', scope: now });
-  }
+  matchById(before, after, (scope) => scope.scope, {
+    removed: (scope) => changes.push({ type: 'scope_removed', scope }),
+    added: (scope) => changes.push({ type: 'scope_added', scope }),
+    kept: (old, now) => {
+      if (old.description !== now.description || !sameGrants(old.permissions, now.permissions)) {
+        changes.push({ type: 'scope_changed', before: old, after: now });
+      }
+    },
+  });
 }
 
 /**
