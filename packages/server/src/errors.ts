@@ -57,6 +57,24 @@ export const ERROR_CATALOGUE = {
   rbac_action_in_use: spec(409, 'The action is still used by roles; remove those permissions first or pass cascade=true.'),
   rbac_role_in_use: spec(409, 'The role is still held by users; revoke it first or pass cascade=true.'),
   // Policy validation codes come from @gatehouse/policy; they are all 400s.
+
+  // Sessions
+  session_not_found: spec(404, 'No live session matches: it expired, was revoked, or never existed.'),
+  no_session_arguments: spec(400, 'Give session_token or session_jwt.'),
+  too_many_session_arguments: spec(400, 'Give session_token or session_jwt, not both.'),
+  no_session_revoke_arguments: spec(400, 'Give one of session_id, session_token or session_jwt.'),
+  too_many_session_revoke_arguments: spec(400, 'Give only one of session_id, session_token or session_jwt.'),
+  invalid_session_duration_minutes: spec(400, 'session_duration_minutes must be from 5 to 527040.'),
+  session_user_mismatch: spec(400, 'The session presented belongs to another user.'),
+  unable_to_parse_session_jwt: spec(400, 'session_jwt is not a JWT.'),
+  jwt_invalid_signature: spec(401, "The JWT signature does not verify with any of this project's keys."),
+  jwt_invalid_audience: spec(401, 'The JWT was not issued for this project.'),
+  jwt_invalid_issuer: spec(401, 'The JWT was not issued by this project.'),
+  jwt_invalid_claims: spec(401, 'The JWT lacks the claims of a session.'),
+  reserved_claims_in_custom_claims: spec(400, 'session_custom_claims may not set registered JWT claims.'),
+  stytch_claims_in_custom_claims: spec(400, 'session_custom_claims may not use the https://stytch.com/ prefix.'),
+  custom_claims_too_large: spec(400, 'session_custom_claims may be at most 4096 bytes of JSON.'),
+  consumer_session_authorization_error: spec(403, 'The User is not authorized to perform the requested action on that resource.'),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type CatalogueErrorType = keyof typeof ERROR_CATALOGUE;

@@ -10,6 +10,9 @@ import { RbacService } from './rbac/service.ts';
 import { ChangeFeed } from './store/change-feed.ts';
 import { openDatabase, type Database } from './store/database.ts';
 import { migrate } from './store/migrate.ts';
+import { SigningKeys } from './sessions/keys.ts';
+import { registerSessionRoutes } from './sessions/routes.ts';
+import { SessionService } from './sessions/service.ts';
 import { registerUserRoutes } from './users/routes.ts';
 import { UserService } from './users/service.ts';
 
@@ -21,6 +24,8 @@ export interface Gatehouse {
   projects: ProjectService;
   rbac: RbacService;
   users: UserService;
+  keys: SigningKeys;
+  sessions: SessionService;
   close(): Promise<void>;
 }
 
@@ -43,11 +48,14 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const projects = new ProjectService(db, feed, clock);
   const rbac = new RbacService(db, feed, clock);
   const users = new UserService(db, feed, rbac, clock);
+  const keys = new SigningKeys(db, feed, clock);
+  const sessions = new SessionService(db, feed, users, rbac, keys, clock);
 
   const app = await createApp({ config, projects, logger: options.logger });
   registerProjectRoutes(app, { projects });
   registerPolicyRoutes(app, { rbac }, 'consumer', '/v1/rbac');
   registerUserRoutes(app, { users, projects, rbac });
+  registerSessionRoutes(app, { sessions, users, projects, keys });
   await app.ready();
 
   return {
@@ -58,8 +66,11 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
     projects,
     rbac,
     users,
+    keys,
+    sessions,
     async close() {
       await app.close();
+      await sessions.close();
       await feed.stop();
       if (!options.db) await db.close();
     },

@@ -8,7 +8,10 @@ export const CHANGE_CHANNEL = 'gatehouse_changes';
 export type ChangeEvent =
   | { type: 'policy'; project_id: string; kind: 'consumer' | 'b2b'; version: number }
   | { type: 'secrets'; project_id: string }
-  | { type: 'project'; project_id: string };
+  | { type: 'project'; project_id: string }
+  | { type: 'user'; project_id: string; user_id: string }
+  | { type: 'session'; project_id: string; session_id: string }
+  | { type: 'signing_keys'; project_id: string };
 
 type Emit = (event: ChangeEvent) => void;
 

@@ -222,7 +222,8 @@ export class UserService {
     const name = checkName(input.name);
     const now = this.#clock.now();
     try {
-      return await this.#feed.write(async (tx) => {
+      return await this.#feed.write(async (tx, emit) => {
+        emit({ type: 'user', project_id: projectId, user_id: userId });
         const { rows } = await tx.query<{ trusted_metadata: Metadata; untrusted_metadata: Metadata }>(
           'SELECT trusted_metadata, untrusted_metadata FROM users WHERE project_id = $1 AND user_id = $2 FOR UPDATE',
           [projectId, userId],
@@ -253,8 +254,11 @@ export class UserService {
 
   async deleteUser(projectId: string, userId: string): Promise<void> {
     checkUserId(userId);
-    const { rowCount } = await this.#db.query('DELETE FROM users WHERE project_id = $1 AND user_id = $2', [projectId, userId]);
-    if (rowCount === 0) throw new GatehouseError('user_not_found', { message: `No user "${userId}" in this project.` });
+    await this.#feed.write(async (tx, emit) => {
+      const { rowCount } = await tx.query('DELETE FROM users WHERE project_id = $1 AND user_id = $2', [projectId, userId]);
+      if (rowCount === 0) throw new GatehouseError('user_not_found', { message: `No user "${userId}" in this project.` });
+      emit({ type: 'user', project_id: projectId, user_id: userId });
+    });
   }
 
   async searchUsers(projectId: string, input: UserSearchInput): Promise<{ results: UserRecord[]; total: number; next_cursor: string | null }> {

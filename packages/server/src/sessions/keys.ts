@@ -1,0 +1,138 @@
+// The RS256 keys that sign session JWTs, per project. One key signs at a time; `rotate` starts a
+// new one and retires the old, which stays in the JWKS until every token it signed has expired.
+import { createPrivateKey, createPublicKey, generateKeyPair, randomUUID, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
+import type { Clock } from '../clock.ts';
+import type { Environment } from '../config.ts';
+import type { ChangeFeed } from '../store/change-feed.ts';
+import type { SqlExecutor } from '../store/database.ts';
+
+const generateRsa = promisify(generateKeyPair);
+
+/** How long a JWT lives; also how long a retired key stays published, plus clock skew. */
+export const JWT_LIFETIME_SECONDS = 300;
+const RETIRED_KEY_GRACE_MS = (JWT_LIFETIME_SECONDS + 60) * 1000;
+
+export interface PublicJwk {
+  kty: 'RSA';
+  use: 'sig';
+  key_ops: ['verify'];
+  alg: 'RS256';
+  kid: string;
+  n: string;
+  e: string;
+}
+
+interface KeyRow {
+  kid: string;
+  private_jwk: JsonWebKey;
+  public_jwk: PublicJwk;
+  created_at: Date;
+  retired_at: Date | null;
+}
+
+export interface ProjectKeys {
+  signing: { kid: string; key: KeyObject };
+  /** Keys whose tokens may still be presented: the signing key and recently retired ones. */
+  published: PublicJwk[];
+  verification: Map<string, KeyObject>;
+}
+
+export class SigningKeys {
+  readonly #db: SqlExecutor;
+  readonly #feed: ChangeFeed;
+  readonly #clock: Clock;
+  /** Reloaded after a minute at most, so retired keys leave the JWKS on time in every process. */
+  readonly #cache = new Map<string, { keys: Promise<ProjectKeys>; loadedAt: number }>();
+
+  constructor(db: SqlExecutor, feed: ChangeFeed, clock: Clock) {
+    this.#db = db;
+    this.#feed = feed;
+    this.#clock = clock;
+    feed.on(
+      (event) => {
+        if (event.type === 'signing_keys') this.#cache.delete(event.project_id);
+      },
+      () => this.#cache.clear(),
+    );
+  }
+
+  /** The project's keys, made on first use. */
+  forProject(projectId: string, environment: Environment): Promise<ProjectKeys> {
+    const now = Date.now();
+    let entry = this.#cache.get(projectId);
+    if (!entry || now - entry.loadedAt > 60_000) {
+      const created = { keys: this.#load(projectId, environment), loadedAt: now };
+      this.#cache.set(projectId, created);
+      created.keys.catch(() => this.#cache.get(projectId) === created && this.#cache.delete(projectId));
+      entry = created;
+    }
+    return entry.keys;
+  }
+
+  /** Starts signing with a new key; the old one stays published until its tokens have expired. */
+  async rotate(projectId: string, environment: Environment): Promise<{ kid: string; retired: string[] }> {
+    const created = await newKey(environment);
+    return this.#feed.write(async (tx, emit) => {
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`signing_keys:${projectId}`]);
+      const now = this.#clock.now();
+      const { rows } = await tx.query<{ kid: string }>(
+        'UPDATE signing_keys SET retired_at = $2 WHERE project_id = $1 AND retired_at IS NULL RETURNING kid',
+        [projectId, now],
+      );
+      await insertKey(tx, projectId, created, now);
+      emit({ type: 'signing_keys', project_id: projectId });
+      return { kid: created.kid, retired: rows.map((row) => row.kid) };
+    });
+  }
+
+  async #load(projectId: string, environment: Environment): Promise<ProjectKeys> {
+    let rows = await this.#activeRows(this.#db, projectId);
+    if (!rows.some((row) => row.retired_at === null)) {
+      const created = await newKey(environment);
+      rows = await this.#feed.write(async (tx) => {
+        // Two processes may both find no key; the lock makes the second one see the first's.
+        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`signing_keys:${projectId}`]);
+        const again = await this.#activeRows(tx, projectId);
+        if (again.some((row) => row.retired_at === null)) return again;
+        await insertKey(tx, projectId, created, this.#clock.now());
+        return this.#activeRows(tx, projectId);
+      });
+    }
+    const signingRow = rows.filter((row) => row.retired_at === null).at(-1)!;
+    const verification = new Map(rows.map((row) => [row.kid, createPublicKey({ key: row.public_jwk as unknown as JsonWebKey, format: 'jwk' })]));
+    return {
+      signing: { kid: signingRow.kid, key: createPrivateKey({ key: signingRow.private_jwk, format: 'jwk' }) },
+      published: rows.map((row) => row.public_jwk),
+      verification,
+    };
+  }
+
+  async #activeRows(db: SqlExecutor, projectId: string): Promise<KeyRow[]> {
+    const since = new Date(this.#clock.now().getTime() - RETIRED_KEY_GRACE_MS);
+    const { rows } = await db.query<KeyRow>(
+      `SELECT kid, private_jwk, public_jwk, created_at, retired_at FROM signing_keys
+        WHERE project_id = $1 AND (retired_at IS NULL OR retired_at > $2) ORDER BY created_at, kid`,
+      [projectId, since],
+    );
+    return rows;
+  }
+}
+
+async function newKey(environment: Environment) {
+  const { privateKey, publicKey } = await generateRsa('rsa', { modulusLength: 2048 });
+  const kid = `jwk-${environment}-${randomUUID()}`;
+  const pub = publicKey.export({ format: 'jwk' }) as { n: string; e: string };
+  const public_jwk: PublicJwk = { kty: 'RSA', use: 'sig', key_ops: ['verify'], alg: 'RS256', kid, n: pub.n, e: pub.e };
+  return { kid, private_jwk: privateKey.export({ format: 'jwk' }), public_jwk };
+}
+
+async function insertKey(tx: SqlExecutor, projectId: string, key: Awaited<ReturnType<typeof newKey>>, now: Date) {
+  await tx.query('INSERT INTO signing_keys (kid, project_id, private_jwk, public_jwk, created_at) VALUES ($1, $2, $3, $4, $5)', [
+    key.kid,
+    projectId,
+    JSON.stringify(key.private_jwk),
+    JSON.stringify(key.public_jwk),
+    now,
+  ]);
+}

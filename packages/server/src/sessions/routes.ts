@@ -1,0 +1,74 @@
+import { Type } from '@sinclair/typebox';
+import type { App } from '../http/app.ts';
+import { ok } from '../http/app.ts';
+import type { ProjectService } from '../projects/service.ts';
+import { toWireUser } from '../users/routes.ts';
+import type { UserService } from '../users/service.ts';
+import type { SigningKeys } from './keys.ts';
+import type { SessionGrant, SessionService } from './service.ts';
+
+export const SessionFields = {
+  session_token: Type.Optional(Type.String({ maxLength: 4096 })),
+  session_jwt: Type.Optional(Type.String({ maxLength: 16384 })),
+  session_duration_minutes: Type.Optional(Type.Integer()),
+  session_custom_claims: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+};
+
+const AuthenticateBody = Type.Object({
+  ...SessionFields,
+  authorization_check: Type.Optional(Type.Object({ resource_id: Type.String(), action: Type.String() })),
+});
+
+const RevokeBody = Type.Object({
+  session_id: Type.Optional(Type.String()),
+  session_token: Type.Optional(Type.String()),
+  session_jwt: Type.Optional(Type.String()),
+});
+
+/** The session part of every authenticate-style response (passwords, magic links, sessions). */
+export function sessionResponse(grant: SessionGrant, sessions: SessionService, users: UserService) {
+  return {
+    user_id: grant.user.user_id,
+    session_token: grant.session_token,
+    session_jwt: grant.session_jwt,
+    session: grant.session ? sessions.toWire(grant.session, grant.roles) : null,
+    user: toWireUser(grant.user, users),
+  };
+}
+
+export function registerSessionRoutes(app: App, deps: { sessions: SessionService; users: UserService; projects: ProjectService; keys: SigningKeys }) {
+  const { sessions, users, projects, keys } = deps;
+  const environmentOf = (projectId: string): 'live' | 'test' => (projectId.startsWith('project-live-') ? 'live' : 'test');
+
+  app.post('/v1/sessions/authenticate', { schema: { body: AuthenticateBody } }, async (request) => {
+    const result = await sessions.authenticate(request.projectId, environmentOf(request.projectId), request.body ?? {});
+    const { user_id: _userId, ...response } = sessionResponse(result, sessions, users);
+    return ok(request, result.verdict ? { ...response, verdict: result.verdict } : response);
+  });
+
+  app.get('/v1/sessions', { schema: { querystring: Type.Object({ user_id: Type.String() }) } }, async (request) => {
+    const user = await users.requireUser(request.projectId, request.query.user_id);
+    const roles = users.effectiveRoles(user);
+    const list = await sessions.listSessions(request.projectId, user.user_id);
+    return ok(request, { sessions: list.map((session) => sessions.toWire(session, roles)) });
+  });
+
+  app.post('/v1/sessions/revoke', { schema: { body: RevokeBody } }, async (request) => {
+    await sessions.revoke(request.projectId, request.body ?? {});
+    return ok(request, {});
+  });
+
+  // Public, as jose's remote key set fetches it without credentials.
+  app.get('/v1/sessions/jwks/:project_id', { config: { auth: 'public' }, schema: { params: Type.Object({ project_id: Type.String() }) } }, async (request) => {
+    const project = await projects.findProject(request.params.project_id);
+    if (!project) return ok(request, { keys: [] });
+    const { published } = await keys.forProject(project.project_id, project.environment);
+    return ok(request, { keys: published });
+  });
+
+  // Gatehouse addition: start signing with a new key (`gatehouse keys rotate`).
+  app.post('/v1/project/signing_keys/rotate', async (request) => {
+    const rotated = await keys.rotate(request.projectId, environmentOf(request.projectId));
+    return ok(request, { kid: rotated.kid, retired_kids: rotated.retired });
+  });
+}

@@ -1,0 +1,473 @@
+// Consumer sessions: started by a credential (password, magic link), carried as an opaque token and
+// a short-lived RS256 JWT, and checked by sessions/authenticate — optionally together with an
+// authorization check. The hot path (token → session → user's roles → verdict) is answered from
+// memory; every cache entry is dropped on the change feed when another process changes it.
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { SignJWT, compactVerify, decodeJwt, decodeProtectedHeader } from 'jose';
+import type { AuthorizationVerdict } from '@gatehouse/policy';
+import type { Clock } from '../clock.ts';
+import { formatTimestamp } from '../clock.ts';
+import type { Environment } from '../config.ts';
+import { GatehouseError } from '../errors.ts';
+import type { Metadata } from '../metadata.ts';
+import type { RbacService } from '../rbac/service.ts';
+import type { ChangeFeed } from '../store/change-feed.ts';
+import type { SqlExecutor } from '../store/database.ts';
+import type { UserRecord, UserService } from '../users/service.ts';
+import { JWT_LIFETIME_SECONDS, type SigningKeys } from './keys.ts';
+
+export const SESSION_DURATION_MINUTES = { min: 5, max: 527_040 } as const;
+const SESSION_CLAIM = 'https://stytch.com/session';
+const RESERVED_CLAIMS = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti']);
+/** A JWT is minted again once it is this old, so each stays valid for at least 4 of its 5 minutes. */
+const JWT_REUSE_MS = 60_000;
+const MAX_CACHED_SESSIONS = 100_000;
+
+export interface AuthenticationFactor {
+  type: string;
+  delivery_method: string;
+  last_authenticated_at: string;
+  created_at: string;
+  updated_at: string;
+  [factor: `${string}_factor`]: unknown;
+}
+
+export interface SessionRecord {
+  session_id: string;
+  project_id: string;
+  user_id: string;
+  started_at: Date;
+  last_accessed_at: Date;
+  expires_at: Date;
+  authentication_factors: AuthenticationFactor[];
+  custom_claims: Metadata;
+  attributes: { ip_address: string; user_agent: string };
+}
+
+export interface SessionInput {
+  session_token?: string;
+  session_jwt?: string;
+  session_duration_minutes?: number;
+  session_custom_claims?: Metadata;
+}
+
+/** What an authenticate-style endpoint returns about the session. Empty strings when none was made. */
+export interface SessionGrant {
+  session: SessionRecord | null;
+  session_token: string;
+  session_jwt: string;
+  user: UserRecord;
+  roles: string[];
+}
+
+interface CachedSession {
+  record: SessionRecord;
+  jwt?: { token: string; mintedAt: number; rolesKey: string };
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+export function newSessionToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+function checkDuration(minutes: number | undefined): void {
+  if (minutes === undefined) return;
+  if (!Number.isInteger(minutes) || minutes < SESSION_DURATION_MINUTES.min || minutes > SESSION_DURATION_MINUTES.max) {
+    throw new GatehouseError('invalid_session_duration_minutes', {
+      message: `session_duration_minutes must be a whole number from ${SESSION_DURATION_MINUTES.min} to ${SESSION_DURATION_MINUTES.max}.`,
+    });
+  }
+}
+
+function checkCustomClaims(claims: Metadata | undefined): void {
+  if (claims === undefined) return;
+  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
+    throw new GatehouseError('invalid_argument', { message: 'session_custom_claims must be a JSON object.' });
+  }
+  for (const key of Object.keys(claims)) {
+    if (RESERVED_CLAIMS.has(key)) throw new GatehouseError('reserved_claims_in_custom_claims', { message: `"${key}" is a reserved JWT claim.` });
+    if (key.startsWith('https://stytch.com/')) throw new GatehouseError('stytch_claims_in_custom_claims', { message: `"${key}" is reserved for Stytch claims.` });
+  }
+  if (Buffer.byteLength(JSON.stringify(claims)) > 4096) throw new GatehouseError('custom_claims_too_large');
+}
+
+interface SessionRow extends SessionRecord {
+  revoked_at: Date | null;
+}
+
+const SESSION_COLUMNS = `session_id, project_id, user_id, started_at, last_accessed_at, expires_at, revoked_at,
+  authentication_factors, custom_claims, attributes`;
+
+export class SessionService {
+  readonly #db: SqlExecutor;
+  readonly #feed: ChangeFeed;
+  readonly #users: UserService;
+  readonly #rbac: RbacService;
+  readonly #keys: SigningKeys;
+  readonly #clock: Clock;
+  /** token hash → session. Only live sessions are cached. */
+  readonly #byToken = new Map<string, CachedSession>();
+  readonly #tokenOfSession = new Map<string, string>();
+  /** user_id → the user and their roles, as authenticate returns them. */
+  readonly #users_ = new Map<string, Promise<UserRecord | null>>();
+  /** Sessions whose last_accessed_at moved; written in batches rather than once per request. */
+  readonly #touched = new Map<string, Date>();
+  #flushTimer: NodeJS.Timeout | undefined;
+
+  constructor(db: SqlExecutor, feed: ChangeFeed, users: UserService, rbac: RbacService, keys: SigningKeys, clock: Clock) {
+    this.#db = db;
+    this.#feed = feed;
+    this.#users = users;
+    this.#rbac = rbac;
+    this.#keys = keys;
+    this.#clock = clock;
+    feed.on(
+      (event) => {
+        if (event.type === 'session') this.#forgetSession(event.session_id);
+        else if (event.type === 'user') this.#users_.delete(event.user_id);
+        // A policy write may have revoked roles (cascade): drop the project's users.
+        else if (event.type === 'policy') this.#users_.clear();
+      },
+      () => {
+        this.#byToken.clear();
+        this.#tokenOfSession.clear();
+        this.#users_.clear();
+      },
+    );
+    this.#flushTimer = setInterval(() => void this.flush().catch(() => {}), 1000);
+    this.#flushTimer.unref();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#flushTimer);
+    await this.flush();
+  }
+
+  /** Writes the last-access times gathered since the last flush. */
+  async flush(): Promise<void> {
+    if (this.#touched.size === 0) return;
+    const batch = [...this.#touched];
+    this.#touched.clear();
+    await this.#db.query(
+      `UPDATE sessions s SET last_accessed_at = GREATEST(s.last_accessed_at, t.at)
+         FROM unnest($1::text[], $2::timestamptz[]) AS t(id, at) WHERE s.session_id = t.id`,
+      [batch.map(([id]) => id), batch.map(([, at]) => at)],
+    );
+  }
+
+  /**
+   * After a credential was verified: starts a session (when session_duration_minutes is given), or
+   * adds the factor to the session the caller presented and extends it. No duration and no session:
+   * no session, as Stytch does.
+   */
+  async grant(projectId: string, environment: Environment, user: UserRecord, factor: AuthenticationFactor, input: SessionInput): Promise<SessionGrant> {
+    checkDuration(input.session_duration_minutes);
+    checkCustomClaims(input.session_custom_claims);
+    const now = this.#clock.now();
+    if (input.session_token !== undefined || input.session_jwt !== undefined) {
+      const existing = await this.#requireSession(projectId, input);
+      if (existing.record.user_id !== user.user_id) {
+        throw new GatehouseError('session_user_mismatch', { message: 'The session presented belongs to another user.' });
+      }
+      const factors = mergeFactor(existing.record.authentication_factors, factor);
+      const record = await this.#update(existing.record, {
+        authentication_factors: factors,
+        expires_at: input.session_duration_minutes ? addMinutes(now, input.session_duration_minutes) : undefined,
+        custom_claims: input.session_custom_claims,
+      });
+      return this.#respond(projectId, environment, record, input.session_token ?? '', user);
+    }
+    if (input.session_duration_minutes === undefined) {
+      return { session: null, session_token: '', session_jwt: '', user, roles: this.#users.effectiveRoles(user) };
+    }
+    const token = newSessionToken();
+    const record: SessionRecord = {
+      session_id: `session-${environment}-${randomUUID()}`,
+      project_id: projectId,
+      user_id: user.user_id,
+      started_at: now,
+      last_accessed_at: now,
+      expires_at: addMinutes(now, input.session_duration_minutes),
+      authentication_factors: [factor],
+      custom_claims: input.session_custom_claims ?? {},
+      attributes: { ip_address: '', user_agent: '' },
+    };
+    await this.#db.query(
+      `INSERT INTO sessions (session_id, project_id, user_id, token_hash, started_at, last_accessed_at, expires_at,
+                             authentication_factors, custom_claims, attributes)
+       VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9)`,
+      [record.session_id, projectId, user.user_id, Buffer.from(hashToken(token), 'base64url'), now, record.expires_at,
+        JSON.stringify(record.authentication_factors), JSON.stringify(record.custom_claims), JSON.stringify(record.attributes)],
+    );
+    this.#remember(hashToken(token), { record });
+    return this.#respond(projectId, environment, record, token, user);
+  }
+
+  /**
+   * sessions/authenticate. With an authorization check, a denial is a 403 and the session is not
+   * extended.
+   */
+  async authenticate(
+    projectId: string,
+    environment: Environment,
+    input: SessionInput & { authorization_check?: { resource_id: string; action: string } },
+  ): Promise<SessionGrant & { verdict?: AuthorizationVerdict }> {
+    checkDuration(input.session_duration_minutes);
+    checkCustomClaims(input.session_custom_claims);
+    const cached = await this.#requireSession(projectId, input);
+    const user = await this.#cachedUser(projectId, cached.record.user_id);
+    if (!user) throw new GatehouseError('session_not_found');
+    const roles = this.#users.effectiveRoles(user);
+
+    let verdict: AuthorizationVerdict | undefined;
+    if (input.authorization_check) {
+      const { resource_id, action } = input.authorization_check;
+      verdict = await this.#rbac.authorize(projectId, 'consumer', roles, resource_id, action);
+      if (!verdict.authorized) {
+        throw new GatehouseError('consumer_session_authorization_error', {
+          message: 'The User is not authorized to perform the requested action on that resource.',
+        });
+      }
+    }
+
+    const now = this.#clock.now();
+    let record = cached.record;
+    if (input.session_duration_minutes !== undefined || input.session_custom_claims !== undefined) {
+      record = await this.#update(record, {
+        expires_at: input.session_duration_minutes ? addMinutes(now, input.session_duration_minutes) : undefined,
+        custom_claims: input.session_custom_claims,
+      });
+    } else {
+      record.last_accessed_at = now;
+      this.#touched.set(record.session_id, now);
+    }
+    // Only the token's hash is stored, so a caller who presented the JWT gets no token back.
+    const grant = await this.#respond(projectId, environment, record, input.session_token ?? '', user);
+    return verdict ? { ...grant, verdict } : grant;
+  }
+
+  async revoke(projectId: string, input: { session_id?: string; session_token?: string; session_jwt?: string }): Promise<void> {
+    const given = [input.session_id, input.session_token, input.session_jwt].filter((value) => value !== undefined);
+    if (given.length === 0) throw new GatehouseError('no_session_revoke_arguments', { message: 'Give one of session_id, session_token or session_jwt.' });
+    if (given.length > 1) throw new GatehouseError('too_many_session_revoke_arguments', { message: 'Give only one of session_id, session_token or session_jwt.' });
+    let sessionId = input.session_id;
+    if (sessionId === undefined) sessionId = (await this.#requireSession(projectId, input)).record.session_id;
+    await this.#feed.write(async (tx, emit) => {
+      const { rowCount } = await tx.query(
+        'UPDATE sessions SET revoked_at = $3 WHERE project_id = $1 AND session_id = $2 AND revoked_at IS NULL',
+        [projectId, sessionId, this.#clock.now()],
+      );
+      if (rowCount === 0) throw new GatehouseError('session_not_found');
+      emit({ type: 'session', project_id: projectId, session_id: sessionId! });
+    });
+  }
+
+  /** The user's live sessions. */
+  async listSessions(projectId: string, userId: string): Promise<SessionRecord[]> {
+    const { rows } = await this.#db.query<SessionRow>(
+      `SELECT ${SESSION_COLUMNS} FROM sessions
+        WHERE project_id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > $3 ORDER BY started_at, session_id`,
+      [projectId, userId, this.#clock.now()],
+    );
+    return rows;
+  }
+
+  /** Session with its roles, as the API shows it. */
+  toWire(record: SessionRecord, roles: string[]) {
+    return {
+      session_id: record.session_id,
+      user_id: record.user_id,
+      started_at: formatTimestamp(record.started_at),
+      last_accessed_at: formatTimestamp(record.last_accessed_at),
+      expires_at: formatTimestamp(record.expires_at),
+      attributes: record.attributes,
+      authentication_factors: record.authentication_factors,
+      custom_claims: record.custom_claims,
+      roles,
+    };
+  }
+
+  async #respond(projectId: string, environment: Environment, record: SessionRecord, token: string, user: UserRecord): Promise<SessionGrant> {
+    const roles = this.#users.effectiveRoles(user);
+    const cached = token ? this.#byToken.get(hashToken(token)) : this.#cachedById(record.session_id);
+    const rolesKey = roles.join(' ');
+    const nowMs = this.#clock.now().getTime();
+    let jwt = cached?.jwt;
+    if (!jwt || jwt.rolesKey !== rolesKey || nowMs - jwt.mintedAt >= JWT_REUSE_MS) {
+      jwt = { token: await this.#mintJwt(projectId, environment, record, roles), mintedAt: nowMs, rolesKey };
+      if (cached) cached.jwt = jwt;
+    }
+    return { session: record, session_token: token, session_jwt: jwt.token, user, roles };
+  }
+
+  async #mintJwt(projectId: string, environment: Environment, record: SessionRecord, roles: string[]): Promise<string> {
+    const { signing } = await this.#keys.forProject(projectId, environment);
+    const now = Math.floor(this.#clock.now().getTime() / 1000);
+    const wire = this.toWire(record, roles);
+    return new SignJWT({
+      ...record.custom_claims,
+      [SESSION_CLAIM]: {
+        id: wire.session_id,
+        started_at: wire.started_at,
+        last_accessed_at: wire.last_accessed_at,
+        expires_at: wire.expires_at,
+        attributes: wire.attributes,
+        authentication_factors: wire.authentication_factors,
+        roles,
+      },
+    })
+      .setProtectedHeader({ alg: 'RS256', kid: signing.kid, typ: 'JWT' })
+      .setIssuer(`stytch.com/${projectId}`)
+      .setAudience([projectId])
+      .setSubject(record.user_id)
+      .setIssuedAt(now)
+      .setNotBefore(now)
+      .setExpirationTime(now + JWT_LIFETIME_SECONDS)
+      .sign(signing.key);
+  }
+
+  /** Finds the live session a token or JWT names, or throws the error Stytch gives. */
+  async #requireSession(projectId: string, input: { session_token?: string; session_jwt?: string }): Promise<CachedSession> {
+    if (input.session_token !== undefined && input.session_jwt !== undefined) {
+      throw new GatehouseError('too_many_session_arguments', { message: 'Give session_token or session_jwt, not both.' });
+    }
+    let cached: CachedSession | null;
+    if (input.session_token !== undefined) {
+      cached = await this.#sessionByTokenHash(hashToken(input.session_token));
+    } else if (input.session_jwt !== undefined) {
+      cached = await this.#sessionByJwt(projectId, input.session_jwt);
+    } else {
+      throw new GatehouseError('no_session_arguments', { message: 'Give session_token or session_jwt.' });
+    }
+    // Another project's session is indistinguishable from no session.
+    if (!cached || cached.record.project_id !== projectId || cached.record.expires_at.getTime() <= this.#clock.now().getTime()) {
+      throw new GatehouseError('session_not_found');
+    }
+    return cached;
+  }
+
+  async #sessionByTokenHash(tokenHash: string): Promise<CachedSession | null> {
+    const cached = this.#byToken.get(tokenHash);
+    if (cached) return cached;
+    const { rows } = await this.#db.query<SessionRow>(
+      `SELECT ${SESSION_COLUMNS} FROM sessions WHERE token_hash = $1 AND revoked_at IS NULL`,
+      [Buffer.from(tokenHash, 'base64url')],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    const { revoked_at: _revoked, ...record } = row;
+    const entry = { record };
+    this.#remember(tokenHash, entry);
+    return entry;
+  }
+
+  /**
+   * A JWT is accepted when its signature is ours and it names a live session — even past its `exp`,
+   * so a client whose 5-minute JWT ran out gets a fresh one while the session lives.
+   */
+  async #sessionByJwt(projectId: string, jwt: string): Promise<CachedSession | null> {
+    let kid: string | undefined;
+    let claims: Record<string, unknown>;
+    try {
+      kid = decodeProtectedHeader(jwt).kid;
+      claims = decodeJwt(jwt);
+    } catch {
+      throw new GatehouseError('unable_to_parse_session_jwt', { message: 'session_jwt is not a JWT.' });
+    }
+    const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    if (!audience.includes(projectId)) throw new GatehouseError('jwt_invalid_audience', { message: 'The JWT was not issued for this project.' });
+    if (claims.iss !== `stytch.com/${projectId}`) throw new GatehouseError('jwt_invalid_issuer', { message: 'The JWT was not issued by this project.' });
+    const { verification } = await this.#keys.forProject(projectId, projectId.includes('-live-') ? 'live' : 'test');
+    const key = kid ? verification.get(kid) : undefined;
+    try {
+      if (!key) throw new Error('unknown kid');
+      await compactVerify(jwt, key, { algorithms: ['RS256'] });
+    } catch {
+      throw new GatehouseError('jwt_invalid_signature', { message: 'The JWT signature does not verify with any of this project\'s keys.' });
+    }
+    const sessionId = (claims[SESSION_CLAIM] as { id?: unknown } | undefined)?.id;
+    if (typeof sessionId !== 'string') throw new GatehouseError('jwt_invalid_claims', { message: 'The JWT has no session claim.' });
+    const known = this.#cachedById(sessionId);
+    if (known) return known;
+    const { rows } = await this.#db.query<SessionRow & { token_hash: Uint8Array }>(
+      `SELECT ${SESSION_COLUMNS}, token_hash FROM sessions WHERE session_id = $1 AND revoked_at IS NULL`,
+      [sessionId],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    const { revoked_at: _revoked, token_hash, ...record } = row;
+    const entry = { record };
+    this.#remember(Buffer.from(token_hash).toString('base64url'), entry);
+    return entry;
+  }
+
+  async #cachedUser(projectId: string, userId: string): Promise<UserRecord | null> {
+    let entry = this.#users_.get(userId);
+    if (!entry) {
+      entry = this.#users.findUser(projectId, userId);
+      this.#users_.set(userId, entry);
+      entry.catch(() => this.#users_.delete(userId));
+    }
+    return entry;
+  }
+
+  async #update(
+    record: SessionRecord,
+    change: { expires_at?: Date; custom_claims?: Metadata; authentication_factors?: AuthenticationFactor[] },
+  ): Promise<SessionRecord> {
+    const now = this.#clock.now();
+    const next: SessionRecord = {
+      ...record,
+      last_accessed_at: now,
+      expires_at: change.expires_at ?? record.expires_at,
+      custom_claims: change.custom_claims ?? record.custom_claims,
+      authentication_factors: change.authentication_factors ?? record.authentication_factors,
+    };
+    await this.#feed.write(async (tx, emit) => {
+      const { rowCount } = await tx.query(
+        `UPDATE sessions SET last_accessed_at = $2, expires_at = $3, custom_claims = $4, authentication_factors = $5
+          WHERE session_id = $1 AND revoked_at IS NULL`,
+        [record.session_id, now, next.expires_at, JSON.stringify(next.custom_claims), JSON.stringify(next.authentication_factors)],
+      );
+      if (rowCount === 0) throw new GatehouseError('session_not_found');
+      emit({ type: 'session', project_id: record.project_id, session_id: record.session_id });
+    });
+    return next;
+  }
+
+  #cachedById(sessionId: string): CachedSession | undefined {
+    const tokenHash = this.#tokenOfSession.get(sessionId);
+    return tokenHash ? this.#byToken.get(tokenHash) : undefined;
+  }
+
+  #remember(tokenHash: string, entry: CachedSession): void {
+    if (this.#byToken.size >= MAX_CACHED_SESSIONS) {
+      // Evict the oldest entry (Maps iterate in insertion order).
+      const oldest = this.#byToken.keys().next().value as string;
+      const evicted = this.#byToken.get(oldest);
+      this.#byToken.delete(oldest);
+      if (evicted) this.#tokenOfSession.delete(evicted.record.session_id);
+    }
+    this.#byToken.set(tokenHash, entry);
+    this.#tokenOfSession.set(entry.record.session_id, tokenHash);
+  }
+
+  #forgetSession(sessionId: string): void {
+    const tokenHash = this.#tokenOfSession.get(sessionId);
+    if (tokenHash) this.#byToken.delete(tokenHash);
+    this.#tokenOfSession.delete(sessionId);
+  }
+}
+
+function addMinutes(date: Date, minutes: number): Date {
+  return new Date(date.getTime() + minutes * 60_000);
+}
+
+/** A factor of the same type and method replaces the older one; others are kept. */
+function mergeFactor(factors: AuthenticationFactor[], factor: AuthenticationFactor): AuthenticationFactor[] {
+  const kept = factors.filter((f) => !(f.type === factor.type && f.delivery_method === factor.delivery_method));
+  return [...kept, factor];
+}
