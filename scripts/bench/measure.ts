@@ -57,7 +57,7 @@ function calibrate(run: (iterations: number) => number, roundMs: number): number
  */
 export function measureAll(cases: readonly BenchCase[]): Measurement[] {
   const plans = cases.map(({ run, options = {} }) => {
-    const { roundMs = 150, warmupRounds = 3, rounds = 7 } = options;
+    const { roundMs = 120, warmupRounds = 3, rounds = 9 } = options;
     return { iterations: calibrate(run, roundMs), warmupRounds, rounds, rates: [] as number[] };
   });
   let checksum = 0;

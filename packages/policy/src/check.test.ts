@@ -257,25 +257,24 @@ for (const [name, rules] of [['no rules', {}], ['B2B rules', B2B_RULES]] as cons
   test(`listPermissions agrees with a naive scan of the policy (${name})`, () => {
     fc.assert(
       fc.property(scenario(rules), ({ policy, roles }) => {
-        const expected: Record<string, Record<string, boolean>> = {};
         const resources = [...policy.resources];
         for (const builtIn of rules.builtInResources ?? []) {
           const listed = resources.findIndex((resource) => resource.resource_id === builtIn.resource_id);
           if (listed === -1) resources.push(builtIn);
           else resources[listed] = builtIn;
         }
-        for (const resource of resources) {
-          const row: Record<string, boolean> = {};
-          for (const action of resource.actions) {
-            Object.defineProperty(row, action, {
-              value: naiveIsAuthorized(policy, rules, roles, resource.resource_id, action).authorized,
-              enumerable: true,
-              writable: true,
-              configurable: true,
-            });
-          }
-          Object.defineProperty(expected, resource.resource_id, { value: row, enumerable: true, writable: true, configurable: true });
-        }
+        // fromEntries, so that "__proto__" is an own key here too.
+        const expected = Object.fromEntries(
+          resources.map((resource) => [
+            resource.resource_id,
+            Object.fromEntries(
+              resource.actions.map((action) => [
+                action,
+                naiveIsAuthorized(policy, rules, roles, resource.resource_id, action).authorized,
+              ]),
+            ),
+          ]),
+        );
         const actual = listPermissions(compilePolicy(policy, rules), roles);
         assert.deepEqual(actual, expected);
         assert.deepEqual(Object.keys(actual), Object.keys(expected));
