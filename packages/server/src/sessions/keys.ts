@@ -34,16 +34,15 @@ interface KeyRow {
 export interface ProjectKeys {
   signing: { kid: string; key: KeyObject };
   /** Keys whose tokens may still be presented: the signing key and recently retired ones. */
-  published: PublicJwk[];
-  verification: Map<string, KeyObject>;
+  published(): PublicJwk[];
+  verificationKey(kid: string): KeyObject | undefined;
 }
 
 export class SigningKeys {
   readonly #db: SqlExecutor;
   readonly #feed: ChangeFeed;
   readonly #clock: Clock;
-  /** Reloaded after a minute at most, so retired keys leave the JWKS on time in every process. */
-  readonly #cache = new Map<string, { keys: Promise<ProjectKeys>; loadedAt: number }>();
+  readonly #cache = new Map<string, Promise<ProjectKeys>>();
 
   constructor(db: SqlExecutor, feed: ChangeFeed, clock: Clock) {
     this.#db = db;
@@ -59,15 +58,14 @@ export class SigningKeys {
 
   /** The project's keys, made on first use. */
   forProject(projectId: string, environment: Environment): Promise<ProjectKeys> {
-    const now = Date.now();
     let entry = this.#cache.get(projectId);
-    if (!entry || now - entry.loadedAt > 60_000) {
-      const created = { keys: this.#load(projectId, environment), loadedAt: now };
+    if (!entry) {
+      const created = this.#load(projectId, environment);
       this.#cache.set(projectId, created);
-      created.keys.catch(() => this.#cache.get(projectId) === created && this.#cache.delete(projectId));
+      created.catch(() => this.#cache.get(projectId) === created && this.#cache.delete(projectId));
       entry = created;
     }
-    return entry.keys;
+    return entry;
   }
 
   /** Starts signing with a new key; the old one stays published until its tokens have expired. */
@@ -100,11 +98,16 @@ export class SigningKeys {
       });
     }
     const signingRow = rows.filter((row) => row.retired_at === null).at(-1)!;
-    const verification = new Map(rows.map((row) => [row.kid, createPublicKey({ key: row.public_jwk as unknown as JsonWebKey, format: 'jwk' })]));
+    const keys = rows.map((row) => ({ row, key: createPublicKey({ key: row.public_jwk as unknown as JsonWebKey, format: 'jwk' }) }));
+    // A retired key leaves by time alone, so visibility is decided at each read, by the clock.
+    const visible = () => {
+      const since = this.#clock.now().getTime() - RETIRED_KEY_GRACE_MS;
+      return keys.filter(({ row }) => row.retired_at === null || row.retired_at.getTime() > since);
+    };
     return {
       signing: { kid: signingRow.kid, key: createPrivateKey({ key: signingRow.private_jwk, format: 'jwk' }) },
-      published: rows.map((row) => row.public_jwk),
-      verification,
+      published: () => visible().map(({ row }) => row.public_jwk),
+      verificationKey: (kid) => visible().find(({ row }) => row.kid === kid)?.key,
     };
   }
 

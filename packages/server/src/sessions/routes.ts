@@ -62,8 +62,8 @@ export function registerSessionRoutes(app: App, deps: { sessions: SessionService
   app.get('/v1/sessions/jwks/:project_id', { config: { auth: 'public' }, schema: { params: Type.Object({ project_id: Type.String() }) } }, async (request) => {
     const project = await projects.findProject(request.params.project_id);
     if (!project) return ok(request, { keys: [] });
-    const { published } = await keys.forProject(project.project_id, project.environment);
-    return ok(request, { keys: published });
+    const projectKeys = await keys.forProject(project.project_id, project.environment);
+    return ok(request, { keys: projectKeys.published() });
   });
 
   // Gatehouse addition: start signing with a new key (`gatehouse keys rotate`).

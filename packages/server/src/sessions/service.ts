@@ -380,8 +380,8 @@ export class SessionService {
     const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
     if (!audience.includes(projectId)) throw new GatehouseError('jwt_invalid_audience', { message: 'The JWT was not issued for this project.' });
     if (claims.iss !== `stytch.com/${projectId}`) throw new GatehouseError('jwt_invalid_issuer', { message: 'The JWT was not issued by this project.' });
-    const { verification } = await this.#keys.forProject(projectId, projectId.includes('-live-') ? 'live' : 'test');
-    const key = kid ? verification.get(kid) : undefined;
+    const keys = await this.#keys.forProject(projectId, projectId.includes('-live-') ? 'live' : 'test');
+    const key = kid ? keys.verificationKey(kid) : undefined;
     try {
       if (!key) throw new Error('unknown kid');
       await compactVerify(jwt, key, { algorithms: ['RS256'] });
