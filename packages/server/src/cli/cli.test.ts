@@ -160,6 +160,15 @@ test('policy apply prints the changes, export gives the policy back, secrets rot
     assert.ok(!listed.stdout.includes(secret!));
     assert.equal(cli('secrets', 'revoke', secretId!).status, 0);
     assert.equal(cli('secrets', 'list').stdout.trim().split('\n').length, 1);
+
+    const credentials = JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8'));
+    const jwks = async () => ((await (await fetch(`http://127.0.0.1:${port}/v1/sessions/jwks/${credentials.project_id}`)).json()) as { keys: { kid: string }[] }).keys;
+    const before = (await jwks()).map((key) => key.kid);
+    const rotated = cli('keys', 'rotate');
+    assert.equal(rotated.status, 0, rotated.stderr);
+    const kid = rotated.stdout.match(/signing with (\S+)/)?.[1];
+    assert.ok(kid);
+    assert.deepEqual((await jwks()).map((key) => key.kid).sort(), [...before, kid].sort());
   } finally {
     await stop(child);
   }

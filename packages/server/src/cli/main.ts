@@ -18,8 +18,10 @@ const USAGE = `Usage: gatehouse <command>
                                  replace the RBAC policy with the file's and print what changed
   secrets list | create | revoke <secret_id>
                                  manage the project's API secrets
+  keys rotate                    sign session JWTs with a new key (the old one stays in the JWKS
+                                 until the tokens it signed have expired)
 
-policy and secrets talk to a running server: GATEHOUSE_URL, GATEHOUSE_PROJECT_ID and GATEHOUSE_SECRET,
+policy, secrets and keys talk to a running server: GATEHOUSE_URL, GATEHOUSE_PROJECT_ID and GATEHOUSE_SECRET,
 or the credentials file in GATEHOUSE_DATA_DIR (default .gatehouse) written on first start.`;
 
 async function serve(): Promise<void> {
@@ -133,6 +135,13 @@ async function secrets(args: string[]): Promise<void> {
   }
 }
 
+async function keys(args: string[]): Promise<void> {
+  if (args[0] !== 'rotate') throw new CliError(USAGE);
+  const { kid, retired_kids } = await apiClient()('POST', '/v1/project/signing_keys/rotate');
+  console.log(`signing with ${kid}`);
+  for (const retired of retired_kids as string[]) console.log(`retired ${retired} (published until its tokens expire)`);
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -144,6 +153,8 @@ async function main(argv: string[]): Promise<void> {
       return policy(rest);
     case 'secrets':
       return secrets(rest);
+    case 'keys':
+      return keys(rest);
     default:
       console.log(USAGE);
       if (command && command !== 'help' && command !== '--help') process.exitCode = 1;
