@@ -27,6 +27,22 @@ export interface ServerConfig {
   bodyLimitBytes: number;
   /** GATEHOUSE_LOG_LEVEL — fatal, error, warn, info, debug, trace or silent. */
   logLevel: string;
+  /** Email delivery and the links in magic-link, invite and password-reset messages. */
+  email: EmailConfig;
+}
+
+export interface EmailConfig {
+  /**
+   * GATEHOUSE_SMTP_URL — smtp://user:pass@host:587 (STARTTLS when offered) or smtps://…:465. Unset:
+   * messages go to the outbox table (GET /v1/project/outbox) and the log instead of being sent.
+   */
+  smtpUrl: string | undefined;
+  /** GATEHOUSE_EMAIL_FROM — the From header of every message. */
+  from: string;
+  /** GATEHOUSE_REDIRECT_URL — where magic links point when the request names no URL. */
+  redirectUrl: string;
+  /** GATEHOUSE_RESET_PASSWORD_URL — where password-reset links point when the request names none; default the redirect URL. */
+  resetPasswordUrl: string;
 }
 
 export const DEFAULTS = {
@@ -36,6 +52,8 @@ export const DEFAULTS = {
   environment: 'test' as Environment,
   bodyLimitBytes: 1024 * 1024,
   logLevel: 'info',
+  emailFrom: 'Gatehouse <no-reply@localhost>',
+  redirectUrl: 'http://localhost:3000/authenticate',
 } as const;
 
 /** Limits that mirror Stytch's API; not configurable because clients rely on them. */
@@ -66,6 +84,36 @@ function parseInteger(name: string, value: string | undefined, fallback: number,
   const n = Number(value);
   if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
   return n;
+}
+
+function loadEmailConfig(env: Record<string, string | undefined>): EmailConfig {
+  const smtpUrl = env.GATEHOUSE_SMTP_URL || undefined;
+  if (smtpUrl) {
+    let url: URL | undefined;
+    try {
+      url = new URL(smtpUrl);
+    } catch {
+      // reported below
+    }
+    if (!url || (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || !url.hostname) {
+      throw new ConfigError('GATEHOUSE_SMTP_URL must look like smtp://user:password@host:587 or smtps://user:password@host:465');
+    }
+  }
+  const from = env.GATEHOUSE_EMAIL_FROM || DEFAULTS.emailFrom;
+  if (!/^[^\r\n]*@[^\r\n]*$/.test(from)) throw new ConfigError('GATEHOUSE_EMAIL_FROM must be an address, e.g. "Acme <login@acme.example>"');
+  const redirectUrl = checkLinkUrl('GATEHOUSE_REDIRECT_URL', env.GATEHOUSE_REDIRECT_URL || DEFAULTS.redirectUrl);
+  const resetPasswordUrl = checkLinkUrl('GATEHOUSE_RESET_PASSWORD_URL', env.GATEHOUSE_RESET_PASSWORD_URL || redirectUrl);
+  return { smtpUrl, from, redirectUrl, resetPasswordUrl };
+}
+
+function checkLinkUrl(name: string, value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return value;
+  } catch {
+    // reported below
+  }
+  throw new ConfigError(`${name} must be an http(s) URL, got "${value}"`);
 }
 
 export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): LoadedConfig {
@@ -112,6 +160,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     },
     bodyLimitBytes: parseInteger('GATEHOUSE_BODY_LIMIT', env.GATEHOUSE_BODY_LIMIT, DEFAULTS.bodyLimitBytes, 1024, 64 * 1024 * 1024),
     logLevel,
+    email: loadEmailConfig(env),
   };
 
   if (!databaseUrl) {

@@ -75,6 +75,23 @@ export const ERROR_CATALOGUE = {
   stytch_claims_in_custom_claims: spec(400, 'session_custom_claims may not use the https://stytch.com/ prefix.'),
   custom_claims_too_large: spec(400, 'session_custom_claims may be at most 4096 bytes of JSON.'),
   consumer_session_authorization_error: spec(403, 'The User is not authorized to perform the requested action on that resource.'),
+
+  // Email magic links, invites and password resets by email
+  email_not_found: spec(404, 'No user in this project has this email address.'),
+  magic_link_not_found: spec(404, 'The magic link could not be authenticated, try sending another magic link to the user.'),
+  unable_to_auth_magic_link: spec(401, 'The magic link could not be authenticated because it was either already used or expired. Send another magic link to this user.'),
+  unable_to_auth_password_reset_token: spec(401, 'The password reset token could not be authenticated: it is unknown, already used or expired. Start another reset.'),
+  invalid_expiration: spec(400, 'Expiration minutes must be a whole number from 5 to 10080 (one week).'),
+  invalid_login_magic_link_url: spec(400, 'login_magic_link_url must be an absolute URL.'),
+  invalid_signup_magic_link_url: spec(400, 'signup_magic_link_url must be an absolute URL.'),
+  invalid_invite_magic_link_url: spec(400, 'invite_magic_link_url must be an absolute URL.'),
+  invalid_password_reset_redirect_url: spec(400, 'reset_password_redirect_url must be an absolute URL.'),
+  invalid_pkce_code_challenge: spec(400, 'code_challenge must be base64url(SHA-256(code_verifier)): 43 characters.'),
+  invalid_pkce_code_verifier: spec(400, 'code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~'),
+  pkce_mismatch: spec(400, 'The submitted code_verifier does not match the code_challenge sent at the start of the flow.'),
+  pkce_expected_code_verifier: spec(400, 'This flow was started with a code_challenge; give its code_verifier.'),
+  pkce_did_not_expect_code_verifier: spec(400, 'This flow was started without a code_challenge; do not give a code_verifier.'),
+  email_delivery_failed: spec(502, 'The email could not be handed to the mail server; nothing was sent. Try again.'),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type CatalogueErrorType = keyof typeof ERROR_CATALOGUE;

@@ -2,7 +2,12 @@
 // the tests both start Gatehouse through here.
 import { systemClock, type Clock } from './clock.ts';
 import type { ServerConfig } from './config.ts';
+import { Mailer } from './email/mailer.ts';
+import { registerEmailRoutes } from './email/routes.ts';
 import { createApp, type App } from './http/app.ts';
+import { registerMagicLinkRoutes } from './magic-links/routes.ts';
+import { MagicLinkService } from './magic-links/service.ts';
+import { EmailTokens } from './magic-links/tokens.ts';
 import { registerProjectRoutes } from './projects/routes.ts';
 import { ProjectService } from './projects/service.ts';
 import { registerPolicyRoutes } from './rbac/routes.ts';
@@ -26,6 +31,8 @@ export interface Gatehouse {
   users: UserService;
   keys: SigningKeys;
   sessions: SessionService;
+  mailer: Mailer;
+  magicLinks: MagicLinkService;
   close(): Promise<void>;
 }
 
@@ -56,6 +63,11 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerPolicyRoutes(app, { rbac }, 'consumer', '/v1/rbac');
   registerUserRoutes(app, { users, projects, rbac });
   registerSessionRoutes(app, { sessions, users, projects, keys });
+  const mailer = new Mailer({ config: config.email, db, clock, log: app.log, production: config.production });
+  const emailTokens = new EmailTokens(db, feed, clock);
+  const magicLinks = new MagicLinkService({ db, tokens: emailTokens, users, sessions, mailer, config: config.email, clock });
+  registerEmailRoutes(app, { db, mailer });
+  registerMagicLinkRoutes(app, { magicLinks, projects, sessions, users });
   await app.ready();
 
   return {
@@ -68,8 +80,11 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
     users,
     keys,
     sessions,
+    mailer,
+    magicLinks,
     async close() {
       await app.close();
+      await mailer.close();
       await sessions.close();
       await feed.stop();
       if (!options.db) await db.close();

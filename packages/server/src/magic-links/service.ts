@@ -1,0 +1,257 @@
+// Email magic links, as Stytch's consumer API has them: login_or_create, send, invite,
+// revoke_invite and authenticate. A link carries a one-time token (tokens.ts); following it and
+// handing the token to /v1/magic_links/authenticate verifies the address, activates a pending
+// user and, with session_duration_minutes, starts a session.
+import { formatTimestamp, type Clock } from '../clock.ts';
+import type { EmailConfig, Environment } from '../config.ts';
+import { composeMessage } from '../email/messages.ts';
+import type { Mailer } from '../email/mailer.ts';
+import { GatehouseError, isGatehouseError } from '../errors.ts';
+import type { Metadata } from '../metadata.ts';
+import type { AuthenticationFactor, SessionGrant, SessionInput, SessionService } from '../sessions/service.ts';
+import type { SqlExecutor } from '../store/database.ts';
+import type { UserName, UserService } from '../users/service.ts';
+import { checkCodeChallenge, checkExpiration, checkRedirectUrl, tokenLink, type EmailTokens, type TokenErrors, type TokenPurpose } from './tokens.ts';
+
+export const MAGIC_LINK_DEFAULTS = {
+  loginExpirationMinutes: 60,
+  signupExpirationMinutes: 10_080,
+  inviteExpirationMinutes: 10_080,
+} as const;
+
+const MAGIC_LINK_ERRORS: TokenErrors = { notFound: 'magic_link_not_found', unusable: 'unable_to_auth_magic_link' };
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** The address as given (trimmed), after the same check users/ applies. */
+export function checkEmail(email: string): string {
+  const trimmed = email.trim();
+  if (trimmed.length > 254 || !EMAIL.test(trimmed)) throw new GatehouseError('invalid_email', { message: `"${email.slice(0, 254)}" is not a valid email address.` });
+  return trimmed;
+}
+
+export interface EmailOwner {
+  user_id: string;
+  email_id: string;
+  email: string;
+  status: 'active' | 'pending';
+}
+
+/** Who has this address in the project (addresses are unique per project, case-insensitively). */
+export async function findEmailOwner(db: SqlExecutor, projectId: string, email: string): Promise<EmailOwner | null> {
+  const { rows } = await db.query<EmailOwner>(
+    `SELECT e.user_id, e.email_id, e.email, u.status
+       FROM user_emails e JOIN users u ON u.user_id = e.user_id
+      WHERE e.project_id = $1 AND e.email_normalized = $2`,
+    [projectId, email.toLowerCase()],
+  );
+  return rows[0] ?? null;
+}
+
+export interface SendInput {
+  email: string;
+  login_magic_link_url?: string;
+  signup_magic_link_url?: string;
+  login_expiration_minutes?: number;
+  signup_expiration_minutes?: number;
+  code_challenge?: string;
+}
+
+export interface InviteInput {
+  email: string;
+  invite_magic_link_url?: string;
+  invite_expiration_minutes?: number;
+  name?: Partial<UserName>;
+  trusted_metadata?: unknown;
+  untrusted_metadata?: unknown;
+}
+
+export interface AuthenticateInput extends SessionInput {
+  token: string;
+  code_verifier?: string;
+}
+
+export interface MagicLinkDeps {
+  db: SqlExecutor;
+  tokens: EmailTokens;
+  users: UserService;
+  sessions: SessionService;
+  mailer: Mailer;
+  config: EmailConfig;
+  clock: Clock;
+}
+
+export class MagicLinkService {
+  readonly #deps: MagicLinkDeps;
+
+  constructor(deps: MagicLinkDeps) {
+    this.#deps = deps;
+  }
+
+  /** Existing address: a login link. New address: a new user (pending if asked) and a sign-up link. */
+  async loginOrCreate(projectId: string, environment: Environment, input: SendInput & { create_user_as_pending?: boolean }) {
+    const email = checkEmail(input.email);
+    checkSendOptions(input);
+    let owner = await findEmailOwner(this.#deps.db, projectId, email);
+    let userCreated = false;
+    if (!owner) {
+      try {
+        const user = await this.#deps.users.createUser(projectId, environment, { email, create_user_as_pending: input.create_user_as_pending ?? false });
+        owner = { user_id: user.user_id, email_id: user.emails[0]!.email_id, email: user.emails[0]!.email, status: user.status };
+        userCreated = true;
+      } catch (error) {
+        // Another request created the address meanwhile: it is an existing user now.
+        if (!isGatehouseError(error, 'duplicate_email')) throw error;
+        owner = await findEmailOwner(this.#deps.db, projectId, email);
+        if (!owner) throw error;
+      }
+    }
+    await this.#sendLoginOrSignup(projectId, owner, userCreated, input);
+    return { user_id: owner.user_id, email_id: owner.email_id, user_created: userCreated };
+  }
+
+  /**
+   * A link for an existing address only. With user_id or a session, the address must be that
+   * user's: attaching a new address to a signed-in user (Stytch's use of these fields) is not
+   * supported yet and is refused rather than ignored.
+   */
+  async send(projectId: string, environment: Environment, input: SendInput & { user_id?: string } & Pick<SessionInput, 'session_token' | 'session_jwt'>) {
+    const email = checkEmail(input.email);
+    checkSendOptions(input);
+    const owner = await findEmailOwner(this.#deps.db, projectId, email);
+    const named = [input.user_id];
+    if (input.session_token !== undefined || input.session_jwt !== undefined) {
+      const presented = await this.#deps.sessions.authenticate(projectId, environment, { session_token: input.session_token, session_jwt: input.session_jwt });
+      named.push(presented.user.user_id);
+    }
+    if (named.some((userId) => userId !== undefined && userId !== owner?.user_id)) {
+      throw new GatehouseError('invalid_argument', {
+        message: 'This address does not belong to the user named by user_id or the session; Gatehouse does not attach new addresses through magic links.',
+      });
+    }
+    if (!owner) throw new GatehouseError('email_not_found', { message: 'No user in this project has this email address; use login_or_create to sign one up.' });
+    await this.#sendLoginOrSignup(projectId, owner, false, input);
+    return { user_id: owner.user_id, email_id: owner.email_id };
+  }
+
+  /** Creates a pending user (or re-invites one) and sends an invite link; an active user is refused. */
+  async invite(projectId: string, environment: Environment, input: InviteInput) {
+    const email = checkEmail(input.email);
+    const minutes = checkExpiration(input.invite_expiration_minutes, MAGIC_LINK_DEFAULTS.inviteExpirationMinutes, 'invite_expiration_minutes');
+    checkRedirectUrl(input.invite_magic_link_url, 'invalid_invite_magic_link_url', 'invite_magic_link_url');
+    let owner = await findEmailOwner(this.#deps.db, projectId, email);
+    if (owner?.status === 'active') {
+      throw new GatehouseError('duplicate_email', { message: 'An active user already has this email address; send them a login link instead.' });
+    }
+    if (!owner) {
+      const user = await this.#deps.users.createUser(projectId, environment, {
+        email,
+        name: input.name,
+        trusted_metadata: input.trusted_metadata,
+        untrusted_metadata: input.untrusted_metadata,
+        create_user_as_pending: true,
+      });
+      owner = { user_id: user.user_id, email_id: user.emails[0]!.email_id, email: user.emails[0]!.email, status: user.status };
+    }
+    await this.#issueAndSend(projectId, owner, 'invite', minutes, tokenLinkFor(input.invite_magic_link_url, this.#deps.config.redirectUrl, 'invalid_invite_magic_link_url', 'invite_magic_link_url'));
+    return { user_id: owner.user_id, email_id: owner.email_id };
+  }
+
+  /** Voids the address's outstanding invites. The user stays (pending) until deleted. */
+  async revokeInvite(projectId: string, emailInput: string): Promise<void> {
+    const owner = await findEmailOwner(this.#deps.db, projectId, checkEmail(emailInput));
+    if (!owner) throw new GatehouseError('email_not_found');
+    await this.#deps.tokens.revoke(projectId, owner.email_id, ['invite']);
+  }
+
+  async authenticate(projectId: string, environment: Environment, input: AuthenticateInput) {
+    const { tokens, users, sessions, clock } = this.#deps;
+    const row = await tokens.check(projectId, input.token, ['login', 'signup', 'invite'], MAGIC_LINK_ERRORS, input.code_verifier);
+    await requireOwnSession(sessions, projectId, environment, row.user_id, input);
+    const spent = await tokens.spend(row, MAGIC_LINK_ERRORS);
+    let grant: SessionGrant;
+    try {
+      const user = await users.requireUser(projectId, row.user_id);
+      const now = formatTimestamp(clock.now());
+      const factor: AuthenticationFactor = {
+        type: 'magic_link',
+        delivery_method: 'email',
+        last_authenticated_at: now,
+        created_at: now,
+        updated_at: now,
+        email_factor: { email_id: row.email_id, email_address: row.email },
+      };
+      grant = await sessions.grant(projectId, environment, user, factor, sessionInput(input));
+    } catch (error) {
+      // A session field was refused: the link is as it was, to be used again with a correct request.
+      await tokens.unspend(spent);
+      throw error;
+    }
+    return { grant, method_id: row.email_id };
+  }
+
+  async #sendLoginOrSignup(projectId: string, owner: EmailOwner, userCreated: boolean, input: SendInput): Promise<void> {
+    const { redirectUrl } = this.#deps.config;
+    // A user who never confirmed an address (new, or still pending) gets the sign-up flow.
+    if (userCreated || owner.status === 'pending') {
+      const minutes = checkExpiration(input.signup_expiration_minutes, MAGIC_LINK_DEFAULTS.signupExpirationMinutes, 'signup_expiration_minutes');
+      const link = tokenLinkFor(input.signup_magic_link_url, redirectUrl, 'invalid_signup_magic_link_url', 'signup_magic_link_url');
+      await this.#issueAndSend(projectId, owner, 'signup', minutes, link, input.code_challenge);
+    } else {
+      const minutes = checkExpiration(input.login_expiration_minutes, MAGIC_LINK_DEFAULTS.loginExpirationMinutes, 'login_expiration_minutes');
+      const link = tokenLinkFor(input.login_magic_link_url, redirectUrl, 'invalid_login_magic_link_url', 'login_magic_link_url');
+      await this.#issueAndSend(projectId, owner, 'login', minutes, link, input.code_challenge);
+    }
+  }
+
+  async #issueAndSend(projectId: string, owner: EmailOwner, purpose: TokenPurpose, minutes: number, link: (token: string) => string, codeChallenge?: string) {
+    const { tokens, mailer } = this.#deps;
+    const { token, tokenHash } = await tokens.issue({
+      projectId,
+      userId: owner.user_id,
+      emailId: owner.email_id,
+      purpose,
+      expiresInMinutes: minutes,
+      codeChallenge: checkCodeChallenge(codeChallenge),
+    });
+    try {
+      await mailer.send(composeMessage({ projectId, to: owner.email, kind: purpose, link: link(token), expiresInMinutes: minutes }));
+    } catch (error) {
+      await tokens.discard(tokenHash);
+      throw error;
+    }
+  }
+}
+
+/** Every option of send/login_or_create checked up front, so a bad one writes nothing. */
+function checkSendOptions(input: SendInput): void {
+  checkExpiration(input.login_expiration_minutes, MAGIC_LINK_DEFAULTS.loginExpirationMinutes, 'login_expiration_minutes');
+  checkExpiration(input.signup_expiration_minutes, MAGIC_LINK_DEFAULTS.signupExpirationMinutes, 'signup_expiration_minutes');
+  checkRedirectUrl(input.login_magic_link_url, 'invalid_login_magic_link_url', 'login_magic_link_url');
+  checkRedirectUrl(input.signup_magic_link_url, 'invalid_signup_magic_link_url', 'signup_magic_link_url');
+  checkCodeChallenge(input.code_challenge);
+}
+
+function tokenLinkFor(url: string | undefined, fallback: string, errorType: string, field: string) {
+  return (token: string) => tokenLink(url, fallback, 'magic_links', token, errorType, field);
+}
+
+export function sessionInput(input: SessionInput): SessionInput {
+  return {
+    session_token: input.session_token,
+    session_jwt: input.session_jwt,
+    session_duration_minutes: input.session_duration_minutes,
+    session_custom_claims: input.session_custom_claims as Metadata | undefined,
+  };
+}
+
+/**
+ * A session presented with a credential must be the same user's: checked before the token is
+ * spent, so a wrong or foreign session leaves the link usable.
+ */
+export async function requireOwnSession(sessions: SessionService, projectId: string, environment: Environment, userId: string, input: SessionInput): Promise<string | undefined> {
+  if (input.session_token === undefined && input.session_jwt === undefined) return undefined;
+  const presented = await sessions.authenticate(projectId, environment, { session_token: input.session_token, session_jwt: input.session_jwt });
+  if (presented.user.user_id !== userId) throw new GatehouseError('session_user_mismatch');
+  return presented.session?.session_id;
+}

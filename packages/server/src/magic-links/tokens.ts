@@ -1,0 +1,217 @@
+// One-time tokens sent by email: magic links (login, signup, invite) and password resets. A token
+// is 256 random bits, handed out once inside a link and stored only as its SHA-256. It is spent by
+// one UPDATE that also checks it is unused, unrevoked and unexpired, so of two requests carrying
+// the same token exactly one wins. PKCE (S256) binds a token to the client that asked for it.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.ts';
+import { GatehouseError } from '../errors.ts';
+import { digestsEqual, sha256 } from '../secrets.ts';
+import type { ChangeFeed } from '../store/change-feed.ts';
+import type { SqlExecutor } from '../store/database.ts';
+
+export type TokenPurpose = 'login' | 'signup' | 'invite' | 'reset_password';
+
+export const EXPIRATION_MINUTES = { min: 5, max: 10_080 } as const;
+
+/** Tokens no longer useful are deleted this long after they expired, when the address gets a new one. */
+const KEEP_EXPIRED_MS = 24 * 60 * 60 * 1000;
+
+export interface EmailTokenRow {
+  token_hash: Buffer;
+  project_id: string;
+  user_id: string;
+  email_id: string;
+  email: string;
+  purpose: TokenPurpose;
+  code_challenge: string | null;
+  expires_at: Date;
+  used_at: Date | null;
+  revoked_at: Date | null;
+  user_status: 'active' | 'pending';
+  email_verified: boolean;
+}
+
+/** What spending a token changed, so that it can be put back if the rest of the request fails. */
+export interface SpentToken {
+  row: EmailTokenRow;
+  usedAt: Date;
+}
+
+/** The errors a flow gives for a token it cannot accept. */
+export interface TokenErrors {
+  notFound: string;
+  unusable: string;
+}
+
+export class EmailTokens {
+  readonly #db: SqlExecutor;
+  readonly #feed: ChangeFeed;
+  readonly #clock: Clock;
+
+  constructor(db: SqlExecutor, feed: ChangeFeed, clock: Clock) {
+    this.#db = db;
+    this.#feed = feed;
+    this.#clock = clock;
+  }
+
+  /** Stores a new token for the address and returns it (the only time it exists in the clear). */
+  async issue(input: {
+    projectId: string;
+    userId: string;
+    emailId: string;
+    purpose: TokenPurpose;
+    expiresInMinutes: number;
+    codeChallenge?: string;
+  }): Promise<{ token: string; tokenHash: Buffer }> {
+    const token = randomBytes(32).toString('base64url');
+    const tokenHash = sha256(token);
+    const now = this.#clock.now();
+    await this.#feed.write(async (tx) => {
+      await tx.query('DELETE FROM email_tokens WHERE project_id = $1 AND email_id = $2 AND expires_at < $3', [
+        input.projectId,
+        input.emailId,
+        new Date(now.getTime() - KEEP_EXPIRED_MS),
+      ]);
+      await tx.query(
+        `INSERT INTO email_tokens (token_hash, project_id, user_id, email_id, purpose, code_challenge, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [tokenHash, input.projectId, input.userId, input.emailId, input.purpose, input.codeChallenge ?? null, now,
+          new Date(now.getTime() + input.expiresInMinutes * 60_000)],
+      );
+    });
+    return { token, tokenHash };
+  }
+
+  /** Voids one token (its email could not be sent). */
+  async discard(tokenHash: Buffer): Promise<void> {
+    await this.#db.query('DELETE FROM email_tokens WHERE token_hash = $1', [tokenHash]);
+  }
+
+  /** Voids the unused tokens of an address for some purposes; returns how many. */
+  async revoke(projectId: string, emailId: string, purposes: TokenPurpose[]): Promise<number> {
+    const { rowCount } = await this.#db.query(
+      `UPDATE email_tokens SET revoked_at = $4
+        WHERE project_id = $1 AND email_id = $2 AND purpose = ANY($3) AND used_at IS NULL AND revoked_at IS NULL`,
+      [projectId, emailId, purposes, this.#clock.now()],
+    );
+    return rowCount;
+  }
+
+  /**
+   * The live token, checked without changing anything: unknown (or another project's, or for
+   * another flow) → errors.notFound; used, revoked or expired → errors.unusable; then PKCE.
+   */
+  async check(projectId: string, token: string, purposes: TokenPurpose[], errors: TokenErrors, codeVerifier: string | undefined): Promise<EmailTokenRow> {
+    const { rows } = await this.#db.query<EmailTokenRow>(
+      `SELECT t.token_hash, t.project_id, t.user_id, t.email_id, e.email, t.purpose, t.code_challenge, t.expires_at,
+              t.used_at, t.revoked_at, u.status AS user_status, e.verified AS email_verified
+         FROM email_tokens t
+         JOIN user_emails e ON e.email_id = t.email_id
+         JOIN users u ON u.user_id = t.user_id
+        WHERE t.token_hash = $1 AND t.project_id = $2 AND t.purpose = ANY($3)`,
+      [sha256(token), projectId, purposes],
+    );
+    const row = rows[0];
+    if (!row) throw new GatehouseError(errors.notFound);
+    if (row.used_at || row.revoked_at || row.expires_at.getTime() <= this.#clock.now().getTime()) throw new GatehouseError(errors.unusable);
+    checkPkce(row.code_challenge, codeVerifier);
+    return row;
+  }
+
+  /**
+   * Spends the token and, in the same transaction, marks its address verified and its user active
+   * (and runs `alsoInside`, e.g. setting a password). Loses to a concurrent spend with errors.unusable.
+   */
+  async spend(row: EmailTokenRow, errors: TokenErrors, alsoInside?: (tx: SqlExecutor) => Promise<void>): Promise<SpentToken> {
+    const usedAt = this.#clock.now();
+    await this.#feed.write(async (tx, emit) => {
+      const { rowCount } = await tx.query(
+        `UPDATE email_tokens SET used_at = $2
+          WHERE token_hash = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $2`,
+        [row.token_hash, usedAt],
+      );
+      if (rowCount === 0) throw new GatehouseError(errors.unusable);
+      await tx.query('UPDATE user_emails SET verified = true WHERE email_id = $1 AND NOT verified', [row.email_id]);
+      await tx.query(`UPDATE users SET status = 'active', updated_at = $2 WHERE user_id = $1 AND status <> 'active'`, [row.user_id, usedAt]);
+      await alsoInside?.(tx);
+      emit({ type: 'user', project_id: row.project_id, user_id: row.user_id });
+    });
+    return { row, usedAt };
+  }
+
+  /** Undoes `spend` when what came after it failed: the token is live again, the user as before. */
+  async unspend(spent: SpentToken, alsoInside?: (tx: SqlExecutor) => Promise<void>): Promise<void> {
+    const { row } = spent;
+    await this.#feed.write(async (tx, emit) => {
+      await tx.query('UPDATE email_tokens SET used_at = NULL WHERE token_hash = $1 AND used_at = $2', [row.token_hash, spent.usedAt]);
+      if (!row.email_verified) await tx.query('UPDATE user_emails SET verified = false WHERE email_id = $1', [row.email_id]);
+      if (row.user_status !== 'active') await tx.query('UPDATE users SET status = $2 WHERE user_id = $1', [row.user_id, row.user_status]);
+      await alsoInside?.(tx);
+      emit({ type: 'user', project_id: row.project_id, user_id: row.user_id });
+    });
+  }
+}
+
+// PKCE, S256 only: code_challenge = base64url(SHA-256(code_verifier)) without padding.
+const CHALLENGE = /^[A-Za-z0-9_-]{43}=?$/;
+const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
+
+/** The stored form of a code_challenge (padding dropped), or undefined when none was given. */
+export function checkCodeChallenge(challenge: string | undefined): string | undefined {
+  if (challenge === undefined || challenge === '') return undefined;
+  if (!CHALLENGE.test(challenge)) throw new GatehouseError('invalid_pkce_code_challenge');
+  return challenge.replace(/=$/, '');
+}
+
+function checkPkce(challenge: string | null, verifier: string | undefined): void {
+  const given = verifier !== undefined && verifier !== '';
+  if (!challenge) {
+    if (given) throw new GatehouseError('pkce_did_not_expect_code_verifier');
+    return;
+  }
+  if (!given) throw new GatehouseError('pkce_expected_code_verifier');
+  if (!VERIFIER.test(verifier)) throw new GatehouseError('invalid_pkce_code_verifier');
+  const computed = createHash('sha256').update(verifier, 'ascii').digest();
+  if (!digestsEqual(computed, Buffer.from(challenge, 'base64url'))) throw new GatehouseError('pkce_mismatch');
+}
+
+/** `expiration_minutes` fields: whole minutes from 5 minutes to one week. */
+export function checkExpiration(minutes: number | undefined, fallback: number, field: string): number {
+  if (minutes === undefined) return fallback;
+  if (!Number.isInteger(minutes) || minutes < EXPIRATION_MINUTES.min || minutes > EXPIRATION_MINUTES.max) {
+    throw new GatehouseError('invalid_expiration', { message: `${field} must be a whole number from ${EXPIRATION_MINUTES.min} to ${EXPIRATION_MINUTES.max}.` });
+  }
+  return minutes;
+}
+
+/**
+ * The link in the message: the redirect URL with Stytch's parameters added
+ * (`stytch_token_type=magic_links&token=…`), keeping any query it already has.
+ */
+export function tokenLink(redirectUrl: string | undefined, fallback: string, tokenType: 'magic_links' | 'reset_password', token: string, errorType: string, field: string): string {
+  const url = parseRedirectUrl(redirectUrl ?? fallback, errorType, field);
+  url.searchParams.set('stytch_token_type', tokenType);
+  url.searchParams.set('token', token);
+  return url.toString();
+}
+
+/** Checks a redirect URL given in a request (before anything is written). */
+export function checkRedirectUrl(value: string | undefined, errorType: string, field: string): void {
+  if (value !== undefined) parseRedirectUrl(value, errorType, field);
+}
+
+// http(s) for web apps, a custom scheme for a mobile app's deep link; never a scheme that runs code.
+const FORBIDDEN_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:']);
+
+function parseRedirectUrl(value: string, errorType: string, field: string): URL {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    // reported below
+  }
+  if (!url || FORBIDDEN_SCHEMES.has(url.protocol) || value.length > 2048) {
+    throw new GatehouseError(errorType, { message: `${field} must be an absolute http(s) URL (or an app's own scheme), got "${value.slice(0, 200)}".` });
+  }
+  return url;
+}
