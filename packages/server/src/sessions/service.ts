@@ -292,7 +292,7 @@ export class SessionService {
 
   async #respond(projectId: string, environment: Environment, record: SessionRecord, token: string, user: UserRecord): Promise<SessionGrant> {
     const roles = this.#users.effectiveRoles(user);
-    const cached = token ? this.#byToken.get(hashToken(token)) : this.#cachedById(record.session_id);
+    const cached = this.#cachedById(record.session_id);
     const rolesKey = roles.join(' ');
     const nowMs = this.#clock.now().getTime();
     let jwt = cached?.jwt;
