@@ -19,6 +19,18 @@ export interface ServerConfig {
   production: boolean;
   /** GATEHOUSE_ENVIRONMENT — `test` or `live`; ids carry it (`user-test-…`). */
   environment: Environment;
+  /**
+   * Password lockout: GATEHOUSE_LOCKOUT_ATTEMPTS wrong passwords for one user within
+   * GATEHOUSE_LOCKOUT_WINDOW_MINUTES lock the user's password sign-in for GATEHOUSE_LOCKOUT_MINUTES.
+   * 0 attempts turns lockout off.
+   */
+  lockout: LockoutConfig;
+  /**
+   * Rate limits on credential endpoints, per project: GATEHOUSE_RATE_LIMIT_IP requests per
+   * GATEHOUSE_RATE_LIMIT_IP_WINDOW_SECONDS from one IP, and GATEHOUSE_RATE_LIMIT_IDENTIFIER per
+   * GATEHOUSE_RATE_LIMIT_IDENTIFIER_WINDOW_SECONDS for one email address. A limit of 0 turns it off.
+   */
+  rateLimits: { perIp: RateLimitRule; perIdentifier: RateLimitRule };
   /** GATEHOUSE_PUBLIC_URL — the base URL clients use; defaults to http://HOST:PORT. */
   publicUrl: string;
   /** GATEHOUSE_PROJECT_ID / GATEHOUSE_SECRET / GATEHOUSE_PUBLIC_TOKEN — known credentials for first start. */
@@ -45,6 +57,18 @@ export interface EmailConfig {
   resetPasswordUrl: string;
 }
 
+export interface LockoutConfig {
+  attempts: number;
+  windowMinutes: number;
+  lockMinutes: number;
+}
+
+/** At most `max` requests per `windowSeconds`; `max` 0 turns the rule off. */
+export interface RateLimitRule {
+  max: number;
+  windowSeconds: number;
+}
+
 export const DEFAULTS = {
   port: 4000,
   host: '127.0.0.1',
@@ -52,6 +76,15 @@ export const DEFAULTS = {
   environment: 'test' as Environment,
   bodyLimitBytes: 1024 * 1024,
   logLevel: 'info',
+  lockoutAttempts: 10,
+  lockoutWindowMinutes: 60,
+  lockoutMinutes: 60,
+  // Backend calls come from the application's own servers, so the per-IP limit caps the whole
+  // application's credential traffic; the per-email limit is the one that protects one account.
+  rateLimitIp: 600,
+  rateLimitIpWindowSeconds: 60,
+  rateLimitIdentifier: 30,
+  rateLimitIdentifierWindowSeconds: 60,
   emailFrom: 'Gatehouse <no-reply@localhost>',
   redirectUrl: 'http://localhost:3000/authenticate',
 } as const;
@@ -116,6 +149,25 @@ function checkLinkUrl(name: string, value: string): string {
   throw new ConfigError(`${name} must be an http(s) URL, got "${value}"`);
 }
 
+function loadAbuseConfig(env: Record<string, string | undefined>): Pick<ServerConfig, 'lockout' | 'rateLimits'> {
+  const day = 24 * 60;
+  const rule = (name: string, max: number, window: number): RateLimitRule => ({
+    max: parseInteger(name, env[name], max, 0, 1_000_000),
+    windowSeconds: parseInteger(`${name}_WINDOW_SECONDS`, env[`${name}_WINDOW_SECONDS`], window, 1, day * 60),
+  });
+  return {
+    lockout: {
+      attempts: parseInteger('GATEHOUSE_LOCKOUT_ATTEMPTS', env.GATEHOUSE_LOCKOUT_ATTEMPTS, DEFAULTS.lockoutAttempts, 0, 1000),
+      windowMinutes: parseInteger('GATEHOUSE_LOCKOUT_WINDOW_MINUTES', env.GATEHOUSE_LOCKOUT_WINDOW_MINUTES, DEFAULTS.lockoutWindowMinutes, 1, 30 * day),
+      lockMinutes: parseInteger('GATEHOUSE_LOCKOUT_MINUTES', env.GATEHOUSE_LOCKOUT_MINUTES, DEFAULTS.lockoutMinutes, 1, 30 * day),
+    },
+    rateLimits: {
+      perIp: rule('GATEHOUSE_RATE_LIMIT_IP', DEFAULTS.rateLimitIp, DEFAULTS.rateLimitIpWindowSeconds),
+      perIdentifier: rule('GATEHOUSE_RATE_LIMIT_IDENTIFIER', DEFAULTS.rateLimitIdentifier, DEFAULTS.rateLimitIdentifierWindowSeconds),
+    },
+  };
+}
+
 export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): LoadedConfig {
   const warnings: string[] = [];
   const production = env.GATEHOUSE_MODE === 'production' || env.NODE_ENV === 'production';
@@ -160,6 +212,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     },
     bodyLimitBytes: parseInteger('GATEHOUSE_BODY_LIMIT', env.GATEHOUSE_BODY_LIMIT, DEFAULTS.bodyLimitBytes, 1024, 64 * 1024 * 1024),
     logLevel,
+    ...loadAbuseConfig(env),
     email: loadEmailConfig(env),
   };
 

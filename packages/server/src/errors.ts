@@ -58,6 +58,34 @@ export const ERROR_CATALOGUE = {
   rbac_role_in_use: spec(409, 'The role is still held by users; revoke it first or pass cascade=true.'),
   // Policy validation codes come from @gatehouse/policy; they are all 400s.
 
+  // Passwords. A wrong password, an unknown email and a locked account all answer
+  // unauthorized_credentials (401) with one message, so the answer names no account.
+  weak_password: spec(400, 'The password is too weak; see error_details.feedback for how to strengthen it.'),
+  breached_password: spec(400, 'The password appears in a list of breached passwords; choose another.'),
+  password_already_exists: spec(400, 'The user already has a password; reset it instead of migrating one.'),
+  session_too_old_to_reset_password: spec(400, 'Resetting a password with a session needs a password, email magic link or email OTP factor from the last 5 minutes.'),
+  invalid_hash_type: spec(400, 'hash_type must be bcrypt, md_5, argon_2i, argon_2id, sha_1, sha_512, scrypt, phpass or pbkdf_2.'),
+  invalid_hash: spec(400, 'The hash is not valid for its hash_type.'),
+  invalid_bcrypt_hash: spec(400, 'The hash is not a bcrypt hash.'),
+  invalid_bcrypt_cost: spec(400, 'The bcrypt cost must be from 4 to 31.'),
+  invalid_md_5_hash: spec(400, 'An MD5 hash must be the 16-byte digest, hex or base64 encoded.'),
+  invalid_sha_1_hash: spec(400, 'A SHA-1 hash must be the 20-byte digest, hex or base64 encoded.'),
+  invalid_sha_512_hash: spec(400, 'A SHA-512 hash must be the 64-byte digest, hex or base64 encoded.'),
+  invalid_argon_2_salt: spec(400, 'The argon2 salt must be 8 to 1024 bytes.'),
+  invalid_argon_2_config: spec(400, 'The argon2 parameters are out of range.'),
+  argon_2_key_length_mismatch: spec(400, 'argon_2_config.key_length differs from the length of the hash.'),
+  invalid_base64_scrypt_hash: spec(400, 'A scrypt hash must be base64 encoded (or a PHC $scrypt$ string).'),
+  invalid_scrypt_salt_length: spec(400, 'The scrypt salt must be 1 to 1024 bytes, base64 encoded.'),
+  invalid_scrypt_config: spec(400, 'The scrypt parameters are out of range.'),
+  scrypt_key_length_mismatch: spec(400, 'scrypt_config.key_length differs from the length of the hash.'),
+  invalid_pbkdf_2_hash: spec(400, 'A PBKDF2 hash must be base64 encoded.'),
+  invalid_pbkdf_2_salt: spec(400, 'The PBKDF2 salt must be 1 to 1024 bytes, base64 encoded.'),
+  invalid_pbkdf_2_iteration_amount: spec(400, 'pbkdf_2_config.iteration_amount must be from 1 to 10000000.'),
+  invalid_pbkdf_2_algorithm: spec(400, 'pbkdf_2_config.algorithm must be sha256, sha512 or sha1.'),
+  pbkdf_2_key_length_mismatch: spec(400, 'pbkdf_2_config.key_length differs from the length of the hash.'),
+  invalid_phpass_hash_prefix: spec(400, 'A phpass hash starts with $P$ or $H$.'),
+  invalid_phpass_hash: spec(400, 'The hash is not a phpass portable hash.'),
+
   // Sessions
   session_not_found: spec(404, 'No live session matches: it expired, was revoked, or never existed.'),
   no_session_arguments: spec(400, 'Give session_token or session_jwt.'),

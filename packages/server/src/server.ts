@@ -8,10 +8,13 @@ import { createApp, type App } from './http/app.ts';
 import { registerMagicLinkRoutes } from './magic-links/routes.ts';
 import { MagicLinkService } from './magic-links/service.ts';
 import { EmailTokens } from './magic-links/tokens.ts';
+import { registerPasswordRoutes } from './passwords/routes.ts';
+import { PasswordService } from './passwords/service.ts';
 import { registerProjectRoutes } from './projects/routes.ts';
 import { ProjectService } from './projects/service.ts';
 import { registerPolicyRoutes } from './rbac/routes.ts';
 import { RbacService } from './rbac/service.ts';
+import { RateLimiter } from './rate-limit/limiter.ts';
 import { ChangeFeed } from './store/change-feed.ts';
 import { openDatabase, type Database } from './store/database.ts';
 import { migrate } from './store/migrate.ts';
@@ -31,6 +34,9 @@ export interface Gatehouse {
   users: UserService;
   keys: SigningKeys;
   sessions: SessionService;
+  passwords: PasswordService;
+  /** Rate limits of credential endpoints: `limiter.credentialEndpoint(...)` as a route preHandler. */
+  limiter: RateLimiter;
   mailer: Mailer;
   magicLinks: MagicLinkService;
   close(): Promise<void>;
@@ -57,12 +63,15 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const users = new UserService(db, feed, rbac, clock);
   const keys = new SigningKeys(db, feed, clock);
   const sessions = new SessionService(db, feed, users, rbac, keys, clock);
+  const limiter = new RateLimiter(db, clock, config.rateLimits);
+  const passwords = new PasswordService({ db, feed, users, rbac, sessions, clock, lockout: config.lockout });
 
   const app = await createApp({ config, projects, logger: options.logger });
   registerProjectRoutes(app, { projects });
   registerPolicyRoutes(app, { rbac }, 'consumer', '/v1/rbac');
   registerUserRoutes(app, { users, projects, rbac });
   registerSessionRoutes(app, { sessions, users, projects, keys });
+  registerPasswordRoutes(app, { passwords, users, sessions, limiter });
   const mailer = new Mailer({ config: config.email, db, clock, log: app.log, production: config.production });
   const emailTokens = new EmailTokens(db, feed, clock);
   const magicLinks = new MagicLinkService({ db, tokens: emailTokens, users, sessions, mailer, config: config.email, clock });
@@ -80,10 +89,13 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
     users,
     keys,
     sessions,
+    passwords,
+    limiter,
     mailer,
     magicLinks,
     async close() {
       await app.close();
+      limiter.close();
       await mailer.close();
       await sessions.close();
       await feed.stop();

@@ -57,6 +57,7 @@ const UserIdParams = Type.Object({ user_id: Type.String() });
 
 /** The User object as Stytch's API returns it. */
 export function toWireUser(user: UserRecord, users: UserService) {
+  const locked = users.isLocked(user);
   return {
     user_id: user.user_id,
     emails: user.emails,
@@ -67,16 +68,16 @@ export function toWireUser(user: UserRecord, users: UserService) {
     totps: [],
     crypto_wallets: [],
     biometric_registrations: [],
-    is_locked: false,
+    is_locked: locked,
     roles: users.effectiveRoles(user),
     name: user.name,
     created_at: formatTimestamp(user.created_at),
-    password: null,
+    password: user.password,
     trusted_metadata: user.trusted_metadata,
     untrusted_metadata: user.untrusted_metadata,
     external_id: user.external_id,
-    lock_created_at: null,
-    lock_expires_at: null,
+    lock_created_at: locked && user.lock_created_at ? formatTimestamp(user.lock_created_at) : null,
+    lock_expires_at: locked && user.lock_expires_at ? formatTimestamp(user.lock_expires_at) : null,
   };
 }
 

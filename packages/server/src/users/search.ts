@@ -83,6 +83,7 @@ const FILTERS: Record<string, FilterCompiler> = {
   phone_number_fuzzy: (v, p) => exists('user_phone_numbers', `x.phone_number ILIKE ${p(fuzzy('phone_number_fuzzy', v))}`),
   phone_id: (v, p) => exists('user_phone_numbers', `x.phone_id = ANY(${p(stringList('phone_id', v))}::text[])`),
   phone_verified: (v, p) => exists('user_phone_numbers', `x.verified = ${p(bool('phone_verified', v))}`),
+  password_exists: (v) => `${bool('password_exists', v) ? '' : 'NOT '}${exists('user_passwords', 'TRUE')}`,
   // Gatehouse addition: users holding any of these roles. Every user holds the default role.
   roles: (v, p) => {
     const roles = stringList('roles', v);

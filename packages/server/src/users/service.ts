@@ -31,6 +31,11 @@ export interface UserRecord {
   external_id: string | null;
   created_at: Date;
   updated_at: Date;
+  /** Set once the user has a password (passwords/). */
+  password: { password_id: string; requires_reset: boolean } | null;
+  /** The latest password lockout; it holds while lock_expires_at is in the future (see isLocked). */
+  lock_created_at: Date | null;
+  lock_expires_at: Date | null;
 }
 
 export interface CreateUserInput {
@@ -71,8 +76,12 @@ const SELECT_USERS = `
          COALESCE((SELECT json_agg(json_build_object('phone_id', p.phone_id, 'phone_number', p.phone_number, 'verified', p.verified)
                                    ORDER BY p.created_at, p.phone_id)
                      FROM user_phone_numbers p WHERE p.user_id = u.user_id), '[]'::json) AS phone_numbers,
-         COALESCE((SELECT array_agg(r.role_id ORDER BY r.role_id) FROM user_roles r WHERE r.user_id = u.user_id), '{}') AS explicit_roles
-    FROM users u`;
+         COALESCE((SELECT array_agg(r.role_id ORDER BY r.role_id) FROM user_roles r WHERE r.user_id = u.user_id), '{}') AS explicit_roles,
+         (SELECT json_build_object('password_id', pw.password_id, 'requires_reset', pw.requires_reset)
+            FROM user_passwords pw WHERE pw.user_id = u.user_id) AS password,
+         lk.lock_created_at, lk.lock_expires_at
+    FROM users u
+    LEFT JOIN user_lockouts lk ON lk.user_id = u.user_id AND lk.lock_expires_at IS NOT NULL`;
 
 interface UserRow extends Omit<UserRecord, 'name'>, UserName {}
 
@@ -149,7 +158,18 @@ export class UserService {
     return [...IMPLICIT_ROLES.consumer, ...user.explicit_roles];
   }
 
-  async createUser(projectId: string, environment: Environment, input: CreateUserInput): Promise<UserRecord> {
+  /** Whether a password lockout holds the user now. */
+  isLocked(user: Pick<UserRecord, 'lock_expires_at'>): boolean {
+    return user.lock_expires_at !== null && user.lock_expires_at.getTime() > this.#clock.now().getTime();
+  }
+
+  /** `within` runs in the creating transaction, after the user's rows are written (a password, say). */
+  async createUser(
+    projectId: string,
+    environment: Environment,
+    input: CreateUserInput,
+    within?: (tx: SqlExecutor, userId: string) => Promise<void>,
+  ): Promise<UserRecord> {
     const email = input.email !== undefined ? normalizeEmail(input.email) : undefined;
     const phone = input.phone_number !== undefined ? checkPhone(input.phone_number) : undefined;
     const externalId = input.external_id ? checkExternalId(input.external_id) : null;
@@ -182,6 +202,7 @@ export class UserService {
           );
         }
         await insertRoles(tx, projectId, userId, roles, now);
+        await within?.(tx, userId);
       });
     } catch (error) {
       throw conflictError(error) ?? error;
