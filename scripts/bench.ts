@@ -4,6 +4,7 @@ import type { BenchModule, BenchReport } from './bench/measure.ts';
 
 const modules: Record<string, () => Promise<BenchModule>> = {
   policy: () => import('./bench/policy.ts'),
+  http: () => import('./bench/http.ts'),
 };
 
 function formatRate(opsPerSecond: number): string {
