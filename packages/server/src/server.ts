@@ -6,6 +6,7 @@ import { Mailer } from './email/mailer.ts';
 import { registerEmailRoutes } from './email/routes.ts';
 import { createApp, type App } from './http/app.ts';
 import { registerMagicLinkRoutes } from './magic-links/routes.ts';
+import { PasswordResetService } from './magic-links/password-reset.ts';
 import { MagicLinkService } from './magic-links/service.ts';
 import { EmailTokens } from './magic-links/tokens.ts';
 import { registerPasswordRoutes } from './passwords/routes.ts';
@@ -76,7 +77,8 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const emailTokens = new EmailTokens(db, feed, clock);
   const magicLinks = new MagicLinkService({ db, tokens: emailTokens, users, sessions, mailer, config: config.email, clock });
   registerEmailRoutes(app, { db, mailer });
-  registerMagicLinkRoutes(app, { magicLinks, projects, sessions, users });
+  const passwordReset = new PasswordResetService({ db, feed, tokens: emailTokens, users, sessions, passwords, mailer, config: config.email, clock });
+  registerMagicLinkRoutes(app, { magicLinks, passwordReset, projects, sessions, users, limiter });
   await app.ready();
 
   return {

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { expectError, startTestServer, type TestServer } from '../testing/harness.ts';
+import { OUTBOX_KEEP } from './mailer.ts';
 import { linkInMail, startSmtpServer } from './smtp-test-server.ts';
 
 let server: TestServer;
@@ -47,6 +48,20 @@ test('without SMTP, messages go to the outbox, readable per project, and their l
   const signedIn = await server.api(project, 'POST', '/v1/magic_links/authenticate', { token: link.searchParams.get('token'), session_duration_minutes: 60 });
   assert.equal(signedIn.status, 200, JSON.stringify(signedIn.body));
   assert.equal(signedIn.body.user_id, created.body.user_id);
+});
+
+test('the outbox keeps the latest 1000 messages of a project', async () => {
+  const project = await server.createProject();
+  await server.database.db.query(
+    `INSERT INTO email_outbox (message_id, project_id, to_address, from_address, subject, text_body, html_body, kind, link, created_at)
+     SELECT 'email-message-old-' || n, $1, 'old@example.com', 'x', 's', 't', 'h', 'login', NULL, now() FROM generate_series(1, $2::int) AS n`,
+    [project.project_id, OUTBOX_KEEP],
+  );
+  await server.api(project, 'POST', '/v1/magic_links/email/login_or_create', { email: 'newest@example.com' });
+  const { rows } = await server.database.db.query<{ n: number }>('SELECT count(*)::int AS n FROM email_outbox WHERE project_id = $1', [project.project_id]);
+  assert.equal(rows[0]!.n, OUTBOX_KEEP);
+  const latest = await server.api(project, 'GET', '/v1/project/outbox?limit=1');
+  assert.equal(latest.body.messages[0].to, 'newest@example.com');
 });
 
 test('an SMTP server that refuses the login: 502 email_delivery_failed, and the token is not left behind', async () => {

@@ -40,7 +40,7 @@ interface Transport {
   close(): Promise<void>;
 }
 
-/** Sends (or keeps) messages. `send` reports failure; `sendInBackground` logs it. */
+/** Sends (or keeps) messages. `send` reports failure; `inBackground` logs it. */
 export class Mailer {
   readonly #transport: Transport;
   readonly #log: FastifyBaseLogger;
@@ -67,19 +67,28 @@ export class Mailer {
   }
 
   /**
-   * Delivers after the response has gone, so its timing says nothing about whether a message was
-   * sent (password reset must not reveal which addresses have accounts). Failures are logged.
+   * Runs `work` (which prepares and sends a message) after the response has gone, so the response's
+   * timing says nothing about whether a message was sent: password reset must not reveal which
+   * addresses have accounts. Failures are logged.
    */
-  sendInBackground(message: EmailMessage): void {
-    const delivery = this.send(message)
-      .catch(() => {})
-      .finally(() => this.#inFlight.delete(delivery));
-    this.#inFlight.add(delivery);
+  inBackground(what: string, work: () => Promise<void>): void {
+    const task = work()
+      .catch((error: unknown) => {
+        // send() has logged its own failures already.
+        if (!(error instanceof GatehouseError && error.errorType === 'email_delivery_failed')) this.#log.error({ err: error }, `${what} failed`);
+      })
+      .finally(() => this.#inFlight.delete(task));
+    this.#inFlight.add(task);
+  }
+
+  /** Resolves when every background delivery started so far has finished. */
+  async idle(): Promise<void> {
+    await Promise.all([...this.#inFlight]);
   }
 
   /** Waits for background deliveries, then closes the SMTP connection. */
   async close(): Promise<void> {
-    await Promise.all([...this.#inFlight]);
+    await this.idle();
     await this.#transport.close();
   }
 }
@@ -98,6 +107,9 @@ function smtpTransport(url: string, from: string): Transport {
   };
 }
 
+/** Messages the outbox keeps per project. */
+export const OUTBOX_KEEP = 1000;
+
 function outboxTransport(db: SqlExecutor, clock: Clock, from: string, log: FastifyBaseLogger, logLinks: boolean): Transport {
   return {
     name: 'outbox',
@@ -107,6 +119,12 @@ function outboxTransport(db: SqlExecutor, clock: Clock, from: string, log: Fasti
         `INSERT INTO email_outbox (message_id, project_id, to_address, from_address, subject, text_body, html_body, kind, link, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
         [messageId, message.projectId, message.to, from, message.subject, message.text, message.html, message.kind, message.link, clock.now()],
+      );
+      // A development convenience, not an archive: each project keeps its latest messages only.
+      await db.query(
+        `DELETE FROM email_outbox WHERE project_id = $1 AND position <= (
+           SELECT position FROM email_outbox WHERE project_id = $1 ORDER BY position DESC OFFSET $2 LIMIT 1)`,
+        [message.projectId, OUTBOX_KEEP],
       );
       // The point of the outbox is that a developer can follow the link from the log; production
       // logs never carry a live token.

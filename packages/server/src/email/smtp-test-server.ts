@@ -1,5 +1,6 @@
 // Test support: a real SMTP server on loopback (the smtp-server package) that requires a login,
 // parses what it receives (mailparser) and lets a test wait for the next message to an address.
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
@@ -93,4 +94,20 @@ export function linkInMail(mail: Pick<ReceivedMail, 'text'>): URL {
   const match = /\b(?:https?|[a-z][a-z0-9+.-]*):\/\/\S+token=\S+/i.exec(mail.text);
   if (!match) throw new Error(`no link in the message: ${mail.text}`);
   return new URL(match[0]);
+}
+
+/** The link of a Stytch token type in a message, and its token (256 bits, base64url). */
+export function tokenInMail(mail: Pick<ReceivedMail, 'text'>, tokenType: 'magic_links' | 'reset_password'): { link: URL; token: string } {
+  const link = linkInMail(mail);
+  const token = link.searchParams.get('token');
+  if (link.searchParams.get('stytch_token_type') !== tokenType || !token || !/^[A-Za-z0-9_-]{43}$/.test(token)) {
+    throw new Error(`expected a ${tokenType} link with a 256-bit token, got ${link}`);
+  }
+  return { link, token };
+}
+
+let addresses = 0;
+/** A fresh address per test, so messages never cross between tests. */
+export function uniqueAddress(name: string): string {
+  return `${name}.${++addresses}.${randomBytes(3).toString('hex')}@example.com`;
 }

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { linkInMail, startSmtpServer, type TestSmtpServer } from '../email/smtp-test-server.ts';
+import { startSmtpServer, tokenInMail, uniqueAddress, type TestSmtpServer } from '../email/smtp-test-server.ts';
 import type { ProjectCredentials } from '../projects/service.ts';
 import { expectError, ManualClock, startTestServer, type TestServer } from '../testing/harness.ts';
 
@@ -22,18 +22,12 @@ after(async () => {
   await smtp.close();
 });
 
-let counter = 0;
-/** A fresh address per test, so messages never cross between tests. */
-const address = (name: string) => `${name}.${++counter}.${randomBytes(3).toString('hex')}@example.com`;
+const address = uniqueAddress;
 
 /** Waits for the message to `email` and returns its token (and the link it came in). */
 async function tokenFromMail(email: string) {
   const mail = await smtp.nextMailTo(email);
-  const link = linkInMail(mail);
-  assert.equal(link.searchParams.get('stytch_token_type'), 'magic_links');
-  const token = link.searchParams.get('token');
-  assert.ok(token && token.length >= 43, `a 256-bit token in ${link}`);
-  return { token, link, mail };
+  return { ...tokenInMail(mail, 'magic_links'), mail };
 }
 
 const authenticate = (project: ProjectCredentials, body: Record<string, unknown>) => server.api(project, 'POST', '/v1/magic_links/authenticate', body);

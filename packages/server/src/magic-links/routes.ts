@@ -3,9 +3,11 @@ import type { Environment } from '../config.ts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
 import type { ProjectService } from '../projects/service.ts';
+import type { RateLimiter } from '../rate-limit/limiter.ts';
 import { SessionFields, sessionResponse } from '../sessions/routes.ts';
 import type { SessionService } from '../sessions/service.ts';
 import type { UserService } from '../users/service.ts';
+import type { PasswordResetService } from './password-reset.ts';
 import type { MagicLinkService } from './service.ts';
 
 // Stytch's request fields. Template ids, locale and attributes are accepted and not used (Gatehouse
@@ -67,24 +69,47 @@ export const AuthenticateBody = Type.Object({
   telemetry_id: Type.Optional(Type.String()),
 });
 
+export const ResetStartBody = Type.Object({
+  email: Email,
+  reset_password_redirect_url: Type.Optional(Url),
+  reset_password_expiration_minutes: Type.Optional(Minutes),
+  code_challenge: Type.Optional(Type.String({ maxLength: 256 })),
+  login_redirect_url: Type.Optional(Url),
+  reset_password_template_id: Type.Optional(Type.String()),
+  locale: Ignored.locale,
+  attributes: Ignored.attributes,
+});
+
+export const ResetBody = Type.Object({
+  ...AuthenticateBody.properties,
+  // Any UTF-8; the cap bounds the hashing work.
+  password: Type.String({ maxLength: 1024 }),
+});
+
 export async function environmentOf(projects: ProjectService, projectId: string): Promise<Environment> {
   return (await projects.findProject(projectId))?.environment ?? 'test';
 }
 
-export function registerMagicLinkRoutes(app: App, deps: { magicLinks: MagicLinkService; projects: ProjectService; sessions: SessionService; users: UserService }) {
-  const { magicLinks, projects, sessions, users } = deps;
+export function registerMagicLinkRoutes(
+  app: App,
+  deps: { magicLinks: MagicLinkService; passwordReset: PasswordResetService; projects: ProjectService; sessions: SessionService; users: UserService; limiter: RateLimiter },
+) {
+  const { magicLinks, passwordReset, projects, sessions, users, limiter } = deps;
+  // Credential endpoints are rate limited per IP and, where the body names one, per address.
+  const byEmail = limiter.credentialEndpoint((body: { email?: unknown }) => body.email);
+  const byIp = limiter.credentialEndpoint();
 
-  app.post('/v1/magic_links/email/login_or_create', { schema: { body: LoginOrCreateBody } }, async (request) => {
+  app.post('/v1/magic_links/email/login_or_create', { schema: { body: LoginOrCreateBody }, preHandler: byEmail }, async (request) => {
     const environment = await environmentOf(projects, request.projectId);
     return ok(request, await magicLinks.loginOrCreate(request.projectId, environment, request.body));
   });
 
-  app.post('/v1/magic_links/email/send', { schema: { body: SendBody } }, async (request) => {
+  app.post('/v1/magic_links/email/send', { schema: { body: SendBody }, preHandler: byEmail }, async (request) => {
     const environment = await environmentOf(projects, request.projectId);
     return ok(request, await magicLinks.send(request.projectId, environment, request.body));
   });
 
-  app.post('/v1/magic_links/email/invite', { schema: { body: InviteBody } }, async (request) => {
+  app.post('/v1/magic_links/email/invite', { schema: { body: InviteBody }, preHandler: byEmail }, async (request) => {
     const environment = await environmentOf(projects, request.projectId);
     return ok(request, await magicLinks.invite(request.projectId, environment, request.body));
   });
@@ -94,9 +119,20 @@ export function registerMagicLinkRoutes(app: App, deps: { magicLinks: MagicLinkS
     return ok(request, {});
   });
 
-  app.post('/v1/magic_links/authenticate', { schema: { body: AuthenticateBody } }, async (request) => {
+  app.post('/v1/magic_links/authenticate', { schema: { body: AuthenticateBody }, preHandler: byIp }, async (request) => {
     const environment = await environmentOf(projects, request.projectId);
     const { grant, method_id } = await magicLinks.authenticate(request.projectId, environment, request.body);
     return ok(request, { ...sessionResponse(grant, sessions, users), method_id, reset_sessions: false });
+  });
+
+  app.post('/v1/passwords/email/reset/start', { schema: { body: ResetStartBody }, preHandler: byEmail }, async (request) => {
+    const environment = await environmentOf(projects, request.projectId);
+    return ok(request, await passwordReset.start(request.projectId, environment, request.body));
+  });
+
+  app.post('/v1/passwords/email/reset', { schema: { body: ResetBody }, preHandler: byIp }, async (request) => {
+    const environment = await environmentOf(projects, request.projectId);
+    const grant = await passwordReset.reset(request.projectId, environment, request.body);
+    return ok(request, sessionResponse(grant, sessions, users));
   });
 }

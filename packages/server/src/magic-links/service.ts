@@ -11,7 +11,7 @@ import type { Metadata } from '../metadata.ts';
 import type { AuthenticationFactor, SessionGrant, SessionInput, SessionService } from '../sessions/service.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import type { UserName, UserService } from '../users/service.ts';
-import { checkCodeChallenge, checkExpiration, checkRedirectUrl, tokenLink, type EmailTokens, type TokenErrors, type TokenPurpose } from './tokens.ts';
+import { checkCodeChallenge, checkExpiration, checkRedirectUrl, tokenLink, type EmailTokenRow, type EmailTokens, type TokenErrors, type TokenPurpose } from './tokens.ts';
 
 export const MAGIC_LINK_DEFAULTS = {
   loginExpirationMinutes: 60,
@@ -165,28 +165,8 @@ export class MagicLinkService {
   }
 
   async authenticate(projectId: string, environment: Environment, input: AuthenticateInput) {
-    const { tokens, users, sessions, clock } = this.#deps;
-    const row = await tokens.check(projectId, input.token, ['login', 'signup', 'invite'], MAGIC_LINK_ERRORS, input.code_verifier);
-    await requireOwnSession(sessions, projectId, environment, row.user_id, input);
-    const spent = await tokens.spend(row, MAGIC_LINK_ERRORS);
-    let grant: SessionGrant;
-    try {
-      const user = await users.requireUser(projectId, row.user_id);
-      const now = formatTimestamp(clock.now());
-      const factor: AuthenticationFactor = {
-        type: 'magic_link',
-        delivery_method: 'email',
-        last_authenticated_at: now,
-        created_at: now,
-        updated_at: now,
-        email_factor: { email_id: row.email_id, email_address: row.email },
-      };
-      grant = await sessions.grant(projectId, environment, user, factor, sessionInput(input));
-    } catch (error) {
-      // A session field was refused: the link is as it was, to be used again with a correct request.
-      await tokens.unspend(spent);
-      throw error;
-    }
+    const row = await this.#deps.tokens.check(projectId, input.token, ['login', 'signup', 'invite'], MAGIC_LINK_ERRORS, input.code_verifier);
+    const grant = await spendAndGrant(this.#deps, projectId, environment, row, MAGIC_LINK_ERRORS, input);
     return { grant, method_id: row.email_id };
   }
 
@@ -236,22 +216,45 @@ function tokenLinkFor(url: string | undefined, fallback: string, errorType: stri
   return (token: string) => tokenLink(url, fallback, 'magic_links', token, errorType, field);
 }
 
-export function sessionInput(input: SessionInput): SessionInput {
-  return {
-    session_token: input.session_token,
-    session_jwt: input.session_jwt,
-    session_duration_minutes: input.session_duration_minutes,
-    session_custom_claims: input.session_custom_claims as Metadata | undefined,
-  };
-}
-
 /**
- * A session presented with a credential must be the same user's: checked before the token is
- * spent, so a wrong or foreign session leaves the link usable.
+ * After a token was checked: spends it (verifying the address, activating the user) and grants the
+ * session with the email link factor. A presented session must be the same user's, checked before
+ * the token is spent; a session field refused by the grant puts the token back, so a refused
+ * request leaves the link usable.
  */
-export async function requireOwnSession(sessions: SessionService, projectId: string, environment: Environment, userId: string, input: SessionInput): Promise<string | undefined> {
-  if (input.session_token === undefined && input.session_jwt === undefined) return undefined;
-  const presented = await sessions.authenticate(projectId, environment, { session_token: input.session_token, session_jwt: input.session_jwt });
-  if (presented.user.user_id !== userId) throw new GatehouseError('session_user_mismatch');
-  return presented.session?.session_id;
+export async function spendAndGrant(
+  deps: Pick<MagicLinkDeps, 'tokens' | 'users' | 'sessions' | 'clock'>,
+  projectId: string,
+  environment: Environment,
+  row: EmailTokenRow,
+  errors: TokenErrors,
+  input: SessionInput,
+): Promise<SessionGrant> {
+  const { tokens, users, sessions, clock } = deps;
+  if (input.session_token !== undefined || input.session_jwt !== undefined) {
+    const presented = await sessions.authenticate(projectId, environment, { session_token: input.session_token, session_jwt: input.session_jwt });
+    if (presented.user.user_id !== row.user_id) throw new GatehouseError('session_user_mismatch');
+  }
+  const spent = await tokens.spend(row, errors);
+  try {
+    const user = await users.requireUser(projectId, row.user_id);
+    const now = formatTimestamp(clock.now());
+    const factor: AuthenticationFactor = {
+      type: 'magic_link',
+      delivery_method: 'email',
+      last_authenticated_at: now,
+      created_at: now,
+      updated_at: now,
+      email_factor: { email_id: row.email_id, email_address: row.email },
+    };
+    return await sessions.grant(projectId, environment, user, factor, {
+      session_token: input.session_token,
+      session_jwt: input.session_jwt,
+      session_duration_minutes: input.session_duration_minutes,
+      session_custom_claims: input.session_custom_claims as Metadata | undefined,
+    });
+  } catch (error) {
+    await tokens.unspend(spent);
+    throw error;
+  }
 }

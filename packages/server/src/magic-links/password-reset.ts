@@ -1,0 +1,105 @@
+// Password reset by email (Stytch's passwords/email/reset/start and passwords/email/reset): a
+// one-time link to the address, then the token and a new password set it, verify the address, end
+// the user's other sessions (as Stytch does) and start a session. reset/start answers the same for
+// an address nobody has, so it cannot be used to find out who has an account.
+import type { Clock } from '../clock.ts';
+import type { EmailConfig, Environment } from '../config.ts';
+import { composeMessage } from '../email/messages.ts';
+import type { Mailer } from '../email/mailer.ts';
+import { newId } from '../ids.ts';
+import type { PasswordService } from '../passwords/service.ts';
+import type { SessionGrant, SessionService } from '../sessions/service.ts';
+import type { ChangeFeed } from '../store/change-feed.ts';
+import type { SqlExecutor } from '../store/database.ts';
+import type { UserService } from '../users/service.ts';
+import { checkEmail, findEmailOwner, spendAndGrant, type AuthenticateInput } from './service.ts';
+import { checkCodeChallenge, checkExpiration, checkRedirectUrl, tokenLink, type EmailTokens, type TokenErrors } from './tokens.ts';
+
+export const RESET_PASSWORD_EXPIRATION_MINUTES = 30;
+
+const RESET_ERRORS: TokenErrors = { notFound: 'unable_to_auth_password_reset_token', unusable: 'unable_to_auth_password_reset_token' };
+
+export interface ResetStartInput {
+  email: string;
+  reset_password_redirect_url?: string;
+  reset_password_expiration_minutes?: number;
+  code_challenge?: string;
+}
+
+export interface ResetInput extends AuthenticateInput {
+  password: string;
+}
+
+export interface PasswordResetDeps {
+  db: SqlExecutor;
+  feed: ChangeFeed;
+  tokens: EmailTokens;
+  users: UserService;
+  sessions: SessionService;
+  passwords: PasswordService;
+  mailer: Mailer;
+  config: EmailConfig;
+  clock: Clock;
+}
+
+export class PasswordResetService {
+  readonly #deps: PasswordResetDeps;
+
+  constructor(deps: PasswordResetDeps) {
+    this.#deps = deps;
+  }
+
+  /**
+   * Sends the reset link when the address has a user. Either way the answer has the same shape
+   * (an unknown address gets ids that name nobody) and the token and message are made after the
+   * response, so neither the answer nor its timing tells whether an account exists.
+   */
+  async start(projectId: string, environment: Environment, input: ResetStartInput): Promise<{ user_id: string; email_id: string }> {
+    const { db, tokens, mailer, config } = this.#deps;
+    const email = checkEmail(input.email);
+    const minutes = checkExpiration(input.reset_password_expiration_minutes, RESET_PASSWORD_EXPIRATION_MINUTES, 'reset_password_expiration_minutes');
+    checkRedirectUrl(input.reset_password_redirect_url, 'invalid_password_reset_redirect_url', 'reset_password_redirect_url');
+    const codeChallenge = checkCodeChallenge(input.code_challenge);
+    const owner = await findEmailOwner(db, projectId, email);
+    if (!owner) return { user_id: newId('user', environment), email_id: newId('email', environment) };
+    // Even the token's write happens after the answer: both paths answer after the same one read.
+    mailer.inBackground('password reset email', async () => {
+      const { token, tokenHash } = await tokens.issue({
+        projectId,
+        userId: owner.user_id,
+        emailId: owner.email_id,
+        purpose: 'reset_password',
+        expiresInMinutes: minutes,
+        codeChallenge,
+      });
+      const link = tokenLink(input.reset_password_redirect_url, config.resetPasswordUrl, 'reset_password', token, 'invalid_password_reset_redirect_url', 'reset_password_redirect_url');
+      try {
+        await mailer.send(composeMessage({ projectId, to: owner.email, kind: 'reset_password', link, expiresInMinutes: minutes }));
+      } catch (error) {
+        await tokens.discard(tokenHash);
+        throw error;
+      }
+    });
+    return { user_id: owner.user_id, email_id: owner.email_id };
+  }
+
+  /**
+   * Sets the new password. Everything that can be refused is checked before anything changes:
+   * the token, PKCE, the password's strength, the presented session. Then the token is spent, the
+   * session granted (a refused session field puts the token back), the password stored and the
+   * user's other sessions revoked.
+   */
+  async reset(projectId: string, environment: Environment, input: ResetInput): Promise<SessionGrant> {
+    const { tokens, users, passwords } = this.#deps;
+    const row = await tokens.check(projectId, input.token, ['reset_password'], RESET_ERRORS, input.code_verifier);
+    const stored = await passwords.prepareNewPassword(input.password, row.email);
+    const grant = await spendAndGrant(this.#deps, projectId, environment, row, RESET_ERRORS, input);
+    await this.#deps.feed.write(async (tx, emit) => {
+      await passwords.storePassword(tx, projectId, environment, row.user_id, stored);
+      emit({ type: 'user', project_id: projectId, user_id: row.user_id });
+    });
+    await passwords.revokeSessions(projectId, row.user_id, grant.session?.session_id);
+    // The user as it is now: with its password.
+    return { ...grant, user: await users.requireUser(projectId, row.user_id) };
+  }
+}
