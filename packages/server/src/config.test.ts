@@ -26,6 +26,7 @@ test('environment variables set every option', () => {
     GATEHOUSE_SECRET: 'a-known-secret-of-enough-length',
     GATEHOUSE_BODY_LIMIT: '2048',
     GATEHOUSE_LOG_LEVEL: 'warn',
+    GATEHOUSE_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1',
   });
   assert.equal(config.port, 8080);
   assert.equal(config.host, '0.0.0.0');
@@ -36,7 +37,10 @@ test('environment variables set every option', () => {
   assert.equal(config.initialCredentials.projectId, 'project-live-0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9');
   assert.equal(config.bodyLimitBytes, 2048);
   assert.equal(config.logLevel, 'warn');
+  assert.deepEqual(config.trustProxy, ['10.0.0.0/8', '127.0.0.1']);
   assert.deepEqual(warnings, []);
+  assert.equal(loadConfig({ GATEHOUSE_TRUST_PROXY: '2' }).config.trustProxy, 2);
+  assert.equal(loadConfig({}).config.trustProxy, false);
 });
 
 test('bad values are refused with the variable named', () => {
@@ -46,6 +50,7 @@ test('bad values are refused with the variable named', () => {
   assert.throws(() => loadConfig({ GATEHOUSE_ENVIRONMENT: 'prod' }), /GATEHOUSE_ENVIRONMENT/);
   assert.throws(() => loadConfig({ GATEHOUSE_LOG_LEVEL: 'loud' }), /GATEHOUSE_LOG_LEVEL/);
   assert.throws(() => loadConfig({ GATEHOUSE_PUBLIC_URL: 'ftp://x' }), /GATEHOUSE_PUBLIC_URL/);
+  assert.throws(() => loadConfig({ GATEHOUSE_TRUST_PROXY: 'everyone' }), /GATEHOUSE_TRUST_PROXY/);
 });
 
 test('production mode refuses the embedded database and a plain-http public URL', () => {

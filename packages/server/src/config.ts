@@ -39,6 +39,11 @@ export interface ServerConfig {
   bodyLimitBytes: number;
   /** GATEHOUSE_LOG_LEVEL — fatal, error, warn, info, debug, trace or silent. */
   logLevel: string;
+  /**
+   * GATEHOUSE_TRUST_PROXY — whose X-Forwarded-For to believe for the client's IP (rate limits):
+   * unset/`false` none, `true` any, a hop count, or addresses/CIDRs separated by commas.
+   */
+  trustProxy: boolean | number | string[];
   /** Email delivery and the links in magic-link, invite and password-reset messages. */
   email: EmailConfig;
 }
@@ -185,6 +190,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
   if (databaseSchema && !/^[a-z_][a-z0-9_]{0,62}$/.test(databaseSchema)) {
     throw new ConfigError('GATEHOUSE_DATABASE_SCHEMA must be a lower-case SQL identifier (letters, digits, _)');
   }
+  const trustProxy = parseTrustProxy(env.GATEHOUSE_TRUST_PROXY);
   const logLevel = env.GATEHOUSE_LOG_LEVEL || DEFAULTS.logLevel;
   if (!LOG_LEVELS.has(logLevel)) throw new ConfigError(`GATEHOUSE_LOG_LEVEL must be one of ${[...LOG_LEVELS].join(', ')}`);
 
@@ -212,6 +218,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     },
     bodyLimitBytes: parseInteger('GATEHOUSE_BODY_LIMIT', env.GATEHOUSE_BODY_LIMIT, DEFAULTS.bodyLimitBytes, 1024, 64 * 1024 * 1024),
     logLevel,
+    trustProxy,
     ...loadAbuseConfig(env),
     email: loadEmailConfig(env),
   };
@@ -229,4 +236,15 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     warnings.push('Development mode: generated project credentials are printed to the log on first start.');
   }
   return { config, warnings };
+}
+
+function parseTrustProxy(value: string | undefined): boolean | number | string[] {
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  const addresses = value.split(',').map((part) => part.trim()).filter(Boolean);
+  if (addresses.some((address) => !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(address))) {
+    throw new ConfigError('GATEHOUSE_TRUST_PROXY must be true, false, a hop count, or IP addresses/CIDRs separated by commas');
+  }
+  return addresses;
 }

@@ -42,6 +42,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel },
     bodyLimit: config.bodyLimitBytes,
+    // A hop count trusts that many proxies in front of us (Fastify's own meaning of a number).
+    trustProxy: typeof config.trustProxy === 'number' ? ((hops) => (_address: string, hop: number) => hop < hops)(config.trustProxy) : config.trustProxy,
     genReqId: () => `request-id-${config.environment}-${randomUUID()}`,
     // Bodies are validated as sent: no type coercion, no silent removal of fields.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },

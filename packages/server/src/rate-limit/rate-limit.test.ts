@@ -156,3 +156,31 @@ describe('configuration', () => {
     }
   });
 });
+
+describe('behind a proxy', () => {
+  test('with GATEHOUSE_TRUST_PROXY the per-IP limit counts X-Forwarded-For clients apart; without it, forwarded headers are ignored', async () => {
+    const proxied = await startTestServer({ clock, env: { ...LIMITS, GATEHOUSE_RATE_LIMIT_IDENTIFIER: '0', GATEHOUSE_TRUST_PROXY: '127.0.0.1' }, database: server.database });
+    try {
+      const strength = (srv: TestServer, p: ProjectCredentials, forwardedFor: string) =>
+        srv.raw('/v1/passwords/strength_check', {
+          method: 'POST',
+          headers: { authorization: `Basic ${Buffer.from(`${p.project_id}:${p.secret}`).toString('base64')}`, 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
+          body: JSON.stringify({ password: 'x' }),
+        });
+      nextWindow();
+      const p = await proxied.createProject();
+      for (let i = 0; i < 8; i++) expectOk(await strength(proxied, p, '203.0.113.7'));
+      expectError(await strength(proxied, p, '203.0.113.7'), 429, 'too_many_requests');
+      // Another client behind the same proxy has its own budget.
+      expectOk(await strength(proxied, p, '203.0.113.8'));
+
+      // The server that trusts no proxy sees every request as 127.0.0.1, whatever the header says.
+      nextWindow();
+      const q = await server.createProject();
+      for (let i = 0; i < 8; i++) expectOk(await strength(server, q, `198.51.100.${i}`));
+      expectError(await strength(server, q, '198.51.100.200'), 429, 'too_many_requests');
+    } finally {
+      await proxied.close();
+    }
+  });
+});
