@@ -55,9 +55,24 @@ export const AuthorizeUserBody = Type.Object({
 
 const UserIdParams = Type.Object({ user_id: Type.String() });
 
+/**
+ * The wire form of each user record, kept while the record lives: sessions/authenticate answers from
+ * cached records, so the same user is formatted once, not on every request. `is_locked` depends on
+ * the time, so a change of it makes a new one. Wire objects are never changed after they are made.
+ */
+const wireUsers = new WeakMap<UserRecord, { locked: boolean; wire: ReturnType<typeof buildWireUser> }>();
+
 /** The User object as Stytch's API returns it. */
 export function toWireUser(user: UserRecord, users: UserService) {
   const locked = users.isLocked(user);
+  const known = wireUsers.get(user);
+  if (known?.locked === locked) return known.wire;
+  const wire = buildWireUser(user, users, locked);
+  wireUsers.set(user, { locked, wire });
+  return wire;
+}
+
+function buildWireUser(user: UserRecord, users: UserService, locked: boolean) {
   return {
     user_id: user.user_id,
     emails: user.emails,
