@@ -2,21 +2,30 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { isAuthorized, listPermissions } from './check.ts';
-import { compilePolicy } from './compile.ts';
+import { compilePolicy, type CompiledPolicy } from './compile.ts';
+import { resolveRoles } from './resolve.ts';
 import {
   B2B_RULES,
   BUILT_IN_SELF,
+  manyRolesPolicyArbitrary,
   naiveIsAuthorized,
+  naiveListPermissions,
   questionArbitrary,
   roleListArbitrary,
   SDK_TEST_POLICY,
   validPolicyArbitrary,
 } from './test-support.ts';
-import type { Policy, PolicyRules } from './types.ts';
+import type { AuthorizationVerdict, Policy, PolicyRules } from './types.ts';
 
 const sdk = compilePolicy(SDK_TEST_POLICY);
-const allowed = (roles: string[], resourceId: string, action: string): boolean =>
-  isAuthorized(sdk, roles, resourceId, action).authorized;
+
+/** isAuthorized with role ids, after checking that a ResolvedRoles of them gives the same verdict. */
+function check(compiled: CompiledPolicy, roles: readonly string[], resourceId: string, action: string): AuthorizationVerdict {
+  const verdict = isAuthorized(compiled, roles, resourceId, action);
+  assert.deepEqual(isAuthorized(compiled, resolveRoles(compiled, roles), resourceId, action), verdict);
+  return verdict;
+}
+const allowed = (roles: string[], resourceId: string, action: string): boolean => check(sdk, roles, resourceId, action).authorized;
 
 test('Stytch SDK fixture: editor may read and write documents, not delete them', () => {
   assert.deepEqual(isAuthorized(sdk, ['editor'], 'documents', 'read'), { authorized: true, granting_roles: ['editor'] });
@@ -68,15 +77,16 @@ test('"*" covers actions added to the resource, once the policy is compiled agai
 });
 
 test('granting_roles: every granting role once, in the caller order', () => {
-  assert.deepEqual(isAuthorized(sdk, ['reader', 'default', 'ghost', 'organization_admin', 'editor'], 'images', 'read'), {
+  assert.deepEqual(check(sdk, ['reader', 'default', 'ghost', 'organization_admin', 'editor'], 'images', 'read'), {
     authorized: true,
     granting_roles: ['reader', 'organization_admin', 'editor'],
   });
-  assert.deepEqual(isAuthorized(sdk, ['editor', 'reader', 'editor', 'reader'], 'documents', 'read').granting_roles, [
+  assert.deepEqual(check(sdk, ['editor', 'reader', 'editor', 'reader'], 'documents', 'read').granting_roles, ['editor', 'reader']);
+  assert.deepEqual(check(sdk, ['default', 'editor', 'editor'], 'documents', 'write').granting_roles, ['editor']);
+  assert.deepEqual(check(sdk, ['organization_admin', 'editor', 'organization_admin'], 'documents', 'write').granting_roles, [
+    'organization_admin',
     'editor',
-    'reader',
   ]);
-  assert.deepEqual(isAuthorized(sdk, ['default', 'editor', 'editor'], 'documents', 'write').granting_roles, ['editor']);
 });
 
 test('verdicts are frozen; every denial is the same object', () => {
@@ -84,17 +94,103 @@ test('verdicts are frozen; every denial is the same object', () => {
   assert.equal(isAuthorized(sdk, ['ghost'], 'videos', 'play'), denied);
   assert.equal(isAuthorized(sdk, ['reader'], 'documents', 'publish'), denied);
   assert.deepEqual(denied, { authorized: false, granting_roles: [] });
+  assert.equal(isAuthorized(sdk, resolveRoles(sdk, ['reader']), 'documents', 'delete'), denied);
+  assert.equal(isAuthorized(sdk, resolveRoles(sdk, []), 'images', 'read'), denied);
   for (const verdict of [
     denied,
     isAuthorized(sdk, ['reader'], 'images', 'read'),
     isAuthorized(sdk, ['reader', 'editor'], 'images', 'read'),
+    isAuthorized(sdk, resolveRoles(sdk, ['reader']), 'images', 'read'),
+    isAuthorized(sdk, resolveRoles(sdk, ['reader', 'editor']), 'images', 'read'),
   ]) {
     assert.ok(Object.isFrozen(verdict) && Object.isFrozen(verdict.granting_roles));
     assert.throws(() => verdict.granting_roles.push('admin'), TypeError);
   }
 });
 
-test('a roles array changed in place between checks is read again', () => {
+test('an allow by one role is that role\'s one shared verdict, in both forms', () => {
+  const verdict = isAuthorized(sdk, ['editor'], 'documents', 'read');
+  assert.equal(isAuthorized(sdk, ['ghost', 'editor', 'default'], 'documents', 'write'), verdict);
+  assert.equal(isAuthorized(sdk, resolveRoles(sdk, ['editor']), 'images', 'create'), verdict);
+  assert.equal(isAuthorized(sdk, resolveRoles(sdk, ['default', 'editor', 'editor']), 'documents', 'read'), verdict);
+  // Two granting roles: a new verdict each time.
+  const both = resolveRoles(sdk, ['editor', 'reader']);
+  assert.notEqual(isAuthorized(sdk, both, 'images', 'read'), isAuthorized(sdk, both, 'images', 'read'));
+});
+
+test('resolveRoles: repeats dropped in the caller order, unknown ids kept without a role number, frozen', () => {
+  const resolved = resolveRoles(sdk, ['reader', 'ghost', 'editor', 'reader', '', 'ghost']);
+  assert.equal(resolved.policy, sdk);
+  assert.deepEqual(resolved.roles, ['reader', 'ghost', 'editor', '']);
+  assert.deepEqual(resolved.roleNumbers, [3, -1, 2, -1]);
+  assert.ok(Object.isFrozen(resolved) && Object.isFrozen(resolved.roles) && Object.isFrozen(resolved.roleNumbers));
+  // The role bitset is private: nothing to read or change from outside.
+  assert.deepEqual(Reflect.ownKeys(resolved), ['policy', 'roles', 'roleNumbers']);
+  assert.throws(() => {
+    (resolved as { roles: readonly string[] }).roles = ['organization_admin'];
+  }, TypeError);
+  assert.throws(() => (resolved.roles as string[]).push('organization_admin'), TypeError);
+  assert.deepEqual(check(sdk, ['ghost', ''], 'documents', 'read'), { authorized: false, granting_roles: [] });
+});
+
+test('a ResolvedRoles keeps the roles it was made from; changing the array afterwards changes nothing', () => {
+  const roles = ['reader'];
+  const resolved = resolveRoles(sdk, roles);
+  roles[0] = 'organization_admin';
+  roles.push('editor');
+  assert.deepEqual(resolved.roles, ['reader']);
+  assert.equal(isAuthorized(sdk, resolved, 'documents', 'delete').authorized, false);
+  assert.deepEqual(listPermissions(sdk, resolved).documents, { create: false, read: true, write: false, delete: false });
+});
+
+test('a ResolvedRoles of another compiled policy is resolved again from its ids, never misread', () => {
+  // Same role ids, other role numbers (order reversed), other grants, and a role sdk lacks.
+  const policy = structuredClone(SDK_TEST_POLICY);
+  policy.roles.reverse();
+  policy.roles.find((role) => role.role_id === 'reader')!.permissions[0]!.actions.push('delete');
+  policy.roles.push({ role_id: 'publisher', description: '', permissions: [{ resource_id: 'images', actions: ['create'] }] });
+  const other = compilePolicy(policy);
+  const ids = ['publisher', 'reader', 'ghost'];
+  const resolved = resolveRoles(sdk, ids);
+  assert.deepEqual(isAuthorized(other, resolved, 'documents', 'delete'), { authorized: true, granting_roles: ['reader'] });
+  assert.deepEqual(isAuthorized(other, resolved, 'images', 'create'), { authorized: true, granting_roles: ['publisher'] });
+  assert.equal(isAuthorized(sdk, resolved, 'documents', 'delete').authorized, false);
+  assert.equal(isAuthorized(sdk, resolved, 'images', 'create').authorized, false);
+  for (const resource of policy.resources) {
+    for (const action of resource.actions) {
+      assert.deepEqual(isAuthorized(other, resolved, resource.resource_id, action), naiveIsAuthorized(policy, {}, ids, resource.resource_id, action));
+    }
+  }
+  assert.deepEqual(listPermissions(other, resolved), naiveListPermissions(policy, {}, ids));
+  assert.equal(resolved.policy, sdk); // itself unchanged
+  assert.deepEqual(resolved.roleNumbers, [-1, 3, -1]);
+});
+
+test('checks write nothing: the compiled policy is frozen and its tables stay as compiled', () => {
+  const compiled = compilePolicy(SDK_TEST_POLICY);
+  const tables = (c: CompiledPolicy) =>
+    JSON.stringify([
+      [...c.resources].map(([id, resource]) => [id, resource.actions, [...resource.grants], resource.actionIndex && [...resource.actionIndex]]),
+      [...c.roleNumbers],
+      c.words,
+      c.singleRoleVerdicts,
+    ]);
+  const before = tables(compiled);
+  assert.ok(Object.isFrozen(compiled));
+  for (const resource of compiled.resources.values()) assert.ok(Object.isFrozen(resource));
+  const lists = [[], ['reader'], ['editor', 'reader'], ['organization_admin', 'ghost', 'editor']];
+  for (const roles of lists) {
+    for (const form of [roles, resolveRoles(compiled, roles)]) {
+      for (const resource of SDK_TEST_POLICY.resources) {
+        for (const action of [...resource.actions, '*', 'publish']) isAuthorized(compiled, form, resource.resource_id, action);
+      }
+      listPermissions(compiled, form);
+    }
+  }
+  assert.equal(tables(compiled), before);
+});
+
+test('nothing is remembered between checks: a roles array changed in place is read again', () => {
   const compiled = compilePolicy(SDK_TEST_POLICY);
   const roles = ['reader'];
   assert.equal(isAuthorized(compiled, roles, 'documents', 'write').authorized, false);
@@ -119,18 +215,6 @@ test('checks for different role lists, interleaved, do not mix', () => {
     assert.equal(isAuthorized(compiled, ['reader'], 'images', 'delete').authorized, false);
     assert.equal(isAuthorized(sdk, admin, 'images', 'delete').authorized, true);
   }
-});
-
-test('verdicts stay right when the generation counter wraps around', () => {
-  const compiled = compilePolicy(SDK_TEST_POLICY);
-  const editor = ['editor'];
-  assert.equal(isAuthorized(compiled, editor, 'images', 'create').authorized, true);
-  compiled.subject.generation = 0x3fffffff - 1;
-  assert.equal(isAuthorized(compiled, ['reader'], 'images', 'create').authorized, false); // the last generation
-  assert.equal(isAuthorized(compiled, editor, 'images', 'create').authorized, true); // wraps to 1
-  assert.equal(compiled.subject.generation, 1);
-  assert.equal(isAuthorized(compiled, ['reader'], 'images', 'create').authorized, false);
-  assert.equal(isAuthorized(compiled, ['reader'], 'images', 'read').authorized, true);
 });
 
 test('built-in resources are merged in: granted without being listed, with their own actions', () => {
@@ -203,6 +287,8 @@ test('sequences of checks on role arrays that are reused and changed in place ag
   fc.assert(
     fc.property(scenarioWithSteps, ({ policy, lists, steps }) => {
       const compiled = compilePolicy(policy);
+      // Made before any change: each must keep answering for the roles it was made from.
+      const snapshots = lists.map((roles) => ({ roles: [...roles], resolved: resolveRoles(compiled, roles) }));
       for (const step of steps) {
         const roles = lists[step.list]!;
         if (step.kind === 'set') {
@@ -213,6 +299,12 @@ test('sequences of checks on role arrays that are reused and changed in place ag
           const [resourceId, action] = step.question;
           const expected = naiveIsAuthorized(policy, {}, roles, resourceId, action);
           assert.deepEqual(isAuthorized(compiled, roles, resourceId, action), expected);
+          assert.deepEqual(isAuthorized(compiled, resolveRoles(compiled, roles), resourceId, action), expected);
+          const snapshot = snapshots[step.list]!;
+          assert.deepEqual(
+            isAuthorized(compiled, snapshot.resolved, resourceId, action),
+            naiveIsAuthorized(policy, {}, snapshot.roles, resourceId, action),
+          );
           const listed = listPermissions(compiled, roles);
           const row = Object.hasOwn(listed, resourceId) ? listed[resourceId]! : {};
           assert.equal(Object.hasOwn(row, action) && row[action], expected.authorized);
@@ -235,15 +327,17 @@ function scenario(rules: PolicyRules) {
 }
 
 for (const [name, rules] of [['no rules', {}], ['B2B rules', B2B_RULES]] as const) {
-  test(`isAuthorized agrees with a naive scan of the policy (${name})`, () => {
+  test(`isAuthorized, with role ids and with resolveRoles, agrees with a naive scan of the policy (${name})`, () => {
     let allows = 0;
     let denials = 0;
     fc.assert(
       fc.property(scenario(rules), ({ policy, roles, questions }) => {
         const compiled = compilePolicy(policy, rules);
+        const resolved = resolveRoles(compiled, roles);
         for (const [resourceId, action] of questions) {
           const expected = naiveIsAuthorized(policy, rules, roles, resourceId, action);
           assert.deepEqual(isAuthorized(compiled, roles, resourceId, action), expected);
+          assert.deepEqual(isAuthorized(compiled, resolved, resourceId, action), expected);
           if (expected.authorized) allows++;
           else denials++;
         }
@@ -254,35 +348,51 @@ for (const [name, rules] of [['no rules', {}], ['B2B rules', B2B_RULES]] as cons
     assert.ok(allows > 100 && denials > 100, `allows ${allows}, denials ${denials}`);
   });
 
-  test(`listPermissions agrees with a naive scan of the policy (${name})`, () => {
+  test(`listPermissions, with role ids and with resolveRoles, agrees with a naive scan of the policy (${name})`, () => {
     fc.assert(
       fc.property(scenario(rules), ({ policy, roles }) => {
-        const resources = [...policy.resources];
-        for (const builtIn of rules.builtInResources ?? []) {
-          const listed = resources.findIndex((resource) => resource.resource_id === builtIn.resource_id);
-          if (listed === -1) resources.push(builtIn);
-          else resources[listed] = builtIn;
+        const expected = naiveListPermissions(policy, rules, roles);
+        const compiled = compilePolicy(policy, rules);
+        for (const form of [roles, resolveRoles(compiled, roles)]) {
+          const actual = listPermissions(compiled, form);
+          assert.deepEqual(actual, expected);
+          assert.deepEqual(Object.keys(actual), Object.keys(expected));
         }
-        // fromEntries, so that "__proto__" is an own key here too.
-        const expected = Object.fromEntries(
-          resources.map((resource) => [
-            resource.resource_id,
-            Object.fromEntries(
-              resource.actions.map((action) => [
-                action,
-                naiveIsAuthorized(policy, rules, roles, resource.resource_id, action).authorized,
-              ]),
-            ),
-          ]),
-        );
-        const actual = listPermissions(compilePolicy(policy, rules), roles);
-        assert.deepEqual(actual, expected);
-        assert.deepEqual(Object.keys(actual), Object.keys(expected));
       }),
       { numRuns: 300 },
     );
   });
 }
+
+test('policies of 33 to 100 roles (bitsets of several words): both forms agree with a naive scan', () => {
+  const counts = { allows: 0, denials: 0, severalRoles: 0, highWords: 0 };
+  const manyRoles = manyRolesPolicyArbitrary().chain((policy) =>
+    fc.record({
+      policy: fc.constant(policy),
+      roles: roleListArbitrary(policy, 12),
+      questions: fc.array(questionArbitrary(policy), { minLength: 1, maxLength: 20 }),
+    }),
+  );
+  fc.assert(
+    fc.property(manyRoles, ({ policy, roles, questions }) => {
+      const compiled = compilePolicy(policy);
+      const resolved = resolveRoles(compiled, roles);
+      for (const [resourceId, action] of questions) {
+        const expected = naiveIsAuthorized(policy, {}, roles, resourceId, action);
+        assert.deepEqual(isAuthorized(compiled, roles, resourceId, action), expected);
+        assert.deepEqual(isAuthorized(compiled, resolved, resourceId, action), expected);
+        if (!expected.authorized) counts.denials++;
+        else counts.allows++;
+        if (expected.granting_roles.length > 1) counts.severalRoles++;
+        if (expected.granting_roles.some((roleId) => Number(roleId.slice('role-'.length)) >= 32)) counts.highWords++;
+      }
+      assert.deepEqual(listPermissions(compiled, resolved), naiveListPermissions(policy, {}, roles));
+      assert.deepEqual(listPermissions(compiled, roles), naiveListPermissions(policy, {}, roles));
+    }),
+    { numRuns: 200 },
+  );
+  assert.ok(Object.values(counts).every((count) => count > 50), JSON.stringify(counts));
+});
 
 test('permissions on undeclared resources or actions grant nothing, even in an unvalidated policy', () => {
   const policy = structuredClone(SDK_TEST_POLICY);

@@ -1,5 +1,7 @@
-// The authorization check: deny by default, answered from the compiled tables.
-import { hasRole, type CompiledPolicy, type ResourceGrants, type RoleBits, type Subject } from './compile.ts';
+// The authorization check: deny by default, answered from the compiled tables. Nothing here writes
+// to the compiled policy or to the roles it is given.
+import type { CompiledPolicy, ResourceGrants, RoleBits } from './compile.ts';
+import { maskOf, resolveRoles, type ResolvedRoles } from './resolve.ts';
 import type { AuthorizationVerdict } from './types.ts';
 
 /** The one verdict every denial returns. Frozen: copy it before changing it. */
@@ -17,51 +19,29 @@ function actionPosition(resource: ResourceGrants, action: string): number {
   return -1;
 }
 
-/** Whether the subject holds `roles`: the same array, with the same contents. */
-function holds(subject: Subject, roles: readonly string[]): boolean {
-  const count = roles.length;
-  if (subject.list !== roles || subject.count !== count) return false;
-  const ids = subject.ids;
-  for (let i = 0; i < count; i++) if (ids[i] !== roles[i]) return false;
-  return true;
+/** Role ids rather than a ResolvedRoles (Array.isArray: cheaper than instanceof in a check). */
+function isRoleList(roles: readonly string[] | ResolvedRoles): roles is readonly string[] {
+  return Array.isArray(roles);
 }
 
-/** The subject for `roles`: the remembered one if it holds `roles`, else a new generation. */
-function subjectFor(compiled: CompiledPolicy, roles: readonly string[]): Subject {
-  const subject = compiled.subject;
-  if (holds(subject, roles)) return subject;
-  const count = roles.length;
-  if (subject.numbers.length < count) subject.numbers = new Int32Array(count * 2);
-  for (let i = 0; i < count; i++) {
-    const roleId = roles[i]!;
-    subject.ids[i] = roleId;
-    subject.numbers[i] = compiled.roleNumbers.get(roleId) ?? -1;
-  }
-  subject.list = roles;
-  subject.count = count;
-  if (++subject.generation > 0x3fffffff) {
-    subject.generation = 1;
-    for (const resource of compiled.resources.values()) resource.remembered.fill(0);
-  }
-  return subject;
+/** `roles` as a ResolvedRoles of `compiled`: itself when it is one, else resolved now. */
+function resolvedFor(compiled: CompiledPolicy, roles: readonly string[] | ResolvedRoles): ResolvedRoles {
+  if (isRoleList(roles)) return resolveRoles(compiled, roles);
+  return roles.policy === compiled ? roles : resolveRoles(compiled, roles.roles);
 }
 
-/** The verdict for the subject's roles given the roles that grant: denied, or the granting ones. */
-function verdictFor(compiled: CompiledPolicy, bits: RoleBits, subject: Subject): AuthorizationVerdict {
-  const { numbers, ids, count } = subject;
-  let first = 0;
-  while (first < count && !(numbers[first]! >= 0 && hasRole(bits, numbers[first]!))) first++;
-  if (first === count) return DENIED;
-  const firstRole = numbers[first]!;
-  let grantingRoles: string[] | undefined;
-  for (let i = first + 1; i < count; i++) {
-    const role = numbers[i]!;
-    if (role < 0 || role === firstRole || !hasRole(bits, role)) continue;
-    grantingRoles ??= [ids[first]!];
-    if (!grantingRoles.includes(ids[i]!)) grantingRoles.push(ids[i]!);
+/**
+ * A new frozen verdict naming every role of `resolved` that `grants` grants (the bitset starting at
+ * `base`), in the subject's order. Only for actions more than one of its roles grants.
+ */
+function grantingVerdict(resolved: ResolvedRoles, grants: RoleBits, base: number): AuthorizationVerdict {
+  const { roles, roleNumbers } = resolved;
+  const granting: string[] = [];
+  for (let i = 0; i < roles.length; i++) {
+    const role = roleNumbers[i]!;
+    if (role >= 0 && (grants[base + (role >>> 5)]! & (1 << (role & 31))) !== 0) granting.push(roles[i]!);
   }
-  if (grantingRoles === undefined) return compiled.singleRoleVerdicts[firstRole]!;
-  return Object.freeze({ authorized: true, granting_roles: Object.freeze(grantingRoles) as string[] });
+  return Object.freeze({ authorized: true, granting_roles: Object.freeze(granting) as string[] });
 }
 
 /**
@@ -70,59 +50,88 @@ function verdictFor(compiled: CompiledPolicy, bits: RoleBits, subject: Subject):
  * covers the resource's declared actions only (Stytch's SDK local check lets `*` allow any action
  * string). `granting_roles` lists every granting role once, in the order of `roles`.
  *
+ * `roles` is either the role ids (each looked up on every call: best for one check per subject) or
+ * resolveRoles(compiled, ids) (looked up once: best for several checks per subject). A ResolvedRoles
+ * of another compiled policy is resolved again, so the answer is always this policy's.
+ *
  * Verdicts are frozen and may be shared between calls: copy one before changing it. The common
- * answers (denied; allowed by one role) allocate nothing. The compiled policy remembers the
- * verdicts worked out for the latest role list, so several checks for the same array (compared
- * element by element each time, so changing it in place is safe) skip most of the work.
+ * answers (denied; allowed by one role) allocate nothing. Nothing is cached or written: the answer
+ * depends only on the arguments.
  */
 export function isAuthorized(
   compiled: CompiledPolicy,
-  roles: readonly string[],
+  roles: readonly string[] | ResolvedRoles,
   resourceId: string,
   action: string,
 ): AuthorizationVerdict {
+  return isRoleList(roles)
+    ? listVerdict(compiled, roles, resourceId, action)
+    : resolvedVerdict(compiled, roles, resourceId, action);
+}
+
+/** isAuthorized for a ResolvedRoles: the grant bitset ANDed with the subject's, word by word. */
+function resolvedVerdict(
+  compiled: CompiledPolicy,
+  resolved: ResolvedRoles,
+  resourceId: string,
+  action: string,
+): AuthorizationVerdict {
+  if (resolved.policy !== compiled) resolved = resolveRoles(compiled, resolved.roles);
   const resource = compiled.resources.get(resourceId);
   if (resource === undefined) return DENIED;
   const position = actionPosition(resource, action);
   if (position < 0) return DENIED;
-  const subject = compiled.subject;
-  const remembered = resource.remembered;
-  if (holds(subject, roles) && remembered[2 * position] === subject.generation) {
-    return remembered[2 * position + 1] as AuthorizationVerdict;
+  const mask = maskOf(resolved);
+  const grants = resource.grants;
+  const words = mask.length;
+  const base = position * words;
+  let granting = -1; // the role number of the one granting role found so far
+  for (let word = 0; word < words; word++) {
+    const bits = grants[base + word]! & mask[word]!;
+    if (bits === 0) continue;
+    // A second granting role, in this word or an earlier one.
+    if (granting >= 0 || (bits & (bits - 1)) !== 0) return grantingVerdict(resolved, grants, base);
+    granting = (word << 5) | (31 - Math.clz32(bits & -bits));
   }
-  return workOutVerdict(compiled, roles, resource, position);
+  return granting < 0 ? DENIED : compiled.singleRoleVerdicts[granting]!;
 }
 
-/** isAuthorized when the verdict is not remembered: works it out and remembers it. */
-function workOutVerdict(
-  compiled: CompiledPolicy,
-  roles: readonly string[],
-  resource: ResourceGrants,
-  position: number,
-): AuthorizationVerdict {
-  const subject = subjectFor(compiled, roles);
-  const bits = resource.grants[position];
-  const verdict = bits === undefined ? DENIED : verdictFor(compiled, bits, subject);
-  resource.remembered[2 * position] = subject.generation;
-  resource.remembered[2 * position + 1] = verdict;
-  return verdict;
+/** isAuthorized for role ids: each looked up in the policy's role numbers and tested. */
+function listVerdict(compiled: CompiledPolicy, roles: readonly string[], resourceId: string, action: string): AuthorizationVerdict {
+  const resource = compiled.resources.get(resourceId);
+  if (resource === undefined) return DENIED;
+  const position = actionPosition(resource, action);
+  if (position < 0) return DENIED;
+  const { roleNumbers } = compiled;
+  const grants = resource.grants;
+  const base = position * compiled.words;
+  let granting = -1; // the role number of the one granting role found so far
+  for (let i = 0; i < roles.length; i++) {
+    const role = roleNumbers.get(roles[i]!);
+    if (role === undefined || role === granting || (grants[base + (role >>> 5)]! & (1 << (role & 31))) === 0) continue;
+    if (granting >= 0) return grantingVerdict(resolveRoles(compiled, roles), grants, base);
+    granting = role;
+  }
+  return granting < 0 ? DENIED : compiled.singleRoleVerdicts[granting]!;
 }
 
 /**
- * Every declared action of every resource (built-in ones included), each with whether `roles`
- * may take it — the shape of Stytch's browser `rbac.allPermissions()`.
+ * Every declared action of every resource (built-in ones included), each with whether `roles` (role
+ * ids, or a ResolvedRoles as for isAuthorized) may take it — the shape of Stytch's browser
+ * `rbac.allPermissions()`.
  */
 export function listPermissions(
   compiled: CompiledPolicy,
-  roles: readonly string[],
+  roles: readonly string[] | ResolvedRoles,
 ): Record<string, Record<string, boolean>> {
-  const subject = subjectFor(compiled, roles);
-  const numbers = [...subject.numbers.subarray(0, subject.count)];
+  const mask = maskOf(resolvedFor(compiled, roles));
+  const words = mask.length;
   const entries: [string, Record<string, boolean>][] = [];
   for (const [resourceId, resource] of compiled.resources) {
     const allowed = resource.actions.map((action, i): [string, boolean] => {
-      const bits = resource.grants[i];
-      return [action, bits !== undefined && numbers.some((role) => role >= 0 && hasRole(bits, role))];
+      let bits = 0;
+      for (let word = 0; word < words; word++) bits |= resource.grants[i * words + word]! & mask[word]!;
+      return [action, bits !== 0];
     });
     // fromEntries defines own properties, so an id such as "__proto__" stays an ordinary key.
     entries.push([resourceId, Object.fromEntries(allowed)]);

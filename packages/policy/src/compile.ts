@@ -1,4 +1,5 @@
-// Turns a policy into lookup tables: a check is a map lookup, a short scan and a few bit tests.
+// Turns a policy into lookup tables: a check is a map lookup, a short scan and a few word-wise ANDs.
+// The tables are built once and never written afterwards; checks only read them.
 import { declaredActions } from './catalog.ts';
 import { WILDCARD_ACTION, type AuthorizationVerdict, type Policy, type PolicyRules } from './types.ts';
 
@@ -7,45 +8,28 @@ declare const compiled: unique symbol;
 /** Up to this many actions, a resource's action is found by comparison rather than by a map. */
 export const ACTION_SCAN_LIMIT = 8;
 
-/** Bits over role numbers (see `roleNumbers`): bit n of word n >>> 5 is role n. */
+/**
+ * Bits over role numbers (see `roleNumbers`): bit n of word n >>> 5 is role n. Every bitset of a
+ * compiled policy has `words` words.
+ */
 export type RoleBits = Uint32Array;
-
-export function hasRole(bits: RoleBits, role: number): boolean {
-  return (bits[role >>> 5]! & (1 << (role & 31))) !== 0;
-}
 
 export interface ResourceGrants {
   /** The declared actions, in policy order. */
   readonly actions: readonly string[];
   /** Action → its position in `actions`; only when there are more than ACTION_SCAN_LIMIT actions. */
   readonly actionIndex: ReadonlyMap<string, number> | undefined;
-  /** grants[i]: the roles that may take actions[i]; undefined when none may. */
-  readonly grants: readonly (RoleBits | undefined)[];
   /**
-   * Verdicts worked out for the current subject (see Subject): remembered[2i] is the generation
-   * in which remembered[2i + 1] was worked out for actions[i]. One array, so one memory access.
+   * The roles that may take each action, one bitset after the other: the words of actions[i] are
+   * grants[i * words] to grants[i * words + words - 1]. All zero when no role may.
    */
-  readonly remembered: (number | AuthorizationVerdict)[];
+  readonly grants: RoleBits;
 }
 
 /**
- * The role list of the latest check. The verdicts worked out for it are remembered on the
- * resources, stamped with its generation: a caller checking several things for the same list (the
- * same array with the same contents) reuses them; any other list starts a new generation. The
- * list is compared element by element on every use, so a changed array is never misread.
- */
-export interface Subject {
-  list: readonly string[] | undefined;
-  /** Copy of the list's ids (`count` of them) and their role numbers (-1: not in the policy). */
-  ids: string[];
-  numbers: Int32Array;
-  count: number;
-  generation: number;
-}
-
-/**
- * A policy prepared for isAuthorized and listPermissions. Only compilePolicy makes one; treat it as
- * opaque, and compile again whenever the policy changes.
+ * A policy prepared for isAuthorized, resolveRoles and listPermissions. Only compilePolicy makes
+ * one; treat it as opaque, and compile again whenever the policy changes. It holds no state: the
+ * same checks always give the same answers, whatever was checked before.
  */
 export interface CompiledPolicy {
   readonly [compiled]: true;
@@ -53,10 +37,10 @@ export interface CompiledPolicy {
   readonly resources: ReadonlyMap<string, ResourceGrants>;
   /** Role id → role number, in policy order. */
   readonly roleNumbers: ReadonlyMap<string, number>;
+  /** Words in every role bitset: ⌈roles / 32⌉, at least 1. */
+  readonly words: number;
   /** By role number: the frozen verdict naming that role alone. */
   readonly singleRoleVerdicts: readonly AuthorizationVerdict[];
-  /** Memory of isAuthorized (see Subject); not part of the policy. */
-  readonly subject: Subject;
 }
 
 /**
@@ -67,6 +51,8 @@ export interface CompiledPolicy {
 export function compilePolicy(policy: Policy, rules: PolicyRules = {}): CompiledPolicy {
   const roleNumbers = new Map<string, number>();
   for (const role of policy.roles) if (!roleNumbers.has(role.role_id)) roleNumbers.set(role.role_id, roleNumbers.size);
+  // The arrays read by every check (singleRoleVerdicts, each resource's actions) are left unfrozen:
+  // V8 reads frozen arrays more slowly in optimised code. Nothing writes to them after this.
   const singleRoleVerdicts = [...roleNumbers.keys()].map((roleId) =>
     Object.freeze({ authorized: true, granting_roles: Object.freeze([roleId]) as string[] }),
   );
@@ -78,8 +64,7 @@ export function compilePolicy(policy: Policy, rules: PolicyRules = {}): Compiled
     resources.set(resourceId, {
       actions,
       actionIndex: actions.length > ACTION_SCAN_LIMIT ? new Map(actions.map((action, i) => [action, i])) : undefined,
-      grants: actions.map(() => undefined),
-      remembered: actions.flatMap(() => [0, 0]),
+      grants: new Uint32Array(actions.length * words),
     });
   }
   for (const role of policy.roles) {
@@ -87,16 +72,12 @@ export function compilePolicy(policy: Policy, rules: PolicyRules = {}): Compiled
     for (const permission of role.permissions) {
       const resource = resources.get(permission.resource_id);
       if (resource === undefined) continue;
-      const grants = resource.grants as (RoleBits | undefined)[];
       const wildcard = permission.actions.includes(WILDCARD_ACTION);
       resource.actions.forEach((action, i) => {
-        if (!wildcard && !permission.actions.includes(action)) return;
-        const bits = (grants[i] ??= new Uint32Array(words));
-        bits[number >>> 5]! |= 1 << (number & 31);
+        if (wildcard || permission.actions.includes(action)) resource.grants[i * words + (number >>> 5)]! |= 1 << (number & 31);
       });
     }
   }
-  // Generation 0 is never current: the first check starts generation 1.
-  const subject: Subject = { list: undefined, ids: [], numbers: new Int32Array(8), count: 0, generation: 0 };
-  return { resources, roleNumbers, singleRoleVerdicts, subject } as unknown as CompiledPolicy;
+  for (const resource of resources.values()) Object.freeze(resource);
+  return Object.freeze({ resources, roleNumbers, words, singleRoleVerdicts }) as unknown as CompiledPolicy;
 }

@@ -3,6 +3,7 @@ export * from './types.ts';
 export { parsePolicy, type PolicyParseResult } from './parse.ts';
 export { validatePolicy, MAX_DESCRIPTION_LENGTH, MAX_ID_LENGTH } from './validate.ts';
 export { compilePolicy, type CompiledPolicy } from './compile.ts';
+export { resolveRoles, type ResolvedRoles } from './resolve.ts';
 export { isAuthorized, listPermissions } from './check.ts';
 export { diffPolicies, describePolicyChange, type PolicyChange, type PolicyChangeType } from './diff.ts';
 export { pruneDanglingPermissions } from './prune.ts';

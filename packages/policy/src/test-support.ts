@@ -83,6 +83,29 @@ export function naiveIsAuthorized(
   return { authorized: granting.length > 0, granting_roles: granting };
 }
 
+/** Naive reference for listPermissions: every declared resource (built-in ones last) and action. */
+export function naiveListPermissions(
+  policy: Policy,
+  rules: PolicyRules,
+  roles: readonly string[],
+): Record<string, Record<string, boolean>> {
+  const resources = [...policy.resources];
+  for (const builtIn of rules.builtInResources ?? []) {
+    const listed = resources.findIndex((resource) => resource.resource_id === builtIn.resource_id);
+    if (listed === -1) resources.push(builtIn);
+    else resources[listed] = builtIn;
+  }
+  // fromEntries, so that "__proto__" is an own key here too.
+  return Object.fromEntries(
+    resources.map((resource) => [
+      resource.resource_id,
+      Object.fromEntries(
+        resource.actions.map((action) => [action, naiveIsAuthorized(policy, rules, roles, resource.resource_id, action).authorized]),
+      ),
+    ]),
+  );
+}
+
 // Small pools make two generated policies share ids, so diffs have edits and not only additions.
 // "__proto__" and "constructor" catch code that keeps ids as keys of plain objects.
 const RESOURCE_IDS = ['documents', 'images', 'reports', 'invoices', '__proto__', 'ünïcode.资源'];
@@ -112,10 +135,10 @@ function permissionFor(resource: Resource): fc.Arbitrary<Permission> {
     .map((actions) => ({ resource_id: resource.resource_id, actions }));
 }
 
-function permissionsOn(grantable: readonly Resource[]): fc.Arbitrary<Permission[]> {
+function permissionsOn(grantable: readonly Resource[], maxLength?: number): fc.Arbitrary<Permission[]> {
   if (grantable.length === 0) return emptyList();
   return fc
-    .shuffledSubarray([...grantable])
+    .shuffledSubarray([...grantable], maxLength === undefined ? {} : { maxLength: Math.min(maxLength, grantable.length) })
     .chain((resources) => fc.tuple(...resources.map(permissionFor)));
 }
 
@@ -146,9 +169,35 @@ export function validPolicyArbitrary(rules: PolicyRules = {}): fc.Arbitrary<Poli
   });
 }
 
+/**
+ * Random valid policies with 33 to 100 roles, so that role bitsets span several 32-bit words and
+ * roles sit on every bit position (including bit 31, the sign bit of a word).
+ */
+export function manyRolesPolicyArbitrary(): fc.Arbitrary<Policy> {
+  return fc
+    .uniqueArray(resourceArbitrary, { selector: (resource) => resource.resource_id, minLength: 1, maxLength: 4 })
+    .chain((resources) =>
+      fc.record(
+        {
+          resources: fc.constant(resources),
+          roles: fc.integer({ min: 33, max: 100 }).chain((count) =>
+            fc.tuple(
+              ...Array.from({ length: count }, (_, i) =>
+                // Sparse (up to 3 permissions a role), so that a few roles of a hundred still get denied.
+                fc.record({ role_id: fc.constant(`role-${i}`), description: fc.constant(''), permissions: permissionsOn(resources, 3) }, PLAIN),
+              ),
+            ),
+          ),
+          scopes: emptyList<Scope>(),
+        },
+        PLAIN,
+      ),
+    );
+}
+
 /** Role lists a caller might hold: ids from the policy, unknown ids, repeats. */
-export function roleListArbitrary(policy: Policy): fc.Arbitrary<string[]> {
-  return fc.array(fc.constantFrom(...policy.roles.map((role) => role.role_id), 'ghost', ''), { maxLength: 6 });
+export function roleListArbitrary(policy: Policy, maxLength = 6): fc.Arbitrary<string[]> {
+  return fc.array(fc.constantFrom(...policy.roles.map((role) => role.role_id), 'ghost', ''), { maxLength });
 }
 
 /** Questions worth asking of a policy: declared pairs, `*`, undeclared actions, unknown resources. */
