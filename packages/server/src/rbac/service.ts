@@ -3,6 +3,8 @@
 import {
   diffPolicies,
   isAuthorized,
+  resolveRoles,
+  type ResolvedRoles,
   parsePolicy,
   pruneDanglingPermissions,
   validatePolicy,
@@ -64,10 +66,26 @@ export class RbacService {
     return snapshot;
   }
 
-  /** Answers "may these roles do `action` on `resourceId`?" from the cached compiled policy. */
-  async authorize(projectId: string, kind: PolicyKind, roles: readonly string[], resourceId: string, action: string): Promise<AuthorizationVerdict> {
+  /**
+   * Answers "may these roles do `action` on `resourceId`?" from the cached compiled policy. A caller
+   * that checks the same subject again and again (the session cache) passes a `subject` memo: the
+   * roles are then resolved once per compiled policy instead of on every check.
+   */
+  async authorize(
+    projectId: string,
+    kind: PolicyKind,
+    roles: readonly string[],
+    resourceId: string,
+    action: string,
+    subject?: { resolved?: ResolvedRoles },
+  ): Promise<AuthorizationVerdict> {
     const snapshot = await this.getPolicy(projectId, kind);
-    return isAuthorized(snapshot.compiled, roles, resourceId, action);
+    let resolved = subject?.resolved;
+    if (resolved?.policy !== snapshot.compiled) {
+      resolved = resolveRoles(snapshot.compiled, roles);
+      if (subject) subject.resolved = resolved;
+    }
+    return isAuthorized(snapshot.compiled, resolved, resourceId, action);
   }
 
   /**

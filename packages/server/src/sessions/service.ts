@@ -4,7 +4,7 @@
 // memory; every cache entry is dropped on the change feed when another process changes it.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT, compactVerify, decodeJwt, decodeProtectedHeader } from 'jose';
-import type { AuthorizationVerdict } from '@gatehouse/policy';
+import type { AuthorizationVerdict, ResolvedRoles } from '@gatehouse/policy';
 import type { Clock } from '../clock.ts';
 import { formatTimestamp } from '../clock.ts';
 import type { Environment } from '../config.ts';
@@ -113,6 +113,8 @@ export class SessionService {
   readonly #tokenOfSession = new Map<string, string>();
   /** user_id → the user and their roles, as authenticate returns them. */
   readonly #users_ = new Map<string, Promise<UserRecord | null>>();
+  /** Per cached user record: its roles resolved against the compiled policy (see RbacService.authorize). */
+  readonly #subjects = new WeakMap<UserRecord, { resolved?: ResolvedRoles }>();
   /** Sessions whose last_accessed_at moved; written in batches rather than once per request. */
   readonly #touched = new Map<string, Date>();
   #flushTimer: NodeJS.Timeout | undefined;
@@ -225,7 +227,9 @@ export class SessionService {
     let verdict: AuthorizationVerdict | undefined;
     if (input.authorization_check) {
       const { resource_id, action } = input.authorization_check;
-      verdict = await this.#rbac.authorize(projectId, 'consumer', roles, resource_id, action);
+      let subject = this.#subjects.get(user);
+      if (!subject) this.#subjects.set(user, (subject = {}));
+      verdict = await this.#rbac.authorize(projectId, 'consumer', roles, resource_id, action, subject);
       if (!verdict.authorized) {
         throw new GatehouseError('consumer_session_authorization_error', {
           message: 'The User is not authorized to perform the requested action on that resource.',
