@@ -1,8 +1,10 @@
 // Authorization checks per second: @gatehouse/policy's isAuthorized against @casl/ability and casbin,
-// on the same generated policy and the same fixed mix of allowed and denied checks.
-import { createMongoAbility, type MongoAbility } from '@casl/ability';
+// on the same generated policy and the same fixed mix of allowed and denied checks, in two pairs:
+// - per subject: the work for the user done once (resolveRoles / createMongoAbility), then checks;
+// - per check from the role ids (one check per request): nothing kept from one check to the next.
+import { createMongoAbility, type MongoAbility, type RawRuleOf } from '@casl/ability';
 import { newEnforcer, newModelFromString } from 'casbin';
-import { compilePolicy, isAuthorized, validatePolicy, WILDCARD_ACTION, type Policy } from '@gatehouse/policy';
+import { compilePolicy, isAuthorized, resolveRoles, validatePolicy, WILDCARD_ACTION, type Policy } from '@gatehouse/policy';
 import { measureAll, seededRandom, type BenchReport, type Measurement } from './measure.ts';
 
 const RESOURCE_COUNT = 50;
@@ -68,16 +70,24 @@ function buildWorkload(): Workload {
   return JSON.parse(JSON.stringify({ policy, userRoles, resources, actions })) as Workload;
 }
 
-/** CASL rules of the user's roles; `*` becomes CASL's `manage` (any action). */
-function caslAbility({ policy, userRoles }: Workload): MongoAbility<[string, string]> {
-  const rules = policy.roles
-    .filter((role) => userRoles.includes(role.role_id))
-    .flatMap((role) => role.permissions)
-    .map((permission) => ({
-      action: permission.actions[0] === WILDCARD_ACTION ? 'manage' : permission.actions,
-      subject: permission.resource_id,
-    }));
-  return createMongoAbility<[string, string]>(rules);
+type CaslRule = RawRuleOf<MongoAbility<[string, string]>>;
+
+/** CASL rules per role (the counterpart of compilePolicy: made once per policy); `*` becomes `manage`. */
+function caslRulesByRole({ policy }: Workload): Map<string, CaslRule[]> {
+  return new Map(
+    policy.roles.map((role) => [
+      role.role_id,
+      role.permissions.map((permission) => ({
+        action: permission.actions[0] === WILDCARD_ACTION ? 'manage' : permission.actions,
+        subject: permission.resource_id,
+      })),
+    ]),
+  );
+}
+
+/** A CASL ability for a role list (the counterpart of resolveRoles: made once per subject). */
+function caslAbility(rulesByRole: ReadonlyMap<string, CaslRule[]>, roles: readonly string[]): MongoAbility<[string, string]> {
+  return createMongoAbility<[string, string]>(roles.flatMap((roleId) => rulesByRole.get(roleId) ?? []));
 }
 
 const CASBIN_MODEL = `
@@ -114,26 +124,35 @@ export async function run(): Promise<BenchReport> {
   const workload = buildWorkload();
   const { resources, actions, userRoles } = workload;
   const compiled = compilePolicy(workload.policy);
-  const ability = caslAbility(workload);
+  const rulesByRole = caslRulesByRole(workload);
+  // Per subject: each engine's work for the user, done once.
+  const resolved = resolveRoles(compiled, userRoles);
+  const ability = caslAbility(rulesByRole, userRoles);
   const enforcer = await casbinEnforcer(workload, false);
   const userEnforcer = await casbinEnforcer(workload, true);
-  // The server's case: a new roles array for every check (isAuthorized cannot reuse its last work).
-  const freshRoles = Array.from({ length: MIX_SIZE }, () => [...userRoles]);
 
-  // Every engine must give the same answer on every check before any of them is timed.
+  // Every engine, in every form timed below, must give the same answer on every check first.
   // allowedBefore[k]: how many of the first k checks of the mix are allowed.
   const allowedBefore = [0];
   for (let i = 0; i < MIX_SIZE; i++) {
-    const ours = isAuthorized(compiled, userRoles, resources[i]!, actions[i]!).authorized;
-    const casl = ability.can(actions[i]!, resources[i]!);
-    const casbin = enforcer.enforceSync('user', resources[i]!, actions[i]!);
-    const casbinUser = userEnforcer.enforceSync('user', resources[i]!, actions[i]!);
-    if (ours !== casl || ours !== casbin || ours !== casbinUser) {
-      throw new Error(
-        `engines disagree on ${resources[i]}:${actions[i]}: ours ${ours}, CASL ${casl}, casbin ${casbin}/${casbinUser}`,
-      );
+    const [resourceId, action] = [resources[i]!, actions[i]!];
+    const verdict = isAuthorized(compiled, resolved, resourceId, action);
+    const listVerdict = isAuthorized(compiled, userRoles.slice(), resourceId, action);
+    if (verdict.granting_roles.join() !== listVerdict.granting_roles.join()) {
+      throw new Error(`isAuthorized forms disagree on ${resourceId}:${action}`);
     }
-    allowedBefore.push(allowedBefore[i]! + (ours ? 1 : 0));
+    const answers = {
+      ours: verdict.authorized,
+      oursList: listVerdict.authorized,
+      casl: ability.can(action, resourceId),
+      caslFresh: caslAbility(rulesByRole, userRoles.slice()).can(action, resourceId),
+      casbin: enforcer.enforceSync('user', resourceId, action),
+      casbinUser: userEnforcer.enforceSync('user', resourceId, action),
+    };
+    if (Object.values(answers).some((answer) => answer !== answers.ours)) {
+      throw new Error(`engines disagree on ${resourceId}:${action}: ${JSON.stringify(answers)}`);
+    }
+    allowedBefore.push(allowedBefore[i]! + (answers.ours ? 1 : 0));
   }
   const allowedPerMix = allowedBefore[MIX_SIZE]!;
 
@@ -143,27 +162,20 @@ export async function run(): Promise<BenchReport> {
     return allowed;
   };
   const floorMap = new Map(resources.map((resourceId, i) => [resourceId, i]));
-  // Each loop is its own function, so every call site in it stays monomorphic.
+  // Each loop is its own function, so every call site in it stays monomorphic. In the "per check"
+  // loops every check starts from a new copy of the user's role ids (slice()), as a request would.
   const loops = {
     floor(iterations: number): number {
       let sum = 0;
       for (let i = 0; i < iterations; i++) sum += floorMap.get(resources[i & MIX_MASK]!) ?? 1;
       return sum;
     },
-    ours(iterations: number): number {
+    oursResolved(iterations: number): number {
       let allowed = 0;
       for (let i = 0; i < iterations; i++) {
-        if (isAuthorized(compiled, userRoles, resources[i & MIX_MASK]!, actions[i & MIX_MASK]!).authorized) allowed++;
+        if (isAuthorized(compiled, resolved, resources[i & MIX_MASK]!, actions[i & MIX_MASK]!).authorized) allowed++;
       }
-      return expectAllowed('isAuthorized', iterations, allowed);
-    },
-    oursFreshRoles(iterations: number): number {
-      let allowed = 0;
-      for (let i = 0; i < iterations; i++) {
-        const q = i & MIX_MASK;
-        if (isAuthorized(compiled, freshRoles[q]!, resources[q]!, actions[q]!).authorized) allowed++;
-      }
-      return expectAllowed('isAuthorized (new array)', iterations, allowed);
+      return expectAllowed('isAuthorized (resolved)', iterations, allowed);
     },
     casl(iterations: number): number {
       let allowed = 0;
@@ -171,6 +183,30 @@ export async function run(): Promise<BenchReport> {
         if (ability.can(actions[i & MIX_MASK]!, resources[i & MIX_MASK]!)) allowed++;
       }
       return expectAllowed('CASL', iterations, allowed);
+    },
+    oursList(iterations: number): number {
+      let allowed = 0;
+      for (let i = 0; i < iterations; i++) {
+        const q = i & MIX_MASK;
+        if (isAuthorized(compiled, userRoles.slice(), resources[q]!, actions[q]!).authorized) allowed++;
+      }
+      return expectAllowed('isAuthorized (role ids)', iterations, allowed);
+    },
+    oursResolvePerCheck(iterations: number): number {
+      let allowed = 0;
+      for (let i = 0; i < iterations; i++) {
+        const q = i & MIX_MASK;
+        if (isAuthorized(compiled, resolveRoles(compiled, userRoles.slice()), resources[q]!, actions[q]!).authorized) allowed++;
+      }
+      return expectAllowed('resolveRoles + isAuthorized', iterations, allowed);
+    },
+    caslPerCheck(iterations: number): number {
+      let allowed = 0;
+      for (let i = 0; i < iterations; i++) {
+        const q = i & MIX_MASK;
+        if (caslAbility(rulesByRole, userRoles.slice()).can(actions[q]!, resources[q]!)) allowed++;
+      }
+      return expectAllowed('CASL (ability per check)', iterations, allowed);
     },
     casbin(iterations: number): number {
       let allowed = 0;
@@ -189,27 +225,32 @@ export async function run(): Promise<BenchReport> {
   };
 
   const slow = { roundMs: 100, warmupRounds: 1, rounds: 5 };
-  const [floor, ours, oursFreshRoles, casl, casbin, casbinUserRules] = measureAll([
+  const [floor, oursResolved, casl, oursList, oursResolvePerCheck, caslPerCheck, casbin, casbinUserRules] = measureAll([
     { name: 'floor: one Map.get per check', run: loops.floor },
-    { name: '@gatehouse/policy isAuthorized', run: loops.ours },
-    { name: 'isAuthorized, new roles array per check', run: loops.oursFreshRoles },
-    { name: '@casl/ability can()', run: loops.casl },
+    { name: 'isAuthorized, roles resolved once', run: loops.oursResolved },
+    { name: 'CASL can(), ability built once', run: loops.casl },
+    { name: 'isAuthorized, role ids per check', run: loops.oursList },
+    { name: 'resolveRoles + isAuthorized per check', run: loops.oursResolvePerCheck },
+    { name: 'CASL ability built + can() per check', run: loops.caslPerCheck },
     { name: 'casbin enforceSync(), all 100 roles', run: loops.casbin, options: slow },
     { name: "casbin enforceSync(), the user's 3 roles", run: loops.casbinUserRules, options: slow },
-  ]) as [Measurement, Measurement, Measurement, Measurement, Measurement, Measurement];
+  ]) as [Measurement, Measurement, Measurement, Measurement, Measurement, Measurement, Measurement, Measurement];
 
-  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+  const ratio = (a: Measurement, b: Measurement) => `${(a.opsPerSecond / b.opsPerSecond).toFixed(2)}×`;
   return {
     title: `RBAC checks: ${RESOURCE_COUNT} resources × ${ACTIONS.length} actions, ${ROLE_COUNT} roles, user holds ${USER_ROLE_COUNT} roles`,
     floor,
-    results: [ours, oursFreshRoles, casl, casbin, casbinUserRules],
+    results: [oursResolved, casl, oursList, oursResolvePerCheck, caslPerCheck, casbin, casbinUserRules],
     notes: [
-      `isAuthorized vs CASL: ${ratio(ours.opsPerSecond, casl.opsPerSecond)} (target ≥ 2×); with a new roles array per check: ${ratio(oursFreshRoles.opsPerSecond, casl.opsPerSecond)}`,
-      `isAuthorized vs casbin: ${ratio(ours.opsPerSecond, casbin.opsPerSecond)} (all roles), ${ratio(ours.opsPerSecond, casbinUserRules.opsPerSecond)} (user's roles only)`,
-      `mix: ${MIX_SIZE} fixed checks (seed ${SEED}), ${allowedPerMix} allowed, ${MIX_SIZE - allowedPerMix} denied; every engine agrees on every one`,
-      `isAuthorized: the compiled 100-role policy, the user's roles as one array, verdicts with granting_roles;`,
-      `CASL: an ability from the user's roles' rules, "*" as \`manage\`; casbin: RBAC model, g lines for the user's`,
-      `roles, matcher allowing p.act "*", timed with enforceSync() (its synchronous enforce(): no Promise per check)`,
+      `per subject (work for the user done once): isAuthorized(resolved) vs CASL can(): ${ratio(oursResolved, casl)} (target ≥ 2×)`,
+      `per check from the role ids: isAuthorized(ids) vs CASL ability + can(): ${ratio(oursList, caslPerCheck)}; resolveRoles + isAuthorized: ${ratio(oursResolvePerCheck, caslPerCheck)}`,
+      `isAuthorized(resolved) vs casbin: ${ratio(oursResolved, casbin)} (all roles), ${ratio(oursResolved, casbinUserRules)} (user's roles only)`,
+      `mix: ${MIX_SIZE} fixed checks (seed ${SEED}), ${allowedPerMix} allowed, ${MIX_SIZE - allowedPerMix} denied; every engine and form agrees on every one`,
+      `both sides start from the compiled policy / CASL rules per role (made once per policy); "once": resolveRoles /`,
+      `createMongoAbility for the user before timing; "per check": from userRoles.slice() on every check, nothing kept`,
+      `between checks; CASL's ability keeps per (resource, action) rule lists it merges on first use, ours keeps nothing;`,
+      `verdicts carry granting_roles; casbin: RBAC model, g lines for the user's roles, matcher allowing p.act "*",`,
+      `timed with enforceSync() (its synchronous enforce(): no Promise per check)`,
     ],
   };
 }
