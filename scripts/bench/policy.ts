@@ -248,7 +248,7 @@ export async function run(): Promise<BenchReport> {
       `mix: ${MIX_SIZE} fixed checks (seed ${SEED}), ${allowedPerMix} allowed, ${MIX_SIZE - allowedPerMix} denied; every engine and form agrees on every one`,
       `both sides start from the compiled policy / CASL rules per role (made once per policy); "once": resolveRoles /`,
       `createMongoAbility for the user before timing; "per check": from userRoles.slice() on every check, nothing kept`,
-      `between checks; CASL's ability keeps per (resource, action) rule lists it merges on first use, ours keeps nothing;`,
+      `between checks; both keep per-subject work done on first use (CASL: merged rule lists per (resource, action); ours: the subject's verdicts per resource);`,
       `verdicts carry granting_roles; casbin: RBAC model, g lines for the user's roles, matcher allowing p.act "*",`,
       `timed with enforceSync() (its synchronous enforce(): no Promise per check)`,
     ],

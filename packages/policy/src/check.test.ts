@@ -113,9 +113,16 @@ test('an allow by one role is that role\'s one shared verdict, in both forms', (
   assert.equal(isAuthorized(sdk, ['ghost', 'editor', 'default'], 'documents', 'write'), verdict);
   assert.equal(isAuthorized(sdk, resolveRoles(sdk, ['editor']), 'images', 'create'), verdict);
   assert.equal(isAuthorized(sdk, resolveRoles(sdk, ['default', 'editor', 'editor']), 'documents', 'read'), verdict);
-  // Two granting roles: a new verdict each time.
+  // Two granting roles: from role ids, a new verdict each time; from a ResolvedRoles, the subject's
+  // one verdict for that action, worked out once.
+  assert.notEqual(isAuthorized(sdk, ['editor', 'reader'], 'images', 'read'), isAuthorized(sdk, ['editor', 'reader'], 'images', 'read'));
   const both = resolveRoles(sdk, ['editor', 'reader']);
-  assert.notEqual(isAuthorized(sdk, both, 'images', 'read'), isAuthorized(sdk, both, 'images', 'read'));
+  const first = isAuthorized(sdk, both, 'images', 'read');
+  assert.equal(isAuthorized(sdk, both, 'images', 'read'), first);
+  assert.deepEqual(first, { authorized: true, granting_roles: ['editor', 'reader'] });
+  assert.ok(Object.isFrozen(first) && Object.isFrozen(first.granting_roles));
+  // Another subject with the same roles works its own verdicts out: nothing leaks between subjects.
+  assert.notEqual(isAuthorized(sdk, resolveRoles(sdk, ['editor', 'reader']), 'images', 'read'), first);
 });
 
 test('resolveRoles: repeats dropped in the caller order, unknown ids kept without a role number, frozen', () => {

@@ -1,7 +1,7 @@
 // The authorization check: deny by default, answered from the compiled tables. Nothing here writes
 // to the compiled policy or to the roles it is given.
 import type { CompiledPolicy, ResourceGrants, RoleBits } from './compile.ts';
-import { maskOf, resolveRoles, type ResolvedRoles } from './resolve.ts';
+import { maskOf, resolveRoles, verdictsOf, type ResolvedRoles } from './resolve.ts';
 import type { AuthorizationVerdict } from './types.ts';
 
 /** The one verdict every denial returns. Frozen: copy it before changing it. */
@@ -55,8 +55,10 @@ function grantingVerdict(resolved: ResolvedRoles, grants: RoleBits, base: number
  * of another compiled policy is resolved again, so the answer is always this policy's.
  *
  * Verdicts are frozen and may be shared between calls: copy one before changing it. The common
- * answers (denied; allowed by one role) allocate nothing. Nothing is cached or written: the answer
- * depends only on the arguments.
+ * answers (denied; allowed by one role) allocate nothing. The compiled policy is never written; a
+ * ResolvedRoles keeps its subject's verdicts for each resource it was checked on (worked out on the
+ * first check, a pure function of the subject and the policy), so the answer depends only on the
+ * arguments.
  */
 export function isAuthorized(
   compiled: CompiledPolicy,
@@ -69,7 +71,7 @@ export function isAuthorized(
     : resolvedVerdict(compiled, roles, resourceId, action);
 }
 
-/** isAuthorized for a ResolvedRoles: the grant bitset ANDed with the subject's, word by word. */
+/** isAuthorized for a ResolvedRoles: the subject's verdict for the action, from its verdict table. */
 function resolvedVerdict(
   compiled: CompiledPolicy,
   resolved: ResolvedRoles,
@@ -81,19 +83,27 @@ function resolvedVerdict(
   if (resource === undefined) return DENIED;
   const position = actionPosition(resource, action);
   if (position < 0) return DENIED;
+  return verdictsOf(resolved, resource, resourceVerdicts)[position]!;
+}
+
+/** The subject's verdict for every action of a resource: its grant bitsets ANDed with the subject's. */
+function resourceVerdicts(resolved: ResolvedRoles, resource: ResourceGrants): AuthorizationVerdict[] {
+  const compiled = resolved.policy;
   const mask = maskOf(resolved);
-  const grants = resource.grants;
   const words = mask.length;
-  const base = position * words;
-  let granting = -1; // the role number of the one granting role found so far
-  for (let word = 0; word < words; word++) {
-    const bits = grants[base + word]! & mask[word]!;
-    if (bits === 0) continue;
-    // A second granting role, in this word or an earlier one.
-    if (granting >= 0 || (bits & (bits - 1)) !== 0) return grantingVerdict(resolved, grants, base);
-    granting = (word << 5) | (31 - Math.clz32(bits & -bits));
-  }
-  return granting < 0 ? DENIED : compiled.singleRoleVerdicts[granting]!;
+  const grants = resource.grants;
+  return resource.actions.map((_action, position) => {
+    const base = position * words;
+    let granting = -1; // the role number of the one granting role found so far
+    for (let word = 0; word < words; word++) {
+      const bits = grants[base + word]! & mask[word]!;
+      if (bits === 0) continue;
+      // A second granting role, in this word or an earlier one.
+      if (granting >= 0 || (bits & (bits - 1)) !== 0) return grantingVerdict(resolved, grants, base);
+      granting = (word << 5) | (31 - Math.clz32(bits & -bits));
+    }
+    return granting < 0 ? DENIED : compiled.singleRoleVerdicts[granting]!;
+  });
 }
 
 /** isAuthorized for role ids: each looked up in the policy's role numbers and tested. */

@@ -15,6 +15,8 @@ export const ACTION_SCAN_LIMIT = 8;
 export type RoleBits = Uint32Array;
 
 export interface ResourceGrants {
+  /** Position of the resource in `resources` (indexes a subject's verdict table, see resolve.ts). */
+  readonly index: number;
   /** The declared actions, in policy order. */
   readonly actions: readonly string[];
   /** Action → its position in `actions`; only when there are more than ACTION_SCAN_LIMIT actions. */
@@ -62,6 +64,7 @@ export function compilePolicy(policy: Policy, rules: PolicyRules = {}): Compiled
   for (const [resourceId, declared] of declaredActions(policy, rules)) {
     const actions = [...declared];
     resources.set(resourceId, {
+      index: resources.size,
       actions,
       actionIndex: actions.length > ACTION_SCAN_LIMIT ? new Map(actions.map((action, i) => [action, i])) : undefined,
       grants: new Uint32Array(actions.length * words),

@@ -1,9 +1,20 @@
 // A subject's roles looked up once in a compiled policy, so that many checks for the same user or
 // member skip the role lookups: each check is then a few word-wise ANDs.
-import type { CompiledPolicy, RoleBits } from './compile.ts';
+import type { CompiledPolicy, ResourceGrants, RoleBits } from './compile.ts';
+import type { AuthorizationVerdict } from './types.ts';
 
 /** The subject's role bitset; for check.ts only (index.ts does not export it). */
 export let maskOf!: (resolved: ResolvedRoles) => RoleBits;
+/**
+ * The subject's verdict for each action of `resource`, worked out on first use by `work` and kept:
+ * the per-subject table a CASL ability holds too. A pure function of the subject and the policy,
+ * so keeping it changes no answer; it fills only for resources actually checked.
+ */
+export let verdictsOf!: (
+  resolved: ResolvedRoles,
+  resource: ResourceGrants,
+  work: (resolved: ResolvedRoles, resource: ResourceGrants) => AuthorizationVerdict[],
+) => AuthorizationVerdict[];
 /** The constructor, which is private to the class. */
 let resolve!: (compiled: CompiledPolicy, roles: readonly string[]) => ResolvedRoles;
 
@@ -22,6 +33,8 @@ export class ResolvedRoles {
   readonly roleNumbers: readonly number[];
   /** Bit n set: the subject holds role number n (policy.words words; ids the policy lacks are absent). */
   readonly #mask: RoleBits;
+  /** By resource index: the verdict of each action, once worked out (see verdictsOf). */
+  readonly #verdicts: (AuthorizationVerdict[] | undefined)[] = [];
 
   private constructor(policy: CompiledPolicy, roles: readonly string[]) {
     const ids = Object.freeze([...new Set(roles)]);
@@ -35,11 +48,13 @@ export class ResolvedRoles {
     this.roles = ids;
     this.roleNumbers = Object.freeze(numbers);
     this.#mask = mask;
+    // Frozen: no property can change; the private verdict table fills in as resources are checked.
     Object.freeze(this);
   }
 
   static {
     maskOf = (resolved) => resolved.#mask;
+    verdictsOf = (resolved, resource, work) => (resolved.#verdicts[resource.index] ??= work(resolved, resource));
     resolve = (policy, roles) => new ResolvedRoles(policy, roles);
   }
 }
