@@ -106,6 +106,12 @@ export function tokenInMail(mail: Pick<ReceivedMail, 'text'>, tokenType: 'magic_
   return { link, token };
 }
 
+/** Waits for the next message to `email` and returns its token of `tokenType`, the link and the mail. */
+export async function nextTokenTo(smtp: TestSmtpServer, email: string, tokenType: 'magic_links' | 'reset_password') {
+  const mail = await smtp.nextMailTo(email);
+  return { ...tokenInMail(mail, tokenType), mail };
+}
+
 let addresses = 0;
 /** A fresh address per test, so messages never cross between tests. */
 export function uniqueAddress(name: string): string {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { startSmtpServer, tokenInMail, uniqueAddress, type TestSmtpServer } from '../email/smtp-test-server.ts';
+import { nextTokenTo, startSmtpServer, uniqueAddress, type TestSmtpServer } from '../email/smtp-test-server.ts';
 import type { ProjectCredentials } from '../projects/service.ts';
 import { expectError, ManualClock, startTestServer, type TestServer } from '../testing/harness.ts';
 
@@ -24,11 +24,7 @@ after(async () => {
 
 const address = uniqueAddress;
 
-/** Waits for the message to `email` and returns its token (and the link it came in). */
-async function tokenFromMail(email: string) {
-  const mail = await smtp.nextMailTo(email);
-  return { ...tokenInMail(mail, 'magic_links'), mail };
-}
+const tokenFromMail = (email: string) => nextTokenTo(smtp, email, 'magic_links');
 
 const authenticate = (project: ProjectCredentials, body: Record<string, unknown>) => server.api(project, 'POST', '/v1/magic_links/authenticate', body);
 

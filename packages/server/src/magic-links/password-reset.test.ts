@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { linkInMail, startSmtpServer, tokenInMail, uniqueAddress, type TestSmtpServer } from '../email/smtp-test-server.ts';
+import { linkInMail, nextTokenTo, startSmtpServer, uniqueAddress, type TestSmtpServer } from '../email/smtp-test-server.ts';
 import type { ProjectCredentials } from '../projects/service.ts';
 import { expectError, ManualClock, startTestServer, type TestServer } from '../testing/harness.ts';
 
@@ -28,10 +28,7 @@ after(async () => {
 
 const address = uniqueAddress;
 
-async function resetToken(email: string) {
-  const mail = await smtp.nextMailTo(email);
-  return { ...tokenInMail(mail, 'reset_password'), mail };
-}
+const resetToken = (email: string) => nextTokenTo(smtp, email, 'reset_password');
 
 const start = (project: ProjectCredentials, body: Record<string, unknown>) => server.api(project, 'POST', '/v1/passwords/email/reset/start', body);
 const reset = (project: ProjectCredentials, body: Record<string, unknown>) => server.api(project, 'POST', '/v1/passwords/email/reset', body);

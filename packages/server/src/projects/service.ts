@@ -59,12 +59,8 @@ export class ProjectService {
     this.#db = db;
     this.#feed = feed;
     this.#clock = clock;
-    feed.on(
-      (event) => {
-        if (event.type === 'secrets' || event.type === 'project') this.#secrets.delete(event.project_id);
-      },
-      () => this.#secrets.clear(),
-    );
+    // A new project also clears the cached "no such project".
+    feed.forgetProjectOn(this.#secrets, ['secrets', 'project']);
   }
 
   async createProject(input: CreateProjectInput): Promise<ProjectCredentials> {

@@ -48,12 +48,7 @@ export class SigningKeys {
     this.#db = db;
     this.#feed = feed;
     this.#clock = clock;
-    feed.on(
-      (event) => {
-        if (event.type === 'signing_keys') this.#cache.delete(event.project_id);
-      },
-      () => this.#cache.clear(),
-    );
+    feed.forgetProjectOn(this.#cache, ['signing_keys']);
   }
 
   /** The project's keys, made on first use. */

@@ -845,17 +845,20 @@ describe('project isolation', () => {
   });
 });
 
+/** The users endpoints that require a JSON body. */
+const bodyEndpoints = (userId: string) =>
+  [
+    ['POST', '/v1/users'],
+    ['PUT', `/v1/users/${userId}`],
+    ['POST', '/v1/users/search'],
+    ['POST', '/v1/rbac/authorize'],
+  ] as const;
+
 describe('bad input', () => {
   test('malformed JSON is 400 bad_request on every users endpoint, and nothing is written', async () => {
     const p = await projectWithPolicy();
     const { user_id } = await createUser(p, { email: 'bad@example.com', name: { first_name: 'Same' } });
-    for (const [method, path] of [
-      ['POST', '/v1/users'],
-      ['PUT', `/v1/users/${user_id}`],
-      ['POST', '/v1/users/search'],
-      ['POST', '/v1/rbac/authorize'],
-      ['DELETE', `/v1/users/${user_id}`],
-    ] as const) {
+    for (const [method, path] of [...bodyEndpoints(user_id), ['DELETE', `/v1/users/${user_id}`] as const]) {
       for (const body of ['{"email": "x@example.com",', '{name: 1}', 'undefined', "{'a':1}"]) {
         const error = expectError(await rawJson(p, method, path, body), 400, 'bad_request');
         assert.match(error.error_message, /JSON/, `${method} ${path}`);
@@ -920,12 +923,7 @@ describe('bad input', () => {
     const p = await projectWithPolicy();
     const { user_id } = await createUser(p, { email: 'big@example.com' });
     const huge = JSON.stringify({ email: 'huge@example.com', untrusted_metadata: { blob: 'x'.repeat(1024 * 1024 + 100) } });
-    for (const [method, path] of [
-      ['POST', '/v1/users'],
-      ['PUT', `/v1/users/${user_id}`],
-      ['POST', '/v1/users/search'],
-      ['POST', '/v1/rbac/authorize'],
-    ] as const) {
+    for (const [method, path] of bodyEndpoints(user_id)) {
       expectError(await rawJson(p, method, path, huge), 413, 'request_too_large');
     }
     // Under the body limit, the metadata limit speaks instead.
@@ -977,12 +975,7 @@ describe('bad input', () => {
   test('an empty body with a JSON content type is no body: fine for DELETE (the official client sends one), a clear 400 where a body is required', async () => {
     const p = await projectWithPolicy();
     const { user_id } = await createUser(p, { email: 'empty@example.com', name: { first_name: 'Empty' } });
-    for (const [method, path] of [
-      ['POST', '/v1/users'],
-      ['PUT', `/v1/users/${user_id}`],
-      ['POST', '/v1/users/search'],
-      ['POST', '/v1/rbac/authorize'],
-    ] as const) {
+    for (const [method, path] of bodyEndpoints(user_id)) {
       const error = expectError(await rawJson(p, method, path, '   '), 400, 'invalid_argument');
       assert.match(error.error_message, /body/, `${method} ${path}`);
     }
