@@ -22,6 +22,11 @@ import { migrate } from './store/migrate.ts';
 import { SigningKeys } from './sessions/keys.ts';
 import { registerSessionRoutes } from './sessions/routes.ts';
 import { SessionService } from './sessions/service.ts';
+import { MemberAuthorization, type MemberSessionAuthenticator } from './b2b/member-authorization.ts';
+import { registerMemberRoutes } from './members/routes.ts';
+import { MemberService } from './members/service.ts';
+import { registerOrganizationRoutes } from './organizations/routes.ts';
+import { OrganizationService } from './organizations/service.ts';
 import { registerUserRoutes } from './users/routes.ts';
 import { UserService } from './users/service.ts';
 
@@ -40,6 +45,8 @@ export interface Gatehouse {
   limiter: RateLimiter;
   mailer: Mailer;
   magicLinks: MagicLinkService;
+  organizations: OrganizationService;
+  members: MemberService;
   close(): Promise<void>;
 }
 
@@ -67,9 +74,21 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const limiter = new RateLimiter(db, clock, config.rateLimits);
   const passwords = new PasswordService({ db, feed, users, rbac, sessions, clock, lockout: config.lockout });
 
+  const organizations = new OrganizationService(db, feed, rbac, clock);
+  const members = new MemberService(db, feed, rbac, organizations, clock);
+  const memberSessions: MemberSessionAuthenticator = {
+    authenticateActor: async () => {
+      throw new Error('member sessions are not wired yet');
+    },
+  };
+  const memberAuthorization = new MemberAuthorization(memberSessions, rbac);
+
   const app = await createApp({ config, projects, logger: options.logger });
   registerProjectRoutes(app, { projects });
   registerPolicyRoutes(app, { rbac }, 'consumer', '/v1/rbac');
+  registerPolicyRoutes(app, { rbac }, 'b2b', '/v1/b2b/rbac');
+  registerOrganizationRoutes(app, { organizations, projects, memberAuthorization });
+  registerMemberRoutes(app, { members, organizations, projects, memberAuthorization });
   registerUserRoutes(app, { users, projects, rbac });
   registerSessionRoutes(app, { sessions, users, projects, keys });
   registerPasswordRoutes(app, { passwords, users, sessions, limiter });
@@ -95,6 +114,8 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
     limiter,
     mailer,
     magicLinks,
+    organizations,
+    members,
     async close() {
       await app.close();
       limiter.close();

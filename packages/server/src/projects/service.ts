@@ -7,7 +7,6 @@ import { isId, isPublicToken, newId, newPublicToken, newSecret } from '../ids.ts
 import { digestsEqual, sha256 } from '../secrets.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
-import { DEFAULT_CONSUMER_POLICY } from '../rbac/defaults.ts';
 import { insertInitialPolicy } from '../rbac/policy-store.ts';
 
 export interface Project {
@@ -54,6 +53,10 @@ export class ProjectService {
   readonly #clock: Clock;
   /** project_id → active secret digests; null caches "no such project" (bounded, see #remember). */
   readonly #secrets = new Map<string, { secret_id: string; digest: Buffer }[] | null>();
+  /** Authorization header values that authenticated → their project; emptied when any secret changes. */
+  readonly #callers = new Map<string, string>();
+  /** Counts those changes, so a check that began before one does not remember its header after it. */
+  #secretsGeneration = 0;
 
   constructor(db: SqlExecutor, feed: ChangeFeed, clock: Clock) {
     this.#db = db;
@@ -61,6 +64,13 @@ export class ProjectService {
     this.#clock = clock;
     // A new project also clears the cached "no such project".
     feed.forgetProjectOn(this.#secrets, ['secrets', 'project']);
+    const forgetCallers = () => {
+      this.#callers.clear();
+      this.#secretsGeneration++;
+    };
+    feed.on((event) => {
+      if (event.type === 'secrets' || event.type === 'project') forgetCallers();
+    }, forgetCallers);
   }
 
   async createProject(input: CreateProjectInput): Promise<ProjectCredentials> {
@@ -79,7 +89,8 @@ export class ProjectService {
         now,
       ]);
       await insertSecret(tx, credentials.project_id, input.environment, credentials.secret, now);
-      await insertInitialPolicy(tx, credentials.project_id, 'consumer', DEFAULT_CONSUMER_POLICY, now);
+      await insertInitialPolicy(tx, credentials.project_id, 'consumer', now);
+      await insertInitialPolicy(tx, credentials.project_id, 'b2b', now);
       emit({ type: 'project', project_id: credentials.project_id });
     });
     return credentials;
@@ -113,6 +124,31 @@ export class ProjectService {
       if (digestsEqual(candidate.digest, digest)) matched = true;
     }
     return matched && secrets !== null;
+  }
+
+  /**
+   * The project whose credentials an `Authorization: Basic base64(project_id:secret)` header value
+   * carries, or null. A value that authenticated before is recognised by exact match (knownCaller)
+   * until a secret changes; anything else takes authenticateSecret's constant-time path.
+   */
+  async authenticateHeader(header: string | undefined): Promise<string | null> {
+    const known = this.knownCaller(header);
+    if (known !== undefined) return known;
+    const credentials = parseBasicAuth(header);
+    if (!credentials) return null;
+    const generation = this.#secretsGeneration;
+    if (!(await this.authenticateSecret(credentials.user, credentials.password))) return null;
+    if (generation === this.#secretsGeneration) {
+      // Only values that authenticated are kept; bounded all the same.
+      if (this.#callers.size >= 1_000) this.#callers.clear();
+      this.#callers.set(header!, credentials.user);
+    }
+    return credentials.user;
+  }
+
+  /** The project of a header value that authenticated before and still would, without waiting. */
+  knownCaller(header: string | undefined): string | undefined {
+    return header === undefined ? undefined : this.#callers.get(header);
   }
 
   async createSecret(projectId: string): Promise<SecretSummary & { secret: string }> {
@@ -171,6 +207,14 @@ export class ProjectService {
     this.#secrets.set(projectId, secrets);
     return secrets;
   }
+}
+
+function parseBasicAuth(header: string | undefined): { user: string; password: string } | null {
+  if (!header || !header.startsWith('Basic ')) return null;
+  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return null;
+  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
 const UNKNOWN_PROJECT_DIGEST = sha256('no project has this secret');

@@ -1,9 +1,10 @@
 // The current RBAC policy of each project, compiled once per version and kept in memory. Writes
 // bump the version and announce it on the change feed, which drops the stale entry in every process.
 import { compilePolicy, type CompiledPolicy, type Permission, type Policy } from '@gatehouse/policy';
+import type { Clock } from '../clock.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
-import { POLICY_RULES, type PolicyKind } from './defaults.ts';
+import { DEFAULT_POLICIES, POLICY_RULES, type PolicyKind } from './defaults.ts';
 
 export interface PolicySnapshot {
   version: number;
@@ -12,12 +13,22 @@ export interface PolicySnapshot {
   created_at: Date;
 }
 
-export async function insertInitialPolicy(tx: SqlExecutor, projectId: string, kind: PolicyKind, policy: Policy, now: Date): Promise<void> {
+/**
+ * Gives a project its first policy of a kind (the default one unless `policy` is given). A no-op
+ * when it has one already or the project does not exist, so it can run on every cache miss.
+ */
+export async function insertInitialPolicy(tx: SqlExecutor, projectId: string, kind: PolicyKind, now: Date, policy: Policy = DEFAULT_POLICIES[kind]): Promise<void> {
+  const { rowCount } = await tx.query(
+    `INSERT INTO rbac_policy_heads (project_id, kind, version)
+     SELECT project_id, $2, 1 FROM projects WHERE project_id = $1
+     ON CONFLICT (project_id, kind) DO NOTHING`,
+    [projectId, kind],
+  );
+  if (rowCount === 0) return;
   await tx.query(
     'INSERT INTO rbac_policy_versions (project_id, kind, version, policy, created_at) VALUES ($1, $2, 1, $3, $4)',
     [projectId, kind, JSON.stringify(policy), now],
   );
-  await tx.query('INSERT INTO rbac_policy_heads (project_id, kind, version) VALUES ($1, $2, 1)', [projectId, kind]);
 }
 
 export async function readPolicyVersion(db: SqlExecutor, projectId: string, kind: PolicyKind, version?: number): Promise<PolicySnapshot | null> {
@@ -37,11 +48,15 @@ export async function readPolicyVersion(db: SqlExecutor, projectId: string, kind
 
 export class PolicyStore {
   readonly #db: SqlExecutor;
+  readonly #feed: ChangeFeed;
+  readonly #clock: Clock;
   /** `version` is set once the read finished, so invalidation can decide synchronously. */
   readonly #cache = new Map<string, { snapshot: Promise<PolicySnapshot | null>; version?: number }>();
 
-  constructor(db: SqlExecutor, feed: ChangeFeed) {
+  constructor(db: SqlExecutor, feed: ChangeFeed, clock: Clock) {
     this.#db = db;
+    this.#feed = feed;
+    this.#clock = clock;
     feed.on(
       (event) => {
         if (event.type === 'policy') this.#forgetIfOlder(event.project_id, event.kind, event.version);
@@ -50,8 +65,18 @@ export class PolicyStore {
     );
   }
 
-  /** The current policy, from memory unless it changed since it was last read. */
-  current(projectId: string, kind: PolicyKind): Promise<PolicySnapshot | null> {
+  /**
+   * The current policy, from memory unless it changed since it was last read. A project made before
+   * a kind of policy existed gets that kind's default policy on first read.
+   */
+  async current(projectId: string, kind: PolicyKind): Promise<PolicySnapshot | null> {
+    const snapshot = await this.#cached(projectId, kind);
+    if (snapshot) return snapshot;
+    await this.#feed.write((tx) => insertInitialPolicy(tx, projectId, kind, this.#clock.now()));
+    return this.#cached(projectId, kind);
+  }
+
+  #cached(projectId: string, kind: PolicyKind): Promise<PolicySnapshot | null> {
     const key = `${kind}:${projectId}`;
     const cached = this.#cache.get(key);
     if (cached) return cached.snapshot;
@@ -76,10 +101,16 @@ export class PolicyStore {
    * snapshot when its version is the locked one, else read within the transaction.
    */
   async currentLocked(tx: SqlExecutor, projectId: string, kind: PolicyKind, lock: 'share' | 'update'): Promise<PolicySnapshot> {
-    const { rows } = await tx.query<{ version: number }>(
-      `SELECT version FROM rbac_policy_heads WHERE project_id = $1 AND kind = $2 FOR ${lock === 'share' ? 'SHARE' : 'UPDATE'}`,
-      [projectId, kind],
-    );
+    const lockHead = () =>
+      tx.query<{ version: number }>(
+        `SELECT version FROM rbac_policy_heads WHERE project_id = $1 AND kind = $2 FOR ${lock === 'share' ? 'SHARE' : 'UPDATE'}`,
+        [projectId, kind],
+      );
+    let { rows } = await lockHead();
+    if (rows.length === 0) {
+      await insertInitialPolicy(tx, projectId, kind, this.#clock.now());
+      ({ rows } = await lockHead());
+    }
     const head = rows[0];
     if (!head) throw new Error(`project ${projectId} has no ${kind} policy`);
     // Only a finished cache entry is used: starting a read on the outer database from inside a

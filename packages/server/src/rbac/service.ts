@@ -1,6 +1,8 @@
 // Writing and reading the RBAC policy, and answering authorization checks from the compiled policy.
 // Every write goes through #write: lock the head, change a copy, validate, diff, store a new version.
 import {
+  compilePolicy,
+  type CompiledPolicy,
   diffPolicies,
   isAuthorized,
   resolveRoles,
@@ -21,7 +23,7 @@ import type { Clock } from '../clock.ts';
 import { GatehouseError } from '../errors.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
-import { IMPLICIT_ROLES, POLICY_RULES, type PolicyKind } from './defaults.ts';
+import { IMPLICIT_ROLES, POLICY_RULES, withBuiltInResources, type PolicyKind } from './defaults.ts';
 import { PolicyStore, type PolicySnapshot } from './policy-store.ts';
 
 export interface PolicyWriteOptions {
@@ -53,9 +55,11 @@ export class RbacService {
   readonly store: PolicyStore;
   readonly #feed: ChangeFeed;
   readonly #clock: Clock;
+  /** Project policy + an organization's custom roles, compiled once per pair of versions. */
+  readonly #withCustomRoles = new WeakMap<CompiledPolicy, WeakMap<readonly Role[], CompiledPolicy>>();
 
   constructor(db: SqlExecutor, feed: ChangeFeed, clock: Clock) {
-    this.store = new PolicyStore(db, feed);
+    this.store = new PolicyStore(db, feed, clock);
     this.#feed = feed;
     this.#clock = clock;
   }
@@ -78,21 +82,40 @@ export class RbacService {
     resourceId: string,
     action: string,
     subject?: { resolved?: ResolvedRoles },
+    customRoles?: readonly Role[],
   ): Promise<AuthorizationVerdict> {
-    const snapshot = await this.getPolicy(projectId, kind);
+    const compiled = await this.compiled(projectId, kind, customRoles);
     let resolved = subject?.resolved;
-    if (resolved?.policy !== snapshot.compiled) {
-      resolved = resolveRoles(snapshot.compiled, roles);
+    if (resolved?.policy !== compiled) {
+      resolved = resolveRoles(compiled, roles);
       if (subject) subject.resolved = resolved;
     }
-    return isAuthorized(snapshot.compiled, resolved, resourceId, action);
+    return isAuthorized(compiled, resolved, resourceId, action);
+  }
+
+  /**
+   * The compiled policy that decides for a principal: the project's, plus the organization's custom
+   * roles for a B2B member of an organization that has some. `customRoles` must be a stable array
+   * (the cached organization's): the combination is cached on its identity.
+   */
+  async compiled(projectId: string, kind: PolicyKind, customRoles?: readonly Role[]): Promise<CompiledPolicy> {
+    const snapshot = await this.getPolicy(projectId, kind);
+    if (!customRoles || customRoles.length === 0) return snapshot.compiled;
+    let byRoles = this.#withCustomRoles.get(snapshot.compiled);
+    if (!byRoles) this.#withCustomRoles.set(snapshot.compiled, (byRoles = new WeakMap()));
+    let compiled = byRoles.get(customRoles);
+    if (!compiled) {
+      compiled = compilePolicy({ ...snapshot.policy, roles: [...snapshot.policy.roles, ...customRoles] }, POLICY_RULES[kind]);
+      byRoles.set(customRoles, compiled);
+    }
+    return compiled;
   }
 
   /**
    * Checks roles for explicit assignment against the policy that a transaction holds locked, so a
    * concurrent policy write cannot remove a role between the check and the assignment.
    */
-  async checkAssignableRoles(tx: SqlExecutor, projectId: string, kind: PolicyKind, roles: readonly string[]): Promise<void> {
+  async checkAssignableRoles(tx: SqlExecutor, projectId: string, kind: PolicyKind, roles: readonly string[], customRoles: readonly Role[] = []): Promise<void> {
     const snapshot = await this.store.currentLocked(tx, projectId, kind, 'share');
     const implicit = IMPLICIT_ROLES[kind];
     const defaults = implicit.filter((role) => roles.includes(role));
@@ -101,7 +124,7 @@ export class RbacService {
         message: `${defaults.join(', ')} is a default role: every principal holds it, so it cannot be assigned or revoked.`,
       });
     }
-    const known = new Set(snapshot.policy.roles.map((role) => role.role_id));
+    const known = new Set([...snapshot.policy.roles, ...customRoles].map((role) => role.role_id));
     const unknown = roles.filter((role) => !known.has(role));
     if (unknown.length > 0) {
       throw new GatehouseError('invalid_rbac_role_id', {
@@ -129,7 +152,7 @@ export class RbacService {
 
   updateResource(projectId: string, kind: PolicyKind, resourceId: string, update: Partial<Omit<Resource, 'resource_id'>>, options: PolicyWriteOptions = {}) {
     return this.#write(projectId, kind, (policy) => {
-      const resource = requireResource(policy, resourceId);
+      const resource = requireResource(policy, resourceId, kind);
       if (update.description !== undefined) resource.description = update.description;
       if (update.actions !== undefined) {
         const kept = new Set(update.actions);
@@ -149,7 +172,7 @@ export class RbacService {
 
   deleteResource(projectId: string, kind: PolicyKind, resourceId: string, options: PolicyWriteOptions = {}) {
     return this.#write(projectId, kind, (policy) => {
-      requireResource(policy, resourceId);
+      requireResource(policy, resourceId, kind);
       const users = rolesUsing(policy, resourceId);
       if (users.length > 0 && !options.cascade) {
         throw new GatehouseError('rbac_resource_in_use', {
@@ -194,14 +217,14 @@ export class RbacService {
     const rules = POLICY_RULES[kind];
     return this.#feed.write(async (tx, emit) => {
       const current = await this.store.currentLocked(tx, projectId, kind, 'update');
-      let next = change(structuredClone(current.policy));
+      let next = withBuiltInResources(kind, change(structuredClone(current.policy)));
       if (options.cascade) next = pruneDanglingPermissions(next, rules).policy;
       const validation = validatePolicy(next, rules);
       if (!validation.valid) throw policyValidationError(validation.issues);
 
       const changes = diffPolicies(current.policy, next);
       const removedRoles = changes.flatMap((c) => (c.type === 'role_removed' ? [c.role.role_id] : []));
-      const revoked = await countAssignments(tx, projectId, removedRoles);
+      const revoked = await countAssignments(tx, projectId, kind, removedRoles);
       if (revoked.length > 0 && !options.cascade) {
         throw new GatehouseError('rbac_role_in_use', {
           message: `Role ${revoked.map((r) => `"${r.role_id}" (held by ${r.count})`).join(', ')} is still assigned; revoke it first or pass cascade=true.`,
@@ -212,7 +235,9 @@ export class RbacService {
         return { version: current.version, policy: options.dryRun ? next : current.policy, changes, revoked_assignments: revoked, written: false };
       }
       if (revoked.length > 0) {
-        await tx.query('DELETE FROM user_roles WHERE project_id = $1 AND role_id = ANY($2)', [projectId, removedRoles]);
+        for (const table of ASSIGNMENT_TABLES[kind]) {
+          await tx.query(`DELETE FROM ${table} WHERE project_id = $1 AND role_id = ANY($2)`, [projectId, removedRoles]);
+        }
       }
       const version = current.version + 1;
       await tx.query(
@@ -226,17 +251,27 @@ export class RbacService {
   }
 }
 
-async function countAssignments(tx: SqlExecutor, projectId: string, roleIds: string[]) {
+/** Where each kind keeps assignments of policy roles: explicit ones, and B2B email-domain rules. */
+const ASSIGNMENT_TABLES: Record<PolicyKind, string[]> = {
+  consumer: ['user_roles'],
+  b2b: ['member_roles', 'organization_email_role_rules'],
+};
+
+async function countAssignments(tx: SqlExecutor, projectId: string, kind: PolicyKind, roleIds: string[]) {
   if (roleIds.length === 0) return [];
+  const union = ASSIGNMENT_TABLES[kind].map((table) => `SELECT role_id FROM ${table} WHERE project_id = $1 AND role_id = ANY($2)`).join(' UNION ALL ');
   const { rows } = await tx.query<{ role_id: string; count: number }>(
-    `SELECT role_id, count(*)::int AS count FROM user_roles
-      WHERE project_id = $1 AND role_id = ANY($2) GROUP BY role_id ORDER BY role_id`,
+    `SELECT role_id, count(*)::int AS count FROM (${union}) a GROUP BY role_id ORDER BY role_id`,
     [projectId, roleIds],
   );
   return rows;
 }
 
-function requireResource(policy: Policy, resourceId: string): Resource {
+/** A resource the API may change: it exists and is not built in. */
+function requireResource(policy: Policy, resourceId: string, kind: PolicyKind): Resource {
+  if (POLICY_RULES[kind].builtInResources?.some((r) => r.resource_id === resourceId)) {
+    throw new GatehouseError('invalid_stytch_prefixed_resource', { message: `"${resourceId}" is a built-in resource; it cannot be changed or removed.` });
+  }
   const resource = policy.resources.find((r) => r.resource_id === resourceId);
   if (!resource) throw new GatehouseError('rbac_resource_not_found', { message: `No resource "${resourceId}" in the RBAC policy.` });
   return resource;

@@ -1,40 +1,15 @@
 // Turns a Stytch user-search query ({operator, operands: [{filter_name, filter_value}]}) into a SQL
 // condition over `users u`, with every value passed as a parameter.
-import { GatehouseError } from '../errors.ts';
+import { compileSearchQuery, FilterValues, type CompiledCondition, type FilterCompiler, type SearchQuery } from '../search/query.ts';
 import { IMPLICIT_ROLES } from '../rbac/defaults.ts';
 
-export interface UserSearchQuery {
-  operator: 'AND' | 'OR';
-  operands: { filter_name: string; filter_value: unknown }[];
-}
+export type UserSearchQuery = SearchQuery;
 
-interface Compiled {
-  sql: string;
-  params: unknown[];
-}
-
-type FilterCompiler = (value: unknown, param: (value: unknown) => string) => string;
-
-function invalid(name: string, expected: string): GatehouseError {
-  return new GatehouseError('user_search_invalid_filter_value', { message: `filter_value of ${name} must be ${expected}.` });
-}
-
-function stringList(name: string, value: unknown): string[] {
-  if (!Array.isArray(value) || value.length === 0 || value.length > 1000 || !value.every((v) => typeof v === 'string')) {
-    throw invalid(name, 'a non-empty array of strings');
-  }
-  return value as string[];
-}
-
-function bool(name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw invalid(name, 'true or false');
-  return value;
-}
-
-function fuzzy(name: string, value: unknown): string {
-  if (typeof value !== 'string' || value.length < 3) throw invalid(name, 'a string of at least 3 characters');
-  return `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
+const values = new FilterValues('user_search');
+const stringList = (name: string, value: unknown) => values.stringList(name, value);
+const bool = (name: string, value: unknown) => values.bool(name, value);
+const fuzzy = (name: string, value: unknown) => values.fuzzy(name, value);
+const invalid = (name: string, expected: string) => values.invalid(name, expected);
 
 // RFC 3339 date-time: a full date, a full time and an offset. Date.parse alone would take "12"
 // (December 2001), "2026-02-30" (rolled into March) and times without an offset (read in the
@@ -94,25 +69,6 @@ const FILTERS: Record<string, FilterCompiler> = {
 
 export const USER_SEARCH_FILTERS = Object.keys(FILTERS);
 
-export function compileUserSearch(query: UserSearchQuery | null, firstParam: number): Compiled {
-  const params: unknown[] = [];
-  const param = (value: unknown) => {
-    params.push(value);
-    return `$${firstParam + params.length - 1}`;
-  };
-  if (!query || query.operands.length === 0) return { sql: 'TRUE', params };
-  const operator = query.operator ?? 'AND';
-  if (operator !== 'AND' && operator !== 'OR') {
-    throw new GatehouseError('invalid_argument', { message: 'query.operator must be "AND" or "OR".' });
-  }
-  const parts = query.operands.map(({ filter_name, filter_value }) => {
-    const compile = Object.hasOwn(FILTERS, filter_name) ? FILTERS[filter_name] : undefined;
-    if (!compile) {
-      throw new GatehouseError('user_search_filter_name_not_recognized', {
-        message: `filter_name "${filter_name}" is not recognized; use one of ${USER_SEARCH_FILTERS.join(', ')}.`,
-      });
-    }
-    return `(${compile(filter_value, param)})`;
-  });
-  return { sql: parts.join(` ${operator} `), params };
+export function compileUserSearch(query: UserSearchQuery | null, firstParam: number): CompiledCondition {
+  return compileSearchQuery(query, FILTERS, 'user_search', firstParam);
 }

@@ -10,6 +10,7 @@ import { IMPLICIT_ROLES } from '../rbac/defaults.ts';
 import type { RbacService } from '../rbac/service.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
+import { SearchCursors } from '../search/query.ts';
 import { compileUserSearch, type UserSearchQuery } from './search.ts';
 
 export interface UserName {
@@ -287,21 +288,21 @@ export class UserService {
     if (!Number.isInteger(limit) || limit < 1 || limit > LIMITS.searchMaxLimit) throw new GatehouseError('user_search_invalid_limit');
     const filter = compileUserSearch(input.query ?? null, 2);
     const queryKey = createHash('sha256').update(JSON.stringify(input.query ?? null)).digest('base64url').slice(0, 12);
-    const after = input.cursor ? decodeCursor(input.cursor, queryKey) : null;
+    const after = input.cursor ? cursors.decode(input.cursor, queryKey) : null;
 
     const base = [projectId, ...filter.params];
     const where = `u.project_id = $1 AND (${filter.sql})`;
     const page = after
       ? `${where} AND (u.created_at, u.user_id) > ($${base.length + 1}::timestamptz, $${base.length + 2})`
       : where;
-    const pageParams = after ? [...base, after.created_at, after.user_id] : base;
+    const pageParams = after ? [...base, after.created_at, after.id] : base;
     const [{ rows }, counted] = await Promise.all([
       this.#db.query<UserRow>(`${SELECT_USERS} WHERE ${page} ORDER BY u.created_at, u.user_id LIMIT ${limit + 1}`, pageParams),
       this.#db.query<{ total: number }>(`SELECT count(*)::int AS total FROM users u WHERE ${where}`, base),
     ]);
     const results = rows.slice(0, limit).map(toRecord);
     const last = results[results.length - 1];
-    const next_cursor = rows.length > limit && last ? encodeCursor(last, queryKey) : null;
+    const next_cursor = rows.length > limit && last ? cursors.encode(last, last.user_id, queryKey) : null;
     return { results, total: counted.rows[0]?.total ?? 0, next_cursor };
   }
 }
@@ -316,22 +317,6 @@ async function insertRoles(tx: SqlExecutor, projectId: string, userId: string, r
   );
 }
 
-// A cursor names the last row of a page and the query it belongs to, so it cannot be replayed
-// against another query.
-function encodeCursor(user: UserRecord, queryKey: string): string {
-  return Buffer.from(JSON.stringify({ t: user.created_at.toISOString(), u: user.user_id, q: queryKey })).toString('base64url');
-}
-
-function decodeCursor(cursor: string, queryKey: string): { created_at: string; user_id: string } {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { t?: unknown; u?: unknown; q?: unknown };
-    if (typeof value.t === 'string' && !Number.isNaN(Date.parse(value.t)) && typeof value.u === 'string' && isId('user', value.u) && value.q === queryKey) {
-      return { created_at: value.t, user_id: value.u };
-    }
-  } catch {
-    // fall through
-  }
-  throw new GatehouseError('user_search_invalid_cursor');
-}
+const cursors = new SearchCursors('user_search_invalid_cursor', (id) => isId('user', id));
 
 export { checkMetadata };

@@ -1,0 +1,414 @@
+// B2B members: create, read, update, delete (soft: status "deleted"), reactivate, search. Explicit
+// roles are rows in member_roles, checked against the project's B2B policy plus the organization's
+// custom roles inside the writing transaction; implicit roles come from members/roles.ts.
+import { createHash } from 'node:crypto';
+import type { Clock } from '../clock.ts';
+import { LIMITS, type Environment } from '../config.ts';
+import { GatehouseError } from '../errors.ts';
+import { isId, newId } from '../ids.ts';
+import { applyMetadataUpdate, type Metadata } from '../metadata.ts';
+import { emailDomain, type OrganizationRecord, type OrganizationService } from '../organizations/service.ts';
+import { IMPLICIT_ROLES } from '../rbac/defaults.ts';
+import type { RbacService } from '../rbac/service.ts';
+import { compileSearchQuery, FilterValues, SearchCursors, type FilterCompiler, type SearchQuery } from '../search/query.ts';
+import type { ChangeFeed } from '../store/change-feed.ts';
+import type { SqlExecutor } from '../store/database.ts';
+import { memberRoles, roleIds, type MemberRole } from './roles.ts';
+
+export type MemberStatus = 'active' | 'pending' | 'invited' | 'deleted';
+
+export interface MemberRecord {
+  member_id: string;
+  organization_id: string;
+  project_id: string;
+  status: MemberStatus;
+  email_address: string;
+  email_domain: string;
+  email_address_verified: boolean;
+  name: string;
+  is_breakglass: boolean;
+  mfa_enrolled: boolean;
+  mfa_phone_number: string;
+  default_mfa_method: string;
+  trusted_metadata: Metadata;
+  untrusted_metadata: Metadata;
+  external_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+  /** Explicitly assigned roles only, sorted. */
+  explicit_roles: string[];
+  password: { password_id: string; requires_reset: boolean } | null;
+  lock_created_at: Date | null;
+  lock_expires_at: Date | null;
+}
+
+export interface CreateMemberInput {
+  email_address: string;
+  name?: string;
+  trusted_metadata?: unknown;
+  untrusted_metadata?: unknown;
+  create_member_as_pending?: boolean;
+  is_breakglass?: boolean;
+  mfa_phone_number?: string;
+  mfa_enrolled?: boolean;
+  roles?: string[];
+  external_id?: string;
+  /** Gatehouse-internal: invites create members as "invited"; sign-ins verify the address. */
+  status?: MemberStatus;
+  email_address_verified?: boolean;
+}
+
+export interface UpdateMemberInput {
+  name?: string;
+  trusted_metadata?: unknown;
+  untrusted_metadata?: unknown;
+  is_breakglass?: boolean;
+  mfa_phone_number?: string;
+  mfa_enrolled?: boolean;
+  roles?: string[];
+  default_mfa_method?: string;
+  email_address?: string;
+  external_id?: string;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const PHONE = /^\+[1-9]\d{6,14}$/;
+const EXTERNAL_ID = /^[A-Za-z0-9._|-]+$/;
+const MFA_METHODS = new Set(['', 'sms_otp', 'totp']);
+
+const SELECT_MEMBERS = `
+  SELECT m.member_id, m.organization_id, m.project_id, m.status, m.email_address, m.email_domain, m.email_address_verified,
+         m.name, m.is_breakglass, m.mfa_enrolled, m.mfa_phone_number, m.default_mfa_method, m.trusted_metadata,
+         m.untrusted_metadata, m.external_id, m.created_at, m.updated_at,
+         COALESCE((SELECT array_agg(r.role_id ORDER BY r.role_id) FROM member_roles r WHERE r.member_id = m.member_id), '{}') AS explicit_roles,
+         (SELECT json_build_object('password_id', pw.password_id, 'requires_reset', pw.requires_reset)
+            FROM member_passwords pw WHERE pw.member_id = m.member_id) AS password,
+         lk.lock_created_at, lk.lock_expires_at
+    FROM members m
+    LEFT JOIN member_lockouts lk ON lk.member_id = m.member_id AND lk.lock_expires_at IS NOT NULL`;
+
+export function checkMemberId(memberId: string): void {
+  if (!isId('member', memberId)) throw new GatehouseError('invalid_member_id', { message: `"${memberId}" is not a member id (member-test-<uuid>).` });
+}
+
+function notFound(memberId: string): GatehouseError {
+  return new GatehouseError('member_not_found', { message: `No member "${memberId}" in this organization.` });
+}
+
+export function normalizeMemberEmail(email: string): string {
+  const trimmed = email.trim();
+  if (trimmed.length > 254 || !EMAIL.test(trimmed)) throw new GatehouseError('invalid_email', { message: `"${email}" is not a valid email address.` });
+  return trimmed;
+}
+
+function checkName(name: string | undefined): string | undefined {
+  if (name !== undefined && name.length > 256) throw new GatehouseError('invalid_argument', { message: 'name may be at most 256 characters.' });
+  return name;
+}
+
+function checkPhone(phone: string | undefined): string | undefined {
+  if (phone !== undefined && phone !== '' && !PHONE.test(phone)) throw new GatehouseError('invalid_phone_number');
+  return phone;
+}
+
+function checkExternalId(externalId: string): string {
+  if (externalId.length > LIMITS.externalIdMaxLength || !EXTERNAL_ID.test(externalId)) throw new GatehouseError('invalid_external_id');
+  return externalId;
+}
+
+function checkRoles(roles: string[]): string[] {
+  const unique = [...new Set(roles)];
+  if (unique.length > LIMITS.rolesPerUser) {
+    throw new GatehouseError('too_many_roles', { message: `A member may hold at most ${LIMITS.rolesPerUser} explicit roles.` });
+  }
+  return unique.sort();
+}
+
+function conflictError(error: unknown): GatehouseError | undefined {
+  const e = error as { code?: string; constraint?: string; message?: string };
+  if (e?.code !== '23505') return undefined;
+  const what = `${e.constraint ?? ''} ${e.message ?? ''}`;
+  if (what.includes('email')) return new GatehouseError('duplicate_member_email');
+  if (what.includes('external_id')) return new GatehouseError('duplicate_member_external_id');
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// search
+
+const values = new FilterValues('member_search');
+const STATUSES = new Set<MemberStatus>(['active', 'pending', 'invited', 'deleted']);
+
+const MEMBER_FILTERS: Record<string, FilterCompiler> = {
+  member_ids: (v, p) => `m.member_id = ANY(${p(values.stringList('member_ids', v))}::text[])`,
+  member_emails: (v, p) => `m.email_normalized = ANY(${p(values.stringList('member_emails', v).map((e) => e.trim().toLowerCase()))}::text[])`,
+  member_email_fuzzy: (v, p) => `m.email_normalized ILIKE ${p(values.fuzzy('member_email_fuzzy', v))}`,
+  member_is_breakglass: (v, p) => `m.is_breakglass = ${p(values.bool('member_is_breakglass', v))}`,
+  statuses: (v, p) => {
+    const statuses = values.stringList('statuses', v);
+    if (!statuses.every((s) => STATUSES.has(s as MemberStatus))) throw values.invalid('statuses', 'statuses among active, pending, invited, deleted');
+    return `m.status = ANY(${p(statuses)}::text[])`;
+  },
+  member_phone_numbers: (v, p) => `m.mfa_phone_number = ANY(${p(values.stringList('member_phone_numbers', v))}::text[])`,
+  member_phone_number_fuzzy: (v, p) => `m.mfa_phone_number ILIKE ${p(values.fuzzy('member_phone_number_fuzzy', v))}`,
+  member_external_ids: (v, p) => `m.external_id = ANY(${p(values.stringList('member_external_ids', v))}::text[])`,
+  member_password_exists: (v) =>
+    `${values.bool('member_password_exists', v) ? '' : 'NOT '}EXISTS (SELECT 1 FROM member_passwords x WHERE x.member_id = m.member_id)`,
+  // Holders of any of the roles, explicitly or by a rule of their organization.
+  member_roles: (v, p) => {
+    const roles = values.stringList('member_roles', v);
+    if (roles.some((role) => IMPLICIT_ROLES.b2b.includes(role))) return 'TRUE';
+    const list = p(roles);
+    return `EXISTS (SELECT 1 FROM member_roles x WHERE x.member_id = m.member_id AND x.role_id = ANY(${list}::text[]))
+         OR EXISTS (SELECT 1 FROM organization_email_role_rules x
+                     WHERE x.organization_id = m.organization_id AND x.domain = m.email_domain AND x.role_id = ANY(${list}::text[]))`;
+  },
+};
+
+const cursors = new SearchCursors('member_search_invalid_cursor', (id) => isId('member', id));
+
+export interface MemberSearchInput {
+  organization_ids: string[];
+  cursor?: string | null;
+  limit?: number;
+  query?: SearchQuery | null;
+}
+
+export class MemberService {
+  readonly #db: SqlExecutor;
+  readonly #feed: ChangeFeed;
+  readonly #rbac: RbacService;
+  readonly #organizations: OrganizationService;
+  readonly #clock: Clock;
+
+  constructor(db: SqlExecutor, feed: ChangeFeed, rbac: RbacService, organizations: OrganizationService, clock: Clock) {
+    this.#db = db;
+    this.#feed = feed;
+    this.#rbac = rbac;
+    this.#organizations = organizations;
+    this.#clock = clock;
+  }
+
+  /** Every role the member holds now, with sources. */
+  roles(member: MemberRecord, organization: OrganizationRecord): MemberRole[] {
+    return memberRoles(member, organization.email_role_rules);
+  }
+
+  /** The role ids a session of the member carries and authorization checks use. */
+  effectiveRoles(member: MemberRecord, organization: OrganizationRecord): string[] {
+    return roleIds(this.roles(member, organization));
+  }
+
+  isLocked(member: Pick<MemberRecord, 'lock_expires_at'>): boolean {
+    return member.lock_expires_at !== null && member.lock_expires_at.getTime() > this.#clock.now().getTime();
+  }
+
+  /** `within` runs in the creating transaction, after the member's rows are written (a password, say). */
+  async createMember(
+    projectId: string,
+    environment: Environment,
+    organizationId: string,
+    input: CreateMemberInput,
+    within?: (tx: SqlExecutor, memberId: string) => Promise<void>,
+  ): Promise<MemberRecord> {
+    const organization = await this.#organizations.requireOrganization(projectId, organizationId);
+    const email = normalizeMemberEmail(input.email_address);
+    const name = checkName(input.name) ?? '';
+    const phone = checkPhone(input.mfa_phone_number) ?? '';
+    const externalId = input.external_id ? checkExternalId(input.external_id) : null;
+    const trusted = applyMetadataUpdate({}, input.trusted_metadata, 'trusted_metadata');
+    const untrusted = applyMetadataUpdate({}, input.untrusted_metadata, 'untrusted_metadata');
+    const roles = checkRoles(input.roles ?? []);
+    const status = input.status ?? (input.create_member_as_pending ? 'pending' : 'active');
+    const memberId = newId('member', environment);
+    const now = this.#clock.now();
+    try {
+      await this.#feed.write(async (tx) => {
+        if (roles.length > 0) await this.#rbac.checkAssignableRoles(tx, projectId, 'b2b', roles, organization.custom_roles);
+        await tx.query(
+          `INSERT INTO members (member_id, organization_id, project_id, status, email_address, email_normalized, email_domain,
+                                email_address_verified, name, is_breakglass, mfa_enrolled, mfa_phone_number, trusted_metadata,
+                                untrusted_metadata, external_id, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)`,
+          [memberId, organizationId, projectId, status, email, email.toLowerCase(), emailDomain(email), input.email_address_verified ?? false,
+            name, input.is_breakglass ?? false, input.mfa_enrolled ?? false, phone, JSON.stringify(trusted), JSON.stringify(untrusted),
+            externalId, now],
+        );
+        await insertRoles(tx, projectId, organizationId, memberId, roles, now);
+        await within?.(tx, memberId);
+      });
+    } catch (error) {
+      throw conflictError(error) ?? error;
+    }
+    return this.#requireById(projectId, organizationId, memberId);
+  }
+
+  async findMember(projectId: string, memberId: string, db: SqlExecutor = this.#db): Promise<MemberRecord | null> {
+    if (!isId('member', memberId)) return null;
+    const { rows } = await db.query<MemberRecord>(`${SELECT_MEMBERS} WHERE m.project_id = $1 AND m.member_id = $2`, [projectId, memberId]);
+    return rows[0] ?? null;
+  }
+
+  /** A live (not deleted) member of the organization by id or by email, as GET …/member takes them. */
+  async getMember(projectId: string, organizationId: string, by: { member_id?: string; email_address?: string }): Promise<MemberRecord> {
+    await this.#organizations.requireOrganization(projectId, organizationId);
+    if (by.member_id) return this.#requireById(projectId, organizationId, by.member_id);
+    if (by.email_address) {
+      const member = await this.findByEmail(projectId, organizationId, by.email_address);
+      if (!member) throw new GatehouseError('member_not_found', { message: 'No member with this email address in this organization.' });
+      return member;
+    }
+    throw new GatehouseError('invalid_member_get_fields', { message: 'Give member_id or email_address.' });
+  }
+
+  /** Any member of the project by id, deleted ones too when asked (dangerously_get). */
+  async dangerouslyGet(projectId: string, memberId: string, includeDeleted: boolean): Promise<MemberRecord> {
+    checkMemberId(memberId);
+    const member = await this.findMember(projectId, memberId);
+    if (!member || (member.status === 'deleted' && !includeDeleted)) throw notFound(memberId);
+    return member;
+  }
+
+  async findByEmail(projectId: string, organizationId: string, email: string, db: SqlExecutor = this.#db): Promise<MemberRecord | null> {
+    const normalized = normalizeMemberEmail(email).toLowerCase();
+    const { rows } = await db.query<MemberRecord>(
+      `${SELECT_MEMBERS} WHERE m.project_id = $1 AND m.organization_id = $2 AND m.email_normalized = $3 AND m.status <> 'deleted'`,
+      [projectId, organizationId, normalized],
+    );
+    return rows[0] ?? null;
+  }
+
+  async updateMember(projectId: string, organizationId: string, memberId: string, input: UpdateMemberInput): Promise<MemberRecord> {
+    checkMemberId(memberId);
+    const organization = await this.#organizations.requireOrganization(projectId, organizationId);
+    const roles = input.roles !== undefined ? checkRoles(input.roles) : undefined;
+    const email = input.email_address !== undefined ? normalizeMemberEmail(input.email_address) : undefined;
+    const name = checkName(input.name);
+    const phone = checkPhone(input.mfa_phone_number);
+    if (input.default_mfa_method !== undefined && !MFA_METHODS.has(input.default_mfa_method)) {
+      throw new GatehouseError('invalid_argument', { message: 'default_mfa_method must be "sms_otp" or "totp".' });
+    }
+    const externalId = input.external_id !== undefined && input.external_id !== '' ? checkExternalId(input.external_id) : input.external_id;
+    const now = this.#clock.now();
+    try {
+      await this.#feed.write(async (tx, emit) => {
+        const { rows } = await tx.query<{ trusted_metadata: Metadata; untrusted_metadata: Metadata; email_normalized: string }>(
+          `SELECT trusted_metadata, untrusted_metadata, email_normalized FROM members
+            WHERE project_id = $1 AND organization_id = $2 AND member_id = $3 AND status <> 'deleted' FOR UPDATE`,
+          [projectId, organizationId, memberId],
+        );
+        const current = rows[0];
+        if (!current) throw notFound(memberId);
+        const trusted = applyMetadataUpdate(current.trusted_metadata, input.trusted_metadata, 'trusted_metadata');
+        const untrusted = applyMetadataUpdate(current.untrusted_metadata, input.untrusted_metadata, 'untrusted_metadata');
+        const emailChanged = email !== undefined && email.toLowerCase() !== current.email_normalized;
+        await tx.query(
+          `UPDATE members SET name = COALESCE($2, name), trusted_metadata = $3, untrusted_metadata = $4,
+                  is_breakglass = COALESCE($5, is_breakglass), mfa_phone_number = COALESCE($6, mfa_phone_number),
+                  mfa_enrolled = COALESCE($7, mfa_enrolled), default_mfa_method = COALESCE($8, default_mfa_method),
+                  email_address = COALESCE($9, email_address), email_normalized = COALESCE($10, email_normalized),
+                  email_domain = COALESCE($11, email_domain), email_address_verified = CASE WHEN $12 THEN false ELSE email_address_verified END,
+                  external_id = CASE WHEN $13::boolean THEN NULLIF($14, '') ELSE external_id END, updated_at = $15
+            WHERE member_id = $1`,
+          [memberId, name ?? null, JSON.stringify(trusted), JSON.stringify(untrusted), input.is_breakglass ?? null, phone ?? null,
+            input.mfa_enrolled ?? null, input.default_mfa_method ?? null, email ?? null, email?.toLowerCase() ?? null,
+            email ? emailDomain(email) : null, emailChanged, externalId !== undefined, externalId ?? null, now],
+        );
+        if (roles !== undefined) {
+          if (roles.length > 0) await this.#rbac.checkAssignableRoles(tx, projectId, 'b2b', roles, organization.custom_roles);
+          await tx.query('DELETE FROM member_roles WHERE member_id = $1 AND NOT (role_id = ANY($2))', [memberId, roles]);
+          await insertRoles(tx, projectId, organizationId, memberId, roles, now);
+        }
+        emit({ type: 'member', project_id: projectId, organization_id: organizationId, member_id: memberId });
+      });
+    } catch (error) {
+      throw conflictError(error) ?? error;
+    }
+    return this.#requireById(projectId, organizationId, memberId);
+  }
+
+  /** Marks the member deleted and revokes its sessions; reactivate brings it back. */
+  async deleteMember(projectId: string, organizationId: string, memberId: string): Promise<void> {
+    checkMemberId(memberId);
+    await this.#organizations.requireOrganization(projectId, organizationId);
+    await this.#feed.write(async (tx, emit) => {
+      const now = this.#clock.now();
+      const { rowCount } = await tx.query(
+        `UPDATE members SET status = 'deleted', updated_at = $4 WHERE project_id = $1 AND organization_id = $2 AND member_id = $3 AND status <> 'deleted'`,
+        [projectId, organizationId, memberId, now],
+      );
+      if (rowCount === 0) throw notFound(memberId);
+      await tx.query('UPDATE sessions SET revoked_at = $2 WHERE member_id = $1 AND revoked_at IS NULL', [memberId, now]);
+      emit({ type: 'member', project_id: projectId, organization_id: organizationId, member_id: memberId });
+    });
+  }
+
+  async reactivateMember(projectId: string, organizationId: string, memberId: string): Promise<MemberRecord> {
+    checkMemberId(memberId);
+    await this.#organizations.requireOrganization(projectId, organizationId);
+    try {
+      await this.#feed.write(async (tx, emit) => {
+        const { rows } = await tx.query<{ status: MemberStatus }>(
+          'SELECT status FROM members WHERE project_id = $1 AND organization_id = $2 AND member_id = $3 FOR UPDATE',
+          [projectId, organizationId, memberId],
+        );
+        if (!rows[0]) throw notFound(memberId);
+        if (rows[0].status !== 'deleted') throw new GatehouseError('member_already_active');
+        await tx.query(`UPDATE members SET status = 'active', updated_at = $2 WHERE member_id = $1`, [memberId, this.#clock.now()]);
+        emit({ type: 'member', project_id: projectId, organization_id: organizationId, member_id: memberId });
+      });
+    } catch (error) {
+      throw conflictError(error) ?? error;
+    }
+    return this.#requireById(projectId, organizationId, memberId);
+  }
+
+  /**
+   * Members of the given organizations matching the query, in creation order, with the
+   * organizations they belong to. Deleted members only when the query asks for them by status.
+   */
+  async searchMembers(projectId: string, input: MemberSearchInput) {
+    const organizationIds = [...new Set(input.organization_ids)];
+    if (organizationIds.length === 0) throw new GatehouseError('member_search_organization_ids_empty');
+    const limit = input.limit ?? LIMITS.searchDefaultLimit;
+    if (!Number.isInteger(limit) || limit < 1 || limit > LIMITS.searchMaxLimit) throw new GatehouseError('member_search_invalid_limit');
+    const organizations = await Promise.all(organizationIds.map((id) => this.#organizations.requireOrganization(projectId, id)));
+    const filter = compileSearchQuery(input.query ?? null, MEMBER_FILTERS, 'member_search', 3);
+    const asksForStatus = input.query?.operands?.some((operand) => operand.filter_name === 'statuses') ?? false;
+    const queryKey = createHash('sha256').update(JSON.stringify([organizationIds, input.query ?? null])).digest('base64url').slice(0, 12);
+    const after = input.cursor ? cursors.decode(input.cursor, queryKey) : null;
+    const base = [projectId, organizationIds, ...filter.params];
+    const where = `m.project_id = $1 AND m.organization_id = ANY($2::text[]) ${asksForStatus ? '' : `AND m.status <> 'deleted'`} AND (${filter.sql})`;
+    const page = after ? `${where} AND (m.created_at, m.member_id) > ($${base.length + 1}::timestamptz, $${base.length + 2})` : where;
+    const [{ rows }, counted] = await Promise.all([
+      this.#db.query<MemberRecord>(`${SELECT_MEMBERS} WHERE ${page} ORDER BY m.created_at, m.member_id LIMIT ${limit + 1}`,
+        after ? [...base, after.created_at, after.id] : base),
+      this.#db.query<{ total: number }>(`SELECT count(*)::int AS total FROM members m WHERE ${where}`, base),
+    ]);
+    const results = rows.slice(0, limit);
+    const last = results[results.length - 1];
+    return {
+      results,
+      organizations: new Map(organizations.map((organization) => [organization.organization_id, organization])),
+      total: counted.rows[0]?.total ?? 0,
+      next_cursor: rows.length > limit && last ? cursors.encode(last, last.member_id, queryKey) : null,
+    };
+  }
+
+  async #requireById(projectId: string, organizationId: string, memberId: string): Promise<MemberRecord> {
+    checkMemberId(memberId);
+    const member = await this.findMember(projectId, memberId);
+    if (!member || member.organization_id !== organizationId || member.status === 'deleted') throw notFound(memberId);
+    return member;
+  }
+}
+
+async function insertRoles(tx: SqlExecutor, projectId: string, organizationId: string, memberId: string, roles: string[], now: Date): Promise<void> {
+  if (roles.length === 0) return;
+  await tx.query(
+    `INSERT INTO member_roles (member_id, organization_id, project_id, role_id, created_at)
+     SELECT $1, $2, $3, role_id, $5 FROM unnest($4::text[]) AS role_id
+     ON CONFLICT (member_id, role_id) DO NOTHING`,
+    [memberId, organizationId, projectId, roles, now],
+  );
+}
