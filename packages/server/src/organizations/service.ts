@@ -125,7 +125,8 @@ function checkSlug(slug: string): string {
 
 /** A slug from a name when none is given: "Acme, Inc." → "acme-inc". */
 function slugFromName(name: string): string {
-  const slug = name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 100);
+  // Decompose accented letters and drop the accents ("Café" → "cafe"), so they do not split words.
+  const slug = name.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 100);
   return slug.length >= 2 ? slug : `org-${slug}`.replace(/-$/, '');
 }
 
@@ -266,6 +267,8 @@ export class OrganizationService {
       ? checkExternalId(input.organization_external_id) : input.organization_external_id;
     try {
       await this.#feed.write(async (tx, emit) => {
+        // The policy head before the organization row, as policy writes take them (see RbacService).
+        if (rules !== undefined) await this.#rbac.store.currentLocked(tx, projectId, 'b2b', 'share');
         const current = await this.#lock(tx, projectId, organizationId);
         const trusted = applyMetadataUpdate(current.trusted_metadata, input.trusted_metadata, 'trusted_metadata');
         const settings = { ...current.settings, ...input.settings };
@@ -344,8 +347,9 @@ export class OrganizationService {
   async setCustomRoles(projectId: string, organizationId: string, input: unknown): Promise<Role[]> {
     checkOrganizationId(organizationId);
     return this.#feed.write(async (tx, emit) => {
-      const current = await this.#lock(tx, projectId, organizationId);
+      // The policy head before the organization row, as policy writes take them (see RbacService).
       const project = await this.#rbac.store.currentLocked(tx, projectId, 'b2b', 'share');
+      const current = await this.#lock(tx, projectId, organizationId);
       const given = typeof input === 'object' && input !== null && 'roles' in input ? (input as { roles: unknown }).roles : undefined;
       if (!Array.isArray(given)) throw new GatehouseError('invalid_policy_format', { message: 'org_policy.roles must be an array of roles.' });
       const offset = project.policy.roles.length;

@@ -222,6 +222,8 @@ export class RbacService {
       const validation = validatePolicy(next, rules);
       if (!validation.valid) throw policyValidationError(validation.issues);
 
+      const customRoleUpdates = kind === 'b2b' ? await fitOrganizationCustomRoles(tx, projectId, next, options.cascade ?? false) : [];
+
       const changes = diffPolicies(current.policy, next);
       const removedRoles = changes.flatMap((c) => (c.type === 'role_removed' ? [c.role.role_id] : []));
       const revoked = await countAssignments(tx, projectId, kind, removedRoles);
@@ -238,6 +240,10 @@ export class RbacService {
         for (const table of ASSIGNMENT_TABLES[kind]) {
           await tx.query(`DELETE FROM ${table} WHERE project_id = $1 AND role_id = ANY($2)`, [projectId, removedRoles]);
         }
+      }
+      for (const update of customRoleUpdates) {
+        await tx.query('UPDATE organizations SET custom_roles = $2, updated_at = $3 WHERE organization_id = $1',
+          [update.organization_id, JSON.stringify(update.roles), this.#clock.now()]);
       }
       const version = current.version + 1;
       await tx.query(
@@ -256,6 +262,46 @@ const ASSIGNMENT_TABLES: Record<PolicyKind, string[]> = {
   consumer: ['user_roles'],
   b2b: ['member_roles', 'organization_email_role_rules'],
 };
+
+/**
+ * Organizations' custom roles must keep fitting the B2B policy that `next` would be: no project role
+ * may take one's id, and their permissions may name only what it declares. A permission left
+ * dangling is refused, or with `cascade` pruned (the updates to write are returned). Writers of
+ * custom roles hold the policy head before the organization row, as this does, so the two cannot
+ * deadlock.
+ */
+async function fitOrganizationCustomRoles(tx: SqlExecutor, projectId: string, next: Policy, cascade: boolean) {
+  const { rows } = await tx.query<{ organization_id: string; custom_roles: Role[] }>(
+    `SELECT organization_id, custom_roles FROM organizations
+      WHERE project_id = $1 AND jsonb_array_length(custom_roles) > 0 ORDER BY organization_id`,
+    [projectId],
+  );
+  const projectRoles = new Set(next.roles.map((role) => role.role_id));
+  const declared = new Set(next.resources.map((resource) => resource.resource_id));
+  const updates: { organization_id: string; roles: Role[] }[] = [];
+  for (const { organization_id, custom_roles } of rows) {
+    const clash = custom_roles.find((role) => projectRoles.has(role.role_id));
+    if (clash) {
+      throw new GatehouseError('rbac_role_duplicate', {
+        status: 409,
+        message: `Role "${clash.role_id}" is a custom role of organization ${organization_id}; choose another id or remove that custom role first.`,
+      });
+    }
+    const pruned = pruneDanglingPermissions({ resources: next.resources, roles: custom_roles, scopes: [] }, POLICY_RULES.b2b);
+    if (pruned.removed.length === 0) continue;
+    if (!cascade) {
+      const lost = pruned.removed.flatMap((change) => (change.type === 'permission_revoked' ? [change] : []));
+      const resourceGone = lost.some((change) => !declared.has(change.resource_id));
+      const what = [...new Set(lost.map((change) => `${change.role_id} (${change.resource_id}:${change.action})`))].join(', ');
+      throw new GatehouseError(resourceGone ? 'rbac_resource_in_use' : 'rbac_action_in_use', {
+        message: `Custom role ${what} of organization ${organization_id} uses what this change removes; change that role first or pass cascade=true.`,
+        details: { organization_id, changes: lost },
+      });
+    }
+    updates.push({ organization_id, roles: pruned.policy.roles });
+  }
+  return updates;
+}
 
 async function countAssignments(tx: SqlExecutor, projectId: string, kind: PolicyKind, roleIds: string[]) {
   if (roleIds.length === 0) return [];

@@ -1,0 +1,157 @@
+// Test support for the B2B API over real HTTP: organizations, members, the B2B policy and member
+// search, called with a project's secret (no member session).
+import assert from 'node:assert/strict';
+import type { ProjectCredentials } from '../projects/service.ts';
+import type { ApiResponse, TestServer } from './harness.ts';
+
+export const REQUEST_ID = /^request-id-test-[0-9a-f-]{36}$/;
+export const ORGANIZATION_ID = /^organization-test-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const MEMBER_ID = /^member-test-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** A B2B policy with one custom resource and three custom roles next to the two default roles. */
+export const B2B_POLICY = {
+  resources: [{ resource_id: 'documents', description: 'Documents', actions: ['read', 'write', 'delete'] }],
+  roles: [
+    { role_id: 'stytch_member', description: 'Every member', permissions: [{ resource_id: 'stytch.self', actions: ['*'] }] },
+    { role_id: 'stytch_admin', description: 'Administers', permissions: [{ resource_id: 'stytch.member', actions: ['*'] }] },
+    { role_id: 'editor', description: 'Edits', permissions: [{ resource_id: 'documents', actions: ['read', 'write'] }] },
+    { role_id: 'viewer', description: 'Reads', permissions: [{ resource_id: 'documents', actions: ['read'] }] },
+    { role_id: 'auditor', description: 'Searches members', permissions: [{ resource_id: 'stytch.member', actions: ['search'] }] },
+  ],
+  scopes: [],
+};
+
+export function expectOk(response: ApiResponse): any {
+  assert.equal(response.status, 200, `expected 200, got ${response.status} ${JSON.stringify(response.body)}`);
+  assert.equal(response.body.status_code, 200);
+  assert.match(response.body.request_id, REQUEST_ID);
+  return response.body;
+}
+
+type Operand = { filter_name: string; filter_value: unknown };
+export const filter = (filter_name: string, filter_value: unknown): Operand => ({ filter_name, filter_value });
+export const and = (...operands: Operand[]) => ({ operator: 'AND', operands });
+export const or = (...operands: Operand[]) => ({ operator: 'OR', operands });
+
+export interface WireMemberRole {
+  role_id: string;
+  sources: { type: string; details?: Record<string, unknown> }[];
+}
+
+/** A member's roles as "role_id:source,source" strings, e.g. "viewer:direct_assignment,email_assignment@acme.com". */
+export function roleSummary(member: { roles: WireMemberRole[] }): string[] {
+  return member.roles.map((role) => {
+    const sources = role.sources.map((source) =>
+      source.type === 'email_assignment' ? `email_assignment@${String(source.details?.email_domain)}` : source.type,
+    );
+    return `${role.role_id}:${sources.join(',')}`;
+  });
+}
+
+/** One project and the calls a B2B test makes in it. */
+export class B2BProject {
+  readonly server: TestServer;
+  readonly credentials: ProjectCredentials;
+
+  constructor(server: TestServer, credentials: ProjectCredentials) {
+    this.server = server;
+    this.credentials = credentials;
+  }
+
+  /** A new project, with B2B_POLICY (or the given policy; null keeps the default one). */
+  static async create(server: TestServer, policy: object | null = B2B_POLICY): Promise<B2BProject> {
+    const project = new B2BProject(server, await server.createProject());
+    if (policy) await project.putPolicy(policy);
+    return project;
+  }
+
+  api(method: string, path: string, body?: unknown): Promise<ApiResponse> {
+    return this.server.api(this.credentials, method, path, body);
+  }
+
+  async putPolicy(policy: object): Promise<any> {
+    return expectOk(await this.api('PUT', '/v1/b2b/rbac/policy', { policy }));
+  }
+
+  async policy(): Promise<any> {
+    return expectOk(await this.api('GET', '/v1/b2b/rbac/policy')).policy;
+  }
+
+  async createOrganization(body: Record<string, unknown> = {}): Promise<any> {
+    const name = (body.organization_name as string | undefined) ?? `Org ${Math.random().toString(36).slice(2, 10)}`;
+    return expectOk(await this.api('POST', '/v1/b2b/organizations', { organization_name: name, ...body })).organization;
+  }
+
+  async getOrganization(organizationId: string): Promise<any> {
+    return expectOk(await this.api('GET', `/v1/b2b/organizations/${organizationId}`)).organization;
+  }
+
+  async updateOrganization(organizationId: string, body: Record<string, unknown>): Promise<any> {
+    return expectOk(await this.api('PUT', `/v1/b2b/organizations/${organizationId}`, body)).organization;
+  }
+
+  async createMember(organizationId: string, body: Record<string, unknown>): Promise<any> {
+    const response = expectOk(await this.api('POST', `/v1/b2b/organizations/${organizationId}/members`, body));
+    assert.equal(response.member_id, response.member.member_id);
+    assert.equal(response.organization.organization_id, organizationId);
+    return response.member;
+  }
+
+  async getMember(organizationId: string, memberId: string): Promise<any> {
+    return expectOk(await this.api('GET', `/v1/b2b/organizations/${organizationId}/member?member_id=${encodeURIComponent(memberId)}`)).member;
+  }
+
+  async updateMember(organizationId: string, memberId: string, body: Record<string, unknown>): Promise<any> {
+    return expectOk(await this.api('PUT', `/v1/b2b/organizations/${organizationId}/members/${memberId}`, body)).member;
+  }
+
+  async deleteMember(organizationId: string, memberId: string): Promise<void> {
+    const body = expectOk(await this.api('DELETE', `/v1/b2b/organizations/${organizationId}/members/${memberId}`));
+    assert.equal(body.member_id, memberId);
+  }
+
+  async searchMembers(body: Record<string, unknown>): Promise<any> {
+    return expectOk(await this.api('POST', '/v1/b2b/organizations/members/search', body));
+  }
+
+  /**
+   * Every member id a member search finds, following cursors; checks that each page keeps the
+   * total, that no member repeats, and that the total is the number found. Sorted.
+   */
+  async searchMemberIds(organizationIds: string[], query: unknown = null, limit = 1000): Promise<string[]> {
+    return this.#collect(
+      (cursor) => this.searchMembers({ organization_ids: organizationIds, query, limit, ...(cursor ? { cursor } : {}) }),
+      (body) => body.members.map((member: { member_id: string }) => member.member_id),
+      limit,
+    );
+  }
+
+  /** Every organization id an organization search finds, following cursors, with the same checks. Sorted. */
+  async searchOrganizationIds(query: unknown = null, limit = 1000): Promise<string[]> {
+    return this.#collect(
+      async (cursor) => expectOk(await this.api('POST', '/v1/b2b/organizations/search', { query, limit, ...(cursor ? { cursor } : {}) })),
+      (body) => body.organizations.map((organization: { organization_id: string }) => organization.organization_id),
+      limit,
+    );
+  }
+
+  async #collect(page: (cursor: string | null) => Promise<any>, idsOf: (body: any) => string[], limit: number): Promise<string[]> {
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    let total: number | undefined;
+    for (let n = 0; n < 1000; n++) {
+      const body = await page(cursor);
+      total ??= body.results_metadata.total;
+      assert.equal(body.results_metadata.total, total, 'total changes between pages');
+      const found = idsOf(body);
+      assert.ok(found.length <= limit, `a page holds ${found.length} results, more than the limit ${limit}`);
+      ids.push(...found);
+      cursor = body.results_metadata.next_cursor ?? null;
+      if (!cursor) break;
+    }
+    assert.equal(new Set(ids).size, ids.length, `a result appeared twice: ${ids.join(', ')}`);
+    assert.equal(ids.length, total, 'results_metadata.total differs from the number of results');
+    return ids.sort();
+  }
+}
