@@ -3,7 +3,6 @@
 // password or a fresh session. Answers to a failed sign-in never say which part failed: a wrong
 // password, an unknown email, a user without a password and a locked user all get the same error,
 // after the same argon2id work.
-import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import { formatTimestamp } from '../clock.ts';
 import type { Environment, LockoutConfig } from '../config.ts';
@@ -14,7 +13,8 @@ import type { AuthenticationFactor, SessionGrant, SessionInput, SessionService }
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import type { UserName, UserRecord, UserService } from '../users/service.ts';
-import { hashPassword, needsRehash, parseMigratedHash, verifyDummy, verifyPassword, type MigrateHashInput, type StoredHash } from './hashing.ts';
+import { PasswordCredentials, USER_CREDENTIALS, type CredentialState } from './credentials.ts';
+import { hashPassword, parseMigratedHash, type MigrateHashInput, type StoredHash } from './hashing.ts';
 import { checkStrength, type StrengthVerdict } from './strength.ts';
 
 /** How recent a factor must be for passwords/session/reset (Stytch: 5 minutes). */
@@ -55,21 +55,10 @@ export interface SessionPasswordResetInput extends SessionInput {
   password: string;
 }
 
-interface CredentialRow {
+interface CredentialRow extends CredentialState {
   user_id: string;
   email_id: string;
   email: string;
-  password_id: string | null;
-  hash_type: StoredHash['hash_type'] | null;
-  hash: string | null;
-  hash_config: StoredHash['hash_config'];
-  lock_expires_at: Date | null;
-  has_failures: boolean;
-}
-
-/** The one answer to every failed sign-in. */
-function badCredentials(): GatehouseError {
-  return new GatehouseError('unauthorized_credentials', { message: 'The email address and password do not match an account that may sign in.' });
 }
 
 function normalizeEmail(email: string): string {
@@ -95,7 +84,7 @@ export class PasswordService {
   readonly #rbac: RbacService;
   readonly #sessions: SessionService;
   readonly #clock: Clock;
-  readonly #lockout: LockoutConfig;
+  readonly #credentials: PasswordCredentials;
 
   constructor(deps: { db: SqlExecutor; feed: ChangeFeed; users: UserService; rbac: RbacService; sessions: SessionService; clock: Clock; lockout: LockoutConfig }) {
     this.#db = deps.db;
@@ -104,7 +93,7 @@ export class PasswordService {
     this.#rbac = deps.rbac;
     this.#sessions = deps.sessions;
     this.#clock = deps.clock;
-    this.#lockout = deps.lockout;
+    this.#credentials = new PasswordCredentials(deps, USER_CREDENTIALS);
   }
 
   strengthCheck(password: string, email?: string): Promise<StrengthVerdict> {
@@ -130,17 +119,8 @@ export class PasswordService {
    * Inside a transaction: sets the user's password (keeping its password_id if it had one) and
    * lifts any lockout. The caller emits the user change (ChangeFeed.write's `emit`).
    */
-  async storePassword(tx: SqlExecutor, projectId: string, environment: Environment, userId: string, stored: StoredHash): Promise<void> {
-    const now = this.#clock.now();
-    await tx.query(
-      `INSERT INTO user_passwords (password_id, user_id, project_id, hash_type, hash, hash_config, requires_reset, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, false, $7, $7)
-       ON CONFLICT (user_id) DO UPDATE
-         SET hash_type = EXCLUDED.hash_type, hash = EXCLUDED.hash, hash_config = EXCLUDED.hash_config,
-             requires_reset = false, updated_at = EXCLUDED.updated_at`,
-      [`password-${environment}-${randomUUID()}`, userId, projectId, stored.hash_type, stored.hash, jsonOrNull(stored.hash_config), now],
-    );
-    await tx.query('DELETE FROM user_lockouts WHERE user_id = $1', [userId]);
+  storePassword(tx: SqlExecutor, projectId: string, environment: Environment, userId: string, stored: StoredHash): Promise<void> {
+    return this.#credentials.store(tx, projectId, environment, userId, stored);
   }
 
   /** Revokes the user's live sessions, except `keepSessionId` (after a password reset). */
@@ -248,12 +228,7 @@ export class PasswordService {
     applyMetadataUpdate({}, input.untrusted_metadata, 'untrusted_metadata');
     await this.#feed.write(async (tx, emit) => {
       if (input.roles && input.roles.length > 0) await this.#rbac.checkAssignableRoles(tx, projectId, 'consumer', [...new Set(input.roles)]);
-      const { rowCount } = await tx.query(
-        `INSERT INTO user_passwords (password_id, user_id, project_id, hash_type, hash, hash_config, requires_reset, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, false, $7, $7) ON CONFLICT (user_id) DO NOTHING`,
-        [`password-${environment}-${randomUUID()}`, existing.user_id, projectId, stored.hash_type, stored.hash, jsonOrNull(stored.hash_config), this.#clock.now()],
-      );
-      if (rowCount === 0) throw new GatehouseError('password_already_exists');
+      if (!(await this.#credentials.add(tx, projectId, environment, existing.user_id, stored))) throw new GatehouseError('password_already_exists');
       if (input.set_email_verified) await tx.query('UPDATE user_emails SET verified = true WHERE email_id = $1', [existing.email_id]);
       emit({ type: 'user', project_id: projectId, user_id: existing.user_id });
     });
@@ -262,72 +237,18 @@ export class PasswordService {
 
   async #findCredentials(projectId: string, email: string): Promise<CredentialRow | null> {
     const { rows } = await this.#db.query<CredentialRow>(
-      `SELECT e.user_id, e.email_id, e.email, p.password_id, p.hash_type, p.hash, p.hash_config,
-              l.lock_expires_at, (l.user_id IS NOT NULL) AS has_failures
-         FROM user_emails e
-         LEFT JOIN user_passwords p ON p.user_id = e.user_id
-         LEFT JOIN user_lockouts l ON l.user_id = e.user_id
+      `SELECT e.user_id, e.email_id, e.email, ${this.#credentials.columns}
+         FROM user_emails e ${this.#credentials.joins('e')}
         WHERE e.project_id = $1 AND e.email_normalized = $2`,
       [projectId, normalizeEmail(email)],
     );
     return rows[0] ?? null;
   }
 
-  /**
-   * The user whose email and password these are, or the vague error. Counts failures toward the
-   * lockout; a locked user fails even with the right password. On success a migrated or outdated
-   * hash is replaced by argon2id.
-   */
+  /** The user whose email and password these are, or the vague error (see PasswordCredentials.verify). */
   async #verifyCredentials(projectId: string, email: string, password: string): Promise<CredentialRow> {
     const row = await this.#findCredentials(projectId, email);
-    if (!row || row.hash === null || row.hash_type === null) {
-      await verifyDummy(password);
-      throw badCredentials();
-    }
-    const stored: StoredHash = { hash_type: row.hash_type, hash: row.hash, hash_config: row.hash_config };
-    const matches = await verifyPassword(stored, password);
-    // Cheap legacy hashes (MD5, SHA) would answer faster than argon2id: even them out.
-    if (!matches && stored.hash_type !== 'argon_2id' && stored.hash_type !== 'argon_2i') await verifyDummy(password);
-    const now = this.#clock.now();
-    if (row.lock_expires_at && row.lock_expires_at.getTime() > now.getTime()) throw badCredentials();
-    if (!matches) {
-      await this.#recordFailure(projectId, row.user_id, now);
-      throw badCredentials();
-    }
-    if (row.has_failures) await this.#db.query('DELETE FROM user_lockouts WHERE user_id = $1', [row.user_id]);
-    if (needsRehash(stored)) {
-      const upgraded = await hashPassword(password);
-      await this.#db.query(
-        `UPDATE user_passwords SET hash_type = $2, hash = $3, hash_config = NULL, updated_at = $4 WHERE user_id = $1 AND hash = $5`,
-        [row.user_id, upgraded.hash_type, upgraded.hash, now, stored.hash],
-      );
-    }
-    return row;
+    await this.#credentials.verify(row && { id: row.user_id, state: row, changed: { type: 'user', project_id: projectId, user_id: row.user_id } }, password);
+    return row!;
   }
-
-  /** One more failure in the current window; the one that reaches the limit locks the user. */
-  async #recordFailure(projectId: string, userId: string, now: Date): Promise<void> {
-    const { attempts, windowMinutes, lockMinutes } = this.#lockout;
-    if (attempts <= 0) return;
-    await this.#feed.write(async (tx, emit) => {
-      const { rows } = await tx.query<{ failed_attempts: number }>(
-        `INSERT INTO user_lockouts AS l (user_id, project_id, failed_attempts, window_started_at) VALUES ($1, $2, 1, $3)
-         ON CONFLICT (user_id) DO UPDATE
-           SET failed_attempts = CASE WHEN l.window_started_at <= $4 THEN 1 ELSE l.failed_attempts + 1 END,
-               window_started_at = CASE WHEN l.window_started_at <= $4 THEN $3 ELSE l.window_started_at END
-         RETURNING failed_attempts`,
-        [userId, projectId, now, new Date(now.getTime() - windowMinutes * 60_000)],
-      );
-      if ((rows[0]?.failed_attempts ?? 0) < attempts) return;
-      await tx.query(
-        `UPDATE user_lockouts SET failed_attempts = 0, window_started_at = $2, lock_created_at = $2, lock_expires_at = $3 WHERE user_id = $1`,
-        [userId, now, new Date(now.getTime() + lockMinutes * 60_000)],
-      );
-      emit({ type: 'user', project_id: projectId, user_id: userId });
-    });
-  }
-}
-
-function jsonOrNull(value: unknown): string | null {
-  return value === null || value === undefined ? null : JSON.stringify(value);
 }
