@@ -5,7 +5,10 @@ import type { BenchModule, BenchReport } from './bench/measure.ts';
 const modules: Record<string, () => Promise<BenchModule>> = {
   policy: () => import('./bench/policy.ts'),
   http: () => import('./bench/http.ts'),
+  members: () => import('./bench/members.ts'),
 };
+/** Benches that run on PostgreSQL only: left out of a plain `npm run bench` when DATABASE_URL is unset. */
+const needsPostgres = new Set(['members']);
 
 function formatRate(opsPerSecond: number): string {
   return Math.round(opsPerSecond).toLocaleString('en-US');
@@ -31,8 +34,17 @@ if (unknown.length > 0) {
   console.error(`unknown bench ${unknown.join(', ')}; known: ${Object.keys(modules).join(', ')}`);
   process.exit(1);
 }
+const missingPostgres = selected.filter((name) => needsPostgres.has(name) && !process.env.DATABASE_URL);
+if (missingPostgres.length > 0) {
+  console.error(`bench ${missingPostgres.join(', ')} needs PostgreSQL: set DATABASE_URL=postgres://…`);
+  process.exit(1);
+}
 console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
 for (const name of selected.length > 0 ? selected : Object.keys(modules)) {
+  if (!process.env.DATABASE_URL && needsPostgres.has(name)) {
+    console.log(`\n${name}: skipped — needs PostgreSQL (DATABASE_URL=postgres://… npm run bench -- ${name})`);
+    continue;
+  }
   const started = performance.now();
   printReport(await (await modules[name]!()).run());
   console.log(`  (${name}: ${((performance.now() - started) / 1000).toFixed(1)} s)`);

@@ -1,52 +1,13 @@
 // sessions/authenticate with an authorization check over HTTP, at 50 connections, next to a minimal
 // Fastify JSON route measured the same way in the same run. Server and floor each run in a child
 // process; autocannon loads them from this one. DATABASE_URL set: the server runs on PostgreSQL.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import type { BenchReport, Measurement } from './measure.ts';
+import { api, AUTH, startFloor, startGatehouse } from './server.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CONNECTIONS = 50;
 const ROUND_SECONDS = 5;
 const ROUNDS = 2;
-
-const PROJECT_ID = 'project-test-b3c4d5e6-0000-4000-8000-00000000be4c';
-const SECRET = 'bench-secret-0123456789abcdef0123';
-const AUTH = `Basic ${Buffer.from(`${PROJECT_ID}:${SECRET}`).toString('base64')}`;
-
-function start(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`did not start:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk;
-      const match = output.match(ready);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, match });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk) => (output += chunk));
-    child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
-  });
-}
-
-async function api(base: string, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: AUTH, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = (await response.json()) as Record<string, any>;
-  if (!response.ok) throw new Error(`${method} ${path}: ${JSON.stringify(json)}`);
-  return json;
-}
 
 interface LoadResult {
   requestsPerSecond: number;
@@ -66,23 +27,10 @@ async function load(url: string, body: string, headers: Record<string, string>):
 }
 
 export async function run(): Promise<BenchReport> {
-  const floor = await start(['--import', 'tsx', 'scripts/bench/floor-server.ts'], {}, /listening (\d+)/);
-  const gatehouse = await start(
-    ['packages/server/bin/gatehouse.mjs', 'serve'],
-    {
-      PORT: '0',
-      GATEHOUSE_DATA_DIR: mkdtempSync(join(tmpdir(), 'gatehouse-bench-')),
-      GATEHOUSE_LOG_LEVEL: 'silent',
-      GATEHOUSE_PROJECT_ID: PROJECT_ID,
-      GATEHOUSE_SECRET: SECRET,
-      GATEHOUSE_DATABASE_SCHEMA: `gatehouse_bench_${process.pid}`,
-    },
-    /listening on (http:\/\/[^\s]+)/,
-  );
+  const floor = await startFloor();
+  const gatehouse = await startGatehouse(`gatehouse_bench_${process.pid}`);
   try {
-    const floorUrl = `http://127.0.0.1:${floor.match[1]}/floor`;
-    // PORT=0: the server prints its public URL with :0; find the real port from the process.
-    const base = await realBase(gatehouse.child);
+    const { base } = gatehouse;
     await api(base, 'PUT', '/v1/rbac/policy', {
       policy: {
         resources: [{ resource_id: 'documents', description: '', actions: ['read', 'write'] }],
@@ -101,7 +49,7 @@ export async function run(): Promise<BenchReport> {
 
     const runs: Record<string, LoadResult[]> = { floor: [], token: [], jwt: [] };
     for (let round = 0; round < ROUNDS; round++) {
-      runs.floor!.push(await load(floorUrl, '{}', {}));
+      runs.floor!.push(await load(floor.url, '{}', {}));
       runs.token!.push(await load(`${base}/v1/sessions/authenticate`, tokenBody, { authorization: AUTH }));
       runs.jwt!.push(await load(`${base}/v1/sessions/authenticate`, jwtBody, { authorization: AUTH }));
     }
@@ -129,25 +77,4 @@ export async function run(): Promise<BenchReport> {
     floor.child.kill();
     gatehouse.child.kill();
   }
-}
-
-/** The port a child listens on, from /proc (the server was started with PORT=0). */
-async function realBase(child: ChildProcess): Promise<string> {
-  const { readFileSync, readdirSync, readlinkSync } = await import('node:fs');
-  const inodes = new Set(
-    readdirSync(`/proc/${child.pid}/fd`)
-      .map((fd) => {
-        try {
-          return readlinkSync(`/proc/${child.pid}/fd/${fd}`).match(/socket:\[(\d+)\]/)?.[1];
-        } catch {
-          return undefined;
-        }
-      })
-      .filter(Boolean),
-  );
-  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
-    const parts = line.trim().split(/\s+/);
-    if (parts[3] === '0A' && inodes.has(parts[9])) return `http://127.0.0.1:${parseInt(parts[1]!.split(':')[1]!, 16)}`;
-  }
-  throw new Error('could not find the server port');
 }

@@ -4,7 +4,6 @@
 // an address nobody has, so it cannot be used to find out who has an account.
 import type { Clock } from '../clock.ts';
 import type { EmailConfig, Environment } from '../config.ts';
-import { composeMessage } from '../email/messages.ts';
 import type { Mailer } from '../email/mailer.ts';
 import { newId } from '../ids.ts';
 import type { PasswordService } from '../passwords/service.ts';
@@ -12,7 +11,7 @@ import type { SessionGrant, SessionService } from '../sessions/service.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import type { UserService } from '../users/service.ts';
-import { checkEmail, findEmailOwner, spendAndGrant, type AuthenticateInput } from './service.ts';
+import { checkEmail, findEmailOwner, mailToken, spendAndGrant, type AuthenticateInput } from './service.ts';
 import { checkCodeChallenge, checkExpiration, checkRedirectUrl, tokenLink, type EmailTokens, type TokenErrors } from './tokens.ts';
 
 export const RESET_PASSWORD_EXPIRATION_MINUTES = 30;
@@ -64,21 +63,10 @@ export class PasswordResetService {
     if (!owner) return { user_id: newId('user', environment), email_id: newId('email', environment) };
     // Even the token's write happens after the answer: both paths answer after the same one read.
     mailer.inBackground('password reset email', async () => {
-      const { token, tokenHash } = await tokens.issue({
-        projectId,
-        userId: owner.user_id,
-        emailId: owner.email_id,
-        purpose: 'reset_password',
-        expiresInMinutes: minutes,
-        codeChallenge,
-      });
-      const link = tokenLink(input.reset_password_redirect_url, config.resetPasswordUrl, 'reset_password', token, 'invalid_password_reset_redirect_url', 'reset_password_redirect_url');
-      try {
-        await mailer.send(composeMessage({ projectId, to: owner.email, kind: 'reset_password', link, expiresInMinutes: minutes }));
-      } catch (error) {
-        await tokens.discard(tokenHash);
-        throw error;
-      }
+      const link = (token: string) =>
+        tokenLink(input.reset_password_redirect_url, config.resetPasswordUrl, 'reset_password', token, 'invalid_password_reset_redirect_url', 'reset_password_redirect_url');
+      const subject = { user_id: owner.user_id, email_id: owner.email_id };
+      await mailToken({ tokens, mailer }, { projectId, subject, to: owner.email, purpose: 'reset_password', minutes, link, codeChallenge });
     });
     return { user_id: owner.user_id, email_id: owner.email_id };
   }

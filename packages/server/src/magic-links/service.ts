@@ -184,22 +184,25 @@ export class MagicLinkService {
     }
   }
 
-  async #issueAndSend(projectId: string, owner: EmailOwner, purpose: TokenPurpose, minutes: number, link: (token: string) => string, codeChallenge?: string) {
-    const { tokens, mailer } = this.#deps;
-    const { token, tokenHash } = await tokens.issue({
-      projectId,
-      userId: owner.user_id,
-      emailId: owner.email_id,
-      purpose,
-      expiresInMinutes: minutes,
-      codeChallenge: checkCodeChallenge(codeChallenge),
-    });
-    try {
-      await mailer.send(composeMessage({ projectId, to: owner.email, kind: purpose, link: link(token), expiresInMinutes: minutes }));
-    } catch (error) {
-      await tokens.discard(tokenHash);
-      throw error;
-    }
+  #issueAndSend(projectId: string, owner: EmailOwner, purpose: TokenPurpose, minutes: number, link: (token: string) => string, codeChallenge?: string) {
+    const subject = { user_id: owner.user_id, email_id: owner.email_id };
+    return mailToken(this.#deps, { projectId, subject, to: owner.email, purpose, minutes, link, codeChallenge: checkCodeChallenge(codeChallenge) });
+  }
+}
+
+/** Issues a token and mails its link; a message that cannot be sent voids the token. */
+export async function mailToken<Ids extends Record<string, string>>(
+  deps: { tokens: EmailTokens<any, Ids>; mailer: Mailer },
+  input: { projectId: string; subject: Ids; to: string; purpose: TokenPurpose; minutes: number; link: (token: string) => string; codeChallenge?: string },
+): Promise<void> {
+  const { tokens, mailer } = deps;
+  const { projectId, purpose, minutes } = input;
+  const { token, tokenHash } = await tokens.issue({ projectId, subject: input.subject, purpose, expiresInMinutes: minutes, codeChallenge: input.codeChallenge });
+  try {
+    await mailer.send(composeMessage({ projectId, to: input.to, kind: purpose, link: input.link(token), expiresInMinutes: minutes }));
+  } catch (error) {
+    await tokens.discard(tokenHash);
+    throw error;
   }
 }
 
@@ -235,26 +238,26 @@ export async function spendAndGrant(
     const presented = await sessions.authenticate(projectId, environment, { session_token: input.session_token, session_jwt: input.session_jwt });
     if (presented.user.user_id !== row.user_id) throw new GatehouseError('session_user_mismatch');
   }
-  const spent = await tokens.spend(row, errors);
-  try {
+  return tokens.spendThen(row, errors, async () => {
     const user = await users.requireUser(projectId, row.user_id);
-    const now = formatTimestamp(clock.now());
-    const factor: AuthenticationFactor = {
-      type: 'magic_link',
-      delivery_method: 'email',
-      last_authenticated_at: now,
-      created_at: now,
-      updated_at: now,
-      email_factor: { email_id: row.email_id, email_address: row.email },
-    };
-    return await sessions.grant(projectId, environment, user, factor, {
+    return sessions.grant(projectId, environment, user, emailLinkFactor(row.email_id, row.email, clock.now()), {
       session_token: input.session_token,
       session_jwt: input.session_jwt,
       session_duration_minutes: input.session_duration_minutes,
       session_custom_claims: input.session_custom_claims as Metadata | undefined,
     });
-  } catch (error) {
-    await tokens.unspend(spent);
-    throw error;
-  }
+  });
+}
+
+/** The factor an email magic link (or reset link) adds to a session. */
+export function emailLinkFactor(emailId: string, email: string, at: Date): AuthenticationFactor {
+  const now = formatTimestamp(at);
+  return {
+    type: 'magic_link',
+    delivery_method: 'email',
+    last_authenticated_at: now,
+    created_at: now,
+    updated_at: now,
+    email_factor: { email_id: emailId, email_address: email },
+  };
 }

@@ -2,11 +2,12 @@
 // is 256 random bits, handed out once inside a link and stored only as its SHA-256. It is spent by
 // one UPDATE that also checks it is unused, unrevoked and unexpired, so of two requests carrying
 // the same token exactly one wins. PKCE (S256) binds a token to the client that asked for it.
+// Tokens belong to a consumer user (and one of its addresses) or to a B2B member.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import { GatehouseError } from '../errors.ts';
 import { digestsEqual, sha256 } from '../secrets.ts';
-import type { ChangeFeed } from '../store/change-feed.ts';
+import type { ChangeEvent, ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 
 export type TokenPurpose = 'login' | 'signup' | 'invite' | 'reset_password';
@@ -16,24 +17,89 @@ export const EXPIRATION_MINUTES = { min: 5, max: 10_080 } as const;
 /** Tokens no longer useful are deleted this long after they expired, when the address gets a new one. */
 const KEEP_EXPIRED_MS = 24 * 60 * 60 * 1000;
 
-export interface EmailTokenRow {
+interface TokenRow {
   token_hash: Buffer;
   project_id: string;
-  user_id: string;
-  email_id: string;
   email: string;
   purpose: TokenPurpose;
   code_challenge: string | null;
   expires_at: Date;
   used_at: Date | null;
   revoked_at: Date | null;
-  user_status: 'active' | 'pending';
+  /** The subject's status when the token was checked (a deleted member's token is unusable). */
+  status: string;
   email_verified: boolean;
 }
 
+/** A consumer user's token: for one of the user's addresses. */
+export interface EmailTokenRow extends TokenRow {
+  user_id: string;
+  email_id: string;
+  status: 'active' | 'pending';
+}
+
+/** A B2B member's token: the member row holds the address. */
+export interface MemberTokenRow extends TokenRow {
+  member_id: string;
+  organization_id: string;
+  status: 'active' | 'pending' | 'invited' | 'deleted';
+}
+
+/**
+ * Whose tokens an EmailTokens handles: users or members. `Ids` are the token's subject columns;
+ * `scope` is the one that names the address (tokens are pruned and revoked per address).
+ */
+export interface TokenSubject<Row extends TokenRow, Ids extends Record<string, string>> {
+  scope: keyof Ids & string;
+  /** Selects a token's Row: the subject's columns and joins after `FROM email_tokens t`. */
+  select: { columns: string; joins: string };
+  /** Inside the spend: verifies the address and activates the subject. */
+  activate(tx: SqlExecutor, row: Row, at: Date): Promise<void>;
+  /** Undoes activate. */
+  restore(tx: SqlExecutor, row: Row): Promise<void>;
+  changed(row: Row): ChangeEvent;
+}
+
+export const USER_TOKENS: TokenSubject<EmailTokenRow, { user_id: string; email_id: string }> = {
+  scope: 'email_id',
+  select: {
+    columns: 't.user_id, t.email_id, e.email, u.status, e.verified AS email_verified',
+    joins: 'JOIN user_emails e ON e.email_id = t.email_id JOIN users u ON u.user_id = t.user_id',
+  },
+  async activate(tx, row, at) {
+    await tx.query('UPDATE user_emails SET verified = true WHERE email_id = $1 AND NOT verified', [row.email_id]);
+    await tx.query(`UPDATE users SET status = 'active', updated_at = $2 WHERE user_id = $1 AND status <> 'active'`, [row.user_id, at]);
+  },
+  async restore(tx, row) {
+    if (!row.email_verified) await tx.query('UPDATE user_emails SET verified = false WHERE email_id = $1', [row.email_id]);
+    if (row.status !== 'active') await tx.query('UPDATE users SET status = $2 WHERE user_id = $1', [row.user_id, row.status]);
+  },
+  changed: (row) => ({ type: 'user', project_id: row.project_id, user_id: row.user_id }),
+};
+
+export const MEMBER_TOKENS: TokenSubject<MemberTokenRow, { member_id: string }> = {
+  scope: 'member_id',
+  select: {
+    columns: 't.member_id, m.organization_id, m.email_address AS email, m.status, m.email_address_verified AS email_verified',
+    joins: 'JOIN members m ON m.member_id = t.member_id',
+  },
+  async activate(tx, row, at) {
+    // An invited or pending member who follows a link is a member now.
+    await tx.query(
+      `UPDATE members SET email_address_verified = true, status = CASE WHEN status IN ('pending', 'invited') THEN 'active' ELSE status END, updated_at = $2
+        WHERE member_id = $1 AND (NOT email_address_verified OR status IN ('pending', 'invited'))`,
+      [row.member_id, at],
+    );
+  },
+  async restore(tx, row) {
+    await tx.query('UPDATE members SET email_address_verified = $2, status = $3 WHERE member_id = $1', [row.member_id, row.email_verified, row.status]);
+  },
+  changed: (row) => ({ type: 'member', project_id: row.project_id, organization_id: row.organization_id, member_id: row.member_id }),
+};
+
 /** What spending a token changed, so that it can be put back if the rest of the request fails. */
-export interface SpentToken {
-  row: EmailTokenRow;
+export interface SpentToken<Row extends TokenRow = EmailTokenRow> {
+  row: Row;
   usedAt: Date;
 }
 
@@ -43,22 +109,24 @@ export interface TokenErrors {
   unusable: string;
 }
 
-export class EmailTokens {
+/** The tokens of one kind of subject (USER_TOKENS or MEMBER_TOKENS); each sees only its own. */
+export class EmailTokens<Row extends TokenRow = EmailTokenRow, Ids extends Record<string, string> = { user_id: string; email_id: string }> {
   readonly #db: SqlExecutor;
   readonly #feed: ChangeFeed;
   readonly #clock: Clock;
+  readonly #subject: TokenSubject<Row, Ids>;
 
-  constructor(db: SqlExecutor, feed: ChangeFeed, clock: Clock) {
+  constructor(db: SqlExecutor, feed: ChangeFeed, clock: Clock, subject: TokenSubject<Row, Ids>) {
     this.#db = db;
     this.#feed = feed;
     this.#clock = clock;
+    this.#subject = subject;
   }
 
-  /** Stores a new token for the address and returns it (the only time it exists in the clear). */
+  /** Stores a new token for the subject's address and returns it (the only time it exists in the clear). */
   async issue(input: {
     projectId: string;
-    userId: string;
-    emailId: string;
+    subject: Ids;
     purpose: TokenPurpose;
     expiresInMinutes: number;
     codeChallenge?: string;
@@ -66,17 +134,19 @@ export class EmailTokens {
     const token = randomBytes(32).toString('base64url');
     const tokenHash = sha256(token);
     const now = this.#clock.now();
+    const { scope } = this.#subject;
+    const columns = Object.keys(input.subject);
     await this.#feed.write(async (tx) => {
-      await tx.query('DELETE FROM email_tokens WHERE project_id = $1 AND email_id = $2 AND expires_at < $3', [
+      await tx.query(`DELETE FROM email_tokens WHERE project_id = $1 AND ${scope} = $2 AND expires_at < $3`, [
         input.projectId,
-        input.emailId,
+        input.subject[scope],
         new Date(now.getTime() - KEEP_EXPIRED_MS),
       ]);
       await tx.query(
-        `INSERT INTO email_tokens (token_hash, project_id, user_id, email_id, purpose, code_challenge, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [tokenHash, input.projectId, input.userId, input.emailId, input.purpose, input.codeChallenge ?? null, now,
-          new Date(now.getTime() + input.expiresInMinutes * 60_000)],
+        `INSERT INTO email_tokens (token_hash, project_id, purpose, code_challenge, created_at, expires_at, ${columns.join(', ')})
+         VALUES ($1, $2, $3, $4, $5, $6, ${columns.map((_, i) => `$${i + 7}`).join(', ')})`,
+        [tokenHash, input.projectId, input.purpose, input.codeChallenge ?? null, now,
+          new Date(now.getTime() + input.expiresInMinutes * 60_000), ...columns.map((column) => input.subject[column])],
       );
     });
     return { token, tokenHash };
@@ -87,42 +157,43 @@ export class EmailTokens {
     await this.#db.query('DELETE FROM email_tokens WHERE token_hash = $1', [tokenHash]);
   }
 
-  /** Voids the unused tokens of an address for some purposes; returns how many. */
-  async revoke(projectId: string, emailId: string, purposes: TokenPurpose[]): Promise<number> {
+  /** Voids the unused tokens of an address (the subject's scope column) for some purposes; returns how many. */
+  async revoke(projectId: string, scopeId: string, purposes: TokenPurpose[]): Promise<number> {
     const { rowCount } = await this.#db.query(
       `UPDATE email_tokens SET revoked_at = $4
-        WHERE project_id = $1 AND email_id = $2 AND purpose = ANY($3) AND used_at IS NULL AND revoked_at IS NULL`,
-      [projectId, emailId, purposes, this.#clock.now()],
+        WHERE project_id = $1 AND ${this.#subject.scope} = $2 AND purpose = ANY($3) AND used_at IS NULL AND revoked_at IS NULL`,
+      [projectId, scopeId, purposes, this.#clock.now()],
     );
     return rowCount;
   }
 
   /**
    * The live token, checked without changing anything: unknown (or another project's, or for
-   * another flow) → errors.notFound; used, revoked or expired → errors.unusable; then PKCE.
+   * another flow or kind of subject) → errors.notFound; used, revoked, expired or its member
+   * deleted → errors.unusable; then PKCE.
    */
-  async check(projectId: string, token: string, purposes: TokenPurpose[], errors: TokenErrors, codeVerifier: string | undefined): Promise<EmailTokenRow> {
-    const { rows } = await this.#db.query<EmailTokenRow>(
-      `SELECT t.token_hash, t.project_id, t.user_id, t.email_id, e.email, t.purpose, t.code_challenge, t.expires_at,
-              t.used_at, t.revoked_at, u.status AS user_status, e.verified AS email_verified
-         FROM email_tokens t
-         JOIN user_emails e ON e.email_id = t.email_id
-         JOIN users u ON u.user_id = t.user_id
+  async check(projectId: string, token: string, purposes: TokenPurpose[], errors: TokenErrors, codeVerifier: string | undefined): Promise<Row> {
+    const { columns, joins } = this.#subject.select;
+    const { rows } = await this.#db.query<Row>(
+      `SELECT t.token_hash, t.project_id, t.purpose, t.code_challenge, t.expires_at, t.used_at, t.revoked_at, ${columns}
+         FROM email_tokens t ${joins}
         WHERE t.token_hash = $1 AND t.project_id = $2 AND t.purpose = ANY($3)`,
       [sha256(token), projectId, purposes],
     );
     const row = rows[0];
     if (!row) throw new GatehouseError(errors.notFound);
-    if (row.used_at || row.revoked_at || row.expires_at.getTime() <= this.#clock.now().getTime()) throw new GatehouseError(errors.unusable);
+    if (row.used_at || row.revoked_at || row.status === 'deleted' || row.expires_at.getTime() <= this.#clock.now().getTime()) {
+      throw new GatehouseError(errors.unusable);
+    }
     checkPkce(row.code_challenge, codeVerifier);
     return row;
   }
 
   /**
-   * Spends the token and, in the same transaction, marks its address verified and its user active
+   * Spends the token and, in the same transaction, marks its address verified and its subject active
    * (and runs `alsoInside`, e.g. setting a password). Loses to a concurrent spend with errors.unusable.
    */
-  async spend(row: EmailTokenRow, errors: TokenErrors, alsoInside?: (tx: SqlExecutor) => Promise<void>): Promise<SpentToken> {
+  async spend(row: Row, errors: TokenErrors, alsoInside?: (tx: SqlExecutor) => Promise<void>): Promise<SpentToken<Row>> {
     const usedAt = this.#clock.now();
     await this.#feed.write(async (tx, emit) => {
       const { rowCount } = await tx.query(
@@ -131,24 +202,36 @@ export class EmailTokens {
         [row.token_hash, usedAt],
       );
       if (rowCount === 0) throw new GatehouseError(errors.unusable);
-      await tx.query('UPDATE user_emails SET verified = true WHERE email_id = $1 AND NOT verified', [row.email_id]);
-      await tx.query(`UPDATE users SET status = 'active', updated_at = $2 WHERE user_id = $1 AND status <> 'active'`, [row.user_id, usedAt]);
+      await this.#subject.activate(tx, row, usedAt);
       await alsoInside?.(tx);
-      emit({ type: 'user', project_id: row.project_id, user_id: row.user_id });
+      emit(this.#subject.changed(row));
     });
     return { row, usedAt };
   }
 
-  /** Undoes `spend` when what came after it failed: the token is live again, the user as before. */
-  async unspend(spent: SpentToken, alsoInside?: (tx: SqlExecutor) => Promise<void>): Promise<void> {
+  /** Undoes `spend` when what came after it failed: the token is live again, the subject as before. */
+  async unspend(spent: SpentToken<Row>, alsoInside?: (tx: SqlExecutor) => Promise<void>): Promise<void> {
     const { row } = spent;
     await this.#feed.write(async (tx, emit) => {
       await tx.query('UPDATE email_tokens SET used_at = NULL WHERE token_hash = $1 AND used_at = $2', [row.token_hash, spent.usedAt]);
-      if (!row.email_verified) await tx.query('UPDATE user_emails SET verified = false WHERE email_id = $1', [row.email_id]);
-      if (row.user_status !== 'active') await tx.query('UPDATE users SET status = $2 WHERE user_id = $1', [row.user_id, row.user_status]);
+      await this.#subject.restore(tx, row);
       await alsoInside?.(tx);
-      emit({ type: 'user', project_id: row.project_id, user_id: row.user_id });
+      emit(this.#subject.changed(row));
     });
+  }
+
+  /**
+   * After a token was checked: spends it and runs `then` (granting the session); if `then` fails,
+   * the token is put back, so a refused request leaves the link usable.
+   */
+  async spendThen<T>(row: Row, errors: TokenErrors, then: () => Promise<T>): Promise<T> {
+    const spent = await this.spend(row, errors);
+    try {
+      return await then();
+    } catch (error) {
+      await this.unspend(spent);
+      throw error;
+    }
   }
 }
 

@@ -58,8 +58,9 @@ CREATE TABLE members (
 -- One live member per email and per external id in an organization; deleted members keep theirs.
 CREATE UNIQUE INDEX members_org_email ON members (organization_id, email_normalized) WHERE status <> 'deleted';
 CREATE UNIQUE INDEX members_org_external_id ON members (organization_id, external_id) WHERE status <> 'deleted';
--- Keyset pagination of member search walks this index, one organization range at a time.
-CREATE INDEX members_org_created ON members (organization_id, created_at, member_id);
+-- Keyset pagination of member search walks this index, one organization range at a time; with the
+-- status and the email domain in it, the role filter and the count are answered from the index alone.
+CREATE INDEX members_org_created ON members (organization_id, created_at, member_id) INCLUDE (status, email_domain);
 CREATE INDEX members_org_domain ON members (organization_id, email_domain);
 CREATE INDEX members_project_email ON members (project_id, email_normalized);
 
