@@ -40,7 +40,8 @@ export function ok<T extends object>(request: FastifyRequest, body: T, statusCod
 export async function createApp(options: AppOptions): Promise<App> {
   const { config } = options;
   const app = Fastify({
-    logger: options.logger ?? { level: config.logLevel },
+    // Silent: no logger at all, rather than a child logger per request that writes nothing.
+    logger: options.logger ?? (config.logLevel === 'silent' ? false : { level: config.logLevel }),
     bodyLimit: config.bodyLimitBytes,
     // A hop count trusts that many proxies in front of us (Fastify's own meaning of a number).
     trustProxy: typeof config.trustProxy === 'number' ? ((hops) => (_address: string, hop: number) => hop < hops)(config.trustProxy) : config.trustProxy,
@@ -69,13 +70,19 @@ export async function createApp(options: AppOptions): Promise<App> {
     for (const method of [route.method].flat()) routes.push({ method, url: route.url, pattern });
   });
 
-  app.addHook('onRequest', async (request: FastifyRequest) => {
-    if (request.routeOptions.config.auth === 'public' || !request.routeOptions.url) return;
-    const credentials = parseBasicAuth(request.headers.authorization);
-    if (!credentials || !(await options.projects.authenticateSecret(credentials.user, credentials.password))) {
-      throw new GatehouseError('unauthorized_credentials');
+  // A callback hook, so that a caller whose credentials were verified before goes on without waiting.
+  app.addHook('onRequest', (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
+    if (request.routeOptions.config.auth === 'public' || !request.routeOptions.url) return done();
+    const known = options.projects.knownCaller(request.headers.authorization);
+    if (known !== undefined) {
+      request.projectId = known;
+      return done();
     }
-    request.projectId = credentials.user;
+    options.projects.authenticateHeader(request.headers.authorization).then((projectId) => {
+      if (projectId === null) return done(new GatehouseError('unauthorized_credentials'));
+      request.projectId = projectId;
+      done();
+    }, done);
   });
 
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
@@ -128,12 +135,4 @@ export async function createApp(options: AppOptions): Promise<App> {
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function parseBasicAuth(header: string | undefined): { user: string; password: string } | null {
-  if (!header || !header.startsWith('Basic ')) return null;
-  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon <= 0) return null;
-  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }

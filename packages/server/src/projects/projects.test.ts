@@ -4,6 +4,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadConfig } from '../config.ts';
+import { openPostgres } from '../store/database.ts';
 import { expectError, startTestServer, type TestServer } from '../testing/harness.ts';
 import { ensureProject, readCredentialsFile } from './bootstrap.ts';
 
@@ -58,6 +59,32 @@ test('rotation: a second secret works beside the first, then the first is revoke
   // The last secret cannot be revoked: the project would be locked out.
   expectError(await server.api(second, 'DELETE', `/v1/project/secrets/${created.body.secret.secret_id}`), 400, 'cannot_revoke_last_secret');
   expectError(await server.api(second, 'DELETE', `/v1/project/secrets/${first.secret_id}`), 404, 'secret_not_found');
+});
+
+test('another server process on the same PostgreSQL stops accepting a revoked secret within a second', async (t) => {
+  if (server.database.kind !== 'postgres') return t.skip('PGlite is one process: cross-process invalidation needs PostgreSQL');
+  const otherDb = await openPostgres({ url: process.env.DATABASE_URL!, schema: server.database.schema });
+  const other = await startTestServer({ database: { db: otherDb, kind: 'postgres', dispose: () => otherDb.close() } });
+  try {
+    const project = await server.createProject();
+    const created = await server.api(project, 'POST', '/v1/project/secrets');
+    const second = { ...project, secret: created.body.secret.secret as string };
+    // The other process has seen the first secret authenticate (it recognises that header now).
+    assert.equal((await other.api(project, 'GET', '/v1/rbac/policy')).status, 200);
+    const first = (await server.api(second, 'GET', '/v1/project/secrets')).body.secrets.find((s: { secret_id: string }) => s.secret_id !== created.body.secret.secret_id);
+    assert.equal((await server.api(second, 'DELETE', `/v1/project/secrets/${first.secret_id}`)).status, 200);
+    const started = Date.now();
+    let status = 200;
+    while (status === 200 && Date.now() - started < 1000) {
+      status = (await other.api(project, 'GET', '/v1/rbac/policy')).status;
+      if (status === 200) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(status, 401);
+    assert.equal((await other.api(second, 'GET', '/v1/rbac/policy')).status, 200);
+  } finally {
+    await other.close();
+    await otherDb.close().catch(() => {});
+  }
 });
 
 test("a project cannot see or revoke another project's secrets", async () => {

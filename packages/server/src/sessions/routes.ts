@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
+import { compactJwsJson, serializeWithImmutableWires } from '../http/json.ts';
 import type { ProjectService } from '../projects/service.ts';
 import { toWireUser } from '../users/routes.ts';
 import type { UserService } from '../users/service.ts';
@@ -40,10 +41,13 @@ export function registerSessionRoutes(app: App, deps: { sessions: SessionService
   const { sessions, users, projects, keys } = deps;
   const environmentOf = (projectId: string): 'live' | 'test' => (projectId.startsWith('project-live-') ? 'live' : 'test');
 
-  app.post('/v1/sessions/authenticate', { schema: { body: AuthenticateBody } }, async (request) => {
+  app.post('/v1/sessions/authenticate', { schema: { body: AuthenticateBody } }, async (request, reply) => {
     const result = await sessions.authenticate(request.projectId, environmentOf(request.projectId), request.body ?? {});
     const { user_id: _userId, ...response } = sessionResponse(result, sessions, users);
-    return ok(request, result.verdict ? { ...response, verdict: result.verdict } : response);
+    // The hot path: the cached user's, session's and JWT's JSON text is reused rather than made again.
+    reply.serializer(serializeWithImmutableWires);
+    const wire = { ...response, session_jwt: compactJwsJson(response.session_jwt) };
+    return ok(request, result.verdict ? { ...wire, verdict: result.verdict } : wire);
   });
 
   app.get('/v1/sessions', { schema: { querystring: Type.Object({ user_id: Type.String() }) } }, async (request) => {

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { formatTimestamp } from '../clock.ts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
+import { immutableWire } from '../http/json.ts';
 import type { ProjectService } from '../projects/service.ts';
 import type { RbacService } from '../rbac/service.ts';
 import type { UserRecord, UserService } from './service.ts';
@@ -67,7 +68,7 @@ export function toWireUser(user: UserRecord, users: UserService) {
   const locked = users.isLocked(user);
   const known = wireUsers.get(user);
   if (known?.locked === locked) return known.wire;
-  const wire = buildWireUser(user, users, locked);
+  const wire = immutableWire(buildWireUser(user, users, locked));
   wireUsers.set(user, { locked, wire });
   return wire;
 }
