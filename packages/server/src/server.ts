@@ -8,7 +8,7 @@ import { createApp, type App } from './http/app.ts';
 import { registerMagicLinkRoutes } from './magic-links/routes.ts';
 import { PasswordResetService } from './magic-links/password-reset.ts';
 import { MagicLinkService } from './magic-links/service.ts';
-import { EmailTokens } from './magic-links/tokens.ts';
+import { EmailTokens, USER_TOKENS } from './magic-links/tokens.ts';
 import { registerPasswordRoutes } from './passwords/routes.ts';
 import { PasswordService } from './passwords/service.ts';
 import { registerProjectRoutes } from './projects/routes.ts';
@@ -22,7 +22,8 @@ import { migrate } from './store/migrate.ts';
 import { SigningKeys } from './sessions/keys.ts';
 import { registerSessionRoutes } from './sessions/routes.ts';
 import { SessionService } from './sessions/service.ts';
-import { MemberAuthorization, type MemberSessionAuthenticator } from './b2b/member-authorization.ts';
+import { MemberAuthorization } from './b2b/member-authorization.ts';
+import { registerMemberSessionRoutes } from './sessions/member-routes.ts';
 import { registerMemberRoutes } from './members/routes.ts';
 import { MemberService } from './members/service.ts';
 import { registerOrganizationRoutes } from './organizations/routes.ts';
@@ -47,6 +48,7 @@ export interface Gatehouse {
   magicLinks: MagicLinkService;
   organizations: OrganizationService;
   members: MemberService;
+  memberAuthorization: MemberAuthorization;
   close(): Promise<void>;
 }
 
@@ -70,18 +72,12 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const rbac = new RbacService(db, feed, clock);
   const users = new UserService(db, feed, rbac, clock);
   const keys = new SigningKeys(db, feed, clock);
-  const sessions = new SessionService(db, feed, users, rbac, keys, clock);
-  const limiter = new RateLimiter(db, clock, config.rateLimits);
-  const passwords = new PasswordService({ db, feed, users, rbac, sessions, clock, lockout: config.lockout });
-
   const organizations = new OrganizationService(db, feed, rbac, clock);
   const members = new MemberService(db, feed, rbac, organizations, clock);
-  const memberSessions: MemberSessionAuthenticator = {
-    authenticateActor: async () => {
-      throw new Error('member sessions are not wired yet');
-    },
-  };
-  const memberAuthorization = new MemberAuthorization(memberSessions, rbac);
+  const sessions = new SessionService(db, feed, users, rbac, keys, clock, { members, organizations });
+  const memberAuthorization = new MemberAuthorization(sessions, rbac);
+  const limiter = new RateLimiter(db, clock, config.rateLimits);
+  const passwords = new PasswordService({ db, feed, users, rbac, sessions, clock, lockout: config.lockout });
 
   const app = await createApp({ config, projects, logger: options.logger });
   registerProjectRoutes(app, { projects });
@@ -89,11 +85,12 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerPolicyRoutes(app, { rbac }, 'b2b', '/v1/b2b/rbac');
   registerOrganizationRoutes(app, { organizations, projects, memberAuthorization });
   registerMemberRoutes(app, { members, organizations, projects, memberAuthorization });
+  registerMemberSessionRoutes(app, { sessions, members, organizations, projects, keys, memberAuthorization });
   registerUserRoutes(app, { users, projects, rbac });
   registerSessionRoutes(app, { sessions, users, projects, keys });
   registerPasswordRoutes(app, { passwords, users, sessions, limiter });
   const mailer = new Mailer({ config: config.email, db, clock, log: app.log, production: config.production });
-  const emailTokens = new EmailTokens(db, feed, clock);
+  const emailTokens = new EmailTokens(db, feed, clock, USER_TOKENS);
   const magicLinks = new MagicLinkService({ db, tokens: emailTokens, users, sessions, mailer, config: config.email, clock });
   registerEmailRoutes(app, { db, mailer });
   const passwordReset = new PasswordResetService({ db, feed, tokens: emailTokens, users, sessions, passwords, mailer, config: config.email, clock });
@@ -116,6 +113,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
     magicLinks,
     organizations,
     members,
+    memberAuthorization,
     async close() {
       await app.close();
       limiter.close();

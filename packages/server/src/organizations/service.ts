@@ -11,7 +11,7 @@ import { isId, newId } from '../ids.ts';
 import { applyMetadataUpdate, type Metadata } from '../metadata.ts';
 import { IMPLICIT_ROLES, POLICY_RULES } from '../rbac/defaults.ts';
 import { policyValidationError, type RbacService } from '../rbac/service.ts';
-import { compileSearchQuery, FilterValues, SearchCursors, type FilterCompiler, type SearchQuery } from '../search/query.ts';
+import { compileSearchQuery, FilterValues, SearchCursors, searchLimit, type FilterCompiler, type SearchQuery } from '../search/query.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 
@@ -303,9 +303,8 @@ export class OrganizationService {
     });
   }
 
-  async searchOrganizations(projectId: string, input: { cursor?: string | null; limit?: number; query?: SearchQuery | null }) {
-    const limit = input.limit ?? LIMITS.searchDefaultLimit;
-    if (!Number.isInteger(limit) || limit < 1 || limit > LIMITS.searchMaxLimit) throw new GatehouseError('organization_search_invalid_limit');
+  async searchOrganizations(projectId: string, input: { cursor?: unknown; limit?: unknown; query?: SearchQuery | null }) {
+    const limit = searchLimit(input.limit, 'organization_search_invalid_limit');
     const filter = compileSearchQuery(input.query ?? null, ORGANIZATION_FILTERS, 'organization_search', 2);
     const queryKey = createHash('sha256').update(JSON.stringify(input.query ?? null)).digest('base64url').slice(0, 12);
     const after = input.cursor ? cursors.decode(input.cursor, queryKey) : null;

@@ -1,6 +1,7 @@
 // Stytch's search queries ({operator, operands: [{filter_name, filter_value}]}) turned into a SQL
 // condition, with every value passed as a parameter. Each searchable thing (users, members,
 // organizations) names its filters and the error_type prefix of its errors.
+import { LIMITS } from '../config.ts';
 import { GatehouseError } from '../errors.ts';
 
 export interface SearchQuery {
@@ -94,8 +95,9 @@ export class SearchCursors {
     return Buffer.from(JSON.stringify({ t: last.created_at.toISOString(), u: id, q: queryKey })).toString('base64url');
   }
 
-  decode(cursor: string, queryKey: string): { created_at: string; id: string } {
+  decode(cursor: unknown, queryKey: string): { created_at: string; id: string } {
     try {
+      if (typeof cursor !== 'string') throw new TypeError('not a string');
       const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { t?: unknown; u?: unknown; q?: unknown };
       if (typeof value.t === 'string' && !Number.isNaN(Date.parse(value.t)) && typeof value.u === 'string' && this.#isId(value.u) && value.q === queryKey) {
         return { created_at: value.t, id: value.u };
@@ -105,4 +107,11 @@ export class SearchCursors {
     }
     throw new GatehouseError(this.#invalid);
   }
+}
+
+/** The page size a search asked for: a whole number from 1 to the maximum, the default when absent. */
+export function searchLimit(limit: unknown, errorType: string): number {
+  const value = limit ?? LIMITS.searchDefaultLimit;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > LIMITS.searchMaxLimit) throw new GatehouseError(errorType);
+  return value;
 }

@@ -10,9 +10,10 @@ export const SearchQueryBody = Type.Union([
   Type.Null(),
 ]);
 
+// cursor and limit are checked by each search, so a bad one gets that search's own error_type.
 export const SearchBodyFields = {
-  cursor: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-  limit: Type.Optional(Type.Integer()),
+  cursor: Type.Optional(Type.Unknown()),
+  limit: Type.Optional(Type.Unknown()),
   query: Type.Optional(SearchQueryBody),
 };
 

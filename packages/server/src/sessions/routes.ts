@@ -62,17 +62,23 @@ export function registerSessionRoutes(app: App, deps: { sessions: SessionService
     return ok(request, {});
   });
 
-  // Public, as jose's remote key set fetches it without credentials.
-  app.get('/v1/sessions/jwks/:project_id', { config: { auth: 'public' }, schema: { params: Type.Object({ project_id: Type.String() }) } }, async (request) => {
-    const project = await projects.findProject(request.params.project_id);
-    if (!project) return ok(request, { keys: [] });
-    const projectKeys = await keys.forProject(project.project_id, project.environment);
-    return ok(request, { keys: projectKeys.published() });
-  });
+  registerJwksRoute(app, '/v1/sessions/jwks/:project_id', { projects, keys });
 
   // Gatehouse addition: start signing with a new key (`gatehouse keys rotate`).
   app.post('/v1/project/signing_keys/rotate', async (request) => {
     const rotated = await keys.rotate(request.projectId, environmentOf(request.projectId));
     return ok(request, { kid: rotated.kid, retired_kids: rotated.retired });
+  });
+}
+
+/** The project's public signing keys. Public, as jose's remote key set fetches it without credentials. */
+export function registerJwksRoute(app: App, path: string, deps: { projects: ProjectService; keys: SigningKeys }) {
+  const { projects, keys } = deps;
+  app.get(path, { config: { auth: 'public' }, schema: { params: Type.Object({ project_id: Type.String() }) } }, async (request) => {
+    const { project_id } = request.params as { project_id: string };
+    const project = await projects.findProject(project_id);
+    if (!project) return ok(request, { keys: [] });
+    const projectKeys = await keys.forProject(project.project_id, project.environment);
+    return ok(request, { keys: projectKeys.published() });
   });
 }

@@ -15,10 +15,14 @@ import type { RbacService } from '../rbac/service.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import type { UserRecord, UserService } from '../users/service.ts';
+import { authorizationError, tenancyError, type MemberActor } from '../b2b/member-authorization.ts';
+import type { MemberRecord, MemberService } from '../members/service.ts';
+import type { OrganizationRecord, OrganizationService } from '../organizations/service.ts';
 import { JWT_LIFETIME_SECONDS, type SigningKeys } from './keys.ts';
 
 export const SESSION_DURATION_MINUTES = { min: 5, max: 527_040 } as const;
 const SESSION_CLAIM = 'https://stytch.com/session';
+const ORGANIZATION_CLAIM = 'https://stytch.com/organization';
 const RESERVED_CLAIMS = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti']);
 /** A JWT is minted again once it is this old, so each stays valid for at least 4 of its 5 minutes. */
 const JWT_REUSE_MS = 60_000;
@@ -36,7 +40,11 @@ export interface AuthenticationFactor {
 export interface SessionRecord {
   session_id: string;
   project_id: string;
-  user_id: string;
+  /** The consumer user, or null for a member session. */
+  user_id: string | null;
+  /** The B2B member and its organization, or null for a user session. */
+  member_id: string | null;
+  organization_id: string | null;
   started_at: Date;
   last_accessed_at: Date;
   expires_at: Date;
@@ -59,6 +67,29 @@ export interface SessionGrant {
   session_jwt: string;
   user: UserRecord;
   roles: string[];
+}
+
+/** What a B2B authenticate-style endpoint returns about the member session. */
+export interface MemberSessionGrant {
+  member_session: SessionRecord | null;
+  session_token: string;
+  session_jwt: string;
+  member: MemberRecord;
+  organization: OrganizationRecord;
+  roles: string[];
+}
+
+export interface MemberAuthorizationCheck {
+  organization_id: string;
+  resource_id: string;
+  action: string;
+}
+
+/** A member's roles for one version of its organization, resolved once for authorization checks. */
+interface MemberSubject {
+  organization: OrganizationRecord;
+  roles: string[];
+  memo: { resolved?: ResolvedRoles };
 }
 
 interface CachedSession {
@@ -103,7 +134,7 @@ interface SessionRow extends SessionRecord {
   revoked_at: Date | null;
 }
 
-const SESSION_COLUMNS = `session_id, project_id, user_id, started_at, last_accessed_at, expires_at, revoked_at,
+const SESSION_COLUMNS = `session_id, project_id, user_id, member_id, organization_id, started_at, last_accessed_at, expires_at, revoked_at,
   authentication_factors, custom_claims, attributes`;
 
 export class SessionService {
@@ -126,7 +157,23 @@ export class SessionService {
   readonly #touched = new Map<string, Date>();
   #flushTimer: NodeJS.Timeout | undefined;
 
-  constructor(db: SqlExecutor, feed: ChangeFeed, users: UserService, rbac: RbacService, keys: SigningKeys, clock: Clock) {
+  readonly #members: MemberService;
+  readonly #organizations: OrganizationService;
+  /** member_id → the member, as member sessions read it. */
+  readonly #members_ = new Map<string, Promise<MemberRecord | null>>();
+  readonly #memberSubjects = new WeakMap<MemberRecord, MemberSubject>();
+
+  constructor(
+    db: SqlExecutor,
+    feed: ChangeFeed,
+    users: UserService,
+    rbac: RbacService,
+    keys: SigningKeys,
+    clock: Clock,
+    b2b: { members: MemberService; organizations: OrganizationService },
+  ) {
+    this.#members = b2b.members;
+    this.#organizations = b2b.organizations;
     this.#db = db;
     this.#feed = feed;
     this.#users = users;
@@ -137,6 +184,7 @@ export class SessionService {
       (event) => {
         if (event.type === 'session') this.#forgetSession(event.session_id);
         else if (event.type === 'user') this.#users_.delete(event.user_id);
+        else if (event.type === 'member') this.#members_.delete(event.member_id);
         // A policy write may have revoked roles (cascade): drop the project's users.
         else if (event.type === 'policy') this.#users_.clear();
       },
@@ -144,6 +192,7 @@ export class SessionService {
         this.#byToken.clear();
         this.#tokenOfSession.clear();
         this.#users_.clear();
+        this.#members_.clear();
       },
     );
     this.#flushTimer = setInterval(() => void this.flush().catch(() => {}), 1000);
@@ -177,7 +226,7 @@ export class SessionService {
     checkCustomClaims(input.session_custom_claims);
     const now = this.#clock.now();
     if (input.session_token !== undefined || input.session_jwt !== undefined) {
-      const existing = await this.#requireSession(projectId, input);
+      const existing = await this.#requireSession(projectId, input, 'user');
       if (existing.record.user_id !== user.user_id) {
         throw new GatehouseError('session_user_mismatch', { message: 'The session presented belongs to another user.' });
       }
@@ -197,6 +246,8 @@ export class SessionService {
       session_id: `session-${environment}-${randomUUID()}`,
       project_id: projectId,
       user_id: user.user_id,
+      member_id: null,
+      organization_id: null,
       started_at: now,
       last_accessed_at: now,
       expires_at: addMinutes(now, input.session_duration_minutes),
@@ -226,8 +277,8 @@ export class SessionService {
   ): Promise<SessionGrant & { verdict?: AuthorizationVerdict }> {
     checkDuration(input.session_duration_minutes);
     checkCustomClaims(input.session_custom_claims);
-    const cached = await this.#requireSession(projectId, input);
-    const user = await this.#cachedUser(projectId, cached.record.user_id);
+    const cached = await this.#requireSession(projectId, input, 'user');
+    const user = await this.#cachedUser(projectId, cached.record.user_id!);
     if (!user) throw new GatehouseError('session_not_found');
     const roles = this.#users.effectiveRoles(user);
 
@@ -244,17 +295,7 @@ export class SessionService {
       }
     }
 
-    const now = this.#clock.now();
-    let record = cached.record;
-    if (input.session_duration_minutes !== undefined || input.session_custom_claims !== undefined) {
-      record = await this.#update(record, {
-        expires_at: input.session_duration_minutes ? addMinutes(now, input.session_duration_minutes) : undefined,
-        custom_claims: input.session_custom_claims,
-      });
-    } else {
-      record.last_accessed_at = now;
-      this.#touched.set(record.session_id, now);
-    }
+    const record = await this.#extendOrTouch(cached.record, input);
     // Only the token's hash is stored, so a caller who presented the JWT gets no token back.
     const grant = await this.#respond(projectId, environment, record, input.session_token ?? '', user);
     return verdict ? { ...grant, verdict } : grant;
@@ -265,7 +306,7 @@ export class SessionService {
     if (given.length === 0) throw new GatehouseError('no_session_revoke_arguments', { message: 'Give one of session_id, session_token or session_jwt.' });
     if (given.length > 1) throw new GatehouseError('too_many_session_revoke_arguments', { message: 'Give only one of session_id, session_token or session_jwt.' });
     let sessionId = input.session_id;
-    if (sessionId === undefined) sessionId = (await this.#requireSession(projectId, input)).record.session_id;
+    if (sessionId === undefined) sessionId = (await this.#requireSession(projectId, input, 'user')).record.session_id;
     await this.#feed.write(async (tx, emit) => {
       const { rowCount } = await tx.query(
         'UPDATE sessions SET revoked_at = $3 WHERE project_id = $1 AND session_id = $2 AND revoked_at IS NULL',
@@ -286,6 +327,199 @@ export class SessionService {
     return rows;
   }
 
+  // -------------------------------------------------------------------------------------------
+  // B2B member sessions
+
+  /** grant() for a member: starts a session, or adds the factor to the member's presented one. */
+  async grantMember(
+    projectId: string,
+    environment: Environment,
+    member: MemberRecord,
+    organization: OrganizationRecord,
+    factor: AuthenticationFactor,
+    input: SessionInput,
+  ): Promise<MemberSessionGrant> {
+    checkDuration(input.session_duration_minutes);
+    checkCustomClaims(input.session_custom_claims);
+    const roles = this.#memberSubject(member, organization).roles;
+    const now = this.#clock.now();
+    let record: SessionRecord;
+    let token = input.session_token ?? '';
+    if (input.session_token !== undefined || input.session_jwt !== undefined) {
+      const existing = await this.#requireSession(projectId, input, 'member');
+      if (existing.record.member_id !== member.member_id) {
+        throw new GatehouseError('session_user_mismatch', { message: 'The session presented belongs to another member.' });
+      }
+      record = await this.#update(existing.record, {
+        authentication_factors: mergeFactor(existing.record.authentication_factors, factor),
+        expires_at: input.session_duration_minutes ? addMinutes(now, input.session_duration_minutes) : undefined,
+        custom_claims: input.session_custom_claims,
+      });
+    } else {
+      // B2B sign-ins always start a session (60 minutes unless asked otherwise), as Stytch's do.
+      token = newSessionToken();
+      record = {
+        session_id: `member-session-${environment}-${randomUUID()}`,
+        project_id: projectId,
+        user_id: null,
+        member_id: member.member_id,
+        organization_id: organization.organization_id,
+        started_at: now,
+        last_accessed_at: now,
+        expires_at: addMinutes(now, input.session_duration_minutes ?? 60),
+        authentication_factors: [factor],
+        custom_claims: input.session_custom_claims ?? {},
+        attributes: { ip_address: '', user_agent: '' },
+      };
+      await this.#db.query(
+        `INSERT INTO sessions (session_id, project_id, member_id, organization_id, token_hash, started_at, last_accessed_at, expires_at,
+                               authentication_factors, custom_claims, attributes)
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10)`,
+        [record.session_id, projectId, member.member_id, organization.organization_id, Buffer.from(hashToken(token), 'base64url'), now,
+          record.expires_at, JSON.stringify(record.authentication_factors), JSON.stringify(record.custom_claims), JSON.stringify(record.attributes)],
+      );
+      this.#remember(hashToken(token), { record });
+    }
+    const jwt = await this.#jwtFor(projectId, environment, record, roles, organization);
+    return { member_session: record, session_token: token, session_jwt: jwt, member, organization, roles };
+  }
+
+  /**
+   * b2b/sessions/authenticate. Roles are worked out now from the member and its organization's
+   * rules. An authorization check for another organization is a tenancy error; a denied one a 403;
+   * either way the session is not extended.
+   */
+  async authenticateMember(
+    projectId: string,
+    environment: Environment,
+    input: SessionInput & { authorization_check?: MemberAuthorizationCheck },
+  ): Promise<MemberSessionGrant & { verdict?: AuthorizationVerdict }> {
+    checkDuration(input.session_duration_minutes);
+    checkCustomClaims(input.session_custom_claims);
+    const { record: session, member, organization, subject } = await this.#liveMemberSession(projectId, input);
+    let verdict: AuthorizationVerdict | undefined;
+    if (input.authorization_check) {
+      const { organization_id, resource_id, action } = input.authorization_check;
+      if (organization_id !== organization.organization_id) throw tenancyError();
+      verdict = await this.#rbac.authorize(projectId, 'b2b', subject.roles, resource_id, action, subject.memo, organization.custom_roles);
+      if (!verdict.authorized) throw authorizationError();
+    }
+    const record = await this.#extendOrTouch(session, input);
+    const jwt = await this.#jwtFor(projectId, environment, record, subject.roles, organization);
+    const grant: MemberSessionGrant = { member_session: record, session_token: input.session_token ?? '', session_jwt: jwt, member, organization, roles: subject.roles };
+    return verdict ? { ...grant, verdict } : grant;
+  }
+
+  /** The member a member-session header names (MemberAuthorization's authenticator). */
+  async authenticateActor(projectId: string, input: { session_token?: string; session_jwt?: string }): Promise<MemberActor> {
+    const { record, member, organization, subject } = await this.#liveMemberSession(projectId, input);
+    const now = this.#clock.now();
+    record.last_accessed_at = now;
+    this.#touched.set(record.session_id, now);
+    return { member, organization, roles: subject.roles };
+  }
+
+  /**
+   * b2b/sessions/revoke: one session (by id, token or JWT) or every session of a member.
+   * `authorize` sees whose sessions they are before anything is written.
+   */
+  async revokeMember(
+    projectId: string,
+    input: { member_session_id?: string; session_token?: string; session_jwt?: string; member_id?: string },
+    authorize: (target: { member_id: string; organization_id: string }) => Promise<void>,
+  ): Promise<void> {
+    const given = [input.member_session_id, input.session_token, input.session_jwt, input.member_id].filter((value) => value !== undefined);
+    if (given.length === 0) throw new GatehouseError('no_session_revoke_arguments', { message: 'Give one of member_session_id, session_token, session_jwt or member_id.' });
+    if (given.length > 1) throw new GatehouseError('too_many_session_revoke_arguments', { message: 'Give only one of member_session_id, session_token, session_jwt or member_id.' });
+    let target: { member_id: string; organization_id: string; session_id?: string };
+    if (input.member_id !== undefined) {
+      const member = await this.#members.findMember(projectId, input.member_id);
+      if (!member) throw new GatehouseError('member_not_found', { message: `No member "${input.member_id}" in this project.` });
+      target = { member_id: member.member_id, organization_id: member.organization_id };
+    } else if (input.member_session_id !== undefined) {
+      const { rows } = await this.#db.query<{ member_id: string; organization_id: string }>(
+        'SELECT member_id, organization_id FROM sessions WHERE project_id = $1 AND session_id = $2 AND member_id IS NOT NULL AND revoked_at IS NULL',
+        [projectId, input.member_session_id],
+      );
+      if (!rows[0]) throw new GatehouseError('session_not_found');
+      target = { ...rows[0], session_id: input.member_session_id };
+    } else {
+      const { record } = await this.#requireSession(projectId, input, 'member');
+      target = { member_id: record.member_id!, organization_id: record.organization_id!, session_id: record.session_id };
+    }
+    await authorize(target);
+    await this.#feed.write(async (tx, emit) => {
+      const { rows } = await tx.query<{ session_id: string }>(
+        `UPDATE sessions SET revoked_at = $4 WHERE project_id = $1 AND member_id = $2 AND revoked_at IS NULL
+            AND ($3::text IS NULL OR session_id = $3) RETURNING session_id`,
+        [projectId, target.member_id, target.session_id ?? null, this.#clock.now()],
+      );
+      if (rows.length === 0 && target.session_id !== undefined) throw new GatehouseError('session_not_found');
+      for (const row of rows) emit({ type: 'session', project_id: projectId, session_id: row.session_id });
+    });
+  }
+
+  /** The member's live sessions. */
+  async listMemberSessions(projectId: string, memberId: string): Promise<SessionRecord[]> {
+    const { rows } = await this.#db.query<SessionRow>(
+      `SELECT ${SESSION_COLUMNS} FROM sessions
+        WHERE project_id = $1 AND member_id = $2 AND revoked_at IS NULL AND expires_at > $3 ORDER BY started_at, session_id`,
+      [projectId, memberId, this.#clock.now()],
+    );
+    return rows;
+  }
+
+  /** A member session as the API shows it (MemberSession). */
+  toWireMemberSession(record: SessionRecord, roles: readonly string[], organization: OrganizationRecord) {
+    return {
+      member_session_id: record.session_id,
+      member_id: record.member_id,
+      organization_id: record.organization_id,
+      organization_slug: organization.organization_slug,
+      started_at: formatTimestamp(record.started_at),
+      last_accessed_at: formatTimestamp(record.last_accessed_at),
+      expires_at: formatTimestamp(record.expires_at),
+      authentication_factors: record.authentication_factors,
+      custom_claims: record.custom_claims,
+      roles,
+    };
+  }
+
+  /** The live member session a token or JWT names, with its member, organization and roles. */
+  async #liveMemberSession(projectId: string, input: { session_token?: string; session_jwt?: string }) {
+    const cached = await this.#requireSession(projectId, input, 'member');
+    const record = cached.record;
+    const [member, organization] = await Promise.all([
+      this.#cachedMember(projectId, record.member_id!),
+      this.#organizations.findOrganization(projectId, record.organization_id!),
+    ]);
+    // A deleted member or organization has no sessions, whatever a cache still holds.
+    if (!member || !organization || member.status === 'deleted' || member.organization_id !== organization.organization_id) {
+      throw new GatehouseError('session_not_found');
+    }
+    return { record, member, organization, subject: this.#memberSubject(member, organization) };
+  }
+
+  /** The member's roles under this version of its organization, worked out once per pair. */
+  #memberSubject(member: MemberRecord, organization: OrganizationRecord): MemberSubject {
+    let subject = this.#memberSubjects.get(member);
+    if (subject?.organization !== organization) {
+      subject = { organization, roles: this.#members.effectiveRoles(member, organization), memo: {} };
+      this.#memberSubjects.set(member, subject);
+    }
+    return subject;
+  }
+
+  async #cachedMember(projectId: string, memberId: string): Promise<MemberRecord | null> {
+    let entry = this.#members_.get(memberId);
+    if (!entry) {
+      entry = this.#members.findMember(projectId, memberId);
+      this.#members_.set(memberId, entry);
+      entry.catch(() => this.#members_.delete(memberId));
+    }
+    return entry;
+  }
+
   /**
    * Session with its roles, as the API shows it. The wire form is kept per record while its roles and
    * the second of its last access (the precision shown) stay the same; a record changes nothing else
@@ -302,37 +536,61 @@ export class SessionService {
 
   async #respond(projectId: string, environment: Environment, record: SessionRecord, token: string, user: UserRecord): Promise<SessionGrant> {
     const roles = this.#users.effectiveRoles(user);
+    const jwt = await this.#jwtFor(projectId, environment, record, roles);
+    return { session: record, session_token: token, session_jwt: jwt, user, roles };
+  }
+
+  /** The session's JWT: the one minted less than a minute ago for the same roles, or a new one. */
+  async #jwtFor(projectId: string, environment: Environment, record: SessionRecord, roles: readonly string[], organization?: OrganizationRecord): Promise<string> {
     const cached = this.#cachedById(record.session_id);
-    const rolesKey = roles.join(' ');
+    // What the claims carry besides the session: a change mints a new JWT at once.
+    const rolesKey = organization ? `${roles.join(' ')}@${organization.organization_slug}` : roles.join(' ');
     const nowMs = this.#clock.now().getTime();
     let jwt = cached?.jwt;
     if (!jwt || jwt.rolesKey !== rolesKey || nowMs - jwt.mintedAt >= JWT_REUSE_MS) {
-      jwt = { token: await this.#mintJwt(projectId, environment, record, roles), mintedAt: nowMs, rolesKey };
+      jwt = { token: await this.#mintJwt(projectId, environment, record, roles, organization), mintedAt: nowMs, rolesKey };
       if (cached) cached.jwt = jwt;
     }
-    return { session: record, session_token: token, session_jwt: jwt.token, user, roles };
+    return jwt.token;
   }
 
-  async #mintJwt(projectId: string, environment: Environment, record: SessionRecord, roles: string[]): Promise<string> {
+  /** A new expiry or custom claims are written now; a plain authenticate only notes the access time. */
+  async #extendOrTouch(record: SessionRecord, input: SessionInput): Promise<SessionRecord> {
+    const now = this.#clock.now();
+    if (input.session_duration_minutes !== undefined || input.session_custom_claims !== undefined) {
+      return this.#update(record, {
+        expires_at: input.session_duration_minutes ? addMinutes(now, input.session_duration_minutes) : undefined,
+        custom_claims: input.session_custom_claims,
+      });
+    }
+    record.last_accessed_at = now;
+    this.#touched.set(record.session_id, now);
+    return record;
+  }
+
+  async #mintJwt(projectId: string, environment: Environment, record: SessionRecord, roles: readonly string[], organization?: OrganizationRecord): Promise<string> {
     const { signing } = await this.#keys.forProject(projectId, environment);
     const now = Math.floor(this.#clock.now().getTime() / 1000);
-    const wire = this.toWire(record, roles);
-    return new SignJWT({
+    const claims: Record<string, unknown> = {
       ...record.custom_claims,
       [SESSION_CLAIM]: {
-        id: wire.session_id,
-        started_at: wire.started_at,
-        last_accessed_at: wire.last_accessed_at,
-        expires_at: wire.expires_at,
-        attributes: wire.attributes,
-        authentication_factors: wire.authentication_factors,
+        id: record.session_id,
+        started_at: formatTimestamp(record.started_at),
+        last_accessed_at: formatTimestamp(record.last_accessed_at),
+        expires_at: formatTimestamp(record.expires_at),
+        attributes: record.attributes,
+        authentication_factors: record.authentication_factors,
         roles,
       },
-    })
+    };
+    if (organization) {
+      claims[ORGANIZATION_CLAIM] = { organization_id: organization.organization_id, slug: organization.organization_slug };
+    }
+    return new SignJWT(claims)
       .setProtectedHeader({ alg: 'RS256', kid: signing.kid, typ: 'JWT' })
       .setIssuer(`stytch.com/${projectId}`)
       .setAudience([projectId])
-      .setSubject(record.user_id)
+      .setSubject((record.user_id ?? record.member_id)!)
       .setIssuedAt(now)
       .setNotBefore(now)
       .setExpirationTime(now + JWT_LIFETIME_SECONDS)
@@ -340,7 +598,7 @@ export class SessionService {
   }
 
   /** Finds the live session a token or JWT names, or throws the error Stytch gives. */
-  async #requireSession(projectId: string, input: { session_token?: string; session_jwt?: string }): Promise<CachedSession> {
+  async #requireSession(projectId: string, input: { session_token?: string; session_jwt?: string }, kind: 'user' | 'member'): Promise<CachedSession> {
     if (input.session_token !== undefined && input.session_jwt !== undefined) {
       throw new GatehouseError('too_many_session_arguments', { message: 'Give session_token or session_jwt, not both.' });
     }
@@ -352,8 +610,14 @@ export class SessionService {
     } else {
       throw new GatehouseError('no_session_arguments', { message: 'Give session_token or session_jwt.' });
     }
-    // Another project's session is indistinguishable from no session.
-    if (!cached || cached.record.project_id !== projectId || cached.record.expires_at.getTime() <= this.#clock.now().getTime()) {
+    // Another project's session, or a member's where a user's is expected (and the other way
+    // round), is indistinguishable from no session.
+    if (
+      !cached ||
+      cached.record.project_id !== projectId ||
+      (kind === 'user') !== (cached.record.user_id !== null) ||
+      cached.record.expires_at.getTime() <= this.#clock.now().getTime()
+    ) {
       throw new GatehouseError('session_not_found');
     }
     return cached;
