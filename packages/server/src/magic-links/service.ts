@@ -2,13 +2,14 @@
 // revoke_invite and authenticate. A link carries a one-time token (tokens.ts); following it and
 // handing the token to /v1/magic_links/authenticate verifies the address, activates a pending
 // user and, with session_duration_minutes, starts a session.
-import { formatTimestamp, type Clock } from '../clock.ts';
+import type { Clock } from '../clock.ts';
 import type { EmailConfig, Environment } from '../config.ts';
 import { composeMessage } from '../email/messages.ts';
 import type { Mailer } from '../email/mailer.ts';
 import { GatehouseError, isGatehouseError } from '../errors.ts';
+import { emailLinkFactor } from '../factors.ts';
 import type { Metadata } from '../metadata.ts';
-import type { AuthenticationFactor, SessionGrant, SessionInput, SessionService } from '../sessions/service.ts';
+import type { SessionGrant, SessionInput, SessionService } from '../sessions/service.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import type { UserName, UserService } from '../users/service.ts';
 import { checkCodeChallenge, checkExpiration, checkRedirectUrl, tokenLink, type EmailTokenRow, type EmailTokens, type TokenErrors, type TokenPurpose } from './tokens.ts';
@@ -247,17 +248,4 @@ export async function spendAndGrant(
       session_custom_claims: input.session_custom_claims as Metadata | undefined,
     });
   });
-}
-
-/** The factor an email magic link (or reset link) adds to a session. */
-export function emailLinkFactor(emailId: string, email: string, at: Date): AuthenticationFactor {
-  const now = formatTimestamp(at);
-  return {
-    type: 'magic_link',
-    delivery_method: 'email',
-    last_authenticated_at: now,
-    created_at: now,
-    updated_at: now,
-    email_factor: { email_id: emailId, email_address: email },
-  };
 }

@@ -4,16 +4,16 @@
 // password, an unknown email, a user without a password and a locked user all get the same error,
 // after the same argon2id work.
 import type { Clock } from '../clock.ts';
-import { formatTimestamp } from '../clock.ts';
 import type { Environment, LockoutConfig } from '../config.ts';
 import { GatehouseError } from '../errors.ts';
 import { applyMetadataUpdate } from '../metadata.ts';
 import type { RbacService } from '../rbac/service.ts';
-import type { AuthenticationFactor, SessionGrant, SessionInput, SessionService } from '../sessions/service.ts';
+import type { SessionGrant, SessionInput, SessionService } from '../sessions/service.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import type { UserName, UserRecord, UserService } from '../users/service.ts';
 import { PasswordCredentials, USER_CREDENTIALS, type CredentialState } from './credentials.ts';
+import { passwordFactor } from '../factors.ts';
 import { hashPassword, parseMigratedHash, type MigrateHashInput, type StoredHash } from './hashing.ts';
 import { checkStrength, type StrengthVerdict } from './strength.ts';
 
@@ -63,18 +63,6 @@ interface CredentialRow extends CredentialState {
 
 function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
-}
-
-export function passwordFactor(emailId: string, email: string, at: Date): AuthenticationFactor {
-  const time = formatTimestamp(at);
-  return {
-    type: 'password',
-    delivery_method: 'knowledge',
-    last_authenticated_at: time,
-    created_at: time,
-    updated_at: time,
-    email_factor: { email_id: emailId, email_address: email },
-  };
 }
 
 export class PasswordService {
