@@ -9,6 +9,8 @@ import { registerMagicLinkRoutes } from './magic-links/routes.ts';
 import { PasswordResetService } from './magic-links/password-reset.ts';
 import { MagicLinkService } from './magic-links/service.ts';
 import { EmailTokens, USER_TOKENS } from './magic-links/tokens.ts';
+import { registerB2BPasswordRoutes } from './passwords/b2b-routes.ts';
+import { MemberPasswordService } from './passwords/b2b-service.ts';
 import { registerPasswordRoutes } from './passwords/routes.ts';
 import { PasswordService } from './passwords/service.ts';
 import { registerProjectRoutes } from './projects/routes.ts';
@@ -89,6 +91,8 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerUserRoutes(app, { users, projects, rbac });
   registerSessionRoutes(app, { sessions, users, projects, keys });
   registerPasswordRoutes(app, { passwords, users, sessions, limiter });
+  const memberPasswords = new MemberPasswordService({ db, feed, clock, lockout: config.lockout, members, organizations, rbac, sessions });
+  registerB2BPasswordRoutes(app, { memberPasswords, passwords, members, sessions, projects, limiter, memberAuthorization });
   const mailer = new Mailer({ config: config.email, db, clock, log: app.log, production: config.production });
   const emailTokens = new EmailTokens(db, feed, clock, USER_TOKENS);
   const magicLinks = new MagicLinkService({ db, tokens: emailTokens, users, sessions, mailer, config: config.email, clock });

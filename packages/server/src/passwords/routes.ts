@@ -9,7 +9,7 @@ import type { UserService } from '../users/service.ts';
 import type { PasswordService } from './service.ts';
 
 // Any UTF-8 is allowed; the cap keeps hashing a bounded amount of work.
-const Password = Type.String({ maxLength: 1024 });
+export const Password = Type.String({ maxLength: 1024 });
 const Email = Type.String({ maxLength: 512 });
 const { name, trusted_metadata, untrusted_metadata, roles, external_id, phone_number } = CreateUserBody.properties;
 const NewSession = { session_duration_minutes: SessionFields.session_duration_minutes, session_custom_claims: SessionFields.session_custom_claims };
@@ -22,8 +22,8 @@ const SessionResetBody = Type.Object({ password: Password, ...SessionFields });
 
 const Salts = Type.Optional(Type.Object({ prepend_salt: Type.Optional(Type.String({ maxLength: 1024 })), append_salt: Type.Optional(Type.String({ maxLength: 1024 })) }));
 const Salt = Type.String({ maxLength: 2048 });
-const MigrateBody = Type.Object({
-  email: Email,
+/** passwords/migrate's hash and its config, consumer and B2B. */
+export const MigrateHashFields = {
   hash: Type.String({ maxLength: 4096 }),
   hash_type: Type.String({ maxLength: 64 }),
   md_5_config: Salts,
@@ -38,6 +38,10 @@ const MigrateBody = Type.Object({
   pbkdf_2_config: Type.Optional(
     Type.Object({ salt: Salt, iteration_amount: Type.Integer(), key_length: Type.Integer(), algorithm: Type.Optional(Type.String({ maxLength: 16 })) }),
   ),
+};
+const MigrateBody = Type.Object({
+  email: Email,
+  ...MigrateHashFields,
   name,
   trusted_metadata,
   untrusted_metadata,
