@@ -2,7 +2,14 @@
 // search, called with a project's secret (no member session).
 import assert from 'node:assert/strict';
 import type { ProjectCredentials } from '../projects/service.ts';
-import type { ApiResponse, TestServer } from './harness.ts';
+import { basicAuth, type ApiResponse, type TestServer } from './harness.ts';
+
+/** A member session's credentials: send one of them in X-Stytch-Member-Session(JWT). */
+export interface MemberSessionCredentials {
+  session_token: string;
+  session_jwt: string;
+  member_session_id: string;
+}
 
 export const REQUEST_ID = /^request-id-test-[0-9a-f-]{36}$/;
 export const ORGANIZATION_ID = /^organization-test-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -68,6 +75,34 @@ export class B2BProject {
 
   api(method: string, path: string, body?: unknown): Promise<ApiResponse> {
     return this.server.api(this.credentials, method, path, body);
+  }
+
+  /**
+   * Calls the API with the project's secret and a member session header: the token
+   * (X-Stytch-Member-Session) by default, or the JWT (X-Stytch-Member-SessionJWT).
+   */
+  apiAs(session: MemberSessionCredentials, method: string, path: string, body?: unknown, via: 'token' | 'jwt' = 'token'): Promise<ApiResponse> {
+    const headers: Record<string, string> = { authorization: basicAuth(this.credentials.project_id, this.credentials.secret) };
+    if (via === 'token') headers['x-stytch-member-session'] = session.session_token;
+    else headers['x-stytch-member-sessionjwt'] = session.session_jwt;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    return this.server.raw(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  }
+
+  /**
+   * Starts a member session through the real session service, as a B2B sign-in would (a password
+   * factor). Until B2B sign-in exists over HTTP, this is how tests get a member session.
+   */
+  async startMemberSession(organizationId: string, memberId: string, sessionDurationMinutes = 60): Promise<MemberSessionCredentials> {
+    const { gatehouse } = this.server;
+    const projectId = this.credentials.project_id;
+    const member = await gatehouse.members.findMember(projectId, memberId);
+    assert.ok(member, `no member ${memberId}`);
+    const organization = await gatehouse.organizations.requireOrganization(projectId, organizationId);
+    const at = new Date().toISOString();
+    const factor = { type: 'password', delivery_method: 'knowledge', last_authenticated_at: at, created_at: at, updated_at: at };
+    const grant = await gatehouse.sessions.grantMember(projectId, 'test', member, organization, factor, { session_duration_minutes: sessionDurationMinutes });
+    return { session_token: grant.session_token, session_jwt: grant.session_jwt, member_session_id: grant.member_session!.session_id };
   }
 
   async putPolicy(policy: object): Promise<any> {
