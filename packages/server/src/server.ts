@@ -8,7 +8,9 @@ import { createApp, type App } from './http/app.ts';
 import { registerMagicLinkRoutes } from './magic-links/routes.ts';
 import { PasswordResetService } from './magic-links/password-reset.ts';
 import { MagicLinkService } from './magic-links/service.ts';
-import { EmailTokens, USER_TOKENS } from './magic-links/tokens.ts';
+import { registerB2BMagicLinkRoutes } from './magic-links/b2b-routes.ts';
+import { MemberMagicLinkService } from './magic-links/b2b-service.ts';
+import { EmailTokens, MEMBER_TOKENS, USER_TOKENS } from './magic-links/tokens.ts';
 import { registerB2BPasswordRoutes } from './passwords/b2b-routes.ts';
 import { MemberPasswordService } from './passwords/b2b-service.ts';
 import { registerPasswordRoutes } from './passwords/routes.ts';
@@ -99,6 +101,9 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerEmailRoutes(app, { db, mailer });
   const passwordReset = new PasswordResetService({ db, feed, tokens: emailTokens, users, sessions, passwords, mailer, config: config.email, clock });
   registerMagicLinkRoutes(app, { magicLinks, passwordReset, projects, sessions, users, limiter });
+  const memberTokens = new EmailTokens(db, feed, clock, MEMBER_TOKENS);
+  const memberMagicLinks = new MemberMagicLinkService({ tokens: memberTokens, members, organizations, sessions, mailer, config: config.email, clock });
+  registerB2BMagicLinkRoutes(app, { memberMagicLinks, members, sessions, projects, limiter, memberAuthorization });
   await app.ready();
 
   return {

@@ -1,0 +1,92 @@
+// B2B email magic links over HTTP: login_or_signup, invite (which a member session may call, with
+// stytch.member create and no role beyond its own), and authenticate.
+import { Type } from '@sinclair/typebox';
+import type { MemberAuthorization } from '../b2b/member-authorization.ts';
+import type { App } from '../http/app.ts';
+import { ok } from '../http/app.ts';
+import type { MemberService } from '../members/service.ts';
+import { cannotUpdateTrustedMetadata } from '../organizations/routes.ts';
+import { EmailAddress, memberResponse, OrganizationId } from '../passwords/b2b-routes.ts';
+import type { ProjectService } from '../projects/service.ts';
+import type { RateLimiter } from '../rate-limit/limiter.ts';
+import { memberSessionResponse } from '../sessions/member-routes.ts';
+import { SessionFields } from '../sessions/routes.ts';
+import type { SessionService } from '../sessions/service.ts';
+import type { MemberMagicLinkService } from './b2b-service.ts';
+import { environmentOf } from './routes.ts';
+
+// Stytch's request fields; template ids and locale are accepted and not used.
+const Url = Type.Optional(Type.String({ maxLength: 2048 }));
+const Minutes = Type.Optional(Type.Integer());
+const Unused = Type.Optional(Type.String({ maxLength: 256 }));
+
+const LoginOrSignupBody = Type.Object({
+  organization_id: OrganizationId,
+  email_address: EmailAddress,
+  login_redirect_url: Url,
+  signup_redirect_url: Url,
+  pkce_code_challenge: Type.Optional(Type.String({ maxLength: 256 })),
+  login_template_id: Unused,
+  signup_template_id: Unused,
+  locale: Unused,
+  login_expiration_minutes: Minutes,
+  signup_expiration_minutes: Minutes,
+});
+
+const InviteBody = Type.Object({
+  organization_id: OrganizationId,
+  email_address: EmailAddress,
+  invite_redirect_url: Url,
+  invited_by_member_id: Unused,
+  name: Type.Optional(Type.String()),
+  trusted_metadata: Type.Optional(Type.Unknown()),
+  untrusted_metadata: Type.Optional(Type.Unknown()),
+  invite_template_id: Unused,
+  locale: Unused,
+  roles: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 1000 })),
+  invite_expiration_minutes: Minutes,
+});
+
+const AuthenticateBody = Type.Object({
+  magic_links_token: Type.String({ minLength: 1, maxLength: 1024 }),
+  pkce_code_verifier: Type.Optional(Type.String({ maxLength: 256 })),
+  ...SessionFields,
+  locale: Unused,
+  intermediate_session_token: Type.Optional(Type.String({ maxLength: 4096 })),
+  telemetry_id: Unused,
+});
+
+export function registerB2BMagicLinkRoutes(
+  app: App,
+  deps: {
+    memberMagicLinks: MemberMagicLinkService;
+    members: MemberService;
+    sessions: SessionService;
+    projects: ProjectService;
+    limiter: RateLimiter;
+    memberAuthorization: MemberAuthorization;
+  },
+) {
+  const { memberMagicLinks, members, sessions, projects, limiter, memberAuthorization } = deps;
+  const byEmail = limiter.credentialEndpoint((body: { email_address?: unknown }) => body.email_address);
+  const byIp = limiter.credentialEndpoint();
+
+  app.post('/v1/b2b/magic_links/email/login_or_signup', { schema: { body: LoginOrSignupBody }, preHandler: byEmail }, async (request) => {
+    const result = await memberMagicLinks.loginOrSignup(request.projectId, await environmentOf(projects, request.projectId), request.body);
+    return ok(request, { ...memberResponse(result.member, result.organization, members), member_created: result.member_created });
+  });
+
+  app.post('/v1/b2b/magic_links/email/invite', { schema: { body: InviteBody }, preHandler: byEmail }, async (request) => {
+    const body = request.body;
+    const actor = await memberAuthorization.require(request, body.organization_id, [{ resource_id: 'stytch.member', action: 'create' }]);
+    if (actor && body.trusted_metadata !== undefined) throw cannotUpdateTrustedMetadata();
+    await memberAuthorization.requireGrantable(request, actor, body.roles ?? []);
+    const result = await memberMagicLinks.invite(request.projectId, await environmentOf(projects, request.projectId), body);
+    return ok(request, memberResponse(result.member, result.organization, members));
+  });
+
+  app.post('/v1/b2b/magic_links/authenticate', { schema: { body: AuthenticateBody }, preHandler: byIp }, async (request) => {
+    const { grant, method_id } = await memberMagicLinks.authenticate(request.projectId, await environmentOf(projects, request.projectId), request.body);
+    return ok(request, { ...memberSessionResponse(grant, sessions, members), method_id, reset_sessions: false });
+  });
+}
