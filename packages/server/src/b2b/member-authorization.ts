@@ -45,6 +45,20 @@ export function tenancyError(): GatehouseError {
   });
 }
 
+/**
+ * With a member session, a change to a field no stytch.* action covers (external ids, claimed
+ * domains, connected-app settings) is refused: otherwise any member could make it.
+ */
+export function refuseSecretOnly<T extends object>(body: T, fields: readonly (keyof T)[]): void {
+  for (const field of fields) {
+    if (body[field] !== undefined) {
+      throw new GatehouseError('session_authorization_error', {
+        message: `${String(field)} can only be changed with the project secret, not with a member session.`,
+      });
+    }
+  }
+}
+
 export class MemberAuthorization {
   readonly #sessions: MemberSessionAuthenticator;
   readonly #rbac: RbacService;

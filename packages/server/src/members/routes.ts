@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { formatTimestamp } from '../clock.ts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
-import { tenancyError, type MemberAuthorization, type RequiredAction } from '../b2b/member-authorization.ts';
+import { refuseSecretOnly, tenancyError, type MemberAuthorization, type RequiredAction } from '../b2b/member-authorization.ts';
 import { cannotUpdateTrustedMetadata, toWireOrganization } from '../organizations/routes.ts';
 import type { OrganizationRecord, OrganizationService } from '../organizations/service.ts';
 import type { ProjectService } from '../projects/service.ts';
@@ -54,7 +54,12 @@ const UPDATE_ACTIONS: Partial<Record<keyof UpdateMemberBodyType, { action: strin
   roles: { action: 'update.settings.roles', self: false },
   default_mfa_method: { action: 'update.settings.default-mfa-method', self: true },
   email_address: { action: 'update.info.email', self: false },
+  // Unlinking the email changes it as much as setting a new one does.
+  unlink_email: { action: 'update.info.email', self: false },
 };
+
+/** Fields Stytch names no member-session action for: only the project secret may change them. */
+const SECRET_ONLY_FIELDS: readonly (keyof UpdateMemberBodyType)[] = ['external_id'];
 
 const member = (action: string, self = false): RequiredAction => ({ resource_id: 'stytch.member', action, self });
 
@@ -141,6 +146,7 @@ export function registerMemberRoutes(
     }
     const actor = await memberAuthorization.require(request, organization_id, required, { member_id });
     if (actor && body.trusted_metadata !== undefined) throw cannotUpdateTrustedMetadata();
+    if (actor) refuseSecretOnly(body, SECRET_ONLY_FIELDS);
     if (actor && body.roles !== undefined) {
       // Every role added or removed must be one the member could hold on its own authority.
       const current = await members.getMember(request.projectId, organization_id, { member_id });

@@ -3,7 +3,7 @@ import { formatTimestamp } from '../clock.ts';
 import { GatehouseError } from '../errors.ts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
-import type { MemberAuthorization, RequiredAction } from '../b2b/member-authorization.ts';
+import { refuseSecretOnly, type MemberAuthorization, type RequiredAction } from '../b2b/member-authorization.ts';
 import type { ProjectService } from '../projects/service.ts';
 import { SearchBodyFields, searchQuery } from '../search/routes.ts';
 import { SETTING_NAMES, type OrganizationInput, type OrganizationRecord, type OrganizationService, type OrganizationSettings } from './service.ts';
@@ -67,6 +67,16 @@ const UPDATE_ACTIONS: Partial<Record<keyof OrganizationBodyType, string>> = {
   allowed_oauth_tenants: 'update.settings.allowed-oauth-tenants',
 };
 
+/** Fields Stytch names no member-session action for: only the project secret may change them. */
+const SECRET_ONLY_FIELDS: readonly (keyof OrganizationBodyType)[] = [
+  'organization_external_id',
+  'claimed_email_domains',
+  'first_party_connected_apps_allowed_type',
+  'allowed_first_party_connected_apps',
+  'third_party_connected_apps_allowed_type',
+  'allowed_third_party_connected_apps',
+];
+
 function toInput(body: OrganizationBodyType): OrganizationInput {
   const settings: Partial<Record<keyof OrganizationSettings, unknown>> = {};
   for (const name of SETTING_NAMES) if (body[name] !== undefined) settings[name] = body[name];
@@ -129,6 +139,7 @@ export function registerOrganizationRoutes(
     }
     const actor = await memberAuthorization.require(request, organization_id, required);
     if (actor && body.trusted_metadata !== undefined) throw cannotUpdateTrustedMetadata();
+    if (actor) refuseSecretOnly(body, SECRET_ONLY_FIELDS);
     if (actor && body.rbac_email_implicit_role_assignments !== undefined) {
       // A rule hands its role to members; a member may only make rules for roles it could grant.
       await memberAuthorization.requireGrantable(request, actor, body.rbac_email_implicit_role_assignments.map((rule) => rule.role_id));
