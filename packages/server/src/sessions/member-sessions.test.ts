@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import stytch from 'stytch';
-import { B2BProject, expectOk, MEMBER_ID, ORGANIZATION_ID, RFC3339, type MemberSessionCredentials } from '../testing/b2b.ts';
+import { B2BProject, expectOk, STYTCH_ADMIN_ROLE, STYTCH_MEMBER_ROLE, MEMBER_ID, ORGANIZATION_ID, RFC3339, type MemberSessionCredentials } from '../testing/b2b.ts';
 import { expectError, ManualClock, startTestServer, type TestServer } from '../testing/harness.ts';
 
 let server: TestServer;
@@ -21,15 +21,8 @@ const SESSION_CLAIM = 'https://stytch.com/session';
 const POLICY = {
   resources: [{ resource_id: 'documents', description: 'Documents', actions: ['read', 'write', 'delete'] }],
   roles: [
-    { role_id: 'stytch_member', description: 'Every member', permissions: [{ resource_id: 'stytch.self', actions: ['*'] }] },
-    {
-      role_id: 'stytch_admin',
-      description: 'Administers',
-      permissions: [
-        { resource_id: 'stytch.organization', actions: ['*'] },
-        { resource_id: 'stytch.member', actions: ['*'] },
-      ],
-    },
+    STYTCH_MEMBER_ROLE,
+    STYTCH_ADMIN_ROLE,
     { role_id: 'editor', description: 'Edits', permissions: [{ resource_id: 'documents', actions: ['read', 'write'] }] },
     { role_id: 'viewer', description: 'Reads', permissions: [{ resource_id: 'documents', actions: ['read'] }] },
   ],

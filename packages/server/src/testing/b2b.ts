@@ -16,6 +16,17 @@ export const ORGANIZATION_ID = /^organization-test-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a
 export const MEMBER_ID = /^member-test-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
+/** The default B2B roles as Stytch ships them: stytch.self for every member; the organization and its members for admins. */
+export const STYTCH_MEMBER_ROLE = { role_id: 'stytch_member', description: 'Every member', permissions: [{ resource_id: 'stytch.self', actions: ['*'] }] };
+export const STYTCH_ADMIN_ROLE = {
+  role_id: 'stytch_admin',
+  description: 'Administers',
+  permissions: [
+    { resource_id: 'stytch.organization', actions: ['*'] },
+    { resource_id: 'stytch.member', actions: ['*'] },
+  ],
+};
+
 /** A B2B policy with one custom resource and three custom roles next to the two default roles. */
 export const B2B_POLICY = {
   resources: [{ resource_id: 'documents', description: 'Documents', actions: ['read', 'write', 'delete'] }],
