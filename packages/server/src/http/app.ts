@@ -62,17 +62,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     parseJson(request, body as string, done);
   });
 
-  // Every route pattern, to answer 405 rather than 404 when only the method is wrong.
-  const routes: { method: string; url: string; pattern: RegExp }[] = [];
-  app.decorate('routeTable', routes);
-  app.addHook('onRoute', (route) => {
-    const pattern = new RegExp(`^${route.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[^/]+/g, '[^/]+')}/?$`);
-    for (const method of [route.method].flat()) routes.push({ method, url: route.url, pattern });
-  });
-
-  // A callback hook, so that a caller whose credentials were verified before goes on without waiting.
-  app.addHook('onRequest', (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
-    if (request.routeOptions.config.auth === 'public' || !request.routeOptions.url) return done();
+  // The project secret, checked first on every route that is not public. A callback hook, so that a
+  // caller whose credentials were verified before goes on without waiting.
+  const authenticateCaller = (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
     const known = options.projects.knownCaller(request.headers.authorization);
     if (known !== undefined) {
       request.projectId = known;
@@ -83,6 +75,18 @@ export async function createApp(options: AppOptions): Promise<App> {
       request.projectId = projectId;
       done();
     }, done);
+  };
+
+  // Every route pattern, to answer 405 rather than 404 when only the method is wrong. Each route that
+  // needs credentials gets the check as its own hook, so no request looks up its route's options
+  // (request.routeOptions builds a new object on every read).
+  const routes: { method: string; url: string; pattern: RegExp }[] = [];
+  app.decorate('routeTable', routes);
+  app.addHook('onRoute', (route) => {
+    const pattern = new RegExp(`^${route.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[^/]+/g, '[^/]+')}/?$`);
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url, pattern });
+    const hooks = [route.onRequest ?? []].flat();
+    if (route.config?.auth !== 'public' && !hooks.includes(authenticateCaller)) route.onRequest = [authenticateCaller, ...hooks];
   });
 
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {

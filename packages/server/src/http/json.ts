@@ -43,7 +43,19 @@ export function serializeWithImmutableWires(payload: Record<string, unknown>): s
   let text = '';
   for (const name of Object.keys(payload)) {
     const member = jsonOf(payload[name]);
-    if (member !== undefined) text += `${text === '' ? '{' : ','}${JSON.stringify(name)}:${member}`;
+    if (member !== undefined) text += `${text === '' ? '{' : ','}${nameText(name)}${member}`;
   }
   return text === '' ? '{}' : `${text}}`;
+}
+
+/** `"name":` for the member names of the responses serialized here (a few, the same every time). */
+const nameTexts = new Map<string, string>();
+
+function nameText(name: string): string {
+  let text = nameTexts.get(name);
+  if (text === undefined) {
+    text = `${JSON.stringify(name)}:`;
+    if (nameTexts.size < 1_000) nameTexts.set(name, text);
+  }
+  return text;
 }
