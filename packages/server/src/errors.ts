@@ -154,6 +154,25 @@ export const ERROR_CATALOGUE = {
   pkce_expected_code_verifier: spec(400, 'This flow was started with a code_challenge; give its code_verifier.'),
   pkce_did_not_expect_code_verifier: spec(400, 'This flow was started without a code_challenge; do not give a code_verifier.'),
   email_delivery_failed: spec(502, 'The email could not be handed to the mail server; nothing was sent. Try again.'),
+
+  // SSO: SAML
+  saml_connection_not_configured: spec(400, 'The SAML connection is not ready: it needs the IdP entity id, the IdP SSO URL and at least one verification certificate.'),
+  saml_certificate_invalid: spec(400, 'The certificate is not an X.509 certificate in PEM or base64 form.'),
+  saml_metadata_invalid: spec(400, 'The IdP metadata is not SAML metadata naming an IdP entity id, an HTTP-Redirect SingleSignOnService and a signing certificate.'),
+  saml_response_malformed: spec(400, 'The SAMLResponse is not a well-formed SAML 2.0 Response with one assertion.'),
+  saml_encrypted_assertion_not_supported: spec(400, 'The SAMLResponse holds an encrypted assertion; turn assertion encryption off for this application at the IdP.'),
+  saml_status_not_success: spec(400, 'The IdP did not authenticate the user: the SAMLResponse status is not Success.'),
+  saml_response_unsigned: spec(400, 'The SAMLResponse carries no signature; the IdP must sign the response or the assertion.'),
+  saml_signature_invalid: spec(400, "The SAMLResponse signature does not verify with any of the connection's verification certificates, or does not cover the assertion."),
+  saml_issuer_mismatch: spec(400, "The assertion was issued by another IdP than the connection's idp_entity_id."),
+  saml_audience_mismatch: spec(400, "The assertion's audience is not this connection's audience_uri (or alternative_audience_uri)."),
+  saml_recipient_mismatch: spec(400, "The assertion's SubjectConfirmationData Recipient is not this connection's acs_url."),
+  saml_destination_mismatch: spec(400, "The SAMLResponse Destination is not this connection's acs_url."),
+  saml_assertion_not_yet_valid: spec(400, 'The assertion is not valid yet (NotBefore is in the future); check the clocks of the IdP and the server.'),
+  saml_assertion_expired: spec(400, 'The assertion has expired (NotOnOrAfter has passed); sign in again.'),
+  saml_in_response_to_mismatch: spec(400, 'The SAMLResponse does not answer the sign-in request this flow started (InResponseTo).'),
+  saml_email_missing: spec(400, "The assertion carries no email address: neither the attribute mapped as email nor an email NameID."),
+} as const satisfies Record<string, ErrorSpec>;
 } as const satisfies Record<string, ErrorSpec>;
 
 export type CatalogueErrorType = keyof typeof ERROR_CATALOGUE;
