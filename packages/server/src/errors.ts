@@ -155,6 +155,20 @@ export const ERROR_CATALOGUE = {
   pkce_did_not_expect_code_verifier: spec(400, 'This flow was started without a code_challenge; do not give a code_verifier.'),
   email_delivery_failed: spec(502, 'The email could not be handed to the mail server; nothing was sent. Try again.'),
 
+  // SSO: OIDC
+  oidc_discovery_failed: spec(400, 'OpenID discovery failed: the issuer did not serve a valid OpenID configuration at /.well-known/openid-configuration.'),
+  oidc_insecure_url: spec(400, 'The OIDC issuer and endpoints must be https URLs (plain http is accepted only on loopback, for development).'),
+  oidc_callback_invalid: spec(400, 'The OIDC callback carries no authorization code.'),
+  oidc_state_mismatch: spec(400, 'The OIDC callback\'s state does not match the sign-in that was started; start the sign-in again.'),
+  oidc_issuer_mismatch: spec(400, 'The OIDC callback comes from another issuer than the connection\'s.'),
+  oidc_provider_error: spec(400, 'The identity provider refused the sign-in.'),
+  oidc_token_exchange_failed: spec(400, 'The identity provider refused to exchange the authorization code: it is unknown, used or expired, the PKCE verifier does not match, or the client credentials are wrong.'),
+  oidc_provider_unreachable: spec(502, 'The identity provider could not be reached or did not answer in time.'),
+  oidc_nonce_mismatch: spec(400, 'The ID token\'s nonce does not match the sign-in that was started.'),
+  oidc_id_token_invalid: spec(400, 'The ID token is missing or invalid: its signature does not verify with the provider\'s keys, or its issuer, audience or expiry is wrong.'),
+  oidc_userinfo_failed: spec(502, 'The identity provider\'s userinfo endpoint did not give the signed-in user\'s claims.'),
+  oidc_email_missing: spec(400, 'The identity provider gave no email address for the user; allow the email scope or map the email claim.'),
+
   // SSO: SAML
   saml_connection_not_configured: spec(400, 'The SAML connection is not ready: it needs the IdP entity id, the IdP SSO URL and at least one verification certificate.'),
   saml_certificate_invalid: spec(400, 'The certificate is not an X.509 certificate in PEM or base64 form.'),
@@ -172,7 +186,6 @@ export const ERROR_CATALOGUE = {
   saml_assertion_expired: spec(400, 'The assertion has expired (NotOnOrAfter has passed); sign in again.'),
   saml_in_response_to_mismatch: spec(400, 'The SAMLResponse does not answer the sign-in request this flow started (InResponseTo).'),
   saml_email_missing: spec(400, "The assertion carries no email address: neither the attribute mapped as email nor an email NameID."),
-} as const satisfies Record<string, ErrorSpec>;
 } as const satisfies Record<string, ErrorSpec>;
 
 export type CatalogueErrorType = keyof typeof ERROR_CATALOGUE;

@@ -1,0 +1,343 @@
+// The OpenID Connect relying party for SSO connections: discovery, the authorization URL (code flow
+// with S256 PKCE, state and nonce) and the callback (code exchange and ID-token validation), all done
+// by openid-client. Pure of the database: the SSO core stores connections and flow state and calls
+// these functions with them. Every refusal is a GatehouseError with an oidc_* error_type; messages
+// never carry library internals (the library error stays in `cause`, for the logs).
+import * as client from 'openid-client';
+import { GatehouseError } from '../errors.ts';
+
+export interface OidcConnectionConfig {
+  connection_id: string;
+  issuer: string;
+  client_id: string;
+  client_secret: string;
+  authorization_url: string;
+  token_url: string;
+  userinfo_url: string;
+  jwks_url: string;
+  /** Space separated, added to `openid email profile`. */
+  custom_scopes: string;
+  /** Keys email, name, groups → claim names; defaults email, name, groups. */
+  attribute_mapping: Record<string, string>;
+}
+
+export interface OidcEndpoints {
+  issuer: string;
+  authorization_url: string;
+  token_url: string;
+  /** '' when the provider has no userinfo endpoint. */
+  userinfo_url: string;
+  jwks_url: string;
+}
+
+export interface OidcIdentity {
+  /** The ID token's `sub`. */
+  external_id: string;
+  email: string;
+  email_verified: boolean;
+  name: string;
+  groups: string[];
+  /** The ID token's claims, completed with userinfo claims the ID token lacks. */
+  claims: Record<string, unknown>;
+}
+
+const BASE_SCOPES = ['openid', 'email', 'profile'];
+/** Seconds for each request to the provider. */
+const TIMEOUT_SECONDS = 10;
+
+export function oidcRedirectUrl(publicUrl: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/v1/b2b/sso/oidc/callback`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transport security. Issuers and endpoints must be https. Plain http is accepted only on the
+// loopback interface (127.0.0.1, localhost, ::1), for development and for tests that start a real
+// provider in-process: loopback traffic never leaves the machine, so TLS would protect nothing
+// there. Anywhere else, http would let anyone on the network path read the client secret and
+// authorization codes, or serve their own metadata and signing keys and so forge ID tokens.
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+function parseUrl(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** 'https', 'loopback-http', or undefined when the URL may not be used. */
+function transportOf(value: string): 'https' | 'loopback-http' | undefined {
+  const url = parseUrl(value);
+  if (url === undefined) return undefined;
+  if (url.protocol === 'https:') return 'https';
+  if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return 'loopback-http';
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Discovery
+
+export async function discoverOidc(issuer: string): Promise<OidcEndpoints> {
+  const transport = transportOf(issuer);
+  if (transport === undefined) {
+    throw new GatehouseError('oidc_discovery_failed', {
+      message: 'The issuer must be an https URL (plain http is accepted only on loopback, for development).',
+    });
+  }
+  let metadata: client.ServerMetadata;
+  try {
+    // discovery() needs a client id to build a Configuration; only the server metadata is used here.
+    const configuration = await client.discovery(new URL(issuer), 'gatehouse-discovery', undefined, undefined, {
+      execute: transport === 'loopback-http' ? [client.allowInsecureRequests] : [],
+      timeout: TIMEOUT_SECONDS,
+    });
+    metadata = configuration.serverMetadata();
+  } catch (error) {
+    throw new GatehouseError('oidc_discovery_failed', { cause: error });
+  }
+  const endpoints: OidcEndpoints = {
+    issuer: metadata.issuer,
+    authorization_url: metadata.authorization_endpoint ?? '',
+    token_url: metadata.token_endpoint ?? '',
+    userinfo_url: metadata.userinfo_endpoint ?? '',
+    jwks_url: metadata.jwks_uri ?? '',
+  };
+  for (const field of ['authorization_url', 'token_url', 'jwks_url'] as const) {
+    if (endpoints[field] === '') {
+      throw new GatehouseError('oidc_discovery_failed', {
+        message: `The issuer's OpenID configuration has no ${field.replace('_url', '')} endpoint.`,
+      });
+    }
+  }
+  for (const [field, value] of Object.entries(endpoints)) {
+    if (value !== '' && transportOf(value) === undefined) {
+      throw new GatehouseError('oidc_discovery_failed', {
+        message: `The issuer's OpenID configuration gives an insecure ${field}: endpoints must be https (http only on loopback).`,
+      });
+    }
+  }
+  return endpoints;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client configuration from a stored connection (no discovery at sign-in time: the stored endpoints
+// are the ones an administrator saw and may have edited).
+
+/** JWKS fetched per jwks_url, kept across sign-ins (openid-client refetches on an unknown kid). */
+const jwksCaches = new Map<string, client.ExportedJWKSCache>();
+
+type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
+
+interface Exchange {
+  configuration: client.Configuration;
+  /** Set once the token endpoint answered 2xx: later failures concern the tokens it returned. */
+  tokenResponseReceived: boolean;
+}
+
+function configure(config: OidcConnectionConfig, authMethod: ClientAuthMethod): Exchange {
+  const urls = [config.issuer, config.authorization_url, config.token_url, config.jwks_url];
+  if (config.userinfo_url !== '') urls.push(config.userinfo_url);
+  const transports = urls.map(transportOf);
+  if (transports.includes(undefined)) throw new GatehouseError('oidc_insecure_url');
+
+  const server: client.ServerMetadata = {
+    issuer: config.issuer,
+    authorization_endpoint: config.authorization_url,
+    token_endpoint: config.token_url,
+    jwks_uri: config.jwks_url,
+    ...(config.userinfo_url !== '' ? { userinfo_endpoint: config.userinfo_url } : {}),
+  };
+  const auth =
+    authMethod === 'client_secret_basic'
+      ? client.ClientSecretBasic(config.client_secret)
+      : client.ClientSecretPost(config.client_secret);
+  const configuration = new client.Configuration(server, config.client_id, { client_secret: config.client_secret }, auth);
+  if (transports.includes('loopback-http')) client.allowInsecureRequests(configuration);
+  // openid-client skips the ID token's signature for tokens fetched over TLS from the token
+  // endpoint unless asked; we always verify it against the provider's JWKS.
+  client.enableNonRepudiationChecks(configuration);
+  configuration.timeout = TIMEOUT_SECONDS;
+  const cached = jwksCaches.get(config.jwks_url);
+  if (cached !== undefined) client.setJwksCache(configuration, cached);
+
+  const exchange: Exchange = { configuration, tokenResponseReceived: false };
+  configuration[client.customFetch] = async (url, options) => {
+    const response = await fetch(url, options as RequestInit);
+    if (url === config.token_url && response.ok) exchange.tokenResponseReceived = true;
+    return response;
+  };
+  return exchange;
+}
+
+function rememberJwks(exchange: Exchange, jwksUrl: string): void {
+  const cache = client.getJwksCache(exchange.configuration);
+  if (cache !== undefined) jwksCaches.set(jwksUrl, cache);
+}
+
+function scopesOf(config: OidcConnectionConfig): string {
+  const scopes = [...BASE_SCOPES];
+  for (const scope of config.custom_scopes.split(/\s+/)) {
+    if (scope !== '' && !scopes.includes(scope)) scopes.push(scope);
+  }
+  return scopes.join(' ');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Authorization request
+
+export async function oidcAuthorizationUrl(
+  config: OidcConnectionConfig,
+  publicUrl: string,
+  params: { state: string; nonce: string; code_challenge: string },
+): Promise<string> {
+  const { configuration } = configure(config, 'client_secret_basic');
+  return client
+    .buildAuthorizationUrl(configuration, {
+      response_type: 'code',
+      redirect_uri: oidcRedirectUrl(publicUrl),
+      scope: scopesOf(config),
+      state: params.state,
+      nonce: params.nonce,
+      code_challenge: params.code_challenge,
+      code_challenge_method: 'S256',
+    })
+    .toString();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Callback
+
+/** Error codes a provider may put in the callback: a short token, nothing else is repeated back. */
+const PROVIDER_ERROR_CODE = /^[A-Za-z0-9_.-]{1,64}$/;
+
+export async function completeOidcCallback(
+  config: OidcConnectionConfig,
+  publicUrl: string,
+  callbackUrl: URL,
+  expected: { state: string; nonce: string; code_verifier: string },
+): Promise<OidcIdentity> {
+  const params = callbackUrl.searchParams;
+
+  // Checked here first so each refusal gets its own error; openid-client checks state again.
+  if (params.get('state') !== expected.state) throw new GatehouseError('oidc_state_mismatch');
+  const iss = params.get('iss');
+  if (iss !== null && iss !== config.issuer) throw new GatehouseError('oidc_issuer_mismatch');
+  const providerError = params.get('error');
+  if (providerError !== null) {
+    const code = PROVIDER_ERROR_CODE.test(providerError) ? providerError : 'unknown_error';
+    const description = params.get('error_description');
+    throw new GatehouseError('oidc_provider_error', {
+      message: `The identity provider refused the sign-in (${code}).`,
+      details: { provider_error: code, ...(description !== null ? { provider_error_description: description.slice(0, 500) } : {}) },
+    });
+  }
+  if (!params.get('code')) throw new GatehouseError('oidc_callback_invalid');
+
+  // The token request's redirect_uri must be the one sent in the authorization request, whatever
+  // URL the callback reached us at (proxies may rewrite it).
+  const currentUrl = new URL(oidcRedirectUrl(publicUrl));
+  currentUrl.search = callbackUrl.search;
+  const checks: client.AuthorizationCodeGrantChecks = {
+    expectedState: expected.state,
+    expectedNonce: expected.nonce,
+    pkceCodeVerifier: expected.code_verifier,
+    idTokenExpected: true,
+  };
+
+  // client_secret_basic is the OpenID default; a provider that only takes client_secret_post
+  // answers invalid_client (it authenticates the client before looking at the code, so the code
+  // is still good for the second try).
+  let exchange = configure(config, 'client_secret_basic');
+  let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
+  try {
+    try {
+      tokens = await client.authorizationCodeGrant(exchange.configuration, currentUrl, checks);
+    } catch (error) {
+      if (!(error instanceof client.ResponseBodyError && error.error === 'invalid_client')) throw error;
+      exchange = configure(config, 'client_secret_post');
+      tokens = await client.authorizationCodeGrant(exchange.configuration, currentUrl, checks);
+    }
+  } catch (error) {
+    throw classifyExchangeError(error, exchange);
+  }
+  rememberJwks(exchange, config.jwks_url);
+
+  const idTokenClaims = tokens.claims();
+  if (idTokenClaims === undefined) throw new GatehouseError('oidc_id_token_invalid');
+  const claims: Record<string, unknown> = { ...idTokenClaims };
+  const sub = idTokenClaims.sub;
+
+  const emailClaim = config.attribute_mapping['email'] || 'email';
+  const nameClaim = config.attribute_mapping['name'] || 'name';
+  const groupsClaim = config.attribute_mapping['groups'] || 'groups';
+
+  // Providers that keep profile claims out of the ID token serve them at userinfo. The ID token's
+  // own claims win; userinfo only fills the gaps (and must be about the same sub).
+  const missing = [emailClaim, nameClaim, groupsClaim].some((claim) => claims[claim] === undefined);
+  if (missing && config.userinfo_url !== '') {
+    let userinfo: Record<string, unknown>;
+    try {
+      userinfo = await client.fetchUserInfo(exchange.configuration, tokens.access_token, sub);
+    } catch (error) {
+      throw new GatehouseError('oidc_userinfo_failed', { cause: error });
+    }
+    for (const [claim, value] of Object.entries(userinfo)) {
+      if (claims[claim] === undefined) claims[claim] = value;
+    }
+  }
+
+  const email = claims[emailClaim];
+  if (typeof email !== 'string' || !email.includes('@')) throw new GatehouseError('oidc_email_missing');
+  const verified = claims['email_verified'];
+  return {
+    external_id: sub,
+    email: email.trim(),
+    email_verified: verified === true || verified === 'true',
+    name: nameOf(claims, nameClaim),
+    groups: groupsOf(claims[groupsClaim]),
+    claims,
+  };
+}
+
+function nameOf(claims: Record<string, unknown>, nameClaim: string): string {
+  const name = claims[nameClaim];
+  if (typeof name === 'string') return name;
+  const parts = [claims['given_name'], claims['family_name']].filter((part): part is string => typeof part === 'string');
+  return parts.join(' ');
+}
+
+function groupsOf(value: unknown): string[] {
+  if (typeof value === 'string') return value === '' ? [] : [value];
+  if (Array.isArray(value)) return value.filter((group): group is string => typeof group === 'string' && group !== '');
+  return [];
+}
+
+/** Turns what authorizationCodeGrant threw into one of our refusals. */
+function classifyExchangeError(error: unknown, exchange: Exchange): GatehouseError {
+  if (error instanceof GatehouseError) return error;
+  // The token endpoint answered with an OAuth error: unknown/used/expired code, wrong PKCE verifier,
+  // redirect_uri mismatch, bad client credentials.
+  if (error instanceof client.ResponseBodyError || error instanceof client.WWWAuthenticateChallengeError) {
+    return new GatehouseError('oidc_token_exchange_failed', {
+      details: error instanceof client.ResponseBodyError ? { provider_error: error.error } : undefined,
+      cause: error,
+    });
+  }
+  if (error instanceof client.ClientError) {
+    const original = error.cause as { cause?: { claim?: unknown } } | undefined;
+    if (error.code === 'OAUTH_JWT_CLAIM_COMPARISON_FAILED' && original?.cause?.claim === 'nonce') {
+      return new GatehouseError('oidc_nonce_mismatch', { cause: error });
+    }
+    if (error.code === 'OAUTH_TIMEOUT' || error.code === 'OAUTH_ABORT') {
+      return new GatehouseError('oidc_provider_unreachable', { cause: error });
+    }
+  }
+  // After a 2xx from the token endpoint, what failed is the ID token (signature, issuer, audience,
+  // expiry, a missing ID token) or fetching the keys to check it.
+  if (exchange.tokenResponseReceived) return new GatehouseError('oidc_id_token_invalid', { cause: error });
+  if (error instanceof TypeError || (error instanceof client.ClientError && error.cause instanceof TypeError)) {
+    return new GatehouseError('oidc_provider_unreachable', { cause: error });
+  }
+  return new GatehouseError('oidc_token_exchange_failed', { cause: error });
+}
