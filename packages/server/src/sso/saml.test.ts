@@ -146,6 +146,16 @@ describe('signatures', () => {
     await refused(validate(encode(tampered)), 'saml_signature_invalid');
   });
 
+  test('a comment injected into a signed NameID and email (c14n ignores comments) never truncates them', async () => {
+    const signedFor = 'ada@example.com.evil.example';
+    for (const sign of ['assertion', 'response'] as const) {
+      const xml = decode(respond({ sign, user: { nameId: signedFor, email: signedFor } })).replaceAll(signedFor, 'ada@example.com<!---->.evil.example');
+      const identity = await validate(encode(xml));
+      assert.equal(identity.external_id, signedFor);
+      assert.equal(identity.email, signedFor);
+    }
+  });
+
   const wrappings: [SignatureWrapping, SamlResponseOptions['sign']][] = [
     ['evil-sibling', 'assertion'],
     ['evil-sibling', 'response'],
