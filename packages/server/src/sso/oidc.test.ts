@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import * as client from 'openid-client';
 import { ERROR_CATALOGUE, GatehouseError, type CatalogueErrorType } from '../errors.ts';
-import { startOidcProvider, type TestOidcProvider } from '../testing/oidc-provider.ts';
+import { startOidcProvider, type TestOidcProvider, type TestOidcProviderOptions } from '../testing/oidc-provider.ts';
 import {
   completeOidcCallback,
   discoverOidc,
@@ -82,6 +82,16 @@ async function assertRefused(promise: Promise<unknown>, errorType: CatalogueErro
   if (errorType !== 'oidc_provider_error') assert.equal(error.message, ERROR_CATALOGUE[errorType].message);
   assert.doesNotMatch(error.message, /OAUTH_|openid-client|oauth4webapi|TypeError/);
   return error;
+}
+
+/** A provider of its own for one test. */
+async function withProvider(options: TestOidcProviderOptions, run: (provider: TestOidcProvider) => Promise<void>): Promise<void> {
+  const provider = await startOidcProvider(options);
+  try {
+    await run(provider);
+  } finally {
+    await provider.stop();
+  }
 }
 
 let userCounter = 0;
@@ -173,8 +183,7 @@ test('groups: a single string is one group; no claim is no groups; the claim nam
 });
 
 test('sign-in: a provider that keeps claims out of the ID token (OpenID Core conformant) gives email, name and groups at userinfo', async () => {
-  const conformant = await startOidcProvider({ redirectUris: [CALLBACK], claimsInIdToken: false });
-  try {
+  await withProvider({ redirectUris: [CALLBACK], claimsInIdToken: false }, async (conformant) => {
     const config = await connectionFor(conformant);
     const user = newUser({ name: 'Katherine Johnson', groups: ['research'] });
     conformant.setUser(user);
@@ -183,20 +192,15 @@ test('sign-in: a provider that keeps claims out of the ID token (OpenID Core con
     assert.equal(identity.email, user.email);
     assert.equal(identity.name, 'Katherine Johnson');
     assert.deepEqual(identity.groups, ['research']);
-  } finally {
-    await conformant.stop();
-  }
+  });
 });
 
 test('sign-in: a provider that takes client_secret_post only is used with client_secret_post', async () => {
-  const postOnly = await startOidcProvider({ redirectUris: [CALLBACK], tokenEndpointAuthMethod: 'client_secret_post' });
-  try {
+  await withProvider({ redirectUris: [CALLBACK], tokenEndpointAuthMethod: 'client_secret_post' }, async (postOnly) => {
     const config = await connectionFor(postOnly);
     postOnly.setUser(newUser({ groups: ['ops'] }));
     assert.deepEqual((await signInThrough(postOnly, config)).groups, ['ops']);
-  } finally {
-    await postOnly.stop();
-  }
+  });
 });
 
 test('refused: state in the callback differs from the state of the started sign-in', async () => {
@@ -285,6 +289,18 @@ test('refused: an ID token issued to another client (audience)', async () => {
   } finally {
     tokenRequestsAsClientB = false;
   }
+});
+
+test('refused: an expired ID token (checked on the given clock; the provider signs for 10 minutes)', async () => {
+  const config = await connectionFor(idp);
+  idp.setUser(newUser());
+  const aheadBy = (minutes: number) => ({ clock: { now: () => new Date(Date.now() + minutes * 60_000) } });
+  let started = await start(config);
+  let callback = await idp.signIn(started.url);
+  assert.ok(await completeOidcCallback(config, PUBLIC_URL, callback, started.expected, aheadBy(9)));
+  started = await start(config);
+  callback = await idp.signIn(started.url);
+  await assertRefused(completeOidcCallback(config, PUBLIC_URL, callback, started.expected, aheadBy(11)), 'oidc_id_token_invalid');
 });
 
 test('refused: the provider answers the callback with error=access_denied', async () => {

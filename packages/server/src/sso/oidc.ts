@@ -4,6 +4,7 @@
 // these functions with them. Every refusal is a GatehouseError with an oidc_* error_type; messages
 // never carry library internals (the library error stays in `cause`, for the logs).
 import * as client from 'openid-client';
+import type { Clock } from '../clock.ts';
 import { GatehouseError } from '../errors.ts';
 
 export interface OidcConnectionConfig {
@@ -135,7 +136,7 @@ interface Exchange {
   tokenResponseReceived: boolean;
 }
 
-function configure(config: OidcConnectionConfig, authMethod: ClientAuthMethod): Exchange {
+function configure(config: OidcConnectionConfig, authMethod: ClientAuthMethod, clock?: Clock): Exchange {
   const urls = [config.issuer, config.authorization_url, config.token_url, config.jwks_url];
   if (config.userinfo_url !== '') urls.push(config.userinfo_url);
   const transports = urls.map(transportOf);
@@ -152,7 +153,10 @@ function configure(config: OidcConnectionConfig, authMethod: ClientAuthMethod): 
     authMethod === 'client_secret_basic'
       ? client.ClientSecretBasic(config.client_secret)
       : client.ClientSecretPost(config.client_secret);
-  const configuration = new client.Configuration(server, config.client_id, { client_secret: config.client_secret }, auth);
+  const metadata: Partial<client.ClientMetadata> = { client_secret: config.client_secret };
+  // ID-token time checks (exp, iat, nbf; 30 s tolerance) run on the given clock.
+  if (clock !== undefined) metadata[client.clockSkew] = Math.round((clock.now().getTime() - Date.now()) / 1000);
+  const configuration = new client.Configuration(server, config.client_id, metadata, auth);
   if (transports.includes('loopback-http')) client.allowInsecureRequests(configuration);
   // openid-client skips the ID token's signature for tokens fetched over TLS from the token
   // endpoint unless asked; we always verify it against the provider's JWKS.
@@ -216,6 +220,11 @@ export async function completeOidcCallback(
   publicUrl: string,
   callbackUrl: URL,
   expected: { state: string; nonce: string; code_verifier: string },
+  /**
+   * clock: the time the ID token's exp/iat/nbf are checked against (default: the system's). Only a
+   * clock that follows real time makes sense here: the provider signs with its own real time.
+   */
+  options: { clock?: Clock } = {},
 ): Promise<OidcIdentity> {
   const params = callbackUrl.searchParams;
 
@@ -248,14 +257,14 @@ export async function completeOidcCallback(
   // client_secret_basic is the OpenID default; a provider that only takes client_secret_post
   // answers invalid_client (it authenticates the client before looking at the code, so the code
   // is still good for the second try).
-  let exchange = configure(config, 'client_secret_basic');
+  let exchange = configure(config, 'client_secret_basic', options.clock);
   let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
   try {
     try {
       tokens = await client.authorizationCodeGrant(exchange.configuration, currentUrl, checks);
     } catch (error) {
       if (!(error instanceof client.ResponseBodyError && error.error === 'invalid_client')) throw error;
-      exchange = configure(config, 'client_secret_post');
+      exchange = configure(config, 'client_secret_post', options.clock);
       tokens = await client.authorizationCodeGrant(exchange.configuration, currentUrl, checks);
     }
   } catch (error) {

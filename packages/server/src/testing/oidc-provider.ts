@@ -62,14 +62,15 @@ export interface TestOidcProvider {
 }
 
 const INTERACTION_PATH = /^\/interaction\/([A-Za-z0-9_-]+)$/;
+const SIGN_IN_HEADER = 'x-test-sign-in';
 
 export async function startOidcProvider(options: TestOidcProviderOptions): Promise<TestOidcProvider> {
   const clientId = options.clientId ?? 'gatehouse-test-client';
   const clientSecret = options.clientSecret ?? randomBytes(24).toString('base64url');
   const users = new Map<string, TestOidcUser>();
   let currentSub: string | undefined;
-  /** Per interaction uid: what the driver asked for (set by signIn before it requests the interaction). */
-  let pending: SignInOptions & { sub: string } = { sub: '' };
+  /** What each running signIn() asked for, by the id it sends in SIGN_IN_HEADER (so sign-ins may overlap). */
+  const signIns = new Map<string, SignInOptions & { sub: string }>();
 
   // The issuer carries the port, so listen first and hand requests to the provider once built.
   const server: Server = createServer();
@@ -137,6 +138,12 @@ export async function startOidcProvider(options: TestOidcProviderOptions): Promi
   provider.use(async (ctx, next) => {
     const match = INTERACTION_PATH.exec(ctx.path);
     if (match === null || ctx.method !== 'GET') return next();
+    const pending = signIns.get(ctx.get(SIGN_IN_HEADER));
+    if (pending === undefined) {
+      ctx.status = 400;
+      ctx.body = { error: 'this test provider signs in only through signIn()' };
+      return;
+    }
     const details = await provider.interactionDetails(ctx.req, ctx.res);
     let result: Record<string, unknown>;
     if (pending.deny) {
@@ -171,36 +178,45 @@ export async function startOidcProvider(options: TestOidcProviderOptions): Promi
     async signIn(authorizationUrl, signInOptions = {}) {
       const sub = signInOptions.sub ?? currentSub;
       if (sub === undefined) throw new Error('signIn: call setUser first');
-      pending = { ...signInOptions, sub };
-      const jar = new Map<string, Map<string, string>>();
-      let url = new URL(authorizationUrl);
-      for (let hop = 0; hop < 20; hop += 1) {
-        if (callbackPrefixes.some((prefix) => url.href.startsWith(`${prefix}?`) || url.href === prefix)) return url;
-        const cookies = jar.get(url.host);
-        const response = await fetch(url, {
-          redirect: 'manual',
-          headers: cookies ? { cookie: [...cookies].map(([name, value]) => `${name}=${value}`).join('; ') } : {},
-        });
-        for (const line of response.headers.getSetCookie()) {
-          const [pair = ''] = line.split(';');
-          const eq = pair.indexOf('=');
-          if (eq <= 0) continue;
-          const hostCookies = jar.get(url.host) ?? new Map<string, string>();
-          hostCookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
-          jar.set(url.host, hostCookies);
-        }
-        const location = response.headers.get('location');
-        if (response.status < 300 || response.status >= 400 || location === null) {
-          throw new Error(`signIn: ${url.href} answered ${response.status} without a redirect: ${(await response.text()).slice(0, 500)}`);
-        }
-        await response.body?.cancel();
-        url = new URL(location, url);
+      const signInId = randomBytes(8).toString('hex');
+      signIns.set(signInId, { ...signInOptions, sub });
+      try {
+        return await followToCallback(new URL(authorizationUrl), signInId);
+      } finally {
+        signIns.delete(signInId);
       }
-      throw new Error('signIn: too many redirects');
     },
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     },
   };
+
+  /** A fresh browser: follows redirects with its own cookie jar until the redirect to a callback. */
+  async function followToCallback(start: URL, signInId: string): Promise<URL> {
+    const jar = new Map<string, Map<string, string>>();
+    let url = start;
+    for (let hop = 0; hop < 20; hop += 1) {
+      if (callbackPrefixes.some((prefix) => url.href.startsWith(`${prefix}?`) || url.href === prefix)) return url;
+      const cookies = jar.get(url.host);
+      const headers: Record<string, string> = { [SIGN_IN_HEADER]: signInId };
+      if (cookies) headers['cookie'] = [...cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+      const response = await fetch(url, { redirect: 'manual', headers });
+      for (const line of response.headers.getSetCookie()) {
+        const [pair = ''] = line.split(';');
+        const eq = pair.indexOf('=');
+        if (eq <= 0) continue;
+        const hostCookies = jar.get(url.host) ?? new Map<string, string>();
+        hostCookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
+        jar.set(url.host, hostCookies);
+      }
+      const location = response.headers.get('location');
+      if (response.status < 300 || response.status >= 400 || location === null) {
+        throw new Error(`signIn: ${url.href} answered ${response.status} without a redirect: ${(await response.text()).slice(0, 500)}`);
+      }
+      await response.body?.cancel();
+      url = new URL(location, url);
+    }
+    throw new Error('signIn: too many redirects');
+  }
 }
