@@ -155,6 +155,14 @@ export const ERROR_CATALOGUE = {
   pkce_did_not_expect_code_verifier: spec(400, 'This flow was started without a code_challenge; do not give a code_verifier.'),
   email_delivery_failed: spec(502, 'The email could not be handed to the mail server; nothing was sent. Try again.'),
 
+  // SSO: connections and sign-in flows
+  sso_connection_not_found: spec(404, 'No SSO connection with this id exists in the organization.'),
+  sso_connection_not_active: spec(400, 'The SSO connection is not fully configured yet; finish its IdP settings first.'),
+  sso_verification_certificate_not_found: spec(404, 'No verification certificate with this id exists on the connection.'),
+  sso_token_not_found: spec(404, 'The SSO token is unknown, used or expired.'),
+  sso_jit_provisioning_not_allowed: spec(403, 'The organization does not let new members join through this SSO connection.'),
+  saml_assertion_replayed: spec(400, 'This SAML assertion was used already; sign in again.'),
+
   // SSO: OIDC
   oidc_discovery_failed: spec(400, 'OpenID discovery failed: the issuer did not serve a valid OpenID configuration at /.well-known/openid-configuration.'),
   oidc_insecure_url: spec(400, 'The OIDC issuer and endpoints must be https URLs (plain http is accepted only on loopback, for development).'),

@@ -32,6 +32,9 @@ import { registerMemberRoutes } from './members/routes.ts';
 import { MemberService } from './members/service.ts';
 import { registerOrganizationRoutes } from './organizations/routes.ts';
 import { OrganizationService } from './organizations/service.ts';
+import { SsoConnectionService } from './sso/connections.ts';
+import { SsoFlows } from './sso/flows.ts';
+import { registerSsoRoutes } from './sso/routes.ts';
 import { registerUserRoutes } from './users/routes.ts';
 import { UserService } from './users/service.ts';
 
@@ -90,6 +93,9 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerOrganizationRoutes(app, { organizations, projects, memberAuthorization });
   registerMemberRoutes(app, { members, organizations, projects, memberAuthorization });
   registerMemberSessionRoutes(app, { sessions, members, organizations, projects, keys, memberAuthorization });
+  const ssoConnections = new SsoConnectionService(db, feed, rbac, organizations, clock);
+  const ssoFlows = new SsoFlows({ db, feed, connections: ssoConnections, organizations, members, sessions, projects, config, clock });
+  registerSsoRoutes(app, { connections: ssoConnections, flows: ssoFlows, sessions, members, projects, memberAuthorization, config });
   registerUserRoutes(app, { users, projects, rbac });
   registerSessionRoutes(app, { sessions, users, projects, keys });
   registerPasswordRoutes(app, { passwords, users, sessions, limiter });

@@ -246,7 +246,8 @@ export function checkCodeChallenge(challenge: string | undefined): string | unde
   return challenge.replace(/=$/, '');
 }
 
-function checkPkce(challenge: string | null, verifier: string | undefined): void {
+/** Checks a PKCE code_verifier against the stored challenge (none stored: none may be given). */
+export function checkPkce(challenge: string | null, verifier: string | undefined): void {
   const given = verifier !== undefined && verifier !== '';
   if (!challenge) {
     if (given) throw new GatehouseError('pkce_did_not_expect_code_verifier');
@@ -271,7 +272,7 @@ export function checkExpiration(minutes: number | undefined, fallback: number, f
  * The link in the message: the redirect URL with Stytch's parameters added
  * (`stytch_token_type=magic_links&token=…`), keeping any query it already has.
  */
-export function tokenLink(redirectUrl: string | undefined, fallback: string, tokenType: 'magic_links' | 'reset_password', token: string, errorType: string, field: string): string {
+export function tokenLink(redirectUrl: string | undefined, fallback: string, tokenType: 'magic_links' | 'reset_password' | 'sso', token: string, errorType: string, field: string): string {
   const url = parseRedirectUrl(redirectUrl ?? fallback, errorType, field);
   url.searchParams.set('stytch_token_type', tokenType);
   url.searchParams.set('token', token);

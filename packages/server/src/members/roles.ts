@@ -1,26 +1,52 @@
 // A member's roles and where each comes from. Only explicit assignments are stored; stytch_member
-// and the implicit roles (the organization's email-domain rules; SSO connections later) are worked
-// out from the member and its organization each time, so a changed rule or email shows at the next
-// authentication without a write to the member.
+// and the implicit roles — the organization's email-domain rules, and its SSO connections' rules for
+// everyone signing in through them and for IdP groups — are worked out from the member and its
+// organization each time, so a changed rule, email or group shows at the next authentication
+// without a write to the member.
 import { STYTCH_ADMIN, STYTCH_MEMBER } from '../rbac/defaults.ts';
-import type { EmailRoleRule } from '../organizations/service.ts';
 
 export type RoleSource =
   | { type: 'direct_assignment'; details: Record<string, never> }
-  | { type: 'email_assignment'; details: { email_domain: string } };
+  | { type: 'email_assignment'; details: { email_domain: string } }
+  | { type: 'sso_connection'; details: { connection_id: string } }
+  | { type: 'sso_connection_group'; details: { connection_id: string; group: string } };
 
 export interface MemberRole {
   role_id: string;
   sources: RoleSource[];
 }
 
+export interface SsoRegistration {
+  registration_id: string;
+  connection_id: string;
+  external_id: string;
+  groups: string[];
+}
+
+/** The role rules of one SSO connection of the organization. */
+export interface ConnectionRoleRules {
+  connection_id: string;
+  connection_role_rules: { role_id: string }[];
+  group_role_rules: { role_id: string; group: string }[];
+}
+
 export interface RoleInputs {
   explicit_roles: readonly string[];
   email_domain: string;
+  sso_registrations: readonly SsoRegistration[];
 }
 
-/** Every role the member holds, with its sources: stytch_member, then explicit, then implicit roles. */
-export function memberRoles(member: RoleInputs, rules: readonly EmailRoleRule[]): MemberRole[] {
+export interface OrganizationRoleRules {
+  email_role_rules: readonly { domain: string; role_id: string }[];
+  sso_connections: readonly ConnectionRoleRules[];
+}
+
+/**
+ * Every role the member holds, with its sources: stytch_member, explicit roles, then the roles of
+ * email-domain rules and of SSO connections the member is registered with (by connection, then by
+ * the groups of its latest sign-in).
+ */
+export function memberRoles(member: RoleInputs, organization: OrganizationRoleRules): MemberRole[] {
   const roles = new Map<string, MemberRole>();
   const add = (role_id: string, source: RoleSource) => {
     const role = roles.get(role_id);
@@ -29,14 +55,38 @@ export function memberRoles(member: RoleInputs, rules: readonly EmailRoleRule[])
   };
   add(STYTCH_MEMBER, { type: 'direct_assignment', details: {} });
   for (const role of member.explicit_roles) add(role, { type: 'direct_assignment', details: {} });
-  for (const rule of rules) {
+  for (const rule of organization.email_role_rules) {
     if (rule.domain === member.email_domain) add(rule.role_id, { type: 'email_assignment', details: { email_domain: rule.domain } });
+  }
+  for (const registration of member.sso_registrations) {
+    const connection = organization.sso_connections.find((c) => c.connection_id === registration.connection_id);
+    if (!connection) continue;
+    const { connection_id } = connection;
+    for (const rule of connection.connection_role_rules) add(rule.role_id, { type: 'sso_connection', details: { connection_id } });
+    for (const rule of connection.group_role_rules) {
+      if (registration.groups.includes(rule.group)) add(rule.role_id, { type: 'sso_connection_group', details: { connection_id, group: rule.group } });
+    }
   }
   return [...roles.values()];
 }
 
 export function roleIds(roles: readonly MemberRole[]): string[] {
   return roles.map((role) => role.role_id);
+}
+
+/**
+ * The roles a session carries: a role that comes only from SSO connections counts while the session
+ * holds an authentication factor from one of those connections — a password session of the same
+ * member does not get it.
+ */
+export function sessionRoleIds(roles: readonly MemberRole[], sessionConnectionIds: ReadonlySet<string>): string[] {
+  return roles
+    .filter((role) =>
+      role.sources.some((source) =>
+        source.type === 'sso_connection' || source.type === 'sso_connection_group' ? sessionConnectionIds.has(source.details.connection_id) : true,
+      ),
+    )
+    .map((role) => role.role_id);
 }
 
 export function isAdmin(roles: readonly MemberRole[]): boolean {

@@ -13,7 +13,7 @@ import type { RbacService } from '../rbac/service.ts';
 import { compileSearchQuery, FilterValues, SearchCursors, searchLimit, type FilterCompiler, type SearchQuery } from '../search/query.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
-import { memberRoles, roleIds, type MemberRole } from './roles.ts';
+import { memberRoles, roleIds, type MemberRole, type SsoRegistration } from './roles.ts';
 
 export type MemberStatus = 'active' | 'pending' | 'invited' | 'deleted';
 
@@ -38,6 +38,8 @@ export interface MemberRecord {
   /** Explicitly assigned roles only, sorted. */
   explicit_roles: string[];
   password: { password_id: string; requires_reset: boolean } | null;
+  /** The member's identities at the organization's SSO connections, with their latest IdP groups. */
+  sso_registrations: SsoRegistration[];
   lock_created_at: Date | null;
   lock_expires_at: Date | null;
 }
@@ -83,6 +85,9 @@ const SELECT_MEMBERS = `
          COALESCE((SELECT array_agg(r.role_id ORDER BY r.role_id) FROM member_roles r WHERE r.member_id = m.member_id), '{}') AS explicit_roles,
          (SELECT json_build_object('password_id', pw.password_id, 'requires_reset', pw.requires_reset)
             FROM member_passwords pw WHERE pw.member_id = m.member_id) AS password,
+         COALESCE((SELECT json_agg(json_build_object('registration_id', s.registration_id, 'connection_id', s.connection_id,
+                                                     'external_id', s.external_id, 'groups', s.groups) ORDER BY s.created_at, s.registration_id)
+                     FROM sso_registrations s WHERE s.member_id = m.member_id), '[]'::json) AS sso_registrations,
          lk.lock_created_at, lk.lock_expires_at
     FROM members m
     LEFT JOIN member_lockouts lk ON lk.member_id = m.member_id AND lk.lock_expires_at IS NOT NULL`;
@@ -164,7 +169,12 @@ const MEMBER_FILTERS: Record<string, FilterCompiler> = {
     return `m.member_id IN (SELECT x.member_id FROM member_roles x
                               WHERE x.organization_id = ANY($1::text[]) AND x.role_id = ANY(${list}::text[]))
          OR (m.organization_id, m.email_domain) IN (SELECT x.organization_id, x.domain FROM organization_email_role_rules x
-                                                     WHERE x.organization_id = ANY($1::text[]) AND x.role_id = ANY(${list}::text[]))`;
+                                                     WHERE x.organization_id = ANY($1::text[]) AND x.role_id = ANY(${list}::text[]))
+         OR m.member_id IN (SELECT r.member_id FROM sso_registrations r JOIN sso_connections c USING (connection_id)
+                             WHERE r.organization_id = ANY($1::text[])
+                               AND (EXISTS (SELECT 1 FROM jsonb_array_elements(c.connection_role_rules) x WHERE x->>'role_id' = ANY(${list}::text[]))
+                                    OR EXISTS (SELECT 1 FROM jsonb_array_elements(c.group_role_rules) x
+                                                WHERE x->>'role_id' = ANY(${list}::text[]) AND x->>'group' = ANY(r.groups))))`;
   },
 };
 
@@ -194,7 +204,7 @@ export class MemberService {
 
   /** Every role the member holds now, with sources. */
   roles(member: MemberRecord, organization: OrganizationRecord): MemberRole[] {
-    return memberRoles(member, organization.email_role_rules);
+    return memberRoles(member, organization);
   }
 
   /** The role ids a session of the member carries and authorization checks use. */

@@ -101,7 +101,9 @@ export function toWireOrganization(organization: OrganizationRecord) {
     organization_logo_url: organization.organization_logo_url,
     organization_slug: organization.organization_slug,
     ...settings,
-    sso_active_connections: [],
+    sso_active_connections: organization.sso_connections
+      .filter((connection) => connection.status === 'active')
+      .map(({ connection_id, display_name, identity_provider }) => ({ connection_id, display_name, identity_provider })),
     email_allowed_domains: organization.email_allowed_domains,
     rbac_email_implicit_role_assignments: organization.email_role_rules,
     custom_roles: organization.custom_roles,

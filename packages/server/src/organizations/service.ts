@@ -14,6 +14,7 @@ import { policyValidationError, type RbacService } from '../rbac/service.ts';
 import { compileSearchQuery, FilterValues, SearchCursors, searchLimit, type FilterCompiler, type SearchQuery } from '../search/query.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
+import type { ConnectionRoleRules } from '../members/roles.ts';
 
 /** Settings Gatehouse stores and returns as given (with Stytch's defaults). */
 export const ORGANIZATION_SETTING_DEFAULTS = {
@@ -43,6 +44,13 @@ export interface EmailRoleRule {
   role_id: string;
 }
 
+export interface SsoConnectionSummary extends ConnectionRoleRules {
+  kind: 'saml' | 'oidc';
+  status: 'pending' | 'active';
+  display_name: string;
+  identity_provider: string;
+}
+
 export interface OrganizationRecord {
   organization_id: string;
   project_id: string;
@@ -53,6 +61,8 @@ export interface OrganizationRecord {
   settings: OrganizationSettings;
   /** rbac_email_implicit_role_assignments, in the order they were given. */
   email_role_rules: EmailRoleRule[];
+  /** The organization's SSO connections with their role rules (sso/ owns the rest of each). */
+  sso_connections: SsoConnectionSummary[];
   custom_roles: Role[];
   trusted_metadata: Metadata;
   external_id: string | null;
@@ -85,7 +95,12 @@ const SELECT_ORGANIZATIONS = `
   SELECT o.organization_id, o.project_id, o.organization_name, o.organization_slug, o.organization_logo_url,
          o.email_allowed_domains, o.settings, o.custom_roles, o.trusted_metadata, o.external_id, o.created_at, o.updated_at,
          COALESCE((SELECT json_agg(json_build_object('domain', r.domain, 'role_id', r.role_id) ORDER BY r.position)
-                     FROM organization_email_role_rules r WHERE r.organization_id = o.organization_id), '[]'::json) AS email_role_rules
+                     FROM organization_email_role_rules r WHERE r.organization_id = o.organization_id), '[]'::json) AS email_role_rules,
+         COALESCE((SELECT json_agg(json_build_object('connection_id', c.connection_id, 'kind', c.kind, 'status', c.status,
+                                                     'display_name', c.display_name, 'identity_provider', c.identity_provider,
+                                                     'connection_role_rules', c.connection_role_rules, 'group_role_rules', c.group_role_rules)
+                                   ORDER BY c.created_at, c.connection_id)
+                     FROM sso_connections c WHERE c.organization_id = o.organization_id), '[]'::json) AS sso_connections
     FROM organizations o`;
 
 type OrganizationRow = Omit<OrganizationRecord, 'settings'> & { settings: Partial<OrganizationSettings> };

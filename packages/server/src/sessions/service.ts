@@ -16,7 +16,9 @@ import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import type { UserRecord, UserService } from '../users/service.ts';
 import { authorizationError, tenancyError, type MemberActor } from '../b2b/member-authorization.ts';
+import { sessionRoleIds } from '../members/roles.ts';
 import type { MemberRecord, MemberService } from '../members/service.ts';
+import { ssoConnectionIds } from '../factors.ts';
 import type { OrganizationRecord, OrganizationService } from '../organizations/service.ts';
 import { JWT_LIFETIME_SECONDS, type SigningKeys } from './keys.ts';
 
@@ -87,6 +89,7 @@ export interface MemberAuthorizationCheck {
 
 /** A member's roles for one version of its organization, resolved once for authorization checks. */
 interface MemberSubject {
+  member: MemberRecord;
   organization: OrganizationRecord;
   roles: string[];
   memo: { resolved?: ResolvedRoles };
@@ -161,7 +164,8 @@ export class SessionService {
   readonly #organizations: OrganizationService;
   /** member_id → the member, as member sessions read it. */
   readonly #members_ = new Map<string, Promise<MemberRecord | null>>();
-  readonly #memberSubjects = new WeakMap<MemberRecord, MemberSubject>();
+  /** Per session record: its member's roles under one version of member and organization. */
+  readonly #memberSubjects = new WeakMap<SessionRecord, MemberSubject>();
 
   constructor(
     db: SqlExecutor,
@@ -341,7 +345,6 @@ export class SessionService {
   ): Promise<MemberSessionGrant> {
     checkDuration(input.session_duration_minutes);
     checkCustomClaims(input.session_custom_claims);
-    const roles = this.#memberSubject(member, organization).roles;
     const now = this.#clock.now();
     let record: SessionRecord;
     let token = input.session_token ?? '';
@@ -380,6 +383,7 @@ export class SessionService {
       );
       this.#remember(hashToken(token), { record });
     }
+    const { roles } = this.#memberSubject(record, member, organization);
     const jwt = await this.#jwtFor(projectId, environment, record, roles, organization);
     return { member_session: record, session_token: token, session_jwt: jwt, member, organization, roles };
   }
@@ -497,15 +501,16 @@ export class SessionService {
     if (!member || !organization || member.status === 'deleted' || member.organization_id !== organization.organization_id) {
       throw new GatehouseError('session_not_found');
     }
-    return { record, member, organization, subject: this.#memberSubject(member, organization) };
+    return { record, member, organization, subject: this.#memberSubject(record, member, organization) };
   }
 
   /** The member's roles under this version of its organization, worked out once per pair. */
-  #memberSubject(member: MemberRecord, organization: OrganizationRecord): MemberSubject {
-    let subject = this.#memberSubjects.get(member);
-    if (subject?.organization !== organization) {
-      subject = { organization, roles: this.#members.effectiveRoles(member, organization), memo: {} };
-      this.#memberSubjects.set(member, subject);
+  #memberSubject(record: SessionRecord, member: MemberRecord, organization: OrganizationRecord): MemberSubject {
+    let subject = this.#memberSubjects.get(record);
+    if (subject?.member !== member || subject.organization !== organization) {
+      const roles = sessionRoleIds(this.#members.roles(member, organization), ssoConnectionIds(record.authentication_factors));
+      subject = { member, organization, roles, memo: {} };
+      this.#memberSubjects.set(record, subject);
     }
     return subject;
   }

@@ -1,0 +1,213 @@
+// SSO connections of organizations: SAML and OIDC, their protocol settings and their implicit role
+// rules. A change is announced as an organization change: the organization record carries each
+// connection's rules, and member roles are worked out from it.
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.ts';
+import type { Environment } from '../config.ts';
+import { GatehouseError } from '../errors.ts';
+import type { OrganizationService } from '../organizations/service.ts';
+import type { RbacService } from '../rbac/service.ts';
+import { IMPLICIT_ROLES } from '../rbac/defaults.ts';
+import type { ChangeFeed } from '../store/change-feed.ts';
+import type { SqlExecutor } from '../store/database.ts';
+import type { OidcConnectionConfig } from './oidc.ts';
+import type { SamlConnectionConfig } from './saml.ts';
+
+export type ConnectionKind = 'saml' | 'oidc';
+
+export interface ConnectionRoleRule {
+  role_id: string;
+}
+
+export interface GroupRoleRule {
+  role_id: string;
+  group: string;
+}
+
+/** SAML settings as stored (without the connection id, which the record has). */
+export type SamlSettings = Omit<SamlConnectionConfig, 'connection_id'> & { idp_initiated_auth_disabled: boolean };
+/** OIDC settings as stored. */
+export type OidcSettings = Omit<OidcConnectionConfig, 'connection_id'>;
+
+export interface SsoConnectionRecord<K extends ConnectionKind = ConnectionKind> {
+  connection_id: string;
+  organization_id: string;
+  project_id: string;
+  kind: K;
+  status: 'pending' | 'active';
+  display_name: string;
+  identity_provider: string;
+  config: K extends 'saml' ? SamlSettings : OidcSettings;
+  connection_role_rules: ConnectionRoleRule[];
+  group_role_rules: GroupRoleRule[];
+  created_at: Date;
+  updated_at: Date;
+}
+
+export const DEFAULT_SAML_SETTINGS: SamlSettings = {
+  idp_entity_id: '',
+  idp_sso_url: '',
+  verification_certificates: [],
+  attribute_mapping: { email: 'email', first_name: 'first_name', last_name: 'last_name', groups: 'groups' },
+  nameid_format: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
+  alternative_audience_uri: '',
+  idp_initiated_auth_disabled: true,
+};
+
+export const DEFAULT_OIDC_SETTINGS: OidcSettings = {
+  issuer: '',
+  client_id: '',
+  client_secret: '',
+  authorization_url: '',
+  token_url: '',
+  userinfo_url: '',
+  jwks_url: '',
+  custom_scopes: '',
+  attribute_mapping: { email: 'email', name: 'name', groups: 'groups' },
+};
+
+/** Whether the connection has what a sign-in needs. */
+export function isComplete(record: SsoConnectionRecord): boolean {
+  if (record.kind === 'saml') {
+    const config = record.config as SamlSettings;
+    return config.idp_entity_id !== '' && config.idp_sso_url !== '' && config.verification_certificates.length > 0;
+  }
+  const config = record.config as OidcSettings;
+  return config.issuer !== '' && config.client_id !== '' && config.client_secret !== '' && config.authorization_url !== '' && config.token_url !== '';
+}
+
+function notFound(connectionId: string): GatehouseError {
+  return new GatehouseError('sso_connection_not_found', { message: `No SSO connection "${connectionId}" in this organization.` });
+}
+
+export class SsoConnectionService {
+  readonly #db: SqlExecutor;
+  readonly #feed: ChangeFeed;
+  readonly #rbac: RbacService;
+  readonly #organizations: OrganizationService;
+  readonly #clock: Clock;
+
+  constructor(db: SqlExecutor, feed: ChangeFeed, rbac: RbacService, organizations: OrganizationService, clock: Clock) {
+    this.#db = db;
+    this.#feed = feed;
+    this.#rbac = rbac;
+    this.#organizations = organizations;
+    this.#clock = clock;
+  }
+
+  async create<K extends ConnectionKind>(
+    projectId: string,
+    environment: Environment,
+    organizationId: string,
+    kind: K,
+    input: { display_name?: string; identity_provider?: string },
+  ): Promise<SsoConnectionRecord<K>> {
+    await this.#organizations.requireOrganization(projectId, organizationId);
+    const connectionId = `${kind}-connection-${environment}-${randomUUID()}`;
+    const now = this.#clock.now();
+    await this.#feed.write(async (tx, emit) => {
+      await tx.query(
+        `INSERT INTO sso_connections (connection_id, organization_id, project_id, kind, status, display_name, identity_provider, config, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $8)`,
+        [connectionId, organizationId, projectId, kind, input.display_name ?? '', input.identity_provider ?? 'generic',
+          JSON.stringify(kind === 'saml' ? DEFAULT_SAML_SETTINGS : DEFAULT_OIDC_SETTINGS), now],
+      );
+      emit({ type: 'organization', project_id: projectId, organization_id: organizationId });
+    });
+    return this.require(projectId, organizationId, connectionId, kind);
+  }
+
+  async list(projectId: string, organizationId: string): Promise<SsoConnectionRecord[]> {
+    await this.#organizations.requireOrganization(projectId, organizationId);
+    const { rows } = await this.#db.query<SsoConnectionRecord>(
+      'SELECT * FROM sso_connections WHERE project_id = $1 AND organization_id = $2 ORDER BY created_at, connection_id',
+      [projectId, organizationId],
+    );
+    return rows;
+  }
+
+  /** A connection by id alone (sign-in flows arrive with the connection id only). */
+  async find(connectionId: string, db: SqlExecutor = this.#db): Promise<SsoConnectionRecord | null> {
+    const { rows } = await db.query<SsoConnectionRecord>('SELECT * FROM sso_connections WHERE connection_id = $1', [connectionId]);
+    return rows[0] ?? null;
+  }
+
+  async require<K extends ConnectionKind>(projectId: string, organizationId: string, connectionId: string, kind?: K): Promise<SsoConnectionRecord<K>> {
+    const record = await this.find(connectionId);
+    if (!record || record.project_id !== projectId || record.organization_id !== organizationId || (kind && record.kind !== kind)) {
+      throw notFound(connectionId);
+    }
+    return record as SsoConnectionRecord<K>;
+  }
+
+  /**
+   * Changes a connection: its names, protocol settings and role rules. The connection becomes
+   * active once it has what a sign-in needs. Role rules are checked against the B2B policy and the
+   * organization's custom roles in the same transaction.
+   */
+  async update<K extends ConnectionKind>(
+    projectId: string,
+    organizationId: string,
+    connectionId: string,
+    kind: K,
+    change: {
+      display_name?: string;
+      identity_provider?: string;
+      config?: Partial<K extends 'saml' ? SamlSettings : OidcSettings>;
+      connection_role_rules?: ConnectionRoleRule[];
+      group_role_rules?: GroupRoleRule[];
+    },
+  ): Promise<SsoConnectionRecord<K>> {
+    const organization = await this.#organizations.requireOrganization(projectId, organizationId);
+    await this.#feed.write(async (tx, emit) => {
+      const { rows } = await tx.query<SsoConnectionRecord>(
+        'SELECT * FROM sso_connections WHERE connection_id = $1 AND project_id = $2 AND organization_id = $3 AND kind = $4 FOR UPDATE',
+        [connectionId, projectId, organizationId, kind],
+      );
+      const current = rows[0];
+      if (!current) throw notFound(connectionId);
+      const roles = [...(change.connection_role_rules ?? []), ...(change.group_role_rules ?? [])].map((rule) => rule.role_id);
+      if (roles.some((role) => IMPLICIT_ROLES.b2b.includes(role))) {
+        throw new GatehouseError('cannot_assign_default_rbac_role_id', { message: 'Every member holds stytch_member already; a rule cannot assign it.' });
+      }
+      if (roles.length > 0) await this.#rbac.checkAssignableRoles(tx, projectId, 'b2b', [...new Set(roles)], organization.custom_roles);
+      const next: SsoConnectionRecord = {
+        ...current,
+        display_name: change.display_name ?? current.display_name,
+        identity_provider: change.identity_provider ?? current.identity_provider,
+        config: { ...current.config, ...change.config } as SsoConnectionRecord['config'],
+        connection_role_rules: change.connection_role_rules ? dedupe(change.connection_role_rules, (r) => r.role_id) : current.connection_role_rules,
+        group_role_rules: change.group_role_rules ? dedupe(change.group_role_rules, (r) => `${r.role_id}\n${r.group}`) : current.group_role_rules,
+      };
+      next.status = isComplete(next) ? 'active' : 'pending';
+      await tx.query(
+        `UPDATE sso_connections SET display_name = $2, identity_provider = $3, config = $4, connection_role_rules = $5,
+                group_role_rules = $6, status = $7, updated_at = $8 WHERE connection_id = $1`,
+        [connectionId, next.display_name, next.identity_provider, JSON.stringify(next.config), JSON.stringify(next.connection_role_rules),
+          JSON.stringify(next.group_role_rules), next.status, this.#clock.now()],
+      );
+      emit({ type: 'organization', project_id: projectId, organization_id: organizationId });
+    });
+    return this.require(projectId, organizationId, connectionId, kind);
+  }
+
+  /** Deletes the connection and the members' registrations with it (their roles from it go too). */
+  async delete(projectId: string, organizationId: string, connectionId: string): Promise<void> {
+    await this.#feed.write(async (tx, emit) => {
+      const { rows } = await tx.query<{ member_id: string }>(
+        'SELECT member_id FROM sso_registrations WHERE connection_id = $1', [connectionId],
+      );
+      const { rowCount } = await tx.query('DELETE FROM sso_connections WHERE connection_id = $1 AND project_id = $2 AND organization_id = $3',
+        [connectionId, projectId, organizationId]);
+      if (rowCount === 0) throw notFound(connectionId);
+      emit({ type: 'organization', project_id: projectId, organization_id: organizationId });
+      for (const row of rows) emit({ type: 'member', project_id: projectId, organization_id: organizationId, member_id: row.member_id });
+    });
+  }
+}
+
+function dedupe<T>(items: T[], key: (item: T) => string): T[] {
+  const seen = new Map<string, T>();
+  for (const item of items) if (!seen.has(key(item))) seen.set(key(item), item);
+  return [...seen.values()];
+}

@@ -1,0 +1,272 @@
+// SSO sign-in: start (send the browser to the IdP with a state we can check), finish (the SAML ACS
+// or the OIDC callback verifies the IdP's answer, finds or creates the member, records its groups
+// and hands the browser a one-time token), and authenticate (the application exchanges that token
+// for a member session). Every refusal happens before anything is written.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.ts';
+import type { ServerConfig } from '../config.ts';
+import { GatehouseError } from '../errors.ts';
+import { ssoFactor } from '../factors.ts';
+import { checkCodeChallenge, checkPkce, checkRedirectUrl, tokenLink } from '../magic-links/tokens.ts';
+import type { MemberRecord, MemberService } from '../members/service.ts';
+import type { OrganizationRecord, OrganizationService } from '../organizations/service.ts';
+import type { ProjectService } from '../projects/service.ts';
+import type { MemberSessionGrant, SessionInput, SessionService } from '../sessions/service.ts';
+import type { ChangeFeed } from '../store/change-feed.ts';
+import type { SqlExecutor } from '../store/database.ts';
+import { isComplete, type OidcSettings, type SamlSettings, type SsoConnectionRecord, type SsoConnectionService } from './connections.ts';
+import { completeOidcCallback, oidcAuthorizationUrl } from './oidc.ts';
+import { samlLoginRedirect, validateSamlResponse } from './saml.ts';
+
+const FLOW_MINUTES = 10;
+const TOKEN_MINUTES = 10;
+
+/** Who the IdP says signed in. */
+export interface SsoIdentity {
+  external_id: string;
+  email: string;
+  name: string;
+  groups: string[];
+  attributes: Record<string, unknown>;
+}
+
+interface FlowRow {
+  connection_id: string;
+  project_id: string;
+  request_id: string | null;
+  nonce: string | null;
+  code_verifier: string | null;
+  login_redirect_url: string;
+  signup_redirect_url: string;
+  pkce_code_challenge: string | null;
+}
+
+export interface StartInput {
+  connection_id: string;
+  public_token: string;
+  login_redirect_url?: string;
+  signup_redirect_url?: string;
+  pkce_code_challenge?: string;
+}
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest();
+const random = () => randomBytes(32).toString('base64url');
+
+export class SsoFlows {
+  readonly #db: SqlExecutor;
+  readonly #feed: ChangeFeed;
+  readonly #connections: SsoConnectionService;
+  readonly #organizations: OrganizationService;
+  readonly #members: MemberService;
+  readonly #sessions: SessionService;
+  readonly #projects: ProjectService;
+  readonly #config: ServerConfig;
+  readonly #clock: Clock;
+
+  constructor(deps: {
+    db: SqlExecutor;
+    feed: ChangeFeed;
+    connections: SsoConnectionService;
+    organizations: OrganizationService;
+    members: MemberService;
+    sessions: SessionService;
+    projects: ProjectService;
+    config: ServerConfig;
+    clock: Clock;
+  }) {
+    this.#db = deps.db;
+    this.#feed = deps.feed;
+    this.#connections = deps.connections;
+    this.#organizations = deps.organizations;
+    this.#members = deps.members;
+    this.#sessions = deps.sessions;
+    this.#projects = deps.projects;
+    this.#config = deps.config;
+    this.#clock = deps.clock;
+  }
+
+  /** Where to send the browser to sign in through the connection. */
+  async start(input: StartInput): Promise<string> {
+    const connection = await this.#connections.find(input.connection_id);
+    const project = connection ? await this.#projects.findProject(connection.project_id) : null;
+    // An unknown connection and another project's public token look the same.
+    if (!connection || !project || project.public_token !== input.public_token) {
+      throw new GatehouseError('sso_connection_not_found', { message: 'No SSO connection with this id for this public token.' });
+    }
+    if (connection.status !== 'active' || !isComplete(connection)) {
+      throw new GatehouseError('sso_connection_not_active', { message: 'The SSO connection is not fully configured yet.' });
+    }
+    if (!input.login_redirect_url) throw new GatehouseError('invalid_login_redirect_url', { message: 'login_redirect_url is required.' });
+    checkRedirectUrl(input.login_redirect_url, 'invalid_login_redirect_url', 'login_redirect_url');
+    checkRedirectUrl(input.signup_redirect_url, 'invalid_signup_redirect_url', 'signup_redirect_url');
+    const pkceChallenge = checkCodeChallenge(input.pkce_code_challenge);
+
+    const state = random();
+    const publicUrl = this.#config.publicUrl;
+    let url: string;
+    let requestId: string | null = null;
+    let nonce: string | null = null;
+    let codeVerifier: string | null = null;
+    if (connection.kind === 'saml') {
+      const redirect = await samlLoginRedirect({ connection_id: connection.connection_id, ...(connection.config as SamlSettings) }, publicUrl, state);
+      url = redirect.url;
+      requestId = redirect.request_id;
+    } else {
+      nonce = random();
+      codeVerifier = random();
+      const codeChallenge = createHash('sha256').update(codeVerifier).digest('base64url');
+      url = await oidcAuthorizationUrl({ connection_id: connection.connection_id, ...(connection.config as OidcSettings) }, publicUrl, { state, nonce, code_challenge: codeChallenge });
+    }
+    const now = this.#clock.now();
+    await this.#db.query(
+      `INSERT INTO sso_flows (state_hash, connection_id, project_id, request_id, nonce, code_verifier, login_redirect_url,
+                              signup_redirect_url, pkce_code_challenge, created_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [sha256(state), connection.connection_id, connection.project_id, requestId, nonce, codeVerifier, input.login_redirect_url,
+        input.signup_redirect_url ?? input.login_redirect_url, pkceChallenge ?? null, now, new Date(now.getTime() + FLOW_MINUTES * 60_000)],
+    );
+    return url;
+  }
+
+  /** The SAML ACS: verifies the response to a request we made, then finishes the sign-in. */
+  async finishSaml(connectionId: string, samlResponse: string | undefined, relayState: string | undefined): Promise<string> {
+    if (!samlResponse || !relayState) {
+      throw new GatehouseError('saml_response_malformed', { message: 'The IdP must POST SAMLResponse and the RelayState it was sent.' });
+    }
+    const { flow, connection } = await this.#flow(connectionId, relayState, 'saml');
+    const config = { connection_id: connectionId, ...(connection.config as SamlSettings) };
+    const identity = await validateSamlResponse(config, this.#config.publicUrl, samlResponse, flow.request_id ?? '', this.#clock.now());
+    return this.#finish(connection, flow, identity, async (tx) => {
+      // An assertion is good once: kept until it expires, a second use is refused.
+      await tx.query('DELETE FROM saml_assertions_seen WHERE expires_at < $1', [this.#clock.now()]);
+      const { rowCount } = await tx.query(
+        'INSERT INTO saml_assertions_seen (connection_id, assertion_id, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+        [connectionId, identity.assertion_id, identity.expires_at],
+      );
+      if (rowCount === 0) throw new GatehouseError('saml_assertion_replayed', { message: 'This SAML assertion was used already.' });
+    });
+  }
+
+  /** The OIDC callback: exchanges the code (state, nonce and PKCE checked), then finishes the sign-in. */
+  async finishOidc(callbackUrl: URL): Promise<string> {
+    const state = callbackUrl.searchParams.get('state');
+    if (!state) throw new GatehouseError('oidc_state_mismatch', { message: 'The callback carries no state.' });
+    const { flow, connection } = await this.#flow(null, state, 'oidc');
+    const config = { connection_id: connection.connection_id, ...(connection.config as OidcSettings) };
+    const identity = await completeOidcCallback(config, this.#config.publicUrl, callbackUrl, {
+      state,
+      nonce: flow.nonce ?? '',
+      code_verifier: flow.code_verifier ?? '',
+    });
+    return this.#finish(connection, flow, { ...identity, attributes: identity.claims });
+  }
+
+  /** /v1/b2b/sso/authenticate: spends the one-time token and starts (or adds to) a member session. */
+  async authenticate(projectId: string, environment: 'test' | 'live', input: SessionInput & { sso_token: string; pkce_code_verifier?: string }): Promise<MemberSessionGrant> {
+    const { rows } = await this.#db.query<{ member_id: string; connection_id: string; external_id: string; pkce_code_challenge: string | null; expires_at: Date; used_at: Date | null }>(
+      'SELECT member_id, connection_id, external_id, pkce_code_challenge, expires_at, used_at FROM sso_tokens WHERE token_hash = $1 AND project_id = $2',
+      [sha256(input.sso_token), projectId],
+    );
+    const token = rows[0];
+    const now = this.#clock.now();
+    if (!token || token.used_at || token.expires_at.getTime() <= now.getTime()) {
+      throw new GatehouseError('sso_token_not_found', { message: 'The SSO token is unknown, used or expired.' });
+    }
+    checkPkce(token.pkce_code_challenge, input.pkce_code_verifier);
+    const member = await this.#members.findMember(projectId, token.member_id);
+    const connection = await this.#connections.find(token.connection_id);
+    if (!member || member.status === 'deleted' || !connection) throw new GatehouseError('sso_token_not_found', { message: 'The SSO token is unknown, used or expired.' });
+    const registration = member.sso_registrations.find((r) => r.connection_id === connection.connection_id);
+    if (!registration) throw new GatehouseError('sso_token_not_found', { message: 'The member is no longer registered with this connection.' });
+    // Spent atomically: of two requests with one token, one wins.
+    const spent = await this.#db.query('UPDATE sso_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL', [sha256(input.sso_token), now]);
+    if (spent.rowCount === 0) throw new GatehouseError('sso_token_not_found', { message: 'The SSO token is unknown, used or expired.' });
+    const organization = await this.#organizations.requireOrganization(projectId, member.organization_id);
+    const factor = ssoFactor(connection.kind, registration.registration_id, connection.connection_id, token.external_id, now);
+    return this.#sessions.grantMember(projectId, environment, member, organization, factor, input);
+  }
+
+  /** Takes the flow a state names (once), with its connection. */
+  async #flow(connectionId: string | null, state: string, kind: 'saml' | 'oidc') {
+    const now = this.#clock.now();
+    const { rows } = await this.#db.query<FlowRow>(
+      `UPDATE sso_flows SET used_at = $2 WHERE state_hash = $1 AND used_at IS NULL AND expires_at > $2
+       RETURNING connection_id, project_id, request_id, nonce, code_verifier, login_redirect_url, signup_redirect_url, pkce_code_challenge`,
+      [sha256(state), now],
+    );
+    const flow = rows[0];
+    const connection = flow ? await this.#connections.find(flow.connection_id) : null;
+    if (!flow || !connection || connection.kind !== kind || (connectionId !== null && connection.connection_id !== connectionId)) {
+      throw new GatehouseError(kind === 'saml' ? 'saml_in_response_to_mismatch' : 'oidc_state_mismatch', {
+        message: 'This sign-in was not started here, has expired, or was finished already.',
+      });
+    }
+    return { flow, connection };
+  }
+
+  /**
+   * Finds the member (by registration, then by email in the organization) or creates it just in
+   * time when the organization allows it, records the groups of this sign-in, and returns where to
+   * send the browser with a one-time token — all in one transaction.
+   */
+  async #finish(connection: SsoConnectionRecord, flow: FlowRow, identity: SsoIdentity, within?: (tx: SqlExecutor) => Promise<void>): Promise<string> {
+    const projectId = connection.project_id;
+    const organization = await this.#organizations.requireOrganization(projectId, connection.organization_id);
+    const environment = projectId.startsWith('project-live-') ? 'live' : 'test';
+    const email = identity.email.trim();
+    const existing = await this.#registeredMember(connection, identity.external_id) ?? (await this.#members.findByEmail(projectId, organization.organization_id, email));
+    if (!existing && !jitAllowed(organization, connection.connection_id)) {
+      throw new GatehouseError('sso_jit_provisioning_not_allowed', {
+        message: 'The organization does not let new members join through this SSO connection; invite the member first.',
+      });
+    }
+    if (existing?.status === 'deleted') throw new GatehouseError('member_not_found', { message: 'The member was deleted from the organization.' });
+
+    const token = random();
+    const now = this.#clock.now();
+    const register = async (tx: SqlExecutor, memberId: string) => {
+      await within?.(tx);
+      await tx.query(
+        `INSERT INTO sso_registrations (registration_id, member_id, connection_id, organization_id, project_id, external_id, groups, sso_attributes, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+         ON CONFLICT (member_id, connection_id) DO UPDATE SET external_id = EXCLUDED.external_id, groups = EXCLUDED.groups,
+                                                              sso_attributes = EXCLUDED.sso_attributes, updated_at = EXCLUDED.updated_at`,
+        [`registration-${environment}-${randomBytes(16).toString('hex')}`, memberId, connection.connection_id, organization.organization_id, projectId,
+          identity.external_id, identity.groups, JSON.stringify(identity.attributes), now],
+      );
+      await tx.query(
+        `INSERT INTO sso_tokens (token_hash, project_id, member_id, connection_id, external_id, pkce_code_challenge, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [sha256(token), projectId, memberId, connection.connection_id, identity.external_id, flow.pkce_code_challenge, now,
+          new Date(now.getTime() + TOKEN_MINUTES * 60_000)],
+      );
+    };
+    if (existing) {
+      await this.#feed.write(async (tx, emit) => {
+        await register(tx, existing.member_id);
+        // Signing in through the IdP proves the address: an invited or pending member becomes active.
+        await tx.query(`UPDATE members SET status = 'active', email_address_verified = true, updated_at = $2 WHERE member_id = $1 AND status <> 'active'`,
+          [existing.member_id, now]);
+        emit({ type: 'member', project_id: projectId, organization_id: organization.organization_id, member_id: existing.member_id });
+      });
+    } else {
+      await this.#members.createMember(projectId, environment, organization.organization_id,
+        { email_address: email, name: identity.name, email_address_verified: true }, register);
+    }
+    return tokenLink(existing ? flow.login_redirect_url : flow.signup_redirect_url, flow.login_redirect_url, 'sso', token, 'invalid_login_redirect_url', 'login_redirect_url');
+  }
+
+  async #registeredMember(connection: SsoConnectionRecord, externalId: string): Promise<MemberRecord | null> {
+    const { rows } = await this.#db.query<{ member_id: string }>(
+      'SELECT member_id FROM sso_registrations WHERE connection_id = $1 AND external_id = $2', [connection.connection_id, externalId],
+    );
+    return rows[0] ? this.#members.findMember(connection.project_id, rows[0].member_id) : null;
+  }
+}
+
+/** Just-in-time membership through SSO, by the organization's setting. */
+function jitAllowed(organization: OrganizationRecord, connectionId: string): boolean {
+  const { sso_jit_provisioning, sso_jit_provisioning_allowed_connections } = organization.settings;
+  if (sso_jit_provisioning === 'ALL_ALLOWED') return true;
+  return sso_jit_provisioning === 'RESTRICTED' && sso_jit_provisioning_allowed_connections.includes(connectionId);
+}

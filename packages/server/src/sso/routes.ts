@@ -1,0 +1,368 @@
+// SSO over HTTP: connection management (project secret, or a member session with stytch.sso
+// actions), the public sign-in endpoints the browser and the IdP reach (start, SAML ACS and
+// metadata, OIDC callback), and /v1/b2b/sso/authenticate.
+import { randomUUID, X509Certificate } from 'node:crypto';
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { formatTimestamp } from '../clock.ts';
+import type { ServerConfig } from '../config.ts';
+import { GatehouseError } from '../errors.ts';
+import type { App } from '../http/app.ts';
+import { ok } from '../http/app.ts';
+import type { MemberAuthorization } from '../b2b/member-authorization.ts';
+import type { MemberService } from '../members/service.ts';
+import type { ProjectService } from '../projects/service.ts';
+import { memberSessionResponse } from '../sessions/member-routes.ts';
+import { SessionFields } from '../sessions/routes.ts';
+import type { SessionService } from '../sessions/service.ts';
+import type { OidcSettings, SamlSettings, SsoConnectionRecord, SsoConnectionService } from './connections.ts';
+import type { SsoFlows } from './flows.ts';
+import { discoverOidc, oidcRedirectUrl } from './oidc.ts';
+import { parseIdpMetadata, samlServiceProvider, serviceProviderMetadata } from './saml.ts';
+
+const OrganizationParams = Type.Object({ organization_id: Type.String() });
+const ConnectionParams = Type.Object({ organization_id: Type.String(), connection_id: Type.String() });
+const CreateBody = Type.Object({ display_name: Type.Optional(Type.String({ maxLength: 256 })), identity_provider: Type.Optional(Type.String({ maxLength: 64 })) });
+const RoleRules = Type.Array(Type.Object({ role_id: Type.String({ minLength: 1, maxLength: 128 }) }), { maxItems: 100 });
+const GroupRules = Type.Array(Type.Object({ role_id: Type.String({ minLength: 1, maxLength: 128 }), group: Type.String({ minLength: 1, maxLength: 256 }) }), { maxItems: 1000 });
+const Mapping = Type.Record(Type.String(), Type.String({ maxLength: 256 }));
+
+const SamlUpdateBody = Type.Object({
+  display_name: Type.Optional(Type.String({ maxLength: 256 })),
+  identity_provider: Type.Optional(Type.String({ maxLength: 64 })),
+  idp_entity_id: Type.Optional(Type.String({ maxLength: 2048 })),
+  idp_sso_url: Type.Optional(Type.String({ maxLength: 2048 })),
+  x509_certificate: Type.Optional(Type.String({ maxLength: 20_000 })),
+  attribute_mapping: Type.Optional(Mapping),
+  nameid_format: Type.Optional(Type.String({ maxLength: 256 })),
+  alternative_audience_uri: Type.Optional(Type.String({ maxLength: 2048 })),
+  idp_initiated_auth_disabled: Type.Optional(Type.Boolean()),
+  saml_connection_implicit_role_assignments: Type.Optional(RoleRules),
+  saml_group_implicit_role_assignments: Type.Optional(GroupRules),
+});
+
+const OidcUpdateBody = Type.Object({
+  display_name: Type.Optional(Type.String({ maxLength: 256 })),
+  identity_provider: Type.Optional(Type.String({ maxLength: 64 })),
+  client_id: Type.Optional(Type.String({ maxLength: 1024 })),
+  client_secret: Type.Optional(Type.String({ maxLength: 4096 })),
+  issuer: Type.Optional(Type.String({ maxLength: 2048 })),
+  authorization_url: Type.Optional(Type.String({ maxLength: 2048 })),
+  token_url: Type.Optional(Type.String({ maxLength: 2048 })),
+  userinfo_url: Type.Optional(Type.String({ maxLength: 2048 })),
+  jwks_url: Type.Optional(Type.String({ maxLength: 2048 })),
+  custom_scopes: Type.Optional(Type.String({ maxLength: 1024 })),
+  attribute_mapping: Type.Optional(Mapping),
+  // Gatehouse addition: implicit roles for OIDC connections too (Stytch has them for SAML only).
+  oidc_connection_implicit_role_assignments: Type.Optional(RoleRules),
+  oidc_group_implicit_role_assignments: Type.Optional(GroupRules),
+});
+
+const sso = (action: string) => [{ resource_id: 'stytch.sso', action }];
+
+/** A PEM certificate as stored, with the facts the API shows about it. */
+function readCertificate(pem: string, environment: string) {
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(pem.trim());
+  } catch {
+    throw new GatehouseError('saml_certificate_invalid', { message: 'x509_certificate is not a PEM X.509 certificate.' });
+  }
+  return { certificate_id: `saml-verification-key-${environment}-${randomUUID()}`, certificate: certificate.toString().trim() };
+}
+
+function certificateFacts(pem: string) {
+  try {
+    const certificate = new X509Certificate(pem);
+    return { issuer: certificate.issuer, created_at: formatTimestamp(new Date(certificate.validFrom)), expires_at: formatTimestamp(new Date(certificate.validTo)) };
+  } catch {
+    return { issuer: '', created_at: null, expires_at: null };
+  }
+}
+
+export function toWireSamlConnection(record: SsoConnectionRecord, publicUrl: string) {
+  const config = record.config as SamlSettings;
+  const sp = samlServiceProvider(record.connection_id, publicUrl);
+  return {
+    organization_id: record.organization_id,
+    connection_id: record.connection_id,
+    status: record.status,
+    idp_entity_id: config.idp_entity_id,
+    display_name: record.display_name,
+    idp_sso_url: config.idp_sso_url,
+    acs_url: sp.acs_url,
+    audience_uri: sp.audience_uri,
+    signing_certificates: [],
+    verification_certificates: config.verification_certificates.map((c) => ({ certificate_id: c.certificate_id, certificate: c.certificate, ...certificateFacts(c.certificate) })),
+    encryption_private_keys: [],
+    saml_connection_implicit_role_assignments: record.connection_role_rules,
+    saml_group_implicit_role_assignments: record.group_role_rules,
+    alternative_audience_uri: config.alternative_audience_uri,
+    identity_provider: record.identity_provider,
+    nameid_format: config.nameid_format,
+    alternative_acs_url: '',
+    idp_initiated_auth_disabled: config.idp_initiated_auth_disabled,
+    allow_gateway_callback: false,
+    attribute_mapping: config.attribute_mapping,
+  };
+}
+
+export function toWireOidcConnection(record: SsoConnectionRecord, publicUrl: string) {
+  const config = record.config as OidcSettings;
+  return {
+    organization_id: record.organization_id,
+    connection_id: record.connection_id,
+    status: record.status,
+    display_name: record.display_name,
+    redirect_url: oidcRedirectUrl(publicUrl),
+    client_id: config.client_id,
+    // Shown masked: it is a credential at the IdP, and reading it back has no use.
+    client_secret: config.client_secret ? `••••${config.client_secret.slice(-4)}` : '',
+    issuer: config.issuer,
+    authorization_url: config.authorization_url,
+    token_url: config.token_url,
+    userinfo_url: config.userinfo_url,
+    jwks_url: config.jwks_url,
+    identity_provider: record.identity_provider,
+    custom_scopes: config.custom_scopes,
+    attribute_mapping: config.attribute_mapping,
+    oidc_connection_implicit_role_assignments: record.connection_role_rules,
+    oidc_group_implicit_role_assignments: record.group_role_rules,
+  };
+}
+
+export function registerSsoRoutes(
+  app: App,
+  deps: {
+    connections: SsoConnectionService;
+    flows: SsoFlows;
+    sessions: SessionService;
+    members: MemberService;
+    projects: ProjectService;
+    memberAuthorization: MemberAuthorization;
+    config: ServerConfig;
+  },
+) {
+  const { connections, flows, sessions, members, projects, memberAuthorization, config } = deps;
+  const publicUrl = config.publicUrl;
+  const environmentOf = (projectId: string): 'live' | 'test' => (projectId.startsWith('project-live-') ? 'live' : 'test');
+
+  // ---------------------------------------------------------------------------------------------
+  // connections
+
+  app.get('/v1/b2b/sso/:organization_id', { schema: { params: OrganizationParams } }, async (request) => {
+    const { organization_id } = request.params;
+    await memberAuthorization.require(request, organization_id, sso('get'));
+    const list = await connections.list(request.projectId, organization_id);
+    return ok(request, {
+      saml_connections: list.filter((c) => c.kind === 'saml').map((c) => toWireSamlConnection(c, publicUrl)),
+      oidc_connections: list.filter((c) => c.kind === 'oidc').map((c) => toWireOidcConnection(c, publicUrl)),
+      external_connections: [],
+    });
+  });
+
+  app.delete('/v1/b2b/sso/:organization_id/connections/:connection_id', { schema: { params: ConnectionParams } }, async (request) => {
+    const { organization_id, connection_id } = request.params;
+    await memberAuthorization.require(request, organization_id, sso('delete'));
+    await connections.delete(request.projectId, organization_id, connection_id);
+    return ok(request, { connection_id });
+  });
+
+  app.post('/v1/b2b/sso/saml/:organization_id', { schema: { params: OrganizationParams, body: CreateBody } }, async (request) => {
+    const { organization_id } = request.params;
+    await memberAuthorization.require(request, organization_id, sso('create'));
+    const record = await connections.create(request.projectId, environmentOf(request.projectId), organization_id, 'saml', request.body ?? {});
+    return ok(request, { connection: toWireSamlConnection(record, publicUrl) });
+  });
+
+  app.put('/v1/b2b/sso/saml/:organization_id/connections/:connection_id', { schema: { params: ConnectionParams, body: SamlUpdateBody } }, async (request) => {
+    const { organization_id, connection_id } = request.params;
+    const body = request.body ?? {};
+    const actor = await memberAuthorization.require(request, organization_id, sso('update'));
+    const rules = [...(body.saml_connection_implicit_role_assignments ?? []), ...(body.saml_group_implicit_role_assignments ?? [])];
+    await memberAuthorization.requireGrantable(request, actor, rules.map((rule) => rule.role_id));
+    const current = await connections.require(request.projectId, organization_id, connection_id, 'saml');
+    const change: Partial<SamlSettings> = {};
+    if (body.idp_entity_id !== undefined) change.idp_entity_id = body.idp_entity_id;
+    if (body.idp_sso_url !== undefined) change.idp_sso_url = checkUrl(body.idp_sso_url, 'idp_sso_url');
+    if (body.attribute_mapping !== undefined) change.attribute_mapping = body.attribute_mapping;
+    if (body.nameid_format !== undefined) change.nameid_format = body.nameid_format;
+    if (body.alternative_audience_uri !== undefined) change.alternative_audience_uri = body.alternative_audience_uri;
+    if (body.idp_initiated_auth_disabled !== undefined) change.idp_initiated_auth_disabled = body.idp_initiated_auth_disabled;
+    if (body.x509_certificate !== undefined) {
+      change.verification_certificates = addCertificates(current.config.verification_certificates, [body.x509_certificate], environmentOf(request.projectId));
+    }
+    const record = await connections.update(request.projectId, organization_id, connection_id, 'saml', {
+      display_name: body.display_name,
+      identity_provider: body.identity_provider,
+      config: change,
+      connection_role_rules: body.saml_connection_implicit_role_assignments,
+      group_role_rules: body.saml_group_implicit_role_assignments,
+    });
+    return ok(request, { connection: toWireSamlConnection(record, publicUrl) });
+  });
+
+  // By IdP metadata: Stytch's metadata_url, or (Gatehouse addition) the metadata XML itself.
+  app.put(
+    '/v1/b2b/sso/saml/:organization_id/connections/:connection_id/url',
+    { schema: { params: ConnectionParams, body: Type.Object({ metadata_url: Type.Optional(Type.String({ maxLength: 2048 })), metadata_xml: Type.Optional(Type.String({ maxLength: 500_000 })) }) } },
+    async (request) => {
+      const { organization_id, connection_id } = request.params;
+      await memberAuthorization.require(request, organization_id, sso('update'));
+      const current = await connections.require(request.projectId, organization_id, connection_id, 'saml');
+      const xml = request.body.metadata_xml ?? (request.body.metadata_url ? await fetchMetadata(request.body.metadata_url) : undefined);
+      if (xml === undefined) throw new GatehouseError('invalid_argument', { message: 'Give metadata_url or metadata_xml.' });
+      const metadata = parseIdpMetadata(xml);
+      const record = await connections.update(request.projectId, organization_id, connection_id, 'saml', {
+        config: {
+          idp_entity_id: metadata.idp_entity_id,
+          idp_sso_url: checkUrl(metadata.idp_sso_url, 'the metadata\'s SingleSignOnService'),
+          verification_certificates: addCertificates(current.config.verification_certificates, metadata.certificates, environmentOf(request.projectId)),
+        },
+      });
+      return ok(request, { connection: toWireSamlConnection(record, publicUrl) });
+    },
+  );
+
+  app.delete(
+    '/v1/b2b/sso/saml/:organization_id/connections/:connection_id/verification_certificates/:certificate_id',
+    { schema: { params: Type.Object({ organization_id: Type.String(), connection_id: Type.String(), certificate_id: Type.String() }) } },
+    async (request) => {
+      const { organization_id, connection_id, certificate_id } = request.params;
+      await memberAuthorization.require(request, organization_id, sso('update'));
+      const current = await connections.require(request.projectId, organization_id, connection_id, 'saml');
+      const kept = current.config.verification_certificates.filter((c) => c.certificate_id !== certificate_id);
+      if (kept.length === current.config.verification_certificates.length) {
+        throw new GatehouseError('sso_verification_certificate_not_found', { message: `No certificate "${certificate_id}" on this connection.` });
+      }
+      await connections.update(request.projectId, organization_id, connection_id, 'saml', { config: { verification_certificates: kept } });
+      return ok(request, { certificate_id });
+    },
+  );
+
+  app.post('/v1/b2b/sso/oidc/:organization_id', { schema: { params: OrganizationParams, body: CreateBody } }, async (request) => {
+    const { organization_id } = request.params;
+    await memberAuthorization.require(request, organization_id, sso('create'));
+    const record = await connections.create(request.projectId, environmentOf(request.projectId), organization_id, 'oidc', request.body ?? {});
+    return ok(request, { connection: toWireOidcConnection(record, publicUrl) });
+  });
+
+  app.put('/v1/b2b/sso/oidc/:organization_id/connections/:connection_id', { schema: { params: ConnectionParams, body: OidcUpdateBody } }, async (request) => {
+    const { organization_id, connection_id } = request.params;
+    const body = request.body ?? {};
+    const actor = await memberAuthorization.require(request, organization_id, sso('update'));
+    const rules = [...(body.oidc_connection_implicit_role_assignments ?? []), ...(body.oidc_group_implicit_role_assignments ?? [])];
+    await memberAuthorization.requireGrantable(request, actor, rules.map((rule) => rule.role_id));
+    await connections.require(request.projectId, organization_id, connection_id, 'oidc');
+    const change: Partial<OidcSettings> = {};
+    for (const key of ['client_id', 'client_secret', 'custom_scopes'] as const) if (body[key] !== undefined) change[key] = body[key];
+    for (const key of ['authorization_url', 'token_url', 'userinfo_url', 'jwks_url'] as const) {
+      if (body[key] !== undefined) change[key] = checkUrl(body[key], key);
+    }
+    if (body.attribute_mapping !== undefined) change.attribute_mapping = body.attribute_mapping;
+    if (body.issuer !== undefined) {
+      change.issuer = body.issuer;
+      // Endpoints not given come from the issuer's discovery document.
+      const discovered = await discoverOidc(body.issuer);
+      change.issuer = discovered.issuer;
+      change.authorization_url ??= discovered.authorization_url;
+      change.token_url ??= discovered.token_url;
+      change.userinfo_url ??= discovered.userinfo_url;
+      change.jwks_url ??= discovered.jwks_url;
+    }
+    const record = await connections.update(request.projectId, organization_id, connection_id, 'oidc', {
+      display_name: body.display_name,
+      identity_provider: body.identity_provider,
+      config: change,
+      connection_role_rules: body.oidc_connection_implicit_role_assignments,
+      group_role_rules: body.oidc_group_implicit_role_assignments,
+    });
+    return ok(request, { connection: toWireOidcConnection(record, publicUrl) });
+  });
+
+  // ---------------------------------------------------------------------------------------------
+  // sign-in
+
+  app.post(
+    '/v1/b2b/sso/authenticate',
+    { schema: { body: Type.Object({ sso_token: Type.String({ maxLength: 256 }), pkce_code_verifier: Type.Optional(Type.String({ maxLength: 256 })), ...SessionFields }) } },
+    async (request) => {
+      const grant = await flows.authenticate(request.projectId, environmentOf(request.projectId), request.body);
+      return ok(request, { ...memberSessionResponse(grant, sessions, members), reset_session: false });
+    },
+  );
+
+  app.get(
+    '/v1/public/sso/start',
+    {
+      config: { auth: 'public' },
+      schema: {
+        querystring: Type.Object({
+          connection_id: Type.String({ maxLength: 256 }),
+          public_token: Type.String({ maxLength: 256 }),
+          login_redirect_url: Type.Optional(Type.String({ maxLength: 2048 })),
+          signup_redirect_url: Type.Optional(Type.String({ maxLength: 2048 })),
+          pkce_code_challenge: Type.Optional(Type.String({ maxLength: 128 })),
+        }),
+      },
+    },
+    async (request, reply) => reply.redirect(await flows.start(request.query), 302),
+  );
+
+  app.get('/v1/b2b/sso/saml/metadata/:connection_id', { config: { auth: 'public' }, schema: { params: Type.Object({ connection_id: Type.String() }) } }, async (request, reply) => {
+    const record = await connections.find(request.params.connection_id);
+    if (!record || record.kind !== 'saml') throw new GatehouseError('sso_connection_not_found');
+    reply.type('application/samlmetadata+xml');
+    return serviceProviderMetadata(record.connection_id, publicUrl, (record.config as SamlSettings).nameid_format);
+  });
+
+  app.get('/v1/b2b/sso/oidc/callback', { config: { auth: 'public' } }, async (request, reply) => {
+    const url = new URL(request.url, publicUrl);
+    return reply.redirect(await flows.finishOidc(url), 302);
+  });
+
+  // The IdP POSTs the SAML response as a form: only this route reads form bodies.
+  void app.register(async (acs) => {
+    acs.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    });
+    acs.post('/v1/b2b/sso/saml/acs/:connection_id', { config: { auth: 'public' } }, async (request: FastifyRequest, reply: FastifyReply) => {
+      const { connection_id } = request.params as { connection_id: string };
+      const form = (request.body ?? {}) as { SAMLResponse?: string; RelayState?: string };
+      return reply.redirect(await flows.finishSaml(connection_id, form.SAMLResponse, form.RelayState), 302);
+    });
+  });
+}
+
+function checkUrl(value: string, field: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    // reported below
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    throw new GatehouseError('invalid_argument', { message: `${field} must be an absolute http(s) URL.` });
+  }
+  return value;
+}
+
+function addCertificates(current: SamlSettings['verification_certificates'], pems: string[], environment: string): SamlSettings['verification_certificates'] {
+  const next = [...current];
+  for (const pem of pems) {
+    const certificate = readCertificate(pem.includes('BEGIN CERTIFICATE') ? pem : `-----BEGIN CERTIFICATE-----\n${pem.trim()}\n-----END CERTIFICATE-----`, environment);
+    if (!next.some((c) => c.certificate === certificate.certificate)) next.push(certificate);
+  }
+  return next;
+}
+
+async function fetchMetadata(url: string): Promise<string> {
+  checkUrl(url, 'metadata_url');
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    if (!response.ok) throw new Error(String(response.status));
+    return await response.text();
+  } catch {
+    throw new GatehouseError('saml_metadata_invalid', { message: 'The metadata could not be fetched from metadata_url.' });
+  }
+}
