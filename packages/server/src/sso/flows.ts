@@ -9,7 +9,7 @@ import { GatehouseError } from '../errors.ts';
 import { ssoFactor } from '../factors.ts';
 import { checkCodeChallenge, checkPkce, checkRedirectUrl, tokenLink } from '../magic-links/tokens.ts';
 import type { MemberRecord, MemberService } from '../members/service.ts';
-import type { OrganizationRecord, OrganizationService } from '../organizations/service.ts';
+import { emailDomain, type OrganizationRecord, type OrganizationService } from '../organizations/service.ts';
 import type { ProjectService } from '../projects/service.ts';
 import type { MemberSessionGrant, SessionInput, SessionService } from '../sessions/service.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
@@ -215,7 +215,7 @@ export class SsoFlows {
     const environment = projectId.startsWith('project-live-') ? 'live' : 'test';
     const email = identity.email.trim();
     const existing = await this.#registeredMember(connection, identity.external_id) ?? (await this.#members.findByEmail(projectId, organization.organization_id, email));
-    if (!existing && !jitAllowed(organization, connection.connection_id)) {
+    if (!existing && !jitAllowed(organization, connection.connection_id, email)) {
       throw new GatehouseError('sso_jit_provisioning_not_allowed', {
         message: 'The organization does not let new members join through this SSO connection; invite the member first.',
       });
@@ -264,9 +264,14 @@ export class SsoFlows {
   }
 }
 
-/** Just-in-time membership through SSO, by the organization's setting. */
-function jitAllowed(organization: OrganizationRecord, connectionId: string): boolean {
-  const { sso_jit_provisioning, sso_jit_provisioning_allowed_connections } = organization.settings;
+/**
+ * Just-in-time membership through SSO: by the organization's sso_jit_provisioning (everyone, or
+ * only through the listed connections), or — with email_jit_provisioning RESTRICTED — when the
+ * email's domain is one of the organization's allowed domains, as email sign-ups are.
+ */
+function jitAllowed(organization: OrganizationRecord, connectionId: string, email: string): boolean {
+  const { sso_jit_provisioning, sso_jit_provisioning_allowed_connections, email_jit_provisioning } = organization.settings;
   if (sso_jit_provisioning === 'ALL_ALLOWED') return true;
-  return sso_jit_provisioning === 'RESTRICTED' && sso_jit_provisioning_allowed_connections.includes(connectionId);
+  if (sso_jit_provisioning === 'RESTRICTED' && sso_jit_provisioning_allowed_connections.includes(connectionId)) return true;
+  return email_jit_provisioning === 'RESTRICTED' && organization.email_allowed_domains.includes(emailDomain(email));
 }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ProjectCredentials } from '../projects/service.ts';
 import { expectError, type TestServer, startTestServer } from '../testing/harness.ts';
-import { expectOk } from '../testing/b2b.ts';
+import { B2BProject, expectOk } from '../testing/b2b.ts';
 import { createSamlIdp, readAuthnRequest, TEST_IDP_ATTRIBUTE_MAPPING, type SamlTestIdp, type SamlTestUser } from '../testing/saml-idp.ts';
 import { startOidcProvider, type TestOidcProvider } from '../testing/oidc-provider.ts';
 
@@ -188,6 +188,42 @@ describe('SAML', () => {
     assert.equal(jit.status, 403);
     assert.equal(jit.body.error_type, 'sso_jit_provisioning_not_allowed');
     assert.equal(await memberCount(project, organizationId), 1);
+
+    // Only through listed connections, or for the organization's allowed email domains.
+    expectOk(await server.api(project, 'PUT', `/v1/b2b/organizations/${organizationId}`, {
+      sso_jit_provisioning: 'RESTRICTED', sso_jit_provisioning_allowed_connections: [], email_jit_provisioning: 'RESTRICTED', email_allowed_domains: ['partner.example'],
+    }));
+    request = await startSaml(project, connection.connection_id);
+    const partner = idp.response({ acsUrl: connection.acs_url, audience: connection.audience_uri, requestId: request.id, user: { nameId: 'pat@partner.example', email: 'pat@partner.example' } });
+    assert.equal((await postAcs(connection.connection_id, partner, request.relayState!)).status, 302);
+    expectOk(await server.api(project, 'PUT', `/v1/b2b/organizations/${organizationId}`, { email_jit_provisioning: 'NOT_ALLOWED', sso_jit_provisioning_allowed_connections: [connection.connection_id] }));
+    request = await startSaml(project, connection.connection_id);
+    const listed = idp.response({ acsUrl: connection.acs_url, audience: connection.audience_uri, requestId: request.id, user: { nameId: 'dee@acme.example', email: 'dee@acme.example' } });
+    assert.equal((await postAcs(connection.connection_id, listed, request.relayState!)).status, 302);
+    assert.equal(await memberCount(project, organizationId), 3);
+  });
+
+  test('managing connections with a member session needs stytch.sso actions, in the member\'s organization', async () => {
+    const { project, organizationId } = await setUp();
+    const b2b = new B2BProject(server, project);
+    const plainMember = expectOk(await server.api(project, 'POST', `/v1/b2b/organizations/${organizationId}/members`, { email_address: 'plain@acme.example' }));
+    const adminMember = expectOk(await server.api(project, 'POST', `/v1/b2b/organizations/${organizationId}/members`, { email_address: 'boss@acme.example', roles: ['stytch_admin'] }));
+    expectOk(await server.api(project, 'PUT', '/v1/b2b/rbac/policy', {
+      policy: { ...POLICY, roles: POLICY.roles.map((r) => (r.role_id === 'stytch_admin' ? { ...r, permissions: [...r.permissions, { resource_id: 'stytch.sso', actions: ['*'] }] } : r)) },
+    }));
+    const plain = await b2b.startMemberSession(organizationId, plainMember.member_id);
+    const admin = await b2b.startMemberSession(organizationId, adminMember.member_id);
+    expectError(await b2b.apiAs(plain, 'POST', `/v1/b2b/sso/saml/${organizationId}`, {}), 403, 'session_authorization_error');
+    expectError(await b2b.apiAs(plain, 'GET', `/v1/b2b/sso/${organizationId}`), 403, 'session_authorization_error');
+    const created = expectOk(await b2b.apiAs(admin, 'POST', `/v1/b2b/sso/saml/${organizationId}`, {})).connection;
+    // The admin may not hand out a role it does not hold all of (engineer pushes to repos).
+    expectError(
+      await b2b.apiAs(admin, 'PUT', `/v1/b2b/sso/saml/${organizationId}/connections/${created.connection_id}`, { saml_connection_implicit_role_assignments: [{ role_id: 'engineer' }] }),
+      403,
+      'session_authorization_error',
+    );
+    const listed = expectOk(await server.api(project, 'GET', `/v1/b2b/sso/${organizationId}`));
+    assert.deepEqual(listed.saml_connections[0].saml_connection_implicit_role_assignments, []);
   });
 
   test('the one-time token works once, and a start for another project\'s public token is refused', async () => {
