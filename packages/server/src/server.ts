@@ -17,6 +17,7 @@ import { registerPasswordRoutes } from './passwords/routes.ts';
 import { PasswordService } from './passwords/service.ts';
 import { registerProjectRoutes } from './projects/routes.ts';
 import { ProjectService } from './projects/service.ts';
+import { registerPolicyChangeRoutes } from './rbac/changes-routes.ts';
 import { registerPolicyRoutes } from './rbac/routes.ts';
 import { RbacService } from './rbac/service.ts';
 import { RateLimiter } from './rate-limit/limiter.ts';
@@ -90,6 +91,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerProjectRoutes(app, { projects });
   registerPolicyRoutes(app, { rbac }, 'consumer', '/v1/rbac');
   registerPolicyRoutes(app, { rbac }, 'b2b', '/v1/b2b/rbac');
+  registerPolicyChangeRoutes(app, { feed, rbac, clock });
   registerOrganizationRoutes(app, { organizations, projects, memberAuthorization });
   registerMemberRoutes(app, { members, organizations, projects, memberAuthorization });
   registerMemberSessionRoutes(app, { sessions, members, organizations, projects, keys, memberAuthorization });
