@@ -1,0 +1,247 @@
+// The SDK's copy of the project's policies, kept current from the server's change stream
+// (GET /v1/rbac/policy/changes, server-sent events) and by polling while the stream is down. Checks
+// read the compiled policies synchronously: no network call on the hot path.
+import { compilePolicy, type CompiledPolicy, type Policy, type Role } from '@gatehouse/policy';
+import { parseResponse, type Transport } from './request.ts';
+
+export type PolicyKind = 'consumer' | 'b2b';
+
+export interface PolicyCacheOptions {
+  /** Follow the change stream (default true). Off: polling only. */
+  stream?: boolean;
+  /** How often to refetch while the stream is down (or off); default 30 s. */
+  poll_interval_ms?: number;
+  /** First reconnect delay, doubled up to 30 s; default 500 ms. */
+  reconnect_delay_ms?: number;
+}
+
+interface Loaded<T> {
+  value: T;
+  version: number;
+}
+
+/** How long a subject's role change matters: past it, every JWT issued before it has expired. */
+const STALE_MEMORY_MS = 10 * 60_000;
+const MAX_RECONNECT_DELAY_MS = 30_000;
+
+export class PolicyCache {
+  readonly #transport: Transport;
+  readonly #streamEnabled: boolean;
+  readonly #pollIntervalMs: number;
+  readonly #reconnectDelayMs: number;
+  readonly #policies = new Map<PolicyKind, Loaded<{ policy: Policy; compiled: CompiledPolicy }>>();
+  /** B2B organization id → its custom roles. */
+  readonly #orgRoles = new Map<string, Role[]>();
+  /** B2B organization id → the project policy with its custom roles, compiled (dropped on any change to either). */
+  readonly #orgCompiled = new Map<string, CompiledPolicy>();
+  readonly #pending = new Map<string, Promise<void>>();
+  /** user_id / member_id → when its roles last changed (ms, server clock). */
+  readonly #changedAt = new Map<string, number>();
+  /** Every JWT issued before this is stale (notifications may have been missed). */
+  #allChangedAt = 0;
+  #started = false;
+  #closed = false;
+  #connected = false;
+  #abort: AbortController | undefined;
+  #pollTimer: ReturnType<typeof setInterval> | undefined;
+  readonly #listeners = new Set<(event: { kind: string; [field: string]: unknown }) => void>();
+
+  constructor(transport: Transport, options: PolicyCacheOptions = {}) {
+    this.#transport = transport;
+    this.#streamEnabled = options.stream ?? true;
+    this.#pollIntervalMs = options.poll_interval_ms ?? 30_000;
+    this.#reconnectDelayMs = options.reconnect_delay_ms ?? 500;
+  }
+
+  /** Whether the change stream is connected now. */
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  /** The loaded version of a policy, or undefined. */
+  version(kind: PolicyKind): number | undefined {
+    return this.#policies.get(kind)?.version;
+  }
+
+  /** Called with every change-stream event (for tests and metrics). Returns the unsubscribe. */
+  onEvent(listener: (event: { kind: string; [field: string]: unknown }) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** The compiled policy, loaded: synchronously when it is (the hot path), else after fetching it. */
+  compiled(kind: PolicyKind, organizationId?: string): CompiledPolicy | Promise<CompiledPolicy> {
+    this.#start();
+    const loaded = this.#policies.get(kind);
+    if (loaded === undefined) return this.#load(kind).then(() => this.compiled(kind, organizationId));
+    if (kind === 'consumer' || organizationId === undefined) return loaded.value.compiled;
+    const compiled = this.#orgCompiled.get(organizationId);
+    if (compiled !== undefined) return compiled;
+    const roles = this.#orgRoles.get(organizationId);
+    if (roles === undefined) return this.#loadOrganization(organizationId).then(() => this.compiled(kind, organizationId));
+    const combined = roles.length === 0 ? loaded.value.compiled : compilePolicy({ ...loaded.value.policy, roles: [...loaded.value.policy.roles, ...roles] });
+    this.#orgCompiled.set(organizationId, combined);
+    return combined;
+  }
+
+  /** Whether the subject's roles changed after `issuedAtSeconds` (a JWT's iat): its roles claim may be out of date. */
+  isStale(subjectId: string, issuedAtSeconds: number): boolean {
+    const issuedAt = issuedAtSeconds * 1000;
+    if (issuedAt <= this.#allChangedAt) return true;
+    const changed = this.#changedAt.get(subjectId);
+    return changed !== undefined && issuedAt <= changed;
+  }
+
+  /** Stops the stream and the polling. */
+  close(): void {
+    this.#closed = true;
+    this.#abort?.abort();
+    this.#stopPolling();
+  }
+
+  /** Refetches every loaded policy (what polling does). */
+  async refresh(): Promise<void> {
+    await Promise.all([
+      ...[...this.#policies.keys()].map((kind) => this.#load(kind)),
+      ...[...this.#orgRoles.keys()].map((id) => this.#loadOrganization(id)),
+    ]);
+  }
+
+  #start(): void {
+    if (this.#started || this.#closed) return;
+    this.#started = true;
+    if (this.#streamEnabled) void this.#follow();
+    else this.#startPolling();
+  }
+
+  /** Fetches once at a time per key. */
+  #once(key: string, work: () => Promise<void>): Promise<void> {
+    let pending = this.#pending.get(key);
+    if (!pending) {
+      pending = work().finally(() => this.#pending.delete(key));
+      this.#pending.set(key, pending);
+    }
+    return pending;
+  }
+
+  #load(kind: PolicyKind): Promise<void> {
+    return this.#once(kind, async () => {
+      const path = kind === 'consumer' ? '/v1/rbac/policy' : '/v1/b2b/rbac/policy';
+      const { policy, policy_version } = await this.#transport.call<{ policy: Policy; policy_version: number }>('GET', path);
+      const current = this.#policies.get(kind);
+      if (current && current.version > policy_version) return; // a newer one arrived meanwhile
+      // The served policy lists the built-in resources, so it compiles as the server compiles it.
+      this.#policies.set(kind, { value: { policy, compiled: compilePolicy(policy) }, version: policy_version });
+      if (kind === 'b2b') this.#orgCompiled.clear();
+    });
+  }
+
+  #loadOrganization(organizationId: string): Promise<void> {
+    return this.#once(`org:${organizationId}`, async () => {
+      const body = await this.#transport.call<{ org_policy: { roles: Role[] } }>('GET', '/v1/b2b/rbac/organizations/{organization_id}', {
+        organization_id: organizationId,
+      });
+      this.#orgRoles.set(organizationId, Array.isArray(body.org_policy?.roles) ? body.org_policy.roles : []);
+      this.#orgCompiled.delete(organizationId);
+    });
+  }
+
+  #handle(event: { kind: string; [field: string]: unknown }): void {
+    switch (event.kind) {
+      case 'ready':
+      case 'reset': {
+        // Changes may have been missed while disconnected: refetch whatever differs or may differ.
+        if (event.kind === 'reset') this.#allChangedAt = Number(event.at);
+        for (const kind of ['consumer', 'b2b'] as const) {
+          const version = event.kind === 'ready' ? Number(event[`${kind}_version`]) : undefined;
+          if (this.#policies.has(kind) && this.version(kind) !== version) void this.#load(kind).catch(() => {});
+        }
+        for (const id of this.#orgRoles.keys()) void this.#loadOrganization(id).catch(() => {});
+        break;
+      }
+      case 'consumer':
+      case 'b2b':
+        if (this.#policies.has(event.kind) && (this.version(event.kind) ?? -1) < Number(event.version)) void this.#load(event.kind).catch(() => {});
+        break;
+      case 'organization': {
+        const id = String(event.organization_id);
+        if (this.#orgRoles.has(id)) void this.#loadOrganization(id).catch(() => {});
+        break;
+      }
+      case 'member':
+      case 'user':
+        this.#subjectChanged(String(event.kind === 'member' ? event.member_id : event.user_id), Number(event.at));
+        break;
+    }
+    for (const listener of this.#listeners) listener(event);
+  }
+
+  #subjectChanged(subjectId: string, at: number): void {
+    this.#changedAt.set(subjectId, Math.max(at, this.#changedAt.get(subjectId) ?? 0));
+    if (this.#changedAt.size > 10_000) {
+      for (const [id, changed] of this.#changedAt) if (changed < at - STALE_MEMORY_MS) this.#changedAt.delete(id);
+    }
+  }
+
+  /** Follows the change stream, reconnecting with backoff; polls while it is down. */
+  async #follow(): Promise<void> {
+    let delay = this.#reconnectDelayMs;
+    while (!this.#closed) {
+      try {
+        await this.#readStream(() => {
+          delay = this.#reconnectDelayMs;
+          this.#connected = true;
+          this.#stopPolling();
+        });
+      } catch {
+        // down: poll until the next connection
+      }
+      this.#connected = false;
+      if (this.#closed) break;
+      this.#startPolling();
+      await new Promise((resolve) => setTimeout(resolve, delay).unref());
+      delay = Math.min(delay * 2, MAX_RECONNECT_DELAY_MS);
+    }
+  }
+
+  async #readStream(onOpen: () => void): Promise<void> {
+    this.#abort = new AbortController();
+    const response = await this.#transport.fetch(`${this.#transport.baseUrl}/v1/rbac/policy/changes`, {
+      headers: { authorization: this.#transport.authorization, accept: 'text/event-stream' },
+      signal: this.#abort.signal,
+    });
+    if (response.status !== 200 || !response.body) {
+      await parseResponse(response); // throws the server's error
+      throw new Error(`change stream answered ${response.status}`);
+    }
+    onOpen();
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      buffer += decoder.decode(chunk.value, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = block
+          .split('\n')
+          .filter((line) => line.startsWith('data:'))
+          .map((line) => line.slice(5).trimStart())
+          .join('\n');
+        if (data) this.#handle(JSON.parse(data));
+      }
+    }
+  }
+
+  #startPolling(): void {
+    if (this.#pollTimer || this.#closed) return;
+    this.#pollTimer = setInterval(() => void this.refresh().catch(() => {}), this.#pollIntervalMs);
+    this.#pollTimer.unref();
+  }
+
+  #stopPolling(): void {
+    clearInterval(this.#pollTimer);
+    this.#pollTimer = undefined;
+  }
+}
