@@ -25,6 +25,13 @@ export const ERROR_CATALOGUE = {
   // Callers
   unauthorized_credentials: spec(401, 'Unauthorized credentials: the project_id and secret do not match an active secret.'),
 
+  // Browser SDK API (/sdk/v1) and its allowed origins
+  origin_not_allowed: spec(403, "The request's Origin is not in the project's allowed origins for the browser SDK API."),
+  invalid_allowed_origin: spec(400, 'An allowed origin is scheme://host[:port] (http or https), with no path, query or fragment.'),
+  allowed_origin_not_found: spec(404, 'The origin is not in the project\'s allowed origins.'),
+  cannot_update_roles: spec(403, 'Roles can only be changed with the project secret (or, in B2B, by a member allowed to change roles).'),
+  field_not_writable_from_browser: spec(403, 'This field can only be changed with the project secret, not from the browser SDK.'),
+
   // Projects and secrets
   secret_not_found: spec(404, 'No active secret with this id exists in the project.'),
   cannot_revoke_last_secret: spec(400, 'This is the project\'s only active secret; create another before revoking it.'),

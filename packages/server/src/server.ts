@@ -36,6 +36,9 @@ import { OrganizationService } from './organizations/service.ts';
 import { SsoConnectionService } from './sso/connections.ts';
 import { SsoFlows } from './sso/flows.ts';
 import { registerSsoRoutes } from './sso/routes.ts';
+import { registerSdkB2BRoutes } from './sdk/b2b-routes.ts';
+import { registerAllowedOriginRoutes, registerSdkRoutes, sdkHooks } from './sdk/routes.ts';
+import { SdkService } from './sdk/service.ts';
 import { registerUserRoutes } from './users/routes.ts';
 import { UserService } from './users/service.ts';
 
@@ -57,6 +60,7 @@ export interface Gatehouse {
   organizations: OrganizationService;
   members: MemberService;
   memberAuthorization: MemberAuthorization;
+  sdk: SdkService;
   close(): Promise<void>;
 }
 
@@ -112,6 +116,12 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const memberTokens = new EmailTokens(db, feed, clock, MEMBER_TOKENS);
   const memberMagicLinks = new MemberMagicLinkService({ tokens: memberTokens, members, organizations, sessions, mailer, config: config.email, clock });
   registerB2BMagicLinkRoutes(app, { memberMagicLinks, members, sessions, projects, limiter, memberAuthorization });
+  // The browser SDK API (/sdk/v1) and its allowed origins.
+  const sdk = new SdkService(db, feed, clock);
+  const hooks = sdkHooks(sdk);
+  registerAllowedOriginRoutes(app, { sdk });
+  registerSdkRoutes(app, { sdk, hooks, rbac, users, sessions, passwords, magicLinks, limiter });
+  registerSdkB2BRoutes(app, { hooks, sessions, members, organizations, memberPasswords, memberMagicLinks, memberAuthorization, limiter });
   await app.ready();
 
   return {
@@ -131,6 +141,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
     organizations,
     members,
     memberAuthorization,
+    sdk,
     async close() {
       await app.close();
       limiter.close();

@@ -2,7 +2,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { formatTimestamp } from '../clock.ts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
-import { refuseSecretOnly, tenancyError, type MemberAuthorization, type RequiredAction } from '../b2b/member-authorization.ts';
+import type { FastifyRequest } from 'fastify';
+import { refuseSecretOnly, tenancyError, type MemberActor, type MemberAuthorization, type RequiredAction } from '../b2b/member-authorization.ts';
 import { cannotUpdateTrustedMetadata, toWireOrganization } from '../organizations/routes.ts';
 import type { OrganizationRecord, OrganizationService } from '../organizations/service.ts';
 import type { ProjectService } from '../projects/service.ts';
@@ -12,7 +13,7 @@ import type { MemberRecord, MemberService } from './service.ts';
 
 const Roles = Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 1000 });
 
-const CreateMemberBody = Type.Object({
+export const CreateMemberBody = Type.Object({
   email_address: Type.String(),
   name: Type.Optional(Type.String()),
   trusted_metadata: Type.Optional(Type.Unknown()),
@@ -25,7 +26,7 @@ const CreateMemberBody = Type.Object({
   external_id: Type.Optional(Type.String()),
 });
 
-const UpdateMemberBody = Type.Object({
+export const UpdateMemberBody = Type.Object({
   name: Type.Optional(Type.String()),
   trusted_metadata: Type.Optional(Type.Unknown()),
   untrusted_metadata: Type.Optional(Type.Unknown()),
@@ -39,7 +40,7 @@ const UpdateMemberBody = Type.Object({
   external_id: Type.Optional(Type.String()),
   unlink_email: Type.Optional(Type.Boolean()),
 });
-type UpdateMemberBodyType = Static<typeof UpdateMemberBody>;
+export type UpdateMemberBodyType = Static<typeof UpdateMemberBody>;
 
 const OrganizationParams = Type.Object({ organization_id: Type.String() });
 const MemberParams = Type.Object({ organization_id: Type.String(), member_id: Type.String() });
@@ -62,6 +63,49 @@ const UPDATE_ACTIONS: Partial<Record<keyof UpdateMemberBodyType, { action: strin
 const SECRET_ONLY_FIELDS: readonly (keyof UpdateMemberBodyType)[] = ['external_id'];
 
 const member = (action: string, self = false): RequiredAction => ({ resource_id: 'stytch.member', action, self });
+
+/** A member create made with a member session (`actor`): stytch.member create, no trusted_metadata, no escalation. */
+export async function authorizeMemberCreate(
+  memberAuthorization: MemberAuthorization,
+  request: FastifyRequest,
+  actor: MemberActor | null,
+  organizationId: string,
+  body: { trusted_metadata?: unknown; roles?: string[] },
+): Promise<void> {
+  await memberAuthorization.check(request.projectId, actor, organizationId, [member('create')]);
+  if (actor && body.trusted_metadata !== undefined) throw cannotUpdateTrustedMetadata();
+  await memberAuthorization.requireGrantable(request, actor, body.roles ?? []);
+}
+
+/**
+ * A member update made with a member session (`actor`; null: the project secret alone, which may do
+ * anything): each field its action, no trusted_metadata, no secret-only field, no escalation.
+ */
+export async function authorizeMemberUpdate(
+  deps: { members: MemberService; memberAuthorization: MemberAuthorization },
+  request: FastifyRequest,
+  actor: MemberActor | null,
+  organizationId: string,
+  memberId: string,
+  body: UpdateMemberBodyType,
+): Promise<void> {
+  if (!actor) return;
+  const { members, memberAuthorization } = deps;
+  const required: RequiredAction[] = [];
+  for (const [field, need] of Object.entries(UPDATE_ACTIONS)) {
+    if (body[field as keyof UpdateMemberBodyType] !== undefined) required.push(member(need.action, need.self));
+  }
+  await memberAuthorization.check(request.projectId, actor, organizationId, required, { member_id: memberId });
+  if (body.trusted_metadata !== undefined) throw cannotUpdateTrustedMetadata();
+  refuseSecretOnly(body, SECRET_ONLY_FIELDS);
+  if (body.roles !== undefined) {
+    // Every role added or removed must be one the member could hold on its own authority.
+    const current = await members.getMember(request.projectId, organizationId, { member_id: memberId });
+    const next = new Set(body.roles);
+    const changed = [...body.roles.filter((role) => !current.explicit_roles.includes(role)), ...current.explicit_roles.filter((role) => !next.has(role))];
+    await memberAuthorization.requireGrantable(request, actor, changed);
+  }
+}
 
 /** The Member object as Stytch's API returns it. */
 export function toWireMember(record: MemberRecord, organization: OrganizationRecord, members: MemberService) {
@@ -112,9 +156,7 @@ export function registerMemberRoutes(
   app.post('/v1/b2b/organizations/:organization_id/members', { schema: { params: OrganizationParams, body: CreateMemberBody } }, async (request) => {
     const { organization_id } = request.params;
     const body = request.body;
-    const actor = await memberAuthorization.require(request, organization_id, [member('create')]);
-    if (actor && body.trusted_metadata !== undefined) throw cannotUpdateTrustedMetadata();
-    await memberAuthorization.requireGrantable(request, actor, body.roles ?? []);
+    await authorizeMemberCreate(memberAuthorization, request, await memberAuthorization.actor(request), organization_id, body);
     const project = await projects.findProject(request.projectId);
     const record = await members.createMember(request.projectId, project!.environment, organization_id, body);
     return respond(request, record);
@@ -140,20 +182,7 @@ export function registerMemberRoutes(
   app.put('/v1/b2b/organizations/:organization_id/members/:member_id', { schema: { params: MemberParams, body: UpdateMemberBody } }, async (request) => {
     const { organization_id, member_id } = request.params;
     const body = request.body ?? {};
-    const required: RequiredAction[] = [];
-    for (const [field, need] of Object.entries(UPDATE_ACTIONS)) {
-      if (body[field as keyof UpdateMemberBodyType] !== undefined) required.push(member(need.action, need.self));
-    }
-    const actor = await memberAuthorization.require(request, organization_id, required, { member_id });
-    if (actor && body.trusted_metadata !== undefined) throw cannotUpdateTrustedMetadata();
-    if (actor) refuseSecretOnly(body, SECRET_ONLY_FIELDS);
-    if (actor && body.roles !== undefined) {
-      // Every role added or removed must be one the member could hold on its own authority.
-      const current = await members.getMember(request.projectId, organization_id, { member_id });
-      const next = new Set(body.roles);
-      const changed = [...body.roles.filter((role) => !current.explicit_roles.includes(role)), ...current.explicit_roles.filter((role) => !next.has(role))];
-      await memberAuthorization.requireGrantable(request, actor, changed);
-    }
+    await authorizeMemberUpdate({ members, memberAuthorization }, request, await memberAuthorization.actor(request), organization_id, member_id, body);
     return respond(request, await members.updateMember(request.projectId, organization_id, member_id, body));
   });
 

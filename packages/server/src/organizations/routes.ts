@@ -3,7 +3,8 @@ import { formatTimestamp } from '../clock.ts';
 import { GatehouseError } from '../errors.ts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
-import { refuseSecretOnly, type MemberAuthorization, type RequiredAction } from '../b2b/member-authorization.ts';
+import type { FastifyRequest } from 'fastify';
+import { refuseSecretOnly, type MemberActor, type MemberAuthorization, type RequiredAction } from '../b2b/member-authorization.ts';
 import type { ProjectService } from '../projects/service.ts';
 import { SearchBodyFields, searchQuery } from '../search/routes.ts';
 import { SETTING_NAMES, type OrganizationInput, type OrganizationRecord, type OrganizationService, type OrganizationSettings } from './service.ts';
@@ -41,8 +42,8 @@ const OrganizationFields = {
   third_party_connected_apps_allowed_type: Type.Optional(Allowed3),
   allowed_third_party_connected_apps: Type.Optional(Strings),
 };
-const OrganizationBody = Type.Object(OrganizationFields);
-type OrganizationBodyType = Static<typeof OrganizationBody>;
+export const OrganizationBody = Type.Object(OrganizationFields);
+export type OrganizationBodyType = Static<typeof OrganizationBody>;
 
 const OrganizationParams = Type.Object({ organization_id: Type.String() });
 
@@ -77,7 +78,32 @@ const SECRET_ONLY_FIELDS: readonly (keyof OrganizationBodyType)[] = [
   'allowed_third_party_connected_apps',
 ];
 
-function toInput(body: OrganizationBodyType): OrganizationInput {
+/**
+ * An organization update made with a member session (`actor`; null: the project secret alone): each
+ * field its stytch.organization action, no trusted_metadata, no secret-only field, no escalation.
+ */
+export async function authorizeOrganizationUpdate(
+  memberAuthorization: MemberAuthorization,
+  request: FastifyRequest,
+  actor: MemberActor | null,
+  organizationId: string,
+  body: OrganizationBodyType,
+): Promise<void> {
+  if (!actor) return;
+  const required: RequiredAction[] = [];
+  for (const [field, action] of Object.entries(UPDATE_ACTIONS)) {
+    if (body[field as keyof OrganizationBodyType] !== undefined) required.push({ resource_id: 'stytch.organization', action });
+  }
+  await memberAuthorization.check(request.projectId, actor, organizationId, required);
+  if (body.trusted_metadata !== undefined) throw cannotUpdateTrustedMetadata();
+  refuseSecretOnly(body, SECRET_ONLY_FIELDS);
+  if (body.rbac_email_implicit_role_assignments !== undefined) {
+    // A rule hands its role to members; a member may only make rules for roles it could grant.
+    await memberAuthorization.requireGrantable(request, actor, body.rbac_email_implicit_role_assignments.map((rule) => rule.role_id));
+  }
+}
+
+export function toOrganizationInput(body: OrganizationBodyType): OrganizationInput {
   const settings: Partial<Record<keyof OrganizationSettings, unknown>> = {};
   for (const name of SETTING_NAMES) if (body[name] !== undefined) settings[name] = body[name];
   return {
@@ -123,7 +149,7 @@ export function registerOrganizationRoutes(
 
   app.post('/v1/b2b/organizations', { schema: { body: OrganizationBody } }, async (request) => {
     const project = await projects.findProject(request.projectId);
-    const organization = await organizations.createOrganization(request.projectId, project!.environment, toInput(request.body ?? {}));
+    const organization = await organizations.createOrganization(request.projectId, project!.environment, toOrganizationInput(request.body ?? {}));
     return ok(request, { organization: toWireOrganization(organization) });
   });
 
@@ -135,18 +161,8 @@ export function registerOrganizationRoutes(
   app.put('/v1/b2b/organizations/:organization_id', { schema: { params: OrganizationParams, body: OrganizationBody } }, async (request) => {
     const body = request.body ?? {};
     const { organization_id } = request.params;
-    const required: RequiredAction[] = [];
-    for (const [field, action] of Object.entries(UPDATE_ACTIONS)) {
-      if (body[field as keyof OrganizationBodyType] !== undefined) required.push({ resource_id: 'stytch.organization', action });
-    }
-    const actor = await memberAuthorization.require(request, organization_id, required);
-    if (actor && body.trusted_metadata !== undefined) throw cannotUpdateTrustedMetadata();
-    if (actor) refuseSecretOnly(body, SECRET_ONLY_FIELDS);
-    if (actor && body.rbac_email_implicit_role_assignments !== undefined) {
-      // A rule hands its role to members; a member may only make rules for roles it could grant.
-      await memberAuthorization.requireGrantable(request, actor, body.rbac_email_implicit_role_assignments.map((rule) => rule.role_id));
-    }
-    const organization = await organizations.updateOrganization(request.projectId, organization_id, toInput(body));
+    await authorizeOrganizationUpdate(memberAuthorization, request, await memberAuthorization.actor(request), organization_id, body);
+    const organization = await organizations.updateOrganization(request.projectId, organization_id, toOrganizationInput(body));
     return ok(request, { organization: toWireOrganization(organization) });
   });
 

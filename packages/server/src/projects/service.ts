@@ -209,7 +209,7 @@ export class ProjectService {
   }
 }
 
-function parseBasicAuth(header: string | undefined): { user: string; password: string } | null {
+export function parseBasicAuth(header: string | undefined): { user: string; password: string } | null {
   if (!header || !header.startsWith('Basic ')) return null;
   const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
   const colon = decoded.indexOf(':');

@@ -1,0 +1,221 @@
+// The B2B half of the browser SDK API: sign-in (password, magic link), member sessions, the member's
+// own profile, and the organization and member administration the B2B SDK offers. Every call that
+// acts on the organization or its members is made as the signed-in member: MemberAuthorization checks
+// it against the member's permissions on the built-in stytch.* resources, as the /v1 API does for a
+// call carrying a member session header.
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import type { MemberActor, MemberAuthorization } from '../b2b/member-authorization.ts';
+import type { App } from '../http/app.ts';
+import type { MemberMagicLinkService } from '../magic-links/b2b-service.ts';
+import { authorizeMemberCreate, authorizeMemberUpdate, CreateMemberBody, toWireMember, UpdateMemberBody } from '../members/routes.ts';
+import type { MemberRecord, MemberService } from '../members/service.ts';
+import { authorizeOrganizationUpdate, OrganizationBody, toOrganizationInput, toWireOrganization } from '../organizations/routes.ts';
+import type { OrganizationService } from '../organizations/service.ts';
+import { memberResponse } from '../passwords/b2b-routes.ts';
+import type { MemberPasswordService } from '../passwords/b2b-service.ts';
+import type { RateLimiter } from '../rate-limit/limiter.ts';
+import { SearchBodyFields, searchQuery } from '../search/routes.ts';
+import { memberSessionResponse } from '../sessions/member-routes.ts';
+import type { SessionService } from '../sessions/service.ts';
+import { data, refuseBrowserWrites, requireSessionToken, SDK_PREFIX, type SdkHooks } from './routes.ts';
+
+const B2B = `${SDK_PREFIX}/b2b`;
+const SessionDuration = { session_duration_minutes: Type.Optional(Type.Integer()) };
+const Ignored = {
+  captcha_token: Type.Optional(Type.String()),
+  dfp_telemetry_id: Type.Optional(Type.String()),
+  locale: Type.Optional(Type.String({ maxLength: 32 })),
+  intermediate_session_token: Type.Optional(Type.String({ maxLength: 4096 })),
+};
+
+const PasswordAuthenticateBody = Type.Object({
+  organization_id: Type.String({ maxLength: 128 }),
+  email_address: Type.String({ maxLength: 320 }),
+  password: Type.String({ maxLength: 1024 }),
+  code_verifier: Type.Optional(Type.String({ maxLength: 256 })),
+  ...SessionDuration,
+  ...Ignored,
+});
+const MagicLinkAuthenticateBody = Type.Object({
+  magic_links_token: Type.String({ minLength: 1, maxLength: 1024 }),
+  pkce_code_verifier: Type.Optional(Type.String({ maxLength: 256 })),
+  ...SessionDuration,
+  ...Ignored,
+});
+/** What the B2B SDK's self.update sends; stytch.self (or stytch.member) decides each field. */
+const SELF_FIELDS = ['name', 'untrusted_metadata', 'mfa_enrolled', 'mfa_phone_number', 'default_mfa_method'] as const;
+const MemberIdParams = Type.Object({ member_id: Type.String({ maxLength: 128 }) });
+
+export interface SdkB2BDeps {
+  hooks: SdkHooks;
+  sessions: SessionService;
+  members: MemberService;
+  organizations: OrganizationService;
+  memberPasswords: MemberPasswordService;
+  memberMagicLinks: MemberMagicLinkService;
+  memberAuthorization: MemberAuthorization;
+  limiter: RateLimiter;
+}
+
+export function registerSdkB2BRoutes(app: App, deps: SdkB2BDeps) {
+  const { hooks, sessions, members, organizations, memberPasswords, memberMagicLinks, memberAuthorization, limiter } = deps;
+  const caller = { config: { auth: 'public' as const }, onRequest: hooks.caller };
+  const byEmail = limiter.credentialEndpoint((body: { email_address?: unknown }) => body.email_address);
+  const byIp = limiter.credentialEndpoint();
+
+  /** The signed-in member (the session in the Basic credentials), or 404 session_not_found. */
+  const actorOf = (request: FastifyRequest): Promise<MemberActor> =>
+    sessions.authenticateActor(request.projectId, { session_token: requireSessionToken(request) });
+  /** The member (and organization) as a B2B call about one member answers it, fresh from the database. */
+  const respondMember = async (request: FastifyRequest, record: MemberRecord) => {
+    const organization = await organizations.requireOrganization(request.projectId, record.organization_id);
+    return data(request, memberResponse(record, organization, members));
+  };
+
+  // ---- Sign-in and sessions
+
+  app.post(`${B2B}/passwords/authenticate`, { ...caller, schema: { body: PasswordAuthenticateBody }, preHandler: byEmail }, async (request) => {
+    const { organization_id, email_address, password, session_duration_minutes } = request.body;
+    const grant = await memberPasswords.authenticate(request.projectId, request.sdk.project.environment, { organization_id, email_address, password, session_duration_minutes });
+    return data(request, memberSessionResponse(grant, sessions, members));
+  });
+
+  app.post(`${B2B}/magic_links/authenticate`, { ...caller, schema: { body: MagicLinkAuthenticateBody }, preHandler: byIp }, async (request) => {
+    const { magic_links_token, pkce_code_verifier, session_duration_minutes } = request.body;
+    const { grant, method_id } = await memberMagicLinks.authenticate(request.projectId, request.sdk.project.environment, {
+      magic_links_token,
+      pkce_code_verifier,
+      session_duration_minutes,
+    });
+    return data(request, { ...memberSessionResponse(grant, sessions, members), method_id, reset_sessions: false });
+  });
+
+  app.post(`${B2B}/sessions/authenticate`, { ...caller, schema: { body: Type.Object(SessionDuration) } }, async (request) => {
+    const grant = await sessions.authenticateMember(request.projectId, request.sdk.project.environment, {
+      session_token: requireSessionToken(request),
+      session_duration_minutes: request.body?.session_duration_minutes,
+    });
+    const { member_session, member, organization, session_token, session_jwt } = memberSessionResponse(grant, sessions, members);
+    return data(request, { member_session, member, organization, session_token, session_jwt });
+  });
+
+  app.post(`${B2B}/sessions/revoke`, caller, async (request) => {
+    const session_token = requireSessionToken(request);
+    await sessions.revokeMember(request.projectId, { session_token }, async () => {});
+    return data(request, {});
+  });
+
+  // Every session of another member (or one's own): stytch.member delete for another's.
+  app.post(`${B2B}/sessions/revoke/:member_id`, { ...caller, schema: { params: MemberIdParams } }, async (request) => {
+    const actor = await actorOf(request);
+    await sessions.revokeMember(request.projectId, { member_id: request.params.member_id }, async (target) => {
+      if (target.member_id !== actor.member.member_id) {
+        await memberAuthorization.check(request.projectId, actor, target.organization_id, [{ resource_id: 'stytch.member', action: 'delete' }]);
+      }
+    });
+    return data(request, {});
+  });
+
+  // ---- The member's own profile
+
+  app.get(`${B2B}/organizations/members/me`, caller, async (request) => {
+    const actor = await actorOf(request);
+    return data(request, { member: toWireMember(actor.member, actor.organization, members), organization: toWireOrganization(actor.organization) });
+  });
+
+  app.put(`${B2B}/organizations/members/update`, { ...caller, schema: { body: UpdateMemberBody } }, async (request) => {
+    const body = request.body ?? {};
+    refuseBrowserWrites(body, Object.keys(body).filter((field) => !(SELF_FIELDS as readonly string[]).includes(field) && field !== 'trusted_metadata' && field !== 'roles'));
+    const actor = await actorOf(request);
+    const memberId = actor.member.member_id;
+    await authorizeMemberUpdate({ members, memberAuthorization }, request, actor, actor.organization.organization_id, memberId, body);
+    return respondMember(request, await members.updateMember(request.projectId, actor.organization.organization_id, memberId, body));
+  });
+
+  app.delete(`${B2B}/organizations/members/passwords/:password_id`, { ...caller, schema: { params: Type.Object({ password_id: Type.String({ maxLength: 128 }) }) } }, async (request) => {
+    const actor = await actorOf(request);
+    const organizationId = actor.organization.organization_id;
+    const { member } = await memberPasswords.requirePasswordOwner(request.projectId, organizationId, request.params.password_id);
+    await memberAuthorization.check(request.projectId, actor, organizationId, [{ resource_id: 'stytch.member', action: 'update.info.delete.password', self: true }], {
+      member_id: member.member_id,
+    });
+    return respondMember(request, await memberPasswords.deletePassword(request.projectId, member, request.params.password_id));
+  });
+
+  // ---- The member's organization
+
+  app.get(`${B2B}/organizations/me`, caller, async (request) => {
+    const actor = await actorOf(request);
+    return data(request, { organization: toWireOrganization(actor.organization) });
+  });
+
+  app.put(`${B2B}/organizations/me`, { ...caller, schema: { body: OrganizationBody } }, async (request) => {
+    const body = request.body ?? {};
+    const actor = await actorOf(request);
+    const organizationId = actor.organization.organization_id;
+    await authorizeOrganizationUpdate(memberAuthorization, request, actor, organizationId, body);
+    const organization = await organizations.updateOrganization(request.projectId, organizationId, toOrganizationInput(body));
+    return data(request, { organization: toWireOrganization(organization) });
+  });
+
+  app.delete(`${B2B}/organizations/me`, caller, async (request) => {
+    const actor = await actorOf(request);
+    const organizationId = actor.organization.organization_id;
+    await memberAuthorization.check(request.projectId, actor, organizationId, [{ resource_id: 'stytch.organization', action: 'delete' }]);
+    await organizations.deleteOrganization(request.projectId, organizationId);
+    return data(request, { organization_id: organizationId });
+  });
+
+  app.post(`${B2B}/organizations/me/members/search`, { ...caller, schema: { body: Type.Object(SearchBodyFields) } }, async (request) => {
+    const body = request.body ?? {};
+    const actor = await actorOf(request);
+    const organizationId = actor.organization.organization_id;
+    await memberAuthorization.check(request.projectId, actor, organizationId, [{ resource_id: 'stytch.member', action: 'search' }]);
+    const page = await members.searchMembers(request.projectId, { organization_ids: [organizationId], cursor: body.cursor, limit: body.limit, query: searchQuery(body) });
+    return data(request, {
+      members: page.results.map((record) => toWireMember(record, page.organizations.get(record.organization_id)!, members)),
+      results_metadata: { total: page.total, next_cursor: page.next_cursor },
+      organizations: Object.fromEntries([...page.organizations].map(([id, organization]) => [id, toWireOrganization(organization)])),
+    });
+  });
+
+  // ---- Members of the organization, as the signed-in member
+
+  app.post(`${B2B}/organizations/members`, { ...caller, schema: { body: CreateMemberBody } }, async (request) => {
+    const body = request.body;
+    const actor = await actorOf(request);
+    const organizationId = actor.organization.organization_id;
+    refuseBrowserWrites({ trusted_metadata: body.trusted_metadata }, []);
+    if (body.external_id !== undefined) refuseBrowserWrites(body, ['external_id']);
+    await authorizeMemberCreate(memberAuthorization, request, actor, organizationId, body);
+    const record = await members.createMember(request.projectId, request.sdk.project.environment, organizationId, body);
+    return respondMember(request, record);
+  });
+
+  app.put(`${B2B}/organizations/members/:member_id`, { ...caller, schema: { params: MemberIdParams, body: UpdateMemberBody } }, async (request) => {
+    const body = request.body ?? {};
+    const actor = await actorOf(request);
+    const organizationId = actor.organization.organization_id;
+    refuseBrowserWrites({ trusted_metadata: body.trusted_metadata }, []);
+    await authorizeMemberUpdate({ members, memberAuthorization }, request, actor, organizationId, request.params.member_id, body);
+    return respondMember(request, await members.updateMember(request.projectId, organizationId, request.params.member_id, body));
+  });
+
+  app.delete(`${B2B}/organizations/members/:member_id`, { ...caller, schema: { params: MemberIdParams } }, async (request) => {
+    const actor = await actorOf(request);
+    const organizationId = actor.organization.organization_id;
+    const { member_id } = request.params;
+    await memberAuthorization.check(request.projectId, actor, organizationId, [{ resource_id: 'stytch.member', action: 'delete', self: true }], { member_id });
+    await members.deleteMember(request.projectId, organizationId, member_id);
+    return data(request, { member_id });
+  });
+
+  app.put(`${B2B}/organizations/members/:member_id/reactivate`, { ...caller, schema: { params: MemberIdParams } }, async (request) => {
+    const actor = await actorOf(request);
+    const organizationId = actor.organization.organization_id;
+    // Bringing a member back admits it again, as creating one does.
+    await memberAuthorization.check(request.projectId, actor, organizationId, [{ resource_id: 'stytch.member', action: 'create' }]);
+    return respondMember(request, await members.reactivateMember(request.projectId, organizationId, request.params.member_id));
+  });
+}

@@ -1,0 +1,329 @@
+// The browser SDK API, /sdk/v1/*, as Stytch's official browser SDKs (@stytch/vanilla-js, @stytch/react)
+// call it: HTTP Basic `public_token:session_token` (the project's public token, never its secret),
+// CORS for the project's allowed origins only, every success wrapped as `{data: …}`, errors in the
+// usual flat envelope. What a browser may change is limited: never trusted_metadata or roles of a
+// user; a member's calls are checked against its permissions on the built-in stytch.* resources.
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { GatehouseError } from '../errors.ts';
+import type { App } from '../http/app.ts';
+import { ok } from '../http/app.ts';
+import type { MagicLinkService } from '../magic-links/service.ts';
+import type { PasswordService } from '../passwords/service.ts';
+import { parseBasicAuth, type Project } from '../projects/service.ts';
+import type { RateLimiter } from '../rate-limit/limiter.ts';
+import type { RbacService } from '../rbac/service.ts';
+import { sessionResponse } from '../sessions/routes.ts';
+import type { SessionService } from '../sessions/service.ts';
+import { toWireUser } from '../users/routes.ts';
+import type { UserService } from '../users/service.ts';
+import { toWireOrigin, type SdkService, type SdkVertical } from './service.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** On /sdk/v1 routes: the project the public token named, and the session token the caller sent (if any). */
+    sdk: SdkCaller;
+  }
+}
+
+export interface SdkCaller {
+  project: Project;
+  /** The password half of the Basic credentials when it is not the public token again. */
+  sessionToken: string | undefined;
+  /** The vertical the request's origin is registered for; null without an Origin header. */
+  vertical: SdkVertical | null;
+}
+
+export const SDK_PREFIX = '/sdk/v1';
+const ALLOWED_METHODS = 'GET, POST, PUT, DELETE, OPTIONS';
+const ALLOWED_HEADERS = 'Authorization, Content-Type, X-SDK-Client, X-SDK-Parent-Host';
+const PUBLIC = { auth: 'public' as const };
+
+/** A success as the browser SDK reads it: the usual body (request_id, status_code, …) inside `data`. */
+export function data<T extends object>(request: FastifyRequest, body: T) {
+  return { data: ok(request, body) };
+}
+
+function allowCors(reply: FastifyReply, origin: string): void {
+  void reply.header('access-control-allow-origin', origin);
+  void reply.header('access-control-allow-credentials', 'true');
+  void reply.header('vary', 'Origin');
+}
+
+function originOf(request: FastifyRequest): string | undefined {
+  const origin = request.headers.origin;
+  return typeof origin === 'string' && origin !== '' ? origin : undefined;
+}
+
+export interface SdkHooks {
+  /** onRequest of every authenticated /sdk/v1 route: public token, then origin, then the caller. */
+  caller: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  /** The bootstrap's: the public token is in the path, and any Basic password is accepted. */
+  bootstrapCaller: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  /** Routes that name no project (preflight, telemetry, unknown paths): CORS for an origin some project allows. */
+  anyProjectCors: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+}
+
+export function sdkHooks(sdk: SdkService): SdkHooks {
+  const authenticate = async (request: FastifyRequest, reply: FastifyReply, publicToken: string | undefined, sessionToken: string | undefined) => {
+    const origin = originOf(request);
+    const project = publicToken ? await sdk.projectByPublicToken(publicToken) : null;
+    let vertical: SdkVertical | null = null;
+    if (origin !== undefined) {
+      vertical = project ? await sdk.originVertical(project.project_id, origin) : null;
+      if (project && vertical === null) {
+        throw new GatehouseError('origin_not_allowed', { message: `${origin} is not in this project's allowed origins (POST /v1/project/allowed_origins adds it).` });
+      }
+      // An unknown token from an origin some project allows: let the page read the 401.
+      if (vertical !== null || (await sdk.allowedAnywhere(origin))) allowCors(reply, origin);
+    }
+    if (!project) {
+      throw new GatehouseError('unauthorized_credentials', {
+        message: "The browser SDK API takes HTTP Basic public_token:session_token with the project's public token, never the project id and secret.",
+      });
+    }
+    request.projectId = project.project_id;
+    request.sdk = { project, sessionToken: sessionToken || undefined, vertical };
+  };
+
+  return {
+    async caller(request, reply) {
+      const credentials = parseBasicAuth(request.headers.authorization);
+      const sessionToken = credentials && credentials.password !== credentials.user ? credentials.password : undefined;
+      await authenticate(request, reply, credentials?.user, sessionToken);
+    },
+    async bootstrapCaller(request, reply) {
+      const { public_token } = request.params as { public_token: string };
+      await authenticate(request, reply, public_token, undefined);
+    },
+    async anyProjectCors(request, reply) {
+      const origin = originOf(request);
+      if (origin === undefined) return;
+      if (!(await sdk.allowedAnywhere(origin))) throw new GatehouseError('origin_not_allowed');
+      allowCors(reply, origin);
+    },
+  };
+}
+
+/** The session token a browser call must carry (the Basic password), or 404 session_not_found. */
+export function requireSessionToken(request: FastifyRequest): string {
+  const token = request.sdk.sessionToken;
+  if (token === undefined) throw new GatehouseError('session_not_found', { message: 'The request carries no session: sign in first.' });
+  return token;
+}
+
+const SessionDuration = { session_duration_minutes: Type.Optional(Type.Integer()) };
+// The SDK adds CAPTCHA and device-fingerprint fields; they are accepted and not used.
+const Ignored = { captcha_token: Type.Optional(Type.String()), dfp_telemetry_id: Type.Optional(Type.String()) };
+
+const PasswordAuthenticateBody = Type.Object({
+  email: Type.String({ maxLength: 512 }),
+  password: Type.String({ maxLength: 1024 }),
+  ...SessionDuration,
+  ...Ignored,
+});
+const MagicLinkAuthenticateBody = Type.Object({
+  token: Type.String({ minLength: 1, maxLength: 1024 }),
+  code_verifier: Type.Optional(Type.String({ maxLength: 256 })),
+  ...SessionDuration,
+  ...Ignored,
+});
+const SessionAuthenticateBody = Type.Object(SessionDuration);
+const UpdateSelfBody = Type.Object({
+  name: Type.Optional(Type.Object({ first_name: Type.Optional(Type.String()), middle_name: Type.Optional(Type.String()), last_name: Type.Optional(Type.String()) })),
+  untrusted_metadata: Type.Optional(Type.Unknown()),
+});
+
+/**
+ * Fields of a browser write that only the project secret may set: trusted_metadata (trusted because
+ * no browser can write it) and roles each have their own error; anything else listed is refused too.
+ */
+export function refuseBrowserWrites(body: Record<string, unknown>, otherFields: readonly string[]): void {
+  if (body.trusted_metadata !== undefined) {
+    throw new GatehouseError('cannot_update_trusted_metadata', { message: 'trusted_metadata can only be changed with the project secret, never from the browser.' });
+  }
+  if (body.roles !== undefined) {
+    throw new GatehouseError('cannot_update_roles', { message: 'roles can only be changed with the project secret, never from the browser.' });
+  }
+  for (const field of otherFields) {
+    if (body[field] !== undefined) {
+      throw new GatehouseError('field_not_writable_from_browser', { message: `${field} can only be changed with the project secret, never from the browser.` });
+    }
+  }
+}
+
+export interface SdkDeps {
+  sdk: SdkService;
+  hooks: SdkHooks;
+  rbac: RbacService;
+  users: UserService;
+  sessions: SessionService;
+  passwords: PasswordService;
+  magicLinks: MagicLinkService;
+  limiter: RateLimiter;
+}
+
+/** The SDK's own calls (bootstrap, telemetry), CORS preflight, unknown paths, and the consumer API. */
+export function registerSdkRoutes(app: App, deps: SdkDeps) {
+  const { sdk, hooks, rbac, users, sessions, passwords, magicLinks, limiter } = deps;
+  const byEmail = limiter.credentialEndpoint((body: { email?: unknown }) => body.email);
+  const byIp = limiter.credentialEndpoint();
+  const caller = { config: PUBLIC, onRequest: hooks.caller };
+
+  // Preflight: it carries no credentials, so an origin some project allows gets its answer; the
+  // request that follows is checked against the project its public token names.
+  app.options(`${SDK_PREFIX}/*`, { config: PUBLIC, onRequest: hooks.anyProjectCors, schema: { hide: true } }, async (request, reply) => {
+    if (originOf(request) === undefined) throw new GatehouseError('origin_not_allowed', { message: 'A preflight needs an Origin header.' });
+    return reply
+      .status(204)
+      .header('access-control-allow-methods', ALLOWED_METHODS)
+      .header('access-control-allow-headers', ALLOWED_HEADERS)
+      .header('access-control-max-age', '600')
+      .send();
+  });
+
+  // Unknown paths and wrong methods under /sdk/v1, with CORS so that the page can read the error.
+  app.route({
+    method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'],
+    url: `${SDK_PREFIX}/*`,
+    config: PUBLIC,
+    onRequest: hooks.anyProjectCors,
+    schema: { hide: true },
+    handler: async (request, reply) => {
+      const path = request.url.split('?')[0] ?? '';
+      const allowed = [...new Set(app.routeTable.filter((r) => r.pattern.test(path) && r.method !== 'HEAD' && r.method !== 'OPTIONS').map((r) => r.method))];
+      if (allowed.length > 0) {
+        void reply.header('allow', allowed.join(', '));
+        throw new GatehouseError('method_not_allowed', { message: `${request.method} is not allowed here; use ${allowed.join(' or ')}.` });
+      }
+      throw new GatehouseError('route_not_found', { message: `No endpoint at ${request.method} ${path}.` });
+    },
+  });
+
+  // Telemetry batches (sent without credentials): accepted and dropped.
+  app.post(`${SDK_PREFIX}/events`, { config: PUBLIC, onRequest: hooks.anyProjectCors, schema: { hide: true } }, async (request) => data(request, {}));
+
+  app.get(
+    `${SDK_PREFIX}/projects/bootstrap/:public_token`,
+    {
+      config: PUBLIC,
+      onRequest: hooks.bootstrapCaller,
+      schema: {
+        params: Type.Object({ public_token: Type.String({ maxLength: 256 }) }),
+        querystring: Type.Object({ vertical: Type.Optional(Type.Union([Type.Literal('CONSUMER'), Type.Literal('B2B')])) }),
+      },
+    },
+    async (request) => {
+      // The origin's registered vertical decides; without an Origin (not a browser), ?vertical= or CONSUMER.
+      const vertical = request.sdk.vertical ?? request.query.vertical ?? 'CONSUMER';
+      const { policy } = await rbac.getPolicy(request.projectId, vertical === 'B2B' ? 'b2b' : 'consumer');
+      return data(request, {
+        project_name: request.projectId,
+        vertical,
+        disable_sdk_watermark: true,
+        cname_domain: null,
+        email_domains: [],
+        captcha_settings: { enabled: false },
+        pkce_required_for_email_magic_links: false,
+        pkce_required_for_password_resets: false,
+        pkce_required_for_oauth: false,
+        pkce_required_for_sso: false,
+        slug_pattern: null,
+        create_organization_enabled: false,
+        // Must be present (the SDK fails to read a bootstrap without it): null is zxcvbn, not LUDS.
+        password_config: null,
+        dfp_protected_auth_enabled: false,
+        dfp_protected_auth_mode: 'OBSERVATION',
+        siwe_required_for_crypto_wallets: false,
+        rbac_policy: {
+          resources: policy.resources.map((resource) => ({ resource_id: resource.resource_id, description: resource.description ?? '', actions: [...resource.actions] })),
+          roles: policy.roles.map((role) => ({
+            role_id: role.role_id,
+            description: role.description ?? '',
+            permissions: role.permissions.map((permission) => ({ resource_id: permission.resource_id, actions: [...permission.actions] })),
+          })),
+          scopes: (policy.scopes ?? []).map((scope) => ({
+            scope: scope.scope,
+            description: scope.description ?? '',
+            permissions: scope.permissions.map((permission) => ({ resource_id: permission.resource_id, actions: [...permission.actions] })),
+          })),
+        },
+      });
+    },
+  );
+
+  // ---- Consumer
+
+  app.post(`${SDK_PREFIX}/passwords/authenticate`, { ...caller, schema: { body: PasswordAuthenticateBody }, preHandler: byEmail }, async (request) => {
+    const { email, password, session_duration_minutes } = request.body;
+    const grant = await passwords.authenticate(request.projectId, request.sdk.project.environment, { email, password, session_duration_minutes });
+    return data(request, sessionResponse(grant, sessions, users));
+  });
+
+  app.post(`${SDK_PREFIX}/magic_links/authenticate`, { ...caller, schema: { body: MagicLinkAuthenticateBody }, preHandler: byIp }, async (request) => {
+    const { token, code_verifier, session_duration_minutes } = request.body;
+    const { grant, method_id } = await magicLinks.authenticate(request.projectId, request.sdk.project.environment, { token, code_verifier, session_duration_minutes });
+    return data(request, { ...sessionResponse(grant, sessions, users), method_id, reset_sessions: false });
+  });
+
+  app.post(`${SDK_PREFIX}/sessions/authenticate`, { ...caller, schema: { body: SessionAuthenticateBody } }, async (request) => {
+    const grant = await sessions.authenticate(request.projectId, request.sdk.project.environment, {
+      session_token: requireSessionToken(request),
+      session_duration_minutes: request.body?.session_duration_minutes,
+    });
+    return data(request, sessionResponse(grant, sessions, users));
+  });
+
+  app.post(`${SDK_PREFIX}/sessions/revoke`, caller, async (request) => {
+    await sessions.revoke(request.projectId, { session_token: requireSessionToken(request) });
+    return data(request, {});
+  });
+
+  const signedInUser = async (request: FastifyRequest) => {
+    const grant = await sessions.authenticate(request.projectId, request.sdk.project.environment, { session_token: requireSessionToken(request) });
+    return grant.user;
+  };
+
+  app.get(`${SDK_PREFIX}/users/me`, caller, async (request) => data(request, toWireUser(await signedInUser(request), users)));
+
+  app.put(`${SDK_PREFIX}/users/me`, { ...caller, schema: { body: UpdateSelfBody } }, async (request) => {
+    const body = (request.body ?? {}) as Record<string, unknown> & typeof request.body;
+    refuseBrowserWrites(body, ['external_id']);
+    const user = await signedInUser(request);
+    const updated = await users.updateUser(request.projectId, user.user_id, { name: body.name, untrusted_metadata: body.untrusted_metadata });
+    const wire = toWireUser(updated, users);
+    // The SDK reads the user from `__user` and returns the rest.
+    return data(request, { user_id: wire.user_id, emails: wire.emails, phone_numbers: wire.phone_numbers, crypto_wallets: wire.crypto_wallets, __user: wire });
+  });
+}
+
+const Vertical = Type.Union([Type.Literal('CONSUMER'), Type.Literal('B2B')]);
+
+/**
+ * Gatehouse addition, with the project secret: the origins allowed to call /sdk/v1 (CORS), each with
+ * the SDK vertical its pages run (which policy the bootstrap carries).
+ */
+export function registerAllowedOriginRoutes(app: App, deps: { sdk: SdkService }) {
+  const { sdk } = deps;
+  const path = '/v1/project/allowed_origins';
+
+  app.get(path, async (request) => ok(request, { allowed_origins: (await sdk.listOrigins(request.projectId)).map(toWireOrigin) }));
+
+  app.post(path, { schema: { body: Type.Object({ origin: Type.String({ maxLength: 2048 }), vertical: Type.Optional(Vertical) }) } }, async (request) => {
+    const added = await sdk.addOrigin(request.projectId, request.body);
+    return ok(request, { allowed_origin: toWireOrigin(added), allowed_origins: (await sdk.listOrigins(request.projectId)).map(toWireOrigin) });
+  });
+
+  app.delete(
+    path,
+    // The origin in the body ({"origin": …}) or the query (?origin=…); a DELETE may have no body.
+    { schema: { querystring: Type.Object({ origin: Type.Optional(Type.String({ maxLength: 2048 })) }) } },
+    async (request) => {
+      const body = request.body as { origin?: unknown } | undefined;
+      const origin = typeof body?.origin === 'string' ? body.origin : request.query.origin;
+      if (origin === undefined) throw new GatehouseError('invalid_argument', { message: 'Give the origin to remove: {"origin": "https://app.example.com"} or ?origin=.' });
+      const removed = await sdk.removeOrigin(request.projectId, origin);
+      return ok(request, { origin: removed, allowed_origins: (await sdk.listOrigins(request.projectId)).map(toWireOrigin) });
+    },
+  );
+}
