@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under packages/ with Node's own test runner (TypeScript through tsx).
+// Runs every *.test.ts under packages/ and examples/ with Node's own test runner (TypeScript through tsx).
 // `npm test -- policy users` keeps only the files whose path contains one of the words.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -19,7 +19,8 @@ function findTests(dir, out = []) {
   return out;
 }
 
-const files = findTests(join(root, 'packages'))
+const files = ['packages', 'examples']
+  .flatMap((dir) => findTests(join(root, dir)))
   .filter((file) => filters.length === 0 || filters.some((word) => file.includes(word)))
   .sort();
 if (files.length === 0) {
@@ -29,7 +30,7 @@ if (files.length === 0) {
 console.log(`running ${files.length} test files on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`);
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files],
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files],
   { cwd: root, stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);
