@@ -264,7 +264,9 @@ export class GatehouseClient {
   }
 
   async #loadBootstrap(): Promise<void> {
-    const bootstrap = await this.#request<Bootstrap>('GET', `/projects/bootstrap/${encodeURIComponent(this.#options.publicToken)}`);
+    // A browser's Origin tells the server which vertical; without one (not a browser) the query does.
+    const query = this.#b2b ? '?vertical=B2B' : '';
+    const bootstrap = await this.#request<Bootstrap>('GET', `/projects/bootstrap/${encodeURIComponent(this.#options.publicToken)}${query}`);
     const policy = bootstrap.rbac_policy ?? null;
     const text = policy ? JSON.stringify(policy) : '';
     if (text !== this.#policyText) {

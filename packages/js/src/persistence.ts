@@ -145,3 +145,30 @@ export function jwtExpiry(jwt: string): number | null {
     return null;
   }
 }
+
+/**
+ * A cookie jar with `document.cookie`'s behaviour (reading gives `name=value; …`, writing sets or,
+ * with an expiry in the past, deletes one cookie), for running the client outside a browser: server
+ * rendering, workers, tests.
+ */
+export class MemoryCookieJar implements CookieJar {
+  readonly #cookies = new Map<string, string>();
+
+  constructor(initial: Record<string, string> = {}) {
+    for (const [name, value] of Object.entries(initial)) this.#cookies.set(name, encodeURIComponent(value));
+  }
+
+  get cookie(): string {
+    return [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+
+  set cookie(text: string) {
+    const [pair = '', ...attributes] = text.split(';');
+    const eq = pair.indexOf('=');
+    if (eq <= 0) return;
+    const name = pair.slice(0, eq).trim();
+    const expires = attributes.map((a) => a.trim()).find((a) => a.toLowerCase().startsWith('expires='));
+    if (expires && Date.parse(expires.slice(8)) <= Date.now()) this.#cookies.delete(name);
+    else this.#cookies.set(name, pair.slice(eq + 1).trim());
+  }
+}
