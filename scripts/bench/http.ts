@@ -1,6 +1,7 @@
 // sessions/authenticate with an authorization check over HTTP, at 50 connections, next to a minimal
 // Fastify JSON route measured the same way in the same run. Server and floor each run in a child
 // process; autocannon loads them from this one. DATABASE_URL set: the server runs on PostgreSQL.
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import type { BenchReport, Measurement } from './measure.ts';
 import { api, AUTH, startFloor, startGatehouse } from './server.ts';
@@ -14,15 +15,25 @@ interface LoadResult {
   p50: number;
   p99: number;
   errors: number;
+  /** CPU time (user + system, all threads) the server process spent per request. */
+  cpuMicrosPerRequest: number;
 }
 
-async function load(url: string, body: string, headers: Record<string, string>): Promise<LoadResult> {
+/** CPU time a process has used, in µs, from /proc (clock ticks of 10 ms). */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+async function load(pid: number, url: string, body: string, headers: Record<string, string>): Promise<LoadResult> {
+  const cpuBefore = cpuMicros(pid);
   const result = await autocannon({ url, method: 'POST', body, headers: { 'content-type': 'application/json', ...headers }, connections: CONNECTIONS, duration: ROUND_SECONDS });
   return {
     requestsPerSecond: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx,
+    cpuMicrosPerRequest: (cpuMicros(pid) - cpuBefore) / result.requests.total,
   };
 }
 
@@ -49,9 +60,9 @@ export async function run(): Promise<BenchReport> {
 
     const runs: Record<string, LoadResult[]> = { floor: [], token: [], jwt: [] };
     for (let round = 0; round < ROUNDS; round++) {
-      runs.floor!.push(await load(floor.url, '{}', {}));
-      runs.token!.push(await load(`${base}/v1/sessions/authenticate`, tokenBody, { authorization: AUTH }));
-      runs.jwt!.push(await load(`${base}/v1/sessions/authenticate`, jwtBody, { authorization: AUTH }));
+      runs.floor!.push(await load(floor.child.pid!, floor.url, '{}', {}));
+      runs.token!.push(await load(gatehouse.child.pid!, `${base}/v1/sessions/authenticate`, tokenBody, { authorization: AUTH }));
+      runs.jwt!.push(await load(gatehouse.child.pid!, `${base}/v1/sessions/authenticate`, jwtBody, { authorization: AUTH }));
     }
     const summary = (name: string, results: LoadResult[]) => {
       const rps = results.reduce((sum, r) => sum + r.requestsPerSecond, 0) / results.length;
@@ -59,7 +70,8 @@ export async function run(): Promise<BenchReport> {
       const p99 = Math.max(...results.map((r) => r.p99));
       const errors = results.reduce((sum, r) => sum + r.errors, 0);
       if (errors > 0) throw new Error(`${name}: ${errors} failed requests`);
-      return { measurement: { name, opsPerSecond: rps } as Measurement, p50, p99 };
+      const cpu = Math.min(...results.map((r) => r.cpuMicrosPerRequest));
+      return { measurement: { name, opsPerSecond: rps } as Measurement, p50, p99, cpu };
     };
     const f = summary('minimal Fastify JSON route (floor)', runs.floor!);
     const t = summary('sessions/authenticate + check, session_token', runs.token!);
@@ -69,8 +81,11 @@ export async function run(): Promise<BenchReport> {
       floor: f.measurement,
       results: [t.measurement, j.measurement],
       notes: [
-        ...[f, t, j].map((s) => `${s.measurement.name}: p50 ${s.p50} ms, p99 ${s.p99} ms`),
+        ...[f, t, j].map((s) => `${s.measurement.name}: p50 ${s.p50} ms, p99 ${s.p99} ms, server CPU ${s.cpu.toFixed(0)} µs/request`),
         `target: session_token ≥ 0.5 × floor — measured ${(t.measurement.opsPerSecond / f.measurement.opsPerSecond).toFixed(2)}`,
+        // Autocannon shares the machine's cores with the server: on a loaded machine req/s swing with
+        // the other work, the CPU each request costs the server process much less so.
+        `by server CPU per request (less sensitive to other load): session_token ${(f.cpu / t.cpu).toFixed(2)} × floor, session_jwt ${(f.cpu / j.cpu).toFixed(2)} × floor`,
       ],
     };
   } finally {
