@@ -45,6 +45,11 @@ export interface B2BPasswordInput {
   session_duration_minutes?: number;
 }
 
+/** B2B: the organization a check is about; another than the signed-in member's is denied. */
+export interface TenancyOptions {
+  organization_id?: string;
+}
+
 /** What a sign-in or sessions/authenticate call returns (`data` of the response). */
 export type AuthenticateResponse = Record<string, unknown> & { session_token: string; session_jwt: string };
 
@@ -110,12 +115,16 @@ export class GatehouseClient {
 
   readonly rbac = {
     /** The answer from a policy and roles at most `maxPolicyAgeMs` old (refreshed first if older). */
-    isAuthorized: async (resourceId: string, action: string): Promise<boolean> => {
+    isAuthorized: async (resourceId: string, action: string, options?: TenancyOptions): Promise<boolean> => {
       await this.#fresh();
-      return this.rbac.isAuthorizedSync(resourceId, action);
+      return this.rbac.isAuthorizedSync(resourceId, action, options);
     },
-    /** The answer from what the client holds now (the cached policy and roles); false without a policy. */
-    isAuthorizedSync: (resourceId: string, action: string): boolean => {
+    /**
+     * The answer from what the client holds now (the cached policy and roles); false without a policy.
+     * B2B: naming an `organization_id` other than the member's is always false (tenancy), as the server's check.
+     */
+    isAuthorizedSync: (resourceId: string, action: string, options?: TenancyOptions): boolean => {
+      if (options?.organization_id !== undefined && options.organization_id !== this.#state.organization?.organization_id) return false;
       const resolved = this.#resolvedRoles();
       return resolved !== null && isAuthorized(resolved.policy, resolved, resourceId, action).authorized;
     },
