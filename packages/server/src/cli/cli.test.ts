@@ -36,7 +36,7 @@ async function serve(extraEnv: NodeJS.ProcessEnv = {}): Promise<{ child: ChildPr
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start within 3 minutes:\n${output}`)), 180_000);
     const check = () => {
       if (output.includes('credentials')) {
         clearTimeout(timer);
@@ -60,7 +60,7 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 180_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

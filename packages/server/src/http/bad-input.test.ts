@@ -36,6 +36,7 @@ after(() => server.close());
 const PROJECT_TABLES = [
   'users', 'user_emails', 'user_phone_numbers', 'user_roles', 'rbac_policy_versions', 'rbac_policy_heads',
   'project_secrets', 'sessions', 'signing_keys', 'user_passwords', 'user_lockouts', 'email_tokens', 'email_outbox',
+  'organizations', 'organization_email_role_rules', 'members', 'member_roles', 'member_passwords', 'sso_connections', 'sso_registrations',
 ];
 async function snapshot() {
   const digests = PROJECT_TABLES.map((table) => `(SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM ${table} t WHERE project_id = $1) AS ${table}`);
