@@ -1,10 +1,11 @@
 // The documents app's backend: a JSON API over an in-memory list of documents, every route enforced
-// with Gatehouse (the session from the `stytch_session` cookie the browser SDK sets, checked with
-// sessions/authenticate + authorization_check — the server decides, whatever the page shows), and
-// the built React frontend served as static files.
+// with the backend SDK (@gatehouse/node): the session JWT from the `stytch_session_jwt` cookie the
+// browser SDK sets, verified and checked locally against the cached policy — the backend decides,
+// whatever the page shows. It also serves the built React frontend.
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { fastifyGuard, GatehouseClient } from '@gatehouse/node';
+import Fastify from 'fastify';
 import type { DocumentAction } from './policy.ts';
 import type { ProjectCredentials } from './gatehouse.ts';
 
@@ -27,47 +28,29 @@ const MIME: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js
 export async function createDocumentsBackend(options: DocumentsBackendOptions) {
   const app = Fastify({ logger: false });
   const { credentials } = options;
-  const authorization = `Basic ${Buffer.from(`${credentials.project_id}:${credentials.secret}`).toString('base64')}`;
+  const gatehouse = new GatehouseClient({ project_id: credentials.project_id, secret: credentials.secret, base_url: options.gatehouseUrl });
+  const guard = fastifyGuard(gatehouse, { cookieName: 'stytch_session_jwt' });
+  const can = (action: DocumentAction) => ({ preHandler: guard.requirePermission('documents', action) });
+  app.addHook('onClose', async () => gatehouse.close());
   const documents: Doc[] = [
     { id: 1, title: 'Welcome', body: 'Gatehouse guards these documents.', updated_at: new Date().toISOString() },
     { id: 2, title: 'Roadmap', body: 'SDKs, examples, a dashboard.', updated_at: new Date().toISOString() },
   ];
   let nextId = 3;
 
-  /** Authenticates the caller's session and checks documents:<action> in one call; replies 401/403 itself. */
-  async function enforce(request: FastifyRequest, reply: FastifyReply, action: DocumentAction): Promise<boolean> {
-    const token = readCookie(request.headers.cookie ?? '', 'stytch_session');
-    if (!token) {
-      await reply.code(401).send({ error_type: 'unauthorized', error_message: 'Sign in first.' });
-      return false;
-    }
-    const response = await fetch(`${options.gatehouseUrl}/v1/sessions/authenticate`, {
-      method: 'POST',
-      headers: { authorization, 'content-type': 'application/json' },
-      body: JSON.stringify({ session_token: token, authorization_check: { resource_id: 'documents', action } }),
-    });
-    if (response.ok) return true;
-    const body = (await response.json()) as { error_type?: string; error_message?: string };
-    await reply.code(response.status === 403 ? 403 : 401).send({ error_type: body.error_type, error_message: body.error_message });
-    return false;
-  }
-
   app.get('/api/config', async () => ({ gatehouseUrl: options.gatehouseUrl, publicToken: credentials.public_token }));
 
-  app.get('/api/documents', async (request, reply) => {
-    if (!(await enforce(request, reply, 'read'))) return reply;
+  app.get('/api/documents', can('read'), async () => {
     return { documents: documents.map(({ body: _body, ...summary }) => summary) };
   });
 
-  app.post<{ Body: { title?: string; body?: string } }>('/api/documents', async (request, reply) => {
-    if (!(await enforce(request, reply, 'create'))) return reply;
+  app.post<{ Body: { title?: string; body?: string } }>('/api/documents', can('create'), async (request, reply) => {
     const doc = { id: nextId++, title: String(request.body?.title ?? 'Untitled'), body: String(request.body?.body ?? ''), updated_at: new Date().toISOString() };
     documents.push(doc);
     return reply.code(201).send({ document: doc });
   });
 
-  app.put<{ Params: { id: string }; Body: { title?: string; body?: string } }>('/api/documents/:id', async (request, reply) => {
-    if (!(await enforce(request, reply, 'write'))) return reply;
+  app.put<{ Params: { id: string }; Body: { title?: string; body?: string } }>('/api/documents/:id', can('write'), async (request, reply) => {
     const doc = documents.find((d) => d.id === Number(request.params.id));
     if (!doc) return reply.code(404).send({ error_type: 'not_found', error_message: 'No such document.' });
     if (request.body?.title !== undefined) doc.title = String(request.body.title);
@@ -76,16 +59,14 @@ export async function createDocumentsBackend(options: DocumentsBackendOptions) {
     return { document: doc };
   });
 
-  app.delete<{ Params: { id: string } }>('/api/documents/:id', async (request, reply) => {
-    if (!(await enforce(request, reply, 'delete'))) return reply;
+  app.delete<{ Params: { id: string } }>('/api/documents/:id', can('delete'), async (request, reply) => {
     const index = documents.findIndex((d) => d.id === Number(request.params.id));
     if (index < 0) return reply.code(404).send({ error_type: 'not_found', error_message: 'No such document.' });
     documents.splice(index, 1);
     return { deleted: Number(request.params.id) };
   });
 
-  app.get<{ Params: { id: string } }>('/api/documents/:id/download', async (request, reply) => {
-    if (!(await enforce(request, reply, 'download'))) return reply;
+  app.get<{ Params: { id: string } }>('/api/documents/:id/download', can('download'), async (request, reply) => {
     const doc = documents.find((d) => d.id === Number(request.params.id));
     if (!doc) return reply.code(404).send({ error_type: 'not_found', error_message: 'No such document.' });
     return reply
@@ -110,12 +91,4 @@ export async function createDocumentsBackend(options: DocumentsBackendOptions) {
   });
 
   return app;
-}
-
-function readCookie(header: string, name: string): string | null {
-  for (const part of header.split(';')) {
-    const [key, ...value] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(value.join('='));
-  }
-  return null;
 }
