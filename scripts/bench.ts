@@ -6,6 +6,7 @@ const modules: Record<string, () => Promise<BenchModule>> = {
   policy: () => import('./bench/policy.ts'),
   http: () => import('./bench/http.ts'),
   members: () => import('./bench/members.ts'),
+  sdk: () => import('./bench/sdk.ts'),
 };
 /** Benches that run on PostgreSQL only: left out of a plain `npm run bench` when DATABASE_URL is unset. */
 const needsPostgres = new Set(['members']);

@@ -87,3 +87,42 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+export interface AsyncBenchCase {
+  name: string;
+  /** One operation; `concurrency` of them are kept in flight (a server verifies many tokens at once). */
+  run: () => Promise<unknown>;
+}
+
+/** measureAll for asynchronous operations: the same calibration, warm-up and interleaved rounds. */
+export async function measureAllAsync(cases: readonly AsyncBenchCase[], options: MeasureOptions & { concurrency?: number } = {}): Promise<Measurement[]> {
+  const { roundMs = 300, warmupRounds = 3, rounds = 9, concurrency = 32 } = options;
+  const batch = async (run: () => Promise<unknown>, iterations: number) => {
+    for (let done = 0; done < iterations; done += concurrency) {
+      await Promise.all(Array.from({ length: Math.min(concurrency, iterations - done) }, run));
+    }
+  };
+  const plans: { iterations: number; rates: number[] }[] = [];
+  for (const { run } of cases) {
+    let iterations = concurrency;
+    for (;;) {
+      const start = performance.now();
+      await batch(run, iterations);
+      const elapsed = performance.now() - start;
+      if (elapsed >= roundMs / 8) break;
+      iterations *= 4;
+    }
+    const start = performance.now();
+    await batch(run, iterations);
+    plans.push({ iterations: Math.max(concurrency, Math.round((iterations * roundMs) / (performance.now() - start))), rates: [] });
+  }
+  for (let round = 0; round < warmupRounds + rounds; round++) {
+    for (const [c, { run }] of cases.entries()) {
+      const plan = plans[c]!;
+      const start = performance.now();
+      await batch(run, plan.iterations);
+      if (round >= warmupRounds) plan.rates.push((plan.iterations / (performance.now() - start)) * 1000);
+    }
+  }
+  return cases.map(({ name }, c) => ({ name, opsPerSecond: median(plans[c]!.rates) }));
+}

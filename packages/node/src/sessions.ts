@@ -2,7 +2,7 @@
 // against the project's JWKS, typ JWT, iss, aud, exp, nbf), and authorization checks answered
 // locally by @gatehouse/policy from the roles claim and the cached policy. Whatever cannot be decided
 // locally goes to POST /v1/(b2b/)sessions/authenticate, as authenticateJwt does in the official client.
-import { isAuthorized, type AuthorizationVerdict } from '@gatehouse/policy';
+import { isAuthorized, type AuthorizationVerdict, type CompiledPolicy } from '@gatehouse/policy';
 import { importJWK, jwtVerify, type JWK, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import type { PolicyCache, PolicyKind } from './policy-cache.ts';
 import { parseResponse, type Transport } from './request.ts';
@@ -137,12 +137,12 @@ export class JwtVerifier {
   /** The verified claims; a GatehouseClientError when the token cannot be accepted locally. */
   async verify(params: AuthenticateJwtLocalParams): Promise<JWTPayload> {
     let payload: JWTPayload;
+    const options =
+      params.clock_tolerance_seconds === undefined && params.current_date === undefined
+        ? this.#options
+        : { ...this.#options, clockTolerance: params.clock_tolerance_seconds, currentDate: params.current_date };
     try {
-      ({ payload } = await jwtVerify(params.session_jwt, this.keys.getKey, {
-        ...this.#options,
-        clockTolerance: params.clock_tolerance_seconds,
-        currentDate: params.current_date,
-      }));
+      ({ payload } = await jwtVerify(params.session_jwt, this.keys.getKey, options));
     } catch (error) {
       throw new GatehouseClientError('jwt_invalid', 'Could not verify JWT', { cause: error });
     }
@@ -160,7 +160,7 @@ export class JwtVerifier {
   }
 
   /** The local authorization check (B2B: tenancy first); throws invalid_permissions / tenancy_mismatch. */
-  async authorize(payload: JWTPayload, check: AuthorizationCheck | B2BAuthorizationCheck): Promise<AuthorizationVerdict> {
+  authorize(payload: JWTPayload, check: AuthorizationCheck | B2BAuthorizationCheck): AuthorizationVerdict | Promise<AuthorizationVerdict> {
     let organizationId: string | undefined;
     if (this.#kind === 'b2b') {
       organizationId = (payload[ORGANIZATION_CLAIM] as { organization_id?: string } | undefined)?.organization_id;
@@ -169,12 +169,15 @@ export class JwtVerifier {
       }
     }
     const roles = (payload[SESSION_CLAIM] as { roles?: string[] } | undefined)?.roles ?? [];
-    const verdict = isAuthorized(await this.#policies.compiled(this.#kind, organizationId), roles, check.resource_id, check.action);
-    if (!verdict.authorized) {
+    const decide = (compiled: CompiledPolicy) => {
+      const verdict = isAuthorized(compiled, roles, check.resource_id, check.action);
+      if (verdict.authorized) return verdict;
       const who = this.#kind === 'consumer' ? 'User' : 'Member';
       throw new GatehouseClientError('invalid_permissions', `${who} does not have permission to perform the requested action`);
-    }
-    return verdict;
+    };
+    // The cached policy is at hand (the hot path) or loading (the first check).
+    const compiled = this.#policies.compiled(this.#kind, organizationId);
+    return compiled instanceof Promise ? compiled.then(decide) : decide(compiled);
   }
 
   /** POST …/sessions/authenticate: the server decides (and returns a fresh JWT). */
@@ -223,7 +226,8 @@ function sessionsApi<S, Check extends AuthorizationCheck, Remote extends { sessi
 ) {
   const authenticateJwtLocal = async (params: AuthenticateJwtLocalParams & { authorization_check?: Check }): Promise<AuthenticateJwtResult<S>> => {
     const payload = await verifier.verify(params);
-    const verdict = params.authorization_check ? await verifier.authorize(payload, params.authorization_check) : undefined;
+    let verdict = params.authorization_check ? verifier.authorize(payload, params.authorization_check) : undefined;
+    if (verdict instanceof Promise) verdict = await verdict;
     const result: AuthenticateJwtResult<S> = { session: toSession(payload), session_jwt: params.session_jwt, decided_by: 'local' };
     if (verdict) result.verdict = verdict;
     return result;
