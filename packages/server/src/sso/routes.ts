@@ -168,19 +168,26 @@ export function registerSsoRoutes(
     return ok(request, { connection_id });
   });
 
-  app.post('/v1/b2b/sso/saml/:organization_id', { schema: { params: OrganizationParams, body: CreateBody } }, async (request) => {
-    const { organization_id } = request.params;
-    await memberAuthorization.require(request, organization_id, sso('create'));
-    const record = await connections.create(request.projectId, environmentOf(request.projectId), organization_id, 'saml', request.body ?? {});
-    return ok(request, { connection: toWireSamlConnection(record, publicUrl) });
-  });
+  const toWire = { saml: toWireSamlConnection, oidc: toWireOidcConnection };
+  for (const kind of ['saml', 'oidc'] as const) {
+    app.post(`/v1/b2b/sso/${kind}/:organization_id`, { schema: { params: OrganizationParams, body: CreateBody } }, async (request) => {
+      const { organization_id } = request.params;
+      await memberAuthorization.require(request, organization_id, sso('create'));
+      const record = await connections.create(request.projectId, environmentOf(request.projectId), organization_id, kind, request.body ?? {});
+      return ok(request, { connection: toWire[kind](record, publicUrl) });
+    });
+  }
+
+  /** An update needs stytch.sso update, and role rules only for roles the member could grant. */
+  const authorizeUpdate = async (request: FastifyRequest, organizationId: string, rules: { role_id: string }[]) => {
+    const actor = await memberAuthorization.require(request, organizationId, sso('update'));
+    await memberAuthorization.requireGrantable(request, actor, rules.map((rule) => rule.role_id));
+  };
 
   app.put('/v1/b2b/sso/saml/:organization_id/connections/:connection_id', { schema: { params: ConnectionParams, body: SamlUpdateBody } }, async (request) => {
     const { organization_id, connection_id } = request.params;
     const body = request.body ?? {};
-    const actor = await memberAuthorization.require(request, organization_id, sso('update'));
-    const rules = [...(body.saml_connection_implicit_role_assignments ?? []), ...(body.saml_group_implicit_role_assignments ?? [])];
-    await memberAuthorization.requireGrantable(request, actor, rules.map((rule) => rule.role_id));
+    await authorizeUpdate(request, organization_id, [...(body.saml_connection_implicit_role_assignments ?? []), ...(body.saml_group_implicit_role_assignments ?? [])]);
     const current = await connections.require(request.projectId, organization_id, connection_id, 'saml');
     const change: Partial<SamlSettings> = {};
     if (body.idp_entity_id !== undefined) change.idp_entity_id = body.idp_entity_id;
@@ -240,19 +247,10 @@ export function registerSsoRoutes(
     },
   );
 
-  app.post('/v1/b2b/sso/oidc/:organization_id', { schema: { params: OrganizationParams, body: CreateBody } }, async (request) => {
-    const { organization_id } = request.params;
-    await memberAuthorization.require(request, organization_id, sso('create'));
-    const record = await connections.create(request.projectId, environmentOf(request.projectId), organization_id, 'oidc', request.body ?? {});
-    return ok(request, { connection: toWireOidcConnection(record, publicUrl) });
-  });
-
   app.put('/v1/b2b/sso/oidc/:organization_id/connections/:connection_id', { schema: { params: ConnectionParams, body: OidcUpdateBody } }, async (request) => {
     const { organization_id, connection_id } = request.params;
     const body = request.body ?? {};
-    const actor = await memberAuthorization.require(request, organization_id, sso('update'));
-    const rules = [...(body.oidc_connection_implicit_role_assignments ?? []), ...(body.oidc_group_implicit_role_assignments ?? [])];
-    await memberAuthorization.requireGrantable(request, actor, rules.map((rule) => rule.role_id));
+    await authorizeUpdate(request, organization_id, [...(body.oidc_connection_implicit_role_assignments ?? []), ...(body.oidc_group_implicit_role_assignments ?? [])]);
     await connections.require(request.projectId, organization_id, connection_id, 'oidc');
     const change: Partial<OidcSettings> = {};
     for (const key of ['client_id', 'client_secret', 'custom_scopes'] as const) if (body[key] !== undefined) change[key] = body[key];
