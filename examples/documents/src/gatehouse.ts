@@ -129,7 +129,9 @@ export async function provisionExample(gatehouse: RunningGatehouse, appOrigin: s
     await gatehouse.api('PUT', `/v1/users/${userId}`, { roles: [...demo.roles] });
     userIds[demo.email] = userId;
   }
+  // The page may be opened as 127.0.0.1 or as localhost: two origins to the browser.
   await allowOrigin(gatehouse, appOrigin);
+  await allowOrigin(gatehouse, appOrigin.replace('//127.0.0.1:', '//localhost:'));
   return userIds;
 }
 
