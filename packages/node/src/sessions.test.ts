@@ -215,6 +215,53 @@ test("a user's role change reaches a connected SDK in under one second: older JW
   }
 });
 
+test('the stream reconnects after a drop and catches up with a change made meanwhile', async () => {
+  const project = await server.createProject();
+  let streams = 0;
+  let drop: (() => void) | undefined;
+  const client = new GatehouseClient({
+    project_id: project.project_id,
+    secret: project.secret,
+    base_url: server.baseUrl,
+    policy: { reconnect_delay_ms: 300 },
+    // The first stream is cut by the test, as a network failure would cut it.
+    fetch: async (input, init) => {
+      const response = await fetch(input, init);
+      if (!String(input).endsWith('/changes') || streams++ > 0) return response;
+      const reader = response.body!.getReader();
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          drop = () => {
+            controller.error(new Error('connection reset'));
+            void reader.cancel();
+          };
+        },
+        async pull(controller) {
+          const chunk = await reader.read();
+          if (chunk.done) controller.close();
+          else controller.enqueue(chunk.value);
+        },
+      });
+      return new Response(body, { status: response.status, headers: response.headers });
+    },
+  });
+  try {
+    await client.rbac.replacePolicy({ policy: POLICY });
+    const user = await signInUser(server, project, ['editor']);
+    const check = { session_jwt: user.session_jwt, authorization_check: { resource_id: 'documents', action: 'delete' } };
+    assert.equal(await allowed(client.sessions.authenticateJwtLocal(check)), false);
+    await within(2000, async () => client.policies.connected);
+    drop!();
+    await within(1000, async () => !client.policies.connected);
+    await client.rbac.updateRole({ role_id: 'editor', permissions: [{ resource_id: 'documents', actions: ['delete'] }] });
+    await within(1500, () => allowed(client.sessions.authenticateJwtLocal(check)));
+    assert.equal(streams, 2);
+    assert.equal(client.policies.connected, true);
+  } finally {
+    client.close();
+  }
+});
+
 test('polling keeps the policy current when the stream is off', async () => {
   const project = await server.createProject();
   const { client } = clientFor(project, { policy: { stream: false, poll_interval_ms: 100 } });
