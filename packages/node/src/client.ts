@@ -82,6 +82,14 @@ const CONSUMER = {
     revoke: endpoint<{ session_id?: string; session_token?: string; session_jwt?: string }, Empty>('POST', '/v1/sessions/revoke'),
     getJWKS: endpoint<{ project_id: string }, { keys: JsonWebKey[] }>('GET', '/v1/sessions/jwks/{project_id}'),
   },
+  /** Gatehouse additions: API secrets, signing keys, the outbox of unsent email. */
+  project: {
+    listSecrets: endpoint<Empty, { project_id: string; secrets: { secret_id: string; created_at: string; last_four: string }[] }>('GET', '/v1/project/secrets'),
+    createSecret: endpoint<Empty, { project_id: string; secret: { secret_id: string; last_four: string; secret: string; created_at: string } }>('POST', '/v1/project/secrets'),
+    revokeSecret: endpoint<{ secret_id: string }, { project_id: string; secret_id: string }>('DELETE', '/v1/project/secrets/{secret_id}'),
+    rotateSigningKey: endpoint<Empty, { kid: string; retired_kids: string[] }>('POST', '/v1/project/signing_keys/rotate'),
+    outbox: endpoint<{ to?: string; limit?: number }, { transport: string; messages: { message_id: string; to: string; from: string; subject: string; text: string; html: string; kind: string; link: string | null; created_at: string }[] }>('GET', '/v1/project/outbox'),
+  },
   rbac: {
     ...policyEndpoints('/v1/rbac'),
     authorize: endpoint<{ user_id: string; authorization_check: Check }, { verdict: Verdict }>('POST', '/v1/rbac/authorize'),
@@ -167,6 +175,7 @@ export class GatehouseClient {
   readonly magicLinks: Bound<typeof CONSUMER>['magicLinks'];
   readonly sessions: Bound<typeof CONSUMER>['sessions'] & ReturnType<typeof consumerJwtSessions>;
   readonly rbac: Bound<typeof CONSUMER>['rbac'];
+  readonly project: Bound<typeof CONSUMER>['project'];
   readonly b2b: Omit<Bound<typeof B2B>, 'sessions'> & { sessions: Bound<typeof B2B>['sessions'] & ReturnType<typeof b2bJwtSessions> };
 
   constructor(options: GatehouseClientOptions) {
@@ -178,6 +187,7 @@ export class GatehouseClient {
     this.passwords = consumer.passwords;
     this.magicLinks = consumer.magicLinks;
     this.rbac = consumer.rbac;
+    this.project = consumer.project;
     this.sessions = { ...consumer.sessions, ...consumerJwtSessions(new JwtVerifier(this.transport, this.policies, 'consumer', options.jwks)) };
     this.b2b = { ...b2b, sessions: { ...b2b.sessions, ...b2bJwtSessions(new JwtVerifier(this.transport, this.policies, 'b2b', options.jwks)) } };
   }

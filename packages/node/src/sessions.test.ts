@@ -74,6 +74,9 @@ test('typed client: users, policy, errors in Stytch\'s envelope', async () => {
     const found = await client.users.search({ limit: 10, query: { operator: 'AND', operands: [{ filter_name: 'roles', filter_value: ['editor'] }] } });
     assert.deepEqual(found.results.map((user) => user.user_id), [created.user_id]);
     assert.equal((await client.rbac.policy({})).policy.roles.length, 3);
+    const { secrets } = await client.project.listSecrets({});
+    assert.equal(secrets.length, 1);
+    assert.equal(typeof secrets[0]!.last_four, 'string');
     const error = await client.users.get({ user_id: 'user-test-00000000-0000-4000-8000-000000000000' }).catch((e: unknown) => e);
     assert.ok(error instanceof GatehouseApiError);
     assert.equal(error.status_code, 404);
@@ -161,7 +164,7 @@ test('key rotation: an unknown kid refetches the JWKS (after the cooldown; the s
     const before = await signInUser(server, project, []);
     assert.equal((await client.sessions.authenticateJwt({ session_jwt: before.session_jwt })).decided_by, 'local');
     assert.equal((await eager.sessions.authenticateJwt({ session_jwt: before.session_jwt })).decided_by, 'local');
-    const rotated = await client.transport.call<{ kid: string }>('POST', '/v1/project/signing_keys/rotate');
+    const rotated = await client.project.rotateSigningKey({});
     const after = await signInUser(server, project, []);
     assert.equal(JSON.parse(Buffer.from(after.session_jwt.split('.')[0]!, 'base64url').toString()).kid, rotated.kid);
     // Within the cooldown the new kid is unknown locally: the server decides.
