@@ -384,7 +384,10 @@ export class MemberService {
     const organizationIds = [...new Set(input.organization_ids)];
     if (organizationIds.length === 0) throw new GatehouseError('member_search_organization_ids_empty');
     const limit = searchLimit(input.limit, 'member_search_invalid_limit');
-    const organizations = await Promise.all(organizationIds.map((id) => this.#organizations.requireOrganization(projectId, id)));
+    // The organizations are checked (all of this project) alongside the member queries, which only
+    // read; nothing is returned unless every one is found.
+    const organizationsRead = this.#organizations.requireOrganizations(projectId, organizationIds);
+    organizationsRead.catch(() => {});
     const filter = compileSearchQuery(input.query ?? null, MEMBER_FILTERS, 'member_search', 2);
     const asksForStatus = input.query?.operands?.some((operand) => operand.filter_name === 'statuses') ?? false;
     const queryKey = createHash('sha256').update(JSON.stringify([organizationIds, input.query ?? null])).digest('base64url').slice(0, 12);
@@ -396,7 +399,8 @@ export class MemberService {
     const where = `m.organization_id = ANY($1::text[]) ${asksForStatus ? '' : `AND m.status <> 'deleted'`} AND (${filter.sql})`;
     const page = after ? `${where} AND (m.created_at, m.member_id) > ($${base.length + 1}::timestamptz, $${base.length + 2})` : where;
     // The page's ids first, from the index alone; then only those members' rows are read.
-    const [{ rows }, counted] = await Promise.all([
+    const [organizations, { rows }, counted] = await Promise.all([
+      organizationsRead,
       this.#db.query<MemberRecord>(
         `WITH page AS (SELECT m.member_id FROM members m WHERE ${page} ORDER BY m.created_at, m.member_id LIMIT ${limit + 1})
          ${SELECT_MEMBERS} JOIN page ON page.member_id = m.member_id ORDER BY m.created_at, m.member_id`,

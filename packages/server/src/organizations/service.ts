@@ -265,6 +265,26 @@ export class OrganizationService {
     return organization && organization.project_id === projectId ? organization : null;
   }
 
+  /**
+   * Several organizations, all of the project or a 404 naming the first missing one. The ones not
+   * cached are read in one query (member search across organizations asks for many at once).
+   */
+  async requireOrganizations(projectId: string, organizationIds: readonly string[]): Promise<OrganizationRecord[]> {
+    organizationIds.forEach(checkOrganizationId);
+    const missing = organizationIds.filter((id) => !this.#cache.has(id));
+    if (missing.length > 1) {
+      const batch = this.#db
+        .query<OrganizationRow>(`${SELECT_ORGANIZATIONS} WHERE o.organization_id = ANY($1::text[])`, [missing])
+        .then(({ rows }) => new Map(rows.map((row) => [row.organization_id, toRecord(row)])));
+      for (const id of missing) {
+        const entry = batch.then((found) => found.get(id) ?? null);
+        this.#cache.set(id, entry);
+        entry.catch(() => this.#cache.get(id) === entry && this.#cache.delete(id));
+      }
+    }
+    return Promise.all(organizationIds.map((id) => this.requireOrganization(projectId, id)));
+  }
+
   async requireOrganization(projectId: string, organizationId: string): Promise<OrganizationRecord> {
     checkOrganizationId(organizationId);
     const organization = await this.findOrganization(projectId, organizationId);
