@@ -398,21 +398,27 @@ export class MemberService {
     const base = [organizationIds, ...filter.params]; // the filters name the organization ids $1
     const where = `m.organization_id = ANY($1::text[]) ${asksForStatus ? '' : `AND m.status <> 'deleted'`} AND (${filter.sql})`;
     const page = after ? `${where} AND (m.created_at, m.member_id) > ($${base.length + 1}::timestamptz, $${base.length + 2})` : where;
-    // The page's ids first, from the index alone; then only those members' rows are read.
+    // The page's ids first, from the index alone; then only those members' rows are read. A first
+    // page counts the matches in the same pass (a window count over the filtered ids); a later page
+    // counts them apart, since its keyset condition leaves out the pages before it.
+    const pageIds = `SELECT m.member_id${after ? '' : ', count(*) OVER () AS total'} FROM members m WHERE ${page} ORDER BY m.created_at, m.member_id LIMIT ${limit + 1}`;
     const [organizations, { rows }, counted] = await Promise.all([
       organizationsRead,
-      this.#db.query<MemberRecord>(
-        `WITH page AS (SELECT m.member_id FROM members m WHERE ${page} ORDER BY m.created_at, m.member_id LIMIT ${limit + 1})
-         ${SELECT_MEMBERS} JOIN page ON page.member_id = m.member_id ORDER BY m.created_at, m.member_id`,
+      this.#db.query<MemberRecord & { total?: number }>(
+        `WITH page AS (${pageIds})
+         ${SELECT_MEMBERS.replace('SELECT m.member_id,', `SELECT m.member_id,${after ? '' : ' page.total::int AS total,'}`)}
+           JOIN page ON page.member_id = m.member_id ORDER BY m.created_at, m.member_id`,
         after ? [...base, after.created_at, after.id] : base),
-      this.#db.query<{ total: number }>(`SELECT count(*)::int AS total FROM members m WHERE ${where}`, base),
+      after ? this.#db.query<{ total: number }>(`SELECT count(*)::int AS total FROM members m WHERE ${where}`, base) : null,
     ]);
+    const total = counted ? (counted.rows[0]?.total ?? 0) : (rows[0]?.total ?? 0);
+    for (const row of rows) delete row.total;
     const results = rows.slice(0, limit);
     const last = results[results.length - 1];
     return {
       results,
       organizations: new Map(organizations.map((organization) => [organization.organization_id, organization])),
-      total: counted.rows[0]?.total ?? 0,
+      total,
       next_cursor: rows.length > limit && last ? cursors.encode(last, last.member_id, queryKey) : null,
     };
   }
