@@ -408,8 +408,10 @@ export class MemberService {
         `WITH page AS (${pageIds})
          ${SELECT_MEMBERS.replace('SELECT m.member_id,', `SELECT m.member_id,${after ? '' : ' page.total::int AS total,'}`)}
            JOIN page ON page.member_id = m.member_id ORDER BY m.created_at, m.member_id`,
-        after ? [...base, after.created_at, after.id] : base),
-      after ? this.#db.query<{ total: number }>(`SELECT count(*)::int AS total FROM members m WHERE ${where}`, base) : null,
+        after ? [...base, after.created_at, after.id] : base,
+        // A search's SQL has one shape per combination of filters: few, and each planned once.
+        { prepare: true }),
+      after ? this.#db.query<{ total: number }>(`SELECT count(*)::int AS total FROM members m WHERE ${where}`, base, { prepare: true }) : null,
     ]);
     const total = counted ? (counted.rows[0]?.total ?? 0) : (rows[0]?.total ?? 0);
     for (const row of rows) delete row.total;

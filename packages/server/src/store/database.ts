@@ -1,6 +1,7 @@
 // The one storage interface: parameterized SQL over PGlite (embedded) or node-postgres. Both drivers
 // already share the `query(text, params)` shape; this file only evens out results, transactions and
 // LISTEN/NOTIFY.
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
@@ -10,8 +11,16 @@ export interface QueryResult<Row> {
   rowCount: number;
 }
 
+export interface QueryOptions {
+  /**
+   * Keep the statement prepared on each PostgreSQL connection, so later runs skip parsing and
+   * planning. For hot queries of a few fixed shapes only: every distinct text stays prepared.
+   */
+  prepare?: boolean;
+}
+
 export interface SqlExecutor {
-  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>>;
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<Row>>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
 }
@@ -83,8 +92,11 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
 
   const listeners = new Set<pg.Client>();
   const executor = (target: pg.Pool | pg.PoolClient): SqlExecutor => ({
-    async query<Row>(sql: string, params?: readonly unknown[]) {
-      const result = await target.query(sql, params as unknown[] | undefined);
+    async query<Row>(sql: string, params?: readonly unknown[], options?: QueryOptions) {
+      const values = params as unknown[] | undefined;
+      const result = options?.prepare
+        ? await target.query({ name: `q_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`, text: sql, values })
+        : await target.query(sql, values);
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
     },
     async exec(sql) {
