@@ -194,6 +194,9 @@ export class ProjectService {
   async #activeSecrets(projectId: string) {
     const cached = this.#secrets.get(projectId);
     if (cached !== undefined) return cached;
+    // A change announced while the read is under way may not be in what it returns: then the
+    // answer is used for this check only, not kept.
+    const generation = this.#secretsGeneration;
     const { rows } = await this.#db.query<{ secret_id: string; secret_hash: Buffer | Uint8Array; exists: boolean }>(
       `SELECT s.secret_id, s.secret_hash FROM projects p
          JOIN project_secrets s ON s.project_id = p.project_id AND s.revoked_at IS NULL
@@ -203,6 +206,7 @@ export class ProjectService {
     const secrets = rows.length === 0 ? null : rows.map((row) => ({ secret_id: row.secret_id, digest: Buffer.from(row.secret_hash) }));
     // Unknown project ids are cached too, so guessing ids costs no database reads; the map is
     // bounded so that guessing cannot grow it without limit.
+    if (generation !== this.#secretsGeneration) return secrets;
     if (this.#secrets.size >= 10_000) this.#secrets.clear();
     this.#secrets.set(projectId, secrets);
     return secrets;
