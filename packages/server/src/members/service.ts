@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import { LIMITS, type Environment } from '../config.ts';
 import { GatehouseError } from '../errors.ts';
+import { checkExternalId, checkPhone, checkRoles, normalizeEmail } from '../fields.ts';
 import { isId, newId } from '../ids.ts';
 import { applyMetadataUpdate, type Metadata } from '../metadata.ts';
 import { emailDomain, type OrganizationRecord, type OrganizationService } from '../organizations/service.ts';
@@ -73,9 +74,6 @@ export interface UpdateMemberInput {
   external_id?: string;
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const PHONE = /^\+[1-9]\d{6,14}$/;
-const EXTERNAL_ID = /^[A-Za-z0-9._|-]+$/;
 const MFA_METHODS = new Set(['', 'sms_otp', 'totp']);
 
 const SELECT_MEMBERS = `
@@ -100,33 +98,9 @@ function notFound(memberId: string): GatehouseError {
   return new GatehouseError('member_not_found', { message: `No member "${memberId}" in this organization.` });
 }
 
-export function normalizeMemberEmail(email: string): string {
-  const trimmed = email.trim();
-  if (trimmed.length > 254 || !EMAIL.test(trimmed)) throw new GatehouseError('invalid_email', { message: `"${email}" is not a valid email address.` });
-  return trimmed;
-}
-
 function checkName(name: string | undefined): string | undefined {
   if (name !== undefined && name.length > 256) throw new GatehouseError('invalid_argument', { message: 'name may be at most 256 characters.' });
   return name;
-}
-
-function checkPhone(phone: string | undefined): string | undefined {
-  if (phone !== undefined && phone !== '' && !PHONE.test(phone)) throw new GatehouseError('invalid_phone_number');
-  return phone;
-}
-
-function checkExternalId(externalId: string): string {
-  if (externalId.length > LIMITS.externalIdMaxLength || !EXTERNAL_ID.test(externalId)) throw new GatehouseError('invalid_external_id');
-  return externalId;
-}
-
-function checkRoles(roles: string[]): string[] {
-  const unique = [...new Set(roles)];
-  if (unique.length > LIMITS.rolesPerUser) {
-    throw new GatehouseError('too_many_roles', { message: `A member may hold at most ${LIMITS.rolesPerUser} explicit roles.` });
-  }
-  return unique.sort();
 }
 
 function conflictError(error: unknown): GatehouseError | undefined {
@@ -225,13 +199,13 @@ export class MemberService {
     within?: (tx: SqlExecutor, memberId: string) => Promise<void>,
   ): Promise<MemberRecord> {
     const organization = await this.#organizations.requireOrganization(projectId, organizationId);
-    const email = normalizeMemberEmail(input.email_address);
+    const email = normalizeEmail(input.email_address);
     const name = checkName(input.name) ?? '';
-    const phone = checkPhone(input.mfa_phone_number) ?? '';
+    const phone = input.mfa_phone_number ? checkPhone(input.mfa_phone_number) : '';
     const externalId = input.external_id ? checkExternalId(input.external_id) : null;
     const trusted = applyMetadataUpdate({}, input.trusted_metadata, 'trusted_metadata');
     const untrusted = applyMetadataUpdate({}, input.untrusted_metadata, 'untrusted_metadata');
-    const roles = checkRoles(input.roles ?? []);
+    const roles = checkRoles(input.roles ?? [], 'member');
     const status = input.status ?? (input.create_member_as_pending ? 'pending' : 'active');
     const memberId = newId('member', environment);
     const now = this.#clock.now();
@@ -283,7 +257,7 @@ export class MemberService {
   }
 
   async findByEmail(projectId: string, organizationId: string, email: string, db: SqlExecutor = this.#db): Promise<MemberRecord | null> {
-    const normalized = normalizeMemberEmail(email).toLowerCase();
+    const normalized = normalizeEmail(email).toLowerCase();
     const { rows } = await db.query<MemberRecord>(
       `${SELECT_MEMBERS} WHERE m.project_id = $1 AND m.organization_id = $2 AND m.email_normalized = $3 AND m.status <> 'deleted'`,
       [projectId, organizationId, normalized],
@@ -294,10 +268,10 @@ export class MemberService {
   async updateMember(projectId: string, organizationId: string, memberId: string, input: UpdateMemberInput): Promise<MemberRecord> {
     checkMemberId(memberId);
     const organization = await this.#organizations.requireOrganization(projectId, organizationId);
-    const roles = input.roles !== undefined ? checkRoles(input.roles) : undefined;
-    const email = input.email_address !== undefined ? normalizeMemberEmail(input.email_address) : undefined;
+    const roles = input.roles !== undefined ? checkRoles(input.roles, 'member') : undefined;
+    const email = input.email_address !== undefined ? normalizeEmail(input.email_address) : undefined;
     const name = checkName(input.name);
-    const phone = checkPhone(input.mfa_phone_number);
+    const phone = input.mfa_phone_number ? checkPhone(input.mfa_phone_number) : input.mfa_phone_number;
     if (input.default_mfa_method !== undefined && !MFA_METHODS.has(input.default_mfa_method)) {
       throw new GatehouseError('invalid_argument', { message: 'default_mfa_method must be "sms_otp" or "totp".' });
     }
@@ -442,3 +416,6 @@ async function insertRoles(tx: SqlExecutor, projectId: string, organizationId: s
     [memberId, organizationId, projectId, roles, now],
   );
 }
+
+/** A member's email address, checked as every email address is. */
+export const normalizeMemberEmail = normalizeEmail;

@@ -7,6 +7,7 @@ import { parsePolicy, type Role } from '@gatehouse/policy';
 import type { Clock } from '../clock.ts';
 import { LIMITS, type Environment } from '../config.ts';
 import { GatehouseError } from '../errors.ts';
+import { checkExternalId } from '../fields.ts';
 import { isId, newId } from '../ids.ts';
 import { applyMetadataUpdate, type Metadata } from '../metadata.ts';
 import { IMPLICIT_ROLES, POLICY_RULES } from '../rbac/defaults.ts';
@@ -83,7 +84,6 @@ export interface OrganizationInput {
 
 const SLUG = /^[a-z0-9._~-]{2,128}$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
-const EXTERNAL_ID = /^[A-Za-z0-9._|-]+$/;
 /** Mailbox providers shared by the public: a rule on one would hand a role to strangers. */
 const COMMON_EMAIL_DOMAINS = new Set([
   'gmail.com', 'googlemail.com', 'yahoo.com', 'outlook.com', 'hotmail.com', 'live.com', 'msn.com', 'aol.com',
@@ -438,11 +438,6 @@ export class OrganizationService {
     }
     await this.#rbac.checkAssignableRoles(tx, projectId, 'b2b', roles, customRoles);
   }
-}
-
-function checkExternalId(externalId: string): string {
-  if (externalId.length > LIMITS.externalIdMaxLength || !EXTERNAL_ID.test(externalId)) throw new GatehouseError('invalid_external_id');
-  return externalId;
 }
 
 async function insertRules(tx: SqlExecutor, projectId: string, organizationId: string, rules: EmailRoleRule[]): Promise<void> {

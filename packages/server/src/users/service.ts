@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import { LIMITS, type Environment } from '../config.ts';
 import { GatehouseError } from '../errors.ts';
+import { checkExternalId, checkPhone, checkRoles, normalizeEmail } from '../fields.ts';
 import { isId, newId } from '../ids.ts';
 import { applyMetadataUpdate, checkMetadata, type Metadata } from '../metadata.ts';
 import { IMPLICIT_ROLES } from '../rbac/defaults.ts';
@@ -64,9 +65,6 @@ export interface UserSearchInput {
   query?: UserSearchQuery | null;
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const PHONE = /^\+[1-9]\d{6,14}$/;
-const EXTERNAL_ID = /^[A-Za-z0-9._|-]+$/;
 
 const SELECT_USERS = `
   SELECT u.user_id, u.status, u.first_name, u.middle_name, u.last_name, u.trusted_metadata,
@@ -93,30 +91,6 @@ function toRecord(row: UserRow): UserRecord {
 
 export function checkUserId(userId: string): void {
   if (!isId('user', userId)) throw new GatehouseError('invalid_user_id', { message: `"${userId}" is not a user id (user-test-<uuid>).` });
-}
-
-function normalizeEmail(email: string): string {
-  const trimmed = email.trim();
-  if (trimmed.length > 254 || !EMAIL.test(trimmed)) throw new GatehouseError('invalid_email', { message: `"${email}" is not a valid email address.` });
-  return trimmed;
-}
-
-function checkPhone(phone: string): string {
-  if (!PHONE.test(phone)) throw new GatehouseError('invalid_phone_number');
-  return phone;
-}
-
-function checkExternalId(externalId: string): string {
-  if (externalId.length > LIMITS.externalIdMaxLength || !EXTERNAL_ID.test(externalId)) throw new GatehouseError('invalid_external_id');
-  return externalId;
-}
-
-function checkRoles(roles: string[]): string[] {
-  const unique = [...new Set(roles)];
-  if (unique.length > LIMITS.rolesPerUser) {
-    throw new GatehouseError('too_many_roles', { message: `A user may hold at most ${LIMITS.rolesPerUser} explicit roles.` });
-  }
-  return unique.sort();
 }
 
 function checkName(name: Partial<UserName> | undefined): Partial<UserName> {
@@ -176,7 +150,7 @@ export class UserService {
     const externalId = input.external_id ? checkExternalId(input.external_id) : null;
     const trusted = applyMetadataUpdate({}, input.trusted_metadata, 'trusted_metadata');
     const untrusted = applyMetadataUpdate({}, input.untrusted_metadata, 'untrusted_metadata');
-    const roles = checkRoles(input.roles ?? []);
+    const roles = checkRoles(input.roles ?? [], 'user');
     const name = checkName(input.name);
     const now = this.#clock.now();
     const userId = newId('user', environment);
@@ -239,7 +213,7 @@ export class UserService {
 
   async updateUser(projectId: string, userId: string, input: UpdateUserInput): Promise<UserRecord> {
     checkUserId(userId);
-    const roles = input.roles !== undefined ? checkRoles(input.roles) : undefined;
+    const roles = input.roles !== undefined ? checkRoles(input.roles, 'user') : undefined;
     const externalId = input.external_id !== undefined && input.external_id !== '' ? checkExternalId(input.external_id) : input.external_id;
     const name = checkName(input.name);
     const now = this.#clock.now();
