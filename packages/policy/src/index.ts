@@ -1,5 +1,6 @@
 // @gatehouse/policy: the RBAC engine shared by the server, the SDKs and the dashboard.
 export * from './types.ts';
+export { B2B_BUILT_IN_RESOURCES } from './built-ins.ts';
 export { parsePolicy, type PolicyParseResult } from './parse.ts';
 export { validatePolicy, MAX_DESCRIPTION_LENGTH, MAX_ID_LENGTH } from './validate.ts';
 export { compilePolicy, type CompiledPolicy } from './compile.ts';

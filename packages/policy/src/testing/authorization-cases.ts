@@ -7,6 +7,7 @@
 // `stytch_member` for B2B) plus `roles`, all defined in the policy (or, B2B, in the organization's
 // custom roles), so a runner assigns `roles` explicitly to a user or member and checks.
 import type { Policy, PolicyRules, Resource, Role } from '../types.ts';
+import { B2B_BUILT_IN_RESOURCES } from '../built-ins.ts';
 
 export interface AuthorizationCase {
   name: string;
@@ -89,45 +90,8 @@ export const B2B_CASE_POLICY: Policy = {
   scopes: [],
 };
 
-/**
- * The built-in resources the B2B cases name, with the server's action lists (the server's runner
- * checks that its B2B policy serves exactly these), for runners that compile the policy themselves.
- */
-export const B2B_CASE_BUILT_IN_RESOURCES: readonly Resource[] = [
-  {
-    resource_id: 'stytch.member',
-    description: "Every member of the member's organization.",
-    actions: [
-      'create',
-      'update.info.name',
-      'update.info.untrusted-metadata',
-      'update.info.mfa-phone',
-      'update.info.email',
-      'update.info.delete.mfa-phone',
-      'update.info.delete.password',
-      'update.settings.is-breakglass',
-      'update.settings.mfa-enrolled',
-      'update.settings.roles',
-      'update.settings.default-mfa-method',
-      'search',
-      'delete',
-    ],
-  },
-  {
-    resource_id: 'stytch.self',
-    description: "The member's own member record.",
-    actions: [
-      'update.info.name',
-      'update.info.untrusted-metadata',
-      'update.info.mfa-phone',
-      'update.info.delete.mfa-phone',
-      'update.info.delete.password',
-      'update.settings.mfa-enrolled',
-      'update.settings.default-mfa-method',
-      'delete',
-    ],
-  },
-];
+/** The built-in resources the B2B cases name, for runners that compile the policy themselves. */
+export const B2B_CASE_BUILT_IN_RESOURCES: readonly Resource[] = B2B_BUILT_IN_RESOURCES.filter((r) => r.resource_id === 'stytch.member' || r.resource_id === 'stytch.self');
 
 /** Rules to compile B2B_CASE_POLICY with when not taking the policy from a server. */
 export const B2B_CASE_RULES: PolicyRules = { defaultRoleIds: ['stytch_member', 'stytch_admin'], builtInResources: B2B_CASE_BUILT_IN_RESOURCES };

@@ -3,9 +3,9 @@
 // writes nothing, which every test checks by reading back with the project secret alone.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import stytch from 'stytch';
 import { B2BProject, expectOk, STYTCH_ADMIN_ROLE, STYTCH_MEMBER_ROLE, type MemberSessionCredentials } from '../testing/b2b.ts';
 import { expectError, startTestServer, type TestServer } from '../testing/harness.ts';
+import { b2bClient } from '../testing/stytch-clients.ts';
 
 let server: TestServer;
 before(async () => {
@@ -327,10 +327,7 @@ describe('the headers', () => {
 describe('the official B2BClient with {authorization: {session_token}}', () => {
   test('members.update allowed and denied; search denied; sessions.revoke denied', async () => {
     const { project, orgId, members, bystander, get, explicitRoles } = await world();
-    const warn = console.warn;
-    console.warn = () => {}; // the client warns that env is not Stytch's
-    const client = new stytch.B2BClient({ project_id: project.credentials.project_id, secret: project.credentials.secret, env: `${server.baseUrl}/` });
-    console.warn = warn;
+    const client = b2bClient(server, project.credentials);
     const asPlain = { authorization: { session_token: members.plain.session.session_token } };
     const asAdminJwt = { authorization: { session_jwt: members.admin.session.session_jwt } };
     const denied = (promise: Promise<unknown>, errorType = 'session_authorization_error') =>

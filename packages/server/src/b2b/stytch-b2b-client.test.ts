@@ -5,13 +5,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import bcrypt from 'bcryptjs';
-import stytch from 'stytch';
 import type { ProjectCredentials } from '../projects/service.ts';
 import { startTestServer, type TestServer } from '../testing/harness.ts';
+import { b2bClient, expectStytchError } from '../testing/stytch-clients.ts';
 
 let server: TestServer;
 let project: ProjectCredentials;
-let client: InstanceType<typeof stytch.B2BClient>;
+let client: ReturnType<typeof b2bClient>;
 
 const POLICY = {
   resources: [{ resource_id: 'documents', description: 'Documents', actions: ['read', 'write', 'delete'] }],
@@ -38,20 +38,9 @@ before(async () => {
   server = await startTestServer();
   project = await server.createProject();
   assert.equal((await server.api(project, 'PUT', '/v1/b2b/rbac/policy', { policy: POLICY })).status, 200);
-  const warn = console.warn;
-  console.warn = () => {}; // the client warns that env is not Stytch's
-  client = new stytch.B2BClient({ project_id: project.project_id, secret: project.secret, env: `${server.baseUrl}/` });
-  console.warn = warn;
+  client = b2bClient(server, project);
 });
 after(() => server.close());
-
-async function expectStytchError(promise: Promise<unknown>, errorType: string, status?: number) {
-  await assert.rejects(promise, (error: { error_type?: string; status_code?: number }) => {
-    assert.equal(error.error_type, errorType, JSON.stringify(error));
-    if (status) assert.equal(error.status_code, status);
-    return true;
-  });
-}
 
 /** A member with a bcrypt password migrated in, signed in through passwords.authenticate. */
 async function signIn(organizationId: string, email: string, roles: string[] = []) {

@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, generateKeyPair, jwtVerify, SignJWT } from 'jose';
-import stytch from 'stytch';
 import { B2BProject, expectOk, STYTCH_ADMIN_ROLE, STYTCH_MEMBER_ROLE, MEMBER_ID, ORGANIZATION_ID, RFC3339, type MemberSessionCredentials } from '../testing/b2b.ts';
 import { expectError, ManualClock, startTestServer, type TestServer } from '../testing/harness.ts';
+import { b2bClient } from '../testing/stytch-clients.ts';
 
 let server: TestServer;
 before(async () => {
@@ -348,10 +348,7 @@ describe('the official B2BClient', () => {
   test('sessions.authenticate with authorization_check: allowed, denied, tenancy mismatch; authenticateJwt', async () => {
     const { project, organization, member, session } = await world(['editor']);
     const other = await project.createOrganization();
-    const warn = console.warn;
-    console.warn = () => {}; // the client warns that env is not Stytch's
-    const client = new stytch.B2BClient({ project_id: project.credentials.project_id, secret: project.credentials.secret, env: `${server.baseUrl}/` });
-    console.warn = warn;
+    const client = b2bClient(server, project.credentials);
 
     const allowed = await client.sessions.authenticate({
       session_token: session.session_token,

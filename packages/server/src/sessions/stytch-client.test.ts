@@ -4,13 +4,13 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { hash as argon2Hash } from '@node-rs/argon2';
 import bcrypt from 'bcryptjs';
-import stytch from 'stytch';
 import type { ProjectCredentials } from '../projects/service.ts';
 import { startTestServer, type TestServer } from '../testing/harness.ts';
+import { consumerClient, expectStytchError } from '../testing/stytch-clients.ts';
 
 let server: TestServer;
 let project: ProjectCredentials;
-let client: InstanceType<typeof stytch.Client>;
+let client: ReturnType<typeof consumerClient>;
 
 const POLICY = {
   resources: [{ resource_id: 'documents', description: 'Documents', actions: ['create', 'read', 'update', 'delete'] }],
@@ -25,20 +25,9 @@ before(async () => {
   server = await startTestServer();
   project = await server.createProject();
   assert.equal((await server.api(project, 'PUT', '/v1/rbac/policy', { policy: POLICY })).status, 200);
-  const warn = console.warn;
-  console.warn = () => {}; // the client warns that env is not Stytch's
-  client = new stytch.Client({ project_id: project.project_id, secret: project.secret, env: `${server.baseUrl}/` });
-  console.warn = warn;
+  client = consumerClient(server, project);
 });
 after(() => server.close());
-
-async function expectStytchError(promise: Promise<unknown>, errorType: string, status?: number) {
-  await assert.rejects(promise, (error: { error_type?: string; status_code?: number }) => {
-    assert.equal(error.error_type, errorType, JSON.stringify(error));
-    if (status) assert.equal(error.status_code, status);
-    return true;
-  });
-}
 
 test('passwords.create, passwords.authenticate, then sessions.authenticate with an authorization check', async () => {
   const created = await client.passwords.create({ email: 'ada@example.com', password: 'correct horse battery staple 9', session_duration_minutes: 60 });

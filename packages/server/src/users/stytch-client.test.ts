@@ -2,9 +2,10 @@
 // search / searchAll / delete, rbac.policy, and server errors arriving as the client's StytchError.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import stytch, { StytchError } from 'stytch';
+import { StytchError } from 'stytch';
 import type { ProjectCredentials } from '../projects/service.ts';
 import { startTestServer, type TestServer } from '../testing/harness.ts';
+import { consumerClient } from '../testing/stytch-clients.ts';
 
 const POLICY = {
   resources: [{ resource_id: 'documents', description: 'Documents', actions: ['read', 'write', 'delete'] }],
@@ -26,7 +27,7 @@ after(async () => {
 });
 
 function clientFor(credentials: { project_id: string; secret: string }) {
-  return new stytch.Client({ project_id: credentials.project_id, secret: credentials.secret, env: `${server.baseUrl}/` });
+  return consumerClient(server, credentials);
 }
 
 async function projectWithPolicy(): Promise<ProjectCredentials> {
