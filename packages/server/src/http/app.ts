@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ServerConfig } from '../config.ts';
 import { ERROR_CATALOGUE, GatehouseError } from '../errors.ts';
-import type { ProjectService } from '../projects/service.ts';
+import type { Actor, ProjectService } from '../projects/service.ts';
 import { toErrorBody, toGatehouseError } from './errors.ts';
 
 export type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
@@ -19,6 +19,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The project whose secret authenticated this request. */
     projectId: string;
+    /** Who authenticated this request (a member session acting through headers is found later). */
+    actor: Actor;
   }
   interface FastifyContextConfig {
     /** `public` routes need no credentials (JWKS, health). Default: the project secret. */
@@ -67,12 +69,14 @@ export async function createApp(options: AppOptions): Promise<App> {
   const authenticateCaller = (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
     const known = options.projects.knownCaller(request.headers.authorization);
     if (known !== undefined) {
-      request.projectId = known;
+      request.projectId = known.projectId;
+      request.actor = known.actor;
       return done();
     }
-    options.projects.authenticateHeader(request.headers.authorization).then((projectId) => {
-      if (projectId === null) return done(new GatehouseError('unauthorized_credentials'));
-      request.projectId = projectId;
+    options.projects.authenticateHeader(request.headers.authorization).then((caller) => {
+      if (caller === null) return done(new GatehouseError('unauthorized_credentials'));
+      request.projectId = caller.projectId;
+      request.actor = caller.actor;
       done();
     }, done);
   };

@@ -28,6 +28,19 @@ export interface SecretSummary {
   created_at: Date;
 }
 
+/** Who is making a change: recorded in the audit log. */
+export type Actor =
+  | { type: 'project_secret'; id: string }
+  | { type: 'admin'; id: string; email: string }
+  | { type: 'member_session'; id: string; organization_id: string; session_id?: string }
+  | { type: 'system'; id: string };
+
+/** A backend caller that authenticated: its project and the secret it used. */
+export interface Caller {
+  projectId: string;
+  actor: Actor;
+}
+
 export interface CreateProjectInput {
   environment: Environment;
   projectId?: string;
@@ -53,8 +66,8 @@ export class ProjectService {
   readonly #clock: Clock;
   /** project_id → active secret digests; null caches "no such project" (bounded, see #remember). */
   readonly #secrets = new Map<string, { secret_id: string; digest: Buffer }[] | null>();
-  /** Authorization header values that authenticated → their project; emptied when any secret changes. */
-  readonly #callers = new Map<string, string>();
+  /** Authorization header values that authenticated → their caller; emptied when any secret changes. */
+  readonly #callers = new Map<string, Caller>();
   /** Counts those changes, so a check that began before one does not remember its header after it. */
   #secretsGeneration = 0;
 
@@ -117,13 +130,18 @@ export class ProjectService {
    * active secret, so timing does not tell an unknown project from a wrong secret.
    */
   async authenticateSecret(projectId: string, secret: string): Promise<boolean> {
+    return (await this.#matchSecret(projectId, secret)) !== null;
+  }
+
+  /** The id of the active secret that matches, or null; constant-time as authenticateSecret says. */
+  async #matchSecret(projectId: string, secret: string): Promise<string | null> {
     const digest = sha256(secret);
     const secrets = await this.#activeSecrets(projectId);
-    let matched = false;
-    for (const candidate of secrets ?? [{ digest: UNKNOWN_PROJECT_DIGEST }]) {
-      if (digestsEqual(candidate.digest, digest)) matched = true;
+    let matched: string | null = null;
+    for (const candidate of secrets ?? [{ secret_id: '', digest: UNKNOWN_PROJECT_DIGEST }]) {
+      if (digestsEqual(candidate.digest, digest)) matched = candidate.secret_id;
     }
-    return matched && secrets !== null;
+    return secrets === null ? null : matched;
   }
 
   /**
@@ -131,23 +149,25 @@ export class ProjectService {
    * carries, or null. A value that authenticated before is recognised by exact match (knownCaller)
    * until a secret changes; anything else takes authenticateSecret's constant-time path.
    */
-  async authenticateHeader(header: string | undefined): Promise<string | null> {
+  async authenticateHeader(header: string | undefined): Promise<Caller | null> {
     const known = this.knownCaller(header);
     if (known !== undefined) return known;
     const credentials = parseBasicAuth(header);
     if (!credentials) return null;
     const generation = this.#secretsGeneration;
-    if (!(await this.authenticateSecret(credentials.user, credentials.password))) return null;
+    const secretId = await this.#matchSecret(credentials.user, credentials.password);
+    if (secretId === null) return null;
+    const caller: Caller = { projectId: credentials.user, actor: { type: 'project_secret', id: secretId } };
     if (generation === this.#secretsGeneration) {
       // Only values that authenticated are kept; bounded all the same.
       if (this.#callers.size >= 1_000) this.#callers.clear();
-      this.#callers.set(header!, credentials.user);
+      this.#callers.set(header!, caller);
     }
-    return credentials.user;
+    return caller;
   }
 
-  /** The project of a header value that authenticated before and still would, without waiting. */
-  knownCaller(header: string | undefined): string | undefined {
+  /** The caller of a header value that authenticated before and still would, without waiting. */
+  knownCaller(header: string | undefined): Caller | undefined {
     return header === undefined ? undefined : this.#callers.get(header);
   }
 
