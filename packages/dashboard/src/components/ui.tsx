@@ -1,0 +1,187 @@
+// Building blocks every page uses: loading state, errors in the Stytch envelope, form fields,
+// tables that scroll sideways on a phone, and a status line read out by screen readers.
+import { useCallback, useEffect, useRef, useState, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, type TextareaHTMLAttributes } from 'react';
+import { ApiError } from '../api.ts';
+
+export interface AsyncState<T> {
+  data: T | undefined;
+  error: Error | undefined;
+  loading: boolean;
+  reload: () => void;
+}
+
+/** Runs `load` when `deps` change (and on reload); a late answer to an old request is dropped. */
+export function useAsync<T>(load: () => Promise<T>, deps: readonly unknown[]): AsyncState<T> {
+  const [state, setState] = useState<{ data?: T; error?: Error; loading: boolean }>({ loading: true });
+  const [generation, setGeneration] = useState(0);
+  const latest = useRef(0);
+  useEffect(() => {
+    const ticket = ++latest.current;
+    setState((previous) => ({ ...previous, loading: true }));
+    load().then(
+      (data) => ticket === latest.current && setState({ data, loading: false }),
+      (error: Error) => ticket === latest.current && setState({ error, loading: false }),
+    );
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [...deps, generation]);
+  const reload = useCallback(() => setGeneration((value) => value + 1), []);
+  return { data: state.data, error: state.error, loading: state.loading, reload };
+}
+
+/** Runs an action (a save, a revoke) and keeps its error and busy state for the button and banner. */
+export function useAction<A extends unknown[], R>(action: (...args: A) => Promise<R>) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error | undefined>();
+  const run = useCallback(
+    async (...args: A): Promise<R | undefined> => {
+      setBusy(true);
+      setError(undefined);
+      try {
+        return await action(...args);
+      } catch (caught) {
+        setError(caught as Error);
+        return undefined;
+      } finally {
+        setBusy(false);
+      }
+    },
+    [action],
+  );
+  return { run, busy, error, clearError: () => setError(undefined) };
+}
+
+export function ErrorMessage({ error }: { error: Error | undefined }) {
+  if (!error) return null;
+  const type = error instanceof ApiError ? error.errorType : undefined;
+  return (
+    <div className="error" role="alert">
+      {type && <code className="error-type">{type}</code>} {error.message}
+    </div>
+  );
+}
+
+export function Loading({ label = 'Loading…' }: { label?: string }) {
+  return (
+    <p className="muted" role="status">
+      {label}
+    </p>
+  );
+}
+
+export function PageHeader({ title, children }: { title: string; children?: ReactNode }) {
+  return (
+    <header className="page-header">
+      <h1 id="page-title" tabIndex={-1}>
+        {title}
+      </h1>
+      {children && <div className="page-actions">{children}</div>}
+    </header>
+  );
+}
+
+let fieldIds = 0;
+function useFieldId(given?: string) {
+  const [id] = useState(() => given ?? `field-${++fieldIds}`);
+  return id;
+}
+
+export function TextField({ label, hint, error, ...input }: { label: string; hint?: string; error?: string } & InputHTMLAttributes<HTMLInputElement>) {
+  const id = useFieldId(input.id);
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input id={id} aria-invalid={error ? true : undefined} aria-describedby={error ? `${id}-error` : hint ? `${id}-hint` : undefined} {...input} />
+      {hint && !error && (
+        <small id={`${id}-hint`} className="muted">
+          {hint}
+        </small>
+      )}
+      {error && (
+        <small id={`${id}-error`} className="field-error">
+          {error}
+        </small>
+      )}
+    </div>
+  );
+}
+
+export function TextArea({ label, error, ...input }: { label: string; error?: string } & TextareaHTMLAttributes<HTMLTextAreaElement>) {
+  const id = useFieldId(input.id);
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <textarea id={id} aria-invalid={error ? true : undefined} aria-describedby={error ? `${id}-error` : undefined} {...input} />
+      {error && (
+        <small id={`${id}-error`} className="field-error">
+          {error}
+        </small>
+      )}
+    </div>
+  );
+}
+
+export function SelectField({ label, children, ...select }: { label: string; children: ReactNode } & SelectHTMLAttributes<HTMLSelectElement>) {
+  const id = useFieldId(select.id);
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <select id={id} {...select}>
+        {children}
+      </select>
+    </div>
+  );
+}
+
+/** A table in a box that scrolls sideways rather than squeezing columns on a narrow screen. */
+export function Table({ caption, children }: { caption: string; children: ReactNode }) {
+  return (
+    <div className="table-scroll" role="region" aria-label={caption} tabIndex={0}>
+      <table>
+        <caption className="visually-hidden">{caption}</caption>
+        {children}
+      </table>
+    </div>
+  );
+}
+
+/** "Next page" for the API's cursor pagination. */
+export function Pager({ nextCursor, onNext, onFirst, atFirst }: { nextCursor?: string | null; onNext: (cursor: string) => void; onFirst: () => void; atFirst: boolean }) {
+  if (!nextCursor && atFirst) return null;
+  return (
+    <nav className="pager" aria-label="Pages">
+      <button type="button" onClick={onFirst} disabled={atFirst}>
+        First page
+      </button>
+      <button type="button" onClick={() => nextCursor && onNext(nextCursor)} disabled={!nextCursor}>
+        Next page
+      </button>
+    </nav>
+  );
+}
+
+/** A polite status line: "Saved", "Role revoked". */
+export function Status({ message }: { message: string | undefined }) {
+  return (
+    <p className="status" role="status" aria-live="polite">
+      {message ?? ''}
+    </p>
+  );
+}
+
+export function formatTime(value: string | undefined | null): string {
+  if (!value) return '—';
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? value : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+}
+
+/** JSON editor state for metadata: the text, and the parse error if it is not an object. */
+export function parseJsonObject(text: string): { value?: Record<string, unknown>; error?: string } {
+  if (text.trim() === '') return { value: {} };
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return { error: 'Must be a JSON object, e.g. {"plan": "pro"}.' };
+    return { value: value as Record<string, unknown> };
+  } catch (error) {
+    return { error: `Not valid JSON: ${(error as Error).message}` };
+  }
+}

@@ -1,0 +1,7 @@
+// Placeholder while this page is written.
+import { PageHeader } from '../components/ui.tsx';
+import type { PageProps } from './types.ts';
+
+export function AccessAtPage(_props: PageProps) {
+  return <PageHeader title="AccessAt" />;
+}
