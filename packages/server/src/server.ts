@@ -1,5 +1,6 @@
 // Puts the server together: database, migrations, change feed, services and routes. The CLI and
 // the tests both start Gatehouse through here.
+import { AuditLog } from './audit/log.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { ServerConfig } from './config.ts';
 import { Mailer } from './email/mailer.ts';
@@ -46,6 +47,7 @@ export interface Gatehouse {
   app: App;
   db: Database;
   feed: ChangeFeed;
+  audit: AuditLog;
   clock: Clock;
   projects: ProjectService;
   rbac: RbacService;
@@ -80,8 +82,9 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const feed = new ChangeFeed(db);
   await feed.start();
 
+  const audit = new AuditLog(db, clock);
   const projects = new ProjectService(db, feed, clock);
-  const rbac = new RbacService(db, feed, clock);
+  const rbac = new RbacService(db, feed, clock, audit);
   const users = new UserService(db, feed, rbac, clock);
   const keys = new SigningKeys(db, feed, clock);
   const organizations = new OrganizationService(db, feed, rbac, clock);
@@ -128,6 +131,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
     app,
     db,
     feed,
+    audit,
     clock,
     projects,
     rbac,

@@ -3,7 +3,8 @@ import { Type } from '@sinclair/typebox';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
 import type { PolicyKind } from './defaults.ts';
-import type { PolicyWriteResult, RbacService } from './service.ts';
+import type { Actor } from '../projects/service.ts';
+import type { PolicyWriteOptions, PolicyWriteResult, RbacService } from './service.ts';
 
 const Permission = Type.Object({
   resource_id: Type.String(),
@@ -34,8 +35,8 @@ export const WriteOptionsQuery = Type.Object({
   dry_run: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
 });
 
-function writeOptions(query: { cascade?: string; dry_run?: string }) {
-  return { cascade: query.cascade === 'true', dryRun: query.dry_run === 'true' };
+function writeOptions(request: { actor: Actor; query: { cascade?: string; dry_run?: string } }): PolicyWriteOptions {
+  return { cascade: request.query.cascade === 'true', dryRun: request.query.dry_run === 'true', actor: request.actor };
 }
 
 function describeChanges(changes: PolicyChange[]) {
@@ -61,42 +62,42 @@ export function registerPolicyRoutes(app: App, deps: { rbac: RbacService }, kind
 
   // The body is the shape GET returns (or the bare policy); the policy engine validates it.
   app.put(`${prefix}/policy`, { schema: { querystring: WriteOptionsQuery } }, async (request) =>
-    written(request, await rbac.replacePolicy(request.projectId, kind, request.body, writeOptions(request.query))),
+    written(request, await rbac.replacePolicy(request.projectId, kind, request.body, writeOptions(request))),
   );
 
   app.post(`${prefix}/policy/resources`, { schema: { body: CreateResourceBody, querystring: WriteOptionsQuery } }, async (request) => {
     const { resource_id, description = '', actions } = request.body;
-    return written(request, await rbac.createResource(request.projectId, kind, { resource_id, description, actions }, writeOptions(request.query)));
+    return written(request, await rbac.createResource(request.projectId, kind, { resource_id, description, actions }, writeOptions(request)));
   });
 
   app.put(
     `${prefix}/policy/resources/:resource_id`,
     { schema: { params: Type.Object({ resource_id: Type.String() }), body: UpdateResourceBody, querystring: WriteOptionsQuery } },
     async (request) =>
-      written(request, await rbac.updateResource(request.projectId, kind, request.params.resource_id, request.body ?? {}, writeOptions(request.query))),
+      written(request, await rbac.updateResource(request.projectId, kind, request.params.resource_id, request.body ?? {}, writeOptions(request))),
   );
 
   app.delete(
     `${prefix}/policy/resources/:resource_id`,
     { schema: { params: Type.Object({ resource_id: Type.String() }), querystring: WriteOptionsQuery } },
-    async (request) => written(request, await rbac.deleteResource(request.projectId, kind, request.params.resource_id, writeOptions(request.query))),
+    async (request) => written(request, await rbac.deleteResource(request.projectId, kind, request.params.resource_id, writeOptions(request))),
   );
 
   app.post(`${prefix}/policy/roles`, { schema: { body: CreateRoleBody, querystring: WriteOptionsQuery } }, async (request) => {
     const { role_id, description = '', permissions = [] } = request.body;
-    return written(request, await rbac.createRole(request.projectId, kind, { role_id, description, permissions }, writeOptions(request.query)));
+    return written(request, await rbac.createRole(request.projectId, kind, { role_id, description, permissions }, writeOptions(request)));
   });
 
   app.put(
     `${prefix}/policy/roles/:role_id`,
     { schema: { params: Type.Object({ role_id: Type.String() }), body: UpdateRoleBody, querystring: WriteOptionsQuery } },
     async (request) =>
-      written(request, await rbac.updateRole(request.projectId, kind, request.params.role_id, request.body ?? {}, writeOptions(request.query))),
+      written(request, await rbac.updateRole(request.projectId, kind, request.params.role_id, request.body ?? {}, writeOptions(request))),
   );
 
   app.delete(
     `${prefix}/policy/roles/:role_id`,
     { schema: { params: Type.Object({ role_id: Type.String() }), querystring: WriteOptionsQuery } },
-    async (request) => written(request, await rbac.deleteRole(request.projectId, kind, request.params.role_id, writeOptions(request.query))),
+    async (request) => written(request, await rbac.deleteRole(request.projectId, kind, request.params.role_id, writeOptions(request))),
   );
 }

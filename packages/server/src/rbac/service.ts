@@ -19,8 +19,10 @@ import {
   type Resource,
   type Role,
 } from '@gatehouse/policy';
+import type { AuditLog } from '../audit/log.ts';
 import type { Clock } from '../clock.ts';
 import { GatehouseError } from '../errors.ts';
+import type { Actor } from '../projects/service.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import { IMPLICIT_ROLES, POLICY_RULES, withBuiltInResources, type PolicyKind } from './defaults.ts';
@@ -31,6 +33,10 @@ export interface PolicyWriteOptions {
   cascade?: boolean;
   /** Validate and report the changes without writing anything. */
   dryRun?: boolean;
+  /** Who makes the change: the audit log records it with the policy before and after. */
+  actor: Actor;
+  /** How the audit log names the change (a rollback is a write like any other). */
+  auditAction?: 'policy.updated' | 'policy.rolled_back';
 }
 
 export interface PolicyWriteResult {
@@ -55,13 +61,15 @@ export class RbacService {
   readonly store: PolicyStore;
   readonly #feed: ChangeFeed;
   readonly #clock: Clock;
+  readonly #audit: AuditLog;
   /** Project policy + an organization's custom roles, compiled once per pair of versions. */
   readonly #withCustomRoles = new WeakMap<CompiledPolicy, WeakMap<readonly Role[], CompiledPolicy>>();
 
-  constructor(db: SqlExecutor, feed: ChangeFeed, clock: Clock) {
+  constructor(db: SqlExecutor, feed: ChangeFeed, clock: Clock, audit: AuditLog) {
     this.store = new PolicyStore(db, feed, clock);
     this.#feed = feed;
     this.#clock = clock;
+    this.#audit = audit;
   }
 
   async getPolicy(projectId: string, kind: PolicyKind): Promise<PolicySnapshot> {
@@ -134,13 +142,13 @@ export class RbacService {
     }
   }
 
-  replacePolicy(projectId: string, kind: PolicyKind, input: unknown, options: PolicyWriteOptions = {}): Promise<PolicyWriteResult> {
+  replacePolicy(projectId: string, kind: PolicyKind, input: unknown, options: PolicyWriteOptions): Promise<PolicyWriteResult> {
     const parsed = parsePolicy(input, POLICY_RULES[kind]);
     if (!parsed.ok) throw policyValidationError(parsed.issues);
     return this.#write(projectId, kind, () => parsed.policy, options);
   }
 
-  createResource(projectId: string, kind: PolicyKind, resource: Resource, options: PolicyWriteOptions = {}) {
+  createResource(projectId: string, kind: PolicyKind, resource: Resource, options: PolicyWriteOptions) {
     return this.#write(projectId, kind, (policy) => {
       if (policy.resources.some((existing) => existing.resource_id === resource.resource_id)) {
         throw new GatehouseError('rbac_resource_duplicate', { status: 409, message: `Resource "${resource.resource_id}" already exists.` });
@@ -150,7 +158,7 @@ export class RbacService {
     }, options);
   }
 
-  updateResource(projectId: string, kind: PolicyKind, resourceId: string, update: Partial<Omit<Resource, 'resource_id'>>, options: PolicyWriteOptions = {}) {
+  updateResource(projectId: string, kind: PolicyKind, resourceId: string, update: Partial<Omit<Resource, 'resource_id'>>, options: PolicyWriteOptions) {
     return this.#write(projectId, kind, (policy) => {
       const resource = requireResource(policy, resourceId, kind);
       if (update.description !== undefined) resource.description = update.description;
@@ -170,7 +178,7 @@ export class RbacService {
     }, options);
   }
 
-  deleteResource(projectId: string, kind: PolicyKind, resourceId: string, options: PolicyWriteOptions = {}) {
+  deleteResource(projectId: string, kind: PolicyKind, resourceId: string, options: PolicyWriteOptions) {
     return this.#write(projectId, kind, (policy) => {
       requireResource(policy, resourceId, kind);
       const users = rolesUsing(policy, resourceId);
@@ -185,7 +193,7 @@ export class RbacService {
     }, options);
   }
 
-  createRole(projectId: string, kind: PolicyKind, role: Role, options: PolicyWriteOptions = {}) {
+  createRole(projectId: string, kind: PolicyKind, role: Role, options: PolicyWriteOptions) {
     return this.#write(projectId, kind, (policy) => {
       if (policy.roles.some((existing) => existing.role_id === role.role_id)) {
         throw new GatehouseError('rbac_role_duplicate', { status: 409, message: `Role "${role.role_id}" already exists.` });
@@ -195,7 +203,7 @@ export class RbacService {
     }, options);
   }
 
-  updateRole(projectId: string, kind: PolicyKind, roleId: string, update: Partial<Omit<Role, 'role_id'>>, options: PolicyWriteOptions = {}) {
+  updateRole(projectId: string, kind: PolicyKind, roleId: string, update: Partial<Omit<Role, 'role_id'>>, options: PolicyWriteOptions) {
     return this.#write(projectId, kind, (policy) => {
       const role = requireRole(policy, roleId);
       if (update.description !== undefined) role.description = update.description;
@@ -204,7 +212,7 @@ export class RbacService {
     }, options);
   }
 
-  deleteRole(projectId: string, kind: PolicyKind, roleId: string, options: PolicyWriteOptions = {}) {
+  deleteRole(projectId: string, kind: PolicyKind, roleId: string, options: PolicyWriteOptions) {
     return this.#write(projectId, kind, (policy) => {
       requireRole(policy, roleId);
       // Removing a default role is refused by validation, with the message that explains why.
@@ -241,9 +249,12 @@ export class RbacService {
           await tx.query(`DELETE FROM ${table} WHERE project_id = $1 AND role_id = ANY($2)`, [projectId, removedRoles]);
         }
       }
+      const { actor } = options;
       for (const update of customRoleUpdates) {
         await tx.query('UPDATE organizations SET custom_roles = $2, updated_at = $3 WHERE organization_id = $1',
           [update.organization_id, JSON.stringify(update.roles), this.#clock.now()]);
+        await this.#audit.record(tx, { project_id: projectId, actor, action: 'organization_roles.updated', target_type: 'organization',
+          target_id: update.organization_id, organization_id: update.organization_id, before: { custom_roles: update.before }, after: { custom_roles: update.roles } });
       }
       const version = current.version + 1;
       await tx.query(
@@ -251,6 +262,10 @@ export class RbacService {
         [projectId, kind, version, JSON.stringify(next), this.#clock.now()],
       );
       await tx.query('UPDATE rbac_policy_heads SET version = $3 WHERE project_id = $1 AND kind = $2', [projectId, kind, version]);
+      // Assignments a cascade removed are named by count: the policy history says when each role went.
+      await this.#audit.record(tx, { project_id: projectId, actor, action: options.auditAction ?? 'policy.updated', target_type: 'policy', target_id: kind,
+        before: { version: current.version, policy: current.policy },
+        after: { version, policy: next, ...(revoked.length > 0 ? { revoked_assignments: revoked } : {}) } });
       emit({ type: 'policy', project_id: projectId, kind, version });
       return { version, policy: next, changes, revoked_assignments: revoked, written: true };
     });
@@ -278,7 +293,7 @@ async function fitOrganizationCustomRoles(tx: SqlExecutor, projectId: string, ne
   );
   const projectRoles = new Set(next.roles.map((role) => role.role_id));
   const declared = new Set(next.resources.map((resource) => resource.resource_id));
-  const updates: { organization_id: string; roles: Role[] }[] = [];
+  const updates: { organization_id: string; roles: Role[]; before: Role[] }[] = [];
   for (const { organization_id, custom_roles } of rows) {
     const clash = custom_roles.find((role) => projectRoles.has(role.role_id));
     if (clash) {
@@ -298,7 +313,7 @@ async function fitOrganizationCustomRoles(tx: SqlExecutor, projectId: string, ne
         details: { organization_id, changes: lost },
       });
     }
-    updates.push({ organization_id, roles: pruned.policy.roles });
+    updates.push({ organization_id, roles: pruned.policy.roles, before: custom_roles });
   }
   return updates;
 }
