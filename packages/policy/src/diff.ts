@@ -169,3 +169,98 @@ export function describePolicyChange(change: PolicyChange): string {
       return `~ scope ${change.after.scope} (${describePermissions(change.before.permissions)} → ${describePermissions(change.after.permissions)})`;
   }
 }
+
+/** One resource present in both policies that changed. */
+export interface ResourceDiff {
+  resource_id: string;
+  description?: { before: string; after: string };
+  actions_added: string[];
+  actions_removed: string[];
+}
+
+/** One role present in both policies that changed; `*` appears as an action like any other. */
+export interface RoleDiff {
+  role_id: string;
+  description?: { before: string; after: string };
+  /** Permissions the role names now and did not before, by resource. */
+  gained: Permission[];
+  /** Permissions the role named before and does not now, by resource. */
+  lost: Permission[];
+}
+
+/** diffPolicies' changes grouped by what they change: what a person reads in a diff view. */
+export interface PolicyDiff {
+  resources: { added: Resource[]; removed: Resource[]; changed: ResourceDiff[] };
+  roles: { added: Role[]; removed: Role[]; changed: RoleDiff[] };
+  scopes: { added: Scope[]; removed: Scope[]; changed: { scope: string; before: Scope; after: Scope }[] };
+}
+
+/** Adds `action` on `resourceId` to a permission list, merging with the resource's entry. */
+function addGrant(permissions: Permission[], resourceId: string, action: string): void {
+  const permission = permissions.find((p) => p.resource_id === resourceId);
+  if (permission) permission.actions.push(action);
+  else permissions.push({ resource_id: resourceId, actions: [action] });
+}
+
+/** The changes of diffPolicies grouped by resource, role and scope, in the order they came. */
+export function groupPolicyChanges(changes: readonly PolicyChange[]): PolicyDiff {
+  const diff: PolicyDiff = {
+    resources: { added: [], removed: [], changed: [] },
+    roles: { added: [], removed: [], changed: [] },
+    scopes: { added: [], removed: [], changed: [] },
+  };
+  const resource = (resource_id: string): ResourceDiff => {
+    let entry = diff.resources.changed.find((r) => r.resource_id === resource_id);
+    if (!entry) diff.resources.changed.push((entry = { resource_id, actions_added: [], actions_removed: [] }));
+    return entry;
+  };
+  const role = (role_id: string): RoleDiff => {
+    let entry = diff.roles.changed.find((r) => r.role_id === role_id);
+    if (!entry) diff.roles.changed.push((entry = { role_id, gained: [], lost: [] }));
+    return entry;
+  };
+  for (const change of changes) {
+    switch (change.type) {
+      case 'resource_added':
+        diff.resources.added.push(change.resource);
+        break;
+      case 'resource_removed':
+        diff.resources.removed.push(change.resource);
+        break;
+      case 'resource_description_changed':
+        resource(change.resource_id).description = { before: change.before, after: change.after };
+        break;
+      case 'action_added':
+        resource(change.resource_id).actions_added.push(change.action);
+        break;
+      case 'action_removed':
+        resource(change.resource_id).actions_removed.push(change.action);
+        break;
+      case 'role_added':
+        diff.roles.added.push(change.role);
+        break;
+      case 'role_removed':
+        diff.roles.removed.push(change.role);
+        break;
+      case 'role_description_changed':
+        role(change.role_id).description = { before: change.before, after: change.after };
+        break;
+      case 'permission_granted':
+        addGrant(role(change.role_id).gained, change.resource_id, change.action);
+        break;
+      case 'permission_revoked':
+        addGrant(role(change.role_id).lost, change.resource_id, change.action);
+        break;
+      case 'scope_added':
+        diff.scopes.added.push(change.scope);
+        break;
+      case 'scope_removed':
+        diff.scopes.removed.push(change.scope);
+        break;
+      case 'scope_changed':
+        diff.scopes.changed.push({ scope: change.after.scope, before: change.before, after: change.after });
+        break;
+    }
+  }
+  return diff;
+}

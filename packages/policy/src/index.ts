@@ -6,5 +6,15 @@ export { validatePolicy, MAX_DESCRIPTION_LENGTH, MAX_ID_LENGTH } from './validat
 export { compilePolicy, type CompiledPolicy } from './compile.ts';
 export { resolveRoles, type ResolvedRoles } from './resolve.ts';
 export { isAuthorized, listPermissions } from './check.ts';
-export { diffPolicies, describePolicyChange, type PolicyChange, type PolicyChangeType } from './diff.ts';
+export {
+  diffPolicies,
+  describePolicyChange,
+  groupPolicyChanges,
+  type PolicyChange,
+  type PolicyChangeType,
+  type PolicyDiff,
+  type ResourceDiff,
+  type RoleDiff,
+} from './diff.ts';
+export { permissionDelta, rolePermissionChanges, isEmptyDelta, type PermissionDelta, type RolePermissionChange } from './impact.ts';
 export { pruneDanglingPermissions } from './prune.ts';
