@@ -76,7 +76,7 @@ export interface UpdateMemberInput {
 
 const MFA_METHODS = new Set(['', 'sms_otp', 'totp']);
 
-const SELECT_MEMBERS = `
+export const SELECT_MEMBERS = `
   SELECT m.member_id, m.organization_id, m.project_id, m.status, m.email_address, m.email_domain, m.email_address_verified,
          m.name, m.is_breakglass, m.mfa_enrolled, m.mfa_phone_number, m.default_mfa_method, m.trusted_metadata,
          m.untrusted_metadata, m.external_id, m.created_at, m.updated_at,
@@ -118,6 +118,23 @@ function conflictError(error: unknown): GatehouseError | undefined {
 const values = new FilterValues('member_search');
 const STATUSES = new Set<MemberStatus>(['active', 'pending', 'invited', 'deleted']);
 
+/**
+ * SQL true for a member `m` holding any of the roles `roles` (a text[] placeholder) explicitly or
+ * by a rule of its organization (email domain, SSO connection, IdP group) — what memberRoles
+ * works out, as a condition. `within(alias)` bounds each set of holders (to some organizations, to
+ * the project); it is not a test of the default role, which every member holds.
+ */
+export function roleHoldersSql(roles: string, within: (alias: string) => string): string {
+  return `m.member_id IN (SELECT x.member_id FROM member_roles x WHERE ${within('x')} AND x.role_id = ANY(${roles}::text[]))
+         OR (m.organization_id, m.email_domain) IN (SELECT x.organization_id, x.domain FROM organization_email_role_rules x
+                                                     WHERE ${within('x')} AND x.role_id = ANY(${roles}::text[]))
+         OR m.member_id IN (SELECT r.member_id FROM sso_registrations r JOIN sso_connections c USING (connection_id)
+                             WHERE ${within('r')}
+                               AND (EXISTS (SELECT 1 FROM jsonb_array_elements(c.connection_role_rules) x WHERE x->>'role_id' = ANY(${roles}::text[]))
+                                    OR EXISTS (SELECT 1 FROM jsonb_array_elements(c.group_role_rules) x
+                                                WHERE x->>'role_id' = ANY(${roles}::text[]) AND x->>'group' = ANY(r.groups))))`;
+}
+
 const MEMBER_FILTERS: Record<string, FilterCompiler> = {
   member_ids: (v, p) => `m.member_id = ANY(${p(values.stringList('member_ids', v))}::text[])`,
   member_emails: (v, p) => `m.email_normalized = ANY(${p(values.stringList('member_emails', v).map((e) => e.trim().toLowerCase()))}::text[])`,
@@ -139,16 +156,7 @@ const MEMBER_FILTERS: Record<string, FilterCompiler> = {
   member_roles: (v, p) => {
     const roles = values.stringList('member_roles', v);
     if (roles.some((role) => IMPLICIT_ROLES.b2b.includes(role))) return 'TRUE';
-    const list = p(roles);
-    return `m.member_id IN (SELECT x.member_id FROM member_roles x
-                              WHERE x.organization_id = ANY($1::text[]) AND x.role_id = ANY(${list}::text[]))
-         OR (m.organization_id, m.email_domain) IN (SELECT x.organization_id, x.domain FROM organization_email_role_rules x
-                                                     WHERE x.organization_id = ANY($1::text[]) AND x.role_id = ANY(${list}::text[]))
-         OR m.member_id IN (SELECT r.member_id FROM sso_registrations r JOIN sso_connections c USING (connection_id)
-                             WHERE r.organization_id = ANY($1::text[])
-                               AND (EXISTS (SELECT 1 FROM jsonb_array_elements(c.connection_role_rules) x WHERE x->>'role_id' = ANY(${list}::text[]))
-                                    OR EXISTS (SELECT 1 FROM jsonb_array_elements(c.group_role_rules) x
-                                                WHERE x->>'role_id' = ANY(${list}::text[]) AND x->>'group' = ANY(r.groups))))`;
+    return roleHoldersSql(p(roles), (alias) => `${alias}.organization_id = ANY($1::text[])`);
   },
 };
 
