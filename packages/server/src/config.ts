@@ -46,6 +46,27 @@ export interface ServerConfig {
   trustProxy: boolean | number | string[];
   /** Email delivery and the links in magic-link, invite and password-reset messages. */
   email: EmailConfig;
+  /** Dashboard admins, their sessions and the dashboard's files. */
+  admin: AdminConfig;
+}
+
+export interface AdminConfig {
+  /**
+   * GATEHOUSE_ADMIN_EMAIL / GATEHOUSE_ADMIN_PASSWORD — the first admin, made on first start when
+   * there is none. Without a password one is generated and printed once (development mode only;
+   * production mode makes no admin without GATEHOUSE_ADMIN_PASSWORD).
+   */
+  initialEmail: string;
+  initialPassword: string | undefined;
+  /**
+   * GATEHOUSE_ADMIN_SESSION_MINUTES — an admin session's absolute lifetime (and the cookie's
+   * Max-Age); GATEHOUSE_ADMIN_IDLE_MINUTES — it also ends after this long without a request. The
+   * cookie is Secure whenever GATEHOUSE_PUBLIC_URL is https (always, in production mode).
+   */
+  sessionMinutes: number;
+  idleMinutes: number;
+  /** GATEHOUSE_DASHBOARD_DIR — the built dashboard served at /dashboard/; default @gatehouse/dashboard's dist. */
+  dashboardDir: string | undefined;
 }
 
 export interface EmailConfig {
@@ -92,6 +113,10 @@ export const DEFAULTS = {
   rateLimitIdentifierWindowSeconds: 60,
   emailFrom: 'Gatehouse <no-reply@localhost>',
   redirectUrl: 'http://localhost:3000/authenticate',
+  adminEmail: 'admin@localhost',
+  // A working day, but an unattended browser loses its admin session within the hour.
+  adminSessionMinutes: 12 * 60,
+  adminIdleMinutes: 60,
 } as const;
 
 /** Limits that mirror Stytch's API; not configurable because clients rely on them. */
@@ -221,6 +246,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     trustProxy,
     ...loadAbuseConfig(env),
     email: loadEmailConfig(env),
+    admin: loadAdminConfig(env, cwd),
   };
 
   if (!databaseUrl) {
@@ -236,6 +262,26 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     warnings.push('Development mode: generated project credentials are printed to the log on first start.');
   }
   return { config, warnings };
+}
+
+/** Admin passwords: long rather than clever (they are generated unless given). */
+export const ADMIN_PASSWORD_LENGTH = { min: 12, max: 256 } as const;
+
+function loadAdminConfig(env: Record<string, string | undefined>, cwd: string): AdminConfig {
+  const initialEmail = (env.GATEHOUSE_ADMIN_EMAIL || DEFAULTS.adminEmail).trim().toLowerCase();
+  if (!/^[^\s@]+@[^\s@]+$/.test(initialEmail)) throw new ConfigError(`GATEHOUSE_ADMIN_EMAIL must be an email address, got "${initialEmail}"`);
+  const initialPassword = env.GATEHOUSE_ADMIN_PASSWORD || undefined;
+  if (initialPassword !== undefined && (initialPassword.length < ADMIN_PASSWORD_LENGTH.min || initialPassword.length > ADMIN_PASSWORD_LENGTH.max)) {
+    throw new ConfigError(`GATEHOUSE_ADMIN_PASSWORD must be ${ADMIN_PASSWORD_LENGTH.min} to ${ADMIN_PASSWORD_LENGTH.max} characters`);
+  }
+  const year = 366 * 24 * 60;
+  return {
+    initialEmail,
+    initialPassword,
+    sessionMinutes: parseInteger('GATEHOUSE_ADMIN_SESSION_MINUTES', env.GATEHOUSE_ADMIN_SESSION_MINUTES, DEFAULTS.adminSessionMinutes, 5, year),
+    idleMinutes: parseInteger('GATEHOUSE_ADMIN_IDLE_MINUTES', env.GATEHOUSE_ADMIN_IDLE_MINUTES, DEFAULTS.adminIdleMinutes, 1, year),
+    dashboardDir: env.GATEHOUSE_DASHBOARD_DIR ? resolve(cwd, env.GATEHOUSE_DASHBOARD_DIR) : undefined,
+  };
 }
 
 function parseTrustProxy(value: string | undefined): boolean | number | string[] {

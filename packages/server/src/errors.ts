@@ -32,6 +32,15 @@ export const ERROR_CATALOGUE = {
   cannot_update_roles: spec(403, 'Roles can only be changed with the project secret (or, in B2B, by a member allowed to change roles).'),
   field_not_writable_from_browser: spec(403, 'This field can only be changed with the project secret, not from the browser SDK.'),
 
+  // Dashboard admins and their sessions (the admin cookie also works on /v1 routes, with the CSRF header)
+  csrf_token_invalid: spec(403, 'A request with the admin cookie must carry the session\'s CSRF token in the X-Gatehouse-CSRF header.'),
+  project_not_found: spec(404, 'No project with this id exists on this server.'),
+  admin_not_found: spec(404, 'No admin with this email address exists.'),
+  duplicate_admin_email: spec(409, 'An admin with this email address already exists.'),
+  invalid_admin_password: spec(400, 'An admin password must be 12 to 256 characters and not a known breached password.'),
+  cannot_manage_admins: spec(403, "Admins are managed by a signed-in admin or with a secret of the server's first project."),
+  cannot_disable_last_admin: spec(400, 'This is the only active admin; create or enable another before disabling it.'),
+
   // Projects and secrets
   secret_not_found: spec(404, 'No active secret with this id exists in the project.'),
   cannot_revoke_last_secret: spec(400, 'This is the project\'s only active secret; create another before revoking it.'),

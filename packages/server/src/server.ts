@@ -1,6 +1,9 @@
 // Puts the server together: database, migrations, change feed, services and routes. The CLI and
 // the tests both start Gatehouse through here.
 import { AuditLog } from './audit/log.ts';
+import { registerDashboard } from './admins/dashboard.ts';
+import { registerAdminRoutes } from './admins/routes.ts';
+import { AdminService } from './admins/service.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { ServerConfig } from './config.ts';
 import { Mailer } from './email/mailer.ts';
@@ -50,6 +53,8 @@ export interface Gatehouse {
   audit: AuditLog;
   clock: Clock;
   projects: ProjectService;
+  /** Dashboard admins and their sessions. */
+  admins: AdminService;
   rbac: RbacService;
   users: UserService;
   keys: SigningKeys;
@@ -94,8 +99,11 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const limiter = new RateLimiter(db, clock, config.rateLimits);
   const passwords = new PasswordService({ db, feed, users, rbac, sessions, clock, lockout: config.lockout });
 
-  const app = await createApp({ config, projects, logger: options.logger });
+  const admins = new AdminService({ db, feed, clock, projects, config });
+  const app = await createApp({ config, projects, admins, logger: options.logger });
   registerProjectRoutes(app, { projects });
+  registerAdminRoutes(app, { admins, projects, limiter, config });
+  await registerDashboard(app, { dir: config.admin.dashboardDir });
   registerPolicyRoutes(app, { rbac }, 'consumer', '/v1/rbac');
   registerPolicyRoutes(app, { rbac }, 'b2b', '/v1/b2b/rbac');
   registerPolicyChangeRoutes(app, { feed, rbac, clock });
@@ -134,6 +142,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
     audit,
     clock,
     projects,
+    admins,
     rbac,
     users,
     keys,

@@ -1,4 +1,4 @@
-// `gatehouse <command>`: serve, migrate, policy export/apply, secrets list/create/revoke.
+// `gatehouse <command>`: serve, migrate, policy export/apply, secrets list/create/revoke, admin ….
 // The only code that reads the environment (besides tests).
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -20,8 +20,11 @@ const USAGE = `Usage: gatehouse <command>
                                  manage the project's API secrets
   keys rotate                    sign session JWTs with a new key (the old one stays in the JWKS
                                  until the tokens it signed have expired)
+  admin list | create --email <email> [--password-stdin]
+        | reset-password --email <email> [--password-stdin] | disable --email <email> | enable --email <email>
+                                 manage dashboard admins (a generated password is printed once)
 
-policy, secrets and keys talk to a running server: GATEHOUSE_URL, GATEHOUSE_PROJECT_ID and GATEHOUSE_SECRET,
+policy, secrets, keys and admin talk to a running server: GATEHOUSE_URL, GATEHOUSE_PROJECT_ID and GATEHOUSE_SECRET,
 or the credentials file in GATEHOUSE_DATA_DIR (default .gatehouse) written on first start.`;
 
 async function serve(): Promise<void> {
@@ -29,10 +32,15 @@ async function serve(): Promise<void> {
   for (const warning of warnings) console.warn(`\x1b[33mWARNING\x1b[0m ${warning}`);
   const gatehouse = await createGatehouse({ config });
   const { project, created, credentialsFile } = await ensureProject(gatehouse.projects, config);
+  const firstAdmin = await gatehouse.admins.ensureFirstAdmin();
   await gatehouse.app.listen({ port: config.port, host: config.host });
 
   const lines = [`Gatehouse is listening on ${config.publicUrl}`, `  project_id:   ${project.project_id}`, `  public_token: ${project.public_token}`];
   if (created && !config.production && !config.initialCredentials.secret) lines.push(`  secret:       ${created.secret}   (shown once here)`);
+  lines.push(`  dashboard:    ${config.publicUrl}/dashboard/`);
+  if (firstAdmin) lines.push(`  admin:        ${firstAdmin.admin.email}`);
+  if (firstAdmin?.password) lines.push(`  password:     ${firstAdmin.password}   (shown once here; \`gatehouse admin reset-password\` sets a new one)`);
+  if (!firstAdmin && !(await gatehouse.admins.hasAdmin())) lines.push('  no admin yet: set GATEHOUSE_ADMIN_PASSWORD, or run `gatehouse admin create --email <email>`');
   lines.push(created ? `  credentials written to ${credentialsFile} (mode 600)` : `  credentials: ${credentialsFile}`);
   console.log(lines.join('\n'));
 
@@ -142,6 +150,31 @@ async function keys(args: string[]): Promise<void> {
   for (const retired of retired_kids as string[]) console.log(`retired ${retired} (published until its tokens expire)`);
 }
 
+async function admin(args: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { email: { type: 'string' }, 'password-stdin': { type: 'boolean' } } });
+  const [sub] = positionals;
+  const api = apiClient();
+  if (sub === 'list' && positionals.length === 1) {
+    const { admins } = await api('GET', '/v1/admins');
+    for (const a of admins) console.log(`${a.admin_id}  ${a.email}  created ${a.created_at}${a.disabled_at ? `  disabled ${a.disabled_at}` : ''}`);
+    return;
+  }
+  const email = values.email;
+  if (!email || positionals.length !== 1) throw new CliError(USAGE);
+  if (sub === 'create' || sub === 'reset-password') {
+    // The password from stdin (a pipe or a prompt-less paste), without its final line break.
+    const password = values['password-stdin'] ? readFileSync(0, 'utf8').replace(/\r?\n$/, '') : undefined;
+    const result = await api('POST', sub === 'create' ? '/v1/admins' : '/v1/admins/reset_password', { email, password });
+    console.log(`${sub === 'create' ? 'created' : 'new password for'} ${result.admin.admin_id}  ${result.admin.email}`);
+    if (result.password) console.log(`password: ${result.password}\n(the password is shown once; store it now)`);
+  } else if (sub === 'disable' || sub === 'enable') {
+    const { admin } = await api('POST', `/v1/admins/${sub}`, { email });
+    console.log(`${sub}d ${admin.admin_id}  ${admin.email}`);
+  } else {
+    throw new CliError(USAGE);
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -155,6 +188,8 @@ async function main(argv: string[]): Promise<void> {
       return secrets(rest);
     case 'keys':
       return keys(rest);
+    case 'admin':
+      return admin(rest);
     default:
       console.log(USAGE);
       if (command && command !== 'help' && command !== '--help') process.exitCode = 1;

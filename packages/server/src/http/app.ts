@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ServerConfig } from '../config.ts';
 import { ERROR_CATALOGUE, GatehouseError } from '../errors.ts';
-import type { Actor, ProjectService } from '../projects/service.ts';
+import type { Actor, Caller, ProjectService } from '../projects/service.ts';
 import { toErrorBody, toGatehouseError } from './errors.ts';
 
 export type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
@@ -31,6 +31,8 @@ declare module 'fastify' {
 export interface AppOptions {
   config: ServerConfig;
   projects: ProjectService;
+  /** Backend requests with the dashboard's admin cookie (and CSRF header) instead of Authorization. */
+  admins?: { authenticateCaller(headers: FastifyRequest['headers']): Promise<Caller> };
   logger?: boolean | object;
 }
 
@@ -65,7 +67,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
 
   // The project secret, checked first on every route that is not public. A callback hook, so that a
-  // caller whose credentials were verified before goes on without waiting.
+  // caller whose credentials were verified before goes on without waiting. Only a request with no
+  // Authorization header at all and a cookie may be the dashboard's (admin cookie + CSRF header).
   const authenticateCaller = (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
     const known = options.projects.knownCaller(request.headers.authorization);
     if (known !== undefined) {
@@ -73,7 +76,9 @@ export async function createApp(options: AppOptions): Promise<App> {
       request.actor = known.actor;
       return done();
     }
-    options.projects.authenticateHeader(request.headers.authorization).then((caller) => {
+    const admins = request.headers.authorization === undefined && request.headers.cookie !== undefined ? options.admins : undefined;
+    const caller = admins ? admins.authenticateCaller(request.headers) : options.projects.authenticateHeader(request.headers.authorization);
+    caller.then((caller) => {
       if (caller === null) return done(new GatehouseError('unauthorized_credentials'));
       request.projectId = caller.projectId;
       request.actor = caller.actor;

@@ -44,14 +44,16 @@ export class RateLimiter {
   /**
    * A Fastify preHandler for a credential endpoint: counts the request against the caller's IP and,
    * when `identifierOf` finds one in the request (e.g. `(body) => body.email`), against that
-   * identifier. Runs after the body is validated, so `identifierOf` sees the typed body.
+   * identifier. Runs after the body is validated, so `identifierOf` sees the typed body. Counters
+   * are per project; `scope` names another space for routes that belong to no project (admins).
    */
-  credentialEndpoint(identifierOf?: (body: any) => unknown) {
+  credentialEndpoint(identifierOf?: (body: any) => unknown, scope?: string) {
     return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-      const hits: RateLimitHit[] = [{ name: 'ip', rule: this.#limits.perIp, subject: `${request.projectId}\n${request.ip}` }];
+      const space = scope ?? request.projectId;
+      const hits: RateLimitHit[] = [{ name: 'ip', rule: this.#limits.perIp, subject: `${space}\n${request.ip}` }];
       const identifier = identifierOf?.(request.body ?? {});
       if (typeof identifier === 'string' && identifier.trim() !== '') {
-        hits.push({ name: 'identifier', rule: this.#limits.perIdentifier, subject: `${request.projectId}\n${identifier.trim().toLowerCase()}` });
+        hits.push({ name: 'identifier', rule: this.#limits.perIdentifier, subject: `${space}\n${identifier.trim().toLowerCase()}` });
       }
       const retryAfterSeconds = await this.consume(hits);
       if (retryAfterSeconds !== null) {

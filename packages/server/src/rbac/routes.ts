@@ -35,25 +35,29 @@ export const WriteOptionsQuery = Type.Object({
   dry_run: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
 });
 
-function writeOptions(request: { actor: Actor; query: { cascade?: string; dry_run?: string } }): PolicyWriteOptions {
+export function writeOptions(request: { actor: Actor; query: { cascade?: string; dry_run?: string } }): PolicyWriteOptions {
   return { cascade: request.query.cascade === 'true', dryRun: request.query.dry_run === 'true', actor: request.actor };
 }
 
-function describeChanges(changes: PolicyChange[]) {
+export function describeChanges(changes: PolicyChange[]) {
   return changes.map((change) => ({ ...change, summary: describePolicyChange(change) }));
+}
+
+/** The answer of every policy write (history-routes.ts's rollback too). */
+export function writtenResponse(request: Parameters<typeof ok>[0], result: PolicyWriteResult) {
+  return ok(request, {
+    policy: result.policy,
+    policy_version: result.version,
+    written: result.written,
+    changes: describeChanges(result.changes),
+    revoked_assignments: result.revoked_assignments,
+  });
 }
 
 /** Policy endpoints for one kind of policy, under `prefix` (`/v1/rbac` or `/v1/b2b/rbac`). */
 export function registerPolicyRoutes(app: App, deps: { rbac: RbacService }, kind: PolicyKind, prefix: string) {
   const { rbac } = deps;
-  const written = (request: Parameters<typeof ok>[0], result: PolicyWriteResult) =>
-    ok(request, {
-      policy: result.policy,
-      policy_version: result.version,
-      written: result.written,
-      changes: describeChanges(result.changes),
-      revoked_assignments: result.revoked_assignments,
-    });
+  const written = writtenResponse;
 
   app.get(`${prefix}/policy`, async (request) => {
     const snapshot = await rbac.getPolicy(request.projectId, kind);
