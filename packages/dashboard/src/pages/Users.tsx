@@ -1,11 +1,174 @@
-// Placeholder while this page is written.
-import { PageHeader } from '../components/ui.tsx';
+// Consumer users: search by email and role; a user's profile, roles (assign, revoke), metadata and
+// sessions (revoke).
+import { useState, type FormEvent } from 'react';
+import { api } from '../api.ts';
+import { BackLink, DetailPending, Section } from '../components/detail.tsx';
+import { MetadataEditor } from '../components/metadata-editor.tsx';
+import { RoleSelect, RolesEditor, assignableRoles, usePolicy, type HeldRole } from '../components/roles-editor.tsx';
+import { PAGE_SIZE, matchCount, searchQuery, showSearch, useCursor, type SearchPage } from '../components/search.tsx';
+import { SessionsList, type SessionRow } from '../components/sessions-list.tsx';
+import { ErrorMessage, Loading, PageHeader, Pager, Table, TextField, formatTime, useAsync } from '../components/ui.tsx';
+import { Link } from '../router.tsx';
 import type { PageProps } from './types.ts';
 
-export function UsersPage(_props: PageProps) {
-  return <PageHeader title="Users" />;
+interface User {
+  user_id: string;
+  emails: { email_id: string; email: string; verified: boolean }[];
+  phone_numbers: { phone_id: string; phone_number: string; verified: boolean }[];
+  status: string;
+  name: { first_name?: string; middle_name?: string; last_name?: string } | null;
+  roles: string[];
+  created_at: string;
+  is_locked: boolean;
+  external_id: string | null;
+  trusted_metadata: Record<string, unknown>;
+  untrusted_metadata: Record<string, unknown>;
 }
 
-export function UserPage(_props: PageProps) {
-  return <PageHeader title="User" />;
+const fullName = (user: User) => [user.name?.first_name, user.name?.middle_name, user.name?.last_name].filter(Boolean).join(' ');
+const primaryEmail = (user: User) => user.emails[0]?.email ?? '';
+
+export function UsersPage({ query }: PageProps) {
+  const email = query.get('email') ?? '';
+  const role = query.get('role') ?? '';
+  const paging = useCursor(query.toString());
+  const results = useAsync(
+    () =>
+      api.post<SearchPage & { results: User[] }>('/v1/users/search', {
+        limit: PAGE_SIZE,
+        cursor: paging.cursor ?? null,
+        query: searchQuery([email && { filter_name: 'email_address_fuzzy', filter_value: email }, role && { filter_name: 'roles', filter_value: [role] }]),
+      }),
+    [email, role, paging.cursor],
+  );
+
+  return (
+    <>
+      <PageHeader title="Users" />
+      <UserFilters key={query.toString()} email={email} role={role} />
+      <ErrorMessage error={results.error} />
+      {!results.data ? (
+        results.loading && <Loading />
+      ) : (
+        <>
+          <p className="muted" role="status">
+            {matchCount(results.data.results_metadata.total, 'user')}
+          </p>
+          <Table caption="Users">
+            <thead>
+              <tr>
+                <th scope="col">Email</th>
+                <th scope="col">Name</th>
+                <th scope="col">Roles</th>
+                <th scope="col">Status</th>
+                <th scope="col">Created</th>
+              </tr>
+            </thead>
+            <tbody>
+              {results.data.results.map((user) => (
+                <tr key={user.user_id}>
+                  <td>
+                    <Link to={`/users/${encodeURIComponent(user.user_id)}`}>{primaryEmail(user) || user.user_id}</Link>
+                  </td>
+                  <td>{fullName(user) || '—'}</td>
+                  <td>
+                    {user.roles.map((id) => (
+                      <span key={id} className="tag">
+                        {id}
+                      </span>
+                    ))}
+                  </td>
+                  <td>{user.status}</td>
+                  <td>{formatTime(user.created_at)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </Table>
+          <Pager {...paging.pager(results.data.results_metadata.next_cursor)} />
+        </>
+      )}
+    </>
+  );
+}
+
+function UserFilters(props: { email: string; role: string }) {
+  const policy = usePolicy('consumer');
+  const [email, setEmail] = useState(props.email);
+  const [role, setRole] = useState(props.role);
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    showSearch('/users', { email, role });
+  };
+  return (
+    <form className="toolbar" role="search" aria-label="Users" onSubmit={submit}>
+      <TextField label="Email contains" type="search" minLength={3} value={email} onChange={(event) => setEmail(event.target.value)} />
+      <RoleSelect label="Role" roles={policy.data?.roles ?? []} value={role} onChange={setRole} anyLabel="Any role" />
+      <button type="submit" className="primary">
+        Search
+      </button>
+    </form>
+  );
+}
+
+export function UserPage({ params }: PageProps) {
+  const userId = params.user_id!;
+  const user = useAsync(() => api.get<User>(`/v1/users/${encodeURIComponent(userId)}`), [userId]);
+  const policy = usePolicy('consumer');
+  const update = async (body: Record<string, unknown>) => {
+    await api.put(`/v1/users/${encodeURIComponent(userId)}`, body);
+    user.reload();
+  };
+
+  if (!user.data) return <DetailPending title="User" state={user} />;
+  const record = user.data;
+  // Every user holds stytch_user; the others are explicit assignments.
+  const roles: HeldRole[] = record.roles.map((role_id) => ({ role_id, sources: role_id === 'stytch_user' ? [] : [{ type: 'direct_assignment', details: {} }] }));
+  return (
+    <>
+      <BackLink to="/users" label="Users" />
+      <PageHeader title={primaryEmail(record) || record.user_id} />
+      <ErrorMessage error={user.error} />
+      <Section title="Profile">
+        <dl className="facts">
+          <dt>User ID</dt>
+          <dd>
+            <code>{record.user_id}</code>
+          </dd>
+          <dt>Name</dt>
+          <dd>{fullName(record) || '—'}</dd>
+          <dt>Emails</dt>
+          <dd>{record.emails.map((email) => `${email.email}${email.verified ? ' (verified)' : ''}`).join(', ') || '—'}</dd>
+          <dt>Phone numbers</dt>
+          <dd>{record.phone_numbers.map((phone) => phone.phone_number).join(', ') || '—'}</dd>
+          <dt>Status</dt>
+          <dd>
+            {record.status}
+            {record.is_locked ? ', locked' : ''}
+          </dd>
+          <dt>External ID</dt>
+          <dd>{record.external_id || '—'}</dd>
+          <dt>Created</dt>
+          <dd>{formatTime(record.created_at)}</dd>
+        </dl>
+      </Section>
+      <Section title="Roles">
+        <ErrorMessage error={policy.error} />
+        <RolesEditor kind="consumer" roles={roles} assignable={assignableRoles('consumer', policy.data)} onSave={(next) => update({ roles: next })} />
+      </Section>
+      <Section title="Metadata">
+        <MetadataEditor label="Trusted metadata" value={record.trusted_metadata} onSave={(value) => update({ trusted_metadata: value })} />
+        <MetadataEditor label="Untrusted metadata" value={record.untrusted_metadata} onSave={(value) => update({ untrusted_metadata: value })} />
+      </Section>
+      <Section title="Sessions">
+        <SessionsList
+          load={() =>
+            api
+              .get<{ sessions: (Omit<SessionRow, 'id'> & { session_id: string })[] }>('/v1/sessions', { user_id: userId })
+              .then((body) => body.sessions.map((session) => ({ ...session, id: session.session_id })))
+          }
+          revoke={(id) => api.post('/v1/sessions/revoke', { session_id: id })}
+        />
+      </Section>
+    </>
+  );
 }

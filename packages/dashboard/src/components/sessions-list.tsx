@@ -1,0 +1,68 @@
+// A user's or member's live sessions, each with a revoke button. The two APIs name the id
+// differently (session_id, member_session_id); the pages map their sessions to SessionRow.
+import { useState } from 'react';
+import { ErrorMessage, Loading, Status, Table, formatTime, useAction, useAsync } from './ui.tsx';
+
+export interface SessionRow {
+  id: string;
+  started_at: string;
+  last_accessed_at: string;
+  expires_at: string;
+  authentication_factors: { type?: string; delivery_method?: string }[];
+}
+
+export function SessionsList({ load, revoke }: { load: () => Promise<SessionRow[]>; revoke: (id: string) => Promise<unknown> }) {
+  const sessions = useAsync(load, []);
+  const [status, setStatus] = useState<string>();
+  const revoking = useAction(async (id: string) => {
+    setStatus(undefined);
+    await revoke(id);
+    setStatus('Session revoked.');
+    sessions.reload();
+  });
+
+  if (sessions.error) return <ErrorMessage error={sessions.error} />;
+  if (!sessions.data) return <Loading />;
+  return (
+    <>
+      {sessions.data.length === 0 ? (
+        <p className="muted">No live sessions.</p>
+      ) : (
+        <Table caption="Sessions">
+          <thead>
+            <tr>
+              <th scope="col">Session</th>
+              <th scope="col">Factors</th>
+              <th scope="col">Started</th>
+              <th scope="col">Last used</th>
+              <th scope="col">Expires</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {sessions.data.map((session) => (
+              <tr key={session.id}>
+                <td>
+                  <code>{session.id}</code>
+                </td>
+                <td>{session.authentication_factors.map((factor) => factor.delivery_method ?? factor.type).join(', ') || '—'}</td>
+                <td>{formatTime(session.started_at)}</td>
+                <td>{formatTime(session.last_accessed_at)}</td>
+                <td>{formatTime(session.expires_at)}</td>
+                <td>
+                  <button type="button" className="danger" disabled={revoking.busy} aria-label={`Revoke session ${session.id}`} onClick={() => revoking.run(session.id)}>
+                    Revoke
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </Table>
+      )}
+      <ErrorMessage error={revoking.error} />
+      <Status message={status} />
+    </>
+  );
+}
