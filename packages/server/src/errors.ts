@@ -103,6 +103,10 @@ export const ERROR_CATALOGUE = {
   rbac_resource_in_use: spec(409, 'The resource is still used by roles; remove those permissions first or pass cascade=true.'),
   rbac_action_in_use: spec(409, 'The action is still used by roles; remove those permissions first or pass cascade=true.'),
   rbac_role_in_use: spec(409, 'The role is still held by users; revoke it first or pass cascade=true.'),
+  rbac_policy_version_not_found: spec(404, 'The policy has no version with this number.'),
+  invalid_rbac_resource_id: spec(400, 'The resource_id is not declared in the RBAC policy.'),
+  invalid_rbac_action: spec(400, 'The resource does not declare this action.'),
+  rbac_invalid_cursor: spec(400, 'The cursor is not valid for this query.'),
   // Policy validation codes come from @gatehouse/policy; they are all 400s.
 
   // Passwords. A wrong password, an unknown email and a locked account all answer
