@@ -1,0 +1,38 @@
+// A confirmation for what cannot be undone in one click (a rollback): the browser's modal <dialog>,
+// which keeps Tab inside it, closes on Escape and gives focus back to what opened it.
+import { useEffect, useId, useRef, type ReactNode } from 'react';
+
+export function ConfirmDialog({ open, title, confirmLabel, busy, danger, onConfirm, onClose, children }: {
+  open: boolean;
+  title: string;
+  confirmLabel: string;
+  busy?: boolean;
+  danger?: boolean;
+  onConfirm: () => void;
+  /** Cancel, Escape, or the confirmed action done. */
+  onClose: () => void;
+  children?: ReactNode;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (open && !dialog.open) dialog.showModal();
+    if (!open && dialog.open) dialog.close();
+  }, [open]);
+  return (
+    <dialog ref={ref} className="dialog" aria-labelledby={titleId} onClose={onClose}>
+      <h2 id={titleId}>{title}</h2>
+      {children}
+      <div className="dialog-actions">
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
+        <button type="button" className={danger ? 'danger' : 'primary'} disabled={busy} onClick={onConfirm}>
+          {confirmLabel}
+        </button>
+      </div>
+    </dialog>
+  );
+}
