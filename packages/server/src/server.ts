@@ -92,12 +92,12 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   await feed.start();
 
   const audit = new AuditLog(db, clock);
-  const projects = new ProjectService(db, feed, clock);
+  const projects = new ProjectService(db, feed, clock, audit);
   const rbac = new RbacService(db, feed, clock, audit);
-  const users = new UserService(db, feed, rbac, clock);
+  const users = new UserService(db, feed, rbac, clock, audit);
   const keys = new SigningKeys(db, feed, clock);
-  const organizations = new OrganizationService(db, feed, rbac, clock);
-  const members = new MemberService(db, feed, rbac, organizations, clock);
+  const organizations = new OrganizationService(db, feed, rbac, clock, audit);
+  const members = new MemberService(db, feed, rbac, organizations, clock, audit);
   const sessions = new SessionService(db, feed, users, rbac, keys, clock, { members, organizations });
   const memberAuthorization = new MemberAuthorization(sessions, rbac);
   const limiter = new RateLimiter(db, clock, config.rateLimits);
@@ -118,7 +118,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const policyInsight = { db, rbac, impact: new ImpactPreview({ db, rbac, subjects }), whoCan: new WhoCan({ db, rbac, organizations, subjects }) };
   registerPolicyHistoryRoutes(app, policyInsight, 'consumer', '/v1/rbac');
   registerPolicyHistoryRoutes(app, policyInsight, 'b2b', '/v1/b2b/rbac');
-  const ssoConnections = new SsoConnectionService(db, feed, rbac, organizations, clock);
+  const ssoConnections = new SsoConnectionService(db, feed, rbac, organizations, clock, audit);
   const ssoFlows = new SsoFlows({ db, feed, connections: ssoConnections, organizations, members, sessions, projects, config, clock });
   registerSsoRoutes(app, { connections: ssoConnections, flows: ssoFlows, sessions, members, projects, memberAuthorization, config });
   registerUserRoutes(app, { users, projects, rbac });

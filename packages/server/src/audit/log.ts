@@ -38,6 +38,11 @@ export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
 export const ACTOR_TYPES = ['project_secret', 'admin', 'member_session', 'system'] as const;
 
+/** The actor of a change no caller asked for directly (a sign-up, a sign-in that provisions a member). */
+export function systemActor(flow: string): Actor {
+  return { type: 'system', id: flow };
+}
+
 export interface AuditEventInput {
   project_id: string;
   actor: Actor;

@@ -8,6 +8,7 @@ import type { FastifyRequest } from 'fastify';
 import { GatehouseError } from '../errors.ts';
 import type { MemberRecord } from '../members/service.ts';
 import type { OrganizationRecord } from '../organizations/service.ts';
+import type { Actor } from '../projects/service.ts';
 import type { RbacService } from '../rbac/service.ts';
 
 export const MEMBER_SESSION_HEADER = 'x-stytch-member-session';
@@ -19,6 +20,13 @@ export interface MemberActor {
   organization: OrganizationRecord;
   /** Role ids the session carries (explicit and implicit). */
   roles: string[];
+  session_id: string;
+}
+
+/** Who a request acts as, for the audit log: the member session it carries, else its caller. */
+export function requestActor(request: FastifyRequest, member: MemberActor | null): Actor {
+  if (!member) return request.actor;
+  return { type: 'member_session', id: member.member.member_id, organization_id: member.organization.organization_id, session_id: member.session_id };
 }
 
 export interface MemberSessionAuthenticator {

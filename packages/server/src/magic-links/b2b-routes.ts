@@ -1,7 +1,7 @@
 // B2B email magic links over HTTP: login_or_signup, invite (which a member session may call, with
 // stytch.member create and no role beyond its own), and authenticate.
 import { Type } from '@sinclair/typebox';
-import type { MemberAuthorization } from '../b2b/member-authorization.ts';
+import { requestActor, type MemberAuthorization } from '../b2b/member-authorization.ts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
 import type { MemberService } from '../members/service.ts';
@@ -72,7 +72,7 @@ export function registerB2BMagicLinkRoutes(
   const byIp = limiter.credentialEndpoint();
 
   app.post('/v1/b2b/magic_links/email/login_or_signup', { schema: { body: LoginOrSignupBody }, preHandler: byEmail }, async (request) => {
-    const result = await memberMagicLinks.loginOrSignup(request.projectId, await environmentOf(projects, request.projectId), request.body);
+    const result = await memberMagicLinks.loginOrSignup(request.projectId, await environmentOf(projects, request.projectId), request.body, request.actor);
     return ok(request, { ...memberResponse(result.member, result.organization, members), member_created: result.member_created });
   });
 
@@ -81,7 +81,7 @@ export function registerB2BMagicLinkRoutes(
     const actor = await memberAuthorization.require(request, body.organization_id, [{ resource_id: 'stytch.member', action: 'create' }]);
     if (actor && body.trusted_metadata !== undefined) throw cannotUpdateTrustedMetadata();
     await memberAuthorization.requireGrantable(request, actor, body.roles ?? []);
-    const result = await memberMagicLinks.invite(request.projectId, await environmentOf(projects, request.projectId), body);
+    const result = await memberMagicLinks.invite(request.projectId, await environmentOf(projects, request.projectId), body, requestActor(request, actor));
     return ok(request, memberResponse(result.member, result.organization, members));
   });
 

@@ -2,6 +2,7 @@
 // the organization lets join by email), invite (an invited member with roles), and authenticate,
 // which activates and verifies the member and grants a member session. Tokens are the consumer's
 // (tokens.ts), kept for members (MEMBER_TOKENS).
+import type { Actor } from '../projects/service.ts';
 import type { Clock } from '../clock.ts';
 import type { EmailConfig, Environment } from '../config.ts';
 import type { Mailer } from '../email/mailer.ts';
@@ -66,7 +67,7 @@ export class MemberMagicLinkService {
   }
 
   /** A member gets a login link (a pending or invited one the sign-up link); a new address may sign up. */
-  async loginOrSignup(projectId: string, environment: Environment, input: LoginOrSignupInput) {
+  async loginOrSignup(projectId: string, environment: Environment, input: LoginOrSignupInput, actor: Actor) {
     const { members, organizations, config } = this.#deps;
     const organization = await organizations.requireOrganization(projectId, input.organization_id);
     const email = normalizeMemberEmail(input.email_address);
@@ -80,7 +81,7 @@ export class MemberMagicLinkService {
     if (!member) {
       if (!mayJoinByEmail(organization, email)) throw new GatehouseError('invalid_email_for_jit_provisioning');
       try {
-        member = await members.createMember(projectId, environment, organization.organization_id, { email_address: email, status: 'pending' });
+        member = await members.createMember(projectId, environment, organization.organization_id, { email_address: email, status: 'pending' }, actor);
         created = true;
       } catch (error) {
         // Another request signed the address up meanwhile: it is a member now.
@@ -102,7 +103,7 @@ export class MemberMagicLinkService {
    * invite; an invited or pending member is invited again (its fields unchanged); an active one is
    * refused. Authorization of a member-session caller is the route's.
    */
-  async invite(projectId: string, environment: Environment, input: MemberInviteInput) {
+  async invite(projectId: string, environment: Environment, input: MemberInviteInput, actor: Actor) {
     const { members, organizations, config } = this.#deps;
     const organization = await organizations.requireOrganization(projectId, input.organization_id);
     const email = normalizeMemberEmail(input.email_address);
@@ -116,7 +117,7 @@ export class MemberMagicLinkService {
       const { name, trusted_metadata, untrusted_metadata, roles } = input;
       member = await members.createMember(projectId, environment, organization.organization_id, {
         email_address: email, name, trusted_metadata, untrusted_metadata, roles, status: 'invited',
-      });
+      }, actor);
     }
     const link = (token: string) => tokenLink(input.invite_redirect_url, config.redirectUrl, 'magic_links', token, 'invalid_invite_redirect_url', 'invite_redirect_url');
     await this.#send(projectId, member, 'invite', minutes, link);

@@ -2,6 +2,7 @@
 // revoke_invite and authenticate. A link carries a one-time token (tokens.ts); following it and
 // handing the token to /v1/magic_links/authenticate verifies the address, activates a pending
 // user and, with session_duration_minutes, starts a session.
+import { systemActor } from '../audit/log.ts';
 import type { Clock } from '../clock.ts';
 import type { EmailConfig, Environment } from '../config.ts';
 import { composeMessage } from '../email/messages.ts';
@@ -97,7 +98,7 @@ export class MagicLinkService {
     let userCreated = false;
     if (!owner) {
       try {
-        const user = await this.#deps.users.createUser(projectId, environment, { email, create_user_as_pending: input.create_user_as_pending ?? false });
+        const user = await this.#deps.users.createUser(projectId, environment, { email, create_user_as_pending: input.create_user_as_pending ?? false }, systemActor('magic_links'));
         owner = { user_id: user.user_id, email_id: user.emails[0]!.email_id, email: user.emails[0]!.email, status: user.status };
         userCreated = true;
       } catch (error) {
@@ -151,7 +152,7 @@ export class MagicLinkService {
         trusted_metadata: input.trusted_metadata,
         untrusted_metadata: input.untrusted_metadata,
         create_user_as_pending: true,
-      });
+      }, systemActor('magic_links.invite'));
       owner = { user_id: user.user_id, email_id: user.emails[0]!.email_id, email: user.emails[0]!.email, status: user.status };
     }
     await this.#issueAndSend(projectId, owner, 'invite', minutes, tokenLinkFor(input.invite_magic_link_url, this.#deps.config.redirectUrl, 'invalid_invite_magic_link_url', 'invite_magic_link_url'));

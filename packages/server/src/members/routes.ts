@@ -3,7 +3,7 @@ import { formatTimestamp } from '../clock.ts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
 import type { FastifyRequest } from 'fastify';
-import { refuseSecretOnly, tenancyError, type MemberActor, type MemberAuthorization, type RequiredAction } from '../b2b/member-authorization.ts';
+import { refuseSecretOnly, requestActor, tenancyError, type MemberActor, type MemberAuthorization, type RequiredAction } from '../b2b/member-authorization.ts';
 import { cannotUpdateTrustedMetadata, toWireOrganization } from '../organizations/routes.ts';
 import type { OrganizationRecord, OrganizationService } from '../organizations/service.ts';
 import type { ProjectService } from '../projects/service.ts';
@@ -156,9 +156,10 @@ export function registerMemberRoutes(
   app.post('/v1/b2b/organizations/:organization_id/members', { schema: { params: OrganizationParams, body: CreateMemberBody } }, async (request) => {
     const { organization_id } = request.params;
     const body = request.body;
-    await authorizeMemberCreate(memberAuthorization, request, await memberAuthorization.actor(request), organization_id, body);
+    const actor = await memberAuthorization.actor(request);
+    await authorizeMemberCreate(memberAuthorization, request, actor, organization_id, body);
     const project = await projects.findProject(request.projectId);
-    const record = await members.createMember(request.projectId, project!.environment, organization_id, body);
+    const record = await members.createMember(request.projectId, project!.environment, organization_id, body, requestActor(request, actor));
     return respond(request, record);
   });
 
@@ -182,22 +183,23 @@ export function registerMemberRoutes(
   app.put('/v1/b2b/organizations/:organization_id/members/:member_id', { schema: { params: MemberParams, body: UpdateMemberBody } }, async (request) => {
     const { organization_id, member_id } = request.params;
     const body = request.body ?? {};
-    await authorizeMemberUpdate({ members, memberAuthorization }, request, await memberAuthorization.actor(request), organization_id, member_id, body);
-    return respond(request, await members.updateMember(request.projectId, organization_id, member_id, body));
+    const actor = await memberAuthorization.actor(request);
+    await authorizeMemberUpdate({ members, memberAuthorization }, request, actor, organization_id, member_id, body);
+    return respond(request, await members.updateMember(request.projectId, organization_id, member_id, body, requestActor(request, actor)));
   });
 
   app.delete('/v1/b2b/organizations/:organization_id/members/:member_id', { schema: { params: MemberParams } }, async (request) => {
     const { organization_id, member_id } = request.params;
-    await memberAuthorization.require(request, organization_id, [member('delete', true)], { member_id });
-    await members.deleteMember(request.projectId, organization_id, member_id);
+    const actor = await memberAuthorization.require(request, organization_id, [member('delete', true)], { member_id });
+    await members.deleteMember(request.projectId, organization_id, member_id, requestActor(request, actor));
     return ok(request, { member_id });
   });
 
   app.put('/v1/b2b/organizations/:organization_id/members/:member_id/reactivate', { schema: { params: MemberParams } }, async (request) => {
     const { organization_id, member_id } = request.params;
     // Bringing a member back admits it again, as creating one does.
-    await memberAuthorization.require(request, organization_id, [member('create')]);
-    return respond(request, await members.reactivateMember(request.projectId, organization_id, member_id));
+    const actor = await memberAuthorization.require(request, organization_id, [member('create')]);
+    return respond(request, await members.reactivateMember(request.projectId, organization_id, member_id, requestActor(request, actor)));
   });
 
   app.post(

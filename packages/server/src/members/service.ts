@@ -2,6 +2,7 @@
 // roles are rows in member_roles, checked against the project's B2B policy plus the organization's
 // custom roles inside the writing transaction; implicit roles come from members/roles.ts.
 import { createHash } from 'node:crypto';
+import type { AuditAction, AuditLog } from '../audit/log.ts';
 import type { Clock } from '../clock.ts';
 import { LIMITS, type Environment } from '../config.ts';
 import { GatehouseError } from '../errors.ts';
@@ -9,6 +10,7 @@ import { checkExternalId, checkPhone, checkRoles, normalizeEmail } from '../fiel
 import { isId, newId } from '../ids.ts';
 import { applyMetadataUpdate, type Metadata } from '../metadata.ts';
 import { emailDomain, type OrganizationRecord, type OrganizationService } from '../organizations/service.ts';
+import type { Actor } from '../projects/service.ts';
 import { IMPLICIT_ROLES } from '../rbac/defaults.ts';
 import type { RbacService } from '../rbac/service.ts';
 import { compileSearchQuery, FilterValues, SearchCursors, searchLimit, type FilterCompiler, type SearchQuery } from '../search/query.ts';
@@ -17,6 +19,13 @@ import type { SqlExecutor } from '../store/database.ts';
 import { memberRoles, roleIds, type MemberRole, type SsoRegistration } from './roles.ts';
 
 export type MemberStatus = 'active' | 'pending' | 'invited' | 'deleted';
+
+/** What the audit log keeps of a member: what its roles depend on (the email drives email-domain rules). */
+export interface MemberAuditState {
+  email_address: string;
+  status: MemberStatus;
+  roles: string[];
+}
 
 export interface MemberRecord {
   member_id: string;
@@ -175,13 +184,15 @@ export class MemberService {
   readonly #rbac: RbacService;
   readonly #organizations: OrganizationService;
   readonly #clock: Clock;
+  readonly #audit: AuditLog;
 
-  constructor(db: SqlExecutor, feed: ChangeFeed, rbac: RbacService, organizations: OrganizationService, clock: Clock) {
+  constructor(db: SqlExecutor, feed: ChangeFeed, rbac: RbacService, organizations: OrganizationService, clock: Clock, audit: AuditLog) {
     this.#db = db;
     this.#feed = feed;
     this.#rbac = rbac;
     this.#organizations = organizations;
     this.#clock = clock;
+    this.#audit = audit;
   }
 
   /** Every role the member holds now, with sources. */
@@ -198,12 +209,16 @@ export class MemberService {
     return member.lock_expires_at !== null && member.lock_expires_at.getTime() > this.#clock.now().getTime();
   }
 
-  /** `within` runs in the creating transaction, after the member's rows are written (a password, say). */
+  /**
+   * `within` runs in the creating transaction, after the member's rows are written (a password, say).
+   * `actor` is who the audit log says created the member.
+   */
   async createMember(
     projectId: string,
     environment: Environment,
     organizationId: string,
     input: CreateMemberInput,
+    actor: Actor,
     within?: (tx: SqlExecutor, memberId: string) => Promise<void>,
   ): Promise<MemberRecord> {
     const organization = await this.#organizations.requireOrganization(projectId, organizationId);
@@ -230,6 +245,7 @@ export class MemberService {
             externalId, now],
         );
         await insertRoles(tx, projectId, organizationId, memberId, roles, now);
+        await this.#record(tx, projectId, organizationId, memberId, actor, 'member.created', null, { email_address: email, status, roles });
         await within?.(tx, memberId);
       });
     } catch (error) {
@@ -273,7 +289,7 @@ export class MemberService {
     return rows[0] ?? null;
   }
 
-  async updateMember(projectId: string, organizationId: string, memberId: string, input: UpdateMemberInput): Promise<MemberRecord> {
+  async updateMember(projectId: string, organizationId: string, memberId: string, input: UpdateMemberInput, actor: Actor): Promise<MemberRecord> {
     checkMemberId(memberId);
     const organization = await this.#organizations.requireOrganization(projectId, organizationId);
     const roles = input.roles !== undefined ? checkRoles(input.roles, 'member') : undefined;
@@ -294,6 +310,7 @@ export class MemberService {
         );
         const current = rows[0];
         if (!current) throw notFound(memberId);
+        const before = (await auditState(tx, memberId))!;
         const trusted = applyMetadataUpdate(current.trusted_metadata, input.trusted_metadata, 'trusted_metadata');
         const untrusted = applyMetadataUpdate(current.untrusted_metadata, input.untrusted_metadata, 'untrusted_metadata');
         const emailChanged = email !== undefined && email.toLowerCase() !== current.email_normalized;
@@ -314,6 +331,12 @@ export class MemberService {
           await tx.query('DELETE FROM member_roles WHERE member_id = $1 AND NOT (role_id = ANY($2))', [memberId, roles]);
           await insertRoles(tx, projectId, organizationId, memberId, roles, now);
         }
+        // Roles and email each get their entry, in that order, so each shows one change.
+        const after = (await auditState(tx, memberId))!;
+        const rolesChanged = before.roles.join('\n') !== after.roles.join('\n');
+        const withNewRoles = { ...before, roles: after.roles };
+        if (rolesChanged) await this.#record(tx, projectId, organizationId, memberId, actor, 'member.roles.updated', before, withNewRoles);
+        if (emailChanged) await this.#record(tx, projectId, organizationId, memberId, actor, 'member.email.updated', withNewRoles, after);
         emit({ type: 'member', project_id: projectId, organization_id: organizationId, member_id: memberId });
       });
     } catch (error) {
@@ -323,22 +346,24 @@ export class MemberService {
   }
 
   /** Marks the member deleted and revokes its sessions; reactivate brings it back. */
-  async deleteMember(projectId: string, organizationId: string, memberId: string): Promise<void> {
+  async deleteMember(projectId: string, organizationId: string, memberId: string, actor: Actor): Promise<void> {
     checkMemberId(memberId);
     await this.#organizations.requireOrganization(projectId, organizationId);
     await this.#feed.write(async (tx, emit) => {
       const now = this.#clock.now();
+      const before = await auditState(tx, memberId);
       const { rowCount } = await tx.query(
         `UPDATE members SET status = 'deleted', updated_at = $4 WHERE project_id = $1 AND organization_id = $2 AND member_id = $3 AND status <> 'deleted'`,
         [projectId, organizationId, memberId, now],
       );
       if (rowCount === 0) throw notFound(memberId);
+      await this.#record(tx, projectId, organizationId, memberId, actor, 'member.deleted', before, { ...before!, status: 'deleted' });
       await tx.query('UPDATE sessions SET revoked_at = $2 WHERE member_id = $1 AND revoked_at IS NULL', [memberId, now]);
       emit({ type: 'member', project_id: projectId, organization_id: organizationId, member_id: memberId });
     });
   }
 
-  async reactivateMember(projectId: string, organizationId: string, memberId: string): Promise<MemberRecord> {
+  async reactivateMember(projectId: string, organizationId: string, memberId: string, actor: Actor): Promise<MemberRecord> {
     checkMemberId(memberId);
     await this.#organizations.requireOrganization(projectId, organizationId);
     try {
@@ -350,6 +375,8 @@ export class MemberService {
         if (!rows[0]) throw notFound(memberId);
         if (rows[0].status !== 'deleted') throw new GatehouseError('member_already_active');
         await tx.query(`UPDATE members SET status = 'active', updated_at = $2 WHERE member_id = $1`, [memberId, this.#clock.now()]);
+        const after = (await auditState(tx, memberId))!;
+        await this.#record(tx, projectId, organizationId, memberId, actor, 'member.reactivated', { ...after, status: 'deleted' }, after);
         emit({ type: 'member', project_id: projectId, organization_id: organizationId, member_id: memberId });
       });
     } catch (error) {
@@ -407,12 +434,31 @@ export class MemberService {
     };
   }
 
+  #record(tx: SqlExecutor, projectId: string, organizationId: string, memberId: string, actor: Actor, action: AuditAction,
+    before: MemberAuditState | null, after: MemberAuditState) {
+    return this.#audit.record(tx, {
+      project_id: projectId, actor, action, target_type: 'member', target_id: memberId, organization_id: organizationId,
+      before, after: { ...after, roles: [...new Set(after.roles)].sort() },
+    });
+  }
+
   async #requireById(projectId: string, organizationId: string, memberId: string): Promise<MemberRecord> {
     checkMemberId(memberId);
     const member = await this.findMember(projectId, memberId);
     if (!member || member.organization_id !== organizationId || member.status === 'deleted') throw notFound(memberId);
     return member;
   }
+}
+
+async function auditState(tx: SqlExecutor, memberId: string): Promise<MemberAuditState | null> {
+  const { rows } = await tx.query<{ email_address: string; status: MemberStatus; roles: string[] | null }>(
+    `SELECT email_address, status, (SELECT array_agg(role_id) FROM member_roles r WHERE r.member_id = m.member_id) AS roles
+       FROM members m WHERE member_id = $1`,
+    [memberId],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  return { email_address: row.email_address, status: row.status, roles: (row.roles ?? []).sort() };
 }
 
 async function insertRoles(tx: SqlExecutor, projectId: string, organizationId: string, memberId: string, roles: string[], now: Date): Promise<void> {

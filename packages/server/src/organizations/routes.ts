@@ -4,7 +4,7 @@ import { GatehouseError } from '../errors.ts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
 import type { FastifyRequest } from 'fastify';
-import { refuseSecretOnly, type MemberActor, type MemberAuthorization, type RequiredAction } from '../b2b/member-authorization.ts';
+import { refuseSecretOnly, requestActor, type MemberActor, type MemberAuthorization, type RequiredAction } from '../b2b/member-authorization.ts';
 import type { ProjectService } from '../projects/service.ts';
 import { SearchBodyFields, searchQuery } from '../search/routes.ts';
 import { SETTING_NAMES, type OrganizationInput, type OrganizationRecord, type OrganizationService, type OrganizationSettings } from './service.ts';
@@ -149,7 +149,7 @@ export function registerOrganizationRoutes(
 
   app.post('/v1/b2b/organizations', { schema: { body: OrganizationBody } }, async (request) => {
     const project = await projects.findProject(request.projectId);
-    const organization = await organizations.createOrganization(request.projectId, project!.environment, toOrganizationInput(request.body ?? {}));
+    const organization = await organizations.createOrganization(request.projectId, project!.environment, toOrganizationInput(request.body ?? {}), request.actor);
     return ok(request, { organization: toWireOrganization(organization) });
   });
 
@@ -161,15 +161,16 @@ export function registerOrganizationRoutes(
   app.put('/v1/b2b/organizations/:organization_id', { schema: { params: OrganizationParams, body: OrganizationBody } }, async (request) => {
     const body = request.body ?? {};
     const { organization_id } = request.params;
-    await authorizeOrganizationUpdate(memberAuthorization, request, await memberAuthorization.actor(request), organization_id, body);
-    const organization = await organizations.updateOrganization(request.projectId, organization_id, toOrganizationInput(body));
+    const actor = await memberAuthorization.actor(request);
+    await authorizeOrganizationUpdate(memberAuthorization, request, actor, organization_id, body);
+    const organization = await organizations.updateOrganization(request.projectId, organization_id, toOrganizationInput(body), requestActor(request, actor));
     return ok(request, { organization: toWireOrganization(organization) });
   });
 
   app.delete('/v1/b2b/organizations/:organization_id', { schema: { params: OrganizationParams } }, async (request) => {
     const { organization_id } = request.params;
-    await memberAuthorization.require(request, organization_id, [{ resource_id: 'stytch.organization', action: 'delete' }]);
-    await organizations.deleteOrganization(request.projectId, organization_id);
+    const actor = await memberAuthorization.require(request, organization_id, [{ resource_id: 'stytch.organization', action: 'delete' }]);
+    await organizations.deleteOrganization(request.projectId, organization_id, requestActor(request, actor));
     return ok(request, { organization_id });
   });
 
@@ -197,7 +198,7 @@ export function registerOrganizationRoutes(
     '/v1/b2b/rbac/organizations/:organization_id',
     { schema: { params: OrganizationParams, body: Type.Object({ org_policy: Type.Unknown() }) } },
     async (request) => {
-      const roles = await organizations.setCustomRoles(request.projectId, request.params.organization_id, request.body.org_policy);
+      const roles = await organizations.setCustomRoles(request.projectId, request.params.organization_id, request.body.org_policy, request.actor);
       return ok(request, { org_policy: { roles } });
     },
   );

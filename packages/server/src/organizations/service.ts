@@ -4,12 +4,14 @@
 // reads its organization's rules.
 import { createHash } from 'node:crypto';
 import { parsePolicy, type Role } from '@gatehouse/policy';
+import type { AuditAction, AuditLog } from '../audit/log.ts';
 import type { Clock } from '../clock.ts';
 import { LIMITS, type Environment } from '../config.ts';
 import { GatehouseError } from '../errors.ts';
 import { checkExternalId } from '../fields.ts';
 import { isId, newId } from '../ids.ts';
 import { applyMetadataUpdate, type Metadata } from '../metadata.ts';
+import type { Actor } from '../projects/service.ts';
 import { IMPLICIT_ROLES, POLICY_RULES } from '../rbac/defaults.ts';
 import { policyValidationError, type RbacService } from '../rbac/service.ts';
 import { compileSearchQuery, FilterValues, SearchCursors, searchLimit, type FilterCompiler, type SearchQuery } from '../search/query.ts';
@@ -206,14 +208,16 @@ export class OrganizationService {
   readonly #feed: ChangeFeed;
   readonly #rbac: RbacService;
   readonly #clock: Clock;
+  readonly #audit: AuditLog;
   /** organization_id → record (or null: none), kept until the change feed says it changed. */
   readonly #cache = new Map<string, Promise<OrganizationRecord | null>>();
 
-  constructor(db: SqlExecutor, feed: ChangeFeed, rbac: RbacService, clock: Clock) {
+  constructor(db: SqlExecutor, feed: ChangeFeed, rbac: RbacService, clock: Clock, audit: AuditLog) {
     this.#db = db;
     this.#feed = feed;
     this.#rbac = rbac;
     this.#clock = clock;
+    this.#audit = audit;
     feed.on(
       (event) => {
         if (event.type === 'organization') this.#cache.delete(event.organization_id);
@@ -223,7 +227,7 @@ export class OrganizationService {
     );
   }
 
-  async createOrganization(projectId: string, environment: Environment, input: OrganizationInput): Promise<OrganizationRecord> {
+  async createOrganization(projectId: string, environment: Environment, input: OrganizationInput, actor: Actor): Promise<OrganizationRecord> {
     if (input.organization_name === undefined) throw new GatehouseError('invalid_organization_name', { message: 'organization_name is required.' });
     const name = checkName(input.organization_name);
     const slug = checkSlug(input.organization_slug ?? slugFromName(name));
@@ -244,6 +248,8 @@ export class OrganizationService {
             JSON.stringify(trusted), externalId, now],
         );
         await insertRules(tx, projectId, organizationId, rules);
+        await this.#record(tx, projectId, organizationId, actor, 'organization.created', null,
+          { organization_name: name, organization_slug: slug, email_role_rules: rules, custom_roles: [] });
       });
     } catch (error) {
       throw conflictError(error) ?? error;
@@ -292,7 +298,7 @@ export class OrganizationService {
     return organization;
   }
 
-  async updateOrganization(projectId: string, organizationId: string, input: OrganizationInput): Promise<OrganizationRecord> {
+  async updateOrganization(projectId: string, organizationId: string, input: OrganizationInput, actor: Actor): Promise<OrganizationRecord> {
     checkOrganizationId(organizationId);
     const name = input.organization_name !== undefined ? checkName(input.organization_name) : undefined;
     const slug = input.organization_slug !== undefined ? checkSlug(input.organization_slug) : undefined;
@@ -319,6 +325,10 @@ export class OrganizationService {
           await this.#checkRuleRoles(tx, projectId, rules, current.custom_roles);
           await tx.query('DELETE FROM organization_email_role_rules WHERE organization_id = $1', [organizationId]);
           await insertRules(tx, projectId, organizationId, rules);
+          if (JSON.stringify(rules) !== JSON.stringify(current.email_role_rules)) {
+            await this.#record(tx, projectId, organizationId, actor, 'organization.email_role_rules.updated',
+              { email_role_rules: current.email_role_rules }, { email_role_rules: rules });
+          }
         }
         emit({ type: 'organization', project_id: projectId, organization_id: organizationId });
       });
@@ -329,11 +339,13 @@ export class OrganizationService {
   }
 
   /** Deletes the organization with its members and their sessions. */
-  async deleteOrganization(projectId: string, organizationId: string): Promise<void> {
+  async deleteOrganization(projectId: string, organizationId: string, actor: Actor): Promise<void> {
     checkOrganizationId(organizationId);
     await this.#feed.write(async (tx, emit) => {
-      const { rowCount } = await tx.query('DELETE FROM organizations WHERE project_id = $1 AND organization_id = $2', [projectId, organizationId]);
-      if (rowCount === 0) throw notFound(organizationId);
+      const current = await this.#lock(tx, projectId, organizationId);
+      await tx.query('DELETE FROM organizations WHERE organization_id = $1', [organizationId]);
+      const { organization_name, organization_slug, email_role_rules, custom_roles } = current;
+      await this.#record(tx, projectId, organizationId, actor, 'organization.deleted', { organization_name, organization_slug, email_role_rules, custom_roles }, null);
       emit({ type: 'organization', project_id: projectId, organization_id: organizationId });
     });
   }
@@ -378,7 +390,7 @@ export class OrganizationService {
    * policy (their ids may not clash with its roles; their permissions must name its resources and
    * actions), and a role still held by a member or named by a rule cannot be removed.
    */
-  async setCustomRoles(projectId: string, organizationId: string, input: unknown): Promise<Role[]> {
+  async setCustomRoles(projectId: string, organizationId: string, input: unknown, actor: Actor): Promise<Role[]> {
     checkOrganizationId(organizationId);
     return this.#feed.write(async (tx, emit) => {
       // The policy head before the organization row, as policy writes take them (see RbacService).
@@ -412,9 +424,16 @@ export class OrganizationService {
       }
       await tx.query('UPDATE organizations SET custom_roles = $2, updated_at = $3 WHERE organization_id = $1',
         [organizationId, JSON.stringify(roles), this.#clock.now()]);
+      if (JSON.stringify(roles) !== JSON.stringify(current.custom_roles)) {
+        await this.#record(tx, projectId, organizationId, actor, 'organization_roles.updated', { custom_roles: current.custom_roles }, { custom_roles: roles });
+      }
       emit({ type: 'organization', project_id: projectId, organization_id: organizationId });
       return roles;
     });
+  }
+
+  #record(tx: SqlExecutor, projectId: string, organizationId: string, actor: Actor, action: AuditAction, before: object | null, after: object | null) {
+    return this.#audit.record(tx, { project_id: projectId, actor, action, target_type: 'organization', target_id: organizationId, organization_id: organizationId, before, after });
   }
 
   async #read(db: SqlExecutor, organizationId: string): Promise<OrganizationRecord | null> {

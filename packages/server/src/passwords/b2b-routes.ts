@@ -74,7 +74,7 @@ export function registerB2BPasswordRoutes(
 
   // An import tool calls this for every member it moves: secret-authenticated, and not rate limited.
   app.post('/v1/b2b/passwords/migrate', { schema: { body: MigrateBody } }, async (request) => {
-    const { member, organization, member_created } = await memberPasswords.migrate(request.projectId, await environmentOf(request.projectId), request.body);
+    const { member, organization, member_created } = await memberPasswords.migrate(request.projectId, await environmentOf(request.projectId), request.body, request.actor);
     return ok(request, { ...memberResponse(member, organization, members), member_created });
   });
 

@@ -2,6 +2,7 @@
 // passwords/migrate brings members in from another system with their hashes and roles. The rules
 // are the consumer's (passwords/credentials.ts): vague failures after the same work, lockout,
 // argon2id upgrade at the first sign-in — over member_passwords and member_lockouts.
+import type { Actor } from '../projects/service.ts';
 import type { Clock } from '../clock.ts';
 import type { Environment, LockoutConfig } from '../config.ts';
 import { GatehouseError } from '../errors.ts';
@@ -100,7 +101,7 @@ export class MemberPasswordService {
    * member gets the password — and only that — if it has none yet. Roles and metadata are
    * validated either way.
    */
-  async migrate(projectId: string, environment: Environment, input: MemberPasswordMigrateInput) {
+  async migrate(projectId: string, environment: Environment, input: MemberPasswordMigrateInput, actor: Actor) {
     const stored = parseMigratedHash(input);
     const organization = await this.#organizations.requireOrganization(projectId, input.organization_id);
     const existing = await this.#members.findByEmail(projectId, organization.organization_id, input.email_address);
@@ -111,6 +112,7 @@ export class MemberPasswordService {
         environment,
         organization.organization_id,
         { email_address, name, trusted_metadata, untrusted_metadata, roles, external_id, mfa_phone_number },
+        actor,
         (tx, memberId) => this.#credentials.store(tx, projectId, environment, memberId, stored),
       );
       return { member, organization, member_created: true };

@@ -77,7 +77,7 @@ export function registerPasswordRoutes(
 
   // An import tool calls this for every user it moves: secret-authenticated, and not rate limited.
   app.post('/v1/passwords/migrate', { schema: { body: MigrateBody } }, async (request) => {
-    const result = await passwords.migrate(request.projectId, environmentOf(request.projectId), request.body);
+    const result = await passwords.migrate(request.projectId, environmentOf(request.projectId), request.body, request.actor);
     return ok(request, {
       user_id: result.user.user_id,
       email_id: result.email_id,

@@ -3,10 +3,12 @@
 // password or a fresh session. Answers to a failed sign-in never say which part failed: a wrong
 // password, an unknown email, a user without a password and a locked user all get the same error,
 // after the same argon2id work.
+import { systemActor } from '../audit/log.ts';
 import type { Clock } from '../clock.ts';
 import type { Environment, LockoutConfig } from '../config.ts';
 import { GatehouseError } from '../errors.ts';
 import { applyMetadataUpdate } from '../metadata.ts';
+import type { Actor } from '../projects/service.ts';
 import type { RbacService } from '../rbac/service.ts';
 import type { SessionGrant, SessionInput, SessionService } from '../sessions/service.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
@@ -126,7 +128,7 @@ export class PasswordService {
   async create(projectId: string, environment: Environment, input: CreatePasswordInput): Promise<{ grant: SessionGrant; email_id: string }> {
     const stored = await this.prepareNewPassword(input.password, input.email);
     const { email, name, trusted_metadata, untrusted_metadata } = input;
-    const user = await this.#users.createUser(projectId, environment, { email, name, trusted_metadata, untrusted_metadata }, (tx, userId) =>
+    const user = await this.#users.createUser(projectId, environment, { email, name, trusted_metadata, untrusted_metadata }, systemActor('passwords'), (tx, userId) =>
       this.storePassword(tx, projectId, environment, userId, stored),
     );
     const emailRow = user.emails[0]!;
@@ -135,7 +137,7 @@ export class PasswordService {
       return { grant, email_id: emailRow.email_id };
     } catch (error) {
       // The session input was refused (duration, claims): the request leaves nothing behind.
-      await this.#users.deleteUser(projectId, user.user_id);
+      await this.#users.deleteUser(projectId, user.user_id, systemActor('passwords'));
       throw error;
     }
   }
@@ -195,7 +197,7 @@ export class PasswordService {
    * phone and roles); an existing one gets the password — and only that — if it has none yet.
    * Roles and metadata are validated either way, so a request is refused or accepted alike.
    */
-  async migrate(projectId: string, environment: Environment, input: MigratePasswordInput): Promise<{ user: UserRecord; email_id: string; user_created: boolean }> {
+  async migrate(projectId: string, environment: Environment, input: MigratePasswordInput, actor: Actor): Promise<{ user: UserRecord; email_id: string; user_created: boolean }> {
     const stored = parseMigratedHash(input);
     const existing = await this.#findCredentials(projectId, input.email);
     if (!existing) {
@@ -204,6 +206,7 @@ export class PasswordService {
         projectId,
         environment,
         { email, name, trusted_metadata, untrusted_metadata, external_id, phone_number, roles },
+        actor,
         async (tx, userId) => {
           await this.storePassword(tx, projectId, environment, userId, stored);
           if (input.set_email_verified) await tx.query('UPDATE user_emails SET verified = true WHERE user_id = $1', [userId]);

@@ -16,12 +16,12 @@ export function registerProjectRoutes(app: App, deps: { projects: ProjectService
   );
 
   app.post('/v1/project/secrets', async (request) => {
-    const created = await projects.createSecret(request.projectId);
+    const created = await projects.createSecret(request.projectId, request.actor);
     return ok(request, { project_id: request.projectId, secret: wireSecret(created) });
   });
 
   app.delete('/v1/project/secrets/:secret_id', { schema: { params: Type.Object({ secret_id: Type.String() }) } }, async (request) => {
-    await projects.revokeSecret(request.projectId, request.params.secret_id);
+    await projects.revokeSecret(request.projectId, request.params.secret_id, request.actor);
     return ok(request, { project_id: request.projectId, secret_id: request.params.secret_id });
   });
 }

@@ -1,5 +1,6 @@
 // Projects and their API secrets: creation on first start, rotation, and the authentication of
 // backend callers (HTTP Basic project_id:secret) from an in-memory cache of secret digests.
+import { systemActor, type AuditLog } from '../audit/log.ts';
 import type { Clock } from '../clock.ts';
 import type { Environment } from '../config.ts';
 import { GatehouseError } from '../errors.ts';
@@ -64,6 +65,7 @@ export class ProjectService {
   readonly #feed: ChangeFeed;
   readonly #db: SqlExecutor;
   readonly #clock: Clock;
+  readonly #audit: AuditLog;
   /** project_id → active secret digests; null caches "no such project" (bounded, see #remember). */
   readonly #secrets = new Map<string, { secret_id: string; digest: Buffer }[] | null>();
   /** Authorization header values that authenticated → their caller; emptied when any secret changes. */
@@ -71,10 +73,11 @@ export class ProjectService {
   /** Counts those changes, so a check that began before one does not remember its header after it. */
   #secretsGeneration = 0;
 
-  constructor(db: SqlExecutor, feed: ChangeFeed, clock: Clock) {
+  constructor(db: SqlExecutor, feed: ChangeFeed, clock: Clock, audit: AuditLog) {
     this.#db = db;
     this.#feed = feed;
     this.#clock = clock;
+    this.#audit = audit;
     // A new project also clears the cached "no such project".
     feed.forgetProjectOn(this.#secrets, ['secrets', 'project']);
     const forgetCallers = () => {
@@ -101,7 +104,8 @@ export class ProjectService {
         credentials.public_token,
         now,
       ]);
-      await insertSecret(tx, credentials.project_id, input.environment, credentials.secret, now);
+      const first = await insertSecret(tx, credentials.project_id, input.environment, credentials.secret, now);
+      await this.#recordSecret(tx, credentials.project_id, systemActor('project.created'), null, first);
       await insertInitialPolicy(tx, credentials.project_id, 'consumer', now);
       await insertInitialPolicy(tx, credentials.project_id, 'b2b', now);
       emit({ type: 'project', project_id: credentials.project_id });
@@ -171,11 +175,12 @@ export class ProjectService {
     return header === undefined ? undefined : this.#callers.get(header);
   }
 
-  async createSecret(projectId: string): Promise<SecretSummary & { secret: string }> {
+  async createSecret(projectId: string, actor: Actor): Promise<SecretSummary & { secret: string }> {
     const project = await this.#requireProject(projectId);
     const secret = newSecret(project.environment);
     const summary = await this.#feed.write(async (tx, emit) => {
       const created = await insertSecret(tx, projectId, project.environment, secret, this.#clock.now());
+      await this.#recordSecret(tx, projectId, actor, null, created);
       emit({ type: 'secrets', project_id: projectId });
       return created;
     });
@@ -191,17 +196,28 @@ export class ProjectService {
     return rows;
   }
 
-  async revokeSecret(projectId: string, secretId: string): Promise<void> {
+  async revokeSecret(projectId: string, secretId: string, actor: Actor): Promise<void> {
     await this.#feed.write(async (tx, emit) => {
       // Lock the project's secrets so two revocations cannot both pass the "last one" check.
-      const { rows } = await tx.query<{ secret_id: string }>(
-        'SELECT secret_id FROM project_secrets WHERE project_id = $1 AND revoked_at IS NULL FOR UPDATE',
+      const { rows } = await tx.query<SecretSummary>(
+        'SELECT secret_id, last_four, created_at FROM project_secrets WHERE project_id = $1 AND revoked_at IS NULL FOR UPDATE',
         [projectId],
       );
-      if (!rows.some((row) => row.secret_id === secretId)) throw new GatehouseError('secret_not_found');
+      const revoked = rows.find((row) => row.secret_id === secretId);
+      if (!revoked) throw new GatehouseError('secret_not_found');
       if (rows.length === 1) throw new GatehouseError('cannot_revoke_last_secret');
       await tx.query('UPDATE project_secrets SET revoked_at = $1 WHERE secret_id = $2', [this.#clock.now(), secretId]);
+      await this.#recordSecret(tx, projectId, actor, revoked, null);
       emit({ type: 'secrets', project_id: projectId });
+    });
+  }
+
+  /** The audit entry of a secret created or revoked: its id and last four characters only, never the value or hash. */
+  #recordSecret(tx: SqlExecutor, projectId: string, actor: Actor, before: SecretSummary | null, after: SecretSummary | null) {
+    const view = (s: SecretSummary | null) => s && { secret_id: s.secret_id, last_four: s.last_four };
+    return this.#audit.record(tx, {
+      project_id: projectId, actor, action: after ? 'secret.created' : 'secret.revoked', target_type: 'secret',
+      target_id: (after ?? before)!.secret_id, before: view(before), after: view(after),
     });
   }
 

@@ -5,7 +5,7 @@
 // call carrying a member session header.
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import type { MemberActor, MemberAuthorization } from '../b2b/member-authorization.ts';
+import { requestActor, type MemberActor, type MemberAuthorization } from '../b2b/member-authorization.ts';
 import type { App } from '../http/app.ts';
 import type { MemberMagicLinkService } from '../magic-links/b2b-service.ts';
 import { authorizeMemberCreate, authorizeMemberUpdate, CreateMemberBody, toWireMember, UpdateMemberBody } from '../members/routes.ts';
@@ -130,7 +130,7 @@ export function registerSdkB2BRoutes(app: App, deps: SdkB2BDeps) {
     const actor = await actorOf(request);
     const memberId = actor.member.member_id;
     await authorizeMemberUpdate({ members, memberAuthorization }, request, actor, actor.organization.organization_id, memberId, body);
-    return respondMember(request, await members.updateMember(request.projectId, actor.organization.organization_id, memberId, body));
+    return respondMember(request, await members.updateMember(request.projectId, actor.organization.organization_id, memberId, body, requestActor(request, actor)));
   });
 
   app.delete(`${B2B}/organizations/members/passwords/:password_id`, { ...caller, schema: { params: Type.Object({ password_id: Type.String({ maxLength: 128 }) }) } }, async (request) => {
@@ -155,7 +155,7 @@ export function registerSdkB2BRoutes(app: App, deps: SdkB2BDeps) {
     const actor = await actorOf(request);
     const organizationId = actor.organization.organization_id;
     await authorizeOrganizationUpdate(memberAuthorization, request, actor, organizationId, body);
-    const organization = await organizations.updateOrganization(request.projectId, organizationId, toOrganizationInput(body));
+    const organization = await organizations.updateOrganization(request.projectId, organizationId, toOrganizationInput(body), requestActor(request, actor));
     return data(request, { organization: toWireOrganization(organization) });
   });
 
@@ -163,7 +163,7 @@ export function registerSdkB2BRoutes(app: App, deps: SdkB2BDeps) {
     const actor = await actorOf(request);
     const organizationId = actor.organization.organization_id;
     await memberAuthorization.check(request.projectId, actor, organizationId, [{ resource_id: 'stytch.organization', action: 'delete' }]);
-    await organizations.deleteOrganization(request.projectId, organizationId);
+    await organizations.deleteOrganization(request.projectId, organizationId, requestActor(request, actor));
     return data(request, { organization_id: organizationId });
   });
 
@@ -189,7 +189,7 @@ export function registerSdkB2BRoutes(app: App, deps: SdkB2BDeps) {
     refuseBrowserWrites({ trusted_metadata: body.trusted_metadata }, []);
     if (body.external_id !== undefined) refuseBrowserWrites(body, ['external_id']);
     await authorizeMemberCreate(memberAuthorization, request, actor, organizationId, body);
-    const record = await members.createMember(request.projectId, request.sdk.project.environment, organizationId, body);
+    const record = await members.createMember(request.projectId, request.sdk.project.environment, organizationId, body, requestActor(request, actor));
     return respondMember(request, record);
   });
 
@@ -199,7 +199,7 @@ export function registerSdkB2BRoutes(app: App, deps: SdkB2BDeps) {
     const organizationId = actor.organization.organization_id;
     refuseBrowserWrites({ trusted_metadata: body.trusted_metadata }, []);
     await authorizeMemberUpdate({ members, memberAuthorization }, request, actor, organizationId, request.params.member_id, body);
-    return respondMember(request, await members.updateMember(request.projectId, organizationId, request.params.member_id, body));
+    return respondMember(request, await members.updateMember(request.projectId, organizationId, request.params.member_id, body, requestActor(request, actor)));
   });
 
   app.delete(`${B2B}/organizations/members/:member_id`, { ...caller, schema: { params: MemberIdParams } }, async (request) => {
@@ -207,7 +207,7 @@ export function registerSdkB2BRoutes(app: App, deps: SdkB2BDeps) {
     const organizationId = actor.organization.organization_id;
     const { member_id } = request.params;
     await memberAuthorization.check(request.projectId, actor, organizationId, [{ resource_id: 'stytch.member', action: 'delete', self: true }], { member_id });
-    await members.deleteMember(request.projectId, organizationId, member_id);
+    await members.deleteMember(request.projectId, organizationId, member_id, requestActor(request, actor));
     return data(request, { member_id });
   });
 
@@ -216,6 +216,6 @@ export function registerSdkB2BRoutes(app: App, deps: SdkB2BDeps) {
     const organizationId = actor.organization.organization_id;
     // Bringing a member back admits it again, as creating one does.
     await memberAuthorization.check(request.projectId, actor, organizationId, [{ resource_id: 'stytch.member', action: 'create' }]);
-    return respondMember(request, await members.reactivateMember(request.projectId, organizationId, request.params.member_id));
+    return respondMember(request, await members.reactivateMember(request.projectId, organizationId, request.params.member_id, requestActor(request, actor)));
   });
 }

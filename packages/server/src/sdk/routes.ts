@@ -3,6 +3,7 @@
 // CORS for the project's allowed origins only, every success wrapped as `{data: …}`, errors in the
 // usual flat envelope. What a browser may change is limited: never trusted_metadata or roles of a
 // user; a member's calls are checked against its permissions on the built-in stytch.* resources.
+import { systemActor } from '../audit/log.ts';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GatehouseError } from '../errors.ts';
@@ -290,7 +291,7 @@ export function registerSdkRoutes(app: App, deps: SdkDeps) {
     const body = (request.body ?? {}) as Record<string, unknown> & typeof request.body;
     refuseBrowserWrites(body, ['external_id']);
     const user = await signedInUser(request);
-    const updated = await users.updateUser(request.projectId, user.user_id, { name: body.name, untrusted_metadata: body.untrusted_metadata });
+    const updated = await users.updateUser(request.projectId, user.user_id, { name: body.name, untrusted_metadata: body.untrusted_metadata }, systemActor('sdk.users.me'));
     const wire = toWireUser(updated, users);
     // The SDK reads the user from `__user` and returns the rest.
     return data(request, { user_id: wire.user_id, emails: wire.emails, phone_numbers: wire.phone_numbers, crypto_wallets: wire.crypto_wallets, __user: wire });

@@ -420,7 +420,7 @@ export class SessionService {
     const now = this.#clock.now();
     record.last_accessed_at = now;
     this.#touched.set(record.session_id, now);
-    return { member, organization, roles: subject.roles };
+    return { member, organization, roles: subject.roles, session_id: record.session_id };
   }
 
   /**

@@ -2,10 +2,12 @@
 // rules. A change is announced as an organization change: the organization record carries each
 // connection's rules, and member roles are worked out from it.
 import { randomUUID } from 'node:crypto';
+import type { AuditAction, AuditLog } from '../audit/log.ts';
 import type { Clock } from '../clock.ts';
 import type { Environment } from '../config.ts';
 import { GatehouseError } from '../errors.ts';
 import type { OrganizationService } from '../organizations/service.ts';
+import type { Actor } from '../projects/service.ts';
 import type { RbacService } from '../rbac/service.ts';
 import { IMPLICIT_ROLES } from '../rbac/defaults.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
@@ -86,13 +88,15 @@ export class SsoConnectionService {
   readonly #rbac: RbacService;
   readonly #organizations: OrganizationService;
   readonly #clock: Clock;
+  readonly #audit: AuditLog;
 
-  constructor(db: SqlExecutor, feed: ChangeFeed, rbac: RbacService, organizations: OrganizationService, clock: Clock) {
+  constructor(db: SqlExecutor, feed: ChangeFeed, rbac: RbacService, organizations: OrganizationService, clock: Clock, audit: AuditLog) {
     this.#db = db;
     this.#feed = feed;
     this.#rbac = rbac;
     this.#organizations = organizations;
     this.#clock = clock;
+    this.#audit = audit;
   }
 
   async create<K extends ConnectionKind>(
@@ -101,6 +105,7 @@ export class SsoConnectionService {
     organizationId: string,
     kind: K,
     input: { display_name?: string; identity_provider?: string },
+    actor: Actor,
   ): Promise<SsoConnectionRecord<K>> {
     await this.#organizations.requireOrganization(projectId, organizationId);
     const connectionId = `${kind}-connection-${environment}-${randomUUID()}`;
@@ -112,6 +117,8 @@ export class SsoConnectionService {
         [connectionId, organizationId, projectId, kind, input.display_name ?? '', input.identity_provider ?? 'generic',
           JSON.stringify(kind === 'saml' ? DEFAULT_SAML_SETTINGS : DEFAULT_OIDC_SETTINGS), now],
       );
+      const { rows } = await tx.query<SsoConnectionRecord>('SELECT * FROM sso_connections WHERE connection_id = $1', [connectionId]);
+      await this.#record(tx, actor, 'sso_connection.created', null, rows[0]!);
       emit({ type: 'organization', project_id: projectId, organization_id: organizationId });
     });
     return this.require(projectId, organizationId, connectionId, kind);
@@ -157,6 +164,7 @@ export class SsoConnectionService {
       connection_role_rules?: ConnectionRoleRule[];
       group_role_rules?: GroupRoleRule[];
     },
+    actor: Actor,
   ): Promise<SsoConnectionRecord<K>> {
     const organization = await this.#organizations.requireOrganization(projectId, organizationId);
     await this.#feed.write(async (tx, emit) => {
@@ -186,24 +194,45 @@ export class SsoConnectionService {
         [connectionId, next.display_name, next.identity_provider, JSON.stringify(next.config), JSON.stringify(next.connection_role_rules),
           JSON.stringify(next.group_role_rules), next.status, this.#clock.now()],
       );
+      await this.#record(tx, actor, 'sso_connection.updated', current, next);
       emit({ type: 'organization', project_id: projectId, organization_id: organizationId });
     });
     return this.require(projectId, organizationId, connectionId, kind);
   }
 
+  #record(tx: SqlExecutor, actor: Actor, action: AuditAction, before: SsoConnectionRecord | null, after: SsoConnectionRecord | null) {
+    const record = (after ?? before)!;
+    return this.#audit.record(tx, {
+      project_id: record.project_id, actor, action, target_type: 'sso_connection', target_id: record.connection_id,
+      organization_id: record.organization_id, before: before && auditView(before), after: after && auditView(after),
+    });
+  }
+
   /** Deletes the connection and the members' registrations with it (their roles from it go too). */
-  async delete(projectId: string, organizationId: string, connectionId: string): Promise<void> {
+  async delete(projectId: string, organizationId: string, connectionId: string, actor: Actor): Promise<void> {
     await this.#feed.write(async (tx, emit) => {
       const { rows } = await tx.query<{ member_id: string }>(
         'SELECT member_id FROM sso_registrations WHERE connection_id = $1', [connectionId],
       );
-      const { rowCount } = await tx.query('DELETE FROM sso_connections WHERE connection_id = $1 AND project_id = $2 AND organization_id = $3',
+      const { rows: deleted } = await tx.query<SsoConnectionRecord>(
+        'DELETE FROM sso_connections WHERE connection_id = $1 AND project_id = $2 AND organization_id = $3 RETURNING *',
         [connectionId, projectId, organizationId]);
-      if (rowCount === 0) throw notFound(connectionId);
+      if (deleted.length === 0) throw notFound(connectionId);
+      await this.#record(tx, actor, 'sso_connection.deleted', deleted[0]!, null);
       emit({ type: 'organization', project_id: projectId, organization_id: organizationId });
       for (const row of rows) emit({ type: 'member', project_id: projectId, organization_id: organizationId, member_id: row.member_id });
     });
   }
+}
+
+/** What the audit log keeps of a connection: its names, status, settings (never the OIDC client secret) and role rules. */
+function auditView(record: SsoConnectionRecord) {
+  const { client_secret, ...config } = record.config as OidcSettings;
+  return {
+    kind: record.kind, status: record.status, display_name: record.display_name, identity_provider: record.identity_provider,
+    config: record.kind === 'oidc' ? { ...config, client_secret_set: client_secret !== '' } : record.config,
+    connection_role_rules: record.connection_role_rules, group_role_rules: record.group_role_rules,
+  };
 }
 
 function dedupe<T>(items: T[], key: (item: T) => string): T[] {

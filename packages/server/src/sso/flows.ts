@@ -2,6 +2,7 @@
 // or the OIDC callback verifies the IdP's answer, finds or creates the member, records its groups
 // and hands the browser a one-time token), and authenticate (the application exchanges that token
 // for a member session). Every refusal happens before anything is written.
+import { systemActor } from '../audit/log.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { ServerConfig } from '../config.ts';
@@ -251,7 +252,7 @@ export class SsoFlows {
       });
     } else {
       await this.#members.createMember(projectId, environment, organization.organization_id,
-        { email_address: email, name: identity.name, email_address_verified: true }, register);
+        { email_address: email, name: identity.name, email_address_verified: true }, systemActor('sso.jit'), register);
     }
     return tokenLink(existing ? flow.login_redirect_url : flow.signup_redirect_url, flow.login_redirect_url, 'sso', token, 'invalid_login_redirect_url', 'login_redirect_url');
   }

@@ -9,7 +9,7 @@ import type { ServerConfig } from '../config.ts';
 import { GatehouseError } from '../errors.ts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
-import type { MemberAuthorization } from '../b2b/member-authorization.ts';
+import { requestActor, type MemberAuthorization } from '../b2b/member-authorization.ts';
 import type { MemberService } from '../members/service.ts';
 import type { ProjectService } from '../projects/service.ts';
 import { memberSessionResponse } from '../sessions/member-routes.ts';
@@ -163,8 +163,8 @@ export function registerSsoRoutes(
 
   app.delete('/v1/b2b/sso/:organization_id/connections/:connection_id', { schema: { params: ConnectionParams } }, async (request) => {
     const { organization_id, connection_id } = request.params;
-    await memberAuthorization.require(request, organization_id, sso('delete'));
-    await connections.delete(request.projectId, organization_id, connection_id);
+    const actor = await memberAuthorization.require(request, organization_id, sso('delete'));
+    await connections.delete(request.projectId, organization_id, connection_id, requestActor(request, actor));
     return ok(request, { connection_id });
   });
 
@@ -172,22 +172,23 @@ export function registerSsoRoutes(
   for (const kind of ['saml', 'oidc'] as const) {
     app.post(`/v1/b2b/sso/${kind}/:organization_id`, { schema: { params: OrganizationParams, body: CreateBody } }, async (request) => {
       const { organization_id } = request.params;
-      await memberAuthorization.require(request, organization_id, sso('create'));
-      const record = await connections.create(request.projectId, environmentOf(request.projectId), organization_id, kind, request.body ?? {});
+      const actor = await memberAuthorization.require(request, organization_id, sso('create'));
+      const record = await connections.create(request.projectId, environmentOf(request.projectId), organization_id, kind, request.body ?? {}, requestActor(request, actor));
       return ok(request, { connection: toWire[kind](record, publicUrl) });
     });
   }
 
-  /** An update needs stytch.sso update, and role rules only for roles the member could grant. */
-  const authorizeUpdate = async (request: FastifyRequest, organizationId: string, rules: { role_id: string }[]) => {
+  /** An update needs stytch.sso update, and role rules only for roles the member could grant. Returns who acts. */
+  const authorizeUpdate = async (request: FastifyRequest, organizationId: string, rules: { role_id: string }[] = []) => {
     const actor = await memberAuthorization.require(request, organizationId, sso('update'));
     await memberAuthorization.requireGrantable(request, actor, rules.map((rule) => rule.role_id));
+    return requestActor(request, actor);
   };
 
   app.put('/v1/b2b/sso/saml/:organization_id/connections/:connection_id', { schema: { params: ConnectionParams, body: SamlUpdateBody } }, async (request) => {
     const { organization_id, connection_id } = request.params;
     const body = request.body ?? {};
-    await authorizeUpdate(request, organization_id, [...(body.saml_connection_implicit_role_assignments ?? []), ...(body.saml_group_implicit_role_assignments ?? [])]);
+    const actor = await authorizeUpdate(request, organization_id, [...(body.saml_connection_implicit_role_assignments ?? []), ...(body.saml_group_implicit_role_assignments ?? [])]);
     const current = await connections.require(request.projectId, organization_id, connection_id, 'saml');
     const change: Partial<SamlSettings> = {};
     if (body.idp_entity_id !== undefined) change.idp_entity_id = body.idp_entity_id;
@@ -205,7 +206,7 @@ export function registerSsoRoutes(
       config: change,
       connection_role_rules: body.saml_connection_implicit_role_assignments,
       group_role_rules: body.saml_group_implicit_role_assignments,
-    });
+    }, actor);
     return ok(request, { connection: toWireSamlConnection(record, publicUrl) });
   });
 
@@ -215,7 +216,7 @@ export function registerSsoRoutes(
     { schema: { params: ConnectionParams, body: Type.Object({ metadata_url: Type.Optional(Type.String({ maxLength: 2048 })), metadata_xml: Type.Optional(Type.String({ maxLength: 500_000 })) }) } },
     async (request) => {
       const { organization_id, connection_id } = request.params;
-      await memberAuthorization.require(request, organization_id, sso('update'));
+      const actor = await authorizeUpdate(request, organization_id);
       const current = await connections.require(request.projectId, organization_id, connection_id, 'saml');
       const xml = request.body.metadata_xml ?? (request.body.metadata_url ? await fetchMetadata(request.body.metadata_url) : undefined);
       if (xml === undefined) throw new GatehouseError('invalid_argument', { message: 'Give metadata_url or metadata_xml.' });
@@ -226,7 +227,7 @@ export function registerSsoRoutes(
           idp_sso_url: checkUrl(metadata.idp_sso_url, 'the metadata\'s SingleSignOnService'),
           verification_certificates: addCertificates(current.config.verification_certificates, metadata.certificates, environmentOf(request.projectId)),
         },
-      });
+      }, actor);
       return ok(request, { connection: toWireSamlConnection(record, publicUrl) });
     },
   );
@@ -236,13 +237,13 @@ export function registerSsoRoutes(
     { schema: { params: Type.Object({ organization_id: Type.String(), connection_id: Type.String(), certificate_id: Type.String() }) } },
     async (request) => {
       const { organization_id, connection_id, certificate_id } = request.params;
-      await memberAuthorization.require(request, organization_id, sso('update'));
+      const actor = await authorizeUpdate(request, organization_id);
       const current = await connections.require(request.projectId, organization_id, connection_id, 'saml');
       const kept = current.config.verification_certificates.filter((c) => c.certificate_id !== certificate_id);
       if (kept.length === current.config.verification_certificates.length) {
         throw new GatehouseError('sso_verification_certificate_not_found', { message: `No certificate "${certificate_id}" on this connection.` });
       }
-      await connections.update(request.projectId, organization_id, connection_id, 'saml', { config: { verification_certificates: kept } });
+      await connections.update(request.projectId, organization_id, connection_id, 'saml', { config: { verification_certificates: kept } }, actor);
       return ok(request, { certificate_id });
     },
   );
@@ -250,7 +251,7 @@ export function registerSsoRoutes(
   app.put('/v1/b2b/sso/oidc/:organization_id/connections/:connection_id', { schema: { params: ConnectionParams, body: OidcUpdateBody } }, async (request) => {
     const { organization_id, connection_id } = request.params;
     const body = request.body ?? {};
-    await authorizeUpdate(request, organization_id, [...(body.oidc_connection_implicit_role_assignments ?? []), ...(body.oidc_group_implicit_role_assignments ?? [])]);
+    const actor = await authorizeUpdate(request, organization_id, [...(body.oidc_connection_implicit_role_assignments ?? []), ...(body.oidc_group_implicit_role_assignments ?? [])]);
     await connections.require(request.projectId, organization_id, connection_id, 'oidc');
     const change: Partial<OidcSettings> = {};
     for (const key of ['client_id', 'client_secret', 'custom_scopes'] as const) if (body[key] !== undefined) change[key] = body[key];
@@ -274,7 +275,7 @@ export function registerSsoRoutes(
       config: change,
       connection_role_rules: body.oidc_connection_implicit_role_assignments,
       group_role_rules: body.oidc_group_implicit_role_assignments,
-    });
+    }, actor);
     return ok(request, { connection: toWireOidcConnection(record, publicUrl) });
   });
 

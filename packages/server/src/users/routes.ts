@@ -102,7 +102,7 @@ export function registerUserRoutes(app: App, deps: { users: UserService; project
 
   app.post('/v1/users', { schema: { body: CreateUserBody } }, async (request) => {
     const project = await projects.findProject(request.projectId);
-    const user = await users.createUser(request.projectId, project!.environment, request.body);
+    const user = await users.createUser(request.projectId, project!.environment, request.body, request.actor);
     return ok(request, {
       user_id: user.user_id,
       email_id: user.emails[0]?.email_id ?? '',
@@ -118,7 +118,7 @@ export function registerUserRoutes(app: App, deps: { users: UserService; project
   });
 
   app.put('/v1/users/:user_id', { schema: { params: UserIdParams, body: UpdateUserBody } }, async (request) => {
-    const user = await users.updateUser(request.projectId, request.params.user_id, request.body ?? {});
+    const user = await users.updateUser(request.projectId, request.params.user_id, request.body ?? {}, request.actor);
     const wire = toWireUser(user, users);
     return ok(request, {
       user_id: user.user_id,
@@ -130,7 +130,7 @@ export function registerUserRoutes(app: App, deps: { users: UserService; project
   });
 
   app.delete('/v1/users/:user_id', { schema: { params: UserIdParams } }, async (request) => {
-    await users.deleteUser(request.projectId, request.params.user_id);
+    await users.deleteUser(request.projectId, request.params.user_id, request.actor);
     return ok(request, { user_id: request.params.user_id });
   });
 

@@ -1,6 +1,7 @@
 // Consumer users: create, read, update, delete, search. Explicit roles are rows in user_roles,
 // checked against the policy inside the same transaction; the default role is added on read.
 import { createHash } from 'node:crypto';
+import type { AuditAction, AuditLog } from '../audit/log.ts';
 import type { Clock } from '../clock.ts';
 import { LIMITS, type Environment } from '../config.ts';
 import { GatehouseError } from '../errors.ts';
@@ -8,6 +9,7 @@ import { checkExternalId, checkPhone, checkRoles, normalizeEmail } from '../fiel
 import { isId, newId } from '../ids.ts';
 import { applyMetadataUpdate, checkMetadata, type Metadata } from '../metadata.ts';
 import { IMPLICIT_ROLES } from '../rbac/defaults.ts';
+import type { Actor } from '../projects/service.ts';
 import type { RbacService } from '../rbac/service.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
@@ -120,12 +122,14 @@ export class UserService {
   readonly #feed: ChangeFeed;
   readonly #rbac: RbacService;
   readonly #clock: Clock;
+  readonly #audit: AuditLog;
 
-  constructor(db: SqlExecutor, feed: ChangeFeed, rbac: RbacService, clock: Clock) {
+  constructor(db: SqlExecutor, feed: ChangeFeed, rbac: RbacService, clock: Clock, audit: AuditLog) {
     this.#db = db;
     this.#feed = feed;
     this.#rbac = rbac;
     this.#clock = clock;
+    this.#audit = audit;
   }
 
   /** Explicit roles plus the default role every user holds, as `user.roles` and sessions show them. */
@@ -138,11 +142,15 @@ export class UserService {
     return user.lock_expires_at !== null && user.lock_expires_at.getTime() > this.#clock.now().getTime();
   }
 
-  /** `within` runs in the creating transaction, after the user's rows are written (a password, say). */
+  /**
+   * `within` runs in the creating transaction, after the user's rows are written (a password, say).
+   * `actor` is recorded in the audit log when the user is created with roles.
+   */
   async createUser(
     projectId: string,
     environment: Environment,
     input: CreateUserInput,
+    actor: Actor,
     within?: (tx: SqlExecutor, userId: string) => Promise<void>,
   ): Promise<UserRecord> {
     const email = input.email !== undefined ? normalizeEmail(input.email) : undefined;
@@ -177,6 +185,7 @@ export class UserService {
           );
         }
         await insertRoles(tx, projectId, userId, roles, now);
+        if (roles.length > 0) await this.#recordRoles(tx, projectId, userId, actor, 'user.created', null, roles);
         await within?.(tx, userId);
       });
     } catch (error) {
@@ -211,7 +220,7 @@ export class UserService {
     return row.roles ?? [];
   }
 
-  async updateUser(projectId: string, userId: string, input: UpdateUserInput): Promise<UserRecord> {
+  async updateUser(projectId: string, userId: string, input: UpdateUserInput, actor: Actor): Promise<UserRecord> {
     checkUserId(userId);
     const roles = input.roles !== undefined ? checkRoles(input.roles, 'user') : undefined;
     const externalId = input.external_id !== undefined && input.external_id !== '' ? checkExternalId(input.external_id) : input.external_id;
@@ -238,8 +247,11 @@ export class UserService {
         );
         if (roles !== undefined) {
           if (roles.length > 0) await this.#rbac.checkAssignableRoles(tx, projectId, 'consumer', roles);
+          const before = await explicitRoles(tx, userId);
           await tx.query('DELETE FROM user_roles WHERE user_id = $1 AND NOT (role_id = ANY($2))', [userId, roles]);
           await insertRoles(tx, projectId, userId, roles, now);
+          const after = [...new Set(roles)].sort();
+          if (before.join('\n') !== after.join('\n')) await this.#recordRoles(tx, projectId, userId, actor, 'user.roles.updated', before, after);
         }
         return this.requireUser(projectId, userId, tx);
       });
@@ -248,12 +260,22 @@ export class UserService {
     }
   }
 
-  async deleteUser(projectId: string, userId: string): Promise<void> {
+  async deleteUser(projectId: string, userId: string, actor: Actor): Promise<void> {
     checkUserId(userId);
     await this.#feed.write(async (tx, emit) => {
+      const roles = await explicitRoles(tx, userId);
       const { rowCount } = await tx.query('DELETE FROM users WHERE project_id = $1 AND user_id = $2', [projectId, userId]);
       if (rowCount === 0) throw new GatehouseError('user_not_found', { message: `No user "${userId}" in this project.` });
+      if (roles.length > 0) await this.#recordRoles(tx, projectId, userId, actor, 'user.deleted', roles, null);
       emit({ type: 'user', project_id: projectId, user_id: userId });
+    });
+  }
+
+  /** The audit entry of a change to a user's explicit roles (null: the user did not / no longer exists). */
+  #recordRoles(tx: SqlExecutor, projectId: string, userId: string, actor: Actor, action: AuditAction, before: string[] | null, after: string[] | null) {
+    return this.#audit.record(tx, {
+      project_id: projectId, actor, action, target_type: 'user', target_id: userId,
+      before: before && { roles: before }, after: after && { roles: [...new Set(after)].sort() },
     });
   }
 
@@ -279,6 +301,11 @@ export class UserService {
     const next_cursor = rows.length > limit && last ? cursors.encode(last, last.user_id, queryKey) : null;
     return { results, total: counted.rows[0]?.total ?? 0, next_cursor };
   }
+}
+
+async function explicitRoles(tx: SqlExecutor, userId: string): Promise<string[]> {
+  const { rows } = await tx.query<{ role_id: string }>('SELECT role_id FROM user_roles WHERE user_id = $1', [userId]);
+  return rows.map((row) => row.role_id).sort();
 }
 
 async function insertRoles(tx: SqlExecutor, projectId: string, userId: string, roles: string[], now: Date): Promise<void> {
