@@ -10,7 +10,7 @@ import { ok } from '../http/app.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import type { PolicyKind } from './defaults.ts';
 import { listPolicyVersions, parseVersion, requirePolicyVersion, VERSIONS_DEFAULT_LIMIT, VERSIONS_MAX_LIMIT } from './history.ts';
-import type { ImpactPreview } from './impact.ts';
+import { IMPACT_SUBJECT_LIMIT, type ImpactPreview } from './impact.ts';
 import { describeChanges, writeOptions, WriteOptionsQuery, writtenResponse } from './routes.ts';
 import type { RbacService } from './service.ts';
 import type { WhoCan } from './who-can.ts';
@@ -19,7 +19,10 @@ const VersionParams = Type.Object({ version: Type.String() });
 // Numbers arrive as strings and are checked below, with messages that name the parameter.
 const VersionsQuery = Type.Object({ limit: Type.Optional(Type.String()), cursor: Type.Optional(Type.String()) });
 const DiffQuery = Type.Object({ from: Type.String(), to: Type.Optional(Type.String()) });
-const ImpactQuery = Type.Object({ cascade: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])) });
+const ImpactQuery = Type.Object({
+  cascade: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
+  limit: Type.Optional(Type.String()),
+});
 const WhoCanQuery = Type.Object({
   resource_id: Type.String({ minLength: 1, maxLength: 256 }),
   action: Type.String({ minLength: 1, maxLength: 256 }),
@@ -76,10 +79,11 @@ export function registerPolicyHistoryRoutes(
     return { ...writtenResponse(request, result), rolled_back_to: target.version };
   });
 
-  // The body is PUT …/policy's; nothing is written.
+  // The body is PUT …/policy's; nothing is written. `limit`: holders listed (the totals count all).
   app.post(`${prefix}/policy/impact`, { schema: { querystring: ImpactQuery } }, async (request) => {
+    const limit = pageLimit(request.query.limit, IMPACT_SUBJECT_LIMIT, LIMITS.searchMaxLimit);
     const options = { cascade: request.query.cascade === 'true', actor: request.actor };
-    return ok(request, await impact.preview(request.projectId, kind, request.body, options));
+    return ok(request, await impact.preview(request.projectId, kind, request.body, options, limit));
   });
 
   app.get(`${prefix}/who_can`, { schema: { querystring: WhoCanQuery } }, async (request) => {
