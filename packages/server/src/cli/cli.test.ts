@@ -60,8 +60,22 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 180_000 });
+  return cliWithInput(undefined, ...args);
+}
+
+function cliWithInput(input: string | undefined, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [BIN, ...args], { env, input, encoding: 'utf8', timeout: 180_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The status of a dashboard sign-in. */
+async function adminLogin(email: string, password: string): Promise<number> {
+  const response = await fetch(`http://127.0.0.1:${port}/dashboard/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  return response.status;
 }
 
 before(async () => {
@@ -85,10 +99,16 @@ after(async () => {
   }
 });
 
-test('first start creates the project, prints and stores its credentials; the second start reuses them', async () => {
+test('first start creates the project and the first admin, prints and stores its credentials; the second start reuses them', async () => {
   const first = await serve();
   let credentials: { project_id: string; secret: string; public_token: string; base_url: string };
+  let adminPassword: string;
   try {
+    assert.match(first.output, /admin: +admin@localhost/);
+    adminPassword = first.output.match(/password: +(\S+) +\(shown once here/)?.[1] ?? '';
+    assert.match(adminPassword, /^[\w-]{24}$/);
+    assert.equal(await adminLogin('admin@localhost', adminPassword), 200);
+    assert.match(first.output, new RegExp(`dashboard: +http://127\\.0\\.0\\.1:${port}/dashboard/`));
     assert.match(first.output, new RegExp(`listening on http://127\\.0\\.0\\.1:${port}`));
     credentials = JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8'));
     assert.equal(statSync(join(dataDir, 'credentials.json')).mode & 0o777, 0o600);
@@ -106,6 +126,8 @@ test('first start creates the project, prints and stores its credentials; the se
   try {
     assert.ok(second.output.includes(credentials.project_id), 'same project');
     assert.ok(!second.output.includes(credentials.secret), 'the secret is not printed again');
+    assert.ok(!second.output.includes(adminPassword) && !/password:/.test(second.output), 'nor the admin password');
+    assert.equal(await adminLogin('admin@localhost', adminPassword), 200);
     const response = await fetch(`http://127.0.0.1:${port}/v1/rbac/policy`, { headers: { authorization: basicAuth(credentials.project_id, credentials.secret) } });
     assert.equal(response.status, 200);
   } finally {
@@ -169,6 +191,29 @@ test('policy apply prints the changes, export gives the policy back, secrets rot
     const kid = rotated.stdout.match(/signing with (\S+)/)?.[1];
     assert.ok(kid);
     assert.deepEqual((await jwks()).map((key) => key.kid).sort(), [...before, kid].sort());
+
+    const admin = cli('admin', 'create', '--email', 'Ops@Example.com');
+    assert.equal(admin.status, 0, admin.stderr);
+    assert.match(admin.stdout, /created admin-test-\S+ +ops@example\.com/);
+    const password = admin.stdout.match(/password: (\S+)/)?.[1] ?? '';
+    assert.match(admin.stdout, /shown once/);
+    assert.equal(await adminLogin('ops@example.com', password), 200);
+    const piped = cliWithInput('a passphrase from stdin\n', 'admin', 'create', '--email', 'piped@example.com', '--password-stdin');
+    assert.equal(piped.status, 0, piped.stderr);
+    assert.doesNotMatch(piped.stdout, /password:/);
+    assert.equal(await adminLogin('piped@example.com', 'a passphrase from stdin'), 200);
+    const duplicate = cli('admin', 'create', '--email', 'ops@example.com');
+    assert.equal(duplicate.status, 1);
+    assert.match(duplicate.stderr, /duplicate_admin_email/);
+    const admins = cli('admin', 'list');
+    assert.deepEqual(admins.stdout.trim().split('\n').map((line) => line.split(/ +/)[1]), ['admin@localhost', 'ops@example.com', 'piped@example.com']);
+    const reset = cli('admin', 'reset-password', '--email', 'ops@example.com');
+    const newPassword = reset.stdout.match(/password: (\S+)/)?.[1] ?? '';
+    assert.equal(await adminLogin('ops@example.com', password), 401);
+    assert.equal(await adminLogin('ops@example.com', newPassword), 200);
+    assert.match(cli('admin', 'disable', '--email', 'ops@example.com').stdout, /disabled admin-test-/);
+    assert.equal(await adminLogin('ops@example.com', newPassword), 401);
+    assert.match(cli('admin', 'list').stdout, /ops@example\.com +created \S+ +disabled /);
   } finally {
     await stop(child);
   }
