@@ -86,7 +86,8 @@ export async function request<T>(method: string, path: string, options: { query?
     throw new ApiError(response.status, 'bad_response', `The server answered ${response.status} with something that is not JSON.`);
   }
   if (!response.ok) {
-    const details = body.details as { issues?: PolicyIssue[] } | undefined;
+    // The envelope carries a policy's validation issues in error_details (http/errors.ts).
+    const details = (body.error_details ?? body.details) as { issues?: PolicyIssue[] } | undefined;
     const error = new ApiError(
       response.status,
       String(body.error_type ?? 'unknown_error'),

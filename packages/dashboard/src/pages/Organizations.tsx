@@ -149,7 +149,7 @@ export function OrganizationPage({ params }: PageProps) {
       <Section title="Email-domain role rules">
         <p className="muted">Members whose email address is at the domain hold the role, from their next sign-in; the source shows as email_assignment.</p>
         <RoleRulesEditor
-          title="Rules"
+          title="Rules by email domain"
           condition={{ field: 'domain', label: 'Email domain', placeholder: 'example.com' }}
           rules={record.rbac_email_implicit_role_assignments}
           roles={roles}
