@@ -107,6 +107,7 @@ export const ERROR_CATALOGUE = {
   invalid_rbac_resource_id: spec(400, 'The resource_id is not declared in the RBAC policy.'),
   invalid_rbac_action: spec(400, 'The resource does not declare this action.'),
   rbac_invalid_cursor: spec(400, 'The cursor is not valid for this query.'),
+  audit_event_not_found: spec(404, 'No audit event with this id exists in the project.'),
   // Policy validation codes come from @gatehouse/policy; they are all 400s.
 
   // Passwords. A wrong password, an unknown email and a locked account all answer

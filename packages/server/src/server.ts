@@ -1,6 +1,8 @@
 // Puts the server together: database, migrations, change feed, services and routes. The CLI and
 // the tests both start Gatehouse through here.
+import { AccessHistory } from './audit/access-at.ts';
 import { AuditLog } from './audit/log.ts';
+import { registerAuditRoutes } from './audit/routes.ts';
 import { registerDashboard } from './admins/dashboard.ts';
 import { registerAdminRoutes } from './admins/routes.ts';
 import { AdminService } from './admins/service.ts';
@@ -119,9 +121,10 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerPolicyHistoryRoutes(app, policyInsight, 'consumer', '/v1/rbac');
   registerPolicyHistoryRoutes(app, policyInsight, 'b2b', '/v1/b2b/rbac');
   const ssoConnections = new SsoConnectionService(db, feed, rbac, organizations, clock, audit);
-  const ssoFlows = new SsoFlows({ db, feed, connections: ssoConnections, organizations, members, sessions, projects, config, clock });
+  const ssoFlows = new SsoFlows({ db, feed, connections: ssoConnections, organizations, members, sessions, projects, config, clock, audit });
   registerSsoRoutes(app, { connections: ssoConnections, flows: ssoFlows, sessions, members, projects, memberAuthorization, config });
   registerUserRoutes(app, { users, projects, rbac });
+  registerAuditRoutes(app, { audit, accessHistory: new AccessHistory(db, audit, clock) });
   registerSessionRoutes(app, { sessions, users, projects, keys });
   registerPasswordRoutes(app, { passwords, users, sessions, limiter });
   const memberPasswords = new MemberPasswordService({ db, feed, clock, lockout: config.lockout, members, organizations, rbac, sessions });

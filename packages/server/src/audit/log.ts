@@ -135,12 +135,15 @@ export class AuditLog {
     return rows[0] ?? null;
   }
 
-  /** Every event of one target in order (oldest first): the history the point-in-time answer replays. */
-  async history(projectId: string, targetType: AuditTargetType, targetId: string, actions?: readonly AuditAction[]): Promise<AuditEvent[]> {
+  /**
+   * Every event of one target, or of every target of a type in an organization, oldest first: the
+   * history the point-in-time answer replays.
+   */
+  async history(projectId: string, of: { target_type: AuditTargetType; target_id: string } | { target_type: AuditTargetType; organization_id: string }): Promise<AuditEvent[]> {
+    const [column, value] = 'target_id' in of ? ['target_id', of.target_id] : ['organization_id', of.organization_id];
     const { rows } = await this.#db.query<AuditEvent>(
-      `SELECT ${COLUMNS} FROM audit_events WHERE project_id = $1 AND target_type = $2 AND target_id = $3
-          ${actions ? 'AND action = ANY($4::text[])' : ''} ORDER BY position`,
-      actions ? [projectId, targetType, targetId, actions] : [projectId, targetType, targetId],
+      `SELECT ${COLUMNS} FROM audit_events WHERE project_id = $1 AND target_type = $2 AND ${column} = $3 ORDER BY position`,
+      [projectId, of.target_type, value],
     );
     return rows;
   }

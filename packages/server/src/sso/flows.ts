@@ -2,7 +2,7 @@
 // or the OIDC callback verifies the IdP's answer, finds or creates the member, records its groups
 // and hands the browser a one-time token), and authenticate (the application exchanges that token
 // for a member session). Every refusal happens before anything is written.
-import { systemActor } from '../audit/log.ts';
+import { systemActor, type AuditLog } from '../audit/log.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { ServerConfig } from '../config.ts';
@@ -63,6 +63,7 @@ export class SsoFlows {
   readonly #projects: ProjectService;
   readonly #config: ServerConfig;
   readonly #clock: Clock;
+  readonly #audit: AuditLog;
 
   constructor(deps: {
     db: SqlExecutor;
@@ -74,6 +75,7 @@ export class SsoFlows {
     projects: ProjectService;
     config: ServerConfig;
     clock: Clock;
+    audit: AuditLog;
   }) {
     this.#db = deps.db;
     this.#feed = deps.feed;
@@ -84,6 +86,7 @@ export class SsoFlows {
     this.#projects = deps.projects;
     this.#config = deps.config;
     this.#clock = deps.clock;
+    this.#audit = deps.audit;
   }
 
   /** Where to send the browser to sign in through the connection. */
@@ -227,6 +230,16 @@ export class SsoFlows {
     const now = this.#clock.now();
     const register = async (tx: SqlExecutor, memberId: string) => {
       await within?.(tx);
+      // The IdP's groups drive group role rules: a sign-in that changes them is in the audit log.
+      const { rows: previous } = await tx.query<{ groups: string[] }>(
+        'SELECT groups FROM sso_registrations WHERE member_id = $1 AND connection_id = $2 FOR UPDATE', [memberId, connection.connection_id]);
+      const before = previous[0] ? { connection_id: connection.connection_id, groups: previous[0].groups } : null;
+      if (!before || before.groups.join('\n') !== identity.groups.join('\n')) {
+        await this.#audit.record(tx, {
+          project_id: projectId, actor: systemActor(`sso.${connection.kind}`), action: 'member.sso_groups.updated', target_type: 'member',
+          target_id: memberId, organization_id: organization.organization_id, before, after: { connection_id: connection.connection_id, groups: identity.groups },
+        });
+      }
       await tx.query(
         `INSERT INTO sso_registrations (registration_id, member_id, connection_id, organization_id, project_id, external_id, groups, sso_attributes, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
