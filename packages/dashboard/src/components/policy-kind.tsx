@@ -17,6 +17,9 @@ export const POLICY_RULES: Record<PolicyKind, PolicyRules> = {
   b2b: { defaultRoleIds: DEFAULT_ROLE_IDS.b2b, builtInResources: B2B_BUILT_IN_RESOURCES },
 };
 
+/** Refusals of a policy write that ?cascade=true lifts: the change removes what is still assigned or used. */
+export const NEEDS_CASCADE: ReadonlySet<string> = new Set(['rbac_role_in_use', 'rbac_resource_in_use', 'rbac_action_in_use']);
+
 const BUILT_IN_IDS = new Set(B2B_BUILT_IN_RESOURCES.map((resource) => resource.resource_id));
 
 /** B2B's stytch.* resources: listed in every B2B policy, never changed. */

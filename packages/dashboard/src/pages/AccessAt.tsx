@@ -1,7 +1,140 @@
-// Placeholder while this page is written.
-import { PageHeader } from '../components/ui.tsx';
+// "Did user U hold permission P at time T, and through which role?" — answered by the server from
+// the policy history and the audit log of role assignments. Resources and actions are suggested
+// from the current policy but may be anything (a resource since removed, say).
+import { useState, type FormEvent } from 'react';
+import type { Policy } from '@gatehouse/policy';
+import { api } from '../api.ts';
+import { DateTimeField } from '../components/datetime.tsx';
+import { HeldRoles, type SubjectRole } from '../components/held-roles.tsx';
+import { POLICY_PREFIX, PolicyKindSwitch, policyKindOf, SUBJECT_NOUN, type PolicyKind } from '../components/policy-kind.tsx';
+import { usePolicy } from '../components/roles-editor.tsx';
+import { showSearch } from '../components/search.tsx';
+import { ErrorMessage, formatTime, Loading, PageHeader, TextField, useAsync } from '../components/ui.tsx';
+import { Link } from '../router.tsx';
 import type { PageProps } from './types.ts';
 
-export function AccessAtPage(_props: PageProps) {
-  return <PageHeader title="AccessAt" />;
+interface AccessAnswer {
+  allowed: boolean;
+  at: string;
+  policy_version: number | null;
+  /** The roles held then (with their sources, or by id). */
+  roles: (SubjectRole | string)[];
+  granting_roles: SubjectRole[];
+}
+
+const asHeldRole = (role: SubjectRole | string): SubjectRole => (typeof role === 'string' ? { role_id: role, sources: [] } : role);
+
+export function AccessAtPage({ query }: PageProps) {
+  const kind = policyKindOf(query);
+  const idParameter = kind === 'b2b' ? 'member_id' : 'user_id';
+  const question = {
+    subjectId: query.get(idParameter) ?? '',
+    resourceId: query.get('resource_id') ?? '',
+    action: query.get('action') ?? '',
+    at: query.get('at') ?? '',
+  };
+  const policy = usePolicy(kind);
+  const complete = Object.values(question).every((value) => value !== '');
+  const answer = useAsync(
+    () =>
+      complete
+        ? api.get<AccessAnswer>(`${POLICY_PREFIX[kind]}/access_at`, {
+            [idParameter]: question.subjectId,
+            resource_id: question.resourceId,
+            action: question.action,
+            at: question.at,
+          })
+        : Promise.resolve(null),
+    [query.toString()],
+  );
+  return (
+    <>
+      <PageHeader title="Access at a time">
+        <PolicyKindSwitch kind={kind} path="/access-at" />
+      </PageHeader>
+      <p className="muted">
+        Did a {SUBJECT_NOUN[kind].one} hold a permission at a moment in the past, and through which role? The answer replays the policy history
+        and the recorded role assignments.
+      </p>
+      <AccessForm key={query.toString()} kind={kind} policy={policy.data} initial={question} />
+      <ErrorMessage error={answer.error} />
+      {answer.loading && complete && <Loading />}
+      {answer.data && !answer.loading && <AccessAnswerView kind={kind} question={question} answer={answer.data} />}
+    </>
+  );
+}
+
+function AccessForm({ kind, policy, initial }: {
+  kind: PolicyKind;
+  policy: Policy | undefined;
+  initial: { subjectId: string; resourceId: string; action: string; at: string };
+}) {
+  const [subjectId, setSubjectId] = useState(initial.subjectId);
+  const [resourceId, setResourceId] = useState(initial.resourceId);
+  const [action, setAction] = useState(initial.action);
+  const [at, setAt] = useState(initial.at || new Date().toISOString());
+  const actions = policy?.resources.find((resource) => resource.resource_id === resourceId)?.actions ?? [];
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    showSearch('/access-at', { kind: kind === 'b2b' ? 'b2b' : '', [kind === 'b2b' ? 'member_id' : 'user_id']: subjectId, resource_id: resourceId, action, at });
+  };
+  return (
+    <form className="toolbar" onSubmit={submit} aria-label="Question">
+      <TextField
+        label={kind === 'b2b' ? 'Member id' : 'User id'}
+        required
+        value={subjectId}
+        placeholder={kind === 'b2b' ? 'member-test-…' : 'user-test-…'}
+        onChange={(event) => setSubjectId(event.target.value)}
+      />
+      <TextField label="Resource" required list="access-resources" value={resourceId} onChange={(event) => setResourceId(event.target.value)} />
+      <datalist id="access-resources">
+        {policy?.resources.map((resource) => <option key={resource.resource_id} value={resource.resource_id} />)}
+      </datalist>
+      <TextField label="Action" required list="access-actions" value={action} onChange={(event) => setAction(event.target.value)} />
+      <datalist id="access-actions">
+        {actions.map((candidate) => (
+          <option key={candidate} value={candidate} />
+        ))}
+      </datalist>
+      <DateTimeField label="At" required value={at} onChange={setAt} />
+      <button type="submit" className="primary">
+        Ask
+      </button>
+    </form>
+  );
+}
+
+function AccessAnswerView({ kind, question, answer }: {
+  kind: PolicyKind;
+  question: { subjectId: string; resourceId: string; action: string };
+  answer: AccessAnswer;
+}) {
+  return (
+    <section className="panel" aria-labelledby="access-answer">
+      <h2 id="access-answer" className={answer.allowed ? 'verdict allowed' : 'verdict denied'}>
+        {answer.allowed ? 'Yes' : 'No'}: <code>{question.subjectId}</code> {answer.allowed ? 'could' : 'could not'}{' '}
+        <code>
+          {question.action}
+        </code>{' '}
+        on <code>{question.resourceId}</code> at {formatTime(answer.at)}
+      </h2>
+      <dl className="facts">
+        <dt>Policy version in force</dt>
+        <dd>
+          {answer.policy_version === null ? (
+            'none (before the first version)'
+          ) : (
+            <Link to={`/policy/history${kind === 'b2b' ? '?kind=b2b' : ''}`}>version {answer.policy_version}</Link>
+          )}
+        </dd>
+        <dt>Granted through</dt>
+        <dd>{answer.granting_roles.length > 0 ? <HeldRoles roles={answer.granting_roles} /> : <span className="muted">no role</span>}</dd>
+        <dt>Roles held then</dt>
+        <dd>
+          <HeldRoles roles={answer.roles.map(asHeldRole)} />
+        </dd>
+      </dl>
+    </section>
+  );
 }

@@ -2,9 +2,10 @@
 // local draft, checked by the policy engine as they are made; "Review changes" asks the server what
 // the draft would change for people (the impact preview) before "Save policy" writes it. Removing
 // a role someone holds needs an explicit confirmation (the server's cascade).
-import { useEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useMemo, useState, type FormEvent } from 'react';
 import { diffPolicies, validatePolicy, type Policy, type PolicyIssue, type Resource, type Role } from '@gatehouse/policy';
 import { api, ApiError } from '../api.ts';
+import { FocusPanel } from '../components/focus-panel.tsx';
 import { ImpactPreview, type PolicyImpact } from '../components/impact-preview.tsx';
 import {
   addAction,
@@ -20,6 +21,7 @@ import {
 import {
   DEFAULT_ROLE_IDS,
   isBuiltInResource,
+  NEEDS_CASCADE,
   POLICY_PREFIX,
   POLICY_RULES,
   PolicyKindSwitch,
@@ -37,9 +39,6 @@ interface PolicySnapshot {
   policy: Policy;
   policy_version: number;
 }
-
-/** Refusals the server lifts with ?cascade=true: the change removes what is still assigned or used. */
-const NEEDS_CASCADE = new Set(['rbac_role_in_use', 'rbac_resource_in_use', 'rbac_action_in_use']);
 
 export function PolicyPage({ query }: PageProps) {
   const kind = policyKindOf(query);
@@ -210,17 +209,11 @@ function ReviewPanel({ kind, review, savedVersion, saving, onSave, onClose }: {
   onSave: (cascade: boolean) => void;
   onClose: () => void;
 }) {
-  const panel = useRef<HTMLElement>(null);
   const [confirmed, setConfirmed] = useState(false);
-  useEffect(() => panel.current?.focus(), []);
   const { impact, cascade } = review;
   const revoked = impact.revoked_assignments.reduce((sum, entry) => sum + entry.count, 0);
-  const closeOnEscape = (event: KeyboardEvent) => {
-    if (event.key === 'Escape') onClose();
-  };
   return (
-    <section ref={panel} className="panel review" aria-labelledby="review-title" tabIndex={-1} onKeyDown={closeOnEscape}>
-      <h2 id="review-title">Impact of these changes</h2>
+    <FocusPanel title="Impact of these changes" className="panel review" onClose={onClose}>
       {impact.policy_version !== savedVersion && (
         <p className="error">
           The policy changed since this page loaded (version {savedVersion}, now {impact.policy_version}). Saving replaces it with this draft;
@@ -251,7 +244,7 @@ function ReviewPanel({ kind, review, savedVersion, saving, onSave, onClose }: {
           Keep editing
         </button>
       </div>
-    </section>
+    </FocusPanel>
   );
 }
 
