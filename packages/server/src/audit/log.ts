@@ -80,7 +80,8 @@ export interface AuditFilters {
   until?: Date;
 }
 
-const COLUMNS = 'position::text AS position, event_id, project_id, occurred_at, actor, action, target_type, target_id, organization_id, before, after';
+// position as text (a bigint may exceed a JS number); ORDER BY names audit_events.position, the number.
+const COLUMNS = 'audit_events.position::text AS position, event_id, project_id, occurred_at, actor, action, target_type, target_id, organization_id, before, after';
 
 export class AuditLog {
   readonly #db: SqlExecutor;
@@ -122,9 +123,9 @@ export class AuditLog {
     }
     if (filters.since) where.push(`occurred_at >= ${param(filters.since)}`);
     if (filters.until) where.push(`occurred_at <= ${param(filters.until)}`);
-    if (page.before !== undefined) where.push(`position < ${param(page.before)}::bigint`);
+    if (page.before !== undefined) where.push(`audit_events.position < ${param(page.before)}::bigint`);
     const { rows } = await this.#db.query<AuditEvent>(
-      `SELECT ${COLUMNS} FROM audit_events WHERE ${where.join(' AND ')} ORDER BY position DESC LIMIT ${page.limit + 1}`,
+      `SELECT ${COLUMNS} FROM audit_events WHERE ${where.join(' AND ')} ORDER BY audit_events.position DESC LIMIT ${page.limit + 1}`,
       params,
     );
     return { events: rows.slice(0, page.limit), more: rows.length > page.limit };
@@ -142,7 +143,7 @@ export class AuditLog {
   async history(projectId: string, of: { target_type: AuditTargetType; target_id: string } | { target_type: AuditTargetType; organization_id: string }): Promise<AuditEvent[]> {
     const [column, value] = 'target_id' in of ? ['target_id', of.target_id] : ['organization_id', of.organization_id];
     const { rows } = await this.#db.query<AuditEvent>(
-      `SELECT ${COLUMNS} FROM audit_events WHERE project_id = $1 AND target_type = $2 AND ${column} = $3 ORDER BY position`,
+      `SELECT ${COLUMNS} FROM audit_events WHERE project_id = $1 AND target_type = $2 AND ${column} = $3 ORDER BY audit_events.position`,
       [projectId, of.target_type, value],
     );
     return rows;
