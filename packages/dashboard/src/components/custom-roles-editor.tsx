@@ -6,7 +6,7 @@ import { useState, type FormEvent } from 'react';
 import { WILDCARD_ACTION, type Permission, type Policy, type Resource, type Role } from '@gatehouse/policy';
 import { ApiError, api, type PolicyIssue } from '../api.ts';
 import { ClosablePanel } from './disclosure.tsx';
-import { ErrorMessage, Loading, Status, Table, TextField, useAction, useAsync } from './ui.tsx';
+import { ErrorMessage, Loading, Status, Table, TableHead, TextField, useAction, useAsync } from './ui.tsx';
 
 type Editing = { role: Role; index: number; isNew: boolean } | null;
 
@@ -38,16 +38,7 @@ export function CustomRolesEditor({ organizationId, policy, onChange }: { organi
         <p className="muted">No custom roles.</p>
       ) : (
         <Table caption="Custom roles">
-          <thead>
-            <tr>
-              <th scope="col">Role</th>
-              <th scope="col">Description</th>
-              <th scope="col">Permissions</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Role', 'Description', 'Permissions']} actions />
           <tbody>
             {current.map((role, index) => (
               <tr key={role.role_id}>

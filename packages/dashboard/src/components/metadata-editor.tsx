@@ -40,3 +40,16 @@ export function MetadataEditor({ label, value, onSave }: { label: string; value:
     </form>
   );
 }
+
+/** Both metadata editors of a user or member; `onSave` gets the update body for the record. */
+export function MetadataEditors({ record, onSave }: {
+  record: { trusted_metadata: Metadata; untrusted_metadata: Metadata };
+  onSave: (body: { trusted_metadata: Metadata } | { untrusted_metadata: Metadata }) => Promise<unknown>;
+}) {
+  return (
+    <>
+      <MetadataEditor label="Trusted metadata" value={record.trusted_metadata} onSave={(value) => onSave({ trusted_metadata: value })} />
+      <MetadataEditor label="Untrusted metadata" value={record.untrusted_metadata} onSave={(value) => onSave({ untrusted_metadata: value })} />
+    </>
+  );
+}

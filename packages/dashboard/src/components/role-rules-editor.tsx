@@ -4,7 +4,7 @@
 import { useState, type FormEvent } from 'react';
 import type { Role } from '@gatehouse/policy';
 import { RoleSelect } from './roles-editor.tsx';
-import { ErrorMessage, Status, Table, TextField, useAction } from './ui.tsx';
+import { ErrorMessage, Status, Table, TableHead, TextField, useAction } from './ui.tsx';
 
 export type RoleRule = { role_id: string } & Partial<Record<'domain' | 'group', string>>;
 
@@ -51,15 +51,7 @@ export function RoleRulesEditor({ title, condition, rules, roles, onSave }: {
         <p className="muted">No rules.</p>
       ) : (
         <Table caption={title}>
-          <thead>
-            <tr>
-              {condition && <th scope="col">{condition.label}</th>}
-              <th scope="col">Role</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={condition ? [condition.label, 'Role'] : ['Role']} actions />
           <tbody>
             {rules.map((rule, index) => (
               <tr key={`${describe(rule)}-${index}`}>

@@ -4,7 +4,7 @@
 import { useState, type FormEvent } from 'react';
 import type { Policy, Role } from '@gatehouse/policy';
 import { api } from '../api.ts';
-import { ErrorMessage, SelectField, Status, Table, useAction, useAsync } from './ui.tsx';
+import { ErrorMessage, SelectField, Status, Table, TableHead, useAction, useAsync } from './ui.tsx';
 
 /** Where a role comes from, as Stytch's member object names it (consumer users: default or direct). */
 export type RoleSource =
@@ -51,6 +51,15 @@ export function describeSource(source: RoleSource): string {
     case 'sso_connection_group':
       return `sso_connection_group · ${source.details.group} · ${source.details.connection_id}`;
   }
+}
+
+/** Role ids as tags, for lists. */
+export function RoleTags({ roleIds }: { roleIds: readonly string[] }) {
+  return roleIds.map((id) => (
+    <span key={id} className="tag">
+      {id}
+    </span>
+  ));
 }
 
 /** A select of roles, by id with its description. */
@@ -102,15 +111,7 @@ export function RolesEditor({ kind, roles, assignable, onSave }: {
   return (
     <>
       <Table caption="Roles">
-        <thead>
-          <tr>
-            <th scope="col">Role</th>
-            <th scope="col">Sources</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
+        <TableHead columns={['Role', 'Sources']} actions />
         <tbody>
           {roles.map((role) => (
             <tr key={role.role_id}>

@@ -1,7 +1,8 @@
 // What the search pages (users, members, organizations) share: filters kept in the URL, so a search
 // can be linked to and back/forward walks through searches; the API's cursor pages; Stytch's query.
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { navigate } from '../router.tsx';
+import { ErrorMessage, Loading, Pager, Table, TableHead, type AsyncState } from './ui.tsx';
 
 export const PAGE_SIZE = 20;
 
@@ -31,6 +32,8 @@ export function showSearch(path: string, filters: Record<string, string | readon
   navigate(text ? `${path}?${text}` : path);
 }
 
+export type Cursor = ReturnType<typeof useCursor>;
+
 /** The cursor of the page shown; back to the first page whenever the filters (`filtersKey`) change. */
 export function useCursor(filtersKey: string) {
   const [state, setState] = useState<{ key: string; cursor?: string }>({ key: filtersKey });
@@ -48,6 +51,36 @@ export function useCursor(filtersKey: string) {
 }
 
 /** "3 users match" for a search's total. */
-export function matchCount(total: number, noun: string): string {
+function matchCount(total: number, noun: string): string {
   return `${total} ${noun}${total === 1 ? '' : 's'} match${total === 1 ? 'es' : ''}`;
+}
+
+/** A search's answer: how many match, a table of this page's rows and the pager. */
+export function SearchResults<T extends SearchPage>({ state, noun, columns, cursor, rows }: {
+  /** The search; undefined data: nothing to search yet. */
+  state: AsyncState<T | undefined>;
+  /** What a row is ("user"), also the table's name ("Users"). */
+  noun: string;
+  columns: readonly string[];
+  cursor: Cursor;
+  rows: (page: T) => ReactNode;
+}) {
+  return (
+    <>
+      <ErrorMessage error={state.error} />
+      {state.loading && !state.data && <Loading />}
+      {state.data && (
+        <>
+          <p className="muted" role="status">
+            {matchCount(state.data.results_metadata.total, noun)}
+          </p>
+          <Table caption={`${noun[0]!.toUpperCase()}${noun.slice(1)}s`}>
+            <TableHead columns={columns} />
+            <tbody>{rows(state.data)}</tbody>
+          </Table>
+          <Pager {...cursor.pager(state.data.results_metadata.next_cursor)} />
+        </>
+      )}
+    </>
+  );
 }

@@ -1,7 +1,7 @@
 // A user's or member's live sessions, each with a revoke button. The two APIs name the id
 // differently (session_id, member_session_id); the pages map their sessions to SessionRow.
 import { useState } from 'react';
-import { ErrorMessage, Loading, Status, Table, formatTime, useAction, useAsync } from './ui.tsx';
+import { ErrorMessage, Loading, Status, Table, TableHead, formatTime, useAction, useAsync } from './ui.tsx';
 
 export interface SessionRow {
   id: string;
@@ -29,18 +29,7 @@ export function SessionsList({ load, revoke }: { load: () => Promise<SessionRow[
         <p className="muted">No live sessions.</p>
       ) : (
         <Table caption="Sessions">
-          <thead>
-            <tr>
-              <th scope="col">Session</th>
-              <th scope="col">Factors</th>
-              <th scope="col">Started</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Expires</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Session', 'Factors', 'Started', 'Last used', 'Expires']} actions />
           <tbody>
             {sessions.data.map((session) => (
               <tr key={session.id}>

@@ -144,6 +144,26 @@ export function Table({ caption, children }: { caption: string; children: ReactN
   );
 }
 
+/** A table's header row; `actions` adds a last column for row buttons, named for screen readers only. */
+export function TableHead({ columns, actions = false }: { columns: readonly string[]; actions?: boolean }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((column) => (
+          <th key={column} scope="col">
+            {column}
+          </th>
+        ))}
+        {actions && (
+          <th scope="col">
+            <span className="visually-hidden">Actions</span>
+          </th>
+        )}
+      </tr>
+    </thead>
+  );
+}
+
 /** "Next page" for the API's cursor pagination. */
 export function Pager({ nextCursor, onNext, onFirst, atFirst }: { nextCursor?: string | null; onNext: (cursor: string) => void; onFirst: () => void; atFirst: boolean }) {
   if (!nextCursor && atFirst) return null;

@@ -1,14 +1,15 @@
 // B2B members: search one or more organizations by email, status and role (explicit or from a
 // rule); a member's roles with their sources (assign, revoke explicit ones), metadata and sessions.
 import { useState, type FormEvent } from 'react';
+import type { Role } from '@gatehouse/policy';
 import { api } from '../api.ts';
 import { BackLink, DetailPending, Section } from '../components/detail.tsx';
-import { MetadataEditor } from '../components/metadata-editor.tsx';
+import { MetadataEditors } from '../components/metadata-editor.tsx';
 import { useOrganizationChoices, type Organization } from '../components/organizations.ts';
-import { RoleSelect, RolesEditor, assignableRoles, usePolicy, type HeldRole } from '../components/roles-editor.tsx';
-import { PAGE_SIZE, matchCount, searchQuery, showSearch, useCursor, type SearchPage } from '../components/search.tsx';
+import { RoleSelect, RoleTags, RolesEditor, assignableRoles, usePolicy, type HeldRole } from '../components/roles-editor.tsx';
+import { PAGE_SIZE, SearchResults, searchQuery, showSearch, useCursor, type SearchPage } from '../components/search.tsx';
 import { SessionsList, type SessionRow } from '../components/sessions-list.tsx';
-import { ErrorMessage, Loading, PageHeader, Pager, SelectField, Table, TextField, formatTime, useAsync } from '../components/ui.tsx';
+import { ErrorMessage, PageHeader, SelectField, TextField, formatTime, useAsync } from '../components/ui.tsx';
 import { Link } from '../router.tsx';
 import type { PageProps } from './types.ts';
 
@@ -38,6 +39,7 @@ export function MembersPage({ query }: PageProps) {
   const status = query.get('status') ?? '';
   const role = query.get('role') ?? '';
   const organizations = useOrganizationChoices();
+  const policy = usePolicy('b2b');
   // No organization picked: every organization on the list.
   const organizationIds = picked.length > 0 ? picked : (organizations.data?.organizations.map((o) => o.organization_id) ?? []);
   const paging = useCursor(query.toString());
@@ -63,66 +65,46 @@ export function MembersPage({ query }: PageProps) {
       <PageHeader title="Members" />
       <ErrorMessage error={organizations.error} />
       {organizations.data && (
-        <MemberFilters key={query.toString()} organizations={organizations.data.organizations} picked={picked} email={email} status={status} role={role} />
+        <MemberFilters key={query.toString()} policyRoles={policy.data?.roles ?? []} organizations={organizations.data.organizations} picked={picked} email={email} status={status} role={role} />
       )}
-      <ErrorMessage error={results.error} />
       {organizations.data?.organizations.length === 0 && (
         <p className="muted">
           There are no organizations yet. <Link to="/organizations">Create one</Link>.
         </p>
       )}
-      {results.loading && !results.data && <Loading />}
-      {results.data && (
-        <>
-          <p className="muted" role="status">
-            {matchCount(results.data.results_metadata.total, 'member')}
-          </p>
-          <Table caption="Members">
-            <thead>
-              <tr>
-                <th scope="col">Email</th>
-                <th scope="col">Organization</th>
-                <th scope="col">Roles</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {results.data.members.map((member) => (
-                <tr key={member.member_id}>
-                  <td>
-                    <Link to={memberPath(member)}>{member.email_address}</Link>
-                  </td>
-                  <td>{results.data!.organizations[member.organization_id]?.organization_name ?? member.organization_id}</td>
-                  <td>
-                    {member.roles.map((held) => (
-                      <span key={held.role_id} className="tag">
-                        {held.role_id}
-                      </span>
-                    ))}
-                  </td>
-                  <td>{member.status}</td>
-                  <td>{formatTime(member.created_at)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </Table>
-          <Pager {...paging.pager(results.data.results_metadata.next_cursor)} />
-        </>
-      )}
+      <SearchResults
+        state={results}
+        noun="member"
+        columns={['Email', 'Organization', 'Roles', 'Status', 'Created']}
+        cursor={paging}
+        rows={(page) =>
+          page.members.map((member) => (
+            <tr key={member.member_id}>
+              <td>
+                <Link to={memberPath(member)}>{member.email_address}</Link>
+              </td>
+              <td>{page.organizations[member.organization_id]?.organization_name ?? member.organization_id}</td>
+              <td>
+                <RoleTags roleIds={member.roles.map((held) => held.role_id)} />
+              </td>
+              <td>{member.status}</td>
+              <td>{formatTime(member.created_at)}</td>
+            </tr>
+          ))
+        }
+      />
     </>
   );
 }
 
-function MemberFilters(props: { organizations: Organization[]; picked: string[]; email: string; status: string; role: string }) {
-  const policy = usePolicy('b2b');
+function MemberFilters(props: { policyRoles: readonly Role[]; organizations: Organization[]; picked: string[]; email: string; status: string; role: string }) {
   const [picked, setPicked] = useState(props.picked);
   const [email, setEmail] = useState(props.email);
   const [status, setStatus] = useState(props.status);
   const [role, setRole] = useState(props.role);
   // The role filter offers the policy's roles and the custom roles of the organizations searched.
   const searched = props.organizations.filter((o) => picked.length === 0 || picked.includes(o.organization_id));
-  const roles = [...new Map([...(policy.data?.roles ?? []), ...searched.flatMap((o) => o.custom_roles)].map((r) => [r.role_id, r])).values()];
+  const roles = [...new Map([...props.policyRoles, ...searched.flatMap((o) => o.custom_roles)].map((r) => [r.role_id, r])).values()];
   const toggle = (id: string, on: boolean) => setPicked((current) => (on ? [...current, id] : current.filter((item) => item !== id)));
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -208,8 +190,7 @@ export function MemberPage({ params }: PageProps) {
         <RolesEditor kind="b2b" roles={record.roles} assignable={assignableRoles('b2b', policy.data, organization.custom_roles)} onSave={(next) => update({ roles: next })} />
       </Section>
       <Section title="Metadata">
-        <MetadataEditor label="Trusted metadata" value={record.trusted_metadata} onSave={(value) => update({ trusted_metadata: value })} />
-        <MetadataEditor label="Untrusted metadata" value={record.untrusted_metadata} onSave={(value) => update({ untrusted_metadata: value })} />
+        <MetadataEditors record={record} onSave={update} />
       </Section>
       <Section title="Sessions">
         <SessionsList

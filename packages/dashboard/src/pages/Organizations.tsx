@@ -8,9 +8,9 @@ import { Disclosure } from '../components/disclosure.tsx';
 import type { Organization } from '../components/organizations.ts';
 import { RoleRulesEditor } from '../components/role-rules-editor.tsx';
 import { assignableRoles, usePolicy } from '../components/roles-editor.tsx';
-import { PAGE_SIZE, matchCount, searchQuery, showSearch, useCursor, type SearchPage } from '../components/search.tsx';
+import { PAGE_SIZE, SearchResults, searchQuery, showSearch, useCursor, type SearchPage } from '../components/search.tsx';
 import { SsoConnections } from '../components/sso-connections.tsx';
-import { ErrorMessage, Loading, PageHeader, Pager, SelectField, Status, Table, TextField, formatTime, useAction, useAsync } from '../components/ui.tsx';
+import { ErrorMessage, PageHeader, SelectField, Status, TextField, formatTime, useAction, useAsync } from '../components/ui.tsx';
 import { Link, navigate } from '../router.tsx';
 import type { PageProps } from './types.ts';
 
@@ -41,43 +41,27 @@ export function OrganizationsPage({ query }: PageProps) {
       <PageHeader title="Organizations" />
       <Disclosure label="New organization">{() => <NewOrganizationForm />}</Disclosure>
       <OrganizationFilters key={query.toString()} name={name} />
-      <ErrorMessage error={results.error} />
-      {!results.data ? (
-        results.loading && <Loading />
-      ) : (
-        <>
-          <p className="muted" role="status">
-            {matchCount(results.data.results_metadata.total, 'organization')}
-          </p>
-          <Table caption="Organizations">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Slug</th>
-                <th scope="col">Email-domain rules</th>
-                <th scope="col">SSO connections</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {results.data.organizations.map((organization) => (
-                <tr key={organization.organization_id}>
-                  <td>
-                    <Link to={organizationPath(organization.organization_id)}>{organization.organization_name}</Link>
-                  </td>
-                  <td>
-                    <code>{organization.organization_slug}</code>
-                  </td>
-                  <td>{organization.rbac_email_implicit_role_assignments.map((rule) => `${rule.domain} → ${rule.role_id}`).join(', ') || '—'}</td>
-                  <td>{organization.sso_active_connections.length}</td>
-                  <td>{formatTime(organization.created_at)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </Table>
-          <Pager {...paging.pager(results.data.results_metadata.next_cursor)} />
-        </>
-      )}
+      <SearchResults
+        state={results}
+        noun="organization"
+        columns={['Name', 'Slug', 'Email-domain rules', 'SSO connections', 'Created']}
+        cursor={paging}
+        rows={(page) =>
+          page.organizations.map((organization) => (
+            <tr key={organization.organization_id}>
+              <td>
+                <Link to={organizationPath(organization.organization_id)}>{organization.organization_name}</Link>
+              </td>
+              <td>
+                <code>{organization.organization_slug}</code>
+              </td>
+              <td>{organization.rbac_email_implicit_role_assignments.map((rule) => `${rule.domain} → ${rule.role_id}`).join(', ') || '—'}</td>
+              <td>{organization.sso_active_connections.length}</td>
+              <td>{formatTime(organization.created_at)}</td>
+            </tr>
+          ))
+        }
+      />
     </>
   );
 }

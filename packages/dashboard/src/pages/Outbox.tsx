@@ -4,7 +4,7 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../api.ts';
 import { showSearch } from '../components/search.tsx';
-import { ErrorMessage, Loading, PageHeader, Table, TextField, formatTime, useAsync } from '../components/ui.tsx';
+import { ErrorMessage, Loading, PageHeader, Table, TableHead, TextField, formatTime, useAsync } from '../components/ui.tsx';
 import type { PageProps } from './types.ts';
 
 interface OutboxMessage {
@@ -45,15 +45,7 @@ export function OutboxPage({ query }: PageProps) {
           </p>
           {outbox.data.messages.length > 0 && (
             <Table caption="Messages">
-              <thead>
-                <tr>
-                  <th scope="col">Sent</th>
-                  <th scope="col">To</th>
-                  <th scope="col">Kind</th>
-                  <th scope="col">Subject and text</th>
-                  <th scope="col">Link</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Sent', 'To', 'Kind', 'Subject and text', 'Link']} />
               <tbody>
                 {outbox.data.messages.map((message) => (
                   <tr key={message.message_id}>

@@ -1,13 +1,14 @@
 // Consumer users: search by email and role; a user's profile, roles (assign, revoke), metadata and
 // sessions (revoke).
 import { useState, type FormEvent } from 'react';
+import type { Role } from '@gatehouse/policy';
 import { api } from '../api.ts';
 import { BackLink, DetailPending, Section } from '../components/detail.tsx';
-import { MetadataEditor } from '../components/metadata-editor.tsx';
-import { RoleSelect, RolesEditor, assignableRoles, usePolicy, type HeldRole } from '../components/roles-editor.tsx';
-import { PAGE_SIZE, matchCount, searchQuery, showSearch, useCursor, type SearchPage } from '../components/search.tsx';
+import { MetadataEditors } from '../components/metadata-editor.tsx';
+import { RoleSelect, RoleTags, RolesEditor, assignableRoles, usePolicy, type HeldRole } from '../components/roles-editor.tsx';
+import { PAGE_SIZE, SearchResults, searchQuery, showSearch, useCursor, type SearchPage } from '../components/search.tsx';
 import { SessionsList, type SessionRow } from '../components/sessions-list.tsx';
-import { ErrorMessage, Loading, PageHeader, Pager, Table, TextField, formatTime, useAsync } from '../components/ui.tsx';
+import { ErrorMessage, PageHeader, TextField, formatTime, useAsync } from '../components/ui.tsx';
 import { Link } from '../router.tsx';
 import type { PageProps } from './types.ts';
 
@@ -32,6 +33,7 @@ export function UsersPage({ query }: PageProps) {
   const email = query.get('email') ?? '';
   const role = query.get('role') ?? '';
   const paging = useCursor(query.toString());
+  const policy = usePolicy('consumer');
   const results = useAsync(
     () =>
       api.post<SearchPage & { results: User[] }>('/v1/users/search', {
@@ -45,54 +47,33 @@ export function UsersPage({ query }: PageProps) {
   return (
     <>
       <PageHeader title="Users" />
-      <UserFilters key={query.toString()} email={email} role={role} />
-      <ErrorMessage error={results.error} />
-      {!results.data ? (
-        results.loading && <Loading />
-      ) : (
-        <>
-          <p className="muted" role="status">
-            {matchCount(results.data.results_metadata.total, 'user')}
-          </p>
-          <Table caption="Users">
-            <thead>
-              <tr>
-                <th scope="col">Email</th>
-                <th scope="col">Name</th>
-                <th scope="col">Roles</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {results.data.results.map((user) => (
-                <tr key={user.user_id}>
-                  <td>
-                    <Link to={`/users/${encodeURIComponent(user.user_id)}`}>{primaryEmail(user) || user.user_id}</Link>
-                  </td>
-                  <td>{fullName(user) || '—'}</td>
-                  <td>
-                    {user.roles.map((id) => (
-                      <span key={id} className="tag">
-                        {id}
-                      </span>
-                    ))}
-                  </td>
-                  <td>{user.status}</td>
-                  <td>{formatTime(user.created_at)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </Table>
-          <Pager {...paging.pager(results.data.results_metadata.next_cursor)} />
-        </>
-      )}
+      <UserFilters key={query.toString()} roles={policy.data?.roles ?? []} email={email} role={role} />
+      <SearchResults
+        state={results}
+        noun="user"
+        columns={['Email', 'Name', 'Roles', 'Status', 'Created']}
+        cursor={paging}
+        rows={(page) =>
+          page.results.map((user) => (
+            <tr key={user.user_id}>
+              <td>
+                <Link to={`/users/${encodeURIComponent(user.user_id)}`}>{primaryEmail(user) || user.user_id}</Link>
+              </td>
+              <td>{fullName(user) || '—'}</td>
+              <td>
+                <RoleTags roleIds={user.roles} />
+              </td>
+              <td>{user.status}</td>
+              <td>{formatTime(user.created_at)}</td>
+            </tr>
+          ))
+        }
+      />
     </>
   );
 }
 
-function UserFilters(props: { email: string; role: string }) {
-  const policy = usePolicy('consumer');
+function UserFilters(props: { roles: readonly Role[]; email: string; role: string }) {
   const [email, setEmail] = useState(props.email);
   const [role, setRole] = useState(props.role);
   const submit = (event: FormEvent) => {
@@ -102,7 +83,7 @@ function UserFilters(props: { email: string; role: string }) {
   return (
     <form className="toolbar" role="search" aria-label="Users" onSubmit={submit}>
       <TextField label="Email contains" type="search" minLength={3} value={email} onChange={(event) => setEmail(event.target.value)} />
-      <RoleSelect label="Role" roles={policy.data?.roles ?? []} value={role} onChange={setRole} anyLabel="Any role" />
+      <RoleSelect label="Role" roles={props.roles} value={role} onChange={setRole} anyLabel="Any role" />
       <button type="submit" className="primary">
         Search
       </button>
@@ -156,8 +137,7 @@ export function UserPage({ params }: PageProps) {
         <RolesEditor kind="consumer" roles={roles} assignable={assignableRoles('consumer', policy.data)} onSave={(next) => update({ roles: next })} />
       </Section>
       <Section title="Metadata">
-        <MetadataEditor label="Trusted metadata" value={record.trusted_metadata} onSave={(value) => update({ trusted_metadata: value })} />
-        <MetadataEditor label="Untrusted metadata" value={record.untrusted_metadata} onSave={(value) => update({ untrusted_metadata: value })} />
+        <MetadataEditors record={record} onSave={update} />
       </Section>
       <Section title="Sessions">
         <SessionsList
