@@ -146,6 +146,10 @@ describe('the admin cookie on the backend API', () => {
     assert.equal(put.status, 200, JSON.stringify(put.body));
     const read = await server.api(project, 'GET', '/v1/rbac/policy');
     assert.ok(read.body.policy.resources.some((r: { resource_id: string }) => r.resource_id === 'reports'), 'written to the first project');
+    // The audit log names the admin who made the change.
+    const audit = await dashboardCall(session, 'GET', '/v1/audit_events?action=policy.updated&limit=1');
+    assert.equal(audit.status, 200, JSON.stringify(audit.body));
+    assert.deepEqual(audit.body.audit_events[0].actor, { type: 'admin', id: session.response.body.admin.admin_id, email: 'ada@example.com' });
   });
 
   test('the request is the admin\'s (request.actor)', async () => {
