@@ -131,6 +131,12 @@ export class AuditLog {
     return { events: rows.slice(0, page.limit), more: rows.length > page.limit };
   }
 
+  /** Whether the log has any event of this target (read in `tx`, the writer's transaction). */
+  async hasHistory(tx: SqlExecutor, projectId: string, targetType: AuditTargetType, targetId: string): Promise<boolean> {
+    const { rows } = await tx.query('SELECT 1 FROM audit_events WHERE project_id = $1 AND target_type = $2 AND target_id = $3 LIMIT 1', [projectId, targetType, targetId]);
+    return rows.length > 0;
+  }
+
   async find(projectId: string, eventId: string): Promise<AuditEvent | null> {
     const { rows } = await this.#db.query<AuditEvent>(`SELECT ${COLUMNS} FROM audit_events WHERE project_id = $1 AND event_id = $2`, [projectId, eventId]);
     return rows[0] ?? null;

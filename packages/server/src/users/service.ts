@@ -266,7 +266,10 @@ export class UserService {
       const roles = await explicitRoles(tx, userId);
       const { rowCount } = await tx.query('DELETE FROM users WHERE project_id = $1 AND user_id = $2', [projectId, userId]);
       if (rowCount === 0) throw new GatehouseError('user_not_found', { message: `No user "${userId}" in this project.` });
-      if (roles.length > 0) await this.#recordRoles(tx, projectId, userId, actor, 'user.deleted', roles, null);
+      // A user the log knows (it held roles once) gets its end recorded too, roles or not.
+      if (roles.length > 0 || (await this.#audit.hasHistory(tx, projectId, 'user', userId))) {
+        await this.#recordRoles(tx, projectId, userId, actor, 'user.deleted', roles, null);
+      }
       emit({ type: 'user', project_id: projectId, user_id: userId });
     });
   }
