@@ -1,5 +1,6 @@
 // A panel that appears in answer to a button (a review, a version, a diff): it takes focus when it
-// appears, so keyboard and screen-reader users land on it, and Escape closes it.
+// appears, so keyboard and screen-reader users land on it; Escape closes it, and focus goes back to
+// what opened it.
 import { useEffect, useId, useRef, type KeyboardEvent, type ReactNode } from 'react';
 
 export function FocusPanel({ title, onClose, className = 'panel', children }: {
@@ -11,8 +12,14 @@ export function FocusPanel({ title, onClose, className = 'panel', children }: {
   const panel = useRef<HTMLElement>(null);
   const titleId = useId();
   useEffect(() => {
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     panel.current?.focus();
     panel.current?.scrollIntoView({ block: 'nearest' });
+    return () => {
+      // Only when focus went with the panel: an edit elsewhere that closes it keeps its focus.
+      const lost = document.activeElement === null || document.activeElement === document.body;
+      if (lost && opener?.isConnected) opener.focus();
+    };
   }, []);
   const closeOnEscape = (event: KeyboardEvent) => {
     if (event.key !== 'Escape') return;

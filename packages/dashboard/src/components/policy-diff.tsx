@@ -71,14 +71,16 @@ export function PolicyDiffView({ diff, label = 'Policy changes' }: { diff: Polic
         <li key={`~o ${role.role_id}`}>
           Role <code>{role.role_id}</code>
           {role.gained.length > 0 && (
-            <div>
+            <span>
+              {' '}
               gains <PermissionList permissions={role.gained} tone="gained" />
-            </div>
+            </span>
           )}
           {role.lost.length > 0 && (
-            <div>
+            <span>
+              {' '}
               loses <PermissionList permissions={role.lost} tone="lost" />
-            </div>
+            </span>
           )}
           <Description change={role.description} />
         </li>

@@ -1,7 +1,17 @@
 // Policy validation issues (the engine's, in the browser, or the server's 400 `issues`) placed next
 // to what they are about: each issue's `path` (`roles[2].permissions[0].actions[1]`) names the
 // resource, role or permission; a summary lists them all with links to those places.
+import type { MouseEvent } from 'react';
 import type { PolicyIssue } from '@gatehouse/policy';
+
+/** Moves focus to the element (which has tabIndex -1) rather than only scrolling the page to it. */
+function goTo(event: MouseEvent, id: string): void {
+  const target = document.getElementById(id);
+  if (!target) return;
+  event.preventDefault();
+  target.scrollIntoView({ block: 'start' });
+  target.focus();
+}
 
 /** The issues at `path` or inside it. */
 export function issuesAt(issues: readonly PolicyIssue[], path: string): PolicyIssue[] {
@@ -34,7 +44,13 @@ export function IssueSummary({ issues, anchorOf }: { issues: readonly PolicyIssu
           return (
             <li key={index}>
               <code className="error-type">{issue.code}</code>{' '}
-              {anchor ? <a href={`#${anchor}`}>{issue.message}</a> : issue.message}
+              {anchor ? (
+                <a href={`#${anchor}`} onClick={(event) => goTo(event, anchor)}>
+                  {issue.message}
+                </a>
+              ) : (
+                issue.message
+              )}
             </li>
           );
         })}

@@ -6,8 +6,8 @@ import type { Policy } from '@gatehouse/policy';
 import { api } from '../api.ts';
 import { DateTimeField } from '../components/datetime.tsx';
 import { HeldRoles, type SubjectRole } from '../components/held-roles.tsx';
-import { POLICY_PREFIX, PolicyKindSwitch, policyKindOf, SUBJECT_NOUN, type PolicyKind } from '../components/policy-kind.tsx';
-import { usePolicy } from '../components/roles-editor.tsx';
+import { PolicyKindSwitch, policyKindOf, SUBJECT_NOUN, type PolicyKind } from '../components/policy-kind.tsx';
+import { RoleTags, usePolicy } from '../components/roles-editor.tsx';
 import { showSearch } from '../components/search.tsx';
 import { ErrorMessage, formatTime, Loading, PageHeader, TextField, useAsync } from '../components/ui.tsx';
 import { Link } from '../router.tsx';
@@ -16,13 +16,15 @@ import type { PageProps } from './types.ts';
 interface AccessAnswer {
   allowed: boolean;
   at: string;
+  /** Null: the project had no policy yet. */
   policy_version: number | null;
-  /** The roles held then (with their sources, or by id). */
-  roles: (SubjectRole | string)[];
+  /** Whether the user or member existed then, as far as the history knows. */
+  existed: boolean;
+  /** The ids of the roles held then. */
+  roles: string[];
   granting_roles: SubjectRole[];
+  note?: string;
 }
-
-const asHeldRole = (role: SubjectRole | string): SubjectRole => (typeof role === 'string' ? { role_id: role, sources: [] } : role);
 
 export function AccessAtPage({ query }: PageProps) {
   const kind = policyKindOf(query);
@@ -38,7 +40,7 @@ export function AccessAtPage({ query }: PageProps) {
   const answer = useAsync(
     () =>
       complete
-        ? api.get<AccessAnswer>(`${POLICY_PREFIX[kind]}/access_at`, {
+        ? api.get<AccessAnswer>('/v1/rbac/access_at', {
             [idParameter]: question.subjectId,
             resource_id: question.resourceId,
             action: question.action,
@@ -119,6 +121,8 @@ function AccessAnswerView({ kind, question, answer }: {
         </code>{' '}
         on <code>{question.resourceId}</code> at {formatTime(answer.at)}
       </h2>
+      {answer.note && <p>{answer.note}</p>}
+      {!answer.existed && <p>The {SUBJECT_NOUN[kind].one} did not exist then.</p>}
       <dl className="facts">
         <dt>Policy version in force</dt>
         <dd>
@@ -131,9 +135,7 @@ function AccessAnswerView({ kind, question, answer }: {
         <dt>Granted through</dt>
         <dd>{answer.granting_roles.length > 0 ? <HeldRoles roles={answer.granting_roles} /> : <span className="muted">no role</span>}</dd>
         <dt>Roles held then</dt>
-        <dd>
-          <HeldRoles roles={answer.roles.map(asHeldRole)} />
-        </dd>
+        <dd>{answer.roles.length > 0 ? <RoleTags roleIds={answer.roles} /> : <span className="muted">none</span>}</dd>
       </dl>
     </section>
   );

@@ -13,8 +13,6 @@ import type { PageProps } from './types.ts';
 interface AuditEvent {
   event_id: string;
   occurred_at: string;
-  actor_type: string;
-  actor_id: string;
   actor: { type: string; id: string; email?: string };
   action: string;
   target_type: string;
