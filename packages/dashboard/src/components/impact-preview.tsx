@@ -3,7 +3,7 @@
 import type { Permission, PolicyDiff } from '@gatehouse/policy';
 import { PermissionList, PolicyDiffView } from './policy-diff.tsx';
 import { SUBJECT_NOUN, SubjectLink, subjectId, type PolicyKind, type PolicySubject } from './policy-kind.tsx';
-import { Table } from './ui.tsx';
+import { Table, TableHead } from './ui.tsx';
 
 interface PermissionChange {
   gained: Permission[];
@@ -67,14 +67,7 @@ export function ImpactPreview({ kind, impact }: { kind: PolicyKind; impact: Poli
       </p>
       {subjects.length > 0 && (
         <Table caption={`${noun.many} who gain or lose permissions`}>
-          <thead>
-            <tr>
-              <th scope="col">{noun.one === 'user' ? 'User' : 'Member'}</th>
-              <th scope="col">Through</th>
-              <th scope="col">Gains</th>
-              <th scope="col">Loses</th>
-            </tr>
-          </thead>
+          <TableHead columns={[noun.one === 'user' ? 'User' : 'Member', 'Through', 'Gains', 'Loses']} />
           <tbody>
             {subjects.map((subject) => (
               <tr key={subjectId(subject)}>

@@ -2,19 +2,13 @@
 // permissions (a version in the history, the policy an audit entry recorded).
 import type { Policy } from '@gatehouse/policy';
 import { PermissionList } from './policy-diff.tsx';
-import { Table } from './ui.tsx';
+import { Table, TableHead } from './ui.tsx';
 
 export function PolicyView({ policy, label }: { policy: Policy; label: string }) {
   return (
     <>
       <Table caption={`Resources of ${label}`}>
-        <thead>
-          <tr>
-            <th scope="col">Resource</th>
-            <th scope="col">Actions</th>
-            <th scope="col">Description</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Resource', 'Actions', 'Description']} />
         <tbody>
           {policy.resources.map((resource) => (
             <tr key={resource.resource_id}>
@@ -28,13 +22,7 @@ export function PolicyView({ policy, label }: { policy: Policy; label: string })
         </tbody>
       </Table>
       <Table caption={`Roles of ${label}`}>
-        <thead>
-          <tr>
-            <th scope="col">Role</th>
-            <th scope="col">Permissions</th>
-            <th scope="col">Description</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Role', 'Permissions', 'Description']} />
         <tbody>
           {policy.roles.map((role) => (
             <tr key={role.role_id}>

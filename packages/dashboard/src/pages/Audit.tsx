@@ -7,7 +7,7 @@ import { api } from '../api.ts';
 import { DateTimeField } from '../components/datetime.tsx';
 import { diffOf, PolicyDiffView } from '../components/policy-diff.tsx';
 import { showSearch, useCursor } from '../components/search.tsx';
-import { ErrorMessage, formatTime, Loading, PageHeader, Pager, SelectField, Table, TextField, useAsync } from '../components/ui.tsx';
+import { ErrorMessage, formatTime, Loading, PageHeader, Pager, SelectField, Table, TableHead, TextField, useAsync } from '../components/ui.tsx';
 import type { PageProps } from './types.ts';
 
 interface AuditEvent {
@@ -109,17 +109,7 @@ function AuditTable({ events }: { events: AuditEvent[] }) {
   if (events.length === 0) return <p>No entries match.</p>;
   return (
     <Table caption="Audit log entries, newest first">
-      <thead>
-        <tr>
-          <th scope="col">When</th>
-          <th scope="col">Actor</th>
-          <th scope="col">Action</th>
-          <th scope="col">Target</th>
-          <th scope="col">
-            <span className="visually-hidden">Details</span>
-          </th>
-        </tr>
-      </thead>
+      <TableHead columns={['When', 'Actor', 'Action', 'Target']} actions />
       <tbody>
         {events.map((event) => {
           const expanded = open.has(event.event_id);

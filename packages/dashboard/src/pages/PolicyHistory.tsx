@@ -9,7 +9,7 @@ import { PolicyDiffView } from '../components/policy-diff.tsx';
 import { NEEDS_CASCADE, POLICY_PREFIX, PolicyKindSwitch, policyKindOf, type PolicyKind } from '../components/policy-kind.tsx';
 import { PolicyView } from '../components/policy-view.tsx';
 import { useCursor } from '../components/search.tsx';
-import { ErrorMessage, formatTime, Loading, PageHeader, Pager, Status, Table, TextField, useAction, useAsync } from '../components/ui.tsx';
+import { ErrorMessage, formatTime, Loading, PageHeader, Pager, Status, Table, TableHead, TextField, useAction, useAsync } from '../components/ui.tsx';
 import { Link } from '../router.tsx';
 import type { PageProps } from './types.ts';
 
@@ -72,16 +72,7 @@ function PolicyHistory({ kind }: { kind: PolicyKind }) {
       ) : (
         page.data && (
           <Table caption="Policy versions, newest first">
-            <thead>
-              <tr>
-                <th scope="col">Version</th>
-                <th scope="col">Saved</th>
-                <th scope="col">What changed</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={['Version', 'Saved', 'What changed']} actions />
             <tbody>
               {page.data.versions.map((entry) => (
                 <tr key={entry.version}>

@@ -9,7 +9,7 @@ import { POLICY_PREFIX, PolicyKindSwitch, policyKindOf, SUBJECT_NOUN, SubjectLin
 import { HeldRoles, type SubjectRole } from '../components/held-roles.tsx';
 import { usePolicy } from '../components/roles-editor.tsx';
 import { showSearch, useCursor } from '../components/search.tsx';
-import { ErrorMessage, Loading, PageHeader, Pager, SelectField, Table, useAsync } from '../components/ui.tsx';
+import { ErrorMessage, Loading, PageHeader, Pager, SelectField, Table, TableHead, useAsync } from '../components/ui.tsx';
 import type { PageProps } from './types.ts';
 
 interface WhoCanAnswer {
@@ -136,13 +136,7 @@ function WhoCanResult({ kind, resourceId, action, answer }: { kind: PolicyKind; 
       </p>
       {subjects.length > 0 && (
         <Table caption={`${noun.many} who can ${action} on ${resourceId}`}>
-          <thead>
-            <tr>
-              <th scope="col">{kind === 'b2b' ? 'Member' : 'User'}</th>
-              {kind === 'b2b' && <th scope="col">Organization</th>}
-              <th scope="col">Through (role · source)</th>
-            </tr>
-          </thead>
+          <TableHead columns={kind === 'b2b' ? ['Member', 'Organization', 'Through (role · source)'] : ['User', 'Through (role · source)']} />
           <tbody>
             {subjects.map((subject) => (
               <tr key={subjectId(subject)}>
