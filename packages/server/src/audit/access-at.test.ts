@@ -1,16 +1,21 @@
 // GET /v1/rbac/access_at over real HTTP, on a clock the test moves: the answer at instants between
 // changes follows role grants and revokes, policy changes (including a cascade that removes a held
 // role), and for members their email (email-domain rules), the organization's rules and custom
-// roles, and deletion. Nothing is asked of the live state: only of the history.
+// roles, SSO connection and group rules with the groups of real SAML sign-ins, and deletion. Nothing
+// is asked of the live state: only of the history.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { B2BProject, expectOk } from '../testing/b2b.ts';
 import { expectError, ManualClock, startTestServer, type TestServer } from '../testing/harness.ts';
+import { createSamlIdp, readAuthnRequest, TEST_IDP_ATTRIBUTE_MAPPING, type SamlTestIdp, type SamlTestUser } from '../testing/saml-idp.ts';
 
-const clock = new ManualClock();
+// Starts at the real time: the test IdP dates its assertions by the real clock.
+const clock = new ManualClock(Date.now());
 let server: TestServer;
+let idp: SamlTestIdp;
 before(async () => {
   server = await startTestServer({ clock });
+  idp = await createSamlIdp();
 });
 after(() => server.close());
 
@@ -156,5 +161,56 @@ describe('members', () => {
     const bobGone = await accessAt(project, `member_id=${bob.member_id}`, 'write', orgGone);
     assert.deepEqual([bobGone.allowed, bobGone.existed], [false, false]);
     assert.match(bobGone.note, /organization was deleted/);
+  });
+});
+
+describe('members through SSO', () => {
+  /** A SAML sign-in as far as the ACS, as a browser makes it: what registers the member with its groups. */
+  async function signIn(project: B2BProject, connection: { connection_id: string; acs_url: string; audience_uri: string }, user: SamlTestUser) {
+    const query = new URLSearchParams({ connection_id: connection.connection_id, public_token: project.credentials.public_token, login_redirect_url: 'http://app.example/sso' });
+    const start = await fetch(`${server.baseUrl}/v1/public/sso/start?${query}`, { redirect: 'manual' });
+    const request = readAuthnRequest(start.headers.get('location')!);
+    const SAMLResponse = idp.response({ acsUrl: connection.acs_url, audience: connection.audience_uri, requestId: request.id, user });
+    // To this server's port; acs_url names the configured public URL.
+    const acs = await fetch(`${server.baseUrl}/v1/b2b/sso/saml/acs/${connection.connection_id}`, {
+      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ SAMLResponse, RelayState: request.relayState! }).toString(),
+    });
+    assert.equal(acs.status, 302, await acs.text());
+  }
+
+  test("connection and group rules with the member's IdP groups, each as it was then", async () => {
+    const project = await B2BProject.create(server);
+    const orgId = (await project.createOrganization()).organization_id;
+    const created = expectOk(await project.api('POST', `/v1/b2b/sso/saml/${orgId}`, { display_name: 'IdP' })).connection;
+    const connectionPath = `/v1/b2b/sso/saml/${orgId}/connections/${created.connection_id}`;
+    const connection = expectOk(await project.api('PUT', connectionPath, {
+      idp_entity_id: idp.entityId, idp_sso_url: idp.ssoUrl, x509_certificate: idp.certificate, attribute_mapping: TEST_IDP_ATTRIBUTE_MAPPING,
+      saml_connection_implicit_role_assignments: [{ role_id: 'viewer' }],
+      saml_group_implicit_role_assignments: [{ role_id: 'editor', group: 'writers' }],
+    })).connection;
+    const user = { nameId: 'ann@acme.example', email: 'ann@acme.example' };
+    await signIn(project, connection, { ...user, groups: ['writers'] });
+    const [member] = (await project.searchMembers({ organization_ids: [orgId] })).members;
+    const subject = `member_id=${member.member_id}`;
+    const writer = tick();
+    await signIn(project, connection, { ...user, groups: [] });
+    const notWriter = tick();
+    expectOk(await project.api('PUT', connectionPath, { saml_connection_implicit_role_assignments: [] }));
+    const noRule = tick();
+
+    const writes = await accessAt(project, subject, 'write', writer);
+    assert.deepEqual([writes.allowed, writes.roles, granting(writes)], [true, ['stytch_member', 'viewer', 'editor'], ['editor:sso_connection_group']]);
+    assert.equal(writes.granting_roles[0].sources[0].details.group, 'writers');
+    const reads = await accessAt(project, subject, 'read', notWriter);
+    assert.deepEqual([reads.allowed, reads.roles, granting(reads)], [true, ['stytch_member', 'viewer'], ['viewer:sso_connection']]);
+    assert.equal((await accessAt(project, subject, 'write', notWriter)).allowed, false);
+    const none = await accessAt(project, subject, 'read', noRule);
+    assert.deepEqual([none.allowed, none.roles], [false, ['stytch_member']]);
+    const groups = (await expectOk(await project.api('GET', `/v1/audit_events?action=member.sso_groups.updated&target_id=${member.member_id}`))).audit_events;
+    assert.deepEqual(groups.map((e: any) => [e.actor, e.before?.groups ?? null, e.after.groups]), [
+      [{ type: 'system', id: 'sso.saml' }, ['writers'], []],
+      [{ type: 'system', id: 'sso.saml' }, null, ['writers']],
+    ]);
   });
 });
