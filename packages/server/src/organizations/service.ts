@@ -280,7 +280,7 @@ export class OrganizationService {
     const missing = organizationIds.filter((id) => !this.#cache.has(id));
     if (missing.length > 1) {
       const batch = this.#db
-        .query<OrganizationRow>(`${SELECT_ORGANIZATIONS} WHERE o.organization_id = ANY($1::text[])`, [missing])
+        .query<OrganizationRow>(`${SELECT_ORGANIZATIONS} WHERE o.organization_id = ANY($1::text[])`, [missing], { prepare: true })
         .then(({ rows }) => new Map(rows.map((row) => [row.organization_id, toRecord(row)])));
       for (const id of missing) {
         const entry = batch.then((found) => found.get(id) ?? null);
@@ -437,7 +437,8 @@ export class OrganizationService {
   }
 
   async #read(db: SqlExecutor, organizationId: string): Promise<OrganizationRecord | null> {
-    const { rows } = await db.query<OrganizationRow>(`${SELECT_ORGANIZATIONS} WHERE o.organization_id = $1`, [organizationId]);
+    // Prepared: every cache miss reads an organization this way (member search across many does).
+    const { rows } = await db.query<OrganizationRow>(`${SELECT_ORGANIZATIONS} WHERE o.organization_id = $1`, [organizationId], { prepare: true });
     return rows[0] ? toRecord(rows[0]) : null;
   }
 

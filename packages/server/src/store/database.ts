@@ -15,6 +15,10 @@ export interface QueryOptions {
   /**
    * Keep the statement prepared on each PostgreSQL connection, so later runs skip parsing and
    * planning. For hot queries of a few fixed shapes only: every distinct text stays prepared.
+   * Outside a transaction such statements run on connections of their own that plan them once, for
+   * any parameters (plan_cache_mode=force_generic_plan): by default PostgreSQL plans a statement
+   * with array parameters anew on every run, since a plan for the values at hand always looks
+   * cheaper, and that planning cost more than running the member search it planned.
    */
   prepare?: boolean;
 }
@@ -71,10 +75,8 @@ export interface PostgresOptions {
 }
 
 export async function openPostgres(options: PostgresOptions): Promise<Database> {
-  const connection = {
-    connectionString: options.url,
-    ...(options.schema ? { options: `-c search_path=${quoteIdentifier(options.schema)}` } : {}),
-  };
+  const searchPath = options.schema ? `-c search_path=${quoteIdentifier(options.schema)}` : '';
+  const connection = { connectionString: options.url, ...(searchPath ? { options: searchPath } : {}) };
   if (options.schema) {
     const setup = new pg.Client({ connectionString: options.url });
     await setup.connect();
@@ -84,19 +86,32 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
       await setup.end();
     }
   }
-  const pool = new pg.Pool({ ...connection, max: options.maxConnections ?? 10 });
-  // An idle client that loses its connection emits 'error' on the pool; without a handler it would
-  // crash the process. The pool replaces the client on next use.
-  pool.on('error', () => {});
+  const newPool = (settings: string) => {
+    const created = new pg.Pool({ ...connection, options: `${searchPath} ${settings}`.trim(), max: options.maxConnections ?? 10 });
+    // An idle client that loses its connection emits 'error' on the pool; without a handler it would
+    // crash the process. The pool replaces the client on next use.
+    created.on('error', () => {});
+    return created;
+  };
+  const pool = newPool('');
   await pool.query('SELECT 1');
+  // Opened at the first prepared statement; its idle connections close as the pool's do.
+  let preparedPool: pg.Pool | undefined;
+  const statementNames = new Map<string, string>();
 
   const listeners = new Set<pg.Client>();
   const executor = (target: pg.Pool | pg.PoolClient): SqlExecutor => ({
     async query<Row>(sql: string, params?: readonly unknown[], options?: QueryOptions) {
       const values = params as unknown[] | undefined;
-      const result = options?.prepare
-        ? await target.query({ name: `q_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`, text: sql, values })
-        : await target.query(sql, values);
+      let result: pg.QueryResult;
+      if (options?.prepare) {
+        let name = statementNames.get(sql);
+        if (name === undefined) statementNames.set(sql, (name = `q_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`));
+        const on = target === pool ? (preparedPool ??= newPool('-c plan_cache_mode=force_generic_plan')) : target;
+        result = await on.query({ name, text: sql, values });
+      } else {
+        result = await target.query(sql, values);
+      }
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
     },
     async exec(sql) {
@@ -153,7 +168,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     },
     async close() {
       await Promise.all([...listeners].map((client) => client.end().catch(() => {})));
-      await pool.end();
+      await Promise.all([pool.end(), preparedPool?.end()]);
     },
   };
 }
