@@ -5,7 +5,7 @@
 // is asked of the live state: only of the history.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { B2BProject, expectOk } from '../testing/b2b.ts';
+import { B2BProject, CONSUMER_POLICY, expectOk } from '../testing/b2b.ts';
 import { expectError, ManualClock, startTestServer, type TestServer } from '../testing/harness.ts';
 import { createSamlIdp, readAuthnRequest, TEST_IDP_ATTRIBUTE_MAPPING, type SamlTestIdp, type SamlTestUser } from '../testing/saml-idp.ts';
 
@@ -26,16 +26,6 @@ function tick(): string {
   clock.advance(SECOND);
   return before;
 }
-
-const CONSUMER_POLICY = {
-  resources: [{ resource_id: 'documents', description: 'Documents', actions: ['read', 'write'] }],
-  roles: [
-    { role_id: 'stytch_user', description: 'Every user', permissions: [] },
-    { role_id: 'editor', description: 'Edits', permissions: [{ resource_id: 'documents', actions: ['read', 'write'] }] },
-    { role_id: 'viewer', description: 'Reads', permissions: [{ resource_id: 'documents', actions: ['read'] }] },
-  ],
-  scopes: [],
-};
 
 async function accessAt(project: B2BProject, subject: string, action: string, at: string): Promise<any> {
   const { request_id, ...body } = expectOk(await project.api('GET', `/v1/rbac/access_at?${subject}&resource_id=documents&action=${action}&at=${encodeURIComponent(at)}`));

@@ -4,7 +4,7 @@
 // UPDATE, DELETE or TRUNCATE, whoever sends it.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { B2BProject, expectOk } from '../testing/b2b.ts';
+import { B2BProject, CONSUMER_POLICY, expectOk } from '../testing/b2b.ts';
 import { expectError, startTestServer, type TestServer } from '../testing/harness.ts';
 
 let server: TestServer;
@@ -12,16 +12,6 @@ before(async () => {
   server = await startTestServer();
 });
 after(() => server.close());
-
-const CONSUMER_POLICY = {
-  resources: [{ resource_id: 'documents', description: 'Documents', actions: ['read', 'write'] }],
-  roles: [
-    { role_id: 'stytch_user', description: 'Every user', permissions: [] },
-    { role_id: 'editor', description: 'Edits', permissions: [{ resource_id: 'documents', actions: ['read', 'write'] }] },
-    { role_id: 'viewer', description: 'Reads', permissions: [{ resource_id: 'documents', actions: ['read'] }] },
-  ],
-  scopes: [],
-};
 
 /** A project with the B2B test policy and the consumer policy above. */
 async function newProject(): Promise<B2BProject> {

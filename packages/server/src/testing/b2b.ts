@@ -40,6 +40,17 @@ export const B2B_POLICY = {
   scopes: [],
 };
 
+/** The consumer counterpart of B2B_POLICY: documents, an editor and a viewer; stytch_user holds nothing. */
+export const CONSUMER_POLICY = {
+  resources: [{ resource_id: 'documents', description: 'Documents', actions: ['read', 'write'] }],
+  roles: [
+    { role_id: 'stytch_user', description: 'Every user', permissions: [] as { resource_id: string; actions: string[] }[] },
+    { role_id: 'editor', description: 'Edits', permissions: [{ resource_id: 'documents', actions: ['read', 'write'] }] },
+    { role_id: 'viewer', description: 'Reads', permissions: [{ resource_id: 'documents', actions: ['read'] }] },
+  ],
+  scopes: [],
+};
+
 export function expectOk(response: ApiResponse): any {
   assert.equal(response.status, 200, `expected 200, got ${response.status} ${JSON.stringify(response.body)}`);
   assert.equal(response.body.status_code, 200);
