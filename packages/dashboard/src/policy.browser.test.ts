@@ -268,6 +268,24 @@ test('B2B policy: built-in stytch.* resources read-only, stytch_admin kept, a ne
   await visible(page.getByText(/Saved: the policy is now version/));
   const auditor = (await api('GET', '/v1/b2b/rbac/policy')).policy.roles.find((role: { role_id: string }) => role.role_id === 'auditor');
   assert.deepEqual(auditor.permissions, [{ resource_id: 'stytch.member', actions: ['search'] }]);
+
+  // Who can search members of Acme: Mia, through auditor; Max of another organization is not listed.
+  const acme = (await api('POST', '/v1/b2b/organizations', { organization_name: 'Acme' })).organization.organization_id;
+  const globex = (await api('POST', '/v1/b2b/organizations', { organization_name: 'Globex' })).organization.organization_id;
+  await api('POST', `/v1/b2b/organizations/${acme}/members`, { email_address: 'mia@acme.com', roles: ['auditor'] });
+  await api('POST', `/v1/b2b/organizations/${globex}/members`, { email_address: 'max@globex.com', roles: ['auditor'] });
+  await dashboard.goto('/who-can?kind=b2b');
+  await page.getByLabel('Resource', { exact: true }).selectOption('stytch.member');
+  await page.getByLabel('Action', { exact: true }).selectOption('search');
+  await page.getByLabel('Organization', { exact: true }).selectOption({ label: 'Acme' });
+  await page.getByRole('button', { name: 'Ask' }).click();
+  const holders = page.getByRole('region', { name: 'members who can search on stytch.member' });
+  await visible(holders);
+  assert.deepEqual(await holders.getByRole('link').allTextContents(), ['mia@acme.com', 'Acme']);
+  await visible(holders.getByText('auditor · direct_assignment'));
+  const granting = page.locator('section[aria-labelledby="answer-title"] p').first();
+  assert.deepEqual(await granting.locator('.tag').allTextContents(), ['stytch_admin (through *)', 'auditor']);
+  await dashboard.screenshot('who-can-b2b');
 });
 
 /** Presses Tab (or Shift+Tab) until the focused element has this accessible label or text. */

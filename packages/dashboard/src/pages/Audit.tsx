@@ -49,7 +49,8 @@ export function AuditPage({ query }: PageProps) {
       <PageHeader title="Audit log" />
       <AuditFilters key={query.toString()} initial={filters} />
       <ErrorMessage error={page.error} />
-      {page.loading && !page.data ? <Loading /> : page.data && <AuditTable events={page.data.audit_events} />}
+      {page.loading && <Loading />}
+      {page.data && <AuditTable events={page.data.audit_events} />}
       <Pager {...paging.pager(page.data?.next_cursor)} />
     </>
   );

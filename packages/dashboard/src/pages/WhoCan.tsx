@@ -4,12 +4,13 @@
 import { useState, type FormEvent } from 'react';
 import type { Policy } from '@gatehouse/policy';
 import { api } from '../api.ts';
-import { useOrganizationChoices } from '../components/organizations.ts';
+import { useOrganizationChoices, type Organization } from '../components/organizations.ts';
 import { POLICY_PREFIX, PolicyKindSwitch, policyKindOf, SUBJECT_NOUN, SubjectLink, subjectId, type PolicyKind, type PolicySubject } from '../components/policy-kind.tsx';
 import { HeldRoles, type SubjectRole } from '../components/held-roles.tsx';
 import { usePolicy } from '../components/roles-editor.tsx';
 import { showSearch, useCursor } from '../components/search.tsx';
 import { ErrorMessage, Loading, PageHeader, Pager, SelectField, Table, TableHead, useAsync } from '../components/ui.tsx';
+import { Link } from '../router.tsx';
 import type { PageProps } from './types.ts';
 
 interface WhoCanAnswer {
@@ -28,6 +29,7 @@ export function WhoCanPage({ query }: PageProps) {
   const action = query.get('action') ?? '';
   const organizationId = query.get('organization_id') ?? '';
   const policy = usePolicy(kind);
+  const organizations = useOrganizationChoices();
   const paging = useCursor(query.toString());
   const answer = useAsync(
     () =>
@@ -42,16 +44,35 @@ export function WhoCanPage({ query }: PageProps) {
         <PolicyKindSwitch kind={kind} path="/who-can" />
       </PageHeader>
       <ErrorMessage error={policy.error} />
-      {policy.data && <WhoCanForm key={query.toString()} kind={kind} policy={policy.data} resourceId={resourceId} action={action} organizationId={organizationId} />}
+      {policy.data && (
+        <WhoCanForm
+          key={query.toString()}
+          kind={kind}
+          policy={policy.data}
+          organizations={organizations.data?.organizations ?? []}
+          resourceId={resourceId}
+          action={action}
+          organizationId={organizationId}
+        />
+      )}
       <ErrorMessage error={answer.error} />
       {answer.loading && <Loading />}
-      {answer.data && !answer.loading && <WhoCanResult kind={kind} resourceId={resourceId} action={action} answer={answer.data} />}
+      {answer.data && !answer.loading && (
+        <WhoCanResult kind={kind} resourceId={resourceId} action={action} answer={answer.data} organizations={organizations.data?.organizations ?? []} />
+      )}
       <Pager {...paging.pager(answer.data?.next_cursor)} />
     </>
   );
 }
 
-function WhoCanForm({ kind, policy, ...initial }: { kind: PolicyKind; policy: Policy; resourceId: string; action: string; organizationId: string }) {
+function WhoCanForm({ kind, policy, organizations, ...initial }: {
+  kind: PolicyKind;
+  policy: Policy;
+  organizations: Organization[];
+  resourceId: string;
+  action: string;
+  organizationId: string;
+}) {
   const [resourceId, setResourceId] = useState(initial.resourceId || policy.resources[0]?.resource_id || '');
   const resource = policy.resources.find((candidate) => candidate.resource_id === resourceId);
   const [action, setAction] = useState(initial.action || resource?.actions[0] || '');
@@ -84,7 +105,16 @@ function WhoCanForm({ kind, policy, ...initial }: { kind: PolicyKind; policy: Po
           </option>
         ))}
       </SelectField>
-      {kind === 'b2b' && <OrganizationSelect value={organizationId} onChange={setOrganizationId} />}
+      {kind === 'b2b' && (
+        <SelectField label="Organization" value={organizationId} onChange={(event) => setOrganizationId(event.target.value)}>
+          <option value="">All organizations</option>
+          {organizations.map((organization) => (
+            <option key={organization.organization_id} value={organization.organization_id}>
+              {organization.organization_name}
+            </option>
+          ))}
+        </SelectField>
+      )}
       <button type="submit" className="primary">
         Ask
       </button>
@@ -92,22 +122,15 @@ function WhoCanForm({ kind, policy, ...initial }: { kind: PolicyKind; policy: Po
   );
 }
 
-function OrganizationSelect({ value, onChange }: { value: string; onChange: (organizationId: string) => void }) {
-  const organizations = useOrganizationChoices();
-  return (
-    <SelectField label="Organization" value={value} onChange={(event) => onChange(event.target.value)}>
-      <option value="">All organizations</option>
-      {(organizations.data?.organizations ?? []).map((organization) => (
-        <option key={organization.organization_id} value={organization.organization_id}>
-          {organization.organization_name}
-        </option>
-      ))}
-    </SelectField>
-  );
-}
-
-function WhoCanResult({ kind, resourceId, action, answer }: { kind: PolicyKind; resourceId: string; action: string; answer: WhoCanAnswer }) {
+function WhoCanResult({ kind, resourceId, action, answer, organizations }: {
+  kind: PolicyKind;
+  resourceId: string;
+  action: string;
+  answer: WhoCanAnswer;
+  organizations: Organization[];
+}) {
   const noun = SUBJECT_NOUN[kind];
+  const organizationName = (id: string | undefined) => organizations.find((organization) => organization.organization_id === id)?.organization_name;
   const subjects = answer[noun.many] ?? [];
   return (
     <section aria-labelledby="answer-title">
@@ -145,7 +168,9 @@ function WhoCanResult({ kind, resourceId, action, answer }: { kind: PolicyKind; 
                 </td>
                 {kind === 'b2b' && (
                   <td>
-                    <code>{subject.organization_id}</code>
+                    <Link to={`/organizations/${encodeURIComponent(subject.organization_id ?? '')}`}>
+                      {organizationName(subject.organization_id) ?? subject.organization_id}
+                    </Link>
                   </td>
                 )}
                 <td>
