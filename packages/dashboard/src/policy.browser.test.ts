@@ -23,8 +23,9 @@ let dashboard: DashboardTest;
 let page: Page;
 let adaId: string;
 let bobId: string;
-/** The policy version the walk's save made, which the rollback goes back behind. */
+/** The policy version before the walk's save, which the rollback goes back to. */
 let versionBeforeSave: number;
+/** A moment just before the walk's save. */
 let savedAt: string;
 
 const api = async (method: string, path: string, body?: unknown) => expectOk(await dashboard.projectSecretApi(method, path, body));
@@ -185,8 +186,8 @@ test('access at a time: Ada could view reports after the save, not before', asyn
   await visible(answer.getByRole('link', { name: `version ${versionBeforeSave + 1}` }));
   await dashboard.screenshot('access-at');
 
-  const before = new Date(Date.parse(savedAt) - 1000).toISOString();
-  await dashboard.goto(`/access-at?user_id=${adaId}&resource_id=reports&action=view&at=${encodeURIComponent(before)}`);
+  // Just before the save: Ada held editor, and editor had nothing on reports (which did not exist).
+  await dashboard.goto(`/access-at?user_id=${adaId}&resource_id=reports&action=view&at=${encodeURIComponent(savedAt)}`);
   const no = page.getByRole('region', { name: /^No/ });
   await visible(no);
   assert.match(await no.innerText(), new RegExp(`Policy version in force\\s+version ${versionBeforeSave}\\s`));

@@ -121,8 +121,7 @@ function AccessAnswerView({ kind, question, answer }: {
         </code>{' '}
         on <code>{question.resourceId}</code> at {formatTime(answer.at)}
       </h2>
-      {answer.note && <p>{answer.note}</p>}
-      {!answer.existed && <p>The {SUBJECT_NOUN[kind].one} did not exist then.</p>}
+      {answer.note ? <p>{answer.note}</p> : !answer.existed && <p>The {SUBJECT_NOUN[kind].one} did not exist then.</p>}
       <dl className="facts">
         <dt>Policy version in force</dt>
         <dd>

@@ -58,6 +58,7 @@ export function AuditPage({ query }: PageProps) {
 
 function AuditFilters({ initial }: { initial: Filters }) {
   const [filters, setFilters] = useState(initial);
+  const more = ['actor_id', 'target_id', 'organization_id', 'since', 'until'] as const;
   const set = (name: keyof Filters) => (value: string) => setFilters((current) => ({ ...current, [name]: value }));
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -77,20 +78,25 @@ function AuditFilters({ initial }: { initial: Filters }) {
           <option key={type}>{type}</option>
         ))}
       </SelectField>
-      <TextField label="Actor id" value={filters.actor_id} onChange={(event) => set('actor_id')(event.target.value)} />
       <SelectField label="Target type" value={filters.target_type} onChange={(event) => set('target_type')(event.target.value)}>
         <option value="">Any target</option>
         {TARGET_TYPES.map((type) => (
           <option key={type}>{type}</option>
         ))}
       </SelectField>
-      <TextField label="Target id" value={filters.target_id} onChange={(event) => set('target_id')(event.target.value)} />
-      <TextField label="Organization id" value={filters.organization_id} onChange={(event) => set('organization_id')(event.target.value)} />
-      <DateTimeField label="Since" value={filters.since} onChange={set('since')} />
-      <DateTimeField label="Until" value={filters.until} onChange={set('until')} />
       <button type="submit" className="primary">
         Filter
       </button>
+      <details className="more-filters" open={more.some((name) => initial[name] !== '')}>
+        <summary>More filters</summary>
+        <div className="toolbar">
+          <TextField label="Actor id" value={filters.actor_id} onChange={(event) => set('actor_id')(event.target.value)} />
+          <TextField label="Target id" value={filters.target_id} onChange={(event) => set('target_id')(event.target.value)} />
+          <TextField label="Organization id" value={filters.organization_id} onChange={(event) => set('organization_id')(event.target.value)} />
+          <DateTimeField label="Since" value={filters.since} onChange={set('since')} />
+          <DateTimeField label="Until" value={filters.until} onChange={set('until')} />
+        </div>
+      </details>
     </form>
   );
 }
@@ -109,52 +115,54 @@ function AuditTable({ events }: { events: AuditEvent[] }) {
     });
   if (events.length === 0) return <p>No entries match.</p>;
   return (
-    <Table caption="Audit log entries, newest first">
-      <TableHead columns={['When', 'Actor', 'Action', 'Target']} actions />
-      <tbody>
-        {events.map((event) => {
-          const expanded = open.has(event.event_id);
-          const detailsId = `details-${event.event_id}`;
-          return (
-            <Fragment key={event.event_id}>
-              <tr>
-                <td>{formatTime(event.occurred_at)}</td>
-                <td>{describeActor(event.actor)}</td>
-                <td>
-                  <code>{event.action}</code>
-                </td>
-                <td>
-                  {event.target_type} <code>{event.target_id}</code>
-                  {event.organization_id && event.organization_id !== event.target_id && (
-                    <div className="muted">
-                      in <code>{event.organization_id}</code>
-                    </div>
-                  )}
-                </td>
-                <td>
-                  <button
-                    type="button"
-                    aria-expanded={expanded}
-                    aria-controls={expanded ? detailsId : undefined}
-                    aria-label={`${expanded ? 'Hide' : 'Show'} details of ${event.action} on ${event.target_id} at ${formatTime(event.occurred_at)}`}
-                    onClick={() => toggle(event.event_id)}
-                  >
-                    {expanded ? 'Hide' : 'Details'}
-                  </button>
-                </td>
-              </tr>
-              {expanded && (
-                <tr className="entry-details" id={detailsId}>
-                  <td colSpan={5}>
-                    <EntryChanges event={event} />
+    <div className="stack-on-phone">
+      <Table caption="Audit log entries, newest first">
+        <TableHead columns={['When', 'Actor', 'Action', 'Target']} actions />
+        <tbody>
+          {events.map((event) => {
+            const expanded = open.has(event.event_id);
+            const detailsId = `details-${event.event_id}`;
+            return (
+              <Fragment key={event.event_id}>
+                <tr>
+                  <td>{formatTime(event.occurred_at)}</td>
+                  <td>{describeActor(event.actor)}</td>
+                  <td>
+                    <code>{event.action}</code>
+                  </td>
+                  <td>
+                    {event.target_type} <code>{event.target_id}</code>
+                    {event.organization_id && event.organization_id !== event.target_id && (
+                      <div className="muted">
+                        in <code>{event.organization_id}</code>
+                      </div>
+                    )}
+                  </td>
+                  <td>
+                    <button
+                      type="button"
+                      aria-expanded={expanded}
+                      aria-controls={expanded ? detailsId : undefined}
+                      aria-label={`${expanded ? 'Hide' : 'Show'} details of ${event.action} on ${event.target_id} at ${formatTime(event.occurred_at)}`}
+                      onClick={() => toggle(event.event_id)}
+                    >
+                      {expanded ? 'Hide' : 'Details'}
+                    </button>
                   </td>
                 </tr>
-              )}
-            </Fragment>
-          );
-        })}
-      </tbody>
-    </Table>
+                {expanded && (
+                  <tr className="entry-details" id={detailsId}>
+                    <td colSpan={5}>
+                      <EntryChanges event={event} />
+                    </td>
+                  </tr>
+                )}
+              </Fragment>
+            );
+          })}
+        </tbody>
+      </Table>
+    </div>
   );
 }
 

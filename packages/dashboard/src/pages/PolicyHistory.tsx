@@ -245,8 +245,8 @@ function RollbackDialog({ kind, version, current, onClose, onDone }: {
       onClose={onClose}
     >
       <p>
-        The policy of version {version} is saved as a new version; versions {version + 1} to {current} stay in the history. These are the
-        changes from the current policy:
+        The policy of version {version} is saved as a new version, {current + 1}; nothing leaves the history. What changes from the current
+        policy (version {current}):
       </p>
       <ErrorMessage error={diff.error} />
       {diff.loading ? <Loading /> : diff.data && <PolicyDiffView diff={diff.data.diff} label="Changes the rollback makes" />}

@@ -146,6 +146,8 @@ async function openSignedInPage(browser: Browser, baseUrl: string, admin: Dashbo
     async screenshot(name) {
       mkdirSync(SCREENSHOTS, { recursive: true });
       const path = join(SCREENSHOTS, `${name}.png`);
+      // From the top: a sticky bar would otherwise be drawn where the page was scrolled to.
+      await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path, fullPage: true });
       return path;
     },
