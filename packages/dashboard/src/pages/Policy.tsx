@@ -7,6 +7,7 @@ import { diffPolicies, validatePolicy, type Policy, type PolicyIssue, type Resou
 import { api, ApiError } from '../api.ts';
 import { FocusPanel } from '../components/focus-panel.tsx';
 import { ImpactPreview, type PolicyImpact } from '../components/impact-preview.tsx';
+import { PermissionList } from '../components/policy-diff.tsx';
 import {
   addAction,
   addResource,
@@ -191,6 +192,19 @@ function PolicyEditor({ kind, saved, onSaved }: { kind: PolicyKind; saved: Polic
         ))}
         <NewRoleForm onAdd={(role) => edit((policy) => addRole(policy, role))} />
       </section>
+      {draft.scopes.length > 0 && (
+        <details className="panel">
+          <summary>Scopes ({draft.scopes.length}, kept as they are)</summary>
+          <p className="muted">Scopes are edited with the API or the policy file; removing a resource or an action here also takes it out of them.</p>
+          <ul>
+            {draft.scopes.map((scope) => (
+              <li key={scope.scope}>
+                <code>{scope.scope}</code>: <PermissionList permissions={scope.permissions} />
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
     </>
   );
 }
