@@ -63,6 +63,8 @@ export function PolicyPage({ query }: PageProps) {
           onSaved={(message) => {
             setStatus(message);
             saved.reload();
+            // The editor is made anew from the saved version: focus goes to the top, by the status line.
+            document.getElementById('page-title')?.focus();
           }}
         />
       ) : (
