@@ -4,7 +4,7 @@
 //
 //   const dashboard = await startDashboard();            // 1280×800; { viewport: PHONE } for 390×844
 //   await dashboard.goto('/policy');
-//   await dashboard.screenshot('policy');                // docs/screenshots/policy.png
+//   await dashboard.screenshot('policy');                // .gatehouse/screenshots/policy.png
 //   const body = expectOk(await dashboard.projectSecretApi('GET', '/v1/rbac/policy'));
 //   const phone = await dashboard.openPage({ viewport: PHONE });   // another signed-in page, same server
 //   await dashboard.close();
@@ -22,7 +22,9 @@ import { buildDashboard } from './build.ts';
 export { expectOk } from '../../../server/src/testing/b2b.ts';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-export const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
+// Every run saves its screenshots; only `npm run screenshots` writes them over the README's copies in
+// docs/screenshots, so an ordinary test run leaves the checkout as it was.
+export const SCREENSHOTS = process.env.GATEHOUSE_SCREENSHOTS_DIR ?? join(ROOT, '.gatehouse', 'screenshots');
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 
@@ -48,7 +50,7 @@ export interface DashboardPage {
   pageErrors: string[];
   /** Opens a dashboard path (`/policy?kind=b2b`) and waits for its heading. */
   goto(path: string): Promise<void>;
-  /** Saves a full-page PNG to docs/screenshots/<name>.png and returns its path. */
+  /** Saves a full-page PNG to <SCREENSHOTS>/<name>.png and returns its path. */
   screenshot(name: string): Promise<string>;
   close(): Promise<void>;
 }
