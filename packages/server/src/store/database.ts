@@ -74,9 +74,56 @@ export interface PostgresOptions {
   maxConnections?: number;
 }
 
+const TIMESTAMPTZ = 1184;
+
+/**
+ * PostgreSQL's ISO text of a timestamptz ("2021-01-01 09:49:10.123456+00", any offset ±HH or
+ * ±HH:MM) as a Date, read by character codes; null for anything else (BC, infinity, years before
+ * 1000, offsets with seconds), which pg's own parser then reads. That parser runs several regular
+ * expressions per value, and a member search page reads two timestamps per member.
+ */
+export function readTimestamptz(text: string): Date | null {
+  const n = text.length;
+  if (n < 22 || text[4] !== '-' || text[7] !== '-' || text[10] !== ' ' || text[13] !== ':' || text[16] !== ':') return null;
+  const year = twoDigits(text, 0) * 100 + twoDigits(text, 2);
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  const hour = twoDigits(text, 11);
+  const minute = twoDigits(text, 14);
+  const second = twoDigits(text, 17);
+  if (year < 1000 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return null;
+  let i = 19;
+  let ms = 0;
+  if (text[i] === '.') {
+    // Microseconds at most; the Date keeps whole milliseconds, truncated as pg's parser does.
+    for (let scale = 100, d = 0; ++i < n && (d = text.charCodeAt(i) - 48) >= 0 && d <= 9; scale /= 10) ms += d * scale;
+    ms = Math.floor(ms);
+  }
+  const sign = text[i] === '+' ? 1 : text[i] === '-' ? -1 : 0;
+  const offsetHours = twoDigits(text, i + 1);
+  const offsetMinutes = n === i + 3 ? 0 : n === i + 6 && text[i + 3] === ':' ? twoDigits(text, i + 4) : -1;
+  if (sign === 0 || offsetHours < 0 || offsetMinutes < 0) return null;
+  return new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms) - sign * (offsetHours * 60 + offsetMinutes) * 60_000);
+}
+
+/** The number written by the two characters at `at`, or -1 if they are not both digits. */
+function twoDigits(text: string, at: number): number {
+  const tens = text.charCodeAt(at) - 48;
+  const ones = text.charCodeAt(at + 1) - 48;
+  return tens >= 0 && tens <= 9 && ones >= 0 && ones <= 9 ? tens * 10 + ones : -1;
+}
+
+const pgTimestamptz = pg.types.getTypeParser(TIMESTAMPTZ, 'text');
+const parseTimestamptz = (text: string) => readTimestamptz(text) ?? pgTimestamptz(text);
+/** pg's type parsers, but timestamptz read by readTimestamptz first. */
+const pgTypes = {
+  getTypeParser: (oid: number, format?: string) =>
+    oid === TIMESTAMPTZ && format !== 'binary' ? parseTimestamptz : pg.types.getTypeParser(oid, format as 'text'),
+};
+
 export async function openPostgres(options: PostgresOptions): Promise<Database> {
   const searchPath = options.schema ? `-c search_path=${quoteIdentifier(options.schema)}` : '';
-  const connection = { connectionString: options.url, ...(searchPath ? { options: searchPath } : {}) };
+  const connection = { connectionString: options.url, types: pgTypes, ...(searchPath ? { options: searchPath } : {}) };
   if (options.schema) {
     const setup = new pg.Client({ connectionString: options.url });
     await setup.connect();
