@@ -50,8 +50,14 @@ export class PolicyStore {
   readonly #db: SqlExecutor;
   readonly #feed: ChangeFeed;
   readonly #clock: Clock;
-  /** `version` is set once the read finished, so invalidation can decide synchronously. */
-  readonly #cache = new Map<string, { snapshot: Promise<PolicySnapshot | null>; version?: number }>();
+  /**
+   * Per kind, project_id → its policy. `version` and `value` are set once the read finished, so
+   * invalidation can decide synchronously and checks can be answered without waiting.
+   */
+  readonly #cache: Record<PolicyKind, Map<string, { snapshot: Promise<PolicySnapshot | null>; version?: number; value?: PolicySnapshot }>> = {
+    consumer: new Map(),
+    b2b: new Map(),
+  };
 
   constructor(db: SqlExecutor, feed: ChangeFeed, clock: Clock) {
     this.#db = db;
@@ -61,7 +67,10 @@ export class PolicyStore {
       (event) => {
         if (event.type === 'policy') this.#forgetIfOlder(event.project_id, event.kind, event.version);
       },
-      () => this.#cache.clear(),
+      () => {
+        this.#cache.consumer.clear();
+        this.#cache.b2b.clear();
+      },
     );
   }
 
@@ -76,22 +85,30 @@ export class PolicyStore {
     return this.#cached(projectId, kind);
   }
 
+  /** The current policy if a finished read of it is in memory, else undefined (then use current). */
+  currentInMemory(projectId: string, kind: PolicyKind): PolicySnapshot | undefined {
+    return this.#cache[kind].get(projectId)?.value;
+  }
+
   #cached(projectId: string, kind: PolicyKind): Promise<PolicySnapshot | null> {
-    const key = `${kind}:${projectId}`;
-    const cached = this.#cache.get(key);
+    const cache = this.#cache[kind];
+    const cached = cache.get(projectId);
     if (cached) return cached.snapshot;
-    const entry: { snapshot: Promise<PolicySnapshot | null>; version?: number } = {
+    const entry: { snapshot: Promise<PolicySnapshot | null>; version?: number; value?: PolicySnapshot } = {
       snapshot: readPolicyVersion(this.#db, projectId, kind),
     };
-    this.#cache.set(key, entry);
+    cache.set(projectId, entry);
     entry.snapshot.then(
       (snapshot) => {
-        if (snapshot) entry.version = snapshot.version;
+        if (snapshot) {
+          entry.version = snapshot.version;
+          entry.value = snapshot;
+        }
         // "No policy" is not cached: the project may be created a moment later.
-        else if (this.#cache.get(key) === entry) this.#cache.delete(key);
+        else if (cache.get(projectId) === entry) cache.delete(projectId);
       },
       // A failed read must not stay cached.
-      () => this.#cache.get(key) === entry && this.#cache.delete(key),
+      () => cache.get(projectId) === entry && cache.delete(projectId),
     );
     return entry.snapshot;
   }
@@ -115,7 +132,7 @@ export class PolicyStore {
     if (!head) throw new Error(`project ${projectId} has no ${kind} policy`);
     // Only a finished cache entry is used: starting a read on the outer database from inside a
     // transaction would deadlock PGlite, which has a single connection.
-    const entry = this.#cache.get(`${kind}:${projectId}`);
+    const entry = this.#cache[kind].get(projectId);
     if (entry?.version === head.version) return (await entry.snapshot)!;
     const fresh = await readPolicyVersion(tx, projectId, kind, head.version);
     if (!fresh) throw new Error(`policy version ${head.version} of ${projectId} is missing`);
@@ -123,10 +140,9 @@ export class PolicyStore {
   }
 
   #forgetIfOlder(projectId: string, kind: PolicyKind, version: number): void {
-    const key = `${kind}:${projectId}`;
-    const entry = this.#cache.get(key);
+    const entry = this.#cache[kind].get(projectId);
     // A read still under way may have started before the change: drop it too.
-    if (entry && (entry.version === undefined || entry.version < version)) this.#cache.delete(key);
+    if (entry && (entry.version === undefined || entry.version < version)) this.#cache[kind].delete(projectId);
   }
 }
 

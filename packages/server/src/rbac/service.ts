@@ -92,13 +92,23 @@ export class RbacService {
     subject?: { resolved?: ResolvedRoles },
     customRoles?: readonly Role[],
   ): Promise<AuthorizationVerdict> {
-    const compiled = await this.compiled(projectId, kind, customRoles);
-    let resolved = subject?.resolved;
-    if (resolved?.policy !== compiled) {
-      resolved = resolveRoles(compiled, roles);
-      if (subject) subject.resolved = resolved;
-    }
-    return isAuthorized(compiled, resolved, resourceId, action);
+    return verdictOf(await this.compiled(projectId, kind, customRoles), roles, resourceId, action, subject);
+  }
+
+  /**
+   * authorize without waiting, from a project policy already in memory (no custom roles); undefined
+   * when the policy must be read first (then call authorize).
+   */
+  authorizeInMemory(
+    projectId: string,
+    kind: PolicyKind,
+    roles: readonly string[],
+    resourceId: string,
+    action: string,
+    subject?: { resolved?: ResolvedRoles },
+  ): AuthorizationVerdict | undefined {
+    const snapshot = this.store.currentInMemory(projectId, kind);
+    return snapshot && verdictOf(snapshot.compiled, roles, resourceId, action, subject);
   }
 
   /**
@@ -350,4 +360,20 @@ function rolesUsing(policy: Policy, resourceId: string, actions?: string[]): str
     permission.resource_id === resourceId &&
     (actions === undefined || permission.actions.some((action) => action !== WILDCARD_ACTION && actions.includes(action)));
   return policy.roles.filter((role) => role.permissions.some(uses)).map((role) => role.role_id);
+}
+
+/** The verdict from a compiled policy, with the subject's roles resolved once per policy (see authorize). */
+function verdictOf(
+  compiled: CompiledPolicy,
+  roles: readonly string[],
+  resourceId: string,
+  action: string,
+  subject: { resolved?: ResolvedRoles } | undefined,
+): AuthorizationVerdict {
+  let resolved = subject?.resolved;
+  if (resolved?.policy !== compiled) {
+    resolved = resolveRoles(compiled, roles);
+    if (subject) subject.resolved = resolved;
+  }
+  return isAuthorized(compiled, resolved, resourceId, action);
 }

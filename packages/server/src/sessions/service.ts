@@ -100,6 +100,30 @@ interface CachedSession {
   jwt?: { token: string; mintedAt: number; rolesKey: string };
 }
 
+/** A cached user's roles, their JWT key, and their resolution against the compiled policy. */
+interface UserSubject {
+  roles: string[];
+  rolesKey: string;
+  resolved?: ResolvedRoles;
+}
+
+type AuthenticateInput = SessionInput & { authorization_check?: { resource_id: string; action: string } };
+
+function consumerAuthorizationError(): GatehouseError {
+  return new GatehouseError('consumer_session_authorization_error', {
+    message: 'The User is not authorized to perform the requested action on that resource.',
+  });
+}
+
+/**
+ * The session's JWT when it can be given again: minted less than a minute ago for the same roles
+ * (rolesKey: what the claims carry besides the session; a change mints a new JWT at once).
+ */
+function reusableJwt(cached: CachedSession | undefined, rolesKey: string, nowMs: number): string | undefined {
+  const jwt = cached?.jwt;
+  return jwt && jwt.rolesKey === rolesKey && nowMs - jwt.mintedAt < JWT_REUSE_MS ? jwt.token : undefined;
+}
+
 // crypto.hash (Node ≥ 20.12) digests without making a Hash object: half the cost, on every
 // sessions/authenticate with a token.
 const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64url') => string }).hash;
@@ -150,10 +174,10 @@ export class SessionService {
   /** token hash → session. Only live sessions are cached. */
   readonly #byToken = new Map<string, CachedSession>();
   readonly #tokenOfSession = new Map<string, string>();
-  /** user_id → the user and their roles, as authenticate returns them. */
-  readonly #users_ = new Map<string, Promise<UserRecord | null>>();
-  /** Per cached user record: its roles resolved against the compiled policy (see RbacService.authorize). */
-  readonly #subjects = new WeakMap<UserRecord, { resolved?: ResolvedRoles }>();
+  /** user_id → the user, as authenticate reads it; `user` is set once the read finished. */
+  readonly #users_ = new Map<string, { loading: Promise<UserRecord | null>; user?: UserRecord | null }>();
+  /** Per cached user record: its roles, and those resolved against the compiled policy (see RbacService.authorize). */
+  readonly #subjects = new WeakMap<UserRecord, UserSubject>();
   /** Per session record: its wire form (see toWire). */
   readonly #wires = new WeakMap<SessionRecord, { second: number; wire: ReturnType<typeof buildWireSession> }>();
   /** Sessions whose last_accessed_at moved; written in batches rather than once per request. */
@@ -274,11 +298,48 @@ export class SessionService {
    * sessions/authenticate. With an authorization check, a denial is a 403 and the session is not
    * extended.
    */
-  async authenticate(
-    projectId: string,
-    environment: Environment,
-    input: SessionInput & { authorization_check?: { resource_id: string; action: string } },
-  ): Promise<SessionGrant & { verdict?: AuthorizationVerdict }> {
+  async authenticate(projectId: string, environment: Environment, input: AuthenticateInput): Promise<SessionGrant & { verdict?: AuthorizationVerdict }> {
+    return this.authenticateInMemory(projectId, environment, input) ?? this.#authenticateLoading(projectId, environment, input);
+  }
+
+  /**
+   * authenticate without waiting, when everything it needs is in memory: a session token whose
+   * session and user are cached, the project's policy compiled, nothing to write and a JWT to reuse
+   * (the common case, and the hot one). The same checks, errors and answer as authenticate;
+   * undefined when something must be read or written first (then authenticate does it).
+   */
+  authenticateInMemory(projectId: string, environment: Environment, input: AuthenticateInput): (SessionGrant & { verdict?: AuthorizationVerdict }) | undefined {
+    const token = input.session_token;
+    if (token === undefined || input.session_jwt !== undefined || input.session_duration_minutes !== undefined || input.session_custom_claims !== undefined) {
+      return undefined;
+    }
+    const cached = this.#byToken.get(hashToken(token));
+    if (!cached) return undefined;
+    const now = this.#clock.now();
+    const { record } = this.#requireLive(cached, projectId, 'user', now);
+    const loaded = this.#users_.get(record.user_id!);
+    if (loaded?.user === undefined) return undefined;
+    const user = loaded.user;
+    if (!user) throw new GatehouseError('session_not_found');
+    const subject = this.#subjectOf(user);
+
+    let verdict: AuthorizationVerdict | undefined;
+    if (input.authorization_check) {
+      const { resource_id, action } = input.authorization_check;
+      verdict = this.#rbac.authorizeInMemory(projectId, 'consumer', subject.roles, resource_id, action, subject);
+      if (verdict === undefined) return undefined;
+      if (!verdict.authorized) throw consumerAuthorizationError();
+    }
+    const jwt = reusableJwt(cached, subject.rolesKey, now.getTime());
+    if (jwt === undefined) return undefined;
+
+    this.#touch(record, now);
+    const grant: SessionGrant = { session: record, session_token: token, session_jwt: jwt, user, roles: subject.roles };
+    return verdict ? { ...grant, verdict } : grant;
+  }
+
+  /** authenticate, reading and writing what it needs. */
+  async #authenticateLoading(projectId: string, environment: Environment, input: AuthenticateInput): Promise<SessionGrant & { verdict?: AuthorizationVerdict }> {
     checkDuration(input.session_duration_minutes);
     checkCustomClaims(input.session_custom_claims);
     const cached = await this.#requireSession(projectId, input, 'user');
@@ -289,14 +350,8 @@ export class SessionService {
     let verdict: AuthorizationVerdict | undefined;
     if (input.authorization_check) {
       const { resource_id, action } = input.authorization_check;
-      let subject = this.#subjects.get(user);
-      if (!subject) this.#subjects.set(user, (subject = {}));
-      verdict = await this.#rbac.authorize(projectId, 'consumer', roles, resource_id, action, subject);
-      if (!verdict.authorized) {
-        throw new GatehouseError('consumer_session_authorization_error', {
-          message: 'The User is not authorized to perform the requested action on that resource.',
-        });
-      }
+      verdict = await this.#rbac.authorize(projectId, 'consumer', roles, resource_id, action, this.#subjectOf(user));
+      if (!verdict.authorized) throw consumerAuthorizationError();
     }
 
     const record = await this.#extendOrTouch(cached.record, input);
@@ -417,9 +472,7 @@ export class SessionService {
   /** The member a member-session header names (MemberAuthorization's authenticator). */
   async authenticateActor(projectId: string, input: { session_token?: string; session_jwt?: string }): Promise<MemberActor> {
     const { record, member, organization, subject } = await this.#liveMemberSession(projectId, input);
-    const now = this.#clock.now();
-    record.last_accessed_at = now;
-    this.#touched.set(record.session_id, now);
+    this.#touch(record, this.#clock.now());
     return { member, organization, roles: subject.roles, session_id: record.session_id };
   }
 
@@ -548,15 +601,29 @@ export class SessionService {
   /** The session's JWT: the one minted less than a minute ago for the same roles, or a new one. */
   async #jwtFor(projectId: string, environment: Environment, record: SessionRecord, roles: readonly string[], organization?: OrganizationRecord): Promise<string> {
     const cached = this.#cachedById(record.session_id);
-    // What the claims carry besides the session: a change mints a new JWT at once.
     const rolesKey = organization ? `${roles.join(' ')}@${organization.organization_slug}` : roles.join(' ');
     const nowMs = this.#clock.now().getTime();
-    let jwt = cached?.jwt;
-    if (!jwt || jwt.rolesKey !== rolesKey || nowMs - jwt.mintedAt >= JWT_REUSE_MS) {
-      jwt = { token: await this.#mintJwt(projectId, environment, record, roles, organization), mintedAt: nowMs, rolesKey };
-      if (cached) cached.jwt = jwt;
-    }
+    const reusable = reusableJwt(cached, rolesKey, nowMs);
+    if (reusable !== undefined) return reusable;
+    const jwt = { token: await this.#mintJwt(projectId, environment, record, roles, organization), mintedAt: nowMs, rolesKey };
+    if (cached) cached.jwt = jwt;
     return jwt.token;
+  }
+
+  /** The user's roles and what is worked out from them, once per cached user record. */
+  #subjectOf(user: UserRecord): UserSubject {
+    let subject = this.#subjects.get(user);
+    if (!subject) {
+      const roles = this.#users.effectiveRoles(user);
+      subject = { roles, rolesKey: roles.join(' ') };
+      this.#subjects.set(user, subject);
+    }
+    return subject;
+  }
+
+  #touch(record: SessionRecord, now: Date): void {
+    record.last_accessed_at = now;
+    this.#touched.set(record.session_id, now);
   }
 
   /** A new expiry or custom claims are written now; a plain authenticate only notes the access time. */
@@ -568,8 +635,7 @@ export class SessionService {
         custom_claims: input.session_custom_claims,
       });
     }
-    record.last_accessed_at = now;
-    this.#touched.set(record.session_id, now);
+    this.#touch(record, now);
     return record;
   }
 
@@ -615,13 +681,19 @@ export class SessionService {
     } else {
       throw new GatehouseError('no_session_arguments', { message: 'Give session_token or session_jwt.' });
     }
-    // Another project's session, or a member's where a user's is expected (and the other way
-    // round), is indistinguishable from no session.
+    return this.#requireLive(cached, projectId, kind, this.#clock.now());
+  }
+
+  /**
+   * The session if it is live and of this project and kind. Another project's session, or a member's
+   * where a user's is expected (and the other way round), is indistinguishable from no session.
+   */
+  #requireLive(cached: CachedSession | null, projectId: string, kind: 'user' | 'member', now: Date): CachedSession {
     if (
       !cached ||
       cached.record.project_id !== projectId ||
       (kind === 'user') !== (cached.record.user_id !== null) ||
-      cached.record.expires_at.getTime() <= this.#clock.now().getTime()
+      cached.record.expires_at.getTime() <= now.getTime()
     ) {
       throw new GatehouseError('session_not_found');
     }
@@ -686,11 +758,15 @@ export class SessionService {
   async #cachedUser(projectId: string, userId: string): Promise<UserRecord | null> {
     let entry = this.#users_.get(userId);
     if (!entry) {
-      entry = this.#users.findUser(projectId, userId);
-      this.#users_.set(userId, entry);
-      entry.catch(() => this.#users_.delete(userId));
+      const loaded: { loading: Promise<UserRecord | null>; user?: UserRecord | null } = { loading: this.#users.findUser(projectId, userId) };
+      this.#users_.set(userId, (entry = loaded));
+      // An entry dropped by the change feed meanwhile is no longer in the map: setting `user` on it is harmless.
+      loaded.loading.then(
+        (user) => (loaded.user = user),
+        () => this.#users_.get(userId) === loaded && this.#users_.delete(userId),
+      );
     }
-    return entry;
+    return entry.loading;
   }
 
   async #update(

@@ -7,7 +7,7 @@ import { SignJWT, createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify
 import { formatTimestamp } from '../clock.ts';
 import type { ProjectCredentials } from '../projects/service.ts';
 import { openPostgres } from '../store/database.ts';
-import { ManualClock, expectError, startTestServer, type TestServer } from '../testing/harness.ts';
+import { ManualClock, basicAuth, expectError, startTestServer, type TestServer } from '../testing/harness.ts';
 import type { AuthenticationFactor } from './service.ts';
 
 const clock = new ManualClock(Date.parse('2026-03-01T12:00:00Z'));
@@ -66,6 +66,26 @@ test('a token authenticates: session, user and roles in Stytch shapes', async ()
   assert.deepEqual(user.roles, ['stytch_user', 'writer']);
   assert.equal(typeof session_jwt, 'string');
   assert.equal(response.body.verdict, undefined);
+});
+
+test('the authenticate response is the compact JSON of the Stytch object in its key order, read first or from memory', async () => {
+  const { project, token, jwt } = await signedIn(['writer']);
+  const check = { resource_id: 'documents', action: 'write' };
+  // The first call reads the user and the policy; the next ones are answered from memory; a JWT is verified first.
+  for (const body of [{ session_token: token, authorization_check: check }, { session_token: token, authorization_check: check }, { session_token: token }, { session_jwt: jwt, authorization_check: check }]) {
+    const response = await fetch(`${server.baseUrl}/v1/sessions/authenticate`, {
+      method: 'POST',
+      headers: { authorization: basicAuth(project.project_id, project.secret), 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const text = await response.text();
+    assert.equal(response.status, 200, text);
+    assert.equal(response.headers.get('content-type'), 'application/json; charset=utf-8');
+    const parsed = JSON.parse(text);
+    assert.deepEqual(Object.keys(parsed), ['request_id', 'status_code', 'session_token', 'session_jwt', 'session', 'user', ...('authorization_check' in body ? ['verdict'] : [])]);
+    assert.equal(text, JSON.stringify(parsed));
+    assert.equal(parsed.session_token, 'session_token' in body ? token : '');
+  }
 });
 
 test('the JWT: RS256, typ JWT, a published kid, Stytch claims, 5 minutes', async () => {
