@@ -105,7 +105,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const limiter = new RateLimiter(db, clock, config.rateLimits);
   const passwords = new PasswordService({ db, feed, users, rbac, sessions, clock, lockout: config.lockout });
 
-  const admins = new AdminService({ db, feed, clock, projects, config });
+  const admins = new AdminService({ db, feed, clock, projects, config, audit });
   const app = await createApp({ config, projects, admins, logger: options.logger });
   registerProjectRoutes(app, { projects });
   registerAdminRoutes(app, { admins, projects, limiter, config });

@@ -17,6 +17,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import type { ProjectCredentials } from '../../../server/src/projects/service.ts';
 import type { Gatehouse } from '../../../server/src/server.ts';
 import { startTestServer, type ApiResponse, type TestServer } from '../../../server/src/testing/harness.ts';
+import { systemActor } from '../../../server/src/audit/log.ts';
 import { buildDashboard } from './build.ts';
 
 export { expectOk } from '../../../server/src/testing/b2b.ts';
@@ -95,7 +96,7 @@ export async function startDashboard(options: StartDashboardOptions = {}): Promi
     const project = await server.createProject();
     const password = `dashboard-test-${crypto.randomUUID()}`;
     const email = `admin-${++adminCount}-${process.pid}@example.com`;
-    const { admin } = await server.gatehouse.admins.createAdmin(email, password);
+    const { admin } = await server.gatehouse.admins.createAdmin(email, password, systemActor('test.harness'));
     const credentials: DashboardAdmin = { admin_id: admin.admin_id, email, password };
     const openPage = (pageOptions: { viewport?: Viewport } = {}) => openSignedInPage(browser!, server.baseUrl, credentials, pageOptions.viewport ?? DESKTOP);
     const first = await openPage({ viewport: options.viewport });

@@ -6,11 +6,14 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { systemActor } from '../audit/log.ts';
 import { createApp } from '../http/app.ts';
 import type { ProjectCredentials } from '../projects/service.ts';
 import { basicAuth, expectError, ManualClock, startTestServer, type ApiResponse, type TestServer } from '../testing/harness.ts';
 
 const PASSWORD = 'correct horse battery staple';
+/** The actor of admins the tests make directly through the service. */
+const SETUP = systemActor('test.setup');
 const MINUTE = 60_000;
 const clock = new ManualClock();
 const dashboardDir = mkdtempSync(join(tmpdir(), 'gatehouse-dashboard-'));
@@ -32,8 +35,8 @@ before(async () => {
   });
   // The first project is the dashboard's.
   project = await server.createProject();
-  await server.gatehouse.admins.createAdmin('Ada@Example.com', PASSWORD);
-  await server.gatehouse.admins.createAdmin('grace@example.com', PASSWORD);
+  await server.gatehouse.admins.createAdmin('Ada@Example.com', PASSWORD, SETUP);
+  await server.gatehouse.admins.createAdmin('grace@example.com', PASSWORD, SETUP);
 });
 after(async () => {
   await other.close();
@@ -102,8 +105,8 @@ describe('sign-in', () => {
   });
 
   test('a wrong password, an unknown email and a disabled admin get the same 401', async () => {
-    await server.gatehouse.admins.createAdmin('disabled@example.com', PASSWORD);
-    await server.gatehouse.admins.setDisabled('disabled@example.com', true);
+    await server.gatehouse.admins.createAdmin('disabled@example.com', PASSWORD, SETUP);
+    await server.gatehouse.admins.setDisabled('disabled@example.com', true, SETUP);
     const attempts = [
       ['grace@example.com', 'not the password at all'],
       ['nobody@example.com', PASSWORD],
@@ -313,6 +316,65 @@ describe('managing admins (/v1/admins)', () => {
 
   test('the first admin is made once, only when there is none', async () => {
     assert.equal(await server.gatehouse.admins.ensureFirstAdmin(), null);
+  });
+});
+
+describe('admin changes in the audit log', () => {
+  const adminEvents = async (targetId: string) =>
+    (await server.api(project, 'GET', `/v1/audit_events?action=admin.*&target_id=${targetId}`)).body.audit_events.reverse();
+
+  test('create, disable, enable and reset are recorded with their actor, email and status only', async () => {
+    const created = await server.api(project, 'POST', '/v1/admins', { email: 'barbara@example.com' });
+    const id = created.body.admin.admin_id;
+    const session = await login();
+    const ada = { type: 'admin', id: session.response.body.admin.admin_id, email: 'ada@example.com' };
+    assert.equal((await dashboardCall(session, 'POST', '/v1/admins/disable', { email: 'barbara@example.com' })).status, 200);
+    assert.equal((await dashboardCall(session, 'POST', '/v1/admins/disable', { email: 'barbara@example.com' })).status, 200);
+    assert.equal((await dashboardCall(session, 'POST', '/v1/admins/enable', { email: 'barbara@example.com' })).status, 200);
+    const reset = await dashboardCall(session, 'POST', '/v1/admins/reset_password', { email: 'barbara@example.com' });
+
+    const events = await adminEvents(id);
+    const active = { email: 'barbara@example.com', status: 'active' };
+    const disabled = { email: 'barbara@example.com', status: 'disabled' };
+    assert.equal(events[0]?.actor.type, 'project_secret');
+    const secret = events[0].actor;
+    assert.deepEqual(
+      events.map((e: any) => ({ action: e.action, actor: e.actor, target_type: e.target_type, before: e.before, after: e.after })),
+      [
+        { action: 'admin.created', actor: secret, target_type: 'admin', before: null, after: active },
+        { action: 'admin.disabled', actor: ada, target_type: 'admin', before: active, after: disabled },
+        { action: 'admin.enabled', actor: ada, target_type: 'admin', before: disabled, after: active },
+        { action: 'admin.password_reset', actor: ada, target_type: 'admin', before: active, after: active },
+      ],
+      'the second disable changed nothing and is not recorded',
+    );
+    const text = JSON.stringify(events);
+    assert.ok(!text.includes(created.body.password) && !text.includes(reset.body.password) && !/hash|argon/i.test(text), 'no password or hash');
+    expectError(await server.api(project, 'GET', '/v1/audit_events?action=admin.deleted'), 400, 'invalid_argument');
+    assert.equal((await server.api(project, 'GET', '/v1/audit_events?target_type=admin&limit=1')).status, 200);
+  });
+
+  test('the first admin has a system actor; a refused change records nothing', async () => {
+    const fresh = await startTestServer({ clock });
+    try {
+      const first = await fresh.createProject();
+      const made = await fresh.gatehouse.admins.ensureFirstAdmin();
+      assert.ok(made);
+      const events = async () => (await fresh.api(first, 'GET', '/v1/audit_events?target_type=admin')).body.audit_events;
+      const [created, ...rest] = await events();
+      assert.deepEqual(rest, []);
+      assert.equal(created.action, 'admin.created');
+      assert.deepEqual(created.actor, { type: 'system', id: 'admin.first_start' });
+      assert.deepEqual(created.after, { email: made.admin.email, status: 'active' });
+
+      expectError(await fresh.api(first, 'POST', '/v1/admins/disable', { email: made.admin.email }), 400, 'cannot_disable_last_admin');
+      expectError(await fresh.api(first, 'POST', '/v1/admins', { email: made.admin.email }), 409, 'duplicate_admin_email');
+      expectError(await fresh.api(first, 'POST', '/v1/admins/reset_password', { email: made.admin.email, password: 'short' }), 400, 'invalid_admin_password');
+      expectError(await fresh.api(first, 'POST', '/v1/admins/enable', { email: 'nobody@example.com' }), 404, 'admin_not_found');
+      assert.equal((await events()).length, 1, 'only the creation');
+    } finally {
+      await fresh.close();
+    }
   });
 });
 

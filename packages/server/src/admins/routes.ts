@@ -83,16 +83,16 @@ export function registerAdminRoutes(app: App, deps: { admins: AdminService; proj
   app.get('/v1/admins', manage, async (request) => ok(request, { admins: (await admins.listAdmins()).map(wireAdmin) }));
 
   app.post('/v1/admins', { ...manage, schema: { body: PasswordBody } }, async (request) =>
-    ok(request, withPassword(await admins.createAdmin(request.body.email, request.body.password))),
+    ok(request, withPassword(await admins.createAdmin(request.body.email, request.body.password, request.actor))),
   );
 
   app.post('/v1/admins/reset_password', { ...manage, schema: { body: PasswordBody } }, async (request) =>
-    ok(request, withPassword(await admins.resetPassword(request.body.email, request.body.password))),
+    ok(request, withPassword(await admins.resetPassword(request.body.email, request.body.password, request.actor))),
   );
 
   for (const [path, disabled] of [['/v1/admins/disable', true], ['/v1/admins/enable', false]] as const) {
     app.post(path, { ...manage, schema: { body: EmailBody } }, async (request) =>
-      ok(request, { admin: wireAdmin(await admins.setDisabled(request.body.email, disabled)) }),
+      ok(request, { admin: wireAdmin(await admins.setDisabled(request.body.email, disabled, request.actor)) }),
     );
   }
 }

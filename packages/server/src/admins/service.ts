@@ -3,16 +3,20 @@
 // stored), and the authentication of backend requests that carry the admin cookie and its CSRF
 // token instead of a project secret.
 //
+// Creating, disabling, enabling and resetting an admin are recorded in the audit log of the
+// server's first project (the one whose secret may manage admins and the dashboard shows first).
+//
 // Sessions are read from the database on every request rather than cached: dashboard traffic is
 // light, and a logout, an expiry or a disabled admin then needs no invalidation across processes.
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { systemActor, type AuditAction, type AuditLog } from '../audit/log.ts';
 import type { Clock } from '../clock.ts';
 import { ADMIN_PASSWORD_LENGTH, type ServerConfig } from '../config.ts';
 import { GatehouseError } from '../errors.ts';
 import { hashPassword, verifyDummy, verifyPassword } from '../passwords/hashing.ts';
 import { isBreachedPassword } from '../passwords/strength.ts';
-import type { Caller, Project, ProjectService } from '../projects/service.ts';
+import type { Actor, Caller, Project, ProjectService } from '../projects/service.ts';
 import { digestsEqual, sha256 } from '../secrets.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { Database, SqlExecutor } from '../store/database.ts';
@@ -50,13 +54,15 @@ export class AdminService {
   readonly #clock: Clock;
   readonly #projects: ProjectService;
   readonly #config: ServerConfig;
+  readonly #audit: AuditLog;
 
-  constructor(deps: { db: Database; feed: ChangeFeed; clock: Clock; projects: ProjectService; config: ServerConfig }) {
+  constructor(deps: { db: Database; feed: ChangeFeed; clock: Clock; projects: ProjectService; config: ServerConfig; audit: AuditLog }) {
     this.#db = deps.db;
     this.#feed = deps.feed;
     this.#clock = deps.clock;
     this.#projects = deps.projects;
     this.#config = deps.config;
+    this.#audit = deps.audit;
   }
 
   async listAdmins(): Promise<Admin[]> {
@@ -69,8 +75,8 @@ export class AdminService {
   }
 
   /** A new admin, with the given password or a generated one (returned, to be shown once). */
-  async createAdmin(email: string, password?: string): Promise<AdminWithPassword> {
-    const created = await this.#insertAdmin(normalizeAdminEmail(email), password, false);
+  async createAdmin(email: string, password: string | undefined, actor: Actor): Promise<AdminWithPassword> {
+    const created = await this.#insertAdmin(normalizeAdminEmail(email), password, false, actor);
     if (!created) throw new GatehouseError('duplicate_admin_email');
     return created;
   }
@@ -84,32 +90,41 @@ export class AdminService {
     const { initialEmail, initialPassword } = this.#config.admin;
     if (this.#config.production && initialPassword === undefined) return null;
     if (await this.hasAdmin()) return null;
-    return this.#insertAdmin(initialEmail, initialPassword, true);
+    return this.#insertAdmin(initialEmail, initialPassword, true, systemActor('admin.first_start'));
   }
 
   /** Sets a new password (given or generated) and ends the admin's sessions. */
-  async resetPassword(email: string, password?: string): Promise<AdminWithPassword> {
+  async resetPassword(email: string, password: string | undefined, actor: Actor): Promise<AdminWithPassword> {
     const chosen = checkAdminPassword(password) ?? generatePassword();
     const { hash } = await hashPassword(chosen);
     const admin = await this.#feed.write(async (tx) => {
       const admin = await requireAdmin(tx, normalizeAdminEmail(email), 'UPDATE admins SET password_hash = $2 WHERE email = $1', [hash]);
       await revokeSessions(tx, admin.admin_id, this.#clock.now());
+      await this.#record(tx, actor, 'admin.password_reset', admin, admin);
       return admin;
     });
     return password === undefined ? { admin, password: chosen } : { admin };
   }
 
   /** Disabling ends the admin's sessions and refuses its sign-ins; the last active admin stays. */
-  async setDisabled(email: string, disabled: boolean): Promise<Admin> {
+  async setDisabled(email: string, disabled: boolean, actor: Actor): Promise<Admin> {
     const normalized = normalizeAdminEmail(email);
     const now = this.#clock.now();
     return this.#feed.write(async (tx) => {
-      if (!disabled) return requireAdmin(tx, normalized, 'UPDATE admins SET disabled_at = NULL WHERE email = $1');
-      // Lock the active admins so that two admins disabling each other cannot leave none.
-      const { rows } = await tx.query<{ email: string }>('SELECT email FROM admins WHERE disabled_at IS NULL FOR UPDATE');
-      if (rows.length === 1 && rows[0]!.email === normalized) throw new GatehouseError('cannot_disable_last_admin');
-      const admin = await requireAdmin(tx, normalized, 'UPDATE admins SET disabled_at = COALESCE(disabled_at, $2) WHERE email = $1', [now]);
-      await revokeSessions(tx, admin.admin_id, now);
+      // Lock the active admins (and this one), in one order, so that two admins disabling each other
+      // cannot leave none.
+      const { rows } = await tx.query<Admin>(
+        `SELECT ${ADMIN_COLUMNS} FROM admins WHERE disabled_at IS NULL OR email = $1 ORDER BY admin_id FOR UPDATE`,
+        [normalized],
+      );
+      const before = rows.find((row) => row.email === normalized);
+      if (!before) throw new GatehouseError('admin_not_found');
+      if (disabled && before.disabled_at === null && rows.length === 1) throw new GatehouseError('cannot_disable_last_admin');
+      // Disabling a disabled admin (or enabling an active one) changes nothing and records nothing.
+      if ((before.disabled_at !== null) === disabled) return before;
+      const admin = await requireAdmin(tx, normalized, 'UPDATE admins SET disabled_at = $2 WHERE email = $1', [disabled ? now : null]);
+      if (disabled) await revokeSessions(tx, admin.admin_id, now);
+      await this.#record(tx, actor, disabled ? 'admin.disabled' : 'admin.enabled', before, admin);
       return admin;
     });
   }
@@ -197,20 +212,36 @@ export class AdminService {
     return project;
   }
 
-  async #insertAdmin(email: string, password: string | undefined, onlyIfNone: boolean): Promise<AdminWithPassword | null> {
+  async #insertAdmin(email: string, password: string | undefined, onlyIfNone: boolean, actor: Actor): Promise<AdminWithPassword | null> {
     const chosen = checkAdminPassword(password) ?? generatePassword();
     const { hash } = await hashPassword(chosen);
-    // ON CONFLICT: two processes making the first admin at once, or two creations of one address.
-    const { rows } = await this.#db.query<Admin>(
-      `INSERT INTO admins (admin_id, email, password_hash, created_at)
-       SELECT $1::text, $2::text, $3::text, $4::timestamptz WHERE NOT $5::boolean OR NOT EXISTS (SELECT 1 FROM admins)
-       ON CONFLICT (email) DO NOTHING
-       RETURNING ${ADMIN_COLUMNS}`,
-      [`admin-${this.#config.environment}-${randomUUID()}`, email, hash, this.#clock.now(), onlyIfNone],
-    );
-    const admin = rows[0];
+    const admin = await this.#feed.write(async (tx) => {
+      // ON CONFLICT: two processes making the first admin at once, or two creations of one address.
+      const { rows } = await tx.query<Admin>(
+        `INSERT INTO admins (admin_id, email, password_hash, created_at)
+         SELECT $1::text, $2::text, $3::text, $4::timestamptz WHERE NOT $5::boolean OR NOT EXISTS (SELECT 1 FROM admins)
+         ON CONFLICT (email) DO NOTHING
+         RETURNING ${ADMIN_COLUMNS}`,
+        [`admin-${this.#config.environment}-${randomUUID()}`, email, hash, this.#clock.now(), onlyIfNone],
+      );
+      if (rows[0]) await this.#record(tx, actor, 'admin.created', null, rows[0]);
+      return rows[0];
+    });
     if (!admin) return null;
     return password === undefined ? { admin, password: chosen } : { admin };
+  }
+
+  /**
+   * The audit entry of a change to an admin: its email and status only, never a password or hash.
+   * Admins are server-wide; the entry goes to the first project's log, or nowhere before there is one.
+   */
+  async #record(tx: SqlExecutor, actor: Actor, action: AuditAction, before: Admin | null, after: Admin) {
+    const { rows } = await tx.query<{ project_id: string }>('SELECT project_id FROM projects ORDER BY created_at, project_id LIMIT 1');
+    if (!rows[0]) return;
+    const view = (admin: Admin | null) => admin && { email: admin.email, status: admin.disabled_at === null ? 'active' : 'disabled' };
+    await this.#audit.record(tx, {
+      project_id: rows[0].project_id, actor, action, target_type: 'admin', target_id: after.admin_id, before: view(before), after: view(after),
+    });
   }
 
   #idleCutoff(now: Date): Date {

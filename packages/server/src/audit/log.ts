@@ -30,10 +30,14 @@ export const AUDIT_ACTIONS = [
   'sso_connection.deleted',
   'secret.created',
   'secret.revoked',
+  'admin.created',
+  'admin.disabled',
+  'admin.enabled',
+  'admin.password_reset',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-export const AUDIT_TARGET_TYPES = ['policy', 'organization', 'user', 'member', 'sso_connection', 'secret'] as const;
+export const AUDIT_TARGET_TYPES = ['policy', 'organization', 'user', 'member', 'sso_connection', 'secret', 'admin'] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
 export const ACTOR_TYPES = ['project_secret', 'admin', 'member_session', 'system'] as const;
