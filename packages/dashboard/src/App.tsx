@@ -3,8 +3,9 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { loadSession, onSignedOut, signOut, type DashboardSession } from './api.ts';
 import { ErrorMessage, Loading, useAsync } from './components/ui.tsx';
-import { Link, matchPath, navigate, useLocation } from './router.tsx';
+import { Link, confirmLeave, matchPath, navigate, useLocation } from './router.tsx';
 import { AccessAtPage } from './pages/AccessAt.tsx';
+import { AdminsPage } from './pages/Admins.tsx';
 import { AuditPage } from './pages/Audit.tsx';
 import { MemberPage, MembersPage } from './pages/Members.tsx';
 import { OrganizationPage, OrganizationsPage } from './pages/Organizations.tsx';
@@ -27,6 +28,7 @@ const NAVIGATION: { to: string; label: string }[] = [
   { to: '/access-at', label: 'Access at a time' },
   { to: '/audit', label: 'Audit log' },
   { to: '/outbox', label: 'Outbox' },
+  { to: '/admins', label: 'Admins' },
 ];
 
 type Page = (props: { session: DashboardSession; params: Record<string, string>; query: URLSearchParams }) => ReactNode;
@@ -45,6 +47,7 @@ const ROUTES: [string, Page][] = [
   ['/access-at', AccessAtPage],
   ['/audit', AuditPage],
   ['/outbox', OutboxPage],
+  ['/admins', AdminsPage],
 ];
 
 function route(path: string): { page: Page; params: Record<string, string> } | null {
@@ -73,7 +76,7 @@ export function App() {
   if (initial.error) return <ErrorMessage error={initial.error} />;
   if (session === undefined) return <Loading />;
   if (session === null) return <SignInPage onSignedIn={setSession} />;
-  return <Shell session={session} onSignOut={() => signOut().finally(() => setSession(null))} />;
+  return <Shell session={session} onSignOut={() => confirmLeave() && void signOut().finally(() => setSession(null))} />;
 }
 
 function Shell({ session, onSignOut }: { session: DashboardSession; onSignOut: () => void }) {

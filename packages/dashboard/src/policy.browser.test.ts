@@ -7,7 +7,7 @@
 // keyboard alone, and the 390 px layout. The tests run in order on one project (the dashboard's).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Locator, Page } from 'playwright-core';
+import type { Dialog, Locator, Page } from 'playwright-core';
 import { DESKTOP, PHONE, expectOk, startDashboard, type DashboardTest } from './testing/harness.ts';
 
 const POLICY = {
@@ -248,6 +248,37 @@ test('policy: removing a role that is assigned needs the cascade confirmation, w
   assert.deepEqual((await api('GET', `/v1/users/${adaId}`)).roles, ['stytch_user']);
   const roles = (await api('GET', '/v1/rbac/policy')).policy.roles.map((role: { role_id: string }) => role.role_id);
   assert.deepEqual(roles, ['stytch_user']);
+});
+
+test('policy: leaving with an unsaved draft asks first; cancelling keeps the page and the draft', async () => {
+  await dashboard.goto('/policy');
+  await page.getByLabel('Role id').fill('drafted');
+  await page.getByRole('button', { name: 'Add role' }).click();
+  await visible(page.getByText('1 unsaved change'));
+  const asked: string[] = [];
+  const cancel = (dialog: Dialog) => {
+    asked.push(dialog.message());
+    void dialog.dismiss();
+  };
+  page.on('dialog', cancel);
+  try {
+    await page.getByRole('navigation', { name: 'Policy kind' }).getByRole('link', { name: 'B2B' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
+    const question = 'The consumer policy has unsaved changes. Leave and discard them?';
+    assert.deepEqual(asked, [question, question]);
+    await visible(page.getByRole('heading', { level: 1, name: 'Consumer policy' }));
+    assert.match(page.url(), /\/dashboard\/policy$/);
+    await visible(page.getByRole('region', { name: 'drafted', exact: true }));
+    // A reload or closing the tab: the beforeunload handler asks the browser to prompt.
+    assert.equal(await page.evaluate(() => !window.dispatchEvent(new Event('beforeunload', { cancelable: true }))), true);
+
+    await page.getByRole('button', { name: 'Discard changes' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
+    await visible(page.getByRole('heading', { level: 1, name: 'Users' }));
+    assert.equal(asked.length, 2, 'without a draft, nothing is asked');
+  } finally {
+    page.off('dialog', cancel);
+  }
 });
 
 test('B2B policy: built-in stytch.* resources read-only, stytch_admin kept, a new role granted a built-in permission', async () => {

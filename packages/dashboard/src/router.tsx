@@ -10,10 +10,47 @@ function currentPath(): string {
 }
 
 const listeners = new Set<() => void>();
-window.addEventListener('popstate', () => listeners.forEach((listener) => listener()));
+
+/**
+ * Pages with unsaved work (the policy editor's draft) register a guard: every in-app navigation asks
+ * them first, and while one is registered, closing or reloading the tab gets the browser's prompt.
+ */
+const leaveGuards = new Set<() => boolean>();
+/** The URL on screen, to go back to when a guard keeps the page after the browser's Back. */
+let shownUrl = window.location.pathname + window.location.search;
+
+/** Whether the page may be left: every guard agrees (each asks the admin). */
+export function confirmLeave(): boolean {
+  return [...leaveGuards].every((guard) => guard());
+}
+
+window.addEventListener('popstate', () => {
+  // Back/Forward has already changed the URL; a kept page puts its own back.
+  if (!confirmLeave()) return window.history.pushState(null, '', shownUrl);
+  shownUrl = window.location.pathname + window.location.search;
+  listeners.forEach((listener) => listener());
+});
+
+/** While `message` is set, leaving the page asks for confirmation with it. */
+export function useLeaveGuard(message: string | null): void {
+  useEffect(() => {
+    if (message === null) return;
+    const guard = () => window.confirm(message);
+    // Browsers show their own text for beforeunload; preventDefault is what asks.
+    const beforeUnload = (event: BeforeUnloadEvent) => event.preventDefault();
+    leaveGuards.add(guard);
+    window.addEventListener('beforeunload', beforeUnload);
+    return () => {
+      leaveGuards.delete(guard);
+      window.removeEventListener('beforeunload', beforeUnload);
+    };
+  }, [message]);
+}
 
 export function navigate(path: string, options: { replace?: boolean } = {}): void {
+  if (!confirmLeave()) return;
   const url = `${BASE}${path}`;
+  shownUrl = url;
   if (options.replace) window.history.replaceState(null, '', url);
   else window.history.pushState(null, '', url);
   listeners.forEach((listener) => listener());

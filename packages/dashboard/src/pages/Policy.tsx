@@ -33,7 +33,7 @@ import {
 import { PermissionMatrix } from '../components/policy-matrix.tsx';
 import { IssueMessages, issuesAt, IssueSummary } from '../components/policy-issues.tsx';
 import { ErrorMessage, Loading, PageHeader, Status, Table, TextField, useAction, useAsync } from '../components/ui.tsx';
-import { Link } from '../router.tsx';
+import { Link, useLeaveGuard } from '../router.tsx';
 import type { PageProps } from './types.ts';
 
 interface PolicySnapshot {
@@ -90,6 +90,8 @@ function PolicyEditor({ kind, saved, onSaved }: { kind: PolicyKind; saved: Polic
   const [draft, setDraft] = useState(saved.policy);
   const [review, setReview] = useState<Review | null>(null);
   const changes = useMemo(() => diffPolicies(saved.policy, draft), [saved.policy, draft]);
+  // Switching kind, another page, a reload or closing the tab would drop the draft: ask first.
+  useLeaveGuard(changes.length > 0 ? `The ${kind === 'b2b' ? 'B2B' : 'consumer'} policy has unsaved changes. Leave and discard them?` : null);
   const localIssues = useMemo(() => {
     const validation = validatePolicy(draft, POLICY_RULES[kind]);
     return validation.valid ? [] : validation.issues;

@@ -67,8 +67,8 @@ export interface DashboardTest extends DashboardPage {
   admin: DashboardAdmin;
   /** Calls the API with the project's secret: what the server holds, apart from what the page says. */
   projectSecretApi(method: string, path: string, body?: unknown): Promise<ApiResponse>;
-  /** Another page signed in as the same admin, e.g. at the phone's width. */
-  openPage(options?: { viewport?: Viewport }): Promise<DashboardPage>;
+  /** Another page signed in as the same admin (or `as` another), e.g. at the phone's width. */
+  openPage(options?: { viewport?: Viewport; as?: Pick<DashboardAdmin, 'email' | 'password'> }): Promise<DashboardPage>;
 }
 
 export interface StartDashboardOptions {
@@ -98,7 +98,8 @@ export async function startDashboard(options: StartDashboardOptions = {}): Promi
     const email = `admin-${++adminCount}-${process.pid}@example.com`;
     const { admin } = await server.gatehouse.admins.createAdmin(email, password, systemActor('test.harness'));
     const credentials: DashboardAdmin = { admin_id: admin.admin_id, email, password };
-    const openPage = (pageOptions: { viewport?: Viewport } = {}) => openSignedInPage(browser!, server.baseUrl, credentials, pageOptions.viewport ?? DESKTOP);
+    const openPage = (pageOptions: { viewport?: Viewport; as?: Pick<DashboardAdmin, 'email' | 'password'> } = {}) =>
+      openSignedInPage(browser!, server.baseUrl, pageOptions.as ?? credentials, pageOptions.viewport ?? DESKTOP);
     const first = await openPage({ viewport: options.viewport });
     const opened = browser;
     return {
@@ -123,7 +124,7 @@ export async function startDashboard(options: StartDashboardOptions = {}): Promi
   }
 }
 
-async function openSignedInPage(browser: Browser, baseUrl: string, admin: DashboardAdmin, viewport: Viewport): Promise<DashboardPage> {
+async function openSignedInPage(browser: Browser, baseUrl: string, admin: Pick<DashboardAdmin, 'email' | 'password'>, viewport: Viewport): Promise<DashboardPage> {
   const context = await browser.newContext({ viewport, baseURL: baseUrl });
   const page = await context.newPage();
   const pageErrors: string[] = [];
