@@ -68,12 +68,11 @@ export function registerSessionRoutes(app: App, deps: { sessions: SessionService
   // The hot path: answered without waiting when the session, user and policy are in memory, and
   // sent as text made mostly once (authenticateText).
   app.post('/v1/sessions/authenticate', { schema: { body: AuthenticateBody } }, (request, reply) => {
-    const environment = environmentOf(request.projectId);
     const input = request.body ?? {};
-    const result = sessions.authenticateInMemory(request.projectId, environment, input);
+    const result = sessions.authenticateInMemory(request.projectId, input);
     void reply.type(JSON_TYPE);
     if (result) return void reply.send(authenticateText(request.id, result, sessions, users));
-    return sessions.authenticate(request.projectId, environment, input).then((result) => authenticateText(request.id, result, sessions, users));
+    return sessions.authenticate(request.projectId, environmentOf(request.projectId), input).then((result) => authenticateText(request.id, result, sessions, users));
   });
 
   app.get('/v1/sessions', { schema: { querystring: Type.Object({ user_id: Type.String() }) } }, async (request) => {

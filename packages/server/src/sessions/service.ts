@@ -299,7 +299,7 @@ export class SessionService {
    * extended.
    */
   async authenticate(projectId: string, environment: Environment, input: AuthenticateInput): Promise<SessionGrant & { verdict?: AuthorizationVerdict }> {
-    return this.authenticateInMemory(projectId, environment, input) ?? this.#authenticateLoading(projectId, environment, input);
+    return this.authenticateInMemory(projectId, input) ?? this.#authenticateLoading(projectId, environment, input);
   }
 
   /**
@@ -308,7 +308,7 @@ export class SessionService {
    * (the common case, and the hot one). The same checks, errors and answer as authenticate;
    * undefined when something must be read or written first (then authenticate does it).
    */
-  authenticateInMemory(projectId: string, environment: Environment, input: AuthenticateInput): (SessionGrant & { verdict?: AuthorizationVerdict }) | undefined {
+  authenticateInMemory(projectId: string, input: AuthenticateInput): (SessionGrant & { verdict?: AuthorizationVerdict }) | undefined {
     const token = input.session_token;
     if (token === undefined || input.session_jwt !== undefined || input.session_duration_minutes !== undefined || input.session_custom_claims !== undefined) {
       return undefined;
