@@ -66,7 +66,14 @@ export interface Organization {
   email_allowed_domains: string[];
   rbac_email_implicit_role_assignments: { domain: string; role_id: string }[];
   trusted_metadata: Metadata;
-  custom_roles?: Role[];
+  custom_roles: Role[];
+  /** The active SSO connections (read-only; managed through the SSO endpoints). */
+  sso_active_connections: { connection_id: string; display_name: string; identity_provider: string }[];
+  email_jit_provisioning: string;
+  email_invites: string;
+  sso_jit_provisioning: string;
+  auth_methods: string;
+  mfa_policy: string;
   created_at: string;
   updated_at: string;
 }

@@ -1,25 +1,11 @@
-// The B2B Organization object (the fields the dashboard reads) and the list the member pages pick from.
-import type { Role } from '@gatehouse/policy';
+// The list of organizations the member pages pick from. The Organization object's wire shape is the
+// backend SDK's (types only: nothing of @gatehouse/node reaches the browser bundle).
+import type { Organization } from '@gatehouse/node';
 import { api } from '../api.ts';
 import type { SearchPage } from './search.tsx';
 import { useAsync } from './ui.tsx';
 
-export interface Organization {
-  organization_id: string;
-  organization_name: string;
-  organization_slug: string;
-  email_allowed_domains: string[];
-  rbac_email_implicit_role_assignments: { domain: string; role_id: string }[];
-  custom_roles: Role[];
-  sso_active_connections: { connection_id: string; display_name: string; identity_provider: string }[];
-  email_jit_provisioning: string;
-  email_invites: string;
-  sso_jit_provisioning: string;
-  auth_methods: string;
-  mfa_policy: string;
-  created_at: string;
-  updated_at: string;
-}
+export type { Organization };
 
 /** At most this many organizations are offered as choices; more are found by searching their name. */
 export const ORGANIZATION_CHOICES = 1000;
