@@ -358,7 +358,7 @@ export class SessionService {
     const record = await this.#extendOrTouch(cached.record, input);
     // Only the token's hash is stored, so a caller who presented the JWT gets no token back.
     const grant = await this.#respond(projectId, environment, record, input.session_token ?? '', user);
-    return verdict ? { ...grant, verdict } : grant;
+    return { session: grant.session, session_token: grant.session_token, session_jwt: grant.session_jwt, user: grant.user, roles: grant.roles, verdict };
   }
 
   async revoke(projectId: string, input: { session_id?: string; session_token?: string; session_jwt?: string }): Promise<void> {
@@ -466,8 +466,8 @@ export class SessionService {
     }
     const record = await this.#extendOrTouch(session, input);
     const jwt = await this.#jwtFor(projectId, environment, record, subject.roles, organization);
-    const grant: MemberSessionGrant = { member_session: record, session_token: input.session_token ?? '', session_jwt: jwt, member, organization, roles: subject.roles };
-    return verdict ? { ...grant, verdict } : grant;
+    // A literal with the verdict, not a spread of the grant (see authenticateInMemory).
+    return { member_session: record, session_token: input.session_token ?? '', session_jwt: jwt, member, organization, roles: subject.roles, verdict };
   }
 
   /** The member a member-session header names (MemberAuthorization's authenticator). */
