@@ -2,18 +2,16 @@
 // password, the Edit button is enabled by documents:write, the role is revoked through the backend
 // API and the page follows without a reload; the backend refuses the edit too.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../../../packages/server/src/testing/chromium.ts';
 import { startTestServer, type TestServer } from '../../../packages/server/src/testing/harness.ts';
 import { startDocumentsExample, type DocumentsExample } from './example.ts';
 import { connectGatehouse } from './gatehouse.ts';
 import { DEMO_PASSWORD } from './policy.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (scripts/install-chromium.sh installs it)`;
 
 let server: TestServer;
 let example: DocumentsExample;
@@ -21,9 +19,8 @@ let browser: Browser;
 let workDir: string;
 
 before(async () => {
-  if (skip) return;
   workDir = mkdtempSync(join(tmpdir(), 'gatehouse-documents-'));
-  const launching = chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  const launching = launchChromium();
   launching.then((launched) => (browser = launched)).catch(() => undefined);
   // A started Gatehouse on in-memory PGlite (npm run example:documents starts `gatehouse serve` instead).
   server = await startTestServer({ env: { GATEHOUSE_RATE_LIMIT_IP: '0', GATEHOUSE_RATE_LIMIT_IDENTIFIER: '0' } });
@@ -54,7 +51,7 @@ async function signIn(page: Page, email: string): Promise<void> {
   lap('signed in');
 }
 
-test('the Edit button follows documents:write, and a revoked role disables it without a reload', { skip, timeout: 60_000 }, async () => {
+test('the Edit button follows documents:write, and a revoked role disables it without a reload', { timeout: 60_000 }, async () => {
   lap('test 1');
   const page = await browser.newPage();
   page.on('console', (m) => lap(`console ${m.text()}`));
@@ -95,7 +92,7 @@ test('the Edit button follows documents:write, and a revoked role disables it wi
   await page.close();
 });
 
-test('a policy change reaches the page without a reload; signing out returns to the form', { skip, timeout: 60_000 }, async () => {
+test('a policy change reaches the page without a reload; signing out returns to the form', { timeout: 60_000 }, async () => {
   const page = await browser.newPage();
   await signIn(page, 'bob@example.com'); // viewer: read + download
   await page.getByText('download').first().waitFor();

@@ -8,15 +8,14 @@
 //   const body = expectOk(await dashboard.projectSecretApi('GET', '/v1/rbac/policy'));
 //   const phone = await dashboard.openPage({ viewport: PHONE });   // another signed-in page, same server
 //   await dashboard.close();
-import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { ProjectCredentials } from '../../../server/src/projects/service.ts';
 import type { Gatehouse } from '../../../server/src/server.ts';
 import { startTestServer, type ApiResponse, type TestServer } from '../../../server/src/testing/harness.ts';
+import { launchChromium } from '../../../server/src/testing/chromium.ts';
 import { systemActor } from '../../../server/src/audit/log.ts';
 import { buildDashboard } from './build.ts';
 
@@ -26,8 +25,6 @@ const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 // Every run saves its screenshots; only `npm run screenshots` writes them over the README's copies in
 // docs/screenshots, so an ordinary test run leaves the checkout as it was.
 export const SCREENSHOTS = process.env.GATEHOUSE_SCREENSHOTS_DIR ?? join(ROOT, '.gatehouse', 'screenshots');
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 
 export interface Viewport {
   width: number;
@@ -80,10 +77,7 @@ export interface StartDashboardOptions {
 let adminCount = 0;
 
 export async function startDashboard(options: StartDashboardOptions = {}): Promise<DashboardTest> {
-  // Debian's chromium; the script installs it with apt-get when it is missing. Never a downloaded browser.
-  const installed = spawnSync('sh', [join(ROOT, 'scripts/install-chromium.sh')], { stdio: 'inherit' });
-  assert.equal(installed.status, 0, 'scripts/install-chromium.sh failed');
-  const launching = chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const launching = launchChromium();
   launching.catch(() => undefined);
   const dashboardDir = await buildDashboard();
   const server = await startTestServer({

@@ -3,18 +3,16 @@
 // at the server with its `endpoints` option, signs in with a password, authenticates the session and
 // answers rbac.isAuthorized from the bootstrap policy and the session's roles. Real CORS, real cookies.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { build } from 'esbuild';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startTestServer, type TestServer } from '../testing/harness.ts';
+import { launchChromium } from '../testing/chromium.ts';
 import { b2bWorld, consumerWorld, memberWithPassword, PASSWORD } from '../testing/sdk.ts';
 
-const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
 
 // The page's script: both headless clients, driven from the test through window.gatehouseTest.
 const PAGE_SCRIPT = `
@@ -77,9 +75,8 @@ let pageOrigin: string;
 let browser: Browser;
 
 before(async () => {
-  // Debian's chromium; the script installs it with apt-get when it is missing.
-  const installed = spawnSync('sh', [`${ROOT}scripts/install-chromium.sh`], { stdio: 'inherit' });
-  assert.equal(installed.status, 0, 'scripts/install-chromium.sh failed');
+  const launching = launchChromium();
+  launching.catch(() => undefined);
   const [bundle, started] = await Promise.all([
     build({
       stdin: { contents: PAGE_SCRIPT, resolveDir: fileURLToPath(new URL('.', import.meta.url)), loader: 'js' },
@@ -102,7 +99,7 @@ before(async () => {
   });
   await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve));
   pageOrigin = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  browser = await launching;
 });
 
 after(async () => {
