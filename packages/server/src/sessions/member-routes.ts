@@ -59,9 +59,12 @@ export function registerMemberSessionRoutes(
 
   app.post('/v1/b2b/sessions/authenticate', { schema: { body: AuthenticateBody } }, async (request) => {
     const result = await sessions.authenticateMember(request.projectId, environmentOf(request.projectId), request.body ?? {});
-    const { member_id: _m, organization_id: _o, intermediate_session_token: _i, member_authenticated: _a, mfa_required: _r, primary_required: _p, ...response } =
-      memberSessionResponse(result, sessions, members);
-    return ok(request, result.verdict ? { ...response, verdict: result.verdict } : response);
+    const { member, organization, session_token, session_jwt, member_session } = memberSessionResponse(result, sessions, members);
+    // Literals, not `{ ...response, verdict }`: that spread makes objects of unstable shape (see SessionService.authenticateInMemory).
+    return ok(
+      request,
+      result.verdict ? { member, organization, session_token, session_jwt, member_session, verdict: result.verdict } : { member, organization, session_token, session_jwt, member_session },
+    );
   });
 
   app.get(

@@ -334,8 +334,9 @@ export class SessionService {
     if (jwt === undefined) return undefined;
 
     this.#touch(record, now);
-    // One literal, not a spread of the grant: under load `{ ...grant, verdict }` cost this path
-    // about 4 µs a request (measured with hrtime in the server at 50 connections).
+    // One literal, not `{ ...grant, verdict }`: once optimized, V8 gives that spread's results a
+    // shape of their own (not the same map from call to call), and every later read of them is slow —
+    // about 4 µs a request under load here, 770 ns against 33 for the literal in a loop.
     return { session: record, session_token: token, session_jwt: jwt, user, roles: subject.roles, verdict };
   }
 
