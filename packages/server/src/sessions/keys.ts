@@ -42,7 +42,8 @@ export class SigningKeys {
   readonly #db: SqlExecutor;
   readonly #feed: ChangeFeed;
   readonly #clock: Clock;
-  readonly #cache = new Map<string, Promise<ProjectKeys>>();
+  /** project_id → its keys being read, then read (`loaded`); emptied by the change feed on rotation. */
+  readonly #cache = new Map<string, { keys: Promise<ProjectKeys>; loaded?: ProjectKeys }>();
 
   constructor(db: SqlExecutor, feed: ChangeFeed, clock: Clock) {
     this.#db = db;
@@ -55,12 +56,20 @@ export class SigningKeys {
   forProject(projectId: string, environment: Environment): Promise<ProjectKeys> {
     let entry = this.#cache.get(projectId);
     if (!entry) {
-      const created = this.#load(projectId, environment);
+      const created: { keys: Promise<ProjectKeys>; loaded?: ProjectKeys } = { keys: this.#load(projectId, environment) };
       this.#cache.set(projectId, created);
-      created.catch(() => this.#cache.get(projectId) === created && this.#cache.delete(projectId));
+      created.keys.then(
+        (keys) => (created.loaded = keys),
+        () => this.#cache.get(projectId) === created && this.#cache.delete(projectId),
+      );
       entry = created;
     }
-    return entry;
+    return entry.keys;
+  }
+
+  /** The project's keys when they are in memory (for answers that do not wait); undefined otherwise. */
+  loaded(projectId: string): ProjectKeys | undefined {
+    return this.#cache.get(projectId)?.loaded;
   }
 
   /** Starts signing with a new key; the old one stays published until its tokens have expired. */

@@ -242,6 +242,54 @@ test('a JWT signed with another key is refused, even with a known kid and right 
   expectError(await authenticate(project, { session_jwt: tampered }), 401, 'jwt_invalid_signature');
 });
 
+describe('a JWT verified once is not verified again, and that memory grants nothing more', () => {
+  test('the same JWT again is answered from memory, exactly as the first time', async () => {
+    const { project, jwt, sessionId } = await signedIn(['writer']);
+    const check = { resource_id: 'documents', action: 'write' };
+    const first = await authenticate(project, { session_jwt: jwt, authorization_check: check });
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    const again = await authenticate(project, { session_jwt: jwt, authorization_check: check });
+    assert.equal(again.status, 200);
+    assert.deepEqual({ ...again.body, request_id: first.body.request_id }, first.body);
+    assert.equal(again.body.session.session_id, sessionId);
+    assert.equal(again.body.session_token, '');
+    // In memory is where the second answer came from: the service answers it without waiting.
+    const answered = server.gatehouse.sessions.authenticateInMemory(project.project_id, { session_jwt: jwt, authorization_check: check });
+    assert.equal(answered?.session?.session_id, sessionId);
+    assert.deepEqual(answered?.verdict, { authorized: true, granting_roles: ['writer'] });
+  });
+
+  test('a tampered or re-signed copy of a remembered JWT is still refused', async () => {
+    const { project, jwt } = await signedIn();
+    assert.equal((await authenticate(project, { session_jwt: jwt })).status, 200);
+    const [h, p, s] = jwt.split('.');
+    const otherSignature = `${s!.slice(0, -4)}${s!.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
+    expectError(await authenticate(project, { session_jwt: `${h}.${p}.${otherSignature}` }), 401, 'jwt_invalid_signature');
+    const claims = decodeJwt(jwt);
+    const tampered = `${h}.${Buffer.from(JSON.stringify({ ...claims, sub: 'user-test-00000000-0000-4000-8000-000000000000' })).toString('base64url')}.${s}`;
+    expectError(await authenticate(project, { session_jwt: tampered }), 401, 'jwt_invalid_signature');
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const forged = await new SignJWT(claims as never).setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: decodeProtectedHeader(jwt).kid! }).sign(privateKey);
+    expectError(await authenticate(project, { session_jwt: forged }), 401, 'jwt_invalid_signature');
+  });
+
+  test('remembered in one project, it still has the wrong audience in another', async () => {
+    const a = await signedIn();
+    const b = await signedIn();
+    assert.equal((await authenticate(a.project, { session_jwt: a.jwt })).status, 200);
+    expectError(await authenticate(b.project, { session_jwt: a.jwt }), 401, 'jwt_invalid_audience');
+    assert.equal(server.gatehouse.sessions.authenticateInMemory(b.project.project_id, { session_jwt: a.jwt }), undefined);
+  });
+
+  test('a remembered JWT of a revoked session is refused at once', async () => {
+    const { project, jwt, token } = await signedIn();
+    assert.equal((await authenticate(project, { session_jwt: jwt })).status, 200);
+    assert.equal((await authenticate(project, { session_jwt: jwt })).status, 200);
+    assert.equal((await server.api(project, 'POST', '/v1/sessions/revoke', { session_token: token })).status, 200);
+    expectError(await authenticate(project, { session_jwt: jwt }), 404, 'session_not_found');
+  });
+});
+
 test('custom claims are stored, returned, and put in the JWT', async () => {
   const { project, token } = await signedIn();
   const response = await authenticate(project, { session_token: token, session_custom_claims: { tier: 'gold' } });
