@@ -6,7 +6,7 @@ import { useState, type FormEvent } from 'react';
 import { WILDCARD_ACTION, type Permission, type Policy, type Resource, type Role } from '@gatehouse/policy';
 import { ApiError, api, type PolicyIssue } from '../api.ts';
 import { ClosablePanel } from './disclosure.tsx';
-import { ErrorMessage, Loading, Status, Table, TableHead, TextField, useAction, useAsync } from './ui.tsx';
+import { DangerButton, ErrorMessage, Loading, Status, Table, TableHead, TextField, useAction, useAsync } from './ui.tsx';
 
 type Editing = { role: Role; index: number; isNew: boolean } | null;
 
@@ -60,15 +60,9 @@ export function CustomRolesEditor({ organizationId, policy, onChange }: { organi
                     }}>
                     Edit
                   </button>
-                  <button
-                    type="button"
-                    className="danger"
-                    aria-label={`Delete ${role.role_id}`}
-                    disabled={save.busy}
-                    onClick={() => save.run(current.filter((_, other) => other !== index), `Deleted ${role.role_id}.`)}
-                  >
+                  <DangerButton label={`Delete ${role.role_id}`} busy={save.busy} onClick={() => save.run(current.filter((_, other) => other !== index), `Deleted ${role.role_id}.`)}>
                     Delete
-                  </button>
+                  </DangerButton>
                 </td>
               </tr>
             ))}

@@ -4,7 +4,7 @@
 import { useState, type FormEvent } from 'react';
 import type { Role } from '@gatehouse/policy';
 import { RoleSelect } from './roles-editor.tsx';
-import { ErrorMessage, Status, Table, TableHead, TextField, useAction } from './ui.tsx';
+import { DangerButton, ErrorMessage, Status, Table, TableHead, TextField, useAction } from './ui.tsx';
 
 export type RoleRule = { role_id: string } & Partial<Record<'domain' | 'group', string>>;
 
@@ -60,15 +60,9 @@ export function RoleRulesEditor({ title, condition, rules, roles, onSave }: {
                   <code>{rule.role_id}</code>
                 </td>
                 <td>
-                  <button
-                    type="button"
-                    className="danger"
-                    disabled={save.busy}
-                    aria-label={`Remove rule ${describe(rule)}`}
-                    onClick={() => save.run(rules.filter((_, other) => other !== index), `Removed ${describe(rule)}.`)}
-                  >
+                  <DangerButton label={`Remove rule ${describe(rule)}`} busy={save.busy} onClick={() => save.run(rules.filter((_, other) => other !== index), `Removed ${describe(rule)}.`)}>
                     Remove
-                  </button>
+                  </DangerButton>
                 </td>
               </tr>
             ))}

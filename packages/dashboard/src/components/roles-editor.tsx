@@ -4,7 +4,7 @@
 import { useState, type FormEvent } from 'react';
 import type { Policy, Role } from '@gatehouse/policy';
 import { api } from '../api.ts';
-import { ErrorMessage, SelectField, Status, Table, TableHead, useAction, useAsync } from './ui.tsx';
+import { DangerButton, ErrorMessage, SelectField, Status, Table, TableHead, useAction, useAsync } from './ui.tsx';
 
 /** Where a role comes from, as Stytch's member object names it (consumer users: default or direct). */
 export type RoleSource =
@@ -131,15 +131,9 @@ export function RolesEditor({ kind, roles, assignable, onSave }: {
               </td>
               <td>
                 {explicit.includes(role.role_id) && (
-                  <button
-                    type="button"
-                    className="danger"
-                    disabled={save.busy}
-                    aria-label={`Revoke ${role.role_id}`}
-                    onClick={() => save.run(explicit.filter((id) => id !== role.role_id), `Revoked ${role.role_id}.`)}
-                  >
+                  <DangerButton label={`Revoke ${role.role_id}`} busy={save.busy} onClick={() => save.run(explicit.filter((id) => id !== role.role_id), `Revoked ${role.role_id}.`)}>
                     Revoke
-                  </button>
+                  </DangerButton>
                 )}
               </td>
             </tr>

@@ -1,8 +1,9 @@
 // What the search pages (users, members, organizations) share: filters kept in the URL, so a search
 // can be linked to and back/forward walks through searches; the API's cursor pages; Stytch's query.
 import { useState, type ReactNode } from 'react';
-import { navigate } from '../router.tsx';
-import { ErrorMessage, Loading, Pager, Table, TableHead, type AsyncState } from './ui.tsx';
+import { Link, navigate } from '../router.tsx';
+import { RoleTags } from './roles-editor.tsx';
+import { ErrorMessage, Loading, Pager, Table, TableHead, formatTime, type AsyncState } from './ui.tsx';
 
 export const PAGE_SIZE = 20;
 
@@ -82,5 +83,22 @@ export function SearchResults<T extends SearchPage>({ state, noun, columns, curs
         </>
       )}
     </>
+  );
+}
+
+/** A row of the users or members list: the email as a link, one column of its own, roles, status, creation. */
+export function PersonRow({ to, label, detail, roleIds, status, createdAt }: { to: string; label: string; detail: ReactNode; roleIds: readonly string[]; status: string; createdAt: string }) {
+  return (
+    <tr>
+      <td>
+        <Link to={to}>{label}</Link>
+      </td>
+      <td>{detail}</td>
+      <td>
+        <RoleTags roleIds={roleIds} />
+      </td>
+      <td>{status}</td>
+      <td>{formatTime(createdAt)}</td>
+    </tr>
   );
 }

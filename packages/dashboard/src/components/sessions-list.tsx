@@ -1,7 +1,7 @@
 // A user's or member's live sessions, each with a revoke button. The two APIs name the id
 // differently (session_id, member_session_id); the pages map their sessions to SessionRow.
 import { useState } from 'react';
-import { ErrorMessage, Loading, Status, Table, TableHead, formatTime, useAction, useAsync } from './ui.tsx';
+import { DangerButton, ErrorMessage, Loading, Status, Table, TableHead, formatTime, useAction, useAsync } from './ui.tsx';
 
 export interface SessionRow {
   id: string;
@@ -41,9 +41,9 @@ export function SessionsList({ load, revoke }: { load: () => Promise<SessionRow[
                 <td>{formatTime(session.last_accessed_at)}</td>
                 <td>{formatTime(session.expires_at)}</td>
                 <td>
-                  <button type="button" className="danger" disabled={revoking.busy} aria-label={`Revoke session ${session.id}`} onClick={() => revoking.run(session.id)}>
+                  <DangerButton label={`Revoke session ${session.id}`} busy={revoking.busy} onClick={() => revoking.run(session.id)}>
                     Revoke
-                  </button>
+                  </DangerButton>
                 </td>
               </tr>
             ))}

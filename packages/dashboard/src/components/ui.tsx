@@ -164,6 +164,15 @@ export function TableHead({ columns, actions = false }: { columns: readonly stri
   );
 }
 
+/** A button that removes, revokes or rolls back: danger-styled, named for screen readers by `label`. */
+export function DangerButton({ label, busy = false, onClick, children }: { label?: string; busy?: boolean; onClick: () => void; children: ReactNode }) {
+  return (
+    <button type="button" className="danger" disabled={busy} aria-label={label} onClick={onClick}>
+      {children}
+    </button>
+  );
+}
+
 /** "Next page" for the API's cursor pagination. */
 export function Pager({ nextCursor, onNext, onFirst, atFirst }: { nextCursor?: string | null; onNext: (cursor: string) => void; onFirst: () => void; atFirst: boolean }) {
   if (!nextCursor && atFirst) return null;

@@ -6,8 +6,8 @@ import { api } from '../api.ts';
 import { BackLink, DetailPending, Section } from '../components/detail.tsx';
 import { MetadataEditors } from '../components/metadata-editor.tsx';
 import { useOrganizationChoices, type Organization } from '../components/organizations.ts';
-import { RoleSelect, RoleTags, RolesEditor, assignableRoles, usePolicy, type HeldRole } from '../components/roles-editor.tsx';
-import { PAGE_SIZE, SearchResults, searchQuery, showSearch, useCursor, type SearchPage } from '../components/search.tsx';
+import { RoleSelect, RolesEditor, assignableRoles, usePolicy, type HeldRole } from '../components/roles-editor.tsx';
+import { PAGE_SIZE, PersonRow, SearchResults, searchQuery, showSearch, useCursor, type SearchPage } from '../components/search.tsx';
 import { SessionsList, type SessionRow } from '../components/sessions-list.tsx';
 import { ErrorMessage, PageHeader, SelectField, TextField, formatTime, useAsync } from '../components/ui.tsx';
 import { Link } from '../router.tsx';
@@ -79,17 +79,15 @@ export function MembersPage({ query }: PageProps) {
         cursor={paging}
         rows={(page) =>
           page.members.map((member) => (
-            <tr key={member.member_id}>
-              <td>
-                <Link to={memberPath(member)}>{member.email_address}</Link>
-              </td>
-              <td>{page.organizations[member.organization_id]?.organization_name ?? member.organization_id}</td>
-              <td>
-                <RoleTags roleIds={member.roles.map((held) => held.role_id)} />
-              </td>
-              <td>{member.status}</td>
-              <td>{formatTime(member.created_at)}</td>
-            </tr>
+            <PersonRow
+              key={member.member_id}
+              to={memberPath(member)}
+              label={member.email_address}
+              detail={page.organizations[member.organization_id]?.organization_name ?? member.organization_id}
+              roleIds={member.roles.map((held) => held.role_id)}
+              status={member.status}
+              createdAt={member.created_at}
+            />
           ))
         }
       />

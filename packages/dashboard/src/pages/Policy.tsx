@@ -32,7 +32,7 @@ import {
 } from '../components/policy-kind.tsx';
 import { PermissionMatrix } from '../components/policy-matrix.tsx';
 import { IssueMessages, issuesAt, IssueSummary } from '../components/policy-issues.tsx';
-import { ErrorMessage, Loading, PageHeader, Status, Table, TextField, useAction, useAsync } from '../components/ui.tsx';
+import { DangerButton, ErrorMessage, Loading, PageHeader, Status, Table, TextField, useAction, useAsync } from '../components/ui.tsx';
 import { Link, useLeaveGuard } from '../router.tsx';
 import type { PageProps } from './types.ts';
 
@@ -328,9 +328,9 @@ function ResourcesTable({ kind, entries, issues, onEdit }: {
                 <IssueMessages issues={issuesAt(issues, `${path}.actions`)} />
               </td>
               <td>
-                <button type="button" className="danger" aria-label={`Remove resource ${id}`} onClick={() => onEdit((policy) => removeResource(policy, index))}>
+                <DangerButton label={`Remove resource ${id}`} onClick={() => onEdit((policy) => removeResource(policy, index))}>
                   Remove
-                </button>
+                </DangerButton>
               </td>
             </tr>
           );
@@ -413,9 +413,9 @@ function RoleCard({ kind, role, index, custom, builtIns, issues, onEdit }: {
           {isDefault && <span className="tag">default role</span>}
         </h3>
         {!isDefault && (
-          <button type="button" className="danger" aria-label={`Delete role ${role.role_id}`} onClick={() => onEdit((policy) => removeRole(policy, index))}>
+          <DangerButton label={`Delete role ${role.role_id}`} onClick={() => onEdit((policy) => removeRole(policy, index))}>
             Delete role
-          </button>
+          </DangerButton>
         )}
       </header>
       {isDefault && (

@@ -9,7 +9,7 @@ import { PolicyDiffView } from '../components/policy-diff.tsx';
 import { NEEDS_CASCADE, POLICY_PREFIX, PolicyKindSwitch, policyKindOf, type PolicyKind } from '../components/policy-kind.tsx';
 import { PolicyView } from '../components/policy-view.tsx';
 import { useCursor } from '../components/search.tsx';
-import { ErrorMessage, formatTime, Loading, PageHeader, Pager, Status, Table, TableHead, TextField, useAction, useAsync } from '../components/ui.tsx';
+import { DangerButton, ErrorMessage, formatTime, Loading, PageHeader, Pager, Status, Table, TableHead, TextField, useAction, useAsync } from '../components/ui.tsx';
 import { Link } from '../router.tsx';
 import type { PageProps } from './types.ts';
 
@@ -98,9 +98,9 @@ function PolicyHistory({ kind }: { kind: PolicyKind }) {
                         </button>
                       )}
                       {entry.version !== current && (
-                        <button type="button" className="danger" aria-label={`Roll back to version ${entry.version}`} onClick={() => setRollbackTo(entry.version)}>
+                        <DangerButton label={`Roll back to version ${entry.version}`} onClick={() => setRollbackTo(entry.version)}>
                           Roll back…
-                        </button>
+                        </DangerButton>
                       )}
                     </div>
                   </td>
@@ -196,9 +196,7 @@ function VersionPanel({ kind, version, current, onRollback, onClose }: {
       <ErrorMessage error={snapshot.error} />
       {snapshot.loading ? <Loading /> : snapshot.data && <PolicyView policy={snapshot.data.policy} label={`version ${version}`} />}
       {version !== current && (
-        <button type="button" className="danger" onClick={() => onRollback(version)}>
-          Roll back to this version
-        </button>
+        <DangerButton onClick={() => onRollback(version)}>Roll back to this version</DangerButton>
       )}
     </FocusPanel>
   );

@@ -5,11 +5,10 @@ import type { Role } from '@gatehouse/policy';
 import { api } from '../api.ts';
 import { BackLink, DetailPending, Section } from '../components/detail.tsx';
 import { MetadataEditors } from '../components/metadata-editor.tsx';
-import { RoleSelect, RoleTags, RolesEditor, assignableRoles, usePolicy, type HeldRole } from '../components/roles-editor.tsx';
-import { PAGE_SIZE, SearchResults, searchQuery, showSearch, useCursor, type SearchPage } from '../components/search.tsx';
+import { RoleSelect, RolesEditor, assignableRoles, usePolicy, type HeldRole } from '../components/roles-editor.tsx';
+import { PAGE_SIZE, PersonRow, SearchResults, searchQuery, showSearch, useCursor, type SearchPage } from '../components/search.tsx';
 import { SessionsList, type SessionRow } from '../components/sessions-list.tsx';
 import { ErrorMessage, PageHeader, TextField, formatTime, useAsync } from '../components/ui.tsx';
-import { Link } from '../router.tsx';
 import type { PageProps } from './types.ts';
 
 interface User {
@@ -55,17 +54,15 @@ export function UsersPage({ query }: PageProps) {
         cursor={paging}
         rows={(page) =>
           page.results.map((user) => (
-            <tr key={user.user_id}>
-              <td>
-                <Link to={`/users/${encodeURIComponent(user.user_id)}`}>{primaryEmail(user) || user.user_id}</Link>
-              </td>
-              <td>{fullName(user) || '—'}</td>
-              <td>
-                <RoleTags roleIds={user.roles} />
-              </td>
-              <td>{user.status}</td>
-              <td>{formatTime(user.created_at)}</td>
-            </tr>
+            <PersonRow
+              key={user.user_id}
+              to={`/users/${encodeURIComponent(user.user_id)}`}
+              label={primaryEmail(user) || user.user_id}
+              detail={fullName(user) || '—'}
+              roleIds={user.roles}
+              status={user.status}
+              createdAt={user.created_at}
+            />
           ))
         }
       />
