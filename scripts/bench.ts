@@ -7,6 +7,7 @@ const modules: Record<string, () => Promise<BenchModule>> = {
   http: () => import('./bench/http.ts'),
   members: () => import('./bench/members.ts'),
   sdk: () => import('./bench/sdk.ts'),
+  mixed: () => import('./bench/mixed.ts'),
 };
 /** Benches that run on PostgreSQL only: left out of a plain `npm run bench` when DATABASE_URL is unset. */
 const needsPostgres = new Set(['members']);

@@ -3,7 +3,7 @@
 // LISTEN/NOTIFY.
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
+import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 
 export interface QueryResult<Row> {
@@ -41,29 +41,90 @@ export interface Database extends SqlExecutor {
   close(): Promise<void>;
 }
 
-/** Embedded PostgreSQL in `dataDir`, or in memory when `dataDir` is undefined (tests). */
+/**
+ * Embedded PostgreSQL in `dataDir`, or in memory when `dataDir` is undefined (tests). PGlite runs in
+ * a worker thread (pglite-worker.mjs): its queries, and the parsing of their results, would otherwise
+ * take turns with every request on the server's event loop, so one slow search stalled all of them.
+ */
 export async function openPglite(dataDir: string | undefined): Promise<Database> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir);
-  const executor = (target: Pick<PGlite, 'query' | 'exec'>): SqlExecutor => ({
-    async query<Row>(sql: string, params?: readonly unknown[]) {
-      const result = await target.query<Row>(sql, params as unknown[] | undefined);
-      // PGlite counts only written rows in affectedRows (0 for a SELECT); node-postgres counts both.
-      return { rows: result.rows, rowCount: Math.max(result.rows.length, result.affectedRows ?? 0) };
-    },
-    async exec(sql) {
-      await target.exec(sql);
-    },
+  const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url));
+  const pending = new Map<number, { resolve(value: any): void; reject(error: Error): void }>();
+  const subscribers = new Map<string, Set<(payload: string) => void>>();
+  let nextId = 1;
+  let stopped: Error | undefined;
+
+  worker.on('message', (message: { id?: number; result?: unknown; error?: Record<string, unknown>; notify?: string; payload?: string }) => {
+    if (message.notify !== undefined) {
+      for (const onMessage of subscribers.get(message.notify) ?? []) onMessage(message.payload ?? '');
+      return;
+    }
+    const waiter = pending.get(message.id!);
+    pending.delete(message.id!);
+    if (!waiter) return;
+    if (message.error) waiter.reject(Object.assign(new Error(String(message.error.message)), message.error));
+    else waiter.resolve(message.result);
   });
+  const stop = (error: Error) => {
+    stopped ??= error;
+    for (const waiter of pending.values()) waiter.reject(stopped);
+    pending.clear();
+  };
+  worker.on('error', (error) => stop(Object.assign(new Error('The embedded database stopped.'), { cause: error })));
+  worker.on('exit', () => stop(new Error('The embedded database is closed.')));
+
+  const call = <T>(op: string, fields: Record<string, unknown> = {}): Promise<T> => {
+    if (stopped) return Promise.reject(stopped);
+    const id = nextId++;
+    return new Promise<T>((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ id, op, ...fields });
+    });
+  };
+  const executor = (tx?: number): SqlExecutor => ({
+    query: <Row>(sql: string, params?: readonly unknown[]) => call<QueryResult<Row>>('query', { sql, params, tx }),
+    exec: (sql) => call<void>('exec', { sql, tx }),
+  });
+
+  try {
+    await call('open', { dataDir });
+  } catch (error) {
+    await worker.terminate();
+    throw error;
+  }
   return {
     kind: 'pglite',
-    ...executor(db),
-    transaction: (work) => db.transaction((tx) => work(executor(tx))),
-    async listen(channel, onMessage) {
-      const unlisten = await db.listen(channel, onMessage);
-      return () => unlisten();
+    ...executor(),
+    async transaction(work) {
+      const tx = await call<number>('begin');
+      let result;
+      try {
+        result = await work(executor(tx));
+      } catch (error) {
+        await call('end', { tx, commit: false }).catch(() => {});
+        throw error;
+      }
+      await call('end', { tx, commit: true });
+      return result;
     },
-    close: () => db.close(),
+    async listen(channel, onMessage) {
+      let channelSubscribers = subscribers.get(channel);
+      if (!channelSubscribers) {
+        subscribers.set(channel, (channelSubscribers = new Set()));
+        await call('listen', { channel });
+      }
+      channelSubscribers.add(onMessage);
+      return async () => {
+        channelSubscribers.delete(onMessage);
+        if (channelSubscribers.size > 0 || subscribers.get(channel) !== channelSubscribers) return;
+        subscribers.delete(channel);
+        await call('unlisten', { channel }).catch(() => {});
+      };
+    },
+    async close() {
+      await call('close').catch(() => {});
+      await worker.terminate();
+    },
   };
 }
 
