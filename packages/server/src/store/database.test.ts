@@ -81,5 +81,31 @@ for (const kind of testDatabaseKinds()) {
       assert.deepEqual(rows[0]?.a, ['x', 'y']);
       assert.equal(rows[0]?.n, 1);
     });
+
+    test("a failed statement's error keeps PostgreSQL's fields (code, constraint) that services map to conflicts", async () => {
+      await database.db.query(`INSERT INTO projects (project_id, environment, public_token, created_at) VALUES ('p-unique', 'test', 't-unique', now())`);
+      const error = await database.db
+        .query(`INSERT INTO projects (project_id, environment, public_token, created_at) VALUES ('p-unique', 'test', 't-unique-2', now())`)
+        .then(() => null, (e: unknown) => e as { code?: string; constraint?: string; message?: string });
+      assert.ok(error instanceof Error);
+      assert.equal(error.code, '23505');
+      assert.match(`${error.constraint ?? ''} ${error.message}`, /projects_pkey/);
+      // A transaction that hit the error is rolled back and the database goes on.
+      await assert.rejects(database.db.transaction((tx) => tx.query(`INSERT INTO projects (project_id, environment, public_token, created_at) VALUES ('p-unique', 'test', 't-3', now())`)));
+      assert.equal((await database.db.query('SELECT 1 AS one')).rows.length, 1);
+    });
+
+    test('a slow statement does not hold up the event loop that answers requests', async () => {
+      // A timer due 20 ms after the statement starts: in-process PGlite ran the statement on this
+      // thread, so the timer fired only when the statement was done; off the loop it fires on time.
+      const started = performance.now();
+      const timerFired = new Promise<number>((resolve) => setTimeout(() => resolve(performance.now() - started), 20));
+      // Work, not a sleep: PGlite's pg_sleep waits without holding the thread.
+      await database.db.query(`SELECT count(DISTINCT md5(i::text)) FROM generate_series(1, 300000) AS i`);
+      const took = performance.now() - started;
+      const firedAfter = await timerFired;
+      assert.ok(took >= 200, `the statement took long enough to tell (${took.toFixed(0)} ms)`);
+      assert.ok(firedAfter < took / 2, `the timer fired after ${firedAfter.toFixed(0)} ms of a ${took.toFixed(0)} ms statement`);
+    });
   });
 }
