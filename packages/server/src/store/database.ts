@@ -70,8 +70,9 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
     for (const waiter of pending.values()) waiter.reject(stopped);
     pending.clear();
   };
-  worker.on('error', (error) => stop(Object.assign(new Error('The embedded database stopped.'), { cause: error })));
-  worker.on('exit', () => stop(new Error('The embedded database is closed.')));
+  // SQLSTATE 08006 (connection failure): callers treat a stopped worker as a database gone away.
+  worker.on('error', (error) => stop(Object.assign(new Error('The embedded database stopped.'), { code: '08006', cause: error })));
+  worker.on('exit', () => stop(Object.assign(new Error('The embedded database is closed.'), { code: '08006' })));
 
   const call = <T>(op: string, fields: Record<string, unknown> = {}): Promise<T> => {
     if (stopped) return Promise.reject(stopped);
