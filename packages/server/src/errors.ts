@@ -91,6 +91,8 @@ export const ERROR_CATALOGUE = {
   member_search_invalid_filter_value: spec(400, 'The filter_value does not fit the filter.'),
   session_authorization_error: spec(403, 'The Member is not authorized to perform the requested action on that resource.'),
   session_authorization_tenancy_error: spec(403, 'The organization in the request does not match the member session\'s organization.'),
+  member_session_not_accepted: spec(403, 'This endpoint does not accept a member session (X-Stytch-Member-Session / X-Stytch-Member-SessionJWT): call it with the project secret alone.'),
+  invalid_member_session_header: spec(400, 'A member-session header is empty, repeated, or names a different session than the other one.'),
   cannot_update_trusted_metadata: spec(403, 'trusted_metadata can only be changed with the project secret, not with a member session.'),
 
   // RBAC

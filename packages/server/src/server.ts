@@ -37,7 +37,7 @@ import { migrate } from './store/migrate.ts';
 import { SigningKeys } from './sessions/keys.ts';
 import { registerSessionRoutes } from './sessions/routes.ts';
 import { SessionService } from './sessions/service.ts';
-import { MemberAuthorization } from './b2b/member-authorization.ts';
+import { MemberAuthorization } from './authz/member-authorization.ts';
 import { registerMemberSessionRoutes } from './sessions/member-routes.ts';
 import { registerMemberRoutes } from './members/routes.ts';
 import { MemberService } from './members/service.ts';
@@ -106,15 +106,15 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const passwords = new PasswordService({ db, feed, users, rbac, sessions, clock, lockout: config.lockout });
 
   const admins = new AdminService({ db, feed, clock, projects, config, audit });
-  const app = await createApp({ config, projects, admins, logger: options.logger });
+  const app = await createApp({ config, projects, admins, memberAuthorization, logger: options.logger });
   registerProjectRoutes(app, { projects });
   registerAdminRoutes(app, { admins, projects, limiter, config });
   await registerDashboard(app, { dir: config.admin.dashboardDir });
   registerPolicyRoutes(app, { rbac }, 'consumer', '/v1/rbac');
   registerPolicyRoutes(app, { rbac }, 'b2b', '/v1/b2b/rbac');
   registerPolicyChangeRoutes(app, { feed, rbac, clock });
-  registerOrganizationRoutes(app, { organizations, projects, memberAuthorization });
-  registerMemberRoutes(app, { members, organizations, projects, memberAuthorization });
+  registerOrganizationRoutes(app, { organizations, projects });
+  registerMemberRoutes(app, { members, organizations, projects });
   registerMemberSessionRoutes(app, { sessions, members, organizations, projects, keys, memberAuthorization });
   const subjects = new SubjectDirectory(db, organizations);
   const policyInsight = { db, rbac, impact: new ImpactPreview({ db, rbac, subjects }), whoCan: new WhoCan({ db, rbac, organizations, subjects }) };
@@ -122,7 +122,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerPolicyHistoryRoutes(app, policyInsight, 'b2b', '/v1/b2b/rbac');
   const ssoConnections = new SsoConnectionService(db, feed, rbac, organizations, clock, audit);
   const ssoFlows = new SsoFlows({ db, feed, connections: ssoConnections, organizations, members, sessions, projects, config, clock, audit });
-  registerSsoRoutes(app, { connections: ssoConnections, flows: ssoFlows, sessions, members, projects, memberAuthorization, config });
+  registerSsoRoutes(app, { connections: ssoConnections, flows: ssoFlows, sessions, members, projects, config });
   registerUserRoutes(app, { users, projects, rbac });
   registerAuditRoutes(app, { audit, accessHistory: new AccessHistory(db, audit, clock) });
   registerSessionRoutes(app, { sessions, users, projects, keys });
@@ -137,7 +137,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerMagicLinkRoutes(app, { magicLinks, passwordReset, projects, sessions, users, limiter });
   const memberTokens = new EmailTokens(db, feed, clock, MEMBER_TOKENS);
   const memberMagicLinks = new MemberMagicLinkService({ tokens: memberTokens, members, organizations, sessions, mailer, config: config.email, clock });
-  registerB2BMagicLinkRoutes(app, { memberMagicLinks, members, sessions, projects, limiter, memberAuthorization });
+  registerB2BMagicLinkRoutes(app, { memberMagicLinks, members, sessions, projects, limiter });
   // The browser SDK API (/sdk/v1) and its allowed origins.
   const sdk = new SdkService(db, feed, clock);
   const hooks = sdkHooks(sdk);

@@ -157,7 +157,7 @@ describe('the admin cookie on the backend API', () => {
 
   test('the request is the admin\'s (request.actor)', async () => {
     const app = await createApp({ config: server.config, projects: server.gatehouse.projects, admins: server.gatehouse.admins });
-    app.get('/v1/whoami', async (request) => ({ project_id: request.projectId, actor: request.actor }));
+    app.get('/v1/whoami', { config: { memberSession: 'refuse' } }, async (request) => ({ project_id: request.projectId, actor: request.actor }));
     await app.ready();
     try {
       const session = await login('grace@example.com');

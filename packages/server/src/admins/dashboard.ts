@@ -70,7 +70,7 @@ export async function registerDashboard(app: App, options: { dir?: string }) {
     }
     return reply.header('cache-control', 'no-cache').sendFile('index.html', root, { cacheControl: false });
   };
-  const routeOptions = { config: { auth: 'public' as const }, schema: { hide: true } };
+  const routeOptions = { config: { auth: 'public' as const, memberSession: 'refuse' as const }, schema: { hide: true } };
   app.get('/dashboard', routeOptions, handler);
   app.get('/dashboard/*', routeOptions, handler);
 }

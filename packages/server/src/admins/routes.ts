@@ -12,6 +12,7 @@ import type { Project, ProjectService } from '../projects/service.ts';
 import type { RateLimiter } from '../rate-limit/limiter.ts';
 import { dashboardHeaders } from './dashboard.ts';
 import { ADMIN_COOKIE, PROJECT_HEADER, csrfTokenMatches, csrfTokenOf, readCookie, sessionEnded, type Admin, type AdminService, type AdminWithPassword } from './service.ts';
+import { REFUSE } from '../authz/actions.ts';
 
 const Email = Type.String({ maxLength: 512 });
 const Password = Type.String({ maxLength: 1024 });
@@ -25,7 +26,7 @@ const wireAdmin = (admin: Admin) => ({ ...wireSessionAdmin(admin), disabled_at: 
 const wireProject = (project: Project | null) => project && { project_id: project.project_id, environment: project.environment, public_token: project.public_token };
 const withPassword = ({ admin, password }: AdminWithPassword) => ({ admin: wireAdmin(admin), ...(password !== undefined ? { password } : {}) });
 
-const PUBLIC = { auth: 'public' as const };
+const PUBLIC = { auth: 'public' as const, memberSession: 'refuse' as const };
 
 export function registerAdminRoutes(app: App, deps: { admins: AdminService; projects: ProjectService; limiter: RateLimiter; config: ServerConfig }) {
   const { admins, projects, limiter, config } = deps;
@@ -78,7 +79,7 @@ export function registerAdminRoutes(app: App, deps: { admins: AdminService; proj
     const first = await projects.findFirstProject();
     if (request.actor.type !== 'project_secret' || first?.project_id !== request.projectId) throw new GatehouseError('cannot_manage_admins');
   };
-  const manage = { preHandler: mayManageAdmins };
+  const manage = { config: REFUSE, preHandler: mayManageAdmins };
 
   app.get('/v1/admins', manage, async (request) => ok(request, { admins: (await admins.listAdmins()).map(wireAdmin) }));
 

@@ -6,6 +6,7 @@ import { GatehouseError } from '../errors.ts';
 import { ok, type App } from '../http/app.ts';
 import type { AccessAtAnswer, AccessHistory } from './access-at.ts';
 import { ACTOR_TYPES, AUDIT_TARGET_TYPES, parseActionFilter, type AuditEvent, type AuditFilters, type AuditLog } from './log.ts';
+import { REFUSE } from '../authz/actions.ts';
 
 const Id = Type.String({ minLength: 1, maxLength: 256 });
 
@@ -88,7 +89,7 @@ function toWireAnswer(answer: AccessAtAnswer) {
 export function registerAuditRoutes(app: App, deps: { audit: AuditLog; accessHistory: AccessHistory }) {
   const { audit, accessHistory } = deps;
 
-  app.get('/v1/audit_events', { schema: { querystring: ListQuery } }, async (request) => {
+  app.get('/v1/audit_events', { config: REFUSE, schema: { querystring: ListQuery } }, async (request) => {
     const query = request.query;
     const filters: AuditFilters = {
       actions: query.action !== undefined ? parseActionFilter(query.action) : undefined,
@@ -106,13 +107,13 @@ export function registerAuditRoutes(app: App, deps: { audit: AuditLog; accessHis
     return ok(request, { audit_events: page.events.map(toWireEvent), next_cursor: page.more && last ? encodeCursor(last.position) : null });
   });
 
-  app.get('/v1/audit_events/:event_id', { schema: { params: Type.Object({ event_id: Id }) } }, async (request) => {
+  app.get('/v1/audit_events/:event_id', { config: REFUSE, schema: { params: Type.Object({ event_id: Id }) } }, async (request) => {
     const event = await audit.find(request.projectId, request.params.event_id);
     if (!event) throw new GatehouseError('audit_event_not_found', { message: `No audit event "${request.params.event_id}" in this project.` });
     return ok(request, { audit_event: toWireEvent(event) });
   });
 
-  app.get('/v1/rbac/access_at', { schema: { querystring: AccessAtQuery } }, async (request) => {
+  app.get('/v1/rbac/access_at', { config: REFUSE, schema: { querystring: AccessAtQuery } }, async (request) => {
     const { at, ...rest } = request.query;
     const answer = await accessHistory.accessAt(request.projectId, { ...rest, at: parseTimestamp('at', at) });
     return ok(request, toWireAnswer(answer));

@@ -164,3 +164,61 @@ describe('member-session headers are read strictly (finding 11)', () => {
     assert.deepEqual((await project.getMember(orgId, reader.member_id)).roles.map((r: any) => r.role_id).sort(), ['org-reader', 'stytch_member']);
   });
 });
+
+describe('role changes are decided under lock (finding 13)', () => {
+  async function rolesWorld() {
+    const { project, orgId, manager } = await world();
+    const target = await project.createMember(orgId, { email_address: 'target@acme.com', roles: ['editor', 'org-reader'] });
+    const explicit = async () =>
+      (await project.getMember(orgId, target.member_id)).roles.filter((r: any) => r.role_id !== 'stytch_member').map((r: any) => r.role_id).sort();
+    return { project, orgId, manager, target_id: target.member_id as string, path: `/v1/b2b/organizations/${orgId}/members/${target.member_id}`, explicit };
+  }
+
+  test('a member cannot re-send a role list that restores a role it could not grant', async () => {
+    const { project, orgId, manager, target_id, path, explicit } = await rolesWorld();
+    // role-manager reads documents but does not write them: it cannot grant or revoke editor.
+    expectError(await project.apiAs(manager.session, 'PUT', path, { roles: ['org-reader'] }), 403, 'session_authorization_error');
+    await project.updateMember(orgId, target_id, { roles: ['org-reader'] });
+    expectError(await project.apiAs(manager.session, 'PUT', path, { roles: ['editor', 'org-reader'] }), 403, 'session_authorization_error');
+    assert.deepEqual(await explicit(), ['org-reader']);
+    // Re-sending the list as it stands changes nothing and is allowed.
+    expectOk(await project.apiAs(manager.session, 'PUT', path, { roles: ['org-reader'] }));
+  });
+
+  test('a revocation committed while the member\'s update waits for the lock is not undone', {
+    skip: server?.database.kind !== 'postgres' && !process.env.DATABASE_URL ? 'needs PostgreSQL: two connections at once' : false,
+  }, async () => {
+    const { project, manager, target_id, path, explicit } = await rolesWorld();
+    const { default: pg } = await import('pg');
+    const connect = async () => {
+      const client = new pg.Client({ connectionString: process.env.DATABASE_URL, options: `-c search_path=${server.database.schema}` });
+      await client.connect();
+      return client;
+    };
+    const holder = await connect();
+    const watcher = await connect();
+    try {
+      // Hold the target's row, as a secret-authorized update revoking editor would.
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM members WHERE member_id = $1 FOR UPDATE', [target_id]);
+      const holderPid = (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      // The member re-sends the list it read before the revocation: editor included.
+      const pending = project.apiAs(manager.session, 'PUT', path, { roles: ['editor', 'org-reader'] });
+      // Wait until its write transaction is blocked behind ours (only backends our holder blocks count).
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const { rows } = await watcher.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [holderPid]);
+        if (rows[0]!.n > 0) break;
+        if (Date.now() > deadline) throw new Error('the member update never waited for the lock');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await holder.query("DELETE FROM member_roles WHERE member_id = $1 AND role_id = 'editor'", [target_id]);
+      await holder.query('COMMIT');
+      expectError(await pending, 403, 'session_authorization_error');
+      assert.deepEqual(await explicit(), ['org-reader']);
+    } finally {
+      await holder.end();
+      await watcher.end();
+    }
+  });
+});

@@ -6,6 +6,7 @@ import { ok } from '../http/app.ts';
 import { GatehouseError } from '../errors.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import { readOutbox, type Mailer } from './mailer.ts';
+import { REFUSE } from '../authz/actions.ts';
 
 const OutboxQuery = Type.Object({
   to: Type.Optional(Type.String({ maxLength: 254 })),
@@ -16,7 +17,7 @@ const OutboxQuery = Type.Object({
 export function registerEmailRoutes(app: App, deps: { db: SqlExecutor; mailer: Mailer }) {
   const { db, mailer } = deps;
 
-  app.get('/v1/project/outbox', { schema: { querystring: OutboxQuery } }, async (request) => {
+  app.get('/v1/project/outbox', { config: REFUSE, schema: { querystring: OutboxQuery } }, async (request) => {
     const limit = Number(request.query.limit ?? 50);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new GatehouseError('invalid_argument', { message: 'limit must be a whole number from 1 to 1000.' });
     const messages = await readOutbox(db, request.projectId, { to: request.query.to, limit });

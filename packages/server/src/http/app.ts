@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { checkDeclaration, memberSessionGate, refusal, refuseMemberSession, type MemberSessionDeclaration } from '../authz/gate.ts';
+import type { MemberActor, MemberAuthorization } from '../authz/member-authorization.ts';
 import type { ServerConfig } from '../config.ts';
 import { ERROR_CATALOGUE, GatehouseError } from '../errors.ts';
 import type { Actor, Caller, ProjectService } from '../projects/service.ts';
@@ -11,20 +13,31 @@ import { toErrorBody, toGatehouseError } from './errors.ts';
 
 export type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
 
+export interface RouteEntry {
+  method: string;
+  url: string;
+  pattern: RegExp;
+  memberSession: MemberSessionDeclaration;
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Every route as registered: method and URL pattern (for 405s, and for tests that walk them all). */
-    routeTable: { method: string; url: string; pattern: RegExp }[];
+    /** Every route as registered: method, URL pattern and member-session declaration (for 405s, and for tests that walk them all). */
+    routeTable: RouteEntry[];
   }
   interface FastifyRequest {
     /** The project whose secret authenticated this request. */
     projectId: string;
-    /** Who authenticated this request (a member session acting through headers is found later). */
+    /** Who authenticated this request (a member session acting through headers is `member`). */
     actor: Actor;
+    /** On routes that accept a member session: the member whose session headers the request carries, or null. */
+    member?: MemberActor | null;
   }
   interface FastifyContextConfig {
     /** `public` routes need no credentials (JWKS, health). Default: the project secret. */
     auth?: 'secret' | 'public';
+    /** What a member session needs here, or 'refuse'. Required on every route (src/authz/gate.ts). */
+    memberSession?: MemberSessionDeclaration;
   }
 }
 
@@ -33,6 +46,8 @@ export interface AppOptions {
   projects: ProjectService;
   /** Backend requests with the dashboard's admin cookie (and CSRF header) instead of Authorization. */
   admins?: { authenticateCaller(headers: FastifyRequest['headers']): Promise<Caller> };
+  /** Authenticates and authorizes member sessions on the routes that accept them. */
+  memberAuthorization?: MemberAuthorization;
   logger?: boolean | object;
 }
 
@@ -86,16 +101,35 @@ export async function createApp(options: AppOptions): Promise<App> {
     }, done);
   };
 
+  // Routes that refuse member sessions check for the headers inside the caller's authentication: two
+  // header reads, no hook of their own.
+  const authenticateCallerRefusingMemberSession = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
+    const refused = refusal(request.headers);
+    if (refused) return done(refused);
+    authenticateCaller(request, reply, done);
+  };
+  const callerHooks: unknown[] = [authenticateCaller, authenticateCallerRefusingMemberSession, refuseMemberSession];
+
   // Every route pattern, to answer 405 rather than 404 when only the method is wrong. Each route that
   // needs credentials gets the check as its own hook, so no request looks up its route's options
   // (request.routeOptions builds a new object on every read).
-  const routes: { method: string; url: string; pattern: RegExp }[] = [];
+  const routes: RouteEntry[] = [];
   app.decorate('routeTable', routes);
   app.addHook('onRoute', (route) => {
+    // Every route says what a member session needs there; a route that does not cannot be registered.
+    const declaration = route.config?.memberSession;
+    checkDeclaration([route.method].flat().join(','), route.url, declaration, route.schema?.body);
     const pattern = new RegExp(`^${route.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[^/]+/g, '[^/]+')}/?$`);
-    for (const method of [route.method].flat()) routes.push({ method, url: route.url, pattern });
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url, pattern, memberSession: declaration! });
     const hooks = [route.onRequest ?? []].flat();
-    if (route.config?.auth !== 'public' && !hooks.includes(authenticateCaller)) route.onRequest = [authenticateCaller, ...hooks];
+    if (hooks.some((hook) => callerHooks.includes(hook))) return;
+    const refuse = declaration === 'refuse';
+    const first = route.config?.auth === 'public' ? (refuse ? [refuseMemberSession] : []) : [refuse ? authenticateCallerRefusingMemberSession : authenticateCaller];
+    route.onRequest = [...first, ...hooks];
+    if (!refuse) {
+      if (!options.memberAuthorization) throw new Error(`${route.url} accepts member sessions, but the app has no memberAuthorization`);
+      route.preValidation = [memberSessionGate(declaration!, options.memberAuthorization), ...[route.preValidation ?? []].flat()];
+    }
   });
 
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
@@ -127,10 +161,10 @@ export async function createApp(options: AppOptions): Promise<App> {
       security: [{ projectSecret: [] }],
     },
   });
-  app.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { config: { auth: 'public', memberSession: 'refuse' }, schema: { hide: true } }, async () => app.swagger());
 
   // The error catalogue, where every error_url points.
-  app.get('/docs/errors', { config: { auth: 'public' }, schema: { hide: true } }, async (_request, reply) => {
+  app.get('/docs/errors', { config: { auth: 'public', memberSession: 'refuse' }, schema: { hide: true } }, async (_request, reply) => {
     const rows = Object.entries(ERROR_CATALOGUE)
       .map(([type, spec]) => `<tr id="${type}"><td><code>${type}</code></td><td>${spec.status}</td><td>${escapeHtml(spec.message)}</td></tr>`)
       .join('\n');
@@ -141,7 +175,7 @@ export async function createApp(options: AppOptions): Promise<App> {
 <table><tr><th>error_type</th><th>HTTP</th><th>meaning</th></tr>${rows}</table>`);
   });
 
-  app.get('/healthz', { config: { auth: 'public' }, schema: { hide: true } }, async (request) => ok(request, { ok: true }));
+  app.get('/healthz', { config: { auth: 'public', memberSession: 'refuse' }, schema: { hide: true } }, async (request) => ok(request, { ok: true }));
 
   return app;
 }

@@ -1,11 +1,11 @@
 // B2B email magic links over HTTP: login_or_signup, invite (which a member session may call, with
 // stytch.member create and no role beyond its own), and authenticate.
 import { Type } from '@sinclair/typebox';
-import { requestActor, type MemberAuthorization } from '../b2b/member-authorization.ts';
+import { MEMBER_SESSION_RULES, REFUSE } from '../authz/actions.ts';
+import { requestActor } from '../authz/member-authorization.ts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
 import type { MemberService } from '../members/service.ts';
-import { cannotUpdateTrustedMetadata } from '../organizations/routes.ts';
 import { EmailAddress, memberResponse, OrganizationId } from '../passwords/b2b-routes.ts';
 import type { ProjectService } from '../projects/service.ts';
 import type { RateLimiter } from '../rate-limit/limiter.ts';
@@ -64,28 +64,23 @@ export function registerB2BMagicLinkRoutes(
     sessions: SessionService;
     projects: ProjectService;
     limiter: RateLimiter;
-    memberAuthorization: MemberAuthorization;
   },
 ) {
-  const { memberMagicLinks, members, sessions, projects, limiter, memberAuthorization } = deps;
+  const { memberMagicLinks, members, sessions, projects, limiter } = deps;
   const byEmail = limiter.credentialEndpoint((body: { email_address?: unknown }) => body.email_address);
   const byIp = limiter.credentialEndpoint();
 
-  app.post('/v1/b2b/magic_links/email/login_or_signup', { schema: { body: LoginOrSignupBody }, preHandler: byEmail }, async (request) => {
+  app.post('/v1/b2b/magic_links/email/login_or_signup', { config: REFUSE, schema: { body: LoginOrSignupBody }, preHandler: byEmail }, async (request) => {
     const result = await memberMagicLinks.loginOrSignup(request.projectId, await environmentOf(projects, request.projectId), request.body, request.actor);
     return ok(request, { ...memberResponse(result.member, result.organization, members), member_created: result.member_created });
   });
 
-  app.post('/v1/b2b/magic_links/email/invite', { schema: { body: InviteBody }, preHandler: byEmail }, async (request) => {
-    const body = request.body;
-    const actor = await memberAuthorization.require(request, body.organization_id, [{ resource_id: 'stytch.member', action: 'create' }]);
-    if (actor && body.trusted_metadata !== undefined) throw cannotUpdateTrustedMetadata();
-    await memberAuthorization.requireGrantable(request, actor, body.roles ?? []);
-    const result = await memberMagicLinks.invite(request.projectId, await environmentOf(projects, request.projectId), body, requestActor(request, actor));
+  app.post('/v1/b2b/magic_links/email/invite', { config: { memberSession: MEMBER_SESSION_RULES.memberInvite }, schema: { body: InviteBody }, preHandler: byEmail }, async (request) => {
+    const result = await memberMagicLinks.invite(request.projectId, await environmentOf(projects, request.projectId), request.body, requestActor(request), request.member);
     return ok(request, memberResponse(result.member, result.organization, members));
   });
 
-  app.post('/v1/b2b/magic_links/authenticate', { schema: { body: AuthenticateBody }, preHandler: byIp }, async (request) => {
+  app.post('/v1/b2b/magic_links/authenticate', { config: REFUSE, schema: { body: AuthenticateBody }, preHandler: byIp }, async (request) => {
     const { grant, method_id } = await memberMagicLinks.authenticate(request.projectId, await environmentOf(projects, request.projectId), request.body);
     return ok(request, { ...memberSessionResponse(grant, sessions, members), method_id, reset_sessions: false });
   });

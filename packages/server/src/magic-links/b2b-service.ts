@@ -2,6 +2,7 @@
 // the organization lets join by email), invite (an invited member with roles), and authenticate,
 // which activates and verifies the member and grants a member session. Tokens are the consumer's
 // (tokens.ts), kept for members (MEMBER_TOKENS).
+import type { MemberActor } from '../authz/member-authorization.ts';
 import type { Actor } from '../projects/service.ts';
 import type { Clock } from '../clock.ts';
 import type { EmailConfig, Environment } from '../config.ts';
@@ -101,9 +102,10 @@ export class MemberMagicLinkService {
   /**
    * Creates an invited member with the given roles (validated as on member create) and mails the
    * invite; an invited or pending member is invited again (its fields unchanged); an active one is
-   * refused. Authorization of a member-session caller is the route's.
+   * refused. A member-session caller (`grantor`) passed the route's gate; the roles it grants are
+   * checked for escalation in the write transaction.
    */
-  async invite(projectId: string, environment: Environment, input: MemberInviteInput, actor: Actor) {
+  async invite(projectId: string, environment: Environment, input: MemberInviteInput, actor: Actor, grantor: MemberActor | null = null) {
     const { members, organizations, config } = this.#deps;
     const organization = await organizations.requireOrganization(projectId, input.organization_id);
     const email = normalizeMemberEmail(input.email_address);
@@ -117,7 +119,7 @@ export class MemberMagicLinkService {
       const { name, trusted_metadata, untrusted_metadata, roles } = input;
       member = await members.createMember(projectId, environment, organization.organization_id, {
         email_address: email, name, trusted_metadata, untrusted_metadata, roles, status: 'invited',
-      }, actor);
+      }, actor, undefined, grantor);
     }
     const link = (token: string) => tokenLink(input.invite_redirect_url, config.redirectUrl, 'magic_links', token, 'invalid_invite_redirect_url', 'invite_redirect_url');
     await this.#send(projectId, member, 'invite', minutes, link);

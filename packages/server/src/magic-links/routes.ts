@@ -9,6 +9,7 @@ import type { SessionService } from '../sessions/service.ts';
 import type { UserService } from '../users/service.ts';
 import type { PasswordResetService } from './password-reset.ts';
 import type { MagicLinkService } from './service.ts';
+import { REFUSE } from '../authz/actions.ts';
 
 // Stytch's request fields. Template ids, locale and attributes are accepted and not used (Gatehouse
 // has one built-in message per kind); unknown fields are ignored, as Stytch does.
@@ -99,38 +100,38 @@ export function registerMagicLinkRoutes(
   const byEmail = limiter.credentialEndpoint((body: { email?: unknown }) => body.email);
   const byIp = limiter.credentialEndpoint();
 
-  app.post('/v1/magic_links/email/login_or_create', { schema: { body: LoginOrCreateBody }, preHandler: byEmail }, async (request) => {
+  app.post('/v1/magic_links/email/login_or_create', { config: REFUSE, schema: { body: LoginOrCreateBody }, preHandler: byEmail }, async (request) => {
     const environment = await environmentOf(projects, request.projectId);
     return ok(request, await magicLinks.loginOrCreate(request.projectId, environment, request.body));
   });
 
-  app.post('/v1/magic_links/email/send', { schema: { body: SendBody }, preHandler: byEmail }, async (request) => {
+  app.post('/v1/magic_links/email/send', { config: REFUSE, schema: { body: SendBody }, preHandler: byEmail }, async (request) => {
     const environment = await environmentOf(projects, request.projectId);
     return ok(request, await magicLinks.send(request.projectId, environment, request.body));
   });
 
-  app.post('/v1/magic_links/email/invite', { schema: { body: InviteBody }, preHandler: byEmail }, async (request) => {
+  app.post('/v1/magic_links/email/invite', { config: REFUSE, schema: { body: InviteBody }, preHandler: byEmail }, async (request) => {
     const environment = await environmentOf(projects, request.projectId);
     return ok(request, await magicLinks.invite(request.projectId, environment, request.body));
   });
 
-  app.post('/v1/magic_links/email/revoke_invite', { schema: { body: RevokeInviteBody } }, async (request) => {
+  app.post('/v1/magic_links/email/revoke_invite', { config: REFUSE, schema: { body: RevokeInviteBody } }, async (request) => {
     await magicLinks.revokeInvite(request.projectId, request.body.email);
     return ok(request, {});
   });
 
-  app.post('/v1/magic_links/authenticate', { schema: { body: AuthenticateBody }, preHandler: byIp }, async (request) => {
+  app.post('/v1/magic_links/authenticate', { config: REFUSE, schema: { body: AuthenticateBody }, preHandler: byIp }, async (request) => {
     const environment = await environmentOf(projects, request.projectId);
     const { grant, method_id } = await magicLinks.authenticate(request.projectId, environment, request.body);
     return ok(request, { ...sessionResponse(grant, sessions, users), method_id, reset_sessions: false });
   });
 
-  app.post('/v1/passwords/email/reset/start', { schema: { body: ResetStartBody }, preHandler: byEmail }, async (request) => {
+  app.post('/v1/passwords/email/reset/start', { config: REFUSE, schema: { body: ResetStartBody }, preHandler: byEmail }, async (request) => {
     const environment = await environmentOf(projects, request.projectId);
     return ok(request, await passwordReset.start(request.projectId, environment, request.body));
   });
 
-  app.post('/v1/passwords/email/reset', { schema: { body: ResetBody }, preHandler: byIp }, async (request) => {
+  app.post('/v1/passwords/email/reset', { config: REFUSE, schema: { body: ResetBody }, preHandler: byIp }, async (request) => {
     const environment = await environmentOf(projects, request.projectId);
     const grant = await passwordReset.reset(request.projectId, environment, request.body);
     return ok(request, sessionResponse(grant, sessions, users));

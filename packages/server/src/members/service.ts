@@ -10,6 +10,8 @@ import { checkExternalId, checkPhone, checkRoles, normalizeEmail } from '../fiel
 import { isId, newId } from '../ids.ts';
 import { applyMetadataUpdate, type Metadata } from '../metadata.ts';
 import { emailDomain, type OrganizationRecord, type OrganizationService } from '../organizations/service.ts';
+import { lockGrantor, requireGrantable, requireRolesWithin, withCustomRoles } from '../authz/grants.ts';
+import type { MemberActor } from '../authz/member-authorization.ts';
 import type { Actor } from '../projects/service.ts';
 import { IMPLICIT_ROLES } from '../rbac/defaults.ts';
 import type { RbacService } from '../rbac/service.ts';
@@ -224,6 +226,7 @@ export class MemberService {
     input: CreateMemberInput,
     actor: Actor,
     within?: (tx: SqlExecutor, memberId: string) => Promise<void>,
+    grantor: MemberActor | null = null,
   ): Promise<MemberRecord> {
     const organization = await this.#organizations.requireOrganization(projectId, organizationId);
     const email = normalizeEmail(input.email_address);
@@ -238,6 +241,8 @@ export class MemberService {
     const now = this.#clock.now();
     try {
       await this.#feed.write(async (tx) => {
+        // On a member session's authority: no escalation, decided under lock.
+        if (grantor) await requireGrantable(tx, this.#rbac, grantor, () => this.#organizations.lock(tx, projectId, organizationId), roles);
         if (roles.length > 0) await this.#rbac.checkAssignableRoles(tx, projectId, 'b2b', roles, organization.custom_roles);
         await tx.query(
           `INSERT INTO members (member_id, organization_id, project_id, status, email_address, email_normalized, email_domain,
@@ -293,7 +298,11 @@ export class MemberService {
     return rows[0] ?? null;
   }
 
-  async updateMember(projectId: string, organizationId: string, memberId: string, input: UpdateMemberInput, actor: Actor): Promise<MemberRecord> {
+  /**
+   * `grantor`: the member on whose session's authority the update is made (null: the project secret).
+   * Its role changes are then decided inside the transaction, against the roles read under lock.
+   */
+  async updateMember(projectId: string, organizationId: string, memberId: string, input: UpdateMemberInput, actor: Actor, grantor: MemberActor | null = null): Promise<MemberRecord> {
     checkMemberId(memberId);
     const organization = await this.#organizations.requireOrganization(projectId, organizationId);
     const roles = input.roles !== undefined ? checkRoles(input.roles, 'member') : undefined;
@@ -307,6 +316,8 @@ export class MemberService {
     const now = this.#clock.now();
     try {
       await this.#feed.write(async (tx, emit) => {
+        // Locks in the order grants.ts gives (policy, organization, members), before anything is read.
+        const grant = grantor && roles !== undefined ? await this.#lockForGrant(tx, projectId, organizationId, memberId, grantor) : undefined;
         const { rows } = await tx.query<{ trusted_metadata: Metadata; untrusted_metadata: Metadata; email_normalized: string }>(
           `SELECT trusted_metadata, untrusted_metadata, email_normalized FROM members
             WHERE project_id = $1 AND organization_id = $2 AND member_id = $3 AND status <> 'deleted' FOR UPDATE`,
@@ -331,6 +342,14 @@ export class MemberService {
             email ? emailDomain(email) : null, emailChanged, externalId !== undefined, externalId ?? null, now],
         );
         if (roles !== undefined) {
+          if (grant) {
+            // Every role added or removed, against the explicit roles as they stand under the lock.
+            const { rows: held } = await tx.query<{ role_id: string }>('SELECT role_id FROM member_roles WHERE member_id = $1', [memberId]);
+            const currentRoles = held.map((row) => row.role_id);
+            const next = new Set(roles);
+            const changed = [...roles.filter((role) => !currentRoles.includes(role)), ...currentRoles.filter((role) => !next.has(role))];
+            requireRolesWithin(grant.policy, grant.held, changed);
+          }
           if (roles.length > 0) await this.#rbac.checkAssignableRoles(tx, projectId, 'b2b', roles, organization.custom_roles);
           await tx.query('DELETE FROM member_roles WHERE member_id = $1 AND NOT (role_id = ANY($2))', [memberId, roles]);
           await insertRoles(tx, projectId, organizationId, memberId, roles, now);
@@ -347,6 +366,14 @@ export class MemberService {
       throw conflictError(error) ?? error;
     }
     return this.#requireById(projectId, organizationId, memberId);
+  }
+
+  /** Takes the locks a grant is decided under; returns the policy and the grantor's roles under them. */
+  async #lockForGrant(tx: SqlExecutor, projectId: string, organizationId: string, memberId: string, grantor: MemberActor) {
+    const snapshot = await this.#rbac.store.currentLocked(tx, projectId, 'b2b', 'share');
+    const organization = await this.#organizations.lock(tx, projectId, organizationId);
+    const held = await lockGrantor(tx, grantor, [memberId]);
+    return { policy: withCustomRoles(snapshot, organization.custom_roles), held };
   }
 
   /** Marks the member deleted and revokes its sessions; reactivate brings it back. */

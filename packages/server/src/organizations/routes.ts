@@ -1,10 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { formatTimestamp } from '../clock.ts';
-import { GatehouseError } from '../errors.ts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
-import type { FastifyRequest } from 'fastify';
-import { refuseSecretOnly, requestActor, type MemberActor, type MemberAuthorization, type RequiredAction } from '../b2b/member-authorization.ts';
+import { MEMBER_SESSION_RULES, REFUSE } from '../authz/actions.ts';
+import { requestActor } from '../authz/member-authorization.ts';
 import type { ProjectService } from '../projects/service.ts';
 import { SearchBodyFields, searchQuery } from '../search/routes.ts';
 import { SETTING_NAMES, type OrganizationInput, type OrganizationRecord, type OrganizationService, type OrganizationSettings } from './service.ts';
@@ -47,62 +46,6 @@ export type OrganizationBodyType = Static<typeof OrganizationBody>;
 
 const OrganizationParams = Type.Object({ organization_id: Type.String() });
 
-/** What each field of an update needs when a member session makes the call (Stytch's mapping). */
-const UPDATE_ACTIONS: Partial<Record<keyof OrganizationBodyType, string>> = {
-  organization_name: 'update.info.name',
-  organization_slug: 'update.info.slug',
-  organization_logo_url: 'update.info.logo-url',
-  sso_default_connection_id: 'update.settings.default-sso-connection',
-  sso_jit_provisioning: 'update.settings.sso-jit-provisioning',
-  sso_jit_provisioning_allowed_connections: 'update.settings.sso-jit-provisioning',
-  email_allowed_domains: 'update.settings.allowed-domains',
-  email_jit_provisioning: 'update.settings.email-jit-provisioning',
-  email_invites: 'update.settings.email-invites',
-  auth_methods: 'update.settings.allowed-auth-methods',
-  allowed_auth_methods: 'update.settings.allowed-auth-methods',
-  mfa_policy: 'update.settings.mfa-policy',
-  rbac_email_implicit_role_assignments: 'update.settings.implicit-roles',
-  mfa_methods: 'update.settings.allowed-mfa-methods',
-  allowed_mfa_methods: 'update.settings.allowed-mfa-methods',
-  oauth_tenant_jit_provisioning: 'update.settings.oauth-tenant-jit-provisioning',
-  allowed_oauth_tenants: 'update.settings.allowed-oauth-tenants',
-};
-
-/** Fields Stytch names no member-session action for: only the project secret may change them. */
-const SECRET_ONLY_FIELDS: readonly (keyof OrganizationBodyType)[] = [
-  'organization_external_id',
-  'claimed_email_domains',
-  'first_party_connected_apps_allowed_type',
-  'allowed_first_party_connected_apps',
-  'third_party_connected_apps_allowed_type',
-  'allowed_third_party_connected_apps',
-];
-
-/**
- * An organization update made with a member session (`actor`; null: the project secret alone): each
- * field its stytch.organization action, no trusted_metadata, no secret-only field, no escalation.
- */
-export async function authorizeOrganizationUpdate(
-  memberAuthorization: MemberAuthorization,
-  request: FastifyRequest,
-  actor: MemberActor | null,
-  organizationId: string,
-  body: OrganizationBodyType,
-): Promise<void> {
-  if (!actor) return;
-  const required: RequiredAction[] = [];
-  for (const [field, action] of Object.entries(UPDATE_ACTIONS)) {
-    if (body[field as keyof OrganizationBodyType] !== undefined) required.push({ resource_id: 'stytch.organization', action });
-  }
-  await memberAuthorization.check(request.projectId, actor, organizationId, required);
-  if (body.trusted_metadata !== undefined) throw cannotUpdateTrustedMetadata();
-  refuseSecretOnly(body, SECRET_ONLY_FIELDS);
-  if (body.rbac_email_implicit_role_assignments !== undefined) {
-    // A rule hands its role to members; a member may only make rules for roles it could grant.
-    await memberAuthorization.requireGrantable(request, actor, body.rbac_email_implicit_role_assignments.map((rule) => rule.role_id));
-  }
-}
-
 export function toOrganizationInput(body: OrganizationBodyType): OrganizationInput {
   const settings: Partial<Record<keyof OrganizationSettings, unknown>> = {};
   for (const name of SETTING_NAMES) if (body[name] !== undefined) settings[name] = body[name];
@@ -143,38 +86,35 @@ export function toWireOrganization(organization: OrganizationRecord) {
 
 export function registerOrganizationRoutes(
   app: App,
-  deps: { organizations: OrganizationService; projects: ProjectService; memberAuthorization: MemberAuthorization },
+  deps: { organizations: OrganizationService; projects: ProjectService },
 ) {
-  const { organizations, projects, memberAuthorization } = deps;
+  const { organizations, projects } = deps;
 
-  app.post('/v1/b2b/organizations', { schema: { body: OrganizationBody } }, async (request) => {
+  app.post('/v1/b2b/organizations', { config: REFUSE, schema: { body: OrganizationBody } }, async (request) => {
     const project = await projects.findProject(request.projectId);
     const organization = await organizations.createOrganization(request.projectId, project!.environment, toOrganizationInput(request.body ?? {}), request.actor);
     return ok(request, { organization: toWireOrganization(organization) });
   });
 
-  app.get('/v1/b2b/organizations/:organization_id', { schema: { params: OrganizationParams } }, async (request) => {
+  app.get('/v1/b2b/organizations/:organization_id', { config: REFUSE, schema: { params: OrganizationParams } }, async (request) => {
     const organization = await organizations.requireOrganization(request.projectId, request.params.organization_id);
     return ok(request, { organization: toWireOrganization(organization) });
   });
 
-  app.put('/v1/b2b/organizations/:organization_id', { schema: { params: OrganizationParams, body: OrganizationBody } }, async (request) => {
+  app.put('/v1/b2b/organizations/:organization_id', { config: { memberSession: MEMBER_SESSION_RULES.organizationUpdate }, schema: { params: OrganizationParams, body: OrganizationBody } }, async (request) => {
     const body = request.body ?? {};
     const { organization_id } = request.params;
-    const actor = await memberAuthorization.actor(request);
-    await authorizeOrganizationUpdate(memberAuthorization, request, actor, organization_id, body);
-    const organization = await organizations.updateOrganization(request.projectId, organization_id, toOrganizationInput(body), requestActor(request, actor));
+    const organization = await organizations.updateOrganization(request.projectId, organization_id, toOrganizationInput(body), requestActor(request), request.member);
     return ok(request, { organization: toWireOrganization(organization) });
   });
 
-  app.delete('/v1/b2b/organizations/:organization_id', { schema: { params: OrganizationParams } }, async (request) => {
+  app.delete('/v1/b2b/organizations/:organization_id', { config: { memberSession: MEMBER_SESSION_RULES.organizationDelete }, schema: { params: OrganizationParams } }, async (request) => {
     const { organization_id } = request.params;
-    const actor = await memberAuthorization.require(request, organization_id, [{ resource_id: 'stytch.organization', action: 'delete' }]);
-    await organizations.deleteOrganization(request.projectId, organization_id, requestActor(request, actor));
+    await organizations.deleteOrganization(request.projectId, organization_id, requestActor(request));
     return ok(request, { organization_id });
   });
 
-  app.post('/v1/b2b/organizations/search', { schema: { body: Type.Object(SearchBodyFields) } }, async (request) => {
+  app.post('/v1/b2b/organizations/search', { config: REFUSE, schema: { body: Type.Object(SearchBodyFields) } }, async (request) => {
     const body = request.body ?? {};
     const page = await organizations.searchOrganizations(request.projectId, { cursor: body.cursor, limit: body.limit, query: searchQuery(body) });
     return ok(request, {
@@ -183,29 +123,23 @@ export function registerOrganizationRoutes(
     });
   });
 
-  app.get('/v1/b2b/organizations/:organization_id/metrics', { schema: { params: OrganizationParams } }, async (request) => {
+  app.get('/v1/b2b/organizations/:organization_id/metrics', { config: REFUSE, schema: { params: OrganizationParams } }, async (request) => {
     const organization = await organizations.requireOrganization(request.projectId, request.params.organization_id);
     return ok(request, { member_count: await organizations.memberCount(organization.organization_id) });
   });
 
   // Organization-scoped custom roles.
-  app.get('/v1/b2b/rbac/organizations/:organization_id', { schema: { params: OrganizationParams } }, async (request) => {
+  app.get('/v1/b2b/rbac/organizations/:organization_id', { config: REFUSE, schema: { params: OrganizationParams } }, async (request) => {
     const roles = await organizations.getCustomRoles(request.projectId, request.params.organization_id);
     return ok(request, { org_policy: { roles } });
   });
 
   app.put(
     '/v1/b2b/rbac/organizations/:organization_id',
-    { schema: { params: OrganizationParams, body: Type.Object({ org_policy: Type.Unknown() }) } },
+    { config: { memberSession: MEMBER_SESSION_RULES.customRolesSet }, schema: { params: OrganizationParams, body: Type.Object({ org_policy: Type.Unknown() }) } },
     async (request) => {
-      const roles = await organizations.setCustomRoles(request.projectId, request.params.organization_id, request.body.org_policy, request.actor);
+      const roles = await organizations.setCustomRoles(request.projectId, request.params.organization_id, request.body.org_policy, requestActor(request), request.member);
       return ok(request, { org_policy: { roles } });
     },
   );
-}
-
-export function cannotUpdateTrustedMetadata(): GatehouseError {
-  return new GatehouseError('cannot_update_trusted_metadata', {
-    message: 'trusted_metadata can only be changed with the project secret, not with a member session.',
-  });
 }

@@ -11,6 +11,8 @@ import { GatehouseError } from '../errors.ts';
 import { checkExternalId } from '../fields.ts';
 import { isId, newId } from '../ids.ts';
 import { applyMetadataUpdate, type Metadata } from '../metadata.ts';
+import { lockGrantor, requireDefinitionsWithin, requireRolesWithin, withCustomRoles } from '../authz/grants.ts';
+import type { MemberActor } from '../authz/member-authorization.ts';
 import type { Actor } from '../projects/service.ts';
 import { IMPLICIT_ROLES, POLICY_RULES } from '../rbac/defaults.ts';
 import { policyValidationError, type RbacService } from '../rbac/service.ts';
@@ -298,7 +300,8 @@ export class OrganizationService {
     return organization;
   }
 
-  async updateOrganization(projectId: string, organizationId: string, input: OrganizationInput, actor: Actor): Promise<OrganizationRecord> {
+  /** `grantor`: the member on whose session's authority the update is made; its rule changes are decided under lock. */
+  async updateOrganization(projectId: string, organizationId: string, input: OrganizationInput, actor: Actor, grantor: MemberActor | null = null): Promise<OrganizationRecord> {
     checkOrganizationId(organizationId);
     const name = input.organization_name !== undefined ? checkName(input.organization_name) : undefined;
     const slug = input.organization_slug !== undefined ? checkSlug(input.organization_slug) : undefined;
@@ -309,8 +312,16 @@ export class OrganizationService {
     try {
       await this.#feed.write(async (tx, emit) => {
         // The policy head before the organization row, as policy writes take them (see RbacService).
-        if (rules !== undefined) await this.#rbac.store.currentLocked(tx, projectId, 'b2b', 'share');
-        const current = await this.#lock(tx, projectId, organizationId);
+        const policy = rules !== undefined ? await this.#rbac.store.currentLocked(tx, projectId, 'b2b', 'share') : undefined;
+        const current = await this.lock(tx, projectId, organizationId);
+        if (grantor && policy && rules) {
+          // A rule hands its role out: a member adds or removes only rules for roles it could grant.
+          const key = (rule: EmailRoleRule) => `${rule.domain}\n${rule.role_id}`;
+          const before = new Set(current.email_role_rules.map(key));
+          const after = new Set(rules.map(key));
+          const changed = [...rules.filter((rule) => !before.has(key(rule))), ...current.email_role_rules.filter((rule) => !after.has(key(rule)))];
+          requireRolesWithin(withCustomRoles(policy, current.custom_roles), await lockGrantor(tx, grantor), [...new Set(changed.map((rule) => rule.role_id))]);
+        }
         const trusted = applyMetadataUpdate(current.trusted_metadata, input.trusted_metadata, 'trusted_metadata');
         const settings = { ...current.settings, ...input.settings };
         await tx.query(
@@ -342,7 +353,7 @@ export class OrganizationService {
   async deleteOrganization(projectId: string, organizationId: string, actor: Actor): Promise<void> {
     checkOrganizationId(organizationId);
     await this.#feed.write(async (tx, emit) => {
-      const current = await this.#lock(tx, projectId, organizationId);
+      const current = await this.lock(tx, projectId, organizationId);
       await tx.query('DELETE FROM organizations WHERE organization_id = $1', [organizationId]);
       const { organization_name, organization_slug, email_role_rules, custom_roles } = current;
       await this.#record(tx, projectId, organizationId, actor, 'organization.deleted', { organization_name, organization_slug, email_role_rules, custom_roles }, null);
@@ -390,12 +401,12 @@ export class OrganizationService {
    * policy (their ids may not clash with its roles; their permissions must name its resources and
    * actions), and a role still held by a member or named by a rule cannot be removed.
    */
-  async setCustomRoles(projectId: string, organizationId: string, input: unknown, actor: Actor): Promise<Role[]> {
+  async setCustomRoles(projectId: string, organizationId: string, input: unknown, actor: Actor, grantor: MemberActor | null = null): Promise<Role[]> {
     checkOrganizationId(organizationId);
     return this.#feed.write(async (tx, emit) => {
       // The policy head before the organization row, as policy writes take them (see RbacService).
       const project = await this.#rbac.store.currentLocked(tx, projectId, 'b2b', 'share');
-      const current = await this.#lock(tx, projectId, organizationId);
+      const current = await this.lock(tx, projectId, organizationId);
       const given = typeof input === 'object' && input !== null && 'roles' in input ? (input as { roles: unknown }).roles : undefined;
       if (!Array.isArray(given)) throw new GatehouseError('invalid_policy_format', { message: 'org_policy.roles must be an array of roles.' });
       const offset = project.policy.roles.length;
@@ -408,6 +419,11 @@ export class OrganizationService {
         })));
       }
       const roles = parsed.policy.roles.slice(offset);
+      // On a member session's authority, defining a role is granting it: within what the member holds.
+      if (grantor) {
+        const held = await lockGrantor(tx, grantor);
+        requireDefinitionsWithin(withCustomRoles(project, current.custom_roles), withCustomRoles(project, roles), held, current.custom_roles, roles);
+      }
       const kept = new Set(roles.map((role) => role.role_id));
       const removed = current.custom_roles.map((role) => role.role_id).filter((id) => !kept.has(id));
       if (removed.length > 0) {
@@ -442,8 +458,8 @@ export class OrganizationService {
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
-  /** Locks the organization row for a write and reads it inside the transaction. */
-  async #lock(tx: SqlExecutor, projectId: string, organizationId: string): Promise<OrganizationRecord> {
+  /** Locks the organization row (FOR UPDATE) for a write and reads it inside the transaction. */
+  async lock(tx: SqlExecutor, projectId: string, organizationId: string): Promise<OrganizationRecord> {
     await tx.query('SELECT 1 FROM organizations WHERE project_id = $1 AND organization_id = $2 FOR UPDATE', [projectId, organizationId]);
     const current = await this.#read(tx, organizationId);
     if (!current || current.project_id !== projectId) throw notFound(organizationId);

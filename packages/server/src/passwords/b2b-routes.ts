@@ -1,6 +1,7 @@
 // B2B passwords over HTTP: authenticate, migrate, strength_check, and deleting a member's password.
 import { Type } from '@sinclair/typebox';
-import type { MemberAuthorization } from '../b2b/member-authorization.ts';
+import { MEMBER_SESSION_RULES, REFUSE } from '../authz/actions.ts';
+import type { MemberAuthorization } from '../authz/member-authorization.ts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
 import { toWireMember } from '../members/routes.ts';
@@ -67,18 +68,19 @@ export function registerB2BPasswordRoutes(
   const byEmail = limiter.credentialEndpoint((body: { email_address?: unknown }) => body.email_address);
   const byIp = limiter.credentialEndpoint();
 
-  app.post('/v1/b2b/passwords/authenticate', { schema: { body: AuthenticateBody }, preHandler: byEmail }, async (request) => {
+  app.post('/v1/b2b/passwords/authenticate', { config: REFUSE, schema: { body: AuthenticateBody }, preHandler: byEmail }, async (request) => {
     const grant = await memberPasswords.authenticate(request.projectId, await environmentOf(request.projectId), request.body);
     return ok(request, memberSessionResponse(grant, sessions, members));
   });
 
   // An import tool calls this for every member it moves: secret-authenticated, and not rate limited.
-  app.post('/v1/b2b/passwords/migrate', { schema: { body: MigrateBody } }, async (request) => {
+  // Migration assigns roles and sets credentials: the project secret's alone, never a member session.
+  app.post('/v1/b2b/passwords/migrate', { config: REFUSE, schema: { body: MigrateBody } }, async (request) => {
     const { member, organization, member_created } = await memberPasswords.migrate(request.projectId, await environmentOf(request.projectId), request.body, request.actor);
     return ok(request, { ...memberResponse(member, organization, members), member_created });
   });
 
-  app.post('/v1/b2b/passwords/strength_check', { schema: { body: StrengthCheckBody }, preHandler: byIp }, async (request) => {
+  app.post('/v1/b2b/passwords/strength_check', { config: REFUSE, schema: { body: StrengthCheckBody }, preHandler: byIp }, async (request) => {
     const { feedback, ...verdict } = await passwords.strengthCheck(request.body.password, request.body.email_address);
     const { luds_requirements, ...zxcvbn } = feedback;
     return ok(request, { ...verdict, zxcvbn_feedback: zxcvbn, luds_feedback: luds_requirements });
@@ -86,16 +88,12 @@ export function registerB2BPasswordRoutes(
 
   app.delete(
     '/v1/b2b/organizations/:organization_id/members/passwords/:member_password_id',
-    { schema: { params: Type.Object({ organization_id: OrganizationId, member_password_id: Type.String({ maxLength: 128 }) }) } },
+    { config: { memberSession: MEMBER_SESSION_RULES.memberPasswordDelete }, schema: { params: Type.Object({ organization_id: OrganizationId, member_password_id: Type.String({ maxLength: 128 }) }) } },
     async (request) => {
       const { organization_id, member_password_id } = request.params;
       const { member, organization } = await memberPasswords.requirePasswordOwner(request.projectId, organization_id, member_password_id);
-      await memberAuthorization.require(
-        request,
-        organization_id,
-        [{ resource_id: 'stytch.member', action: 'update.info.delete.password', self: true }],
-        { member_id: member.member_id },
-      );
+      // The gate let stytch.self through not knowing whose password this is; now it is known.
+      await memberAuthorization.check(request.projectId, request.member ?? null, organization_id, MEMBER_SESSION_RULES.memberPasswordDelete.actions, { member_id: member.member_id });
       const updated = await memberPasswords.deletePassword(request.projectId, member, member_password_id);
       return ok(request, memberResponse(updated, organization, members));
     },

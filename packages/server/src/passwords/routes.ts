@@ -7,6 +7,7 @@ import type { SessionService } from '../sessions/service.ts';
 import { CreateUserBody, toWireUser } from '../users/routes.ts';
 import type { UserService } from '../users/service.ts';
 import type { PasswordService } from './service.ts';
+import { REFUSE } from '../authz/actions.ts';
 
 // Any UTF-8 is allowed; the cap keeps hashing a bounded amount of work.
 export const Password = Type.String({ maxLength: 1024 });
@@ -61,22 +62,22 @@ export function registerPasswordRoutes(
   const byEmail = limiter.credentialEndpoint((body: { email?: unknown }) => body.email);
   const byIp = limiter.credentialEndpoint();
 
-  app.post('/v1/passwords', { schema: { body: CreateBody }, preHandler: byEmail }, async (request) => {
+  app.post('/v1/passwords', { config: REFUSE, schema: { body: CreateBody }, preHandler: byEmail }, async (request) => {
     const { grant, email_id } = await passwords.create(request.projectId, environmentOf(request.projectId), request.body);
     return ok(request, { email_id, ...sessionResponse(grant, sessions, users) });
   });
 
-  app.post('/v1/passwords/authenticate', { schema: { body: AuthenticateBody }, preHandler: byEmail }, async (request) => {
+  app.post('/v1/passwords/authenticate', { config: REFUSE, schema: { body: AuthenticateBody }, preHandler: byEmail }, async (request) => {
     const grant = await passwords.authenticate(request.projectId, environmentOf(request.projectId), request.body);
     return ok(request, sessionResponse(grant, sessions, users));
   });
 
-  app.post('/v1/passwords/strength_check', { schema: { body: StrengthCheckBody }, preHandler: byIp }, async (request) => {
+  app.post('/v1/passwords/strength_check', { config: REFUSE, schema: { body: StrengthCheckBody }, preHandler: byIp }, async (request) => {
     return ok(request, await passwords.strengthCheck(request.body.password, request.body.email));
   });
 
   // An import tool calls this for every user it moves: secret-authenticated, and not rate limited.
-  app.post('/v1/passwords/migrate', { schema: { body: MigrateBody } }, async (request) => {
+  app.post('/v1/passwords/migrate', { config: REFUSE, schema: { body: MigrateBody } }, async (request) => {
     const result = await passwords.migrate(request.projectId, environmentOf(request.projectId), request.body, request.actor);
     return ok(request, {
       user_id: result.user.user_id,
@@ -86,12 +87,12 @@ export function registerPasswordRoutes(
     });
   });
 
-  app.post('/v1/passwords/existing_password/reset', { schema: { body: ExistingPasswordResetBody }, preHandler: byEmail }, async (request) => {
+  app.post('/v1/passwords/existing_password/reset', { config: REFUSE, schema: { body: ExistingPasswordResetBody }, preHandler: byEmail }, async (request) => {
     const grant = await passwords.resetWithExistingPassword(request.projectId, environmentOf(request.projectId), request.body);
     return ok(request, sessionResponse(grant, sessions, users));
   });
 
-  app.post('/v1/passwords/session/reset', { schema: { body: SessionResetBody }, preHandler: byIp }, async (request) => {
+  app.post('/v1/passwords/session/reset', { config: REFUSE, schema: { body: SessionResetBody }, preHandler: byIp }, async (request) => {
     const grant = await passwords.resetWithSession(request.projectId, environmentOf(request.projectId), request.body);
     return ok(request, sessionResponse(grant, sessions, users));
   });

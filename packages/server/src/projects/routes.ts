@@ -5,22 +5,23 @@ import { formatTimestamp } from '../clock.ts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
 import type { ProjectService, SecretSummary } from './service.ts';
+import { REFUSE } from '../authz/actions.ts';
 
 const wireSecret = (secret: SecretSummary) => ({ ...secret, created_at: formatTimestamp(secret.created_at) });
 
 export function registerProjectRoutes(app: App, deps: { projects: ProjectService }) {
   const { projects } = deps;
 
-  app.get('/v1/project/secrets', async (request) =>
+  app.get('/v1/project/secrets', { config: REFUSE }, async (request) =>
     ok(request, { project_id: request.projectId, secrets: (await projects.listSecrets(request.projectId)).map(wireSecret) }),
   );
 
-  app.post('/v1/project/secrets', async (request) => {
+  app.post('/v1/project/secrets', { config: REFUSE }, async (request) => {
     const created = await projects.createSecret(request.projectId, request.actor);
     return ok(request, { project_id: request.projectId, secret: wireSecret(created) });
   });
 
-  app.delete('/v1/project/secrets/:secret_id', { schema: { params: Type.Object({ secret_id: Type.String() }) } }, async (request) => {
+  app.delete('/v1/project/secrets/:secret_id', { config: REFUSE, schema: { params: Type.Object({ secret_id: Type.String() }) } }, async (request) => {
     await projects.revokeSecret(request.projectId, request.params.secret_id, request.actor);
     return ok(request, { project_id: request.projectId, secret_id: request.params.secret_id });
   });

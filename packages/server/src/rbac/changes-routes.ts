@@ -6,6 +6,7 @@ import type { Clock } from '../clock.ts';
 import type { App } from '../http/app.ts';
 import type { ChangeEvent, ChangeFeed } from '../store/change-feed.ts';
 import type { RbacService } from './service.ts';
+import { REFUSE } from '../authz/actions.ts';
 
 /** A comment line this often keeps proxies from closing an idle stream. */
 export const HEARTBEAT_MS = 15_000;
@@ -71,7 +72,7 @@ export function registerPolicyChangeRoutes(app: App, deps: { feed: ChangeFeed; r
     done();
   });
 
-  app.get('/v1/rbac/policy/changes', { schema: { hide: true } }, async (request, reply) => {
+  app.get('/v1/rbac/policy/changes', { config: REFUSE, schema: { hide: true } }, async (request, reply) => {
     const projectId = request.projectId;
     reply.hijack();
     const stream = reply.raw;

@@ -14,6 +14,7 @@ import { IMPACT_SUBJECT_LIMIT, type ImpactPreview } from './impact.ts';
 import { describeChanges, writeOptions, WriteOptionsQuery, writtenResponse } from './routes.ts';
 import type { RbacService } from './service.ts';
 import type { WhoCan } from './who-can.ts';
+import { REFUSE } from '../authz/actions.ts';
 
 const VersionParams = Type.Object({ version: Type.String() });
 // Numbers arrive as strings and are checked below, with messages that name the parameter.
@@ -46,7 +47,7 @@ export function registerPolicyHistoryRoutes(
 ) {
   const { db, rbac, impact, whoCan } = deps;
 
-  app.get(`${prefix}/policy/versions`, { schema: { querystring: VersionsQuery } }, async (request) => {
+  app.get(`${prefix}/policy/versions`, { config: REFUSE, schema: { querystring: VersionsQuery } }, async (request) => {
     const limit = pageLimit(request.query.limit, VERSIONS_DEFAULT_LIMIT, VERSIONS_MAX_LIMIT);
     const before = request.query.cursor === undefined ? undefined : parseVersion(request.query.cursor, 'cursor');
     // A project's first read of a kind of policy creates its version 1.
@@ -55,12 +56,12 @@ export function registerPolicyHistoryRoutes(
     return ok(request, { policy_version: current.version, ...page });
   });
 
-  app.get(`${prefix}/policy/versions/:version`, { schema: { params: VersionParams } }, async (request) => {
+  app.get(`${prefix}/policy/versions/:version`, { config: REFUSE, schema: { params: VersionParams } }, async (request) => {
     const snapshot = await requirePolicyVersion(db, request.projectId, kind, parseVersion(request.params.version, 'version'));
     return ok(request, { policy: snapshot.policy, policy_version: snapshot.version });
   });
 
-  app.get(`${prefix}/policy/diff`, { schema: { querystring: DiffQuery } }, async (request) => {
+  app.get(`${prefix}/policy/diff`, { config: REFUSE, schema: { querystring: DiffQuery } }, async (request) => {
     const from = parseVersion(request.query.from, 'from');
     const to = request.query.to === undefined ? (await rbac.getPolicy(request.projectId, kind)).version : parseVersion(request.query.to, 'to');
     const [before, after] = await Promise.all([
@@ -73,20 +74,20 @@ export function registerPolicyHistoryRoutes(
 
   // A new version with the old version's document, through the ordinary write: the same checks
   // (a role still assigned is refused unless cascade=true), events and audit entry.
-  app.post(`${prefix}/policy/versions/:version/rollback`, { schema: { params: VersionParams, querystring: WriteOptionsQuery } }, async (request) => {
+  app.post(`${prefix}/policy/versions/:version/rollback`, { config: REFUSE, schema: { params: VersionParams, querystring: WriteOptionsQuery } }, async (request) => {
     const target = await requirePolicyVersion(db, request.projectId, kind, parseVersion(request.params.version, 'version'));
     const result = await rbac.replacePolicy(request.projectId, kind, target.policy, { ...writeOptions(request), auditAction: 'policy.rolled_back' });
     return { ...writtenResponse(request, result), rolled_back_to: target.version };
   });
 
   // The body is PUT …/policy's; nothing is written. `limit`: holders listed (the totals count all).
-  app.post(`${prefix}/policy/impact`, { schema: { querystring: ImpactQuery } }, async (request) => {
+  app.post(`${prefix}/policy/impact`, { config: REFUSE, schema: { querystring: ImpactQuery } }, async (request) => {
     const limit = pageLimit(request.query.limit, IMPACT_SUBJECT_LIMIT, LIMITS.searchMaxLimit);
     const options = { cascade: request.query.cascade === 'true', actor: request.actor };
     return ok(request, await impact.preview(request.projectId, kind, request.body, options, limit));
   });
 
-  app.get(`${prefix}/who_can`, { schema: { querystring: WhoCanQuery } }, async (request) => {
+  app.get(`${prefix}/who_can`, { config: REFUSE, schema: { querystring: WhoCanQuery } }, async (request) => {
     const { resource_id, action, organization_id, cursor } = request.query;
     if (kind === 'consumer' && organization_id !== undefined) {
       throw new GatehouseError('invalid_argument', { message: 'organization_id is for the B2B policy (/v1/b2b/rbac/who_can).' });

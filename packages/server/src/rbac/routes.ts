@@ -5,6 +5,7 @@ import { ok } from '../http/app.ts';
 import type { PolicyKind } from './defaults.ts';
 import type { Actor } from '../projects/service.ts';
 import type { PolicyWriteOptions, PolicyWriteResult, RbacService } from './service.ts';
+import { REFUSE } from '../authz/actions.ts';
 
 const Permission = Type.Object({
   resource_id: Type.String(),
@@ -59,49 +60,49 @@ export function registerPolicyRoutes(app: App, deps: { rbac: RbacService }, kind
   const { rbac } = deps;
   const written = writtenResponse;
 
-  app.get(`${prefix}/policy`, async (request) => {
+  app.get(`${prefix}/policy`, { config: REFUSE }, async (request) => {
     const snapshot = await rbac.getPolicy(request.projectId, kind);
     return ok(request, { policy: snapshot.policy, policy_version: snapshot.version });
   });
 
   // The body is the shape GET returns (or the bare policy); the policy engine validates it.
-  app.put(`${prefix}/policy`, { schema: { querystring: WriteOptionsQuery } }, async (request) =>
+  app.put(`${prefix}/policy`, { config: REFUSE, schema: { querystring: WriteOptionsQuery } }, async (request) =>
     written(request, await rbac.replacePolicy(request.projectId, kind, request.body, writeOptions(request))),
   );
 
-  app.post(`${prefix}/policy/resources`, { schema: { body: CreateResourceBody, querystring: WriteOptionsQuery } }, async (request) => {
+  app.post(`${prefix}/policy/resources`, { config: REFUSE, schema: { body: CreateResourceBody, querystring: WriteOptionsQuery } }, async (request) => {
     const { resource_id, description = '', actions } = request.body;
     return written(request, await rbac.createResource(request.projectId, kind, { resource_id, description, actions }, writeOptions(request)));
   });
 
   app.put(
     `${prefix}/policy/resources/:resource_id`,
-    { schema: { params: Type.Object({ resource_id: Type.String() }), body: UpdateResourceBody, querystring: WriteOptionsQuery } },
+    { config: REFUSE, schema: { params: Type.Object({ resource_id: Type.String() }), body: UpdateResourceBody, querystring: WriteOptionsQuery } },
     async (request) =>
       written(request, await rbac.updateResource(request.projectId, kind, request.params.resource_id, request.body ?? {}, writeOptions(request))),
   );
 
   app.delete(
     `${prefix}/policy/resources/:resource_id`,
-    { schema: { params: Type.Object({ resource_id: Type.String() }), querystring: WriteOptionsQuery } },
+    { config: REFUSE, schema: { params: Type.Object({ resource_id: Type.String() }), querystring: WriteOptionsQuery } },
     async (request) => written(request, await rbac.deleteResource(request.projectId, kind, request.params.resource_id, writeOptions(request))),
   );
 
-  app.post(`${prefix}/policy/roles`, { schema: { body: CreateRoleBody, querystring: WriteOptionsQuery } }, async (request) => {
+  app.post(`${prefix}/policy/roles`, { config: REFUSE, schema: { body: CreateRoleBody, querystring: WriteOptionsQuery } }, async (request) => {
     const { role_id, description = '', permissions = [] } = request.body;
     return written(request, await rbac.createRole(request.projectId, kind, { role_id, description, permissions }, writeOptions(request)));
   });
 
   app.put(
     `${prefix}/policy/roles/:role_id`,
-    { schema: { params: Type.Object({ role_id: Type.String() }), body: UpdateRoleBody, querystring: WriteOptionsQuery } },
+    { config: REFUSE, schema: { params: Type.Object({ role_id: Type.String() }), body: UpdateRoleBody, querystring: WriteOptionsQuery } },
     async (request) =>
       written(request, await rbac.updateRole(request.projectId, kind, request.params.role_id, request.body ?? {}, writeOptions(request))),
   );
 
   app.delete(
     `${prefix}/policy/roles/:role_id`,
-    { schema: { params: Type.Object({ role_id: Type.String() }), querystring: WriteOptionsQuery } },
+    { config: REFUSE, schema: { params: Type.Object({ role_id: Type.String() }), querystring: WriteOptionsQuery } },
     async (request) => written(request, await rbac.deleteRole(request.projectId, kind, request.params.role_id, writeOptions(request))),
   );
 }

@@ -1,16 +1,18 @@
 // The B2B half of the browser SDK API: sign-in (password, magic link), member sessions, the member's
 // own profile, and the organization and member administration the B2B SDK offers. Every call that
-// acts on the organization or its members is made as the signed-in member: MemberAuthorization checks
-// it against the member's permissions on the built-in stytch.* resources, as the /v1 API does for a
-// call carrying a member session header.
+// acts on the organization or its members is made as the signed-in member (its session is the Basic
+// credentials, not a member-session header: these routes declare 'refuse' for the headers) and is
+// checked with the /v1 route's member-session rule from src/authz/actions.ts, grants included.
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import { requestActor, type MemberActor, type MemberAuthorization } from '../b2b/member-authorization.ts';
+import { MEMBER_SESSION_RULES, SELF_UPDATE_FIELDS } from '../authz/actions.ts';
+import { authorizeByRule, type MemberSessionRule } from '../authz/gate.ts';
+import { requestActor, type MemberActor, type MemberAuthorization } from '../authz/member-authorization.ts';
 import type { App } from '../http/app.ts';
 import type { MemberMagicLinkService } from '../magic-links/b2b-service.ts';
-import { authorizeMemberCreate, authorizeMemberUpdate, CreateMemberBody, toWireMember, UpdateMemberBody } from '../members/routes.ts';
+import { CreateMemberBody, toWireMember, UpdateMemberBody } from '../members/routes.ts';
 import type { MemberRecord, MemberService } from '../members/service.ts';
-import { authorizeOrganizationUpdate, OrganizationBody, toOrganizationInput, toWireOrganization } from '../organizations/routes.ts';
+import { OrganizationBody, toOrganizationInput, toWireOrganization } from '../organizations/routes.ts';
 import type { OrganizationService } from '../organizations/service.ts';
 import { memberResponse } from '../passwords/b2b-routes.ts';
 import type { MemberPasswordService } from '../passwords/b2b-service.ts';
@@ -43,8 +45,6 @@ const MagicLinkAuthenticateBody = Type.Object({
   ...SessionDuration,
   ...Ignored,
 });
-/** What the B2B SDK's self.update sends; stytch.self (or stytch.member) decides each field. */
-const SELF_FIELDS = ['name', 'untrusted_metadata', 'mfa_enrolled', 'mfa_phone_number', 'default_mfa_method'] as const;
 const MemberIdParams = Type.Object({ member_id: Type.String({ maxLength: 128 }) });
 
 export interface SdkB2BDeps {
@@ -60,13 +60,23 @@ export interface SdkB2BDeps {
 
 export function registerSdkB2BRoutes(app: App, deps: SdkB2BDeps) {
   const { hooks, sessions, members, organizations, memberPasswords, memberMagicLinks, memberAuthorization, limiter } = deps;
-  const caller = { config: { auth: 'public' as const }, onRequest: hooks.caller };
+  // The browser's session is its Basic credentials; member-session headers are refused here.
+  const caller = { config: { auth: 'public' as const, memberSession: 'refuse' as const }, onRequest: hooks.caller };
   const byEmail = limiter.credentialEndpoint((body: { email_address?: unknown }) => body.email_address);
   const byIp = limiter.credentialEndpoint();
 
-  /** The signed-in member (the session in the Basic credentials), or 404 session_not_found. */
-  const actorOf = (request: FastifyRequest): Promise<MemberActor> =>
-    sessions.authenticateActor(request.projectId, { session_token: requireSessionToken(request) });
+  /** The signed-in member (the session in the Basic credentials), or 404 session_not_found; the request acts as it. */
+  const actorOf = async (request: FastifyRequest): Promise<MemberActor> => {
+    const actor = await sessions.authenticateActor(request.projectId, { session_token: requireSessionToken(request) });
+    request.member = actor;
+    return actor;
+  };
+  /** The signed-in member, checked against the /v1 route's rule in its own organization. */
+  const authorizedMember = async (request: FastifyRequest, rule: MemberSessionRule, params: Record<string, unknown> = {}): Promise<MemberActor> => {
+    const actor = await actorOf(request);
+    await authorizeByRule(memberAuthorization, rule, request.projectId, actor, { organization_id: actor.organization.organization_id, ...params }, request.body);
+    return actor;
+  };
   /** The member (and organization) as a B2B call about one member answers it, fresh from the database. */
   const respondMember = async (request: FastifyRequest, record: MemberRecord) => {
     const organization = await organizations.requireOrganization(request.projectId, record.organization_id);
@@ -126,20 +136,18 @@ export function registerSdkB2BRoutes(app: App, deps: SdkB2BDeps) {
 
   app.put(`${B2B}/organizations/members/update`, { ...caller, schema: { body: UpdateMemberBody } }, async (request) => {
     const body = request.body ?? {};
-    refuseBrowserWrites(body, Object.keys(body).filter((field) => !(SELF_FIELDS as readonly string[]).includes(field) && field !== 'trusted_metadata' && field !== 'roles'));
+    refuseBrowserWrites(body, Object.keys(body).filter((field) => !(SELF_UPDATE_FIELDS as readonly string[]).includes(field) && field !== 'trusted_metadata' && field !== 'roles'));
     const actor = await actorOf(request);
     const memberId = actor.member.member_id;
-    await authorizeMemberUpdate({ members, memberAuthorization }, request, actor, actor.organization.organization_id, memberId, body);
-    return respondMember(request, await members.updateMember(request.projectId, actor.organization.organization_id, memberId, body, requestActor(request, actor)));
+    await authorizeByRule(memberAuthorization, MEMBER_SESSION_RULES.memberUpdate, request.projectId, actor, { organization_id: actor.organization.organization_id, member_id: memberId }, body);
+    return respondMember(request, await members.updateMember(request.projectId, actor.organization.organization_id, memberId, body, requestActor(request), actor));
   });
 
   app.delete(`${B2B}/organizations/members/passwords/:password_id`, { ...caller, schema: { params: Type.Object({ password_id: Type.String({ maxLength: 128 }) }) } }, async (request) => {
     const actor = await actorOf(request);
     const organizationId = actor.organization.organization_id;
     const { member } = await memberPasswords.requirePasswordOwner(request.projectId, organizationId, request.params.password_id);
-    await memberAuthorization.check(request.projectId, actor, organizationId, [{ resource_id: 'stytch.member', action: 'update.info.delete.password', self: true }], {
-      member_id: member.member_id,
-    });
+    await memberAuthorization.check(request.projectId, actor, organizationId, MEMBER_SESSION_RULES.memberPasswordDelete.actions, { member_id: member.member_id });
     return respondMember(request, await memberPasswords.deletePassword(request.projectId, member, request.params.password_id));
   });
 
@@ -152,26 +160,23 @@ export function registerSdkB2BRoutes(app: App, deps: SdkB2BDeps) {
 
   app.put(`${B2B}/organizations/me`, { ...caller, schema: { body: OrganizationBody } }, async (request) => {
     const body = request.body ?? {};
-    const actor = await actorOf(request);
+    const actor = await authorizedMember(request, MEMBER_SESSION_RULES.organizationUpdate);
     const organizationId = actor.organization.organization_id;
-    await authorizeOrganizationUpdate(memberAuthorization, request, actor, organizationId, body);
-    const organization = await organizations.updateOrganization(request.projectId, organizationId, toOrganizationInput(body), requestActor(request, actor));
+    const organization = await organizations.updateOrganization(request.projectId, organizationId, toOrganizationInput(body), requestActor(request), actor);
     return data(request, { organization: toWireOrganization(organization) });
   });
 
   app.delete(`${B2B}/organizations/me`, caller, async (request) => {
-    const actor = await actorOf(request);
+    const actor = await authorizedMember(request, MEMBER_SESSION_RULES.organizationDelete);
     const organizationId = actor.organization.organization_id;
-    await memberAuthorization.check(request.projectId, actor, organizationId, [{ resource_id: 'stytch.organization', action: 'delete' }]);
-    await organizations.deleteOrganization(request.projectId, organizationId, requestActor(request, actor));
+    await organizations.deleteOrganization(request.projectId, organizationId, requestActor(request));
     return data(request, { organization_id: organizationId });
   });
 
   app.post(`${B2B}/organizations/me/members/search`, { ...caller, schema: { body: Type.Object(SearchBodyFields) } }, async (request) => {
     const body = request.body ?? {};
-    const actor = await actorOf(request);
+    const actor = await authorizedMember(request, { ...MEMBER_SESSION_RULES.memberSearch, organization: { param: 'organization_id' } });
     const organizationId = actor.organization.organization_id;
-    await memberAuthorization.check(request.projectId, actor, organizationId, [{ resource_id: 'stytch.member', action: 'search' }]);
     const page = await members.searchMembers(request.projectId, { organization_ids: [organizationId], cursor: body.cursor, limit: body.limit, query: searchQuery(body) });
     return data(request, {
       members: page.results.map((record) => toWireMember(record, page.organizations.get(record.organization_id)!, members)),
@@ -184,38 +189,33 @@ export function registerSdkB2BRoutes(app: App, deps: SdkB2BDeps) {
 
   app.post(`${B2B}/organizations/members`, { ...caller, schema: { body: CreateMemberBody } }, async (request) => {
     const body = request.body;
-    const actor = await actorOf(request);
-    const organizationId = actor.organization.organization_id;
     refuseBrowserWrites({ trusted_metadata: body.trusted_metadata }, []);
     if (body.external_id !== undefined) refuseBrowserWrites(body, ['external_id']);
-    await authorizeMemberCreate(memberAuthorization, request, actor, organizationId, body);
-    const record = await members.createMember(request.projectId, request.sdk.project.environment, organizationId, body, requestActor(request, actor));
+    const actor = await authorizedMember(request, MEMBER_SESSION_RULES.memberCreate);
+    const organizationId = actor.organization.organization_id;
+    const record = await members.createMember(request.projectId, request.sdk.project.environment, organizationId, body, requestActor(request), undefined, actor);
     return respondMember(request, record);
   });
 
   app.put(`${B2B}/organizations/members/:member_id`, { ...caller, schema: { params: MemberIdParams, body: UpdateMemberBody } }, async (request) => {
     const body = request.body ?? {};
-    const actor = await actorOf(request);
-    const organizationId = actor.organization.organization_id;
     refuseBrowserWrites({ trusted_metadata: body.trusted_metadata }, []);
-    await authorizeMemberUpdate({ members, memberAuthorization }, request, actor, organizationId, request.params.member_id, body);
-    return respondMember(request, await members.updateMember(request.projectId, organizationId, request.params.member_id, body, requestActor(request, actor)));
+    const actor = await authorizedMember(request, MEMBER_SESSION_RULES.memberUpdate, { member_id: request.params.member_id });
+    const organizationId = actor.organization.organization_id;
+    return respondMember(request, await members.updateMember(request.projectId, organizationId, request.params.member_id, body, requestActor(request), actor));
   });
 
   app.delete(`${B2B}/organizations/members/:member_id`, { ...caller, schema: { params: MemberIdParams } }, async (request) => {
-    const actor = await actorOf(request);
-    const organizationId = actor.organization.organization_id;
     const { member_id } = request.params;
-    await memberAuthorization.check(request.projectId, actor, organizationId, [{ resource_id: 'stytch.member', action: 'delete', self: true }], { member_id });
-    await members.deleteMember(request.projectId, organizationId, member_id, requestActor(request, actor));
+    const actor = await authorizedMember(request, MEMBER_SESSION_RULES.memberDelete, { member_id });
+    const organizationId = actor.organization.organization_id;
+    await members.deleteMember(request.projectId, organizationId, member_id, requestActor(request));
     return data(request, { member_id });
   });
 
   app.put(`${B2B}/organizations/members/:member_id/reactivate`, { ...caller, schema: { params: MemberIdParams } }, async (request) => {
-    const actor = await actorOf(request);
+    const actor = await authorizedMember(request, MEMBER_SESSION_RULES.memberReactivate);
     const organizationId = actor.organization.organization_id;
-    // Bringing a member back admits it again, as creating one does.
-    await memberAuthorization.check(request.projectId, actor, organizationId, [{ resource_id: 'stytch.member', action: 'create' }]);
-    return respondMember(request, await members.reactivateMember(request.projectId, organizationId, request.params.member_id, requestActor(request, actor)));
+    return respondMember(request, await members.reactivateMember(request.projectId, organizationId, request.params.member_id, requestActor(request)));
   });
 }

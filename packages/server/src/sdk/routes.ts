@@ -19,6 +19,7 @@ import type { SessionService } from '../sessions/service.ts';
 import { toWireUser } from '../users/routes.ts';
 import type { UserService } from '../users/service.ts';
 import { toWireOrigin, type SdkService, type SdkVertical } from './service.ts';
+import { REFUSE } from '../authz/actions.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -38,7 +39,7 @@ export interface SdkCaller {
 export const SDK_PREFIX = '/sdk/v1';
 const ALLOWED_METHODS = 'GET, POST, PUT, DELETE, OPTIONS';
 const ALLOWED_HEADERS = 'Authorization, Content-Type, X-SDK-Client, X-SDK-Parent-Host';
-const PUBLIC = { auth: 'public' as const };
+const PUBLIC = { auth: 'public' as const, memberSession: 'refuse' as const };
 
 /** A success as the browser SDK reads it: the usual body (request_id, status_code, …) inside `data`. */
 export function data<T extends object>(request: FastifyRequest, body: T) {
@@ -308,9 +309,9 @@ export function registerAllowedOriginRoutes(app: App, deps: { sdk: SdkService })
   const { sdk } = deps;
   const path = '/v1/project/allowed_origins';
 
-  app.get(path, async (request) => ok(request, { allowed_origins: (await sdk.listOrigins(request.projectId)).map(toWireOrigin) }));
+  app.get(path, { config: REFUSE }, async (request) => ok(request, { allowed_origins: (await sdk.listOrigins(request.projectId)).map(toWireOrigin) }));
 
-  app.post(path, { schema: { body: Type.Object({ origin: Type.String({ maxLength: 2048 }), vertical: Type.Optional(Vertical) }) } }, async (request) => {
+  app.post(path, { config: REFUSE, schema: { body: Type.Object({ origin: Type.String({ maxLength: 2048 }), vertical: Type.Optional(Vertical) }) } }, async (request) => {
     const added = await sdk.addOrigin(request.projectId, request.body);
     return ok(request, { allowed_origin: toWireOrigin(added), allowed_origins: (await sdk.listOrigins(request.projectId)).map(toWireOrigin) });
   });
@@ -318,7 +319,7 @@ export function registerAllowedOriginRoutes(app: App, deps: { sdk: SdkService })
   app.delete(
     path,
     // The origin in the body ({"origin": …}) or the query (?origin=…); a DELETE may have no body.
-    { schema: { querystring: Type.Object({ origin: Type.Optional(Type.String({ maxLength: 2048 })) }) } },
+    { config: REFUSE, schema: { querystring: Type.Object({ origin: Type.Optional(Type.String({ maxLength: 2048 })) }) } },
     async (request) => {
       const body = request.body as { origin?: unknown } | undefined;
       const origin = typeof body?.origin === 'string' ? body.origin : request.query.origin;

@@ -2,7 +2,8 @@
 import { Type } from '@sinclair/typebox';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
-import type { MemberAuthorization } from '../b2b/member-authorization.ts';
+import { MEMBER_SESSION_RULES, REFUSE } from '../authz/actions.ts';
+import type { MemberAuthorization } from '../authz/member-authorization.ts';
 import { toWireMember } from '../members/routes.ts';
 import type { MemberService } from '../members/service.ts';
 import { toWireOrganization } from '../organizations/routes.ts';
@@ -57,7 +58,7 @@ export function registerMemberSessionRoutes(
   const { sessions, members, organizations, projects, keys, memberAuthorization } = deps;
   const environmentOf = (projectId: string): 'live' | 'test' => (projectId.startsWith('project-live-') ? 'live' : 'test');
 
-  app.post('/v1/b2b/sessions/authenticate', { schema: { body: AuthenticateBody } }, async (request) => {
+  app.post('/v1/b2b/sessions/authenticate', { config: REFUSE, schema: { body: AuthenticateBody } }, async (request) => {
     const result = await sessions.authenticateMember(request.projectId, environmentOf(request.projectId), request.body ?? {});
     const { member, organization, session_token, session_jwt, member_session } = memberSessionResponse(result, sessions, members);
     // Literals, not `{ ...response, verdict }`: that spread makes objects of unstable shape (see SessionService.authenticateInMemory).
@@ -69,7 +70,7 @@ export function registerMemberSessionRoutes(
 
   app.get(
     '/v1/b2b/sessions',
-    { schema: { querystring: Type.Object({ organization_id: Type.String(), member_id: Type.String() }) } },
+    { config: REFUSE, schema: { querystring: Type.Object({ organization_id: Type.String(), member_id: Type.String() }) } },
     async (request) => {
       const { organization_id, member_id } = request.query;
       const organization = await organizations.requireOrganization(request.projectId, organization_id);
@@ -80,9 +81,9 @@ export function registerMemberSessionRoutes(
     },
   );
 
-  app.post('/v1/b2b/sessions/revoke', { schema: { body: RevokeBody } }, async (request) => {
+  app.post('/v1/b2b/sessions/revoke', { config: { memberSession: MEMBER_SESSION_RULES.sessionRevoke }, schema: { body: RevokeBody } }, async (request) => {
     const body = request.body ?? {};
-    const actor = await memberAuthorization.actor(request);
+    const actor = request.member ?? null;
     await sessions.revokeMember(request.projectId, body, async (target) => {
       // With a member session: revoking one's own sessions is always allowed; another member's
       // needs stytch.member delete in the same organization.

@@ -8,6 +8,7 @@ import { toWireUser } from '../users/routes.ts';
 import type { UserService } from '../users/service.ts';
 import type { SigningKeys } from './keys.ts';
 import type { SessionGrant, SessionService } from './service.ts';
+import { REFUSE } from '../authz/actions.ts';
 
 export const SessionFields = {
   session_token: Type.Optional(Type.String({ maxLength: 4096 })),
@@ -67,7 +68,7 @@ export function registerSessionRoutes(app: App, deps: { sessions: SessionService
 
   // The hot path: answered without waiting when the session, user and policy are in memory, and
   // sent as text made mostly once (authenticateText).
-  app.post('/v1/sessions/authenticate', { schema: { body: AuthenticateBody } }, (request, reply) => {
+  app.post('/v1/sessions/authenticate', { config: REFUSE, schema: { body: AuthenticateBody } }, (request, reply) => {
     const input = request.body ?? {};
     const result = sessions.authenticateInMemory(request.projectId, input);
     void reply.type(JSON_TYPE);
@@ -75,14 +76,14 @@ export function registerSessionRoutes(app: App, deps: { sessions: SessionService
     return sessions.authenticate(request.projectId, environmentOf(request.projectId), input).then((result) => authenticateText(request.id, result, sessions, users));
   });
 
-  app.get('/v1/sessions', { schema: { querystring: Type.Object({ user_id: Type.String() }) } }, async (request) => {
+  app.get('/v1/sessions', { config: REFUSE, schema: { querystring: Type.Object({ user_id: Type.String() }) } }, async (request) => {
     const user = await users.requireUser(request.projectId, request.query.user_id);
     const roles = users.effectiveRoles(user);
     const list = await sessions.listSessions(request.projectId, user.user_id);
     return ok(request, { sessions: list.map((session) => sessions.toWire(session, roles)) });
   });
 
-  app.post('/v1/sessions/revoke', { schema: { body: RevokeBody } }, async (request) => {
+  app.post('/v1/sessions/revoke', { config: REFUSE, schema: { body: RevokeBody } }, async (request) => {
     await sessions.revoke(request.projectId, request.body ?? {});
     return ok(request, {});
   });
@@ -90,7 +91,7 @@ export function registerSessionRoutes(app: App, deps: { sessions: SessionService
   registerJwksRoute(app, '/v1/sessions/jwks/:project_id', { projects, keys });
 
   // Gatehouse addition: start signing with a new key (`gatehouse keys rotate`).
-  app.post('/v1/project/signing_keys/rotate', async (request) => {
+  app.post('/v1/project/signing_keys/rotate', { config: REFUSE }, async (request) => {
     const rotated = await keys.rotate(request.projectId, environmentOf(request.projectId));
     return ok(request, { kid: rotated.kid, retired_kids: rotated.retired });
   });
@@ -99,7 +100,7 @@ export function registerSessionRoutes(app: App, deps: { sessions: SessionService
 /** The project's public signing keys. Public, as jose's remote key set fetches it without credentials. */
 export function registerJwksRoute(app: App, path: string, deps: { projects: ProjectService; keys: SigningKeys }) {
   const { projects, keys } = deps;
-  app.get(path, { config: { auth: 'public' }, schema: { params: Type.Object({ project_id: Type.String() }) } }, async (request) => {
+  app.get(path, { config: { auth: 'public', memberSession: 'refuse' }, schema: { params: Type.Object({ project_id: Type.String() }) } }, async (request) => {
     const { project_id } = request.params as { project_id: string };
     const project = await projects.findProject(project_id);
     if (!project) return ok(request, { keys: [] });

@@ -15,7 +15,7 @@ import type { RbacService } from '../rbac/service.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import type { UserRecord, UserService } from '../users/service.ts';
-import { authorizationError, tenancyError, type MemberActor } from '../b2b/member-authorization.ts';
+import { authorizationError, tenancyError, type MemberActor } from '../authz/member-authorization.ts';
 import { sessionRoleIds } from '../members/roles.ts';
 import type { MemberRecord, MemberService } from '../members/service.ts';
 import { ssoConnectionIds } from '../factors.ts';

@@ -7,6 +7,8 @@ import type { Clock } from '../clock.ts';
 import type { Environment } from '../config.ts';
 import { GatehouseError } from '../errors.ts';
 import type { OrganizationService } from '../organizations/service.ts';
+import { requireGrantable } from '../authz/grants.ts';
+import type { MemberActor } from '../authz/member-authorization.ts';
 import type { Actor } from '../projects/service.ts';
 import type { RbacService } from '../rbac/service.ts';
 import { IMPLICIT_ROLES } from '../rbac/defaults.ts';
@@ -165,6 +167,7 @@ export class SsoConnectionService {
       group_role_rules?: GroupRoleRule[];
     },
     actor: Actor,
+    grantor: MemberActor | null = null,
   ): Promise<SsoConnectionRecord<K>> {
     const organization = await this.#organizations.requireOrganization(projectId, organizationId);
     await this.#feed.write(async (tx, emit) => {
@@ -178,6 +181,8 @@ export class SsoConnectionService {
       if (roles.some((role) => IMPLICIT_ROLES.b2b.includes(role))) {
         throw new GatehouseError('cannot_assign_default_rbac_role_id', { message: 'Every member holds stytch_member already; a rule cannot assign it.' });
       }
+      // On a member session's authority, a rule hands out only roles the member could grant itself.
+      if (grantor && roles.length > 0) await requireGrantable(tx, this.#rbac, grantor, () => this.#organizations.lock(tx, projectId, organizationId), [...new Set(roles)]);
       if (roles.length > 0) await this.#rbac.checkAssignableRoles(tx, projectId, 'b2b', [...new Set(roles)], organization.custom_roles);
       const next: SsoConnectionRecord = {
         ...current,

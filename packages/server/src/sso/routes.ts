@@ -9,7 +9,8 @@ import type { ServerConfig } from '../config.ts';
 import { GatehouseError } from '../errors.ts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
-import { requestActor, type MemberAuthorization } from '../b2b/member-authorization.ts';
+import { MEMBER_SESSION_RULES, REFUSE } from '../authz/actions.ts';
+import { requestActor } from '../authz/member-authorization.ts';
 import type { MemberService } from '../members/service.ts';
 import type { ProjectService } from '../projects/service.ts';
 import { memberSessionResponse } from '../sessions/member-routes.ts';
@@ -41,6 +42,8 @@ const SamlUpdateBody = Type.Object({
   saml_group_implicit_role_assignments: Type.Optional(GroupRules),
 });
 
+const MetadataBody = Type.Object({ metadata_url: Type.Optional(Type.String({ maxLength: 2048 })), metadata_xml: Type.Optional(Type.String({ maxLength: 500_000 })) });
+
 const OidcUpdateBody = Type.Object({
   display_name: Type.Optional(Type.String({ maxLength: 256 })),
   identity_provider: Type.Optional(Type.String({ maxLength: 64 })),
@@ -58,7 +61,6 @@ const OidcUpdateBody = Type.Object({
   oidc_group_implicit_role_assignments: Type.Optional(GroupRules),
 });
 
-const sso = (action: string) => [{ resource_id: 'stytch.sso', action }];
 
 /** A PEM certificate as stored, with the facts the API shows about it. */
 function readCertificate(pem: string, environment: string) {
@@ -139,20 +141,18 @@ export function registerSsoRoutes(
     sessions: SessionService;
     members: MemberService;
     projects: ProjectService;
-    memberAuthorization: MemberAuthorization;
     config: ServerConfig;
   },
 ) {
-  const { connections, flows, sessions, members, projects, memberAuthorization, config } = deps;
+  const { connections, flows, sessions, members, projects, config } = deps;
   const publicUrl = config.publicUrl;
   const environmentOf = (projectId: string): 'live' | 'test' => (projectId.startsWith('project-live-') ? 'live' : 'test');
 
   // ---------------------------------------------------------------------------------------------
   // connections
 
-  app.get('/v1/b2b/sso/:organization_id', { schema: { params: OrganizationParams } }, async (request) => {
+  app.get('/v1/b2b/sso/:organization_id', { config: { memberSession: MEMBER_SESSION_RULES.ssoGet }, schema: { params: OrganizationParams } }, async (request) => {
     const { organization_id } = request.params;
-    await memberAuthorization.require(request, organization_id, sso('get'));
     const list = await connections.list(request.projectId, organization_id);
     return ok(request, {
       saml_connections: list.filter((c) => c.kind === 'saml').map((c) => toWireSamlConnection(c, publicUrl)),
@@ -161,34 +161,28 @@ export function registerSsoRoutes(
     });
   });
 
-  app.delete('/v1/b2b/sso/:organization_id/connections/:connection_id', { schema: { params: ConnectionParams } }, async (request) => {
+  app.delete('/v1/b2b/sso/:organization_id/connections/:connection_id', { config: { memberSession: MEMBER_SESSION_RULES.ssoDelete }, schema: { params: ConnectionParams } }, async (request) => {
     const { organization_id, connection_id } = request.params;
-    const actor = await memberAuthorization.require(request, organization_id, sso('delete'));
-    await connections.delete(request.projectId, organization_id, connection_id, requestActor(request, actor));
+    await connections.delete(request.projectId, organization_id, connection_id, requestActor(request));
     return ok(request, { connection_id });
   });
 
   const toWire = { saml: toWireSamlConnection, oidc: toWireOidcConnection };
   for (const kind of ['saml', 'oidc'] as const) {
-    app.post(`/v1/b2b/sso/${kind}/:organization_id`, { schema: { params: OrganizationParams, body: CreateBody } }, async (request) => {
+    app.post(`/v1/b2b/sso/${kind}/:organization_id`, { config: { memberSession: MEMBER_SESSION_RULES.ssoCreate }, schema: { params: OrganizationParams, body: CreateBody } }, async (request) => {
       const { organization_id } = request.params;
-      const actor = await memberAuthorization.require(request, organization_id, sso('create'));
-      const record = await connections.create(request.projectId, environmentOf(request.projectId), organization_id, kind, request.body ?? {}, requestActor(request, actor));
+      const record = await connections.create(request.projectId, environmentOf(request.projectId), organization_id, kind, request.body ?? {}, requestActor(request));
       return ok(request, { connection: toWire[kind](record, publicUrl) });
     });
   }
 
-  /** An update needs stytch.sso update, and role rules only for roles the member could grant. Returns who acts. */
-  const authorizeUpdate = async (request: FastifyRequest, organizationId: string, rules: { role_id: string }[] = []) => {
-    const actor = await memberAuthorization.require(request, organizationId, sso('update'));
-    await memberAuthorization.requireGrantable(request, actor, rules.map((rule) => rule.role_id));
-    return requestActor(request, actor);
-  };
+  // Updates need stytch.sso update; role rules are checked for escalation by the connection service.
+  const updateRule = (body: { properties: object }) => ({ memberSession: MEMBER_SESSION_RULES.ssoUpdate(Object.keys(body.properties)) });
 
-  app.put('/v1/b2b/sso/saml/:organization_id/connections/:connection_id', { schema: { params: ConnectionParams, body: SamlUpdateBody } }, async (request) => {
+  app.put('/v1/b2b/sso/saml/:organization_id/connections/:connection_id', { config: updateRule(SamlUpdateBody), schema: { params: ConnectionParams, body: SamlUpdateBody } }, async (request) => {
     const { organization_id, connection_id } = request.params;
     const body = request.body ?? {};
-    const actor = await authorizeUpdate(request, organization_id, [...(body.saml_connection_implicit_role_assignments ?? []), ...(body.saml_group_implicit_role_assignments ?? [])]);
+    const actor = requestActor(request);
     const current = await connections.require(request.projectId, organization_id, connection_id, 'saml');
     const change: Partial<SamlSettings> = {};
     if (body.idp_entity_id !== undefined) change.idp_entity_id = body.idp_entity_id;
@@ -206,17 +200,17 @@ export function registerSsoRoutes(
       config: change,
       connection_role_rules: body.saml_connection_implicit_role_assignments,
       group_role_rules: body.saml_group_implicit_role_assignments,
-    }, actor);
+    }, actor, request.member);
     return ok(request, { connection: toWireSamlConnection(record, publicUrl) });
   });
 
   // By IdP metadata: Stytch's metadata_url, or (Gatehouse addition) the metadata XML itself.
   app.put(
     '/v1/b2b/sso/saml/:organization_id/connections/:connection_id/url',
-    { schema: { params: ConnectionParams, body: Type.Object({ metadata_url: Type.Optional(Type.String({ maxLength: 2048 })), metadata_xml: Type.Optional(Type.String({ maxLength: 500_000 })) }) } },
+    { config: updateRule(MetadataBody), schema: { params: ConnectionParams, body: MetadataBody } },
     async (request) => {
       const { organization_id, connection_id } = request.params;
-      const actor = await authorizeUpdate(request, organization_id);
+      const actor = requestActor(request);
       const current = await connections.require(request.projectId, organization_id, connection_id, 'saml');
       const xml = request.body.metadata_xml ?? (request.body.metadata_url ? await fetchMetadata(request.body.metadata_url) : undefined);
       if (xml === undefined) throw new GatehouseError('invalid_argument', { message: 'Give metadata_url or metadata_xml.' });
@@ -234,10 +228,10 @@ export function registerSsoRoutes(
 
   app.delete(
     '/v1/b2b/sso/saml/:organization_id/connections/:connection_id/verification_certificates/:certificate_id',
-    { schema: { params: Type.Object({ organization_id: Type.String(), connection_id: Type.String(), certificate_id: Type.String() }) } },
+    { config: updateRule(Type.Object({})), schema: { params: Type.Object({ organization_id: Type.String(), connection_id: Type.String(), certificate_id: Type.String() }) } },
     async (request) => {
       const { organization_id, connection_id, certificate_id } = request.params;
-      const actor = await authorizeUpdate(request, organization_id);
+      const actor = requestActor(request);
       const current = await connections.require(request.projectId, organization_id, connection_id, 'saml');
       const kept = current.config.verification_certificates.filter((c) => c.certificate_id !== certificate_id);
       if (kept.length === current.config.verification_certificates.length) {
@@ -248,10 +242,10 @@ export function registerSsoRoutes(
     },
   );
 
-  app.put('/v1/b2b/sso/oidc/:organization_id/connections/:connection_id', { schema: { params: ConnectionParams, body: OidcUpdateBody } }, async (request) => {
+  app.put('/v1/b2b/sso/oidc/:organization_id/connections/:connection_id', { config: updateRule(OidcUpdateBody), schema: { params: ConnectionParams, body: OidcUpdateBody } }, async (request) => {
     const { organization_id, connection_id } = request.params;
     const body = request.body ?? {};
-    const actor = await authorizeUpdate(request, organization_id, [...(body.oidc_connection_implicit_role_assignments ?? []), ...(body.oidc_group_implicit_role_assignments ?? [])]);
+    const actor = requestActor(request);
     await connections.require(request.projectId, organization_id, connection_id, 'oidc');
     const change: Partial<OidcSettings> = {};
     for (const key of ['client_id', 'client_secret', 'custom_scopes'] as const) if (body[key] !== undefined) change[key] = body[key];
@@ -275,7 +269,7 @@ export function registerSsoRoutes(
       config: change,
       connection_role_rules: body.oidc_connection_implicit_role_assignments,
       group_role_rules: body.oidc_group_implicit_role_assignments,
-    }, actor);
+    }, actor, request.member);
     return ok(request, { connection: toWireOidcConnection(record, publicUrl) });
   });
 
@@ -284,7 +278,7 @@ export function registerSsoRoutes(
 
   app.post(
     '/v1/b2b/sso/authenticate',
-    { schema: { body: Type.Object({ sso_token: Type.String({ maxLength: 256 }), pkce_code_verifier: Type.Optional(Type.String({ maxLength: 256 })), ...SessionFields }) } },
+    { config: REFUSE, schema: { body: Type.Object({ sso_token: Type.String({ maxLength: 256 }), pkce_code_verifier: Type.Optional(Type.String({ maxLength: 256 })), ...SessionFields }) } },
     async (request) => {
       const grant = await flows.authenticate(request.projectId, environmentOf(request.projectId), request.body);
       return ok(request, { ...memberSessionResponse(grant, sessions, members), reset_session: false });
@@ -294,7 +288,7 @@ export function registerSsoRoutes(
   app.get(
     '/v1/public/sso/start',
     {
-      config: { auth: 'public' },
+      config: { auth: 'public', memberSession: 'refuse' },
       schema: {
         querystring: Type.Object({
           connection_id: Type.String({ maxLength: 256 }),
@@ -308,14 +302,14 @@ export function registerSsoRoutes(
     async (request, reply) => reply.redirect(await flows.start(request.query), 302),
   );
 
-  app.get('/v1/b2b/sso/saml/metadata/:connection_id', { config: { auth: 'public' }, schema: { params: Type.Object({ connection_id: Type.String() }) } }, async (request, reply) => {
+  app.get('/v1/b2b/sso/saml/metadata/:connection_id', { config: { auth: 'public', memberSession: 'refuse' }, schema: { params: Type.Object({ connection_id: Type.String() }) } }, async (request, reply) => {
     const record = await connections.find(request.params.connection_id);
     if (!record || record.kind !== 'saml') throw new GatehouseError('sso_connection_not_found');
     reply.type('application/samlmetadata+xml');
     return serviceProviderMetadata(record.connection_id, publicUrl, (record.config as SamlSettings).nameid_format);
   });
 
-  app.get('/v1/b2b/sso/oidc/callback', { config: { auth: 'public' } }, async (request, reply) => {
+  app.get('/v1/b2b/sso/oidc/callback', { config: { auth: 'public', memberSession: 'refuse' } }, async (request, reply) => {
     const url = new URL(request.url, publicUrl);
     return reply.redirect(await flows.finishOidc(url), 302);
   });
@@ -325,7 +319,7 @@ export function registerSsoRoutes(
     acs.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
       done(null, Object.fromEntries(new URLSearchParams(body as string)));
     });
-    acs.post('/v1/b2b/sso/saml/acs/:connection_id', { config: { auth: 'public' } }, async (request: FastifyRequest, reply: FastifyReply) => {
+    acs.post('/v1/b2b/sso/saml/acs/:connection_id', { config: { auth: 'public', memberSession: 'refuse' } }, async (request: FastifyRequest, reply: FastifyReply) => {
       const { connection_id } = request.params as { connection_id: string };
       const form = (request.body ?? {}) as { SAMLResponse?: string; RelayState?: string };
       return reply.redirect(await flows.finishSaml(connection_id, form.SAMLResponse, form.RelayState), 302);

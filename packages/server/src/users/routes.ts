@@ -6,6 +6,7 @@ import { immutableWire } from '../http/json.ts';
 import type { ProjectService } from '../projects/service.ts';
 import type { RbacService } from '../rbac/service.ts';
 import type { UserRecord, UserService } from './service.ts';
+import { REFUSE } from '../authz/actions.ts';
 
 const Name = Type.Object({
   first_name: Type.Optional(Type.String()),
@@ -100,7 +101,7 @@ function buildWireUser(user: UserRecord, users: UserService, locked: boolean) {
 export function registerUserRoutes(app: App, deps: { users: UserService; projects: ProjectService; rbac: RbacService }) {
   const { users, projects, rbac } = deps;
 
-  app.post('/v1/users', { schema: { body: CreateUserBody } }, async (request) => {
+  app.post('/v1/users', { config: REFUSE, schema: { body: CreateUserBody } }, async (request) => {
     const project = await projects.findProject(request.projectId);
     const user = await users.createUser(request.projectId, project!.environment, request.body, request.actor);
     return ok(request, {
@@ -112,12 +113,12 @@ export function registerUserRoutes(app: App, deps: { users: UserService; project
     });
   });
 
-  app.get('/v1/users/:user_id', { schema: { params: UserIdParams } }, async (request) => {
+  app.get('/v1/users/:user_id', { config: REFUSE, schema: { params: UserIdParams } }, async (request) => {
     const user = await users.requireUser(request.projectId, request.params.user_id);
     return ok(request, toWireUser(user, users));
   });
 
-  app.put('/v1/users/:user_id', { schema: { params: UserIdParams, body: UpdateUserBody } }, async (request) => {
+  app.put('/v1/users/:user_id', { config: REFUSE, schema: { params: UserIdParams, body: UpdateUserBody } }, async (request) => {
     const user = await users.updateUser(request.projectId, request.params.user_id, request.body ?? {}, request.actor);
     const wire = toWireUser(user, users);
     return ok(request, {
@@ -129,12 +130,12 @@ export function registerUserRoutes(app: App, deps: { users: UserService; project
     });
   });
 
-  app.delete('/v1/users/:user_id', { schema: { params: UserIdParams } }, async (request) => {
+  app.delete('/v1/users/:user_id', { config: REFUSE, schema: { params: UserIdParams } }, async (request) => {
     await users.deleteUser(request.projectId, request.params.user_id, request.actor);
     return ok(request, { user_id: request.params.user_id });
   });
 
-  app.post('/v1/users/search', { schema: { body: SearchUsersBody } }, async (request) => {
+  app.post('/v1/users/search', { config: REFUSE, schema: { body: SearchUsersBody } }, async (request) => {
     const body = request.body ?? {};
     const query = body.query ? { operator: body.query.operator ?? 'AND', operands: body.query.operands } : null;
     const page = await users.searchUsers(request.projectId, { cursor: body.cursor, limit: body.limit, query });
@@ -145,7 +146,7 @@ export function registerUserRoutes(app: App, deps: { users: UserService; project
   });
 
   // Gatehouse addition: "may this user do X?", answered from the user's roles and the cached policy.
-  app.post('/v1/rbac/authorize', { schema: { body: AuthorizeUserBody } }, async (request) => {
+  app.post('/v1/rbac/authorize', { config: REFUSE, schema: { body: AuthorizeUserBody } }, async (request) => {
     const { user_id, authorization_check } = request.body;
     const explicit = await users.requireExplicitRoles(request.projectId, user_id);
     const verdict = await rbac.authorize(

@@ -317,10 +317,11 @@ describe('the headers', () => {
     expectOk(await project.api('PUT', `/v1/b2b/organizations/${orgId}`, { organization_name: 'Renamed', trusted_metadata: { plan: 'pro' } }));
     expectOk(await project.api('DELETE', `/v1/b2b/organizations/${orgId}`));
     expectError(await project.api('GET', `/v1/b2b/organizations/${orgId}`), 404, 'organization_not_found');
-    // An empty header is no session.
+    // An empty header is not "no header": it is refused (issue 14, finding 11), and nothing changes.
     const empty = { session_token: '', session_jwt: '', member_session_id: '' };
-    const org = await project.createOrganization();
-    expectOk(await project.apiAs(empty, 'PUT', `/v1/b2b/organizations/${org.organization_id}`, { organization_name: 'Fine' }));
+    const org = await project.createOrganization({ organization_name: 'Kept' });
+    expectError(await project.apiAs(empty, 'PUT', `/v1/b2b/organizations/${org.organization_id}`, { organization_name: 'Fine' }), 400, 'invalid_member_session_header');
+    assert.equal((await project.getOrganization(org.organization_id)).organization_name, 'Kept');
   });
 });
 
