@@ -155,4 +155,3 @@ function asList(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [value];
 }
 
-export type { MemberActor };

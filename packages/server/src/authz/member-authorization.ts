@@ -97,10 +97,6 @@ export class MemberAuthorization {
     this.#rbac = rbac;
   }
 
-  get rbac(): RbacService {
-    return this.#rbac;
-  }
-
   /**
    * The member whose session the request's headers carry, or null when they carry none. Both headers
    * may be sent (the official client sends both when given both): then both must be live and name

@@ -168,7 +168,7 @@ describe('refusal on every route', () => {
     for (const route of accepting) {
       const rule = route.memberSession as MemberSessionRule;
       for (const [via, session] of sessions) {
-        const header = via === 'token' ? { [MEMBER_SESSION_HEADER]: session.session_token } : { [MEMBER_SESSION_JWT_HEADER]: session.session_jwt };
+        const header: Record<string, string> = via === 'token' ? { [MEMBER_SESSION_HEADER]: session.session_token } : { [MEMBER_SESSION_JWT_HEADER]: session.session_jwt };
         const response = await send(w.project, route, pathOf(route, params), header, bodyFor(rule, route, w));
         assert.equal(response.status, 403, `${route.method} ${route.url} (${via}): expected 403, got ${response.status} ${JSON.stringify(response.body)}`);
         assert.equal(response.body.error_type, 'session_authorization_error', `${route.method} ${route.url}: ${JSON.stringify(response.body)}`);

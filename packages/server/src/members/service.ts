@@ -242,7 +242,7 @@ export class MemberService {
     try {
       await this.#feed.write(async (tx) => {
         // On a member session's authority: no escalation, decided under lock.
-        if (grantor) await requireGrantable(tx, this.#rbac, grantor, () => this.#organizations.lock(tx, projectId, organizationId), roles);
+        if (grantor && roles.length > 0) await requireGrantable(tx, this.#rbac, grantor, () => this.#organizations.lock(tx, projectId, organizationId), roles);
         if (roles.length > 0) await this.#rbac.checkAssignableRoles(tx, projectId, 'b2b', roles, organization.custom_roles);
         await tx.query(
           `INSERT INTO members (member_id, organization_id, project_id, status, email_address, email_normalized, email_domain,
