@@ -47,8 +47,8 @@ for (const kind of testDatabaseKinds()) {
       await other.start();
       const seenHere: ChangeEvent[] = [];
       const seenThere: ChangeEvent[] = [];
-      feed.on((event) => seenHere.push(event));
-      other.on((event) => seenThere.push(event));
+      feed.on((event) => seenHere.push(event), () => {});
+      other.on((event) => seenThere.push(event), () => {});
       try {
         await feed.write(async (_tx, emit) => emit({ type: 'secrets', project_id: 'p-committed' }));
         await assert.rejects(
