@@ -9,7 +9,8 @@ for (const kind of testDatabaseKinds()) {
   describe(`the log on ${kind}`, () => {
     test('a failing write logs request id, route, error type and a redacted cause; no SQL, parameters, body or query string', async () => {
       const lines: string[] = [];
-      const server = await startTestServer({ database: await openTestDatabase(kind), logStream: { write: (line) => lines.push(line) } });
+      const database = await openTestDatabase(kind);
+      const server = await startTestServer({ database, logStream: { write: (line) => lines.push(line) } });
       try {
         const credentials = await server.createProject();
         // A trigger that refuses every new user makes the write fail inside its transaction, with
@@ -40,11 +41,13 @@ for (const kind of testDatabaseKinds()) {
         assert.ok(entries.filter((entry) => entry.request_id === body.request_id).length >= 3);
       } finally {
         await server.close();
+        await database.dispose();
       }
     });
 
     test('/healthz answers while the process runs; /readyz only with every migration applied', async () => {
-      const server = await startTestServer({ database: await openTestDatabase(kind) });
+      const database = await openTestDatabase(kind);
+      const server = await startTestServer({ database });
       try {
         assert.equal((await server.raw('/healthz', {})).status, 200);
         const ready = await server.raw('/readyz', {});
@@ -67,6 +70,7 @@ for (const kind of testDatabaseKinds()) {
         assert.equal((await server.raw('/readyz', {})).status, 200);
       } finally {
         await server.close();
+        await database.dispose();
       }
     });
   });

@@ -144,6 +144,7 @@ describe('surviving PostgreSQL going away', { skip: !DATABASE_URL && 'needs DATA
       console.log(`terminated ${terminated} backends; ${outcomes.length} requests, ${kept} acknowledged writes kept, ${unavailable} answered 503; served again after ${recovery.toFixed(0)} ms`);
     } finally {
       await server.close();
+      await database.dispose();
     }
   });
 
@@ -196,7 +197,9 @@ describe('surviving PostgreSQL going away', { skip: !DATABASE_URL && 'needs DATA
     });
     after(async () => {
       await other?.close();
+      await other?.database.dispose();
       await server?.close();
+      await server?.database.dispose();
       await proxy?.close();
     });
 
