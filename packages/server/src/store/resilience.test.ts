@@ -9,7 +9,7 @@ import pg from 'pg';
 import type { ProjectCredentials } from '../projects/service.ts';
 import { openTestDatabase, startTestServer, type ApiResponse, type TestServer } from '../testing/harness.ts';
 import { startTcpProxy, type TcpProxy } from '../testing/tcp-proxy.ts';
-import { openPostgres, type Database, type Subscription } from './database.ts';
+import { LISTEN_RECONNECT, openPostgres, reconnectDelayMs, type Database, type Subscription } from './database.ts';
 
 const DATABASE_URL = process.env.DATABASE_URL;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -107,6 +107,17 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
   }
   return performance.now() - start;
 }
+
+test('the listener waits longer after each failed reconnect, up to the cap, never in step with other processes', () => {
+  const low = () => 0;
+  const high = () => 1;
+  assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 30].map((attempt) => reconnectDelayMs(attempt, high)), [100, 200, 400, 800, 1600, 2000, 2000, 2000]);
+  assert.deepEqual([0, 1, 5, 30].map((attempt) => reconnectDelayMs(attempt, low)), [50, 100, 1000, 1000]);
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const delay = reconnectDelayMs(attempt);
+    assert.ok(delay >= LISTEN_RECONNECT.firstDelayMs / 2 && delay <= LISTEN_RECONNECT.maxDelayMs);
+  }
+});
 
 describe('surviving PostgreSQL going away', { skip: !DATABASE_URL && 'needs DATABASE_URL (PostgreSQL)' }, () => {
   const applicationName = `gatehouse-resilience-${process.pid}-${randomBytes(3).toString('hex')}`;
