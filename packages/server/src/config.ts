@@ -39,6 +39,8 @@ export interface ServerConfig {
   bodyLimitBytes: number;
   /** GATEHOUSE_LOG_LEVEL — fatal, error, warn, info, debug, trace or silent. */
   logLevel: string;
+  /** GATEHOUSE_LOG_FORMAT — `json` (JSON lines, pino's format) or `pretty` (one readable line each); default pretty on a terminal, JSON otherwise. */
+  logFormat: 'json' | 'pretty';
   /**
    * GATEHOUSE_TRUST_PROXY — whose X-Forwarded-For to believe for the client's IP (rate limits):
    * unset/`false` none, `true` any, a hop count, or addresses/CIDRs separated by commas.
@@ -198,7 +200,7 @@ function loadAbuseConfig(env: Record<string, string | undefined>): Pick<ServerCo
   };
 }
 
-export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): LoadedConfig {
+export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd(), stdoutIsTerminal = Boolean(process.stdout.isTTY)): LoadedConfig {
   const warnings: string[] = [];
   const production = env.GATEHOUSE_MODE === 'production' || env.NODE_ENV === 'production';
   const port = parseInteger('PORT', env.PORT, DEFAULTS.port, 0, 65535);
@@ -218,6 +220,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
   const trustProxy = parseTrustProxy(env.GATEHOUSE_TRUST_PROXY);
   const logLevel = env.GATEHOUSE_LOG_LEVEL || DEFAULTS.logLevel;
   if (!LOG_LEVELS.has(logLevel)) throw new ConfigError(`GATEHOUSE_LOG_LEVEL must be one of ${[...LOG_LEVELS].join(', ')}`);
+  const logFormat = env.GATEHOUSE_LOG_FORMAT || (stdoutIsTerminal ? 'pretty' : 'json');
+  if (logFormat !== 'json' && logFormat !== 'pretty') throw new ConfigError('GATEHOUSE_LOG_FORMAT must be json or pretty');
 
   const publicUrl = (env.GATEHOUSE_PUBLIC_URL || `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
   try {
@@ -243,6 +247,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     },
     bodyLimitBytes: parseInteger('GATEHOUSE_BODY_LIMIT', env.GATEHOUSE_BODY_LIMIT, DEFAULTS.bodyLimitBytes, 1024, 64 * 1024 * 1024),
     logLevel,
+    logFormat,
     trustProxy,
     ...loadAbuseConfig(env),
     email: loadEmailConfig(env),

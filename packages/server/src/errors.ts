@@ -21,6 +21,7 @@ export const ERROR_CATALOGUE = {
   method_not_allowed: spec(405, 'This endpoint does not accept this HTTP method.'),
   too_many_requests: spec(429, 'Too many requests; slow down and retry later.'),
   internal_server_error: spec(500, 'Something went wrong on the server. The request id identifies it in the logs.'),
+  server_unavailable: spec(503, 'The server cannot reach its database right now. Retry after the seconds in Retry-After; a write answered this way may or may not have been applied.'),
 
   // Callers
   unauthorized_credentials: spec(401, 'Unauthorized credentials: the project_id and secret do not match an active secret.'),

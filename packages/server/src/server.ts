@@ -34,6 +34,7 @@ import { RateLimiter } from './rate-limit/limiter.ts';
 import { ChangeFeed } from './store/change-feed.ts';
 import { openDatabase, type Database } from './store/database.ts';
 import { migrate } from './store/migrate.ts';
+import { readinessCheck } from './store/readiness.ts';
 import { SigningKeys } from './sessions/keys.ts';
 import { registerSessionRoutes } from './sessions/routes.ts';
 import { SessionService } from './sessions/service.ts';
@@ -106,7 +107,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const passwords = new PasswordService({ db, feed, users, rbac, sessions, clock, lockout: config.lockout });
 
   const admins = new AdminService({ db, feed, clock, projects, config, audit });
-  const app = await createApp({ config, projects, admins, memberAuthorization, logger: options.logger });
+  const app = await createApp({ config, projects, admins, memberAuthorization, readiness: readinessCheck(db, feed), logger: options.logger });
   registerProjectRoutes(app, { projects });
   registerAdminRoutes(app, { admins, projects, limiter, config });
   await registerDashboard(app, { dir: config.admin.dashboardDir });

@@ -2,14 +2,15 @@
 // envelope for every failure) and the authentication of callers. Features add their routes.
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { checkDeclaration, memberSessionGate, refusal, refuseMemberSession, type MemberSessionDeclaration } from '../authz/gate.ts';
 import type { MemberActor, MemberAuthorization } from '../authz/member-authorization.ts';
 import type { ServerConfig } from '../config.ts';
 import { ERROR_CATALOGUE, GatehouseError } from '../errors.ts';
 import type { Actor, Caller, ProjectService } from '../projects/service.ts';
-import { toErrorBody, toGatehouseError } from './errors.ts';
+import { RETRY_AFTER_SECONDS, toErrorBody, toGatehouseError } from './errors.ts';
+import { loggerOptions } from './log.ts';
 
 export type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
 
@@ -48,7 +49,9 @@ export interface AppOptions {
   admins?: { authenticateCaller(headers: FastifyRequest['headers']): Promise<Caller> };
   /** Authenticates and authorizes member sessions on the routes that accept them. */
   memberAuthorization?: MemberAuthorization;
-  logger?: boolean | object;
+  /** Whether this process can serve now (GET /readyz); without it, ready whenever it runs. */
+  readiness?: () => Promise<{ ready: boolean }>;
+  logger?: boolean | { level?: string; stream?: { write(line: string): unknown } };
 }
 
 /** Successful responses carry request_id and status_code, like every Stytch response. */
@@ -60,7 +63,11 @@ export async function createApp(options: AppOptions): Promise<App> {
   const { config } = options;
   const app = Fastify({
     // Silent: no logger at all, rather than a child logger per request that writes nothing.
-    logger: options.logger ?? (config.logLevel === 'silent' ? false : { level: config.logLevel }),
+    logger: ((logger) => (logger === false ? false : loggerOptions(logger === true ? {} : logger, config.logFormat)))(
+      options.logger ?? (config.logLevel === 'silent' ? false : { level: config.logLevel }),
+    ),
+    // Named as in the error envelope, so a caller's request_id finds the log lines.
+    logController: new LogController({ requestIdLogLabel: 'request_id' }),
     bodyLimit: config.bodyLimitBytes,
     // A hop count trusts that many proxies in front of us (Fastify's own meaning of a number).
     trustProxy: typeof config.trustProxy === 'number' ? ((hops) => (_address: string, hop: number) => hop < hops)(config.trustProxy) : config.trustProxy,
@@ -144,11 +151,17 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   app.setErrorHandler((error, request, reply) => {
     const gatehouseError = toGatehouseError(error);
-    if (gatehouseError.status >= 500) request.log.error({ err: error }, 'request failed');
+    if (gatehouseError.status >= 500) {
+      // With the request id (the logger's), never the body: `err` is logged redacted (see log.ts).
+      const entry = { route: request.routeOptions.url ?? null, error_type: gatehouseError.errorType, status_code: gatehouseError.status, err: error };
+      if (gatehouseError.errorType === 'server_unavailable') request.log.warn(entry, 'request failed: database unavailable');
+      else request.log.error(entry, 'request failed');
+    }
     return sendError(request, reply, gatehouseError);
   });
 
   function sendError(request: FastifyRequest, reply: FastifyReply, error: GatehouseError) {
+    if (error.status === 503) void reply.header('retry-after', String(RETRY_AFTER_SECONDS));
     return reply.status(error.status).type('application/json').send(toErrorBody(error, request.id, config.publicUrl));
   }
 
@@ -175,7 +188,15 @@ export async function createApp(options: AppOptions): Promise<App> {
 <table><tr><th>error_type</th><th>HTTP</th><th>meaning</th></tr>${rows}</table>`);
   });
 
-  app.get('/healthz', { config: { auth: 'public', memberSession: 'refuse' }, schema: { hide: true } }, async (request) => ok(request, { ok: true }));
+  // For load balancers and orchestrators, logged only when they fail. /healthz: the process runs
+  // (restart it if not). /readyz: it can serve (send it traffic only then): see store/readiness.ts.
+  const probe = { config: { auth: 'public', memberSession: 'refuse' }, schema: { hide: true }, logLevel: 'warn' } as const;
+  app.get('/healthz', probe, async (request) => ok(request, { ok: true }));
+  app.get('/readyz', probe, async (request, reply) => {
+    const readiness = options.readiness ? await options.readiness() : { ready: true };
+    if (readiness.ready) return ok(request, readiness);
+    return sendError(request, reply, new GatehouseError('server_unavailable', { message: 'Not ready: see error_details.', details: readiness }));
+  });
 
   return app;
 }

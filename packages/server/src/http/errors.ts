@@ -2,6 +2,10 @@
 // envelope {status_code, request_id, error_type, error_message, error_url}. A 500 says nothing of
 // its cause; the log has it under the request id.
 import { GatehouseError } from '../errors.ts';
+import { isConnectionFailure } from '../store/connection-failure.ts';
+
+/** Retry-After on a 503: the database usually comes back within seconds, and a retry costs little. */
+export const RETRY_AFTER_SECONDS = 1;
 
 /** Which error_type a schema failure gets, by the top-level field it concerns. */
 const FIELD_ERROR_TYPES: Record<string, string> = {
@@ -53,6 +57,7 @@ export function toGatehouseError(error: unknown): GatehouseError {
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
     return new GatehouseError('bad_request', { status: e.statusCode, message: 'The request could not be read.' });
   }
+  if (isConnectionFailure(error)) return new GatehouseError('server_unavailable', { cause: error });
   return new GatehouseError('internal_server_error', { cause: error });
 }
 

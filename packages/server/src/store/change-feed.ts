@@ -1,7 +1,7 @@
 // Cross-process cache invalidation. A write announces what it changed with NOTIFY inside its
 // transaction (delivered to every server process on commit, PostgreSQL's guarantee) and to this
 // process right after commit, so a process always reads its own writes.
-import type { Database, SqlExecutor } from './database.ts';
+import type { Database, SqlExecutor, Subscription } from './database.ts';
 
 export const CHANGE_CHANNEL = 'gatehouse_changes';
 
@@ -17,18 +17,24 @@ export type ChangeEvent =
 
 type Emit = (event: ChangeEvent) => void;
 
+/**
+ * Every cache of database state subscribes here with `on(handler, onGap)`. A gap means "everything
+ * may have changed": the listening connection dropped, so notifications from other processes were
+ * lost. Each subscriber then drops all it holds; the gap is reported once when the connection drops
+ * and again once it listens anew.
+ */
 export class ChangeFeed {
   readonly #db: Database;
   readonly #handlers = new Set<(event: ChangeEvent) => void>();
-  readonly #resetHandlers = new Set<() => void>();
-  #unlisten: (() => Promise<void>) | undefined;
+  readonly #gapHandlers = new Set<() => void>();
+  #subscription: Subscription | undefined;
 
   constructor(db: Database) {
     this.#db = db;
   }
 
   async start(): Promise<void> {
-    this.#unlisten = await this.#db.listen(
+    this.#subscription = await this.#db.listen(
       CHANGE_CHANNEL,
       (payload) => {
         let event: ChangeEvent;
@@ -39,23 +45,28 @@ export class ChangeFeed {
         }
         this.#dispatch(event);
       },
-      () => this.#resetHandlers.forEach((reset) => reset()),
+      () => this.#gapHandlers.forEach((onGap) => onGap()),
     );
   }
 
   async stop(): Promise<void> {
-    await this.#unlisten?.();
+    await this.#subscription?.close();
   }
 
-  /** `handler` sees every change, from this process and from others. */
-  on(handler: (event: ChangeEvent) => void, onReset?: () => void): void {
+  /** Whether changes from other processes arrive now (false between a drop and the next LISTEN). */
+  get listening(): boolean {
+    return this.#subscription?.listening ?? false;
+  }
+
+  /** `handler` sees every change, from this process and from others; `onGap` must forget everything `handler` keeps current. */
+  on(handler: (event: ChangeEvent) => void, onGap: () => void): void {
     this.#handlers.add(handler);
-    if (onReset) this.#resetHandlers.add(onReset);
+    this.#gapHandlers.add(onGap);
   }
 
   /**
    * Keeps a cache keyed by project id current: an event of one of `types` drops that project's
-   * entry, a reset (notifications possibly missed) drops them all.
+   * entry, a gap drops them all.
    */
   forgetProjectOn(cache: Map<string, unknown>, types: readonly ChangeEvent['type'][]): void {
     this.on(

@@ -47,8 +47,8 @@ for (const kind of testDatabaseKinds()) {
       await other.start();
       const seenHere: ChangeEvent[] = [];
       const seenThere: ChangeEvent[] = [];
-      feed.on((event) => seenHere.push(event));
-      other.on((event) => seenThere.push(event));
+      feed.on((event) => seenHere.push(event), () => {});
+      other.on((event) => seenThere.push(event), () => {});
       try {
         await feed.write(async (_tx, emit) => emit({ type: 'secrets', project_id: 'p-committed' }));
         await assert.rejects(
@@ -86,10 +86,11 @@ for (const kind of testDatabaseKinds()) {
       await database.db.query(`INSERT INTO projects (project_id, environment, public_token, created_at) VALUES ('p-unique', 'test', 't-unique', now())`);
       const error = await database.db
         .query(`INSERT INTO projects (project_id, environment, public_token, created_at) VALUES ('p-unique', 'test', 't-unique-2', now())`)
-        .then(() => null, (e: unknown) => e as { code?: string; constraint?: string; message?: string });
+        .then(() => null, (e: unknown) => e);
       assert.ok(error instanceof Error);
-      assert.equal(error.code, '23505');
-      assert.match(`${error.constraint ?? ''} ${error.message}`, /projects_pkey/);
+      const { code, constraint } = error as Error & { code?: string; constraint?: string };
+      assert.equal(code, '23505');
+      assert.match(`${constraint ?? ''} ${error.message}`, /projects_pkey/);
       // A transaction that hit the error is rolled back and the database goes on.
       await assert.rejects(database.db.transaction((tx) => tx.query(`INSERT INTO projects (project_id, environment, public_token, created_at) VALUES ('p-unique', 'test', 't-3', now())`)));
       assert.equal((await database.db.query('SELECT 1 AS one')).rows.length, 1);

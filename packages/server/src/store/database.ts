@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
+import { isConnectionFailure, isReadOnlyStatement } from './connection-failure.ts';
 
 export interface QueryResult<Row> {
   rows: Row[];
@@ -34,10 +35,18 @@ export interface Database extends SqlExecutor {
   /** Runs `work` in one transaction; rolls back if it throws. Never call the outer database inside. */
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   /**
-   * Subscribes to NOTIFY on `channel`. `onReset` is called when notifications may have been missed
-   * (the listening connection dropped and came back), so caches can drop everything.
+   * Subscribes to NOTIFY on `channel`. `onGap` is called when notifications may have been missed:
+   * when the listening connection drops, and again once it listens anew (from then on every
+   * notification arrives), so caches can drop everything. The subscription reconnects by itself
+   * for as long as it takes.
    */
-  listen(channel: string, onMessage: (payload: string) => void, onReset?: () => void): Promise<() => Promise<void>>;
+  listen(channel: string, onMessage: (payload: string) => void, onGap: () => void): Promise<Subscription>;
+  close(): Promise<void>;
+}
+
+export interface Subscription {
+  /** False from a drop of the listening connection until it listens again. */
+  readonly listening: boolean;
   close(): Promise<void>;
 }
 
@@ -109,17 +118,21 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
       return result;
     },
     async listen(channel, onMessage) {
+      // In the process: no connection to lose, so never a gap.
       let channelSubscribers = subscribers.get(channel);
       if (!channelSubscribers) {
         subscribers.set(channel, (channelSubscribers = new Set()));
         await call('listen', { channel });
       }
       channelSubscribers.add(onMessage);
-      return async () => {
-        channelSubscribers.delete(onMessage);
-        if (channelSubscribers.size > 0 || subscribers.get(channel) !== channelSubscribers) return;
-        subscribers.delete(channel);
-        await call('unlisten', { channel }).catch(() => {});
+      return {
+        listening: true,
+        async close() {
+          channelSubscribers.delete(onMessage);
+          if (channelSubscribers.size > 0 || subscribers.get(channel) !== channelSubscribers) return;
+          subscribers.delete(channel);
+          await call('unlisten', { channel }).catch(() => {});
+        },
       };
     },
     async close() {
@@ -183,11 +196,38 @@ const pgTypes = {
     oid === TIMESTAMPTZ && format !== 'binary' ? parseTimestamptz : pg.types.getTypeParser(oid, format as 'text'),
 };
 
+/** How long to wait for a connection (a new one, or a free one from a busy pool) before answering 503. */
+const CONNECT_TIMEOUT_MS = 5000;
+/** The listening connection's reconnect delays: doubling from the first up to the cap. */
+export const LISTEN_RECONNECT = { firstDelayMs: 100, maxDelayMs: 2000 } as const;
+/** Settings of the connections that run prepared statements outside transactions (see QueryOptions.prepare). */
+const PREPARED_SETTINGS = '-c plan_cache_mode=force_generic_plan';
+
+/**
+ * The wait before reconnect attempt `attempt` (from 0): exponential and capped, drawn from the upper
+ * half of that bound so that processes which lost the database together do not return in step.
+ */
+export function reconnectDelayMs(attempt: number, random: () => number = Math.random): number {
+  const bound = Math.min(LISTEN_RECONNECT.maxDelayMs, LISTEN_RECONNECT.firstDelayMs * 2 ** Math.min(attempt, 20));
+  return Math.round(bound / 2 + (random() * bound) / 2);
+}
+
+const ignore = () => {};
+
+/** A transaction whose BEGIN failed: nothing of it ran, so it may run again elsewhere. */
+class NotBegun extends Error {
+  constructor(readonly reason: unknown) {
+    super('BEGIN failed', { cause: reason });
+  }
+}
+
 export async function openPostgres(options: PostgresOptions): Promise<Database> {
   const searchPath = options.schema ? `-c search_path=${quoteIdentifier(options.schema)}` : '';
-  const connection = { connectionString: options.url, types: pgTypes, ...(searchPath ? { options: searchPath } : {}) };
+  const connection = { connectionString: options.url, types: pgTypes, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true };
+  const withSettings = (settings: string) => ({ ...connection, options: `${searchPath} ${settings}`.trim() || undefined });
   if (options.schema) {
-    const setup = new pg.Client({ connectionString: options.url });
+    const setup = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+    setup.on('error', ignore);
     await setup.connect();
     try {
       await setup.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(options.schema)}`);
@@ -196,10 +236,12 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     }
   }
   const newPool = (settings: string) => {
-    const created = new pg.Pool({ ...connection, options: `${searchPath} ${settings}`.trim(), max: options.maxConnections ?? 10 });
-    // An idle client that loses its connection emits 'error' on the pool; without a handler it would
-    // crash the process. The pool replaces the client on next use.
-    created.on('error', () => {});
+    const created = new pg.Pool({ ...withSettings(settings), max: options.maxConnections ?? 10 });
+    // A connection can die idle in the pool or checked out between two statements of a
+    // transaction; pg reports either as an 'error' event, which with no listener ends the process.
+    // The pool discards dead idle connections itself, and a checked-out one when it is released.
+    created.on('error', ignore);
+    created.on('connect', (client) => client.on('error', ignore));
     return created;
   };
   const pool = newPool('');
@@ -208,18 +250,38 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
   let preparedPool: pg.Pool | undefined;
   const statementNames = new Map<string, string>();
 
-  const listeners = new Set<pg.Client>();
-  const executor = (target: pg.Pool | pg.PoolClient): SqlExecutor => ({
+  /** Runs `use` on a connection of its own, closed afterwards: a retry must not meet another dead connection from the pool. */
+  const onFreshConnection = async <T>(settings: string, use: (client: pg.Client) => Promise<T>): Promise<T> => {
+    const client = new pg.Client(withSettings(settings));
+    client.on('error', ignore);
+    try {
+      await client.connect();
+      return await use(client);
+    } finally {
+      client.end().catch(ignore);
+    }
+  };
+
+  const run = (on: pg.Pool | pg.ClientBase, sql: string, values: unknown[] | undefined, prepare: boolean | undefined): Promise<pg.QueryResult> => {
+    if (!prepare) return on.query(sql, values);
+    let name = statementNames.get(sql);
+    if (name === undefined) statementNames.set(sql, (name = `q_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`));
+    return on.query({ name, text: sql, values });
+  };
+
+  const subscriptions = new Set<Subscription>();
+  const executor = (target: pg.Pool | pg.ClientBase): SqlExecutor => ({
     async query<Row>(sql: string, params?: readonly unknown[], options?: QueryOptions) {
       const values = params as unknown[] | undefined;
+      const prepare = options?.prepare;
       let result: pg.QueryResult;
-      if (options?.prepare) {
-        let name = statementNames.get(sql);
-        if (name === undefined) statementNames.set(sql, (name = `q_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`));
-        const on = target === pool ? (preparedPool ??= newPool('-c plan_cache_mode=force_generic_plan')) : target;
-        result = await on.query({ name, text: sql, values });
-      } else {
-        result = await target.query(sql, values);
+      try {
+        result = await run(prepare && target === pool ? (preparedPool ??= newPool(PREPARED_SETTINGS)) : target, sql, values, prepare);
+      } catch (error) {
+        // A read outside a transaction whose connection failed runs once more, on a fresh
+        // connection; a write never does (it may have committed before the answer was lost).
+        if (target !== pool || !isConnectionFailure(error) || !isReadOnlyStatement(sql)) throw error;
+        result = await onFreshConnection(prepare ? PREPARED_SETTINGS : '', (client) => run(client, sql, values, prepare));
       }
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
     },
@@ -228,55 +290,113 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     },
   });
 
+  const runTransaction = async <T>(client: pg.ClientBase, work: (tx: SqlExecutor) => Promise<T>): Promise<T> => {
+    try {
+      await client.query('BEGIN');
+    } catch (error) {
+      throw new NotBegun(error);
+    }
+    try {
+      const result = await work(executor(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(ignore);
+      throw error;
+    }
+  };
+
   return {
     kind: 'postgres',
     ...executor(pool),
     async transaction(work) {
-      const client = await pool.connect();
       try {
-        await client.query('BEGIN');
-        const result = await work(executor(client));
-        await client.query('COMMIT');
-        return result;
+        const client = await pool.connect();
+        try {
+          return await runTransaction(client, work);
+        } finally {
+          // A connection that failed is no longer queryable, and the pool then closes it.
+          client.release();
+        }
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw error;
-      } finally {
-        client.release();
+        if (!(error instanceof NotBegun)) throw error;
+        // Nothing ran: a connection that died idle in the pool gets one retry on a fresh one.
+        if (!isConnectionFailure(error.reason)) throw error.reason;
+        return onFreshConnection('', (client) => runTransaction(client, work)).catch((again: unknown) => {
+          throw again instanceof NotBegun ? again.reason : again;
+        });
       }
     },
-    async listen(channel, onMessage, onReset) {
+    async listen(channel, onMessage, onGap) {
       let closed = false;
-      let client: pg.Client | undefined;
-      const connect = async (): Promise<void> => {
-        const next = new pg.Client(connection);
-        next.on('notification', (message) => {
+      let current: pg.Client | undefined;
+      let retryTimer: NodeJS.Timeout | undefined;
+      let attempt = 0;
+
+      const subscribe = async (): Promise<pg.Client> => {
+        const client = new pg.Client(withSettings(''));
+        client.on('notification', (message) => {
           if (message.channel === channel) onMessage(message.payload ?? '');
         });
-        next.on('error', () => {
-          listeners.delete(next);
-          next.end().catch(() => {});
+        // Whatever fails, the connection ends and 'end' below takes over.
+        client.on('error', () => void client.end().catch(ignore));
+        client.once('end', () => {
+          if (current !== client) return;
+          current = undefined;
           if (closed) return;
-          // Notifications sent while we were away are lost: let the caches start over.
-          onReset?.();
-          setTimeout(() => void connect().catch(() => setTimeout(() => void connect(), 1000)), 100);
+          // Notifications sent from now until we listen again are lost.
+          onGap();
+          resubscribeLater();
         });
-        await next.connect();
-        await next.query(`LISTEN ${quoteIdentifier(channel)}`);
-        client = next;
-        listeners.add(next);
-      };
-      await connect();
-      return async () => {
-        closed = true;
-        if (client) {
-          listeners.delete(client);
-          await client.end().catch(() => {});
+        try {
+          await client.connect();
+          await client.query(`LISTEN ${quoteIdentifier(channel)}`);
+        } catch (error) {
+          client.end().catch(ignore);
+          throw error;
         }
+        current = client;
+        return client;
       };
+      const resubscribeLater = () => {
+        retryTimer = setTimeout(() => {
+          retryTimer = undefined;
+          if (closed) return;
+          subscribe().then(
+            (client) => {
+              if (closed) return void client.end().catch(ignore);
+              attempt = 0;
+              // Listening again: caches start over, and every change from here on reaches them.
+              onGap();
+            },
+            () => {
+              attempt++;
+              if (!closed) resubscribeLater();
+            },
+          );
+        }, reconnectDelayMs(attempt));
+        retryTimer.unref();
+      };
+
+      await subscribe();
+      const subscription: Subscription = {
+        get listening() {
+          return current !== undefined;
+        },
+        async close() {
+          closed = true;
+          subscriptions.delete(subscription);
+          clearTimeout(retryTimer);
+          const client = current;
+          current = undefined;
+          await client?.end().catch(ignore);
+        },
+      };
+      subscriptions.add(subscription);
+      return subscription;
     },
     async close() {
-      await Promise.all([...listeners].map((client) => client.end().catch(() => {})));
+      await Promise.all([...subscriptions].map((subscription) => subscription.close()));
       await Promise.all([pool.end(), preparedPool?.end()]);
     },
   };

@@ -26,21 +26,30 @@ export function testDatabaseKinds(): ('pglite' | 'postgres')[] {
   return process.env.DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
 }
 
-export async function openTestDatabase(kind: 'pglite' | 'postgres' = process.env.DATABASE_URL ? 'postgres' : 'pglite'): Promise<TestDatabase> {
+/**
+ * A database for one test file. On PostgreSQL, `url` connects some other way than DATABASE_URL
+ * (through a proxy, with an application_name) and `schema` shares another test database's schema
+ * (which this one then leaves in place).
+ */
+export async function openTestDatabase(
+  kind: 'pglite' | 'postgres' = process.env.DATABASE_URL ? 'postgres' : 'pglite',
+  options: { url?: string; schema?: string } = {},
+): Promise<TestDatabase> {
   if (kind === 'pglite') {
     const db = await openPglite(undefined);
     return { db, kind, dispose: () => db.close() };
   }
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error('DATABASE_URL is not set');
-  const schema = `gatehouse_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const db = await openPostgres({ url, schema, maxConnections: 5 });
+  const schema = options.schema ?? `gatehouse_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const db = await openPostgres({ url: options.url ?? url, schema, maxConnections: 5 });
   return {
     db,
     kind,
     schema,
     async dispose() {
       await db.close();
+      if (options.schema) return;
       const admin = new pg.Client({ connectionString: url });
       await admin.connect();
       await admin.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
@@ -73,7 +82,9 @@ export function basicAuth(projectId: string, secret: string): string {
   return `Basic ${Buffer.from(`${projectId}:${secret}`).toString('base64')}`;
 }
 
-export async function startTestServer(options: { clock?: Clock; database?: TestDatabase; env?: Record<string, string> } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { clock?: Clock; database?: TestDatabase; env?: Record<string, string>; /** Receives the server's log (JSON lines, level info). */ logStream?: { write(line: string): void } } = {},
+): Promise<TestServer> {
   const database = options.database ?? (await openTestDatabase());
   const { config } = loadConfig({
     GATEHOUSE_DATA_DIR: mkdtempSync(join(tmpdir(), 'gatehouse-test-')),
@@ -81,7 +92,7 @@ export async function startTestServer(options: { clock?: Clock; database?: TestD
     ...options.env,
   });
   // GATEHOUSE_TEST_LOG=1 shows the server's error log (500s) while a test runs.
-  const logger = process.env.GATEHOUSE_TEST_LOG ? { level: 'error' } : false;
+  const logger = options.logStream ? { level: 'info', stream: options.logStream } : process.env.GATEHOUSE_TEST_LOG ? { level: 'error' } : false;
   const gatehouse = await createGatehouse({ config, db: database.db, clock: options.clock, logger });
   const address = await gatehouse.app.listen({ port: 0, host: '127.0.0.1' });
   const baseUrl = address.replace('localhost', '127.0.0.1');
