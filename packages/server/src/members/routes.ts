@@ -10,6 +10,7 @@ import type { ProjectService } from '../projects/service.ts';
 import { SearchBodyFields, searchQuery } from '../search/routes.ts';
 import { isAdmin } from './roles.ts';
 import type { MemberRecord, MemberService } from './service.ts';
+import { TAKES_NO_BODY } from '../http/openapi.ts';
 
 const Roles = Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 1000 });
 
@@ -195,7 +196,7 @@ export function registerMemberRoutes(
     return ok(request, { member_id });
   });
 
-  app.put('/v1/b2b/organizations/:organization_id/members/:member_id/reactivate', { schema: { params: MemberParams } }, async (request) => {
+  app.put('/v1/b2b/organizations/:organization_id/members/:member_id/reactivate', { schema: { params: MemberParams, ...TAKES_NO_BODY } }, async (request) => {
     const { organization_id, member_id } = request.params;
     // Bringing a member back admits it again, as creating one does.
     const actor = await memberAuthorization.require(request, organization_id, [member('create')]);

@@ -320,12 +320,14 @@ export function registerSsoRoutes(
     return reply.redirect(await flows.finishOidc(url), 302);
   });
 
-  // The IdP POSTs the SAML response as a form: only this route reads form bodies.
+  // The IdP POSTs the SAML response as a form: only this route reads form bodies. Both fields are
+  // optional here so that a missing one gets finishSaml's own answer.
+  const SamlPostBody = Type.Object({ SAMLResponse: Type.Optional(Type.String()), RelayState: Type.Optional(Type.String()) });
   void app.register(async (acs) => {
     acs.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
       done(null, Object.fromEntries(new URLSearchParams(body as string)));
     });
-    acs.post('/v1/b2b/sso/saml/acs/:connection_id', { config: { auth: 'public' } }, async (request: FastifyRequest, reply: FastifyReply) => {
+    acs.post('/v1/b2b/sso/saml/acs/:connection_id', { config: { auth: 'public' }, schema: { consumes: ['application/x-www-form-urlencoded'], body: SamlPostBody } }, async (request: FastifyRequest, reply: FastifyReply) => {
       const { connection_id } = request.params as { connection_id: string };
       const form = (request.body ?? {}) as { SAMLResponse?: string; RelayState?: string };
       return reply.redirect(await flows.finishSaml(connection_id, form.SAMLResponse, form.RelayState), 302);
