@@ -78,8 +78,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       done(null, parsed);
     });
   });
-  // A NUL in a path or query parameter, once the caller is known (as for bodies: credentials first).
-  app.addHook('preValidation', (request, _reply, done) => done(urlHasNul(request.url) ? nulError() : undefined));
+  // A NUL in a path or query parameter, before any hook reads them (some look up a token in the path).
+  app.addHook('onRequest', (request, _reply, done) => done(urlHasNul(request.url) ? nulError() : undefined));
 
   // The project secret, checked first on every route that is not public. A callback hook, so that a
   // caller whose credentials were verified before goes on without waiting. Only a request with no

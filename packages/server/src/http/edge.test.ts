@@ -74,8 +74,11 @@ test('NUL in a path parameter or a query parameter: 400 null_character_not_allow
   expectError(policy, 400, 'null_character_not_allowed');
 });
 
-test('NUL in the URL is refused only with valid credentials: without them the answer is 401', async () => {
-  expectError(await server.raw('/v1/users/user-test-%00', {}), 401, 'unauthorized_credentials');
+test('NUL in the URL is refused before any hook reads it: the same 400 without credentials, and on public routes', async () => {
+  expectError(await server.raw('/v1/users/user-test-%00', {}), 400, 'null_character_not_allowed');
+  // The browser SDK's bootstrap looks its public token up in an onRequest hook.
+  expectError(await server.raw('/sdk/v1/projects/bootstrap/a%00b', {}), 400, 'null_character_not_allowed');
+  assert.equal((await server.raw('/sdk/v1/projects/bootstrap/a%00b', { method: 'HEAD' })).status, 400);
 });
 
 test(`JSON nested deeper than ${MAX_JSON_DEPTH}: 400 json_too_deep, nothing written (20,000 deep included)`, async () => {

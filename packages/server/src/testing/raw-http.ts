@@ -11,7 +11,8 @@ export interface RawHttpResponse extends ApiResponse {
 }
 
 /** Sends `request` as it is and reads the first response (complete by Content-Length, or at close). */
-export function sendRawHttp(baseUrl: string, request: string | Buffer, timeoutMs = 15_000): Promise<RawHttpResponse> {
+export function sendRawHttp(baseUrl: string, text: string | Buffer, timeoutMs = 15_000): Promise<RawHttpResponse> {
+  const request = Buffer.from(text);
   const { hostname, port } = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     const socket = connect({ host: hostname, port: Number(port) });
@@ -30,10 +31,12 @@ export function sendRawHttp(baseUrl: string, request: string | Buffer, timeoutMs
       resolve(parsed);
     }
 
+    // The answer to HEAD has headers only, whatever its Content-Length says.
+    const head = request.subarray(0, 5).toString() === 'HEAD ';
     socket.on('data', (chunk) => {
       received = Buffer.concat([received, chunk]);
       const parsed = parseResponse(received.toString('utf8'));
-      if (parsed !== null && parsed.complete) finish();
+      if (parsed !== null && (parsed.complete || head)) finish();
     });
     socket.on('end', () => finish());
     socket.on('close', () => finish());
