@@ -74,6 +74,18 @@ test('NUL in a path parameter or a query parameter: 400 null_character_not_allow
   expectError(policy, 400, 'null_character_not_allowed');
 });
 
+test('NUL in the form body of the SAML ACS (the one route that reads forms): 400 null_character_not_allowed', async () => {
+  for (const body of ['SAMLResponse=x&RelayState=%00', 'SAMLResponse=x&RelayState=a\u0000']) {
+    const response = await server.raw('/v1/b2b/sso/saml/acs/saml-connection-test-00000000-0000-4000-8000-000000000000', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+      redirect: 'manual',
+    });
+    expectError(response, 400, 'null_character_not_allowed');
+  }
+});
+
 test('NUL in the URL is refused before any hook reads it: the same 400 without credentials, and on public routes', async () => {
   expectError(await server.raw('/v1/users/user-test-%00', {}), 400, 'null_character_not_allowed');
   // The browser SDK's bootstrap looks its public token up in an onRequest hook.
