@@ -20,6 +20,12 @@ export const ERROR_CATALOGUE = {
   route_not_found: spec(404, 'There is no endpoint at this path.'),
   method_not_allowed: spec(405, 'This endpoint does not accept this HTTP method.'),
   too_many_requests: spec(429, 'Too many requests; slow down and retry later.'),
+  null_character_not_allowed: spec(400, 'The request carries a NUL character (U+0000); no field, path or query parameter may contain one.'),
+  json_too_deep: spec(400, 'The JSON body nests objects and arrays deeper than the server reads.'),
+  invalid_url_encoding: spec(400, 'The URL path is not valid percent-encoding (each % is followed by two hex digits of UTF-8).'),
+  path_parameter_too_long: spec(414, 'A path parameter is longer than any id it could name.'),
+  request_headers_too_large: spec(431, 'The request line and headers exceed 16 KB.'),
+  request_timeout: spec(408, 'The request was not received in time.'),
   internal_server_error: spec(500, 'Something went wrong on the server. The request id identifies it in the logs.'),
   server_unavailable: spec(503, 'The server cannot reach its database right now. Retry after the seconds in Retry-After; a write answered this way may or may not have been applied.'),
 

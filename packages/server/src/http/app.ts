@@ -9,6 +9,7 @@ import type { MemberActor, MemberAuthorization } from '../authz/member-authoriza
 import type { ServerConfig } from '../config.ts';
 import { ERROR_CATALOGUE, GatehouseError } from '../errors.ts';
 import type { Actor, Caller, ProjectService } from '../projects/service.ts';
+import { clientErrorHandler, jsonTextHasNul, jsonTooDeep, MAX_PATH_PARAMETER_LENGTH, nulError, tooDeepError, urlHasNul } from './edge.ts';
 import { RETRY_AFTER_SECONDS, toErrorBody, toGatehouseError } from './errors.ts';
 import { loggerOptions } from './log.ts';
 
@@ -61,6 +62,7 @@ export function ok<T extends object>(request: FastifyRequest, body: T, statusCod
 
 export async function createApp(options: AppOptions): Promise<App> {
   const { config } = options;
+  const newRequestId = () => `request-id-${config.environment}-${randomUUID()}`;
   const app = Fastify({
     // Silent: no logger at all, rather than a child logger per request that writes nothing.
     logger: ((logger) => (logger === false ? false : loggerOptions(logger === true ? {} : logger, config.logFormat)))(
@@ -71,10 +73,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     bodyLimit: config.bodyLimitBytes,
     // A hop count trusts that many proxies in front of us (Fastify's own meaning of a number).
     trustProxy: typeof config.trustProxy === 'number' ? ((hops) => (_address: string, hop: number) => hop < hops)(config.trustProxy) : config.trustProxy,
-    genReqId: () => `request-id-${config.environment}-${randomUUID()}`,
+    genReqId: newRequestId,
     // Bodies are validated as sent: no type coercion, no silent removal of fields.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PATH_PARAMETER_LENGTH },
+    // What never reaches a route still gets the envelope: a URL that is not valid percent-encoding or
+    // a path parameter over the limit (Fastify's router), and HTTP Node could not parse (edge.ts).
+    frameworkErrors: (error, request, reply) => sendError(request, reply, toGatehouseError(error)),
+    clientErrorHandler: clientErrorHandler({ newRequestId, publicUrl: config.publicUrl }),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // The official client sends `Content-Type: application/json` with an empty body on DELETE; treat
@@ -83,10 +89,19 @@ export async function createApp(options: AppOptions): Promise<App> {
   // Only JSON is accepted: any other body type gets 415.
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeAllContentTypeParsers();
+  // NUL characters and over-deep nesting are refused here, for every route at once (edge.ts).
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '' || (typeof body === 'string' && body.trim() === '')) return done(null, undefined);
-    parseJson(request, body as string, done);
+    const text = body as string;
+    if (text === '' || text.trim() === '') return done(null, undefined);
+    if (jsonTextHasNul(text)) return done(nulError(), undefined);
+    parseJson(request, text, (error, parsed) => {
+      if (error) return done(error, undefined);
+      if (jsonTooDeep(parsed)) return done(tooDeepError(), undefined);
+      done(null, parsed);
+    });
   });
+  // A NUL in a path or query parameter, before any hook reads them (some look up a token in the path).
+  app.addHook('onRequest', (request, _reply, done) => done(urlHasNul(request.url) ? nulError() : undefined));
 
   // The project secret, checked first on every route that is not public. A callback hook, so that a
   // caller whose credentials were verified before goes on without waiting. Only a request with no

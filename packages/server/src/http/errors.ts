@@ -47,6 +47,10 @@ export function toGatehouseError(error: unknown): GatehouseError {
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new GatehouseError('request_too_large');
+    case 'FST_ERR_BAD_URL':
+      return new GatehouseError('invalid_url_encoding');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new GatehouseError('path_parameter_too_long');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new GatehouseError('unsupported_content_type');

@@ -10,6 +10,7 @@ import type { ProjectService } from '../projects/service.ts';
 import { SearchBodyFields, searchQuery } from '../search/routes.ts';
 import { isAdmin } from './roles.ts';
 import type { MemberRecord, MemberService } from './service.ts';
+import { TAKES_NO_BODY } from '../http/openapi.ts';
 
 const Roles = Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 1000 });
 
@@ -127,7 +128,7 @@ export function registerMemberRoutes(
     return ok(request, { member_id });
   });
 
-  app.put('/v1/b2b/organizations/:organization_id/members/:member_id/reactivate', { config: { memberSession: MEMBER_SESSION_RULES.memberReactivate }, schema: { params: MemberParams } }, async (request) => {
+  app.put('/v1/b2b/organizations/:organization_id/members/:member_id/reactivate', { config: { memberSession: MEMBER_SESSION_RULES.memberReactivate }, schema: { params: MemberParams, ...TAKES_NO_BODY } }, async (request) => {
     const { organization_id, member_id } = request.params;
     return respond(request, await members.reactivateMember(request.projectId, organization_id, member_id, requestActor(request)));
   });

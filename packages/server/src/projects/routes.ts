@@ -6,6 +6,7 @@ import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
 import type { ProjectService, SecretSummary } from './service.ts';
 import { REFUSE } from '../authz/actions.ts';
+import { TAKES_NO_BODY } from '../http/openapi.ts';
 
 const wireSecret = (secret: SecretSummary) => ({ ...secret, created_at: formatTimestamp(secret.created_at) });
 
@@ -16,7 +17,7 @@ export function registerProjectRoutes(app: App, deps: { projects: ProjectService
     ok(request, { project_id: request.projectId, secrets: (await projects.listSecrets(request.projectId)).map(wireSecret) }),
   );
 
-  app.post('/v1/project/secrets', { config: REFUSE }, async (request) => {
+  app.post('/v1/project/secrets', { config: REFUSE, schema: TAKES_NO_BODY }, async (request) => {
     const created = await projects.createSecret(request.projectId, request.actor);
     return ok(request, { project_id: request.projectId, secret: wireSecret(created) });
   });

@@ -72,7 +72,8 @@ export function registerPolicyChangeRoutes(app: App, deps: { feed: ChangeFeed; r
     done();
   });
 
-  app.get('/v1/rbac/policy/changes', { config: REFUSE, schema: { hide: true } }, async (request, reply) => {
+  // No HEAD: a stream's headers would be sent but the response would never end.
+  app.get('/v1/rbac/policy/changes', { config: REFUSE, schema: { hide: true }, exposeHeadRoute: false }, async (request, reply) => {
     const projectId = request.projectId;
     reply.hijack();
     const stream = reply.raw;

@@ -11,10 +11,11 @@ import type { SqlExecutor } from '../store/database.ts';
 import type { PolicyKind } from './defaults.ts';
 import { listPolicyVersions, parseVersion, requirePolicyVersion, VERSIONS_DEFAULT_LIMIT, VERSIONS_MAX_LIMIT } from './history.ts';
 import { IMPACT_SUBJECT_LIMIT, type ImpactPreview } from './impact.ts';
-import { describeChanges, writeOptions, WriteOptionsQuery, writtenResponse } from './routes.ts';
+import { describeChanges, PolicyBody, writeOptions, WriteOptionsQuery, writtenResponse } from './routes.ts';
 import type { RbacService } from './service.ts';
 import type { WhoCan } from './who-can.ts';
 import { REFUSE } from '../authz/actions.ts';
+import { bodyDocumentedAs, TAKES_NO_BODY } from '../http/openapi.ts';
 
 const VersionParams = Type.Object({ version: Type.String() });
 // Numbers arrive as strings and are checked below, with messages that name the parameter.
@@ -74,14 +75,14 @@ export function registerPolicyHistoryRoutes(
 
   // A new version with the old version's document, through the ordinary write: the same checks
   // (a role still assigned is refused unless cascade=true), events and audit entry.
-  app.post(`${prefix}/policy/versions/:version/rollback`, { config: REFUSE, schema: { params: VersionParams, querystring: WriteOptionsQuery } }, async (request) => {
+  app.post(`${prefix}/policy/versions/:version/rollback`, { config: REFUSE, schema: { params: VersionParams, querystring: WriteOptionsQuery, ...TAKES_NO_BODY } }, async (request) => {
     const target = await requirePolicyVersion(db, request.projectId, kind, parseVersion(request.params.version, 'version'));
     const result = await rbac.replacePolicy(request.projectId, kind, target.policy, { ...writeOptions(request), auditAction: 'policy.rolled_back' });
     return { ...writtenResponse(request, result), rolled_back_to: target.version };
   });
 
   // The body is PUT …/policy's; nothing is written. `limit`: holders listed (the totals count all).
-  app.post(`${prefix}/policy/impact`, { config: REFUSE, schema: { querystring: ImpactQuery } }, async (request) => {
+  app.post(`${prefix}/policy/impact`, { schema: { querystring: ImpactQuery }, config: { ...REFUSE, ...bodyDocumentedAs(PolicyBody) } }, async (request) => {
     const limit = pageLimit(request.query.limit, IMPACT_SUBJECT_LIMIT, LIMITS.searchMaxLimit);
     const options = { cascade: request.query.cascade === 'true', actor: request.actor };
     return ok(request, await impact.preview(request.projectId, kind, request.body, options, limit));

@@ -6,6 +6,7 @@ import type { PolicyKind } from './defaults.ts';
 import type { Actor } from '../projects/service.ts';
 import type { PolicyWriteOptions, PolicyWriteResult, RbacService } from './service.ts';
 import { REFUSE } from '../authz/actions.ts';
+import { bodyDocumentedAs } from '../http/openapi.ts';
 
 const Permission = Type.Object({
   resource_id: Type.String(),
@@ -31,6 +32,19 @@ export const UpdateRoleBody = Type.Object({
   description: Type.Optional(Description),
   permissions: Type.Optional(Type.Array(Permission, { maxItems: 1000 })),
 });
+// The policy document as PUT …/policy and the impact preview take it, for the OpenAPI document only:
+// the policy engine validates it and lists every issue in error_details.
+const PolicyGrantHolder = { description: Type.Optional(Description), permissions: Type.Array(Permission) };
+const PolicyDocument = Type.Object({
+  resources: Type.Array(Type.Object({ resource_id: Type.String(), description: Type.Optional(Description), actions: Type.Array(Type.String()) })),
+  roles: Type.Array(Type.Object({ role_id: Type.String(), ...PolicyGrantHolder })),
+  scopes: Type.Optional(Type.Array(Type.Object({ scope: Type.String(), ...PolicyGrantHolder }))),
+});
+export const PolicyBody = Type.Object(
+  { policy: PolicyDocument },
+  { description: 'The policy as GET …/policy returns it (the bare policy object is accepted too), checked by the policy engine: every issue is listed in error_details.' },
+);
+
 export const WriteOptionsQuery = Type.Object({
   cascade: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
   dry_run: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
@@ -66,7 +80,7 @@ export function registerPolicyRoutes(app: App, deps: { rbac: RbacService }, kind
   });
 
   // The body is the shape GET returns (or the bare policy); the policy engine validates it.
-  app.put(`${prefix}/policy`, { config: REFUSE, schema: { querystring: WriteOptionsQuery } }, async (request) =>
+  app.put(`${prefix}/policy`, { schema: { querystring: WriteOptionsQuery }, config: { ...REFUSE, ...bodyDocumentedAs(PolicyBody) } }, async (request) =>
     written(request, await rbac.replacePolicy(request.projectId, kind, request.body, writeOptions(request))),
   );
 

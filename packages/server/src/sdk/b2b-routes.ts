@@ -21,6 +21,7 @@ import { SearchBodyFields, searchQuery } from '../search/routes.ts';
 import { memberSessionResponse } from '../sessions/member-routes.ts';
 import type { SessionService } from '../sessions/service.ts';
 import { data, refuseBrowserWrites, requireSessionToken, SDK_PREFIX, type SdkHooks } from './routes.ts';
+import { TAKES_NO_BODY } from '../http/openapi.ts';
 
 const B2B = `${SDK_PREFIX}/b2b`;
 const SessionDuration = { session_duration_minutes: Type.Optional(Type.Integer()) };
@@ -110,14 +111,14 @@ export function registerSdkB2BRoutes(app: App, deps: SdkB2BDeps) {
     return data(request, { member_session, member, organization, session_token, session_jwt });
   });
 
-  app.post(`${B2B}/sessions/revoke`, caller, async (request) => {
+  app.post(`${B2B}/sessions/revoke`, { ...caller, schema: TAKES_NO_BODY }, async (request) => {
     const session_token = requireSessionToken(request);
     await sessions.revokeMember(request.projectId, { session_token }, async () => {});
     return data(request, {});
   });
 
   // Every session of another member (or one's own): stytch.member delete for another's.
-  app.post(`${B2B}/sessions/revoke/:member_id`, { ...caller, schema: { params: MemberIdParams } }, async (request) => {
+  app.post(`${B2B}/sessions/revoke/:member_id`, { ...caller, schema: { params: MemberIdParams, ...TAKES_NO_BODY } }, async (request) => {
     const actor = await actorOf(request);
     await sessions.revokeMember(request.projectId, { member_id: request.params.member_id }, async (target) => {
       if (target.member_id !== actor.member.member_id) {
@@ -213,7 +214,7 @@ export function registerSdkB2BRoutes(app: App, deps: SdkB2BDeps) {
     return data(request, { member_id });
   });
 
-  app.put(`${B2B}/organizations/members/:member_id/reactivate`, { ...caller, schema: { params: MemberIdParams } }, async (request) => {
+  app.put(`${B2B}/organizations/members/:member_id/reactivate`, { ...caller, schema: { params: MemberIdParams, ...TAKES_NO_BODY } }, async (request) => {
     const actor = await authorizedMember(request, MEMBER_SESSION_RULES.memberReactivate);
     const organizationId = actor.organization.organization_id;
     return respondMember(request, await members.reactivateMember(request.projectId, organizationId, request.params.member_id, requestActor(request)));

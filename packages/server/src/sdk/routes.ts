@@ -20,6 +20,7 @@ import { toWireUser } from '../users/routes.ts';
 import type { UserService } from '../users/service.ts';
 import { toWireOrigin, type SdkService, type SdkVertical } from './service.ts';
 import { REFUSE } from '../authz/actions.ts';
+import { TAKES_NO_BODY } from '../http/openapi.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -276,7 +277,7 @@ export function registerSdkRoutes(app: App, deps: SdkDeps) {
     return data(request, sessionResponse(grant, sessions, users));
   });
 
-  app.post(`${SDK_PREFIX}/sessions/revoke`, caller, async (request) => {
+  app.post(`${SDK_PREFIX}/sessions/revoke`, { ...caller, schema: TAKES_NO_BODY }, async (request) => {
     await sessions.revoke(request.projectId, { session_token: requireSessionToken(request) });
     return data(request, {});
   });

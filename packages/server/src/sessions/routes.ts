@@ -9,6 +9,7 @@ import type { UserService } from '../users/service.ts';
 import type { SigningKeys } from './keys.ts';
 import type { SessionGrant, SessionService } from './service.ts';
 import { REFUSE } from '../authz/actions.ts';
+import { TAKES_NO_BODY } from '../http/openapi.ts';
 
 export const SessionFields = {
   session_token: Type.Optional(Type.String({ maxLength: 4096 })),
@@ -91,7 +92,7 @@ export function registerSessionRoutes(app: App, deps: { sessions: SessionService
   registerJwksRoute(app, '/v1/sessions/jwks/:project_id', { projects, keys });
 
   // Gatehouse addition: start signing with a new key (`gatehouse keys rotate`).
-  app.post('/v1/project/signing_keys/rotate', { config: REFUSE }, async (request) => {
+  app.post('/v1/project/signing_keys/rotate', { config: REFUSE, schema: TAKES_NO_BODY }, async (request) => {
     const rotated = await keys.rotate(request.projectId, environmentOf(request.projectId));
     return ok(request, { kid: rotated.kid, retired_kids: rotated.retired });
   });

@@ -20,6 +20,7 @@ import type { OidcSettings, SamlSettings, SsoConnectionRecord, SsoConnectionServ
 import type { SsoFlows } from './flows.ts';
 import { discoverOidc, oidcRedirectUrl } from './oidc.ts';
 import { parseIdpMetadata, samlServiceProvider, serviceProviderMetadata } from './saml.ts';
+import { nulError, urlHasNul } from '../http/edge.ts';
 
 const OrganizationParams = Type.Object({ organization_id: Type.String() });
 const ConnectionParams = Type.Object({ organization_id: Type.String(), connection_id: Type.String() });
@@ -314,12 +315,16 @@ export function registerSsoRoutes(
     return reply.redirect(await flows.finishOidc(url), 302);
   });
 
-  // The IdP POSTs the SAML response as a form: only this route reads form bodies.
+  // The IdP POSTs the SAML response as a form: only this route reads form bodies. Both fields are
+  // optional here so that a missing one gets finishSaml's own answer.
+  const SamlPostBody = Type.Object({ SAMLResponse: Type.Optional(Type.String()), RelayState: Type.Optional(Type.String()) });
   void app.register(async (acs) => {
     acs.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+      // NUL is refused here as the JSON parser refuses it (http/edge.ts): percent-encoded or raw.
+      if (urlHasNul(body as string) || (body as string).includes('\0')) return done(nulError(), undefined);
       done(null, Object.fromEntries(new URLSearchParams(body as string)));
     });
-    acs.post('/v1/b2b/sso/saml/acs/:connection_id', { config: { auth: 'public', memberSession: 'refuse' } }, async (request: FastifyRequest, reply: FastifyReply) => {
+    acs.post('/v1/b2b/sso/saml/acs/:connection_id', { config: { auth: 'public', memberSession: 'refuse' }, schema: { consumes: ['application/x-www-form-urlencoded'], body: SamlPostBody } }, async (request: FastifyRequest, reply: FastifyReply) => {
       const { connection_id } = request.params as { connection_id: string };
       const form = (request.body ?? {}) as { SAMLResponse?: string; RelayState?: string };
       return reply.redirect(await flows.finishSaml(connection_id, form.SAMLResponse, form.RelayState), 302);
