@@ -2,12 +2,14 @@
 // has an account and any password for an address that has none must cost the same — the same
 // argon2id verification and the same database write (the failure counter, kept for unknown
 // addresses under a hash of the address) — so neither the answer nor its timing tells who has an
-// account. Covered: consumer and B2B password authenticate, admin sign-in, existing-password reset.
+// account. Covered: consumer (API and /sdk/v1) and B2B password authenticate, admin sign-in,
+// existing-password reset.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { systemActor } from '../audit/log.ts';
 import { B2BProject, expectOk } from '../testing/b2b.ts';
 import { expectError, startTestServer, type ApiResponse, type TestServer } from '../testing/harness.ts';
+import { allowOrigin, sdkCall } from '../testing/sdk.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'plum verdict oxbow lantern 42';
@@ -80,6 +82,14 @@ describe('the same database work for known and unknown identifiers', () => {
       'unauthorized_credentials',
     );
     assert.equal(await failureRows(), before + 1);
+    // The browser SDK's sign-in is the same path.
+    await allowOrigin(server, p, 'http://localhost:5173');
+    for (const email of ['known@example.com', 'sdk-nobody@example.com']) {
+      before = await failureRows();
+      const answer = await sdkCall(server, { publicToken: p.public_token, origin: 'http://localhost:5173' }, 'POST', '/passwords/authenticate', { email, password: 'wrong' });
+      assert.equal(answer.status, 401, JSON.stringify(answer.body));
+      assert.equal(await failureRows(), before + (email === 'known@example.com' ? 0 : 1), `${email}: one counter each, written on every failure`);
+    }
     const { rows } = await server.gatehouse.db.query<{ key: string }>('SELECT identifier_hash AS key FROM unknown_identifier_lockouts');
     for (const row of rows) assert.doesNotMatch(row.key, /nobody|example/, 'only a hash of the address is kept');
   });
