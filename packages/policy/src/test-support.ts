@@ -108,7 +108,7 @@ export function naiveListPermissions(
 
 // Small pools make two generated policies share ids, so diffs have edits and not only additions.
 // "__proto__" and "constructor" catch code that keeps ids as keys of plain objects.
-const RESOURCE_IDS = ['documents', 'images', 'reports', 'invoices', '__proto__', 'ünïcode.资源'];
+const RESOURCE_IDS = ['documents', 'images', 'reports', 'invoices', '__proto__', 'reports.v2:eu-west_1'];
 const ACTIONS = ['create', 'read', 'write', 'delete', 'share', 'export.pdf', 'constructor'];
 const ROLE_IDS = ['admin', 'editor', 'reader', 'viewer', 'billing', 'toString'];
 const SCOPE_IDS = ['read:documents', 'write:documents', 'admin', 'reports'];

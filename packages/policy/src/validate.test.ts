@@ -79,8 +79,9 @@ test('ids must not contain whitespace; the message names the id', () => {
 
 test('ids are at most 128 characters (code points) long', () => {
   const long = 'x'.repeat(129);
-  const exact = '😀'.repeat(128); // 256 UTF-16 units, 128 characters
-  assert.deepEqual(validatePolicy(edited((p) => (p.roles[0]!.role_id = exact))).issues, []);
+  assert.deepEqual(validatePolicy(edited((p) => (p.roles[0]!.role_id = 'x'.repeat(128)))).issues, []);
+  // Length counts characters (code points): 128 emoji are 256 UTF-16 units, refused for their characters only.
+  assertOnlyIssue(edited((p) => (p.roles[0]!.role_id = '😀'.repeat(128))), 'invalid_rbac_id_characters', 'roles[0].role_id', 'U+1F600');
   assertOnlyIssue(edited((p) => (p.roles[0]!.role_id = long)), 'rbac_role_id_too_long', 'roles[0].role_id', '129 characters');
   assertOnlyIssue(
     edited((p) => p.resources.push({ resource_id: long, description: '', actions: ['read'] })),
@@ -371,4 +372,24 @@ test('an undeclared action slipped into any permission of a generated policy is 
       ]);
     }),
   );
+});
+
+test('ids are ASCII letters, digits, ".", "_", "-" and ":" only; a look-alike or a symbol is refused with the character named', () => {
+  // A Cyrillic ѕ (U+0455) makes a role that reads as stytch_admin and slips past the reserved prefix.
+  assertOnlyIssue(edited((p) => p.roles.push({ role_id: 'ѕtytch_admin', description: '', permissions: [] })), 'invalid_rbac_id_characters', 'roles[4].role_id', 'U+0455');
+  const withMarkup = edited((p) => p.resources.push({ resource_id: 'files<script>', description: '', actions: ['read'] }));
+  assertOnlyIssue(withMarkup, 'invalid_rbac_id_characters', 'resources[2].resource_id', '"<" (U+003C)');
+  assertOnlyIssue(edited((p) => p.resources[1]!.actions.push('read\u200b')), 'invalid_rbac_id_characters', 'resources[1].actions[3]', 'U+200B');
+  assertOnlyIssue(
+    edited((p) => p.scopes.push({ scope: 'read/docs', description: '', permissions: [{ resource_id: 'images', actions: ['read'] }] })),
+    'invalid_rbac_id_characters',
+    'scopes[0].scope',
+    '"/"',
+  );
+  // Every separator, the stytch. prefix of built-in resources and the wildcard keep working.
+  const policy = edited((p) => {
+    p.resources.push({ resource_id: 'reports.v2:eu-west_1', description: '', actions: ['export.pdf', 'read:all', 'bulk-delete', 'x_1'] });
+    p.roles.push({ role_id: 'org.billing-admin:eu_1', description: '', permissions: [{ resource_id: 'reports.v2:eu-west_1', actions: ['*'] }, { resource_id: 'stytch.self', actions: ['*'] }] });
+  });
+  assert.deepEqual(validatePolicy(policy, { builtInResources: [BUILT_IN_SELF] }), { valid: true, issues: [] });
 });

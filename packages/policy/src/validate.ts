@@ -11,6 +11,27 @@ import {
 } from './types.ts';
 
 export const MAX_ID_LENGTH = 128;
+
+/**
+ * The characters of resource ids, role ids, actions and scopes: ASCII letters and digits and the
+ * separators `.` `_` `-` `:` (Stytch's own ids use them: `stytch.organization`, `stytch_admin`,
+ * `update.info.name`, `read:documents`). Nothing else, so that no id can look like another one
+ * (`ѕtytch_admin` with a Cyrillic ѕ) or carry markup or control characters into a page or a log.
+ * `*` is the wildcard action in permissions, never an id.
+ */
+export const ID_PATTERN = /^[A-Za-z0-9._:-]+$/;
+
+/** Whether `value` is made only of ID_PATTERN's characters (and is not empty). */
+export function hasIdCharacters(value: string): boolean {
+  return ID_PATTERN.test(value);
+}
+
+/** The first character of `value` outside ID_PATTERN, for messages (`"ѕ" (U+0455)`), or undefined. */
+export function describeNonIdCharacter(value: string): string | undefined {
+  const offending = [...value].find((character) => !ID_PATTERN.test(character));
+  if (offending === undefined) return undefined;
+  return `${JSON.stringify(offending)} (U+${offending.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`;
+}
 export const MAX_DESCRIPTION_LENGTH = 500;
 
 /** Custom resource ids may not start with this (any case); built-in resources do. */
@@ -77,6 +98,12 @@ class IssueList {
     }
     if (/\s/.test(value)) {
       this.add(codes.whitespace, path, `${codes.label} ${quote(value)}${where} must not contain whitespace`);
+    } else if (!hasIdCharacters(value)) {
+      this.add(
+        'invalid_rbac_id_characters',
+        path,
+        `${codes.label} ${quote(value.slice(0, 64))}${where} contains ${describeNonIdCharacter(value)}; ids may contain only ASCII letters, digits, ".", "_", "-" and ":"`,
+      );
     }
     const length = characterCount(value);
     if (length > MAX_ID_LENGTH) {

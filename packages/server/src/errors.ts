@@ -15,6 +15,7 @@ export const ERROR_CATALOGUE = {
   // Request shape
   bad_request: spec(400, 'The request could not be read.'),
   invalid_argument: spec(400, 'A field of the request is invalid.'),
+  invalid_organization_logo_url: spec(400, 'organization_logo_url must be an absolute http or https URL, or empty.'),
   request_too_large: spec(413, 'The request body is too large.'),
   unsupported_content_type: spec(415, 'Send the request body as application/json.'),
   route_not_found: spec(404, 'There is no endpoint at this path.'),
@@ -117,7 +118,9 @@ export const ERROR_CATALOGUE = {
   invalid_rbac_action: spec(400, 'The resource does not declare this action.'),
   rbac_invalid_cursor: spec(400, 'The cursor is not valid for this query.'),
   audit_event_not_found: spec(404, 'No audit event with this id exists in the project.'),
-  // Policy validation codes come from @gatehouse/policy; they are all 400s.
+  // Policy validation codes come from @gatehouse/policy; they are all 400s. This one is also raised
+  // where a role id is given outside a policy (roles, email-domain and SSO role rules).
+  invalid_rbac_id_characters: spec(400, 'Role, resource and action ids may contain only ASCII letters, digits, ".", "_", "-" and ":".'),
 
   // Passwords. A wrong password, an unknown email and a locked account all answer
   // unauthorized_credentials (401) with one message, so the answer names no account.

@@ -1,7 +1,9 @@
 // Checks of the fields users, members and organizations share: email addresses, phone numbers,
-// external ids and explicit role lists — one rule each, with Stytch's error types.
+// external ids, explicit role lists, role id characters and URLs shown in pages — one rule each,
+// with Stytch's error types.
+import { describeNonIdCharacter, hasIdCharacters } from '@gatehouse/policy';
 import { LIMITS } from './config.ts';
-import { GatehouseError } from './errors.ts';
+import { GatehouseError, type CatalogueErrorType } from './errors.ts';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const PHONE = /^\+[1-9]\d{6,14}$/;
@@ -32,4 +34,36 @@ export function checkRoles(roles: string[], holder: 'user' | 'member'): string[]
     throw new GatehouseError('too_many_roles', { message: `A ${holder} may hold at most ${LIMITS.rolesPerUser} explicit roles.` });
   }
   return unique.sort();
+}
+
+/**
+ * Role ids given outside a policy (roles, email-domain and SSO role rules) have the policy's id
+ * characters: a look-alike (`ѕtytch_admin`, Cyrillic ѕ) is refused for what it is, not as unknown.
+ */
+export function checkRoleIdCharacters(roleIds: readonly string[]): void {
+  const bad = roleIds.find((roleId) => !hasIdCharacters(roleId));
+  if (bad === undefined) return;
+  const offending = describeNonIdCharacter(bad);
+  const named = offending === undefined ? 'is empty' : `contains ${offending}`;
+  throw new GatehouseError('invalid_rbac_id_characters', {
+    message: `Role id ${JSON.stringify(bad.slice(0, 64))} ${named}; role ids may contain only ASCII letters, digits, ".", "_", "-" and ":".`,
+  });
+}
+
+/**
+ * A URL a page will show or link to (a logo): absolute, http or https, as the WHATWG URL parser
+ * reads it — so `javascript:`, `data:` and relative URLs never reach an href or src. '' clears it.
+ */
+export function checkPageUrl(value: string, field: string, errorType: CatalogueErrorType): string {
+  if (value === '') return value;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    // refused below
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || value !== value.trim()) {
+    throw new GatehouseError(errorType, { message: `${field} must be an absolute http or https URL (or empty to clear it).` });
+  }
+  return value;
 }

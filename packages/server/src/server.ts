@@ -20,6 +20,7 @@ import { EmailTokens, MEMBER_TOKENS, USER_TOKENS } from './magic-links/tokens.ts
 import { registerB2BPasswordRoutes } from './passwords/b2b-routes.ts';
 import { MemberPasswordService } from './passwords/b2b-service.ts';
 import { registerPasswordRoutes } from './passwords/routes.ts';
+import { Lockout } from './passwords/lockout.ts';
 import { PasswordService } from './passwords/service.ts';
 import { registerProjectRoutes } from './projects/routes.ts';
 import { ProjectService } from './projects/service.ts';
@@ -104,9 +105,10 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const sessions = new SessionService(db, feed, users, rbac, keys, clock, { members, organizations });
   const memberAuthorization = new MemberAuthorization(sessions, rbac);
   const limiter = new RateLimiter(db, clock, config.rateLimits);
-  const passwords = new PasswordService({ db, feed, users, rbac, sessions, clock, lockout: config.lockout });
+  const lockout = new Lockout({ db, feed, clock, config: config.lockout });
+  const passwords = new PasswordService({ db, feed, users, rbac, sessions, clock, lockout });
 
-  const admins = new AdminService({ db, feed, clock, projects, config, audit });
+  const admins = new AdminService({ db, feed, clock, projects, config, audit, lockout });
   const app = await createApp({ config, projects, admins, memberAuthorization, readiness: readinessCheck(db, feed), logger: options.logger });
   registerProjectRoutes(app, { projects });
   registerAdminRoutes(app, { admins, projects, limiter, config });
@@ -128,7 +130,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerAuditRoutes(app, { audit, accessHistory: new AccessHistory(db, audit, clock) });
   registerSessionRoutes(app, { sessions, users, projects, keys });
   registerPasswordRoutes(app, { passwords, users, sessions, limiter });
-  const memberPasswords = new MemberPasswordService({ db, feed, clock, lockout: config.lockout, members, organizations, rbac, sessions });
+  const memberPasswords = new MemberPasswordService({ db, feed, clock, lockout, members, organizations, rbac, sessions });
   registerB2BPasswordRoutes(app, { memberPasswords, passwords, members, sessions, projects, limiter, memberAuthorization });
   const mailer = new Mailer({ config: config.email, db, clock, log: app.log, production: config.production });
   const emailTokens = new EmailTokens(db, feed, clock, USER_TOKENS);
@@ -170,6 +172,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
     async close() {
       await app.close();
       limiter.close();
+      lockout.close();
       await mailer.close();
       await sessions.close();
       await feed.stop();

@@ -11,7 +11,7 @@ import { ok } from '../http/app.ts';
 import type { Project, ProjectService } from '../projects/service.ts';
 import type { RateLimiter } from '../rate-limit/limiter.ts';
 import { dashboardHeaders } from './dashboard.ts';
-import { ADMIN_COOKIE, PROJECT_HEADER, csrfTokenMatches, csrfTokenOf, readCookie, sessionEnded, type Admin, type AdminService, type AdminWithPassword } from './service.ts';
+import { ADMIN_COOKIE, PROJECT_HEADER, csrfTokenMatches, csrfTokenOf, readCookie, sessionEnded, type Admin, type AdminService, type ListedAdmin, type AdminWithPassword } from './service.ts';
 import { REFUSE } from '../authz/actions.ts';
 
 const Email = Type.String({ maxLength: 512 });
@@ -23,6 +23,7 @@ const PasswordBody = Type.Object({ email: Email, password: Type.Optional(Passwor
 /** What the dashboard shows of the signed-in admin. */
 const wireSessionAdmin = (admin: Admin) => ({ admin_id: admin.admin_id, email: admin.email, created_at: formatTimestamp(admin.created_at) });
 const wireAdmin = (admin: Admin) => ({ ...wireSessionAdmin(admin), disabled_at: admin.disabled_at && formatTimestamp(admin.disabled_at) });
+const wireListedAdmin = (admin: ListedAdmin) => ({ ...wireAdmin(admin), locked_until: admin.locked_until && formatTimestamp(admin.locked_until) });
 const wireProject = (project: Project | null) => project && { project_id: project.project_id, environment: project.environment, public_token: project.public_token };
 const withPassword = ({ admin, password }: AdminWithPassword) => ({ admin: wireAdmin(admin), ...(password !== undefined ? { password } : {}) });
 
@@ -81,7 +82,7 @@ export function registerAdminRoutes(app: App, deps: { admins: AdminService; proj
   };
   const manage = { config: REFUSE, preHandler: mayManageAdmins };
 
-  app.get('/v1/admins', manage, async (request) => ok(request, { admins: (await admins.listAdmins()).map(wireAdmin) }));
+  app.get('/v1/admins', manage, async (request) => ok(request, { admins: (await admins.listAdmins()).map(wireListedAdmin) }));
 
   app.post('/v1/admins', { ...manage, schema: { body: PasswordBody } }, async (request) =>
     ok(request, withPassword(await admins.createAdmin(request.body.email, request.body.password, request.actor))),

@@ -15,6 +15,7 @@ import type { Clock } from '../clock.ts';
 import { ADMIN_PASSWORD_LENGTH, type ServerConfig } from '../config.ts';
 import { GatehouseError } from '../errors.ts';
 import { hashPassword, verifyDummy, verifyPassword } from '../passwords/hashing.ts';
+import { Lockout } from '../passwords/lockout.ts';
 import { isBreachedPassword } from '../passwords/strength.ts';
 import type { Actor, Caller, Project, ProjectService } from '../projects/service.ts';
 import { digestsEqual, sha256 } from '../secrets.ts';
@@ -31,6 +32,11 @@ export interface Admin {
   email: string;
   created_at: Date;
   disabled_at: Date | null;
+}
+
+/** An admin as listed: with the end of its sign-in lock, while one holds. */
+export interface ListedAdmin extends Admin {
+  locked_until: Date | null;
 }
 
 /** An admin and the password to show once, when Gatehouse generated it. */
@@ -55,19 +61,23 @@ export class AdminService {
   readonly #projects: ProjectService;
   readonly #config: ServerConfig;
   readonly #audit: AuditLog;
+  readonly #lockout: Lockout;
 
-  constructor(deps: { db: Database; feed: ChangeFeed; clock: Clock; projects: ProjectService; config: ServerConfig; audit: AuditLog }) {
+  constructor(deps: { db: Database; feed: ChangeFeed; clock: Clock; projects: ProjectService; config: ServerConfig; audit: AuditLog; lockout: Lockout }) {
     this.#db = deps.db;
     this.#feed = deps.feed;
     this.#clock = deps.clock;
     this.#projects = deps.projects;
     this.#config = deps.config;
     this.#audit = deps.audit;
+    this.#lockout = deps.lockout;
   }
 
-  async listAdmins(): Promise<Admin[]> {
-    const { rows } = await this.#db.query<Admin>(`SELECT ${ADMIN_COLUMNS} FROM admins ORDER BY created_at, admin_id`);
-    return rows;
+  async listAdmins(): Promise<ListedAdmin[]> {
+    const { rows } = await this.#db.query<Admin & { lock_expires_at: Date | null }>(
+      `SELECT ${ADMIN_COLUMNS}, l.lock_expires_at FROM admins LEFT JOIN admin_lockouts l USING (admin_id) ORDER BY created_at, admin_id`,
+    );
+    return rows.map(({ lock_expires_at, ...admin }) => ({ ...admin, locked_until: this.#lockout.isLocked(lock_expires_at) ? lock_expires_at : null }));
   }
 
   async hasAdmin(): Promise<boolean> {
@@ -93,13 +103,14 @@ export class AdminService {
     return this.#insertAdmin(initialEmail, initialPassword, true, systemActor('admin.first_start'));
   }
 
-  /** Sets a new password (given or generated) and ends the admin's sessions. */
+  /** Sets a new password (given or generated), lifts a sign-in lock and ends the admin's sessions. */
   async resetPassword(email: string, password: string | undefined, actor: Actor): Promise<AdminWithPassword> {
     const chosen = checkAdminPassword(password) ?? generatePassword();
     const { hash } = await hashPassword(chosen);
     const admin = await this.#feed.write(async (tx) => {
       const admin = await requireAdmin(tx, normalizeAdminEmail(email), 'UPDATE admins SET password_hash = $2 WHERE email = $1', [hash]);
       await revokeSessions(tx, admin.admin_id, this.#clock.now());
+      await this.#lockout.clear(tx, 'admin', admin.admin_id);
       await this.#record(tx, actor, 'admin.password_reset', admin, admin);
       return admin;
     });
@@ -130,20 +141,25 @@ export class AdminService {
   }
 
   /**
-   * Signs an admin in. A wrong password, an unknown email and a disabled admin get the same answer
-   * after the same work (an argon2 verification each).
+   * Signs an admin in. A wrong password, an unknown email, a disabled admin and a locked admin get
+   * the same answer after the same work: an argon2id verification and a failure-counter write each
+   * (passwords/lockout.ts — the lockout users and members have, with the same thresholds).
    */
   async login(email: string, password: string): Promise<AdminLogin> {
-    const { rows } = await this.#db.query<Admin & { password_hash: string }>(
-      `SELECT ${ADMIN_COLUMNS}, password_hash FROM admins WHERE email = $1`,
-      [email.trim().toLowerCase()],
+    const normalized = email.trim().toLowerCase();
+    const { rows } = await this.#db.query<Admin & { password_hash: string; lock_expires_at: Date | null; has_failures: boolean }>(
+      `SELECT ${ADMIN_COLUMNS}, password_hash, l.lock_expires_at, (l.admin_id IS NOT NULL) AS has_failures
+         FROM admins LEFT JOIN admin_lockouts l USING (admin_id) WHERE email = $1`,
+      [normalized],
     );
     const row = rows[0];
     const verified = row ? await verifyPassword({ hash_type: 'argon_2id', hash: row.password_hash, hash_config: null }, password) : await verifyDummy(password);
-    if (!row || !verified || row.disabled_at !== null) {
+    if (!row || !verified || row.disabled_at !== null || this.#lockout.isLocked(row.lock_expires_at)) {
+      await this.#lockout.recordFailure(row ? { kind: 'admin', key: row.admin_id, projectId: null } : Lockout.unknownIdentifier('admin', '', normalized, null));
       throw new GatehouseError('unauthorized_credentials', { message: 'The email address and password do not match an active admin.' });
     }
-    const { password_hash: _hash, ...admin } = row;
+    if (row.has_failures) await this.#lockout.clear(this.#db, 'admin', row.admin_id);
+    const { password_hash: _hash, lock_expires_at: _lock, has_failures: _failures, ...admin } = row;
     const token = randomBytes(32).toString('base64url');
     const now = this.#clock.now();
     const { sessionMinutes } = this.#config.admin;

@@ -8,7 +8,7 @@ import type { AuditAction, AuditLog } from '../audit/log.ts';
 import type { Clock } from '../clock.ts';
 import { LIMITS, type Environment } from '../config.ts';
 import { GatehouseError } from '../errors.ts';
-import { checkExternalId } from '../fields.ts';
+import { checkExternalId, checkPageUrl } from '../fields.ts';
 import { isId, newId } from '../ids.ts';
 import { applyMetadataUpdate, type Metadata } from '../metadata.ts';
 import { lockGrantor, requireDefinitionsWithin, requireRolesWithin, withCustomRoles } from '../authz/grants.ts';
@@ -235,6 +235,7 @@ export class OrganizationService {
     const slug = checkSlug(input.organization_slug ?? slugFromName(name));
     const domains = [...new Set((input.email_allowed_domains ?? []).map((d) => checkDomain(d, 'invalid_email_domain')))];
     const rules = checkRules(input.rbac_email_implicit_role_assignments ?? []);
+    const logoUrl = checkLogoUrl(input.organization_logo_url);
     const trusted = applyMetadataUpdate({}, input.trusted_metadata, 'trusted_metadata');
     const externalId = input.organization_external_id ? checkExternalId(input.organization_external_id) : null;
     const organizationId = newId('organization', environment);
@@ -246,7 +247,7 @@ export class OrganizationService {
           `INSERT INTO organizations (organization_id, project_id, organization_name, organization_slug, organization_logo_url,
                                      email_allowed_domains, settings, trusted_metadata, external_id, created_at, updated_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`,
-          [organizationId, projectId, name, slug, input.organization_logo_url ?? '', domains, JSON.stringify(input.settings ?? {}),
+          [organizationId, projectId, name, slug, logoUrl ?? '', domains, JSON.stringify(input.settings ?? {}),
             JSON.stringify(trusted), externalId, now],
         );
         await insertRules(tx, projectId, organizationId, rules);
@@ -307,6 +308,7 @@ export class OrganizationService {
     const slug = input.organization_slug !== undefined ? checkSlug(input.organization_slug) : undefined;
     const domains = input.email_allowed_domains?.map((d) => checkDomain(d, 'invalid_email_domain'));
     const rules = input.rbac_email_implicit_role_assignments !== undefined ? checkRules(input.rbac_email_implicit_role_assignments) : undefined;
+    const logoUrl = checkLogoUrl(input.organization_logo_url);
     const externalId = input.organization_external_id !== undefined && input.organization_external_id !== ''
       ? checkExternalId(input.organization_external_id) : input.organization_external_id;
     try {
@@ -329,7 +331,7 @@ export class OrganizationService {
                   email_allowed_domains = $5, settings = $6, trusted_metadata = $7, external_id = $8, updated_at = $9
             WHERE organization_id = $1`,
           [organizationId, name ?? current.organization_name, slug ?? current.organization_slug,
-            input.organization_logo_url ?? current.organization_logo_url, domains ? [...new Set(domains)] : current.email_allowed_domains,
+            logoUrl ?? current.organization_logo_url, domains ? [...new Set(domains)] : current.email_allowed_domains,
             JSON.stringify(settings), JSON.stringify(trusted), externalId === undefined ? current.external_id : externalId || null, this.#clock.now()],
         );
         if (rules !== undefined) {
@@ -483,4 +485,9 @@ async function insertRules(tx: SqlExecutor, projectId: string, organizationId: s
      SELECT $1, $2, ordinality, domain, role_id FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS t(domain, role_id, ordinality)`,
     [organizationId, projectId, rules.map((r) => r.domain), rules.map((r) => r.role_id)],
   );
+}
+
+/** The logo is shown in pages (the dashboard, sign-in screens): an http(s) URL or '' only. */
+function checkLogoUrl(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : checkPageUrl(value, 'organization_logo_url', 'invalid_organization_logo_url');
 }

@@ -4,7 +4,7 @@
 // argon2id upgrade at the first sign-in — over member_passwords and member_lockouts.
 import type { Actor } from '../projects/service.ts';
 import type { Clock } from '../clock.ts';
-import type { Environment, LockoutConfig } from '../config.ts';
+import type { Environment } from '../config.ts';
 import { GatehouseError } from '../errors.ts';
 import { passwordFactor } from '../factors.ts';
 import { applyMetadataUpdate } from '../metadata.ts';
@@ -16,6 +16,7 @@ import type { ChangeEvent, ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import { MEMBER_CREDENTIALS, PasswordCredentials, type CredentialState } from './credentials.ts';
 import { parseMigratedHash, type MigrateHashInput, type StoredHash } from './hashing.ts';
+import type { Lockout } from './lockout.ts';
 
 export interface MemberPasswordAuthenticateInput extends SessionInput {
   organization_id: string;
@@ -62,7 +63,7 @@ export class MemberPasswordService {
     db: SqlExecutor;
     feed: ChangeFeed;
     clock: Clock;
-    lockout: LockoutConfig;
+    lockout: Lockout;
     members: MemberService;
     organizations: OrganizationService;
     rbac: RbacService;
@@ -90,7 +91,9 @@ export class MemberPasswordService {
     );
     const row = rows[0];
     const changed = (memberId: string) => memberChanged({ project_id: projectId, organization_id: organization.organization_id, member_id: memberId });
-    await this.#credentials.verify(row ? { id: row.member_id, state: row, changed: changed(row.member_id) } : null, input.password);
+    const found = row ? { id: row.member_id, state: row, changed: changed(row.member_id) } : null;
+    const space = `${projectId}\n${organization.organization_id}`;
+    await this.#credentials.verify({ found, projectId, space, identifier: email }, input.password);
     const member = await this.#requireMember(projectId, row!.member_id);
     return this.#sessions.grantMember(projectId, environment, member, organization, memberPasswordFactor(member, this.#clock.now()), input);
   }

@@ -1,8 +1,9 @@
 // Abuse over real HTTP: the lockout after repeated wrong passwords (with a manual clock to open and
-// expire windows and locks), and vague credential errors — a wrong password, an unknown email, a user
+// expire windows and locks) — of users and of dashboard admins alike — and vague credential errors — a wrong password, an unknown email, a user
 // without a password and a locked user answer alike, in similar time.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { systemActor } from '../audit/log.ts';
 import { formatTimestamp } from '../clock.ts';
 import type { ProjectCredentials } from '../projects/service.ts';
 import { expectError, ManualClock, startTestServer, type ApiResponse, type TestServer } from '../testing/harness.ts';
@@ -22,7 +23,7 @@ before(async () => {
     clock,
     env: { GATEHOUSE_LOCKOUT_ATTEMPTS: '4', GATEHOUSE_LOCKOUT_WINDOW_MINUTES: '10', GATEHOUSE_LOCKOUT_MINUTES: '30', GATEHOUSE_RATE_LIMIT_IDENTIFIER: '0', GATEHOUSE_RATE_LIMIT_IP: '0' },
   });
-  defaults = await startTestServer({ clock, database: server.database });
+  defaults = await startTestServer({ clock, database: server.database, env: { GATEHOUSE_RATE_LIMIT_IDENTIFIER: '0', GATEHOUSE_RATE_LIMIT_IP: '0' } });
 });
 after(async () => {
   await defaults?.close();
@@ -190,5 +191,84 @@ describe('vague credential errors', () => {
       const ratio = median(times[kind]!) / wrong;
       assert.ok(ratio > 0.5 && ratio < 3, `${kind}: ${median(times[kind]!).toFixed(1)} ms against ${wrong.toFixed(1)} ms for a wrong password`);
     }
+  });
+});
+
+const login = (email: string, password: string, target = server): Promise<ApiResponse> =>
+  target.raw('/dashboard/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+
+async function failAdmin(email: string, times: number, target = server): Promise<void> {
+  for (let i = 0; i < times; i++) expectError(await login(email, `wrong password ${i}`, target), 401, 'unauthorized_credentials');
+}
+
+// Admin sign-in locks like user sign-in: the same thresholds, the same answer while locked, and two
+// ways out — the lock expires, or another admin (or the first project's secret) resets the password.
+describe('admin lockout', () => {
+
+  test('the 4th wrong password within the window locks the admin; the right one then fails alike; the lock expires', async () => {
+    await server.gatehouse.admins.createAdmin('locked@example.com', PASSWORD, systemActor('test'));
+    await failAdmin('locked@example.com', 3);
+    assert.equal((await login('locked@example.com', PASSWORD)).status, 200, 'three failures do not lock');
+    await failAdmin('locked@example.com', 4);
+    const right = await login('locked@example.com', PASSWORD);
+    expectError(right, 401, 'unauthorized_credentials');
+    assert.deepEqual(errorShape(right), errorShape(await login('locked@example.com', 'wrong again')));
+    assert.deepEqual(errorShape(right), errorShape(await login('nobody@example.com', PASSWORD)), 'a lock answers as an unknown address does');
+
+    clock.advance(29 * MINUTE);
+    expectError(await login('locked@example.com', PASSWORD), 401, 'unauthorized_credentials');
+    clock.advance(MINUTE);
+    assert.equal((await login('locked@example.com', PASSWORD)).status, 200, 'the lock ends after 30 minutes');
+  });
+
+  test('failures outside the window do not add up; a successful sign-in starts the count again', async () => {
+    await server.gatehouse.admins.createAdmin('window@example.com', PASSWORD, systemActor('test'));
+    await failAdmin('window@example.com', 3);
+    clock.advance(10 * MINUTE + 1000);
+    await failAdmin('window@example.com', 3);
+    assert.equal((await login('window@example.com', PASSWORD)).status, 200);
+    await failAdmin('window@example.com', 3);
+    assert.equal((await login('window@example.com', PASSWORD)).status, 200);
+  });
+
+  test('a password reset by another admin lifts the lock', async () => {
+    await server.gatehouse.admins.createAdmin('reset@example.com', PASSWORD, systemActor('test'));
+    await failAdmin('reset@example.com', 4);
+    expectError(await login('reset@example.com', PASSWORD), 401, 'unauthorized_credentials');
+    // Another admin, signed in to the dashboard, resets it.
+    await server.gatehouse.admins.createAdmin('helper@example.com', PASSWORD, systemActor('test'));
+    const helper = await login('helper@example.com', PASSWORD);
+    const reset = await server.raw('/v1/admins/reset_password', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: helper.headers.get('set-cookie')!.split(';')[0]!, 'x-gatehouse-csrf': helper.body.csrf_token },
+      body: JSON.stringify({ email: 'reset@example.com', password: NEW_PASSWORD }),
+    });
+    assert.equal(reset.status, 200, JSON.stringify(reset.body));
+    assert.equal((await login('reset@example.com', NEW_PASSWORD)).status, 200);
+  });
+
+  test('the list of admins shows who is locked and until when', async () => {
+    await server.gatehouse.admins.createAdmin('listed@example.com', PASSWORD, systemActor('test'));
+    await failAdmin('listed@example.com', 4);
+    const lockedAt = clock.now();
+    const helper = await login('helper@example.com', PASSWORD);
+    const list = await server.raw('/v1/admins', { headers: { cookie: helper.headers.get('set-cookie')!.split(';')[0]!, 'x-gatehouse-csrf': helper.body.csrf_token } });
+    assert.equal(list.status, 200, JSON.stringify(list.body));
+    const listed = list.body.admins.find((a: { email: string }) => a.email === 'listed@example.com');
+    assert.equal(listed.locked_until, formatTimestamp(new Date(lockedAt.getTime() + 30 * MINUTE)));
+    const other = list.body.admins.find((a: { email: string }) => a.email === 'window@example.com');
+    assert.equal(other.locked_until, null);
+  });
+
+  test('by default, 10 wrong passwords within an hour lock for an hour', async () => {
+    await defaults.gatehouse.admins.createAdmin('default@example.com', PASSWORD, systemActor('test'));
+    await failAdmin('default@example.com', 9, defaults);
+    assert.equal((await login('default@example.com', PASSWORD, defaults)).status, 200);
+    await failAdmin('default@example.com', 10, defaults);
+    expectError(await login('default@example.com', PASSWORD, defaults), 401, 'unauthorized_credentials');
+    clock.advance(59 * MINUTE);
+    expectError(await login('default@example.com', PASSWORD, defaults), 401, 'unauthorized_credentials');
+    clock.advance(MINUTE);
+    assert.equal((await login('default@example.com', PASSWORD, defaults)).status, 200);
   });
 });

@@ -5,7 +5,7 @@
 // after the same argon2id work.
 import { systemActor } from '../audit/log.ts';
 import type { Clock } from '../clock.ts';
-import type { Environment, LockoutConfig } from '../config.ts';
+import type { Environment } from '../config.ts';
 import { GatehouseError } from '../errors.ts';
 import { applyMetadataUpdate } from '../metadata.ts';
 import type { Actor } from '../projects/service.ts';
@@ -15,6 +15,7 @@ import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import type { UserName, UserRecord, UserService } from '../users/service.ts';
 import { PasswordCredentials, USER_CREDENTIALS, type CredentialState } from './credentials.ts';
+import type { Lockout } from './lockout.ts';
 import { passwordFactor } from '../factors.ts';
 import { hashPassword, parseMigratedHash, type MigrateHashInput, type StoredHash } from './hashing.ts';
 import { checkStrength, type StrengthVerdict } from './strength.ts';
@@ -76,7 +77,7 @@ export class PasswordService {
   readonly #clock: Clock;
   readonly #credentials: PasswordCredentials;
 
-  constructor(deps: { db: SqlExecutor; feed: ChangeFeed; users: UserService; rbac: RbacService; sessions: SessionService; clock: Clock; lockout: LockoutConfig }) {
+  constructor(deps: { db: SqlExecutor; feed: ChangeFeed; users: UserService; rbac: RbacService; sessions: SessionService; clock: Clock; lockout: Lockout }) {
     this.#db = deps.db;
     this.#feed = deps.feed;
     this.#users = deps.users;
@@ -239,7 +240,8 @@ export class PasswordService {
   /** The user whose email and password these are, or the vague error (see PasswordCredentials.verify). */
   async #verifyCredentials(projectId: string, email: string, password: string): Promise<CredentialRow> {
     const row = await this.#findCredentials(projectId, email);
-    await this.#credentials.verify(row && { id: row.user_id, state: row, changed: { type: 'user', project_id: projectId, user_id: row.user_id } }, password);
+    const found = row && { id: row.user_id, state: row, changed: { type: 'user' as const, project_id: projectId, user_id: row.user_id } };
+    await this.#credentials.verify({ found, projectId, space: projectId, identifier: normalizeEmail(email) }, password);
     return row!;
   }
 }

@@ -22,6 +22,7 @@ import {
 import type { AuditLog } from '../audit/log.ts';
 import type { Clock } from '../clock.ts';
 import { GatehouseError } from '../errors.ts';
+import { checkRoleIdCharacters } from '../fields.ts';
 import type { Actor } from '../projects/service.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
@@ -134,6 +135,7 @@ export class RbacService {
    * concurrent policy write cannot remove a role between the check and the assignment.
    */
   async checkAssignableRoles(tx: SqlExecutor, projectId: string, kind: PolicyKind, roles: readonly string[], customRoles: readonly Role[] = []): Promise<void> {
+    checkRoleIdCharacters(roles);
     const snapshot = await this.store.currentLocked(tx, projectId, kind, 'share');
     const implicit = IMPLICIT_ROLES[kind];
     const defaults = implicit.filter((role) => roles.includes(role));
