@@ -25,6 +25,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** `public` routes need no credentials (JWKS, health). Default: the project secret. */
     auth?: 'secret' | 'public';
+    /** What a member session needs on this route, or 'refuse' (the authz gate reads it). */
+    memberSession?: 'refuse' | object;
   }
 }
 

@@ -9,14 +9,20 @@ import type { ServerConfig } from '../config.ts';
 import { GatehouseError } from '../errors.ts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
-import { requestActor, type MemberAuthorization } from '../b2b/member-authorization.ts';
+import { refuseSecretOnly, requestActor, type MemberAuthorization } from '../b2b/member-authorization.ts';
 import type { MemberService } from '../members/service.ts';
+import { checkDomain, isCommonEmailDomain, type OrganizationService } from '../organizations/service.ts';
+import { memberRoles, sessionRoleIds } from '../members/roles.ts';
+import { STYTCH_MEMBER } from '../rbac/defaults.ts';
 import type { ProjectService } from '../projects/service.ts';
+import type { RateLimiter } from '../rate-limit/limiter.ts';
 import { memberSessionResponse } from '../sessions/member-routes.ts';
 import { SessionFields } from '../sessions/routes.ts';
 import type { SessionService } from '../sessions/service.ts';
+import { outboundFetchFailed, type OutboundFetch } from '../shared/outbound-fetch.ts';
 import type { OidcSettings, SamlSettings, SsoConnectionRecord, SsoConnectionService } from './connections.ts';
 import type { SsoFlows } from './flows.ts';
+import type { SsoMemberLinks } from './member-links.ts';
 import { discoverOidc, oidcRedirectUrl } from './oidc.ts';
 import { parseIdpMetadata, samlServiceProvider, serviceProviderMetadata } from './saml.ts';
 
@@ -26,6 +32,8 @@ const CreateBody = Type.Object({ display_name: Type.Optional(Type.String({ maxLe
 const RoleRules = Type.Array(Type.Object({ role_id: Type.String({ minLength: 1, maxLength: 128 }) }), { maxItems: 100 });
 const GroupRules = Type.Array(Type.Object({ role_id: Type.String({ minLength: 1, maxLength: 128 }), group: Type.String({ minLength: 1, maxLength: 256 }) }), { maxItems: 1000 });
 const Mapping = Type.Record(Type.String(), Type.String({ maxLength: 256 }));
+// Gatehouse addition: email domains the organization vouches for at this connection (project secret only).
+const VerifiedDomains = Type.Array(Type.String({ minLength: 1, maxLength: 253 }), { maxItems: 100 });
 
 const SamlUpdateBody = Type.Object({
   display_name: Type.Optional(Type.String({ maxLength: 256 })),
@@ -39,6 +47,7 @@ const SamlUpdateBody = Type.Object({
   idp_initiated_auth_disabled: Type.Optional(Type.Boolean()),
   saml_connection_implicit_role_assignments: Type.Optional(RoleRules),
   saml_group_implicit_role_assignments: Type.Optional(GroupRules),
+  verified_email_domains: Type.Optional(VerifiedDomains),
 });
 
 const OidcUpdateBody = Type.Object({
@@ -56,6 +65,7 @@ const OidcUpdateBody = Type.Object({
   // Gatehouse addition: implicit roles for OIDC connections too (Stytch has them for SAML only).
   oidc_connection_implicit_role_assignments: Type.Optional(RoleRules),
   oidc_group_implicit_role_assignments: Type.Optional(GroupRules),
+  verified_email_domains: Type.Optional(VerifiedDomains),
 });
 
 const sso = (action: string) => [{ resource_id: 'stytch.sso', action }];
@@ -104,6 +114,7 @@ export function toWireSamlConnection(record: SsoConnectionRecord, publicUrl: str
     idp_initiated_auth_disabled: config.idp_initiated_auth_disabled,
     allow_gateway_callback: false,
     attribute_mapping: config.attribute_mapping,
+    verified_email_domains: record.verified_email_domains,
   };
 }
 
@@ -128,6 +139,7 @@ export function toWireOidcConnection(record: SsoConnectionRecord, publicUrl: str
     attribute_mapping: config.attribute_mapping,
     oidc_connection_implicit_role_assignments: record.connection_role_rules,
     oidc_group_implicit_role_assignments: record.group_role_rules,
+    verified_email_domains: record.verified_email_domains,
   };
 }
 
@@ -141,9 +153,13 @@ export function registerSsoRoutes(
     projects: ProjectService;
     memberAuthorization: MemberAuthorization;
     config: ServerConfig;
+    outbound: OutboundFetch;
+    limiter: RateLimiter;
+    links: SsoMemberLinks;
+    organizations: OrganizationService;
   },
 ) {
-  const { connections, flows, sessions, members, projects, memberAuthorization, config } = deps;
+  const { connections, flows, sessions, members, projects, memberAuthorization, config, outbound, limiter, links, organizations } = deps;
   const publicUrl = config.publicUrl;
   const environmentOf = (projectId: string): 'live' | 'test' => (projectId.startsWith('project-live-') ? 'live' : 'test');
 
@@ -178,9 +194,14 @@ export function registerSsoRoutes(
     });
   }
 
-  /** An update needs stytch.sso update, and role rules only for roles the member could grant. Returns who acts. */
-  const authorizeUpdate = async (request: FastifyRequest, organizationId: string, rules: { role_id: string }[] = []) => {
+  /**
+   * An update needs stytch.sso update, and role rules only for roles the member could grant. Verified
+   * email domains let the connection sign existing members in by email, so only the project secret
+   * (or an admin) sets them, never a member session. Returns who acts.
+   */
+  const authorizeUpdate = async (request: FastifyRequest, organizationId: string, rules: { role_id: string }[] = [], body: { verified_email_domains?: string[] } = {}) => {
     const actor = await memberAuthorization.require(request, organizationId, sso('update'));
+    if (actor) refuseSecretOnly(body, ['verified_email_domains']);
     await memberAuthorization.requireGrantable(request, actor, rules.map((rule) => rule.role_id));
     return requestActor(request, actor);
   };
@@ -188,7 +209,7 @@ export function registerSsoRoutes(
   app.put('/v1/b2b/sso/saml/:organization_id/connections/:connection_id', { schema: { params: ConnectionParams, body: SamlUpdateBody } }, async (request) => {
     const { organization_id, connection_id } = request.params;
     const body = request.body ?? {};
-    const actor = await authorizeUpdate(request, organization_id, [...(body.saml_connection_implicit_role_assignments ?? []), ...(body.saml_group_implicit_role_assignments ?? [])]);
+    const actor = await authorizeUpdate(request, organization_id, [...(body.saml_connection_implicit_role_assignments ?? []), ...(body.saml_group_implicit_role_assignments ?? [])], body);
     const current = await connections.require(request.projectId, organization_id, connection_id, 'saml');
     const change: Partial<SamlSettings> = {};
     if (body.idp_entity_id !== undefined) change.idp_entity_id = body.idp_entity_id;
@@ -206,6 +227,7 @@ export function registerSsoRoutes(
       config: change,
       connection_role_rules: body.saml_connection_implicit_role_assignments,
       group_role_rules: body.saml_group_implicit_role_assignments,
+      verified_email_domains: checkVerifiedDomains(body.verified_email_domains),
     }, actor);
     return ok(request, { connection: toWireSamlConnection(record, publicUrl) });
   });
@@ -218,7 +240,7 @@ export function registerSsoRoutes(
       const { organization_id, connection_id } = request.params;
       const actor = await authorizeUpdate(request, organization_id);
       const current = await connections.require(request.projectId, organization_id, connection_id, 'saml');
-      const xml = request.body.metadata_xml ?? (request.body.metadata_url ? await fetchMetadata(request.body.metadata_url) : undefined);
+      const xml = request.body.metadata_xml ?? (request.body.metadata_url ? await fetchMetadata(outbound, request.body.metadata_url) : undefined);
       if (xml === undefined) throw new GatehouseError('invalid_argument', { message: 'Give metadata_url or metadata_xml.' });
       const metadata = parseIdpMetadata(xml);
       const record = await connections.update(request.projectId, organization_id, connection_id, 'saml', {
@@ -251,7 +273,7 @@ export function registerSsoRoutes(
   app.put('/v1/b2b/sso/oidc/:organization_id/connections/:connection_id', { schema: { params: ConnectionParams, body: OidcUpdateBody } }, async (request) => {
     const { organization_id, connection_id } = request.params;
     const body = request.body ?? {};
-    const actor = await authorizeUpdate(request, organization_id, [...(body.oidc_connection_implicit_role_assignments ?? []), ...(body.oidc_group_implicit_role_assignments ?? [])]);
+    const actor = await authorizeUpdate(request, organization_id, [...(body.oidc_connection_implicit_role_assignments ?? []), ...(body.oidc_group_implicit_role_assignments ?? [])], body);
     await connections.require(request.projectId, organization_id, connection_id, 'oidc');
     const change: Partial<OidcSettings> = {};
     for (const key of ['client_id', 'client_secret', 'custom_scopes'] as const) if (body[key] !== undefined) change[key] = body[key];
@@ -262,7 +284,7 @@ export function registerSsoRoutes(
     if (body.issuer !== undefined) {
       change.issuer = body.issuer;
       // Endpoints not given come from the issuer's discovery document.
-      const discovered = await discoverOidc(body.issuer);
+      const discovered = await discoverOidc(body.issuer, outbound);
       change.issuer = discovered.issuer;
       change.authorization_url ??= discovered.authorization_url;
       change.token_url ??= discovered.token_url;
@@ -275,9 +297,54 @@ export function registerSsoRoutes(
       config: change,
       connection_role_rules: body.oidc_connection_implicit_role_assignments,
       group_role_rules: body.oidc_group_implicit_role_assignments,
+      verified_email_domains: checkVerifiedDomains(body.verified_email_domains),
     }, actor);
     return ok(request, { connection: toWireOidcConnection(record, publicUrl) });
   });
+
+  // ---------------------------------------------------------------------------------------------
+  // explicit links (Gatehouse addition): let a connection sign an existing member in by email
+
+  const LinkParams = Type.Object({ organization_id: Type.String(), connection_id: Type.String(), member_id: Type.String() });
+  /**
+   * Linking hands the connection's IdP the member's account, so a member session needs stytch.sso
+   * update and must be able to grant every role a session through this connection would give the
+   * target (no escalation). Unlinking takes access away: stytch.sso update suffices.
+   */
+  const linkRule = { resource_id: 'stytch.sso', action: 'update', and: 'may grant every role of the target member' };
+
+  app.put(
+    '/v1/b2b/sso/:organization_id/connections/:connection_id/members/:member_id',
+    { config: { memberSession: linkRule }, schema: { params: LinkParams } },
+    async (request) => {
+      const { organization_id, connection_id, member_id } = request.params;
+      const actor = await memberAuthorization.require(request, organization_id, sso('update'));
+      const connection = await connections.require(request.projectId, organization_id, connection_id);
+      const member = await members.findMember(request.projectId, member_id);
+      if (!member || member.organization_id !== organization_id || member.status === 'deleted') {
+        throw new GatehouseError('member_not_found', { message: 'No member with this id exists in the organization.' });
+      }
+      if (actor) {
+        const organization = await organizations.requireOrganization(request.projectId, organization_id);
+        const through = sessionRoleIds(memberRoles(member, organization), new Set([connection_id])).filter((role) => role !== STYTCH_MEMBER);
+        await memberAuthorization.requireGrantable(request, actor, through);
+      }
+      await links.link(connection, member, requestActor(request, actor));
+      return ok(request, { connection_id, member_id });
+    },
+  );
+
+  app.delete(
+    '/v1/b2b/sso/:organization_id/connections/:connection_id/members/:member_id',
+    { config: { memberSession: { resource_id: 'stytch.sso', action: 'update' } }, schema: { params: LinkParams } },
+    async (request) => {
+      const { organization_id, connection_id, member_id } = request.params;
+      const actor = await memberAuthorization.require(request, organization_id, sso('update'));
+      const connection = await connections.require(request.projectId, organization_id, connection_id);
+      await links.unlink(connection, member_id, requestActor(request, actor));
+      return ok(request, { connection_id, member_id });
+    },
+  );
 
   // ---------------------------------------------------------------------------------------------
   // sign-in
@@ -291,10 +358,18 @@ export function registerSsoRoutes(
     },
   );
 
+  // Anyone may start a sign-in, and each start keeps a flow row until it expires: counted per IP and
+  // per connection (the connection id as sent, so unknown ids count too).
+  const limitSsoStart = limiter.requestLimit((request) => [
+    { name: 'sso_start_ip', rule: config.ssoStartLimits.perIp, subject: request.ip },
+    { name: 'sso_start_connection', rule: config.ssoStartLimits.perConnection, subject: (request.query as { connection_id: string }).connection_id },
+  ]);
+
   app.get(
     '/v1/public/sso/start',
     {
       config: { auth: 'public' },
+      preHandler: limitSsoStart,
       schema: {
         querystring: Type.Object({
           connection_id: Type.String({ maxLength: 256 }),
@@ -333,6 +408,17 @@ export function registerSsoRoutes(
   });
 }
 
+/** Verified domains: real domain names, and no public mailbox provider (nobody vouches for all of gmail.com). */
+function checkVerifiedDomains(domains: string[] | undefined): string[] | undefined {
+  return domains?.map((domain) => {
+    const normalized = checkDomain(domain, 'invalid_email_domain');
+    if (isCommonEmailDomain(normalized)) {
+      throw new GatehouseError('invalid_email_domain', { message: `"${normalized}" is a public mailbox provider; no organization can vouch for its addresses.` });
+    }
+    return normalized;
+  });
+}
+
 function checkUrl(value: string, field: string): string {
   let url: URL | undefined;
   try {
@@ -355,13 +441,9 @@ function addCertificates(current: SamlSettings['verification_certificates'], pem
   return next;
 }
 
-async function fetchMetadata(url: string): Promise<string> {
-  checkUrl(url, 'metadata_url');
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
-    if (!response.ok) throw new Error(String(response.status));
-    return await response.text();
-  } catch {
-    throw new GatehouseError('saml_metadata_invalid', { message: 'The metadata could not be fetched from metadata_url.' });
-  }
+/** The IdP's metadata, through the guarded client; any failure (a non-2xx answer too) is the guard's one error. */
+async function fetchMetadata(outbound: OutboundFetch, url: string): Promise<string> {
+  const response = await outbound.fetch(url, { headers: { accept: 'application/samlmetadata+xml, application/xml, text/xml' } });
+  if (!response.ok) throw outboundFetchFailed(new Error(`status ${response.status}`));
+  return response.text();
 }

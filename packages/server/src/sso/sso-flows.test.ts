@@ -26,7 +26,8 @@ let server: TestServer;
 let idp: SamlTestIdp;
 
 before(async () => {
-  server = await startTestServer();
+  // The OpenID provider is on loopback: the development setting lets discovery reach it.
+  server = await startTestServer({ env: { GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: 'true' } });
   idp = await createSamlIdp();
 });
 after(() => server?.close());
