@@ -1,6 +1,7 @@
 // Server configuration: every option, its environment variable and its default, in one place.
 // Only the CLI reads the environment; everything else receives a validated ServerConfig.
 import { resolve } from 'node:path';
+import ipaddr from 'ipaddr.js';
 
 export type Environment = 'test' | 'live';
 
@@ -59,11 +60,12 @@ export interface ServerConfig {
 
 export interface OutboundConfig {
   /**
-   * GATEHOUSE_OUTBOUND_ALLOW_PRIVATE=true — development only (refused in production mode): outbound
-   * requests may reach loopback, private and link-local addresses and use plain http, e.g. an IdP
-   * running on the developer's machine. Off by default: https to public addresses only.
+   * GATEHOUSE_OUTBOUND_ALLOW_PRIVATE — development only (refused in production mode): `true` lets
+   * outbound requests reach loopback, private and link-local addresses, or a comma-separated list of
+   * CIDR ranges (e.g. `127.0.0.1/32`) names the ones they may reach; either also allows plain http.
+   * Unset: https to public addresses only.
    */
-  allowPrivateTargets: boolean;
+  allowedPrivateRanges: string[];
   /** GATEHOUSE_OUTBOUND_TIMEOUT_MS — the whole of one outbound exchange, redirects included. */
   timeoutMs: number;
   /** GATEHOUSE_OUTBOUND_MAX_BYTES — largest response body read; larger ones are refused. */
@@ -284,8 +286,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
       },
     },
   };
-  if (config.outbound.allowPrivateTargets) {
-    warnings.push('GATEHOUSE_OUTBOUND_ALLOW_PRIVATE=true: SSO metadata, discovery and key fetches may reach loopback and private addresses over plain http (development only).');
+  if (config.outbound.allowedPrivateRanges.length > 0) {
+    warnings.push(`GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: SSO metadata, discovery and key fetches may reach ${config.outbound.allowedPrivateRanges.join(', ')} over plain http (development only).`);
   }
 
   if (!databaseUrl) {
@@ -304,16 +306,24 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
 }
 
 function loadOutboundConfig(env: Record<string, string | undefined>, production: boolean): OutboundConfig {
-  const allow = env.GATEHOUSE_OUTBOUND_ALLOW_PRIVATE;
-  if (allow !== undefined && allow !== '' && allow !== 'true' && allow !== 'false') {
-    throw new ConfigError(`GATEHOUSE_OUTBOUND_ALLOW_PRIVATE must be true or false, got "${allow}"`);
+  const allow = env.GATEHOUSE_OUTBOUND_ALLOW_PRIVATE ?? '';
+  let allowedPrivateRanges: string[] = [];
+  if (allow === 'true') allowedPrivateRanges = ['0.0.0.0/0', '::/0'];
+  else if (allow !== '' && allow !== 'false') {
+    allowedPrivateRanges = allow.split(',').map((range) => range.trim());
+    for (const range of allowedPrivateRanges) {
+      try {
+        ipaddr.parseCIDR(range);
+      } catch {
+        throw new ConfigError(`GATEHOUSE_OUTBOUND_ALLOW_PRIVATE must be true, false or CIDR ranges separated by commas (e.g. 127.0.0.1/32), got "${range}"`);
+      }
+    }
   }
-  const allowPrivateTargets = allow === 'true';
-  if (allowPrivateTargets && production) {
+  if (allowedPrivateRanges.length > 0 && production) {
     throw new ConfigError('GATEHOUSE_OUTBOUND_ALLOW_PRIVATE is for development only: production mode fetches only https URLs on public addresses.');
   }
   return {
-    allowPrivateTargets,
+    allowedPrivateRanges,
     timeoutMs: parseInteger('GATEHOUSE_OUTBOUND_TIMEOUT_MS', env.GATEHOUSE_OUTBOUND_TIMEOUT_MS, DEFAULTS.outboundTimeoutMs, 100, 120_000),
     maxBodyBytes: parseInteger('GATEHOUSE_OUTBOUND_MAX_BYTES', env.GATEHOUSE_OUTBOUND_MAX_BYTES, DEFAULTS.outboundMaxBytes, 1024, 64 * 1024 * 1024),
     maxRedirects: DEFAULTS.outboundMaxRedirects,

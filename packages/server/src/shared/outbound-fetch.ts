@@ -6,7 +6,7 @@
 // - the host is resolved here and every address it resolves to must be public unicast (ipaddr.js
 //   classifies: loopback, private, link-local, unspecified, multicast, CGNAT, reserved, NAT64,
 //   6to4, Teredo, IPv4-mapped/-compatible forms of those... are refused), unless the development
-//   setting allows them. Numeric host forms (2130706433, 0x7f000001, 0177.0.0.1, 127.1) are
+//   setting allows their range. Numeric host forms (2130706433, 0x7f000001, 0177.0.0.1, 127.1) are
 //   normalised by the WHATWG URL parser before the check, so they are caught like 127.0.0.1;
 // - the connection goes to the address that was checked (the lookup the socket uses is this
 //   check, so a second DNS answer cannot slip another address in), and the address actually
@@ -24,8 +24,12 @@ import { Agent, buildConnector, request } from 'undici';
 import { GatehouseError } from '../errors.ts';
 
 export interface OutboundFetchOptions {
-  /** Development only: allow loopback/private/link-local… targets and plain http. */
-  allowPrivateTargets: boolean;
+  /**
+   * Development only: CIDR ranges of non-public addresses that may be reached anyway (e.g.
+   * 127.0.0.1/32 for an IdP on the developer's machine; 0.0.0.0/0 and ::/0 for all). Any range here
+   * also allows plain http. Empty: https to public addresses only.
+   */
+  allowedPrivateRanges: readonly string[];
   /** The whole exchange, redirects included. */
   timeoutMs: number;
   /** Largest response body read; past it the request is aborted. */
@@ -64,14 +68,10 @@ class RefusedTarget extends Error {
  * by that IPv4 address.
  */
 export function isPublicAddress(address: string): boolean {
-  const text = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
-  if (!ipaddr.isValid(text)) return false;
-  let parsed: ipaddr.IPv4 | ipaddr.IPv6 = ipaddr.parse(text);
-  if (parsed.kind() === 'ipv6') {
-    const v6 = parsed as ipaddr.IPv6;
-    if (v6.isIPv4MappedAddress()) parsed = v6.toIPv4Address();
-    else if (v6.parts.slice(0, 6).every((part) => part === 0)) return false; // ::/96, IPv4-compatible
-  }
+  const parsed = parseAddress(address);
+  if (parsed === undefined) return false;
+  // ::/96 (IPv4-compatible, deprecated) is not in ipaddr.js's table: refused like the rest.
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).parts.slice(0, 6).every((part) => part === 0)) return false;
   return parsed.range() === 'unicast';
 }
 
@@ -81,13 +81,30 @@ function isIpLiteral(hostname: string): boolean {
   return ipaddr.isValid(text) && (text.includes(':') || ipaddr.IPv4.isValidFourPartDecimal(text));
 }
 
+/** The address as ipaddr.js reads it, IPv4-mapped IPv6 as IPv4; undefined when it is no IP address. */
+function parseAddress(address: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
+  const text = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
+  if (!ipaddr.isValid(text)) return undefined;
+  const parsed = ipaddr.parse(text);
+  return parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress() ? (parsed as ipaddr.IPv6).toIPv4Address() : parsed;
+}
+
+/** Drops a response body unread; undici reports that as an abort, which nobody needs to hear. */
+function discard(body: { on(event: 'error', listener: () => void): unknown; destroy(): unknown }): void {
+  body.on('error', () => {});
+  body.destroy();
+}
+
 export class OutboundFetch {
   readonly #options: OutboundFetchOptions;
   readonly #agent: Agent;
+  readonly #privateRanges: [ipaddr.IPv4 | ipaddr.IPv6, number][];
+  readonly #allowed: (address: string) => boolean;
 
   constructor(options: OutboundFetchOptions) {
     this.#options = options;
-    const allowed = (address: string) => options.allowPrivateTargets || isPublicAddress(address);
+    this.#privateRanges = options.allowedPrivateRanges.map((range) => ipaddr.parseCIDR(range));
+    const allowed = (this.#allowed = (address: string) => isPublicAddress(address) || this.#inPrivateRanges(address));
     // The socket's own lookup is the check: the address connected to is one that passed.
     const lookup = (hostname: string, lookupOptions: { all?: boolean }, callback: (...args: any[]) => void) => {
       dnsLookup(hostname, { ...lookupOptions, all: true }, (error, addresses: LookupAddress[]) => {
@@ -117,8 +134,9 @@ export class OutboundFetch {
     });
   }
 
-  get allowsPrivateTargets(): boolean {
-    return this.#options.allowPrivateTargets;
+  #inPrivateRanges(address: string): boolean {
+    const parsed = parseAddress(address);
+    return parsed !== undefined && this.#privateRanges.some(([range, bits]) => range.kind() === parsed.kind() && parsed.match(range, bits));
   }
 
   /**
@@ -132,9 +150,9 @@ export class OutboundFetch {
     } catch (error) {
       throw outboundFetchFailed(error);
     }
-    const schemeAllowed = url.protocol === 'https:' || (url.protocol === 'http:' && this.#options.allowPrivateTargets);
+    const schemeAllowed = url.protocol === 'https:' || (url.protocol === 'http:' && this.#privateRanges.length > 0);
     if (!schemeAllowed || url.username !== '' || url.password !== '') throw outboundFetchFailed(new RefusedTarget('scheme or credentials'));
-    if (isIpLiteral(url.hostname) && !this.#options.allowPrivateTargets && !isPublicAddress(url.hostname)) {
+    if (isIpLiteral(url.hostname) && !this.#allowed(url.hostname)) {
       throw outboundFetchFailed(new RefusedTarget('address not allowed'));
     }
     return url;
@@ -180,7 +198,7 @@ export class OutboundFetch {
       const response = await request(url, { method: method as 'GET', headers, body, signal, dispatcher: this.#agent, maxRedirections: 0 });
       const location = response.headers.location;
       if (follow && REDIRECT_STATUSES.has(response.statusCode) && typeof location === 'string') {
-        response.body.destroy();
+        discard(response.body);
         if (hop >= this.#options.maxRedirects) throw new RefusedTarget('too many redirects');
         // Only reads are followed; a redirected write is not resent somewhere else.
         if (method !== 'GET' && method !== 'HEAD') throw new RefusedTarget('redirect of a write');
@@ -200,13 +218,13 @@ export class OutboundFetch {
     }
   }
 
-  async #readCapped(body: AsyncIterable<Uint8Array> & { destroy(error?: Error): unknown }, signal: AbortSignal): Promise<ArrayBuffer> {
+  async #readCapped(body: AsyncIterable<Uint8Array> & { on(event: 'error', listener: () => void): unknown; destroy(): unknown }, signal: AbortSignal): Promise<ArrayBuffer> {
     const chunks: Uint8Array[] = [];
     let total = 0;
     for await (const chunk of body) {
       total += chunk.byteLength;
       if (total > this.#options.maxBodyBytes) {
-        body.destroy();
+        discard(body);
         throw new RefusedTarget('response body too large');
       }
       if (signal.aborted) throw signal.reason;

@@ -19,9 +19,9 @@ const PUBLIC_URL = 'http://127.0.0.1:4999';
 const CALLBACK = oidcRedirectUrl(PUBLIC_URL);
 
 /** The providers listen on loopback: the development setting lets the guarded client reach them. */
-const outbound = new OutboundFetch({ allowPrivateTargets: true, timeoutMs: 10_000, maxBodyBytes: 1024 * 1024, maxRedirects: 3 });
+const outbound = new OutboundFetch({ allowedPrivateRanges: ['127.0.0.0/8'], timeoutMs: 10_000, maxBodyBytes: 1024 * 1024, maxRedirects: 3 });
 /** What production does: https to public addresses only. */
-const productionOutbound = new OutboundFetch({ allowPrivateTargets: false, timeoutMs: 10_000, maxBodyBytes: 1024 * 1024, maxRedirects: 3 });
+const productionOutbound = new OutboundFetch({ allowedPrivateRanges: [], timeoutMs: 10_000, maxBodyBytes: 1024 * 1024, maxRedirects: 3 });
 
 let idp: TestOidcProvider;
 /** A second provider with its own keys, for tokens and metadata from the wrong party. */
