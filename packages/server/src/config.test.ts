@@ -59,3 +59,16 @@ test('production mode refuses the embedded database and a plain-http public URL'
   const { config } = loadConfig({ GATEHOUSE_MODE: 'production', DATABASE_URL: 'postgres://db/x', GATEHOUSE_PUBLIC_URL: 'https://auth.example.com' });
   assert.equal(config.production, true);
 });
+
+test('outbound fetches: https to public addresses by default; the development setting (all, or CIDR ranges) is refused in production', () => {
+  assert.deepEqual(loadConfig({}).config.outbound, { allowedPrivateRanges: [], timeoutMs: 10_000, maxBodyBytes: 1024 * 1024, maxRedirects: 3 });
+  assert.deepEqual(loadConfig({ GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: 'true' }).config.outbound.allowedPrivateRanges, ['0.0.0.0/0', '::/0']);
+  const ranges = loadConfig({ GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: '127.0.0.1/32, 10.0.0.0/8' });
+  assert.deepEqual(ranges.config.outbound.allowedPrivateRanges, ['127.0.0.1/32', '10.0.0.0/8']);
+  assert.ok(ranges.warnings.some((warning) => warning.includes('GATEHOUSE_OUTBOUND_ALLOW_PRIVATE')));
+  assert.throws(() => loadConfig({ GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: 'localhost' }), /GATEHOUSE_OUTBOUND_ALLOW_PRIVATE must be/);
+  const production = { GATEHOUSE_MODE: 'production', DATABASE_URL: 'postgres://db/x', GATEHOUSE_PUBLIC_URL: 'https://auth.example.com' };
+  assert.throws(() => loadConfig({ ...production, GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: 'true' }), /development only/);
+  assert.throws(() => loadConfig({ ...production, GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: '127.0.0.1/32' }), /development only/);
+  assert.deepEqual(loadConfig({ ...production, GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: 'false' }).config.outbound.allowedPrivateRanges, []);
+});

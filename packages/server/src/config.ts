@@ -1,6 +1,7 @@
 // Server configuration: every option, its environment variable and its default, in one place.
 // Only the CLI reads the environment; everything else receives a validated ServerConfig.
 import { resolve } from 'node:path';
+import ipaddr from 'ipaddr.js';
 
 export type Environment = 'test' | 'live';
 
@@ -50,6 +51,29 @@ export interface ServerConfig {
   email: EmailConfig;
   /** Dashboard admins, their sessions and the dashboard's files. */
   admin: AdminConfig;
+  /** Requests the server makes to URLs others configure (SAML metadata, OIDC discovery, JWKS…): shared/outbound-fetch.ts. */
+  outbound: OutboundConfig;
+  /**
+   * GATEHOUSE_SSO_START_LIMIT — public SSO starts (GET /v1/public/sso/start) per minute from one IP,
+   * and GATEHOUSE_SSO_START_CONNECTION_LIMIT per minute for one connection. 0 turns a limit off.
+   */
+  ssoStartLimits: { perIp: RateLimitRule; perConnection: RateLimitRule };
+}
+
+export interface OutboundConfig {
+  /**
+   * GATEHOUSE_OUTBOUND_ALLOW_PRIVATE — development only (refused in production mode): `true` lets
+   * outbound requests reach loopback, private and link-local addresses, or a comma-separated list of
+   * CIDR ranges (e.g. `127.0.0.1/32`) names the ones they may reach; either also allows plain http.
+   * Unset: https to public addresses only.
+   */
+  allowedPrivateRanges: string[];
+  /** GATEHOUSE_OUTBOUND_TIMEOUT_MS — the whole of one outbound exchange, redirects included. */
+  timeoutMs: number;
+  /** GATEHOUSE_OUTBOUND_MAX_BYTES — largest response body read; larger ones are refused. */
+  maxBodyBytes: number;
+  /** Redirect hops followed (GET only), each checked like the first URL. */
+  maxRedirects: number;
 }
 
 export interface AdminConfig {
@@ -119,6 +143,12 @@ export const DEFAULTS = {
   // A working day, but an unattended browser loses its admin session within the hour.
   adminSessionMinutes: 12 * 60,
   adminIdleMinutes: 60,
+  outboundTimeoutMs: 10_000,
+  outboundMaxBytes: 1024 * 1024,
+  outboundMaxRedirects: 3,
+  // A browser starts one sign-in at a time; these stop a script filling the flows table.
+  ssoStartPerIp: 60,
+  ssoStartPerConnection: 600,
 } as const;
 
 /** Limits that mirror Stytch's API; not configurable because clients rely on them. */
@@ -252,7 +282,18 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     ...loadAbuseConfig(env),
     email: loadEmailConfig(env),
     admin: loadAdminConfig(env, cwd),
+    outbound: loadOutboundConfig(env, production),
+    ssoStartLimits: {
+      perIp: { max: parseInteger('GATEHOUSE_SSO_START_LIMIT', env.GATEHOUSE_SSO_START_LIMIT, DEFAULTS.ssoStartPerIp, 0, 1_000_000), windowSeconds: 60 },
+      perConnection: {
+        max: parseInteger('GATEHOUSE_SSO_START_CONNECTION_LIMIT', env.GATEHOUSE_SSO_START_CONNECTION_LIMIT, DEFAULTS.ssoStartPerConnection, 0, 1_000_000),
+        windowSeconds: 60,
+      },
+    },
   };
+  if (config.outbound.allowedPrivateRanges.length > 0) {
+    warnings.push(`GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: SSO metadata, discovery and key fetches may reach ${config.outbound.allowedPrivateRanges.join(', ')} over plain http (development only).`);
+  }
 
   if (!databaseUrl) {
     if (production) {
@@ -267,6 +308,31 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     warnings.push('Development mode: generated project credentials are printed to the log on first start.');
   }
   return { config, warnings };
+}
+
+function loadOutboundConfig(env: Record<string, string | undefined>, production: boolean): OutboundConfig {
+  const allow = env.GATEHOUSE_OUTBOUND_ALLOW_PRIVATE ?? '';
+  let allowedPrivateRanges: string[] = [];
+  if (allow === 'true') allowedPrivateRanges = ['0.0.0.0/0', '::/0'];
+  else if (allow !== '' && allow !== 'false') {
+    allowedPrivateRanges = allow.split(',').map((range) => range.trim());
+    for (const range of allowedPrivateRanges) {
+      try {
+        ipaddr.parseCIDR(range);
+      } catch {
+        throw new ConfigError(`GATEHOUSE_OUTBOUND_ALLOW_PRIVATE must be true, false or CIDR ranges separated by commas (e.g. 127.0.0.1/32), got "${range}"`);
+      }
+    }
+  }
+  if (allowedPrivateRanges.length > 0 && production) {
+    throw new ConfigError('GATEHOUSE_OUTBOUND_ALLOW_PRIVATE is for development only: production mode fetches only https URLs on public addresses.');
+  }
+  return {
+    allowedPrivateRanges,
+    timeoutMs: parseInteger('GATEHOUSE_OUTBOUND_TIMEOUT_MS', env.GATEHOUSE_OUTBOUND_TIMEOUT_MS, DEFAULTS.outboundTimeoutMs, 100, 120_000),
+    maxBodyBytes: parseInteger('GATEHOUSE_OUTBOUND_MAX_BYTES', env.GATEHOUSE_OUTBOUND_MAX_BYTES, DEFAULTS.outboundMaxBytes, 1024, 64 * 1024 * 1024),
+    maxRedirects: DEFAULTS.outboundMaxRedirects,
+  };
 }
 
 /** Admin passwords: long rather than clever (they are generated unless given). */

@@ -27,6 +27,7 @@ export const ERROR_CATALOGUE = {
   path_parameter_too_long: spec(414, 'A path parameter is longer than any id it could name.'),
   request_headers_too_large: spec(431, 'The request line and headers exceed 16 KB.'),
   request_timeout: spec(408, 'The request was not received in time.'),
+  outbound_fetch_failed: spec(400, 'The URL could not be fetched: it must be https on a public address, answer within the time limit, redirect at most 3 times and send at most the size limit.'),
   internal_server_error: spec(500, 'Something went wrong on the server. The request id identifies it in the logs.'),
   server_unavailable: spec(503, 'The server cannot reach its database right now. Retry after the seconds in Retry-After; a write answered this way may or may not have been applied.'),
 
@@ -194,6 +195,9 @@ export const ERROR_CATALOGUE = {
   sso_verification_certificate_not_found: spec(404, 'No verification certificate with this id exists on the connection.'),
   sso_token_not_found: spec(404, 'The SSO token is unknown, used or expired.'),
   sso_jit_provisioning_not_allowed: spec(403, 'The organization does not let new members join through this SSO connection.'),
+  sso_member_link_not_allowed: spec(403, 'A member with this email address exists, but this connection may not sign it in by email: the connection did not create the member, its email domain is not verified for the connection, and nobody linked the member to it.'),
+  sso_email_not_verified: spec(403, 'The identity provider does not say the email address is verified (email_verified), so it cannot sign in an existing member with that address.'),
+  sso_member_link_not_found: spec(404, 'The member is not linked to this SSO connection.'),
   saml_assertion_replayed: spec(400, 'This SAML assertion was used already; sign in again.'),
 
   // SSO: OIDC

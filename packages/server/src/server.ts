@@ -32,6 +32,7 @@ import { RbacService } from './rbac/service.ts';
 import { SubjectDirectory } from './rbac/subjects.ts';
 import { WhoCan } from './rbac/who-can.ts';
 import { RateLimiter } from './rate-limit/limiter.ts';
+import { OutboundFetch } from './shared/outbound-fetch.ts';
 import { ChangeFeed } from './store/change-feed.ts';
 import { openDatabase, type Database } from './store/database.ts';
 import { migrate } from './store/migrate.ts';
@@ -47,6 +48,7 @@ import { registerOrganizationRoutes } from './organizations/routes.ts';
 import { OrganizationService } from './organizations/service.ts';
 import { SsoConnectionService } from './sso/connections.ts';
 import { SsoFlows } from './sso/flows.ts';
+import { SsoMemberLinks } from './sso/member-links.ts';
 import { registerSsoRoutes } from './sso/routes.ts';
 import { registerSdkB2BRoutes } from './sdk/b2b-routes.ts';
 import { registerAllowedOriginRoutes, registerSdkRoutes, sdkHooks } from './sdk/routes.ts';
@@ -124,8 +126,12 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerPolicyHistoryRoutes(app, policyInsight, 'consumer', '/v1/rbac');
   registerPolicyHistoryRoutes(app, policyInsight, 'b2b', '/v1/b2b/rbac');
   const ssoConnections = new SsoConnectionService(db, feed, rbac, organizations, clock, audit);
-  const ssoFlows = new SsoFlows({ db, feed, connections: ssoConnections, organizations, members, sessions, projects, config, clock, audit });
-  registerSsoRoutes(app, { connections: ssoConnections, flows: ssoFlows, sessions, members, projects, config });
+  const outbound = new OutboundFetch(config.outbound);
+  const ssoLinks = new SsoMemberLinks(db, feed, clock, audit);
+  const ssoFlows = new SsoFlows({ db, feed, connections: ssoConnections, organizations, members, sessions, projects, config, clock, audit, outbound, links: ssoLinks });
+  registerSsoRoutes(app, {
+    connections: ssoConnections, flows: ssoFlows, sessions, members, projects, config, rbac, outbound, limiter, links: ssoLinks, organizations,
+  });
   registerUserRoutes(app, { users, projects, rbac });
   registerAuditRoutes(app, { audit, accessHistory: new AccessHistory(db, audit, clock) });
   registerSessionRoutes(app, { sessions, users, projects, keys });
@@ -173,6 +179,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
       await app.close();
       limiter.close();
       lockout.close();
+      await outbound.close();
       await mailer.close();
       await sessions.close();
       await feed.stop();

@@ -20,6 +20,8 @@ export const AUDIT_ACTIONS = [
   'member.roles.updated',
   'member.email.updated',
   'member.sso_groups.updated',
+  'member.sso_link.created',
+  'member.sso_link.deleted',
   'member.deleted',
   'member.reactivated',
   'organization.created',

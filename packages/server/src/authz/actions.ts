@@ -136,13 +136,19 @@ export const MEMBER_SESSION_RULES = {
   ssoGet: { organization: byOrganizationParam, actions: [sso('get')] },
   ssoCreate: { organization: byOrganizationParam, actions: [sso('create')], fields: SSO_CREATE_FIELDS },
   ssoDelete: { organization: byOrganizationParam, actions: [sso('delete')] },
-  /** Connection updates; role rules are checked for escalation. Fields: all need stytch.sso update. */
+  /**
+   * Connection updates; role rules are checked for escalation. Fields: all need stytch.sso update,
+   * but verified email domains let the connection sign existing members in by email: secret only.
+   */
   ssoUpdate: (fields: readonly string[]): MemberSessionRule => ({
     organization: byOrganizationParam,
     actions: [sso('update')],
-    fields: Object.fromEntries(fields.map((field) => [field, 'route'])),
+    fields: Object.fromEntries(fields.map((field) => [field, field === 'verified_email_domains' ? 'secret' : 'route'])),
     handlerChecks: 'implicit role rules: no escalation',
   }),
+  /** An explicit SSO link (docs/security/sso-linking.md); unlinking only takes access away. */
+  ssoLink: { organization: byOrganizationParam, actions: [sso('update')], handlerChecks: 'every role a session through the connection would give the target: no escalation, in the write transaction' },
+  ssoUnlink: { organization: byOrganizationParam, actions: [sso('update')] },
 } satisfies Record<string, MemberSessionRule | ((fields: readonly string[]) => MemberSessionRule)>;
 
 /** For routes that refuse member sessions: `{ config: { memberSession: 'refuse' } }`. */

@@ -123,11 +123,16 @@ function notFound(organizationId: string): GatehouseError {
   return new GatehouseError('organization_not_found', { message: `No organization "${organizationId}" in this project.` });
 }
 
+/** Public mailbox providers (gmail.com…): no organization vouches for everyone there. */
+export function isCommonEmailDomain(domain: string): boolean {
+  return COMMON_EMAIL_DOMAINS.has(domain);
+}
+
 export function emailDomain(email: string): string {
   return email.slice(email.lastIndexOf('@') + 1).toLowerCase();
 }
 
-function checkDomain(domain: string, errorType: string): string {
+export function checkDomain(domain: string, errorType: string): string {
   const normalized = domain.trim().toLowerCase();
   if (!DOMAIN.test(normalized)) throw new GatehouseError(errorType, { message: `"${domain}" is not a domain name.` });
   return normalized;

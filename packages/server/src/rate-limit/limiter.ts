@@ -48,14 +48,24 @@ export class RateLimiter {
    * are per project; `scope` names another space for routes that belong to no project (admins).
    */
   credentialEndpoint(identifierOf?: (body: any) => unknown, scope?: string) {
-    return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    return this.requestLimit((request) => {
       const space = scope ?? request.projectId;
       const hits: RateLimitHit[] = [{ name: 'ip', rule: this.#limits.perIp, subject: `${space}\n${request.ip}` }];
       const identifier = identifierOf?.(request.body ?? {});
       if (typeof identifier === 'string' && identifier.trim() !== '') {
         hits.push({ name: 'identifier', rule: this.#limits.perIdentifier, subject: `${space}\n${identifier.trim().toLowerCase()}` });
       }
-      const retryAfterSeconds = await this.consume(hits);
+      return hits;
+    });
+  }
+
+  /**
+   * A Fastify preHandler that counts the request against the hits `hitsOf` names and answers 429
+   * too_many_requests with Retry-After once any is over its limit.
+   */
+  requestLimit(hitsOf: (request: FastifyRequest) => RateLimitHit[]) {
+    return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+      const retryAfterSeconds = await this.consume(hitsOf(request));
       if (retryAfterSeconds !== null) {
         void reply.header('retry-after', String(retryAfterSeconds));
         throw new GatehouseError('too_many_requests', { message: `Too many requests; retry in ${retryAfterSeconds} seconds.` });

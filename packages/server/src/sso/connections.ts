@@ -44,6 +44,8 @@ export interface SsoConnectionRecord<K extends ConnectionKind = ConnectionKind> 
   config: K extends 'saml' ? SamlSettings : OidcSettings;
   connection_role_rules: ConnectionRoleRule[];
   group_role_rules: GroupRoleRule[];
+  /** Email domains the organization vouches for at this connection (project secret only): an address there may be linked by email. */
+  verified_email_domains: string[];
   created_at: Date;
   updated_at: Date;
 }
@@ -165,6 +167,7 @@ export class SsoConnectionService {
       config?: Partial<K extends 'saml' ? SamlSettings : OidcSettings>;
       connection_role_rules?: ConnectionRoleRule[];
       group_role_rules?: GroupRoleRule[];
+      verified_email_domains?: string[];
     },
     actor: Actor,
     grantor: MemberActor | null = null,
@@ -191,13 +194,14 @@ export class SsoConnectionService {
         config: { ...current.config, ...change.config } as SsoConnectionRecord['config'],
         connection_role_rules: change.connection_role_rules ? dedupe(change.connection_role_rules, (r) => r.role_id) : current.connection_role_rules,
         group_role_rules: change.group_role_rules ? dedupe(change.group_role_rules, (r) => `${r.role_id}\n${r.group}`) : current.group_role_rules,
+        verified_email_domains: change.verified_email_domains ? [...new Set(change.verified_email_domains)] : current.verified_email_domains,
       };
       next.status = isComplete(next) ? 'active' : 'pending';
       await tx.query(
         `UPDATE sso_connections SET display_name = $2, identity_provider = $3, config = $4, connection_role_rules = $5,
-                group_role_rules = $6, status = $7, updated_at = $8 WHERE connection_id = $1`,
+                group_role_rules = $6, status = $7, updated_at = $8, verified_email_domains = $9 WHERE connection_id = $1`,
         [connectionId, next.display_name, next.identity_provider, JSON.stringify(next.config), JSON.stringify(next.connection_role_rules),
-          JSON.stringify(next.group_role_rules), next.status, this.#clock.now()],
+          JSON.stringify(next.group_role_rules), next.status, this.#clock.now(), next.verified_email_domains],
       );
       await this.#record(tx, actor, 'sso_connection.updated', current, next);
       emit({ type: 'organization', project_id: projectId, organization_id: organizationId });
@@ -237,6 +241,7 @@ function auditView(record: SsoConnectionRecord) {
     kind: record.kind, status: record.status, display_name: record.display_name, identity_provider: record.identity_provider,
     config: record.kind === 'oidc' ? { ...config, client_secret_set: client_secret !== '' } : record.config,
     connection_role_rules: record.connection_role_rules, group_role_rules: record.group_role_rules,
+    verified_email_domains: record.verified_email_domains,
   };
 }
 

@@ -13,19 +13,25 @@ import type { MemberRecord, MemberService } from '../members/service.ts';
 import { emailDomain, type OrganizationRecord, type OrganizationService } from '../organizations/service.ts';
 import type { ProjectService } from '../projects/service.ts';
 import type { MemberSessionGrant, SessionInput, SessionService } from '../sessions/service.ts';
+import type { OutboundFetch } from '../shared/outbound-fetch.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import { isComplete, type OidcSettings, type SamlSettings, type SsoConnectionRecord, type SsoConnectionService } from './connections.ts';
+import { isVerifiedDomain, type SsoMemberLinks } from './member-links.ts';
 import { completeOidcCallback, oidcAuthorizationUrl } from './oidc.ts';
 import { samlLoginRedirect, validateSamlResponse } from './saml.ts';
 
 const FLOW_MINUTES = 10;
 const TOKEN_MINUTES = 10;
+/** Expired flows deleted per start: more than a start can add, so the table cannot grow past what is live. */
+const PURGE_BATCH = 100;
 
 /** Who the IdP says signed in. */
 export interface SsoIdentity {
   external_id: string;
   email: string;
+  /** Whether the IdP vouches for the address: OIDC's email_verified claim; a SAML assertion's address counts as the IdP's word. */
+  email_verified: boolean;
   name: string;
   groups: string[];
   attributes: Record<string, unknown>;
@@ -64,6 +70,8 @@ export class SsoFlows {
   readonly #config: ServerConfig;
   readonly #clock: Clock;
   readonly #audit: AuditLog;
+  readonly #outbound: OutboundFetch;
+  readonly #links: SsoMemberLinks;
 
   constructor(deps: {
     db: SqlExecutor;
@@ -76,6 +84,8 @@ export class SsoFlows {
     config: ServerConfig;
     clock: Clock;
     audit: AuditLog;
+    outbound: OutboundFetch;
+    links: SsoMemberLinks;
   }) {
     this.#db = deps.db;
     this.#feed = deps.feed;
@@ -87,6 +97,8 @@ export class SsoFlows {
     this.#config = deps.config;
     this.#clock = deps.clock;
     this.#audit = deps.audit;
+    this.#outbound = deps.outbound;
+    this.#links = deps.links;
   }
 
   /** Where to send the browser to sign in through the connection. */
@@ -119,9 +131,12 @@ export class SsoFlows {
       nonce = random();
       codeVerifier = random();
       const codeChallenge = createHash('sha256').update(codeVerifier).digest('base64url');
-      url = await oidcAuthorizationUrl({ connection_id: connection.connection_id, ...(connection.config as OidcSettings) }, publicUrl, { state, nonce, code_challenge: codeChallenge });
+      url = await oidcAuthorizationUrl({ connection_id: connection.connection_id, ...(connection.config as OidcSettings) }, publicUrl, { state, nonce, code_challenge: codeChallenge }, this.#outbound);
     }
     const now = this.#clock.now();
+    // Flows nobody finished would stay forever: each start deletes a bounded batch of expired ones.
+    await this.#db.query(
+      'DELETE FROM sso_flows WHERE state_hash IN (SELECT state_hash FROM sso_flows WHERE expires_at <= $1 LIMIT $2)', [now, PURGE_BATCH]);
     await this.#db.query(
       `INSERT INTO sso_flows (state_hash, connection_id, project_id, request_id, nonce, code_verifier, login_redirect_url,
                               signup_redirect_url, pkce_code_challenge, created_at, expires_at)
@@ -140,7 +155,7 @@ export class SsoFlows {
     const { flow, connection } = await this.#flow(connectionId, relayState, 'saml');
     const config = { connection_id: connectionId, ...(connection.config as SamlSettings) };
     const identity = await validateSamlResponse(config, this.#config.publicUrl, samlResponse, flow.request_id ?? '', this.#clock.now());
-    return this.#finish(connection, flow, identity, async (tx) => {
+    return this.#finish(connection, flow, { ...identity, email_verified: true }, async (tx) => {
       // An assertion is good once: kept until it expires, a second use is refused.
       await tx.query('DELETE FROM saml_assertions_seen WHERE expires_at < $1', [this.#clock.now()]);
       const { rowCount } = await tx.query(
@@ -161,7 +176,7 @@ export class SsoFlows {
       state,
       nonce: flow.nonce ?? '',
       code_verifier: flow.code_verifier ?? '',
-    });
+    }, { outbound: this.#outbound });
     return this.#finish(connection, flow, { ...identity, attributes: identity.claims });
   }
 
@@ -209,8 +224,9 @@ export class SsoFlows {
   }
 
   /**
-   * Finds the member (by registration, then by email in the organization) or creates it just in
-   * time when the organization allows it, records the groups of this sign-in, and returns where to
+   * Finds the member (by registration, then by email in the organization — only where the
+   * connection may link it, see #memberByEmail) or creates it just in time when the organization
+   * allows it, records the groups of this sign-in, and returns where to
    * send the browser with a one-time token — all in one transaction.
    */
   async #finish(connection: SsoConnectionRecord, flow: FlowRow, identity: SsoIdentity, within?: (tx: SqlExecutor) => Promise<void>): Promise<string> {
@@ -218,13 +234,15 @@ export class SsoFlows {
     const organization = await this.#organizations.requireOrganization(projectId, connection.organization_id);
     const environment = projectId.startsWith('project-live-') ? 'live' : 'test';
     const email = identity.email.trim();
-    const existing = await this.#registeredMember(connection, identity.external_id) ?? (await this.#members.findByEmail(projectId, organization.organization_id, email));
-    if (!existing && !jitAllowed(organization, connection.connection_id, email)) {
+    const existing = (await this.#registeredMember(connection, identity.external_id)) ?? (await this.#memberByEmail(connection, identity, email));
+    if (!existing && !jitAllowed(organization, connection.connection_id, email, identity.email_verified)) {
       throw new GatehouseError('sso_jit_provisioning_not_allowed', {
         message: 'The organization does not let new members join through this SSO connection; invite the member first.',
       });
     }
     if (existing?.status === 'deleted') throw new GatehouseError('member_not_found', { message: 'The member was deleted from the organization.' });
+    // The address counts as verified only where the organization vouches for the domain at this connection.
+    const emailVerified = identity.email_verified && isVerifiedDomain(connection, email);
 
     const token = random();
     const now = this.#clock.now();
@@ -258,16 +276,33 @@ export class SsoFlows {
     if (existing) {
       await this.#feed.write(async (tx, emit) => {
         await register(tx, existing.member_id);
-        // Signing in through the IdP proves the address: an invited or pending member becomes active.
-        await tx.query(`UPDATE members SET status = 'active', email_address_verified = true, updated_at = $2 WHERE member_id = $1 AND status <> 'active'`,
-          [existing.member_id, now]);
+        // Signing in through the IdP accepts an invitation: an invited or pending member becomes active.
+        await tx.query(
+          `UPDATE members SET status = 'active', email_address_verified = email_address_verified OR $3, updated_at = $2 WHERE member_id = $1 AND status <> 'active'`,
+          [existing.member_id, now, emailVerified]);
         emit({ type: 'member', project_id: projectId, organization_id: organization.organization_id, member_id: existing.member_id });
       });
     } else {
       await this.#members.createMember(projectId, environment, organization.organization_id,
-        { email_address: email, name: identity.name, email_address_verified: true }, systemActor('sso.jit'), register);
+        { email_address: email, name: identity.name, email_address_verified: emailVerified }, systemActor('sso.jit'), async (tx, memberId) => {
+          await this.#links.recordProvisioned(tx, connection, memberId);
+          await register(tx, memberId);
+        });
     }
     return tokenLink(existing ? flow.login_redirect_url : flow.signup_redirect_url, flow.login_redirect_url, 'sso', token, 'invalid_login_redirect_url', 'login_redirect_url');
+  }
+
+  /**
+   * The member with the IdP's email address in the connection's organization, when the connection may
+   * sign it in by email (member-links.ts); null when there is none. An address the IdP does not vouch
+   * for, or a connection with no claim on the member, is refused: never a silent takeover.
+   */
+  async #memberByEmail(connection: SsoConnectionRecord, identity: SsoIdentity, email: string): Promise<MemberRecord | null> {
+    const member = await this.#members.findByEmail(connection.project_id, connection.organization_id, email);
+    if (!member) return null;
+    if (!identity.email_verified) throw new GatehouseError('sso_email_not_verified');
+    if ((await this.#links.reason(connection, member)) === null) throw new GatehouseError('sso_member_link_not_allowed');
+    return member;
   }
 
   async #registeredMember(connection: SsoConnectionRecord, externalId: string): Promise<MemberRecord | null> {
@@ -281,11 +316,13 @@ export class SsoFlows {
 /**
  * Just-in-time membership through SSO: by the organization's sso_jit_provisioning (everyone, or
  * only through the listed connections), or — with email_jit_provisioning RESTRICTED — when the
- * email's domain is one of the organization's allowed domains, as email sign-ups are.
+ * IdP vouches for the address and its domain is one of the organization's allowed domains, as
+ * email sign-ups are.
  */
-function jitAllowed(organization: OrganizationRecord, connectionId: string, email: string): boolean {
+function jitAllowed(organization: OrganizationRecord, connectionId: string, email: string, emailVerified: boolean): boolean {
   const { sso_jit_provisioning, sso_jit_provisioning_allowed_connections, email_jit_provisioning } = organization.settings;
   if (sso_jit_provisioning === 'ALL_ALLOWED') return true;
   if (sso_jit_provisioning === 'RESTRICTED' && sso_jit_provisioning_allowed_connections.includes(connectionId)) return true;
-  return email_jit_provisioning === 'RESTRICTED' && organization.email_allowed_domains.includes(emailDomain(email));
+  // As Stytch's email JIT: only verified addresses in the allowed domains.
+  return emailVerified && email_jit_provisioning === 'RESTRICTED' && organization.email_allowed_domains.includes(emailDomain(email));
 }

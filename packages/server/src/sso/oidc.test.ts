@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import * as client from 'openid-client';
 import { ERROR_CATALOGUE, GatehouseError, type CatalogueErrorType } from '../errors.ts';
 import { startOidcProvider, type TestOidcProvider, type TestOidcProviderOptions } from '../testing/oidc-provider.ts';
+import { OutboundFetch } from '../shared/outbound-fetch.ts';
 import {
   completeOidcCallback,
   discoverOidc,
@@ -16,6 +17,11 @@ import {
 /** The relying party's public URL: nothing listens there; signIn() stops at the redirect to it. */
 const PUBLIC_URL = 'http://127.0.0.1:4999';
 const CALLBACK = oidcRedirectUrl(PUBLIC_URL);
+
+/** The providers listen on loopback: the development setting lets the guarded client reach them. */
+const outbound = new OutboundFetch({ allowedPrivateRanges: ['127.0.0.0/8'], timeoutMs: 10_000, maxBodyBytes: 1024 * 1024, maxRedirects: 3 });
+/** What production does: https to public addresses only. */
+const productionOutbound = new OutboundFetch({ allowedPrivateRanges: [], timeoutMs: 10_000, maxBodyBytes: 1024 * 1024, maxRedirects: 3 });
 
 let idp: TestOidcProvider;
 /** A second provider with its own keys, for tokens and metadata from the wrong party. */
@@ -47,7 +53,7 @@ async function connectionFor(provider: TestOidcProvider, overrides: Partial<Oidc
     client_secret: provider.clientSecret,
     custom_scopes: 'groups',
     attribute_mapping: {},
-    ...(await discoverOidc(provider.issuer)),
+    ...(await discoverOidc(provider.issuer, outbound)),
     ...overrides,
   };
 }
@@ -61,14 +67,14 @@ interface Started {
 async function start(config: OidcConnectionConfig): Promise<Started> {
   const expected = { state: client.randomState(), nonce: client.randomNonce(), code_verifier: client.randomPKCECodeVerifier() };
   const code_challenge = await client.calculatePKCECodeChallenge(expected.code_verifier);
-  const url = await oidcAuthorizationUrl(config, PUBLIC_URL, { state: expected.state, nonce: expected.nonce, code_challenge });
+  const url = await oidcAuthorizationUrl(config, PUBLIC_URL, { state: expected.state, nonce: expected.nonce, code_challenge }, outbound);
   return { url, expected };
 }
 
 async function signInThrough(provider: TestOidcProvider, config: OidcConnectionConfig) {
   const started = await start(config);
   const callback = await provider.signIn(started.url);
-  return completeOidcCallback(config, PUBLIC_URL, callback, started.expected);
+  return completeOidcCallback(config, PUBLIC_URL, callback, started.expected, { outbound });
 }
 
 /** Refused with this error type and the catalogue's message: nothing from the library leaks. */
@@ -104,7 +110,7 @@ function newUser(fields: { email?: string | null; name?: string; groups?: string
 }
 
 test('discovery: an issuer on loopback over http gives its endpoints', async () => {
-  const endpoints = await discoverOidc(idp.issuer);
+  const endpoints = await discoverOidc(idp.issuer, outbound);
   assert.deepEqual(endpoints, {
     issuer: idp.issuer,
     authorization_url: `${idp.issuer}/auth`,
@@ -114,21 +120,27 @@ test('discovery: an issuer on loopback over http gives its endpoints', async () 
   });
 });
 
-test('discovery: a non-loopback http issuer is refused before any request; an address serving no OpenID configuration fails clearly', async () => {
-  for (const issuer of ['http://idp.example.com', 'http://10.0.0.5:8080', 'http://127.0.0.2', 'ftp://idp.example.com', 'not a url']) {
-    const caught = await discoverOidc(issuer).then(() => undefined, (e: unknown) => e);
+test('discovery: without the development setting, http and private issuers are refused before any request; an address serving no OpenID configuration fails clearly', async () => {
+  const refused = [idp.issuer, 'http://idp.example.com', 'https://10.0.0.5:8080', 'https://127.0.0.2', 'https://2130706433', 'https://[::ffff:127.0.0.1]', 'ftp://idp.example.com', 'not a url'];
+  for (const issuer of refused) {
+    const caught = await discoverOidc(issuer, productionOutbound).then(() => undefined, (e: unknown) => e);
     assert.ok(caught instanceof GatehouseError && caught.errorType === 'oidc_discovery_failed', issuer);
-    assert.match(caught.message, /must be an https URL/);
+    assert.match(caught.message, /must be an https URL on a public address/);
+  }
+  // With the setting, ftp and garbage are still refused.
+  for (const issuer of ['ftp://idp.example.com', 'not a url']) {
+    const caught = await discoverOidc(issuer, outbound).then(() => undefined, (e: unknown) => e);
+    assert.ok(caught instanceof GatehouseError && caught.errorType === 'oidc_discovery_failed', issuer);
   }
   // Loopback, but nothing OpenID there (the provider's issuer with a path that has no metadata).
-  const caught = await discoverOidc(`${idp.issuer}/nothing-here`).then(() => undefined, (e: unknown) => e);
+  const caught = await discoverOidc(`${idp.issuer}/nothing-here`, outbound).then(() => undefined, (e: unknown) => e);
   assert.ok(caught instanceof GatehouseError && caught.errorType === 'oidc_discovery_failed');
   assert.equal(caught.message, ERROR_CATALOGUE.oidc_discovery_failed.message);
 });
 
 test('the authorization URL asks for a code with S256 PKCE, state, nonce, the callback and openid email profile + custom scopes', async () => {
   const config = await connectionFor(idp, { custom_scopes: 'groups  offline_access email' });
-  const url = new URL(await oidcAuthorizationUrl(config, `${PUBLIC_URL}/`, { state: 's', nonce: 'n', code_challenge: 'c' }));
+  const url = new URL(await oidcAuthorizationUrl(config, `${PUBLIC_URL}/`, { state: 's', nonce: 'n', code_challenge: 'c' }, outbound));
   assert.equal(url.origin + url.pathname, `${idp.issuer}/auth`);
   assert.equal(url.searchParams.get('response_type'), 'code');
   assert.equal(url.searchParams.get('client_id'), idp.clientId);
@@ -208,10 +220,10 @@ test('refused: state in the callback differs from the state of the started sign-
   idp.setUser(newUser());
   const started = await start(config);
   const callback = await idp.signIn(started.url);
-  await assertRefused(completeOidcCallback(config, PUBLIC_URL, callback, { ...started.expected, state: client.randomState() }), 'oidc_state_mismatch');
+  await assertRefused(completeOidcCallback(config, PUBLIC_URL, callback, { ...started.expected, state: client.randomState() }, { outbound }), 'oidc_state_mismatch');
   const noState = new URL(callback);
   noState.searchParams.delete('state');
-  await assertRefused(completeOidcCallback(config, PUBLIC_URL, noState, started.expected), 'oidc_state_mismatch');
+  await assertRefused(completeOidcCallback(config, PUBLIC_URL, noState, started.expected, { outbound }), 'oidc_state_mismatch');
 });
 
 test('refused: the ID token nonce differs from the nonce of the started sign-in', async () => {
@@ -219,7 +231,7 @@ test('refused: the ID token nonce differs from the nonce of the started sign-in'
   idp.setUser(newUser());
   const started = await start(config);
   const callback = await idp.signIn(started.url);
-  await assertRefused(completeOidcCallback(config, PUBLIC_URL, callback, { ...started.expected, nonce: client.randomNonce() }), 'oidc_nonce_mismatch');
+  await assertRefused(completeOidcCallback(config, PUBLIC_URL, callback, { ...started.expected, nonce: client.randomNonce() }, { outbound }), 'oidc_nonce_mismatch');
 });
 
 test('refused: a wrong PKCE code_verifier (the provider refuses the code exchange)', async () => {
@@ -228,7 +240,7 @@ test('refused: a wrong PKCE code_verifier (the provider refuses the code exchang
   const started = await start(config);
   const callback = await idp.signIn(started.url);
   const error = await assertRefused(
-    completeOidcCallback(config, PUBLIC_URL, callback, { ...started.expected, code_verifier: client.randomPKCECodeVerifier() }),
+    completeOidcCallback(config, PUBLIC_URL, callback, { ...started.expected, code_verifier: client.randomPKCECodeVerifier() }, { outbound }),
     'oidc_token_exchange_failed',
   );
   assert.deepEqual(error.details, { provider_error: 'invalid_grant' });
@@ -239,8 +251,8 @@ test('refused: an authorization code used a second time', async () => {
   idp.setUser(newUser());
   const started = await start(config);
   const callback = await idp.signIn(started.url);
-  await completeOidcCallback(config, PUBLIC_URL, callback, started.expected);
-  await assertRefused(completeOidcCallback(config, PUBLIC_URL, callback, started.expected), 'oidc_token_exchange_failed');
+  await completeOidcCallback(config, PUBLIC_URL, callback, started.expected, { outbound });
+  await assertRefused(completeOidcCallback(config, PUBLIC_URL, callback, started.expected, { outbound }), 'oidc_token_exchange_failed');
 });
 
 test('refused: a wrong client secret', async () => {
@@ -248,16 +260,16 @@ test('refused: a wrong client secret', async () => {
   idp.setUser(newUser());
   const started = await start(config);
   const callback = await idp.signIn(started.url);
-  await assertRefused(completeOidcCallback(config, PUBLIC_URL, callback, started.expected), 'oidc_token_exchange_failed');
+  await assertRefused(completeOidcCallback(config, PUBLIC_URL, callback, started.expected, { outbound }), 'oidc_token_exchange_failed');
 });
 
 test('refused: an ID token whose signature does not verify with the connection\'s JWKS (signed by another key)', async () => {
   // The connection trusts the keys of another provider: the genuine token of `idp` does not verify.
-  const config = await connectionFor(idp, { jwks_url: (await discoverOidc(otherIdp.issuer)).jwks_url });
+  const config = await connectionFor(idp, { jwks_url: (await discoverOidc(otherIdp.issuer, outbound)).jwks_url });
   idp.setUser(newUser());
   const started = await start(config);
   const callback = await idp.signIn(started.url);
-  await assertRefused(completeOidcCallback(config, PUBLIC_URL, callback, started.expected), 'oidc_id_token_invalid');
+  await assertRefused(completeOidcCallback(config, PUBLIC_URL, callback, started.expected, { outbound }), 'oidc_id_token_invalid');
 });
 
 test('refused: a callback or ID token from another issuer than the connection\'s', async () => {
@@ -268,11 +280,11 @@ test('refused: a callback or ID token from another issuer than the connection\'s
   const callback = await idp.signIn(started.url);
   // The callback's iss parameter (RFC 9207) names `idp`: refused before the code is exchanged.
   assert.equal(callback.searchParams.get('iss'), idp.issuer);
-  await assertRefused(completeOidcCallback(config, PUBLIC_URL, callback, started.expected), 'oidc_issuer_mismatch');
+  await assertRefused(completeOidcCallback(config, PUBLIC_URL, callback, started.expected, { outbound }), 'oidc_issuer_mismatch');
   // Without the parameter (providers that do not send it), the ID token's iss is refused.
   const withoutIss = new URL(callback);
   withoutIss.searchParams.delete('iss');
-  await assertRefused(completeOidcCallback(config, PUBLIC_URL, withoutIss, started.expected), 'oidc_id_token_invalid');
+  await assertRefused(completeOidcCallback(config, PUBLIC_URL, withoutIss, started.expected, { outbound }), 'oidc_id_token_invalid');
 });
 
 test('refused: an ID token issued to another client (audience)', async () => {
@@ -285,7 +297,7 @@ test('refused: an ID token issued to another client (audience)', async () => {
   const callback = await idp.signIn(started.url);
   tokenRequestsAsClientB = true;
   try {
-    await assertRefused(completeOidcCallback(configA, PUBLIC_URL, callback, started.expected), 'oidc_id_token_invalid');
+    await assertRefused(completeOidcCallback(configA, PUBLIC_URL, callback, started.expected, { outbound }), 'oidc_id_token_invalid');
   } finally {
     tokenRequestsAsClientB = false;
   }
@@ -294,7 +306,7 @@ test('refused: an ID token issued to another client (audience)', async () => {
 test('refused: an expired ID token (checked on the given clock; the provider signs for 10 minutes)', async () => {
   const config = await connectionFor(idp);
   idp.setUser(newUser());
-  const aheadBy = (minutes: number) => ({ clock: { now: () => new Date(Date.now() + minutes * 60_000) } });
+  const aheadBy = (minutes: number) => ({ outbound, clock: { now: () => new Date(Date.now() + minutes * 60_000) } });
   let started = await start(config);
   let callback = await idp.signIn(started.url);
   assert.ok(await completeOidcCallback(config, PUBLIC_URL, callback, started.expected, aheadBy(9)));
@@ -309,7 +321,7 @@ test('refused: the provider answers the callback with error=access_denied', asyn
   const started = await start(config);
   const callback = await idp.signIn(started.url, { deny: true });
   assert.equal(callback.searchParams.get('error'), 'access_denied');
-  const error = await assertRefused(completeOidcCallback(config, PUBLIC_URL, callback, started.expected), 'oidc_provider_error');
+  const error = await assertRefused(completeOidcCallback(config, PUBLIC_URL, callback, started.expected, { outbound }), 'oidc_provider_error');
   assert.equal(error.message, 'The identity provider refused the sign-in (access_denied).');
   assert.deepEqual(error.details, { provider_error: 'access_denied', provider_error_description: 'The user refused the sign-in.' });
 });
@@ -318,7 +330,7 @@ test('refused: a callback without a code', async () => {
   const config = await connectionFor(idp);
   const started = await start(config);
   const callback = new URL(`${CALLBACK}?state=${started.expected.state}`);
-  await assertRefused(completeOidcCallback(config, PUBLIC_URL, callback, started.expected), 'oidc_callback_invalid');
+  await assertRefused(completeOidcCallback(config, PUBLIC_URL, callback, started.expected, { outbound }), 'oidc_callback_invalid');
 });
 
 test('refused: the provider gives no email address, neither in the ID token nor at userinfo', async () => {
@@ -327,9 +339,12 @@ test('refused: the provider gives no email address, neither in the ID token nor 
   await assertRefused(signInThrough(idp, config), 'oidc_email_missing');
 });
 
-test('refused: a connection whose endpoints are plain http off loopback', async () => {
-  const config = await connectionFor(idp, { token_url: 'http://idp.example.com/token' });
-  await assertRefused(oidcAuthorizationUrl(config, PUBLIC_URL, { state: 's', nonce: 'n', code_challenge: 'c' }), 'oidc_insecure_url');
+test('refused without the development setting: a connection whose endpoints are plain http or on loopback', async () => {
+  const config = await connectionFor(idp);
+  await assertRefused(oidcAuthorizationUrl(config, PUBLIC_URL, { state: 's', nonce: 'n', code_challenge: 'c' }, productionOutbound), 'oidc_insecure_url');
   const callback = new URL(`${CALLBACK}?state=s&code=c`);
-  await assertRefused(completeOidcCallback(config, PUBLIC_URL, callback, { state: 's', nonce: 'n', code_verifier: 'v' }), 'oidc_insecure_url');
+  await assertRefused(completeOidcCallback(config, PUBLIC_URL, callback, { state: 's', nonce: 'n', code_verifier: 'v' }, { outbound: productionOutbound }), 'oidc_insecure_url');
+  // https, but a loopback address in a numeric disguise.
+  const disguised = { ...config, token_url: 'https://0x7f000001/token' };
+  await assertRefused(oidcAuthorizationUrl(disguised, PUBLIC_URL, { state: 's', nonce: 'n', code_challenge: 'c' }, productionOutbound), 'oidc_insecure_url');
 });

@@ -5,7 +5,8 @@
 // never carry library internals (the library error stays in `cause`, for the logs).
 import * as client from 'openid-client';
 import type { Clock } from '../clock.ts';
-import { GatehouseError } from '../errors.ts';
+import { GatehouseError, isGatehouseError } from '../errors.ts';
+import type { OutboundFetch } from '../shared/outbound-fetch.ts';
 
 export interface OidcConnectionConfig {
   connection_id: string;
@@ -51,51 +52,48 @@ export function oidcRedirectUrl(publicUrl: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Transport security. Issuers and endpoints must be https. Plain http is accepted only on the
-// loopback interface (127.0.0.1, localhost, ::1), for development and for tests that start a real
-// provider in-process: loopback traffic never leaves the machine, so TLS would protect nothing
-// there. Anywhere else, http would let anyone on the network path read the client secret and
-// authorization codes, or serve their own metadata and signing keys and so forge ID tokens.
+// Transport security. Every request to the provider goes through the guarded outbound client
+// (shared/outbound-fetch.ts): https to public addresses only, unless the development setting allows
+// plain http and private addresses (a provider on the developer's machine, the tests' provider on
+// loopback). A URL it would refuse is refused here before any request, with an oidc_* error.
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-function parseUrl(value: string): URL | undefined {
-  try {
-    return new URL(value);
-  } catch {
-    return undefined;
-  }
+/** openid-client's fetch, through the guarded client. */
+function guardedFetch(outbound: OutboundFetch): client.CustomFetch {
+  return (url, options) =>
+    outbound.fetch(url, {
+      method: options.method,
+      headers: options.headers,
+      body: options.body as string | URLSearchParams | undefined,
+      redirect: 'manual',
+      signal: options.signal,
+    });
 }
 
-/** 'https', 'loopback-http', or undefined when the URL may not be used. */
-function transportOf(value: string): 'https' | 'loopback-http' | undefined {
-  const url = parseUrl(value);
-  if (url === undefined) return undefined;
-  if (url.protocol === 'https:') return 'https';
-  if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return 'loopback-http';
-  return undefined;
-}
+/** Whether openid-client must be told that plain http is fine (only when the guard allows it). */
+const usesHttp = (urls: string[]) => urls.some((url) => url.startsWith('http:'));
 
 // ---------------------------------------------------------------------------------------------
 // Discovery
 
-export async function discoverOidc(issuer: string): Promise<OidcEndpoints> {
-  const transport = transportOf(issuer);
-  if (transport === undefined) {
+export async function discoverOidc(issuer: string, outbound: OutboundFetch): Promise<OidcEndpoints> {
+  if (!outbound.isAllowedUrl(issuer)) {
     throw new GatehouseError('oidc_discovery_failed', {
-      message: 'The issuer must be an https URL (plain http is accepted only on loopback, for development).',
+      message: 'The issuer must be an https URL on a public address (plain http and private addresses only with the development setting).',
     });
   }
   let metadata: client.ServerMetadata;
   try {
     // discovery() needs a client id to build a Configuration; only the server metadata is used here.
     const configuration = await client.discovery(new URL(issuer), 'gatehouse-discovery', undefined, undefined, {
-      execute: transport === 'loopback-http' ? [client.allowInsecureRequests] : [],
+      execute: usesHttp([issuer]) ? [client.allowInsecureRequests] : [],
       timeout: TIMEOUT_SECONDS,
+      [client.customFetch]: guardedFetch(outbound),
     });
     metadata = configuration.serverMetadata();
   } catch (error) {
-    throw new GatehouseError('oidc_discovery_failed', { cause: error });
+    // The guard's own refusal is passed on as it is: one message whatever the target did.
+    const refused = outboundRefusal(error);
+    throw refused ?? new GatehouseError('oidc_discovery_failed', { cause: error });
   }
   const endpoints: OidcEndpoints = {
     issuer: metadata.issuer,
@@ -112,9 +110,9 @@ export async function discoverOidc(issuer: string): Promise<OidcEndpoints> {
     }
   }
   for (const [field, value] of Object.entries(endpoints)) {
-    if (value !== '' && transportOf(value) === undefined) {
+    if (value !== '' && !outbound.isAllowedUrl(value)) {
       throw new GatehouseError('oidc_discovery_failed', {
-        message: `The issuer's OpenID configuration gives an insecure ${field}: endpoints must be https (http only on loopback).`,
+        message: `The issuer's OpenID configuration gives a ${field} that may not be used: endpoints must be https on public addresses.`,
       });
     }
   }
@@ -136,11 +134,19 @@ interface Exchange {
   tokenResponseReceived: boolean;
 }
 
-function configure(config: OidcConnectionConfig, authMethod: ClientAuthMethod, clock?: Clock): Exchange {
+/** The guard's refusal somewhere in an error's causes (openid-client wraps what customFetch throws). */
+function outboundRefusal(error: unknown): GatehouseError | undefined {
+  for (let current = error, depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
+    if (isGatehouseError(current, 'outbound_fetch_failed')) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function configure(config: OidcConnectionConfig, authMethod: ClientAuthMethod, outbound: OutboundFetch, clock?: Clock): Exchange {
   const urls = [config.issuer, config.authorization_url, config.token_url, config.jwks_url];
   if (config.userinfo_url !== '') urls.push(config.userinfo_url);
-  const transports = urls.map(transportOf);
-  if (transports.includes(undefined)) throw new GatehouseError('oidc_insecure_url');
+  if (!urls.every((url) => outbound.isAllowedUrl(url))) throw new GatehouseError('oidc_insecure_url');
 
   const server: client.ServerMetadata = {
     issuer: config.issuer,
@@ -157,7 +163,7 @@ function configure(config: OidcConnectionConfig, authMethod: ClientAuthMethod, c
   // ID-token time checks (exp, iat, nbf; 30 s tolerance) run on the given clock.
   if (clock !== undefined) metadata[client.clockSkew] = Math.round((clock.now().getTime() - Date.now()) / 1000);
   const configuration = new client.Configuration(server, config.client_id, metadata, auth);
-  if (transports.includes('loopback-http')) client.allowInsecureRequests(configuration);
+  if (usesHttp(urls)) client.allowInsecureRequests(configuration);
   // openid-client skips the ID token's signature for tokens fetched over TLS from the token
   // endpoint unless asked; we always verify it against the provider's JWKS.
   client.enableNonRepudiationChecks(configuration);
@@ -166,8 +172,9 @@ function configure(config: OidcConnectionConfig, authMethod: ClientAuthMethod, c
   if (cached !== undefined) client.setJwksCache(configuration, cached);
 
   const exchange: Exchange = { configuration, tokenResponseReceived: false };
+  const fetchThroughGuard = guardedFetch(outbound);
   configuration[client.customFetch] = async (url, options) => {
-    const response = await fetch(url, options as RequestInit);
+    const response = await fetchThroughGuard(url, options);
     if (url === config.token_url && response.ok) exchange.tokenResponseReceived = true;
     return response;
   };
@@ -194,8 +201,9 @@ export async function oidcAuthorizationUrl(
   config: OidcConnectionConfig,
   publicUrl: string,
   params: { state: string; nonce: string; code_challenge: string },
+  outbound: OutboundFetch,
 ): Promise<string> {
-  const { configuration } = configure(config, 'client_secret_basic');
+  const { configuration } = configure(config, 'client_secret_basic', outbound);
   return client
     .buildAuthorizationUrl(configuration, {
       response_type: 'code',
@@ -224,7 +232,7 @@ export async function completeOidcCallback(
    * clock: the time the ID token's exp/iat/nbf are checked against (default: the system's). Only a
    * clock that follows real time makes sense here: the provider signs with its own real time.
    */
-  options: { clock?: Clock } = {},
+  options: { clock?: Clock; outbound: OutboundFetch },
 ): Promise<OidcIdentity> {
   const params = callbackUrl.searchParams;
 
@@ -257,14 +265,14 @@ export async function completeOidcCallback(
   // client_secret_basic is the OpenID default; a provider that only takes client_secret_post
   // answers invalid_client (it authenticates the client before looking at the code, so the code
   // is still good for the second try).
-  let exchange = configure(config, 'client_secret_basic', options.clock);
+  let exchange = configure(config, 'client_secret_basic', options.outbound, options.clock);
   let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
   try {
     try {
       tokens = await client.authorizationCodeGrant(exchange.configuration, currentUrl, checks);
     } catch (error) {
       if (!(error instanceof client.ResponseBodyError && error.error === 'invalid_client')) throw error;
-      exchange = configure(config, 'client_secret_post', options.clock);
+      exchange = configure(config, 'client_secret_post', options.outbound, options.clock);
       tokens = await client.authorizationCodeGrant(exchange.configuration, currentUrl, checks);
     }
   } catch (error) {
@@ -324,6 +332,9 @@ function groupsOf(value: unknown): string[] {
 
 /** Turns what authorizationCodeGrant threw into one of our refusals. */
 function classifyExchangeError(error: unknown, exchange: Exchange): GatehouseError {
+  // The guard refused or the provider failed to answer usably: to the caller, the provider is unreachable.
+  const refused = outboundRefusal(error);
+  if (refused) return new GatehouseError('oidc_provider_unreachable', { cause: refused });
   if (error instanceof GatehouseError) return error;
   // The token endpoint answered with an OAuth error: unknown/used/expired code, wrong PKCE verifier,
   // redirect_uri mismatch, bad client credentials.

@@ -10,14 +10,23 @@ import { GatehouseError } from '../errors.ts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
 import { MEMBER_SESSION_RULES, REFUSE } from '../authz/actions.ts';
+import { requireGrantable } from '../authz/grants.ts';
 import { requestActor } from '../authz/member-authorization.ts';
 import type { MemberService } from '../members/service.ts';
+import { checkDomain, isCommonEmailDomain, type OrganizationService } from '../organizations/service.ts';
+import { memberRoles, sessionRoleIds } from '../members/roles.ts';
+import { STYTCH_MEMBER } from '../rbac/defaults.ts';
 import type { ProjectService } from '../projects/service.ts';
+import type { RateLimiter } from '../rate-limit/limiter.ts';
 import { memberSessionResponse } from '../sessions/member-routes.ts';
 import { SessionFields } from '../sessions/routes.ts';
 import type { SessionService } from '../sessions/service.ts';
+import type { RbacService } from '../rbac/service.ts';
+import type { SqlExecutor } from '../store/database.ts';
+import { outboundFetchFailed, type OutboundFetch } from '../shared/outbound-fetch.ts';
 import type { OidcSettings, SamlSettings, SsoConnectionRecord, SsoConnectionService } from './connections.ts';
 import type { SsoFlows } from './flows.ts';
+import type { SsoMemberLinks } from './member-links.ts';
 import { discoverOidc, oidcRedirectUrl } from './oidc.ts';
 import { parseIdpMetadata, samlServiceProvider, serviceProviderMetadata } from './saml.ts';
 import { nulError, urlHasNul } from '../http/edge.ts';
@@ -28,6 +37,8 @@ const CreateBody = Type.Object({ display_name: Type.Optional(Type.String({ maxLe
 const RoleRules = Type.Array(Type.Object({ role_id: Type.String({ minLength: 1, maxLength: 128 }) }), { maxItems: 100 });
 const GroupRules = Type.Array(Type.Object({ role_id: Type.String({ minLength: 1, maxLength: 128 }), group: Type.String({ minLength: 1, maxLength: 256 }) }), { maxItems: 1000 });
 const Mapping = Type.Record(Type.String(), Type.String({ maxLength: 256 }));
+// Gatehouse addition: email domains the organization vouches for at this connection (project secret only).
+const VerifiedDomains = Type.Array(Type.String({ minLength: 1, maxLength: 253 }), { maxItems: 100 });
 
 const SamlUpdateBody = Type.Object({
   display_name: Type.Optional(Type.String({ maxLength: 256 })),
@@ -41,6 +52,7 @@ const SamlUpdateBody = Type.Object({
   idp_initiated_auth_disabled: Type.Optional(Type.Boolean()),
   saml_connection_implicit_role_assignments: Type.Optional(RoleRules),
   saml_group_implicit_role_assignments: Type.Optional(GroupRules),
+  verified_email_domains: Type.Optional(VerifiedDomains),
 });
 
 const MetadataBody = Type.Object({ metadata_url: Type.Optional(Type.String({ maxLength: 2048 })), metadata_xml: Type.Optional(Type.String({ maxLength: 500_000 })) });
@@ -60,6 +72,7 @@ const OidcUpdateBody = Type.Object({
   // Gatehouse addition: implicit roles for OIDC connections too (Stytch has them for SAML only).
   oidc_connection_implicit_role_assignments: Type.Optional(RoleRules),
   oidc_group_implicit_role_assignments: Type.Optional(GroupRules),
+  verified_email_domains: Type.Optional(VerifiedDomains),
 });
 
 
@@ -107,6 +120,7 @@ export function toWireSamlConnection(record: SsoConnectionRecord, publicUrl: str
     idp_initiated_auth_disabled: config.idp_initiated_auth_disabled,
     allow_gateway_callback: false,
     attribute_mapping: config.attribute_mapping,
+    verified_email_domains: record.verified_email_domains,
   };
 }
 
@@ -131,6 +145,7 @@ export function toWireOidcConnection(record: SsoConnectionRecord, publicUrl: str
     attribute_mapping: config.attribute_mapping,
     oidc_connection_implicit_role_assignments: record.connection_role_rules,
     oidc_group_implicit_role_assignments: record.group_role_rules,
+    verified_email_domains: record.verified_email_domains,
   };
 }
 
@@ -143,9 +158,14 @@ export function registerSsoRoutes(
     members: MemberService;
     projects: ProjectService;
     config: ServerConfig;
+    outbound: OutboundFetch;
+    limiter: RateLimiter;
+    links: SsoMemberLinks;
+    organizations: OrganizationService;
+    rbac: RbacService;
   },
 ) {
-  const { connections, flows, sessions, members, projects, config } = deps;
+  const { connections, flows, sessions, members, projects, config, outbound, limiter, links, organizations, rbac } = deps;
   const publicUrl = config.publicUrl;
   const environmentOf = (projectId: string): 'live' | 'test' => (projectId.startsWith('project-live-') ? 'live' : 'test');
 
@@ -201,6 +221,7 @@ export function registerSsoRoutes(
       config: change,
       connection_role_rules: body.saml_connection_implicit_role_assignments,
       group_role_rules: body.saml_group_implicit_role_assignments,
+      verified_email_domains: checkVerifiedDomains(body.verified_email_domains),
     }, actor, request.member);
     return ok(request, { connection: toWireSamlConnection(record, publicUrl) });
   });
@@ -213,7 +234,7 @@ export function registerSsoRoutes(
       const { organization_id, connection_id } = request.params;
       const actor = requestActor(request);
       const current = await connections.require(request.projectId, organization_id, connection_id, 'saml');
-      const xml = request.body.metadata_xml ?? (request.body.metadata_url ? await fetchMetadata(request.body.metadata_url) : undefined);
+      const xml = request.body.metadata_xml ?? (request.body.metadata_url ? await fetchMetadata(outbound, request.body.metadata_url) : undefined);
       if (xml === undefined) throw new GatehouseError('invalid_argument', { message: 'Give metadata_url or metadata_xml.' });
       const metadata = parseIdpMetadata(xml);
       const record = await connections.update(request.projectId, organization_id, connection_id, 'saml', {
@@ -257,7 +278,7 @@ export function registerSsoRoutes(
     if (body.issuer !== undefined) {
       change.issuer = body.issuer;
       // Endpoints not given come from the issuer's discovery document.
-      const discovered = await discoverOidc(body.issuer);
+      const discovered = await discoverOidc(body.issuer, outbound);
       change.issuer = discovered.issuer;
       change.authorization_url ??= discovered.authorization_url;
       change.token_url ??= discovered.token_url;
@@ -270,9 +291,51 @@ export function registerSsoRoutes(
       config: change,
       connection_role_rules: body.oidc_connection_implicit_role_assignments,
       group_role_rules: body.oidc_group_implicit_role_assignments,
+      verified_email_domains: checkVerifiedDomains(body.verified_email_domains),
     }, actor, request.member);
     return ok(request, { connection: toWireOidcConnection(record, publicUrl) });
   });
+
+  // ---------------------------------------------------------------------------------------------
+  // explicit links (Gatehouse addition): let a connection sign an existing member in by email
+
+  const LinkParams = Type.Object({ organization_id: Type.String(), connection_id: Type.String(), member_id: Type.String() });
+
+  app.put(
+    '/v1/b2b/sso/:organization_id/connections/:connection_id/members/:member_id',
+    { config: { memberSession: MEMBER_SESSION_RULES.ssoLink }, schema: { params: LinkParams } },
+    async (request) => {
+      const { organization_id, connection_id, member_id } = request.params;
+      const connection = await connections.require(request.projectId, organization_id, connection_id);
+      const member = await members.findMember(request.projectId, member_id);
+      if (!member || member.organization_id !== organization_id || member.status === 'deleted') {
+        throw new GatehouseError('member_not_found', { message: 'No member with this id exists in the organization.' });
+      }
+      // Linking hands the connection's IdP the member's account: on a member session's authority, only
+      // if the grantor could grant every role a session through this connection would give the target.
+      const grantor = request.member;
+      const authorize = grantor
+        ? async (tx: SqlExecutor) => {
+            const organization = await organizations.requireOrganization(request.projectId, organization_id);
+            const through = sessionRoleIds(memberRoles(member, organization), new Set([connection_id])).filter((role) => role !== STYTCH_MEMBER);
+            await requireGrantable(tx, rbac, grantor, () => organizations.lock(tx, request.projectId, organization_id), through);
+          }
+        : undefined;
+      await links.link(connection, member, requestActor(request), authorize);
+      return ok(request, { connection_id, member_id });
+    },
+  );
+
+  app.delete(
+    '/v1/b2b/sso/:organization_id/connections/:connection_id/members/:member_id',
+    { config: { memberSession: MEMBER_SESSION_RULES.ssoUnlink }, schema: { params: LinkParams } },
+    async (request) => {
+      const { organization_id, connection_id, member_id } = request.params;
+      const connection = await connections.require(request.projectId, organization_id, connection_id);
+      await links.unlink(connection, member_id, requestActor(request));
+      return ok(request, { connection_id, member_id });
+    },
+  );
 
   // ---------------------------------------------------------------------------------------------
   // sign-in
@@ -286,10 +349,18 @@ export function registerSsoRoutes(
     },
   );
 
+  // Anyone may start a sign-in, and each start keeps a flow row until it expires: counted per IP and
+  // per connection (the connection id as sent, so unknown ids count too).
+  const limitSsoStart = limiter.requestLimit((request) => [
+    { name: 'sso_start_ip', rule: config.ssoStartLimits.perIp, subject: request.ip },
+    { name: 'sso_start_connection', rule: config.ssoStartLimits.perConnection, subject: (request.query as { connection_id: string }).connection_id },
+  ]);
+
   app.get(
     '/v1/public/sso/start',
     {
       config: { auth: 'public', memberSession: 'refuse' },
+      preHandler: limitSsoStart,
       schema: {
         querystring: Type.Object({
           connection_id: Type.String({ maxLength: 256 }),
@@ -332,6 +403,17 @@ export function registerSsoRoutes(
   });
 }
 
+/** Verified domains: real domain names, and no public mailbox provider (nobody vouches for all of gmail.com). */
+function checkVerifiedDomains(domains: string[] | undefined): string[] | undefined {
+  return domains?.map((domain) => {
+    const normalized = checkDomain(domain, 'invalid_email_domain');
+    if (isCommonEmailDomain(normalized)) {
+      throw new GatehouseError('invalid_email_domain', { message: `"${normalized}" is a public mailbox provider; no organization can vouch for its addresses.` });
+    }
+    return normalized;
+  });
+}
+
 function checkUrl(value: string, field: string): string {
   let url: URL | undefined;
   try {
@@ -354,13 +436,9 @@ function addCertificates(current: SamlSettings['verification_certificates'], pem
   return next;
 }
 
-async function fetchMetadata(url: string): Promise<string> {
-  checkUrl(url, 'metadata_url');
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
-    if (!response.ok) throw new Error(String(response.status));
-    return await response.text();
-  } catch {
-    throw new GatehouseError('saml_metadata_invalid', { message: 'The metadata could not be fetched from metadata_url.' });
-  }
+/** The IdP's metadata, through the guarded client; any failure (a non-2xx answer too) is the guard's one error. */
+async function fetchMetadata(outbound: OutboundFetch, url: string): Promise<string> {
+  const response = await outbound.fetch(url, { headers: { accept: 'application/samlmetadata+xml, application/xml, text/xml' } });
+  if (!response.ok) throw outboundFetchFailed(new Error(`status ${response.status}`));
+  return response.text();
 }

@@ -7,10 +7,10 @@ import { after, before, describe, test } from 'node:test';
 import type { ProjectCredentials } from '../projects/service.ts';
 import { expectError, type TestServer, startTestServer } from '../testing/harness.ts';
 import { B2BProject, expectOk } from '../testing/b2b.ts';
-import { createSamlIdp, readAuthnRequest, TEST_IDP_ATTRIBUTE_MAPPING, type SamlTestIdp, type SamlTestUser } from '../testing/saml-idp.ts';
+import { createSamlIdp, type SamlTestIdp, type SamlTestUser } from '../testing/saml-idp.ts';
+import { createOidcConnection, createSamlConnection, oidcCallback, postAcs as postAcsAt, samlAcs, ssoTokenOf, startSaml as startSamlAt, startSso, type TestSamlConnection } from '../testing/sso.ts';
 import { startOidcProvider, type TestOidcProvider } from '../testing/oidc-provider.ts';
 
-const APP = 'http://app.example/sso/callback';
 const POLICY = {
   resources: [{ resource_id: 'repos', description: 'Code', actions: ['read', 'push'] }],
   roles: [
@@ -26,7 +26,8 @@ let server: TestServer;
 let idp: SamlTestIdp;
 
 before(async () => {
-  server = await startTestServer();
+  // The OpenID provider is on loopback: the development setting lets discovery reach it.
+  server = await startTestServer({ env: { GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: 'true' } });
   idp = await createSamlIdp();
 });
 after(() => server?.close());
@@ -38,55 +39,19 @@ async function setUp() {
   return { project, organizationId: organization.organization_id as string };
 }
 
-async function samlConnection(project: ProjectCredentials, organizationId: string) {
-  const created = expectOk(await server.api(project, 'POST', `/v1/b2b/sso/saml/${organizationId}`, { display_name: 'Okta' })).connection;
-  assert.equal(created.status, 'pending');
-  const updated = expectOk(
-    await server.api(project, 'PUT', `/v1/b2b/sso/saml/${organizationId}/connections/${created.connection_id}`, {
-      idp_entity_id: idp.entityId,
-      idp_sso_url: idp.ssoUrl,
-      x509_certificate: idp.certificate,
-      attribute_mapping: TEST_IDP_ATTRIBUTE_MAPPING,
-      saml_connection_implicit_role_assignments: [{ role_id: 'sso-user' }],
-      saml_group_implicit_role_assignments: [{ role_id: 'engineer', group: 'eng' }],
-    }),
-  ).connection;
-  assert.equal(updated.status, 'active');
-  return updated as { connection_id: string; acs_url: string; audience_uri: string };
-}
-
-/** Starts a sign-in like a browser: the redirect to the IdP, read as the IdP reads it. */
-async function startSaml(project: ProjectCredentials, connectionId: string) {
-  const response = await fetch(
-    `${server.baseUrl}/v1/public/sso/start?${new URLSearchParams({ connection_id: connectionId, public_token: project.public_token, login_redirect_url: APP })}`,
-    { redirect: 'manual' },
-  );
-  assert.equal(response.status, 302, await response.text());
-  const location = response.headers.get('location')!;
-  assert.ok(location.startsWith(idp.ssoUrl));
-  return readAuthnRequest(location);
-}
-
-async function postAcs(connectionId: string, samlResponse: string, relayState: string) {
-  const response = await fetch(`${server.baseUrl}/v1/b2b/sso/saml/acs/${connectionId}`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ SAMLResponse: samlResponse, RelayState: relayState }).toString(),
+function samlConnection(project: ProjectCredentials, organizationId: string) {
+  return createSamlConnection((method, path, body) => server.api(project, method, path, body), organizationId, idp, {
+    saml_connection_implicit_role_assignments: [{ role_id: 'sso-user' }],
+    saml_group_implicit_role_assignments: [{ role_id: 'engineer', group: 'eng' }],
   });
-  const text = await response.text();
-  return { status: response.status, location: response.headers.get('location'), body: text ? JSON.parse(text) : null };
 }
 
-async function samlSignIn(project: ProjectCredentials, connection: { connection_id: string; acs_url: string; audience_uri: string }, user: SamlTestUser) {
-  const request = await startSaml(project, connection.connection_id);
-  const samlResponse = idp.response({ acsUrl: connection.acs_url, audience: connection.audience_uri, requestId: request.id, user });
-  const acs = await postAcs(connection.connection_id, samlResponse, request.relayState!);
-  assert.equal(acs.status, 302, JSON.stringify(acs.body));
-  const back = new URL(acs.location!);
-  assert.equal(`${back.origin}${back.pathname}`, APP);
-  assert.equal(back.searchParams.get('stytch_token_type'), 'sso');
-  return expectOk(await server.api(project, 'POST', '/v1/b2b/sso/authenticate', { sso_token: back.searchParams.get('token'), session_duration_minutes: 60 }));
+const startSaml = (project: ProjectCredentials, connectionId: string) => startSamlAt(server, idp, project, connectionId);
+const postAcs = (connectionId: string, samlResponse: string, relayState: string) => postAcsAt(server, connectionId, samlResponse, relayState);
+
+async function samlSignIn(project: ProjectCredentials, connection: TestSamlConnection, user: SamlTestUser) {
+  const token = ssoTokenOf(await samlAcs(server, idp, project, connection, user));
+  return expectOk(await server.api(project, 'POST', '/v1/b2b/sso/authenticate', { sso_token: token, session_duration_minutes: 60 }));
 }
 
 async function memberCount(project: ProjectCredentials, organizationId: string): Promise<number> {
@@ -236,10 +201,7 @@ describe('SAML', () => {
     expectError(await server.api(project, 'POST', '/v1/b2b/sso/authenticate', { sso_token: token }), 404, 'sso_token_not_found');
 
     const stranger = await server.createProject();
-    const response = await fetch(
-      `${server.baseUrl}/v1/public/sso/start?${new URLSearchParams({ connection_id: connection.connection_id, public_token: stranger.public_token, login_redirect_url: APP })}`,
-      { redirect: 'manual' },
-    );
+    const response = await startSso(server, stranger.public_token, connection.connection_id);
     assert.equal(response.status, 404);
   });
 
@@ -292,36 +254,13 @@ describe('OIDC', () => {
   });
   after(() => provider?.stop());
 
-  async function oidcConnection(project: ProjectCredentials, organizationId: string) {
-    const created = expectOk(await server.api(project, 'POST', `/v1/b2b/sso/oidc/${organizationId}`, { display_name: 'Entra' })).connection;
-    const updated = expectOk(
-      await server.api(project, 'PUT', `/v1/b2b/sso/oidc/${organizationId}/connections/${created.connection_id}`, {
-        issuer: provider.issuer,
-        client_id: provider.clientId,
-        client_secret: provider.clientSecret,
-        // Like Okta: the groups claim comes with the `groups` scope.
-        custom_scopes: 'groups',
-        oidc_connection_implicit_role_assignments: [{ role_id: 'sso-user' }],
-        oidc_group_implicit_role_assignments: [{ role_id: 'engineer', group: 'eng' }],
-      }),
-    ).connection;
-    assert.equal(updated.status, 'active');
-    assert.equal(updated.authorization_url.startsWith(provider.issuer), true);
-    assert.ok(!updated.client_secret.includes(provider.clientSecret));
-    return updated as { connection_id: string };
-  }
+  const oidcConnection = (project: ProjectCredentials, organizationId: string) =>
+    createOidcConnection((method, path, body) => server.api(project, method, path, body), organizationId, provider, {
+      oidc_connection_implicit_role_assignments: [{ role_id: 'sso-user' }],
+      oidc_group_implicit_role_assignments: [{ role_id: 'engineer', group: 'eng' }],
+    });
 
-  async function oidcSignIn(project: ProjectCredentials, connectionId: string) {
-    const start = await fetch(
-      `${server.baseUrl}/v1/public/sso/start?${new URLSearchParams({ connection_id: connectionId, public_token: project.public_token, login_redirect_url: APP })}`,
-      { redirect: 'manual' },
-    );
-    assert.equal(start.status, 302, await start.text());
-    const callback = await provider.signIn(start.headers.get('location')!);
-    const finished = await fetch(`${server.baseUrl}${callback.pathname}${callback.search}`, { redirect: 'manual' });
-    const text = await finished.text();
-    return { status: finished.status, location: finished.headers.get('location'), body: text ? JSON.parse(text) : null };
-  }
+  const oidcSignIn = (project: ProjectCredentials, connectionId: string) => oidcCallback(server, provider, project, connectionId);
 
   test('a sign-in through the OpenID provider, groups re-read at the next sign-in', async () => {
     const { project, organizationId } = await setUp();
@@ -346,10 +285,7 @@ describe('OIDC', () => {
     const { project, organizationId } = await setUp();
     const connection = await oidcConnection(project, organizationId);
     provider.setUser({ sub: 'oidc-user-2', email: 'hal@acme.example', groups: [] });
-    const start = await fetch(
-      `${server.baseUrl}/v1/public/sso/start?${new URLSearchParams({ connection_id: connection.connection_id, public_token: project.public_token, login_redirect_url: APP })}`,
-      { redirect: 'manual' },
-    );
+    const start = await startSso(server, project.public_token, connection.connection_id);
     const denied = await provider.signIn(start.headers.get('location')!, { deny: true });
     const refused = await fetch(`${server.baseUrl}${denied.pathname}${denied.search}`, { redirect: 'manual' });
     assert.equal(refused.status, 400);

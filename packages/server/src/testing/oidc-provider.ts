@@ -15,7 +15,8 @@ export interface TestOidcUser {
   sub: string;
   /** Omit to test a provider that gives no email. */
   email?: string;
-  email_verified?: boolean;
+  /** Default true; null: the provider sends no email_verified claim at all. */
+  email_verified?: boolean | null;
   name?: string;
   groups?: string[] | string;
 }
@@ -120,7 +121,7 @@ export async function startOidcProvider(options: TestOidcProviderOptions): Promi
           const claims: Record<string, unknown> = { sub };
           if (user.email !== undefined) {
             claims['email'] = user.email;
-            claims['email_verified'] = user.email_verified ?? true;
+            if (user.email_verified !== null) claims['email_verified'] = user.email_verified ?? true;
           }
           if (user.name !== undefined) claims['name'] = user.name;
           if (user.groups !== undefined) claims['groups'] = user.groups;
