@@ -14,7 +14,7 @@ import type { ProjectCredentials } from '../projects/service.ts';
 import { basicAuth, startTestServer, type TestServer } from '../testing/harness.ts';
 import { sendRawHttp } from '../testing/raw-http.ts';
 
-const DEFAULT_RUNS = 1_500;
+const DEFAULT_RUNS = 1_000;
 const RUNS = Number(process.env.GATEHOUSE_MALFORMED_RUNS ?? DEFAULT_RUNS);
 const SEED = 20_261_207;
 const IN_FLIGHT = 6;
