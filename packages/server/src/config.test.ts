@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { inspect } from 'node:util';
 import { ConfigError, DEFAULTS, loadConfig } from './config.ts';
+import { EncryptionKey } from './encryption/keyring.ts';
+
+const KEY_A = EncryptionKey.generate().text;
+const KEY_B = EncryptionKey.generate().text;
+const KEY_C = EncryptionKey.generate().text;
 
 test('defaults: port 4000 on loopback, PGlite in .gatehouse, test environment, with a warning', () => {
   const { config, warnings } = loadConfig({}, '/srv/app');
@@ -27,6 +33,8 @@ test('environment variables set every option', () => {
     GATEHOUSE_BODY_LIMIT: '2048',
     GATEHOUSE_LOG_LEVEL: 'warn',
     GATEHOUSE_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1',
+    GATEHOUSE_ENCRYPTION_KEY: KEY_A,
+    GATEHOUSE_ENCRYPTION_KEYS_PREVIOUS: `${KEY_B}, ${KEY_C}`,
   });
   assert.equal(config.port, 8080);
   assert.equal(config.host, '0.0.0.0');
@@ -38,6 +46,8 @@ test('environment variables set every option', () => {
   assert.equal(config.bodyLimitBytes, 2048);
   assert.equal(config.logLevel, 'warn');
   assert.deepEqual(config.trustProxy, ['10.0.0.0/8', '127.0.0.1']);
+  assert.equal(config.encryption.key?.id, EncryptionKey.parse(KEY_A)!.id);
+  assert.deepEqual(config.encryption.previousKeys.map((key) => key.id), [EncryptionKey.parse(KEY_B)!.id, EncryptionKey.parse(KEY_C)!.id]);
   assert.deepEqual(warnings, []);
   assert.equal(loadConfig({ GATEHOUSE_TRUST_PROXY: '2' }).config.trustProxy, 2);
   assert.equal(loadConfig({}).config.trustProxy, false);
@@ -56,7 +66,7 @@ test('bad values are refused with the variable named', () => {
 test('production mode refuses the embedded database and a plain-http public URL', () => {
   assert.throws(() => loadConfig({ NODE_ENV: 'production' }), /DATABASE_URL/);
   assert.throws(() => loadConfig({ GATEHOUSE_MODE: 'production', DATABASE_URL: 'postgres://db/x' }), /https/);
-  const { config } = loadConfig({ GATEHOUSE_MODE: 'production', DATABASE_URL: 'postgres://db/x', GATEHOUSE_PUBLIC_URL: 'https://auth.example.com' });
+  const { config } = loadConfig({ GATEHOUSE_MODE: 'production', DATABASE_URL: 'postgres://db/x', GATEHOUSE_PUBLIC_URL: 'https://auth.example.com', GATEHOUSE_ENCRYPTION_KEY: KEY_A });
   assert.equal(config.production, true);
 });
 
@@ -71,4 +81,28 @@ test('outbound fetches: https to public addresses by default; the development se
   assert.throws(() => loadConfig({ ...production, GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: 'true' }), /development only/);
   assert.throws(() => loadConfig({ ...production, GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: '127.0.0.1/32' }), /development only/);
   assert.deepEqual(loadConfig({ ...production, GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: 'false' }).config.outbound.allowedPrivateRanges, []);
+});
+
+test('the encryption key: required in production, generated in development, never printed when refused', () => {
+  const production = { GATEHOUSE_MODE: 'production', DATABASE_URL: 'postgres://db/x', GATEHOUSE_PUBLIC_URL: 'https://auth.example.com' };
+  assert.throws(() => loadConfig(production), (e: unknown) => e instanceof ConfigError && /GATEHOUSE_ENCRYPTION_KEY/.test(e.message));
+  // 32 bytes, but a pattern, not random: a warning in development, refused in production.
+  const weak = Buffer.alloc(32, 'ab').toString('base64');
+  assert.throws(() => loadConfig({ ...production, GATEHOUSE_ENCRYPTION_KEY: weak }), (e: unknown) => e instanceof ConfigError && /GATEHOUSE_ENCRYPTION_KEY/.test(e.message) && !e.message.includes(weak));
+  assert.ok(loadConfig({ GATEHOUSE_ENCRYPTION_KEY: weak }).warnings.some((w) => w.includes('GATEHOUSE_ENCRYPTION_KEY') && !w.includes(weak)));
+  assert.throws(() => loadConfig({ ...production, GATEHOUSE_ENCRYPTION_KEY: KEY_A, GATEHOUSE_ENCRYPTION_KEYS_PREVIOUS: weak }), /GATEHOUSE_ENCRYPTION_KEYS_PREVIOUS/);
+  // Not 32 bytes of base64 or hex: refused in every mode, the value not repeated.
+  for (const bad of ['correct horse battery staple', KEY_A.slice(0, 40), `${KEY_A}x`]) {
+    assert.throws(() => loadConfig({ GATEHOUSE_ENCRYPTION_KEY: bad }), (e: unknown) => e instanceof ConfigError && /GATEHOUSE_ENCRYPTION_KEY/.test(e.message) && !e.message.includes(bad));
+    assert.throws(() => loadConfig({ GATEHOUSE_ENCRYPTION_KEY: KEY_A, GATEHOUSE_ENCRYPTION_KEYS_PREVIOUS: bad }), (e: unknown) => e instanceof ConfigError && !e.message.includes(bad));
+  }
+  assert.equal(loadConfig({ GATEHOUSE_ENCRYPTION_KEY: Buffer.from(KEY_A, 'base64').toString('hex') }).config.encryption.key?.id, EncryptionKey.parse(KEY_A)!.id);
+  // Development without a key: one is kept in the data folder, and the start says so.
+  const development = loadConfig({}, '/srv/app');
+  assert.equal(development.config.encryption.key, undefined);
+  assert.ok(development.warnings.some((w) => w.includes('/srv/app/.gatehouse/encryption.key')));
+  // The key never shows in the configuration's JSON or inspection.
+  const { config } = loadConfig({ GATEHOUSE_ENCRYPTION_KEY: KEY_A });
+  assert.ok(!JSON.stringify(config).includes(KEY_A) && !inspect(config, { depth: 9 }).includes(KEY_A));
+  assert.ok(!inspect(config, { depth: 9 }).includes(Buffer.from(KEY_A, 'base64').toString('hex')));
 });

@@ -1,7 +1,8 @@
 // Server configuration: every option, its environment variable and its default, in one place.
 // Only the CLI reads the environment; everything else receives a validated ServerConfig.
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import ipaddr from 'ipaddr.js';
+import { EncryptionKey } from './encryption/keyring.ts';
 
 export type Environment = 'test' | 'live';
 
@@ -58,6 +59,8 @@ export interface ServerConfig {
    * and GATEHOUSE_SSO_START_CONNECTION_LIMIT per minute for one connection. 0 turns a limit off.
    */
   ssoStartLimits: { perIp: RateLimitRule; perConnection: RateLimitRule };
+  /** Encryption of the secrets stored to be read back: signing keys, OIDC client secrets. */
+  encryption: EncryptionConfig;
 }
 
 export interface OutboundConfig {
@@ -74,6 +77,20 @@ export interface OutboundConfig {
   maxBodyBytes: number;
   /** Redirect hops followed (GET only), each checked like the first URL. */
   maxRedirects: number;
+}
+
+export interface EncryptionConfig {
+  /**
+   * GATEHOUSE_ENCRYPTION_KEY — 32 random bytes as base64 or hex (`openssl rand -base64 32`).
+   * Required in production mode. Unset in development: a key generated once into
+   * DATA_DIR/encryption.key (mode 600) and used from there.
+   */
+  key: EncryptionKey | undefined;
+  /**
+   * GATEHOUSE_ENCRYPTION_KEYS_PREVIOUS — earlier keys, separated by commas: they only open values
+   * sealed before a rotation, until `gatehouse encryption reencrypt` has sealed everything anew.
+   */
+  previousKeys: EncryptionKey[];
 }
 
 export interface AdminConfig {
@@ -261,6 +278,13 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     throw new ConfigError(`GATEHOUSE_PUBLIC_URL must be an http(s) URL, got "${publicUrl}"`);
   }
 
+  if (production && !databaseUrl) {
+    throw new ConfigError('Production mode needs PostgreSQL: set DATABASE_URL. The embedded PGlite database is for development and CI.');
+  }
+  if (production && !publicUrl.startsWith('https://')) {
+    throw new ConfigError('Production mode needs GATEHOUSE_PUBLIC_URL to be an https:// URL.');
+  }
+
   const config: ServerConfig = {
     port,
     host,
@@ -290,19 +314,17 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
         windowSeconds: 60,
       },
     },
+    encryption: loadEncryptionConfig(env, production, warnings),
   };
   if (config.outbound.allowedPrivateRanges.length > 0) {
     warnings.push(`GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: SSO metadata, discovery and key fetches may reach ${config.outbound.allowedPrivateRanges.join(', ')} over plain http (development only).`);
   }
 
   if (!databaseUrl) {
-    if (production) {
-      throw new ConfigError('Production mode needs PostgreSQL: set DATABASE_URL. The embedded PGlite database is for development and CI.');
-    }
     warnings.push(`Using the embedded PGlite database in ${config.dataDir}: fine for development, not for production (set DATABASE_URL).`);
   }
-  if (production && !publicUrl.startsWith('https://')) {
-    throw new ConfigError('Production mode needs GATEHOUSE_PUBLIC_URL to be an https:// URL.');
+  if (!config.encryption.key) {
+    warnings.push(`Development mode: secrets stored in the database are encrypted with the key kept in ${developmentKeyFile(config.dataDir)}; set GATEHOUSE_ENCRYPTION_KEY elsewhere.`);
   }
   if (!production && !config.initialCredentials.secret) {
     warnings.push('Development mode: generated project credentials are printed to the log on first start.');
@@ -333,6 +355,38 @@ function loadOutboundConfig(env: Record<string, string | undefined>, production:
     maxBodyBytes: parseInteger('GATEHOUSE_OUTBOUND_MAX_BYTES', env.GATEHOUSE_OUTBOUND_MAX_BYTES, DEFAULTS.outboundMaxBytes, 1024, 64 * 1024 * 1024),
     maxRedirects: DEFAULTS.outboundMaxRedirects,
   };
+}
+
+/** Where development mode keeps its generated encryption key. */
+export function developmentKeyFile(dataDir: string): string {
+  return join(dataDir, 'encryption.key');
+}
+
+const KEY_FORMAT = 'must be 32 random bytes written as base64 (44 characters) or hex (64 characters); make one with `openssl rand -base64 32`';
+
+function loadEncryptionConfig(env: Record<string, string | undefined>, production: boolean, warnings: string[]): EncryptionConfig {
+  // The messages name the variable, never its value: a refused key may be the real one, mistyped.
+  const parse = (name: string, text: string): EncryptionKey => {
+    const key = EncryptionKey.parse(text);
+    if (!key) throw new ConfigError(`${name} ${KEY_FORMAT}.`);
+    if (key.weak) {
+      const message = `${name} has too few distinct bytes to be random (key id ${key.id}); generate one with \`openssl rand -base64 32\`.`;
+      if (production) throw new ConfigError(`Production mode refuses a weak key: ${message}`);
+      warnings.push(message);
+    }
+    return key;
+  };
+  const key = env.GATEHOUSE_ENCRYPTION_KEY ? parse('GATEHOUSE_ENCRYPTION_KEY', env.GATEHOUSE_ENCRYPTION_KEY) : undefined;
+  if (!key && production) {
+    throw new ConfigError(`Production mode needs GATEHOUSE_ENCRYPTION_KEY: it encrypts the signing keys and OIDC client secrets in the database; it ${KEY_FORMAT}.`);
+  }
+  const previousKeys = (env.GATEHOUSE_ENCRYPTION_KEYS_PREVIOUS ?? '')
+    .split(',')
+    .map((text) => text.trim())
+    .filter(Boolean)
+    .map((text) => parse('GATEHOUSE_ENCRYPTION_KEYS_PREVIOUS', text));
+  if (previousKeys.length > 0 && !key) throw new ConfigError('GATEHOUSE_ENCRYPTION_KEYS_PREVIOUS needs GATEHOUSE_ENCRYPTION_KEY: the key that seals from now on.');
+  return { key, previousKeys };
 }
 
 /** Admin passwords: long rather than clever (they are generated unless given). */

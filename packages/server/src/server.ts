@@ -10,6 +10,9 @@ import { systemClock, type Clock } from './clock.ts';
 import type { ServerConfig } from './config.ts';
 import { Mailer } from './email/mailer.ts';
 import { registerEmailRoutes } from './email/routes.ts';
+import { keyringFromConfig } from './encryption/config-keyring.ts';
+import type { EncryptionKeyring } from './encryption/keyring.ts';
+import { prepareSecretsAtRest, type SecretsAtRest } from './encryption/stored-secrets.ts';
 import { createApp, type App } from './http/app.ts';
 import { registerMagicLinkRoutes } from './magic-links/routes.ts';
 import { PasswordResetService } from './magic-links/password-reset.ts';
@@ -78,6 +81,8 @@ export interface Gatehouse {
   members: MemberService;
   memberAuthorization: MemberAuthorization;
   sdk: SdkService;
+  /** What the start found of the stored secrets: plaintext sealed now, values under previous keys. */
+  secretsAtRest: SecretsAtRest;
   close(): Promise<void>;
 }
 
@@ -87,13 +92,24 @@ export interface CreateGatehouseOptions {
   db?: Database;
   clock?: Clock;
   logger?: boolean | object;
+  /** The keyring that seals stored secrets; default the one the config names. */
+  keyring?: EncryptionKeyring;
 }
 
 export async function createGatehouse(options: CreateGatehouseOptions): Promise<Gatehouse> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const db = options.db ?? (await openDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, dataDir: `${config.dataDir}/pglite` }));
-  await migrate(db);
+  const keyring = options.keyring ?? keyringFromConfig(config).keyring;
+  let secretsAtRest: SecretsAtRest;
+  try {
+    await migrate(db);
+    secretsAtRest = await prepareSecretsAtRest(db, keyring);
+  } catch (error) {
+    // A refused key (or a failed migration) stops the start; the database we opened closes with it.
+    if (!options.db) await db.close();
+    throw error;
+  }
   const feed = new ChangeFeed(db);
   await feed.start();
 
@@ -101,7 +117,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const projects = new ProjectService(db, feed, clock, audit);
   const rbac = new RbacService(db, feed, clock, audit);
   const users = new UserService(db, feed, rbac, clock, audit);
-  const keys = new SigningKeys(db, feed, clock);
+  const keys = new SigningKeys(db, feed, clock, keyring);
   const organizations = new OrganizationService(db, feed, rbac, clock, audit);
   const members = new MemberService(db, feed, rbac, organizations, clock, audit);
   const sessions = new SessionService(db, feed, users, rbac, keys, clock, { members, organizations });
@@ -125,7 +141,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const policyInsight = { db, rbac, impact: new ImpactPreview({ db, rbac, subjects }), whoCan: new WhoCan({ db, rbac, organizations, subjects }) };
   registerPolicyHistoryRoutes(app, policyInsight, 'consumer', '/v1/rbac');
   registerPolicyHistoryRoutes(app, policyInsight, 'b2b', '/v1/b2b/rbac');
-  const ssoConnections = new SsoConnectionService(db, feed, rbac, organizations, clock, audit);
+  const ssoConnections = new SsoConnectionService(db, feed, rbac, organizations, clock, audit, keyring);
   const outbound = new OutboundFetch(config.outbound);
   const ssoLinks = new SsoMemberLinks(db, feed, clock, audit);
   const ssoFlows = new SsoFlows({ db, feed, connections: ssoConnections, organizations, members, sessions, projects, config, clock, audit, outbound, links: ssoLinks });
@@ -175,6 +191,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
     members,
     memberAuthorization,
     sdk,
+    secretsAtRest,
     async close() {
       await app.close();
       limiter.close();

@@ -1,72 +1,24 @@
 // The `gatehouse` command as a user runs it: first start, second start, policy in a file, secrets.
 // On PostgreSQL (DATABASE_URL set) the server works in a schema of its own, dropped at the end.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
+import { freePort, runCli, serveCli, stopCli } from '../testing/cli-process.ts';
 import { basicAuth } from '../testing/harness.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/gatehouse.mjs', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
 const schema = `gatehouse_cli_${randomBytes(4).toString('hex')}`;
 let port = 0;
 let env: NodeJS.ProcessEnv;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts `gatehouse serve` and resolves with what it printed once it listens. */
-async function serve(extraEnv: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; output: string }> {
-  const child = spawn(process.execPath, [BIN, 'serve'], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start within 3 minutes:\n${output}`)), 180_000);
-    const check = () => {
-      if (output.includes('credentials')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', check);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${output}`));
-    });
-  });
-  return { child, output };
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
-
-function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  return cliWithInput(undefined, ...args);
-}
-
-function cliWithInput(input: string | undefined, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [BIN, ...args], { env, input, encoding: 'utf8', timeout: 180_000 });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const serve = (extraEnv: NodeJS.ProcessEnv = {}) => serveCli({ ...env, ...extraEnv });
+const stop = stopCli;
+const cli = (...args: string[]) => runCli(env, undefined, ...args);
+const cliWithInput = (input: string | undefined, ...args: string[]) => runCli(env, input, ...args);
 
 /** The status of a dashboard sign-in. */
 async function adminLogin(email: string, password: string): Promise<number> {
@@ -223,7 +175,7 @@ test('unknown commands print usage and fail; config errors are one clear line', 
   const unknown = cli('frobnicate');
   assert.equal(unknown.status, 1);
   assert.match(unknown.stdout, /Usage: gatehouse/);
-  const bad = spawnSync(process.execPath, [BIN, 'serve'], { env: { ...env, PORT: 'x' }, encoding: 'utf8' });
+  const bad = runCli({ ...env, PORT: 'x' }, undefined, 'serve');
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /PORT must be a whole number/);
 });

@@ -3,10 +3,14 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { describePolicyChange } from '@gatehouse/policy';
-import { ConfigError, loadConfig } from '../config.ts';
+import { ConfigError, loadConfig, type ServerConfig } from '../config.ts';
+import { keyringFromConfig } from '../encryption/config-keyring.ts';
+import { EncryptionKey } from '../encryption/keyring.ts';
+import { prepareSecretsAtRest, reencryptSecrets } from '../encryption/stored-secrets.ts';
 import { ensureProject, readCredentialsFile } from '../projects/bootstrap.ts';
 import { createGatehouse } from '../server.ts';
-import { openDatabase } from '../store/database.ts';
+import { makeDataDirPrivate } from '../store/data-dir.ts';
+import { openDatabase, type Database } from '../store/database.ts';
 import { migrate } from '../store/migrate.ts';
 
 const USAGE = `Usage: gatehouse <command>
@@ -20,17 +24,48 @@ const USAGE = `Usage: gatehouse <command>
                                  manage the project's API secrets
   keys rotate                    sign session JWTs with a new key (the old one stays in the JWKS
                                  until the tokens it signed have expired)
+  encryption generate-key        print a new random key for GATEHOUSE_ENCRYPTION_KEY
+  encryption reencrypt           seal every stored secret with GATEHOUSE_ENCRYPTION_KEY after a rotation
+                                 (GATEHOUSE_ENCRYPTION_KEYS_PREVIOUS holding the old key); works on the
+                                 database directly: stop the server first when it uses the embedded one
   admin list | create --email <email> [--password-stdin]
         | reset-password --email <email> [--password-stdin] | disable --email <email> | enable --email <email>
                                  manage dashboard admins (a generated password is printed once)
 
-policy, secrets, keys and admin talk to a running server: GATEHOUSE_URL, GATEHOUSE_PROJECT_ID and GATEHOUSE_SECRET,
+migrate and encryption reencrypt open the database the configuration names. policy, secrets, keys and admin talk to a running server: GATEHOUSE_URL, GATEHOUSE_PROJECT_ID and GATEHOUSE_SECRET,
 or the credentials file in GATEHOUSE_DATA_DIR (default .gatehouse) written on first start.`;
+
+function warn(message: string): void {
+  console.warn(`\x1b[33mWARNING\x1b[0m ${message}`);
+}
+
+/** Makes the data folder private, saying so when it was not. */
+function secureDataDir(config: ServerConfig): void {
+  const loosened = makeDataDirPrivate(config.dataDir);
+  if (loosened.length > 0) {
+    warn(`${loosened.length} path(s) in ${config.dataDir} were readable by others (group or other permissions), e.g. ${loosened[0]}: made private (folders 700, files 600).`);
+  }
+}
+
+/** The keyring the configuration names; says so when a development key was generated. */
+function configuredKeyring(config: ServerConfig) {
+  const { keyring, generatedKeyFile } = keyringFromConfig(config);
+  if (generatedKeyFile) console.log(`Generated a development encryption key in ${generatedKeyFile} (mode 600): keep it with the database, which it opens.`);
+  return keyring;
+}
 
 async function serve(): Promise<void> {
   const { config, warnings } = loadConfig(process.env);
-  for (const warning of warnings) console.warn(`\x1b[33mWARNING\x1b[0m ${warning}`);
-  const gatehouse = await createGatehouse({ config });
+  for (const warning of warnings) warn(warning);
+  secureDataDir(config);
+  const gatehouse = await createGatehouse({ config, keyring: configuredKeyring(config) });
+  // PGlite has just written its files with mode 0666: take that back (quietly, it is expected).
+  makeDataDirPrivate(config.dataDir);
+  const { sealed, underPreviousKeys } = gatehouse.secretsAtRest;
+  if (sealed > 0) {
+    warn(`Encrypted ${sealed} secret(s) an earlier version stored in the clear. Backups taken before hold them in the clear: rotate the signing keys (\`gatehouse keys rotate\`) and the OIDC client secrets.`);
+  }
+  if (underPreviousKeys > 0) warn(`${underPreviousKeys} stored secret(s) are still encrypted with a previous key: run \`gatehouse encryption reencrypt\`.`);
   const { project, created, credentialsFile } = await ensureProject(gatehouse.projects, config);
   const firstAdmin = await gatehouse.admins.ensureFirstAdmin();
   await gatehouse.app.listen({ port: config.port, host: config.host });
@@ -46,18 +81,45 @@ async function serve(): Promise<void> {
 
   const stop = async () => {
     await gatehouse.close();
+    makeDataDirPrivate(config.dataDir);
     process.exit(0);
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }
 
-async function runMigrations(): Promise<void> {
+/** Runs `work` on the configured database, migrated, with the data folder kept private. */
+async function withDatabase<T>(work: (db: Database, config: ServerConfig) => Promise<T>): Promise<T> {
   const { config } = loadConfig(process.env);
+  secureDataDir(config);
   const db = await openDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, dataDir: `${config.dataDir}/pglite` });
-  const applied = await migrate(db);
-  await db.close();
+  try {
+    return await work(db, config);
+  } finally {
+    await db.close();
+    makeDataDirPrivate(config.dataDir);
+  }
+}
+
+async function runMigrations(): Promise<void> {
+  const applied = await withDatabase((db) => migrate(db));
   console.log(applied.length ? `applied ${applied.join(', ')}` : 'database is up to date');
+}
+
+async function encryption(args: string[]): Promise<void> {
+  if (args[0] === 'generate-key' && args.length === 1) {
+    console.log(EncryptionKey.generate().text);
+  } else if (args[0] === 'reencrypt' && args.length === 1) {
+    await withDatabase(async (db, config) => {
+      const keyring = configuredKeyring(config);
+      await migrate(db);
+      const { sealed } = await prepareSecretsAtRest(db, keyring);
+      const count = sealed + (await reencryptSecrets(db, keyring));
+      console.log(`${count} secret(s) encrypted anew with ${keyring.current.id}; every stored secret now opens with GATEHOUSE_ENCRYPTION_KEY alone.`);
+    });
+  } else {
+    throw new CliError(USAGE);
+  }
 }
 
 function apiClient() {
@@ -176,6 +238,8 @@ async function admin(args: string[]): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<void> {
+  // Whatever this process writes (database files, credentials, keys) is the owner's alone.
+  process.umask(0o077);
   const [command, ...rest] = argv;
   switch (command) {
     case 'serve':
@@ -190,6 +254,8 @@ async function main(argv: string[]): Promise<void> {
       return keys(rest);
     case 'admin':
       return admin(rest);
+    case 'encryption':
+      return encryption(rest);
     default:
       console.log(USAGE);
       if (command && command !== 'help' && command !== '--help') process.exitCode = 1;

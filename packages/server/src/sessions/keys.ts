@@ -4,6 +4,8 @@ import { createPrivateKey, createPublicKey, generateKeyPair, randomUUID, type Js
 import { promisify } from 'node:util';
 import type { Clock } from '../clock.ts';
 import type { Environment } from '../config.ts';
+import type { EncryptionKeyring } from '../encryption/keyring.ts';
+import { SEALED } from '../encryption/stored-secrets.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 
@@ -25,7 +27,8 @@ export interface PublicJwk {
 
 interface KeyRow {
   kid: string;
-  private_jwk: JsonWebKey;
+  /** The private JWK, sealed with the keyring (SEALED.signingKey). */
+  private_jwk_encrypted: string;
   public_jwk: PublicJwk;
   created_at: Date;
   retired_at: Date | null;
@@ -42,13 +45,15 @@ export class SigningKeys {
   readonly #db: SqlExecutor;
   readonly #feed: ChangeFeed;
   readonly #clock: Clock;
+  readonly #keyring: EncryptionKeyring;
   /** project_id → its keys being read, then read (`loaded`); emptied by the change feed on rotation. */
   readonly #cache = new Map<string, { keys: Promise<ProjectKeys>; loaded?: ProjectKeys }>();
 
-  constructor(db: SqlExecutor, feed: ChangeFeed, clock: Clock) {
+  constructor(db: SqlExecutor, feed: ChangeFeed, clock: Clock, keyring: EncryptionKeyring) {
     this.#db = db;
     this.#feed = feed;
     this.#clock = clock;
+    this.#keyring = keyring;
     feed.forgetProjectOn(this.#cache, ['signing_keys']);
   }
 
@@ -82,7 +87,7 @@ export class SigningKeys {
         'UPDATE signing_keys SET retired_at = $2 WHERE project_id = $1 AND retired_at IS NULL RETURNING kid',
         [projectId, now],
       );
-      await insertKey(tx, projectId, created, now);
+      await this.#insertKey(tx, projectId, created, now);
       emit({ type: 'signing_keys', project_id: projectId });
       return { kid: created.kid, retired: rows.map((row) => row.kid) };
     });
@@ -97,7 +102,7 @@ export class SigningKeys {
         await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`signing_keys:${projectId}`]);
         const again = await this.#activeRows(tx, projectId);
         if (again.some((row) => row.retired_at === null)) return again;
-        await insertKey(tx, projectId, created, this.#clock.now());
+        await this.#insertKey(tx, projectId, created, this.#clock.now());
         return this.#activeRows(tx, projectId);
       });
     }
@@ -108,8 +113,9 @@ export class SigningKeys {
       const since = this.#clock.now().getTime() - RETIRED_KEY_GRACE_MS;
       return keys.filter(({ row }) => row.retired_at === null || row.retired_at.getTime() > since);
     };
+    const privateJwk = JSON.parse(this.#keyring.open(signingRow.private_jwk_encrypted, SEALED.signingKey.field(signingRow.kid))) as JsonWebKey;
     return {
-      signing: { kid: signingRow.kid, key: createPrivateKey({ key: signingRow.private_jwk, format: 'jwk' }) },
+      signing: { kid: signingRow.kid, key: createPrivateKey({ key: privateJwk, format: 'jwk' }) },
       published: () => visible().map(({ row }) => row.public_jwk),
       verificationKey: (kid) => visible().find(({ row }) => row.kid === kid)?.key,
     };
@@ -118,11 +124,21 @@ export class SigningKeys {
   async #activeRows(db: SqlExecutor, projectId: string): Promise<KeyRow[]> {
     const since = new Date(this.#clock.now().getTime() - RETIRED_KEY_GRACE_MS);
     const { rows } = await db.query<KeyRow>(
-      `SELECT kid, private_jwk, public_jwk, created_at, retired_at FROM signing_keys
+      `SELECT kid, private_jwk_encrypted, public_jwk, created_at, retired_at FROM signing_keys
         WHERE project_id = $1 AND (retired_at IS NULL OR retired_at > $2) ORDER BY created_at, kid`,
       [projectId, since],
     );
     return rows;
+  }
+
+  async #insertKey(tx: SqlExecutor, projectId: string, key: Awaited<ReturnType<typeof newKey>>, now: Date) {
+    await tx.query('INSERT INTO signing_keys (kid, project_id, private_jwk_encrypted, public_jwk, created_at) VALUES ($1, $2, $3, $4, $5)', [
+      key.kid,
+      projectId,
+      this.#keyring.seal(JSON.stringify(key.private_jwk), SEALED.signingKey.field(key.kid)),
+      JSON.stringify(key.public_jwk),
+      now,
+    ]);
   }
 }
 
@@ -132,14 +148,4 @@ async function newKey(environment: Environment) {
   const pub = publicKey.export({ format: 'jwk' }) as { n: string; e: string };
   const public_jwk: PublicJwk = { kty: 'RSA', use: 'sig', key_ops: ['verify'], alg: 'RS256', kid, n: pub.n, e: pub.e };
   return { kid, private_jwk: privateKey.export({ format: 'jwk' }), public_jwk };
-}
-
-async function insertKey(tx: SqlExecutor, projectId: string, key: Awaited<ReturnType<typeof newKey>>, now: Date) {
-  await tx.query('INSERT INTO signing_keys (kid, project_id, private_jwk, public_jwk, created_at) VALUES ($1, $2, $3, $4, $5)', [
-    key.kid,
-    projectId,
-    JSON.stringify(key.private_jwk),
-    JSON.stringify(key.public_jwk),
-    now,
-  ]);
 }

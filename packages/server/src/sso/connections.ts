@@ -5,6 +5,8 @@ import { randomUUID } from 'node:crypto';
 import type { AuditAction, AuditLog } from '../audit/log.ts';
 import type { Clock } from '../clock.ts';
 import type { Environment } from '../config.ts';
+import type { EncryptionKeyring } from '../encryption/keyring.ts';
+import { SEALED } from '../encryption/stored-secrets.ts';
 import { GatehouseError } from '../errors.ts';
 import type { OrganizationService } from '../organizations/service.ts';
 import { requireGrantable } from '../authz/grants.ts';
@@ -50,6 +52,9 @@ export interface SsoConnectionRecord<K extends ConnectionKind = ConnectionKind> 
   updated_at: Date;
 }
 
+/** A row of sso_connections: the record, its OIDC client secret sealed apart from `config`. */
+type StoredConnection = SsoConnectionRecord & { client_secret_encrypted: string | null };
+
 export const DEFAULT_SAML_SETTINGS: SamlSettings = {
   idp_entity_id: '',
   idp_sso_url: '',
@@ -93,14 +98,36 @@ export class SsoConnectionService {
   readonly #organizations: OrganizationService;
   readonly #clock: Clock;
   readonly #audit: AuditLog;
+  readonly #keyring: EncryptionKeyring;
 
-  constructor(db: SqlExecutor, feed: ChangeFeed, rbac: RbacService, organizations: OrganizationService, clock: Clock, audit: AuditLog) {
+  constructor(db: SqlExecutor, feed: ChangeFeed, rbac: RbacService, organizations: OrganizationService, clock: Clock, audit: AuditLog, keyring: EncryptionKeyring) {
     this.#db = db;
     this.#feed = feed;
     this.#rbac = rbac;
     this.#organizations = organizations;
     this.#clock = clock;
     this.#audit = audit;
+    this.#keyring = keyring;
+  }
+
+  /**
+   * A stored row as a record: the OIDC client secret, kept sealed in its own column, opened into
+   * `config` where the flows read it. `open: false` leaves it sealed (a deletion needs only to know
+   * whether there was one, and must work even when the value no longer opens).
+   */
+  #fromRow(row: StoredConnection, open = true): SsoConnectionRecord {
+    const { client_secret_encrypted: sealed, ...record } = row;
+    if (record.kind !== 'oidc') return record;
+    const clientSecret = !sealed ? '' : open ? this.#keyring.open(sealed, SEALED.oidcClientSecret.field(record.connection_id)) : sealed;
+    return { ...record, config: { ...(record.config as OidcSettings), client_secret: clientSecret } };
+  }
+
+  /** What is stored for a record's settings: `config` without the client secret, and the secret sealed. */
+  #toStored(record: SsoConnectionRecord): { config: string; client_secret_encrypted: string | null } {
+    if (record.kind !== 'oidc') return { config: JSON.stringify(record.config), client_secret_encrypted: null };
+    const { client_secret, ...config } = record.config as OidcSettings;
+    const sealed = client_secret ? this.#keyring.seal(client_secret, SEALED.oidcClientSecret.field(record.connection_id)) : null;
+    return { config: JSON.stringify(config), client_secret_encrypted: sealed };
   }
 
   async create<K extends ConnectionKind>(
@@ -119,10 +146,10 @@ export class SsoConnectionService {
         `INSERT INTO sso_connections (connection_id, organization_id, project_id, kind, status, display_name, identity_provider, config, created_at, updated_at)
          VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $8)`,
         [connectionId, organizationId, projectId, kind, input.display_name ?? '', input.identity_provider ?? 'generic',
-          JSON.stringify(kind === 'saml' ? DEFAULT_SAML_SETTINGS : DEFAULT_OIDC_SETTINGS), now],
+          this.#toStored({ kind, connection_id: connectionId, config: kind === 'saml' ? DEFAULT_SAML_SETTINGS : DEFAULT_OIDC_SETTINGS } as SsoConnectionRecord).config, now],
       );
-      const { rows } = await tx.query<SsoConnectionRecord>('SELECT * FROM sso_connections WHERE connection_id = $1', [connectionId]);
-      await this.#record(tx, actor, 'sso_connection.created', null, rows[0]!);
+      const { rows } = await tx.query<StoredConnection>('SELECT * FROM sso_connections WHERE connection_id = $1', [connectionId]);
+      await this.#record(tx, actor, 'sso_connection.created', null, this.#fromRow(rows[0]!));
       emit({ type: 'organization', project_id: projectId, organization_id: organizationId });
     });
     return this.require(projectId, organizationId, connectionId, kind);
@@ -130,17 +157,17 @@ export class SsoConnectionService {
 
   async list(projectId: string, organizationId: string): Promise<SsoConnectionRecord[]> {
     await this.#organizations.requireOrganization(projectId, organizationId);
-    const { rows } = await this.#db.query<SsoConnectionRecord>(
+    const { rows } = await this.#db.query<StoredConnection>(
       'SELECT * FROM sso_connections WHERE project_id = $1 AND organization_id = $2 ORDER BY created_at, connection_id',
       [projectId, organizationId],
     );
-    return rows;
+    return rows.map((row) => this.#fromRow(row));
   }
 
   /** A connection by id alone (sign-in flows arrive with the connection id only). */
   async find(connectionId: string, db: SqlExecutor = this.#db): Promise<SsoConnectionRecord | null> {
-    const { rows } = await db.query<SsoConnectionRecord>('SELECT * FROM sso_connections WHERE connection_id = $1', [connectionId]);
-    return rows[0] ?? null;
+    const { rows } = await db.query<StoredConnection>('SELECT * FROM sso_connections WHERE connection_id = $1', [connectionId]);
+    return rows[0] ? this.#fromRow(rows[0]) : null;
   }
 
   async require<K extends ConnectionKind>(projectId: string, organizationId: string, connectionId: string, kind?: K): Promise<SsoConnectionRecord<K>> {
@@ -174,11 +201,11 @@ export class SsoConnectionService {
   ): Promise<SsoConnectionRecord<K>> {
     const organization = await this.#organizations.requireOrganization(projectId, organizationId);
     await this.#feed.write(async (tx, emit) => {
-      const { rows } = await tx.query<SsoConnectionRecord>(
+      const { rows } = await tx.query<StoredConnection>(
         'SELECT * FROM sso_connections WHERE connection_id = $1 AND project_id = $2 AND organization_id = $3 AND kind = $4 FOR UPDATE',
         [connectionId, projectId, organizationId, kind],
       );
-      const current = rows[0];
+      const current = rows[0] && this.#fromRow(rows[0]);
       if (!current) throw notFound(connectionId);
       const roles = [...(change.connection_role_rules ?? []), ...(change.group_role_rules ?? [])].map((rule) => rule.role_id);
       if (roles.some((role) => IMPLICIT_ROLES.b2b.includes(role))) {
@@ -197,11 +224,12 @@ export class SsoConnectionService {
         verified_email_domains: change.verified_email_domains ? [...new Set(change.verified_email_domains)] : current.verified_email_domains,
       };
       next.status = isComplete(next) ? 'active' : 'pending';
+      const stored = this.#toStored(next);
       await tx.query(
         `UPDATE sso_connections SET display_name = $2, identity_provider = $3, config = $4, connection_role_rules = $5,
-                group_role_rules = $6, status = $7, updated_at = $8, verified_email_domains = $9 WHERE connection_id = $1`,
-        [connectionId, next.display_name, next.identity_provider, JSON.stringify(next.config), JSON.stringify(next.connection_role_rules),
-          JSON.stringify(next.group_role_rules), next.status, this.#clock.now(), next.verified_email_domains],
+                group_role_rules = $6, status = $7, updated_at = $8, verified_email_domains = $9, client_secret_encrypted = $10 WHERE connection_id = $1`,
+        [connectionId, next.display_name, next.identity_provider, stored.config, JSON.stringify(next.connection_role_rules),
+          JSON.stringify(next.group_role_rules), next.status, this.#clock.now(), next.verified_email_domains, stored.client_secret_encrypted],
       );
       await this.#record(tx, actor, 'sso_connection.updated', current, next);
       emit({ type: 'organization', project_id: projectId, organization_id: organizationId });
@@ -223,11 +251,11 @@ export class SsoConnectionService {
       const { rows } = await tx.query<{ member_id: string }>(
         'SELECT member_id FROM sso_registrations WHERE connection_id = $1', [connectionId],
       );
-      const { rows: deleted } = await tx.query<SsoConnectionRecord>(
+      const { rows: deleted } = await tx.query<StoredConnection>(
         'DELETE FROM sso_connections WHERE connection_id = $1 AND project_id = $2 AND organization_id = $3 RETURNING *',
         [connectionId, projectId, organizationId]);
       if (deleted.length === 0) throw notFound(connectionId);
-      await this.#record(tx, actor, 'sso_connection.deleted', deleted[0]!, null);
+      await this.#record(tx, actor, 'sso_connection.deleted', this.#fromRow(deleted[0]!, false), null);
       emit({ type: 'organization', project_id: projectId, organization_id: organizationId });
       for (const row of rows) emit({ type: 'member', project_id: projectId, organization_id: organizationId, member_id: row.member_id });
     });

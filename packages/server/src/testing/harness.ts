@@ -12,6 +12,12 @@ import type { ProjectCredentials } from '../projects/service.ts';
 import { createGatehouse, type Gatehouse } from '../server.ts';
 import { openPglite, openPostgres, quoteIdentifier, type Database } from '../store/database.ts';
 
+/**
+ * The encryption key of every test server in this process: servers started on the same database
+ * (a restart, a second process) must open what the first one sealed.
+ */
+export const TEST_ENCRYPTION_KEY = randomBytes(32).toString('base64');
+
 export interface TestDatabase {
   db: Database;
   kind: 'pglite' | 'postgres';
@@ -89,6 +95,7 @@ export async function startTestServer(
   const { config } = loadConfig({
     GATEHOUSE_DATA_DIR: mkdtempSync(join(tmpdir(), 'gatehouse-test-')),
     GATEHOUSE_LOG_LEVEL: 'silent',
+    GATEHOUSE_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     ...options.env,
   });
   // GATEHOUSE_TEST_LOG=1 shows the server's error log (500s) while a test runs.
