@@ -31,6 +31,8 @@ import { RbacService } from './rbac/service.ts';
 import { SubjectDirectory } from './rbac/subjects.ts';
 import { WhoCan } from './rbac/who-can.ts';
 import { RateLimiter } from './rate-limit/limiter.ts';
+import { registerRedirectUrlRoutes } from './redirect-urls/routes.ts';
+import { RedirectUrlService } from './redirect-urls/service.ts';
 import { ChangeFeed } from './store/change-feed.ts';
 import { openDatabase, type Database } from './store/database.ts';
 import { migrate } from './store/migrate.ts';
@@ -75,6 +77,8 @@ export interface Gatehouse {
   members: MemberService;
   memberAuthorization: MemberAuthorization;
   sdk: SdkService;
+  /** Where links and sign-ins may deliver their tokens. */
+  redirectUrls: RedirectUrlService;
   close(): Promise<void>;
 }
 
@@ -96,6 +100,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
 
   const audit = new AuditLog(db, clock);
   const projects = new ProjectService(db, feed, clock, audit);
+  const redirectUrls = new RedirectUrlService(db, feed, clock, audit);
   const rbac = new RbacService(db, feed, clock, audit);
   const users = new UserService(db, feed, rbac, clock, audit);
   const keys = new SigningKeys(db, feed, clock);
@@ -109,6 +114,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const admins = new AdminService({ db, feed, clock, projects, config, audit });
   const app = await createApp({ config, projects, admins, memberAuthorization, readiness: readinessCheck(db, feed), logger: options.logger });
   registerProjectRoutes(app, { projects });
+  registerRedirectUrlRoutes(app, { redirectUrls, projects });
   registerAdminRoutes(app, { admins, projects, limiter, config });
   await registerDashboard(app, { dir: config.admin.dashboardDir });
   registerPolicyRoutes(app, { rbac }, 'consumer', '/v1/rbac');
@@ -122,7 +128,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerPolicyHistoryRoutes(app, policyInsight, 'consumer', '/v1/rbac');
   registerPolicyHistoryRoutes(app, policyInsight, 'b2b', '/v1/b2b/rbac');
   const ssoConnections = new SsoConnectionService(db, feed, rbac, organizations, clock, audit);
-  const ssoFlows = new SsoFlows({ db, feed, connections: ssoConnections, organizations, members, sessions, projects, config, clock, audit });
+  const ssoFlows = new SsoFlows({ db, feed, connections: ssoConnections, organizations, members, sessions, projects, config, clock, audit, redirectUrls });
   registerSsoRoutes(app, { connections: ssoConnections, flows: ssoFlows, sessions, members, projects, config });
   registerUserRoutes(app, { users, projects, rbac });
   registerAuditRoutes(app, { audit, accessHistory: new AccessHistory(db, audit, clock) });
@@ -132,12 +138,12 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerB2BPasswordRoutes(app, { memberPasswords, passwords, members, sessions, projects, limiter, memberAuthorization });
   const mailer = new Mailer({ config: config.email, db, clock, log: app.log, production: config.production });
   const emailTokens = new EmailTokens(db, feed, clock, USER_TOKENS);
-  const magicLinks = new MagicLinkService({ db, tokens: emailTokens, users, sessions, mailer, config: config.email, clock });
+  const magicLinks = new MagicLinkService({ db, tokens: emailTokens, users, sessions, mailer, redirectUrls, clock });
   registerEmailRoutes(app, { db, mailer });
-  const passwordReset = new PasswordResetService({ db, feed, tokens: emailTokens, users, sessions, passwords, mailer, config: config.email, clock });
+  const passwordReset = new PasswordResetService({ db, feed, tokens: emailTokens, users, sessions, passwords, mailer, redirectUrls, clock });
   registerMagicLinkRoutes(app, { magicLinks, passwordReset, projects, sessions, users, limiter });
   const memberTokens = new EmailTokens(db, feed, clock, MEMBER_TOKENS);
-  const memberMagicLinks = new MemberMagicLinkService({ tokens: memberTokens, members, organizations, sessions, mailer, config: config.email, clock });
+  const memberMagicLinks = new MemberMagicLinkService({ tokens: memberTokens, members, organizations, sessions, mailer, redirectUrls, clock });
   registerB2BMagicLinkRoutes(app, { memberMagicLinks, members, sessions, projects, limiter });
   // The browser SDK API (/sdk/v1) and its allowed origins.
   const sdk = new SdkService(db, feed, clock);
@@ -167,6 +173,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
     members,
     memberAuthorization,
     sdk,
+    redirectUrls,
     async close() {
       await app.close();
       limiter.close();

@@ -31,13 +31,17 @@ async function serve(): Promise<void> {
   const { config, warnings } = loadConfig(process.env);
   for (const warning of warnings) console.warn(`\x1b[33mWARNING\x1b[0m ${warning}`);
   const gatehouse = await createGatehouse({ config });
-  const { project, created, credentialsFile } = await ensureProject(gatehouse.projects, config);
+  const { project, created, credentialsFile, redirectUrls } = await ensureProject(gatehouse, config);
   const firstAdmin = await gatehouse.admins.ensureFirstAdmin();
   await gatehouse.app.listen({ port: config.port, host: config.host });
 
   const lines = [`Gatehouse is listening on ${config.publicUrl}`, `  project_id:   ${project.project_id}`, `  public_token: ${project.public_token}`];
   if (created && !config.production && !config.initialCredentials.secret) lines.push(`  secret:       ${created.secret}   (shown once here)`);
   lines.push(`  dashboard:    ${config.publicUrl}/dashboard/`);
+  for (const registered of redirectUrls) {
+    lines.push(`  redirect URL: ${registered.url} registered as the default for ${registered.valid_types.map((t) => t.type.toLowerCase()).join(', ')}`);
+  }
+  if (created && redirectUrls.length === 0) lines.push('  redirect URLs: none registered; magic links, invites, resets and SSO need one (`gatehouse redirect-urls add <url>`)');
   if (firstAdmin) lines.push(`  admin:        ${firstAdmin.admin.email}`);
   if (firstAdmin?.password) lines.push(`  password:     ${firstAdmin.password}   (shown once here; \`gatehouse admin reset-password\` sets a new one)`);
   if (!firstAdmin && !(await gatehouse.admins.hasAdmin())) lines.push('  no admin yet: set GATEHOUSE_ADMIN_PASSWORD, or run `gatehouse admin create --email <email>`');

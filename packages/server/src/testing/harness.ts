@@ -69,7 +69,11 @@ export interface TestServer {
   gatehouse: Gatehouse;
   config: ServerConfig;
   database: TestDatabase;
-  /** A new project with fresh credentials: each test's own world. */
+  /**
+   * A new project with fresh credentials: each test's own world. Its redirect URLs are what a
+   * development first start registers (http://localhost:3000/authenticate, the default of every
+   * type) and TEST_REDIRECT_URLS; `gatehouse.projects.createProject` makes one with none.
+   */
   createProject(): Promise<ProjectCredentials>;
   /** Calls the API with a project's secret (or none). */
   api(credentials: ProjectCredentials | null, method: string, path: string, body?: unknown): Promise<ApiResponse>;
@@ -77,6 +81,27 @@ export interface TestServer {
   raw(path: string, init: RequestInit): Promise<ApiResponse>;
   close(): Promise<void>;
 }
+
+/** What a development first start registers: the default of every redirect URL type. */
+export const DEVELOPMENT_REDIRECT_URL = 'http://localhost:3000/authenticate';
+
+/** The redirect URLs the test files pass, registered for every type (not as defaults) in each test project. */
+export const TEST_REDIRECT_URLS = [
+  'https://app.example.com/authenticate',
+  'https://app.example.com/login',
+  'https://app.example.com/signup',
+  'https://app.example.com/signup?from=mail',
+  'https://app.test/authenticate',
+  'https://app.test/login',
+  'https://app.test/login?next=%2Fdocs',
+  'https://app.test/signup',
+  'https://app.test/invite',
+  'https://app.test/reset',
+  'https://app.test/choose-password',
+  'https://app.test/choose-password?from=mail',
+  'http://app.example/sso',
+  'http://app.example/sso/callback',
+];
 
 export function basicAuth(projectId: string, secret: string): string {
   return `Basic ${Buffer.from(`${projectId}:${secret}`).toString('base64')}`;
@@ -114,7 +139,13 @@ export async function startTestServer(
     gatehouse,
     config,
     database,
-    createProject: () => gatehouse.projects.createProject({ environment: 'test' }),
+    async createProject() {
+      const project = await gatehouse.projects.createProject({ environment: 'test' });
+      for (const url of [DEVELOPMENT_REDIRECT_URL, ...TEST_REDIRECT_URLS]) {
+        await gatehouse.redirectUrls.create(project.project_id, 'test', { url }, { type: 'system', id: 'test_harness' });
+      }
+      return project;
+    },
     api(credentials, method, path, body) {
       const headers: Record<string, string> = {};
       if (credentials) headers.authorization = basicAuth(credentials.project_id, credentials.secret);
