@@ -115,6 +115,7 @@ test('first start creates the project and the first admin, prints and stores its
     assert.match(credentials.project_id, /^project-test-[0-9a-f-]{36}$/);
     assert.match(credentials.public_token, /^public-token-test-/);
     assert.ok(first.output.includes(credentials.project_id) && first.output.includes(credentials.secret));
+    assert.match(first.output, /redirect URL: http:\/\/localhost:3000\/authenticate registered as the default for login, signup, invite, reset_password, discovery/);
 
     const response = await fetch(`http://127.0.0.1:${port}/v1/rbac/policy`, { headers: { authorization: basicAuth(credentials.project_id, credentials.secret) } });
     assert.equal(response.status, 200);
@@ -127,6 +128,7 @@ test('first start creates the project and the first admin, prints and stores its
     assert.ok(second.output.includes(credentials.project_id), 'same project');
     assert.ok(!second.output.includes(credentials.secret), 'the secret is not printed again');
     assert.ok(!second.output.includes(adminPassword) && !/password:/.test(second.output), 'nor the admin password');
+    assert.ok(!second.output.includes('redirect URL'), 'a later start registers no redirect URL');
     assert.equal(await adminLogin('admin@localhost', adminPassword), 200);
     const response = await fetch(`http://127.0.0.1:${port}/v1/rbac/policy`, { headers: { authorization: basicAuth(credentials.project_id, credentials.secret) } });
     assert.equal(response.status, 200);
@@ -226,4 +228,35 @@ test('unknown commands print usage and fail; config errors are one clear line', 
   const bad = spawnSync(process.execPath, [BIN, 'serve'], { env: { ...env, PORT: 'x' }, encoding: 'utf8' });
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /PORT must be a whole number/);
+});
+
+test('redirect-urls: list, add (with types and default), update, remove; refusals exit 1 with the error type', async () => {
+  const { child } = await serve();
+  try {
+    const listed = cli('redirect-urls', 'list');
+    assert.equal(listed.status, 0, listed.stderr);
+    assert.match(listed.stdout, /^http:\/\/localhost:3000\/authenticate  login \(default\), signup \(default\), invite \(default\), reset_password \(default\), discovery \(default\)$/m);
+
+    const added = cli('redirect-urls', 'add', 'https://app.example.com/login', '--types', 'login,signup', '--default');
+    assert.equal(added.status, 0, added.stderr);
+    assert.match(added.stdout, /added https:\/\/app\.example\.com\/login  login \(default\), signup \(default\)/);
+    assert.match(cli('redirect-urls', 'list').stdout, /^http:\/\/localhost:3000\/authenticate  login, signup, invite \(default\)/m);
+
+    const updated = cli('redirect-urls', 'update', 'https://app.example.com/login', '--types', 'invite');
+    assert.equal(updated.status, 0, updated.stderr);
+    assert.match(updated.stdout, /updated https:\/\/app\.example\.com\/login  invite$/m);
+
+    const refused = cli('redirect-urls', 'add', 'javascript:alert(1)');
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /redirect_url_cannot_use_protocol/);
+    assert.match(cli('redirect-urls', 'add', 'https://app.example.com/login').stderr, /duplicate_redirect_url/);
+
+    const removed = cli('redirect-urls', 'remove', 'https://app.example.com/login');
+    assert.equal(removed.status, 0, removed.stderr);
+    assert.match(removed.stdout, /removed https:\/\/app\.example\.com\/login/);
+    assert.equal(cli('redirect-urls', 'list').stdout.trim().split('\n').length, 1);
+    assert.equal(cli('redirect-urls', 'frobnicate').status, 1);
+  } finally {
+    await stop(child);
+  }
 });
