@@ -58,7 +58,7 @@ async function samlConnection(project: ProjectCredentials, organizationId: strin
 /** Starts a sign-in like a browser: the redirect to the IdP, read as the IdP reads it. */
 async function startSaml(project: ProjectCredentials, connectionId: string) {
   const response = await fetch(
-    `${server.baseUrl}/v1/public/sso/start?${new URLSearchParams({ connection_id: connectionId, public_token: project.public_token, login_redirect_url: APP })}`,
+    `${server.baseUrl}/v1/public/sso/start?${new URLSearchParams({ connection_id: connectionId, public_token: project.public_token, login_redirect_url: APP, signup_redirect_url: APP })}`,
     { redirect: 'manual' },
   );
   assert.equal(response.status, 302, await response.text());
@@ -313,7 +313,7 @@ describe('OIDC', () => {
 
   async function oidcSignIn(project: ProjectCredentials, connectionId: string) {
     const start = await fetch(
-      `${server.baseUrl}/v1/public/sso/start?${new URLSearchParams({ connection_id: connectionId, public_token: project.public_token, login_redirect_url: APP })}`,
+      `${server.baseUrl}/v1/public/sso/start?${new URLSearchParams({ connection_id: connectionId, public_token: project.public_token, login_redirect_url: APP, signup_redirect_url: APP })}`,
       { redirect: 'manual' },
     );
     assert.equal(start.status, 302, await start.text());
