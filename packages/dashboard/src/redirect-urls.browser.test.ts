@@ -56,7 +56,7 @@ test("the server's refusal shows by the form, and nothing is registered", async 
   assert.equal(await listed('javascript:alert(1)'), undefined);
 });
 
-test('make another URL the default of a type, then remove the shop URL: login falls back to the oldest', async () => {
+test('make another URL the default of a type, then remove the shop URL: login falls back to the oldest URL left for it', async () => {
   await page.getByRole('button', { name: 'Make https://app.test/login the default signup URL' }).click();
   await visible(page.getByRole('status').getByText('https://app.test/login is now the default signup URL.'));
   assert.equal((await listed('https://app.test/login'))?.valid_types.find((t) => t.type === 'SIGNUP')?.is_default, true);
@@ -67,7 +67,10 @@ test('make another URL the default of a type, then remove the shop URL: login fa
   await dialog.waitFor({ state: 'hidden' });
   await visible(page.getByRole('status').getByText(`${SHOP} removed.`));
   assert.equal(await listed(SHOP), undefined);
-  assert.equal((await listed('http://localhost:3000/authenticate'))?.valid_types.find((t) => t.type === 'LOGIN')?.is_default, true);
+  // The list is oldest first: the first URL valid for LOGIN is its default now, and the only one.
+  const all: Listed[] = (await api('GET', '/v1/project/redirect_urls')).redirect_urls;
+  const login = all.filter((entry) => entry.valid_types.some((t) => t.type === 'LOGIN'));
+  assert.deepEqual(login.filter((entry) => entry.valid_types.some((t) => t.type === 'LOGIN' && t.is_default)).map((entry) => entry.url), [login[0]!.url]);
 
   const events = (await api('GET', '/v1/audit_events?action=redirect_url.*')).audit_events;
   const by = { type: 'admin', id: dashboard.admin.admin_id, email: dashboard.admin.email };

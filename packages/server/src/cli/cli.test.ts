@@ -137,7 +137,7 @@ test('first start creates the project and the first admin, prints and stores its
   }
 });
 
-test('policy apply prints the changes, export gives the policy back, secrets rotate', async () => {
+test('policy apply prints the changes, export gives the policy back, secrets rotate, admins and redirect URLs are managed', async () => {
   const { child } = await serve();
   try {
     const file = join(dataDir, 'policy.json');
@@ -216,6 +216,31 @@ test('policy apply prints the changes, export gives the policy back, secrets rot
     assert.match(cli('admin', 'disable', '--email', 'ops@example.com').stdout, /disabled admin-test-/);
     assert.equal(await adminLogin('ops@example.com', newPassword), 401);
     assert.match(cli('admin', 'list').stdout, /ops@example\.com +created \S+ +disabled /);
+
+    // redirect-urls: the first start registered http://localhost:3000/authenticate for every type.
+    const urls = cli('redirect-urls', 'list');
+    assert.equal(urls.status, 0, urls.stderr);
+    assert.match(urls.stdout, /^http:\/\/localhost:3000\/authenticate  login \(default\), signup \(default\), invite \(default\), reset_password \(default\), discovery \(default\)$/m);
+
+    const added = cli('redirect-urls', 'add', 'https://app.example.com/login', '--types', 'login,signup', '--default');
+    assert.equal(added.status, 0, added.stderr);
+    assert.match(added.stdout, /added https:\/\/app\.example\.com\/login  login \(default\), signup \(default\)/);
+    assert.match(cli('redirect-urls', 'list').stdout, /^http:\/\/localhost:3000\/authenticate  login, signup, invite \(default\)/m);
+
+    const updated = cli('redirect-urls', 'update', 'https://app.example.com/login', '--types', 'invite');
+    assert.equal(updated.status, 0, updated.stderr);
+    assert.match(updated.stdout, /updated https:\/\/app\.example\.com\/login  invite$/m);
+
+    const badUrl = cli('redirect-urls', 'add', 'javascript:alert(1)');
+    assert.equal(badUrl.status, 1);
+    assert.match(badUrl.stderr, /redirect_url_cannot_use_protocol/);
+    assert.match(cli('redirect-urls', 'add', 'https://app.example.com/login').stderr, /duplicate_redirect_url/);
+
+    const removed = cli('redirect-urls', 'remove', 'https://app.example.com/login');
+    assert.equal(removed.status, 0, removed.stderr);
+    assert.match(removed.stdout, /removed https:\/\/app\.example\.com\/login/);
+    assert.equal(cli('redirect-urls', 'list').stdout.trim().split('\n').length, 1);
+    assert.equal(cli('redirect-urls', 'frobnicate').status, 1);
   } finally {
     await stop(child);
   }
@@ -228,35 +253,4 @@ test('unknown commands print usage and fail; config errors are one clear line', 
   const bad = spawnSync(process.execPath, [BIN, 'serve'], { env: { ...env, PORT: 'x' }, encoding: 'utf8' });
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /PORT must be a whole number/);
-});
-
-test('redirect-urls: list, add (with types and default), update, remove; refusals exit 1 with the error type', async () => {
-  const { child } = await serve();
-  try {
-    const listed = cli('redirect-urls', 'list');
-    assert.equal(listed.status, 0, listed.stderr);
-    assert.match(listed.stdout, /^http:\/\/localhost:3000\/authenticate  login \(default\), signup \(default\), invite \(default\), reset_password \(default\), discovery \(default\)$/m);
-
-    const added = cli('redirect-urls', 'add', 'https://app.example.com/login', '--types', 'login,signup', '--default');
-    assert.equal(added.status, 0, added.stderr);
-    assert.match(added.stdout, /added https:\/\/app\.example\.com\/login  login \(default\), signup \(default\)/);
-    assert.match(cli('redirect-urls', 'list').stdout, /^http:\/\/localhost:3000\/authenticate  login, signup, invite \(default\)/m);
-
-    const updated = cli('redirect-urls', 'update', 'https://app.example.com/login', '--types', 'invite');
-    assert.equal(updated.status, 0, updated.stderr);
-    assert.match(updated.stdout, /updated https:\/\/app\.example\.com\/login  invite$/m);
-
-    const refused = cli('redirect-urls', 'add', 'javascript:alert(1)');
-    assert.equal(refused.status, 1);
-    assert.match(refused.stderr, /redirect_url_cannot_use_protocol/);
-    assert.match(cli('redirect-urls', 'add', 'https://app.example.com/login').stderr, /duplicate_redirect_url/);
-
-    const removed = cli('redirect-urls', 'remove', 'https://app.example.com/login');
-    assert.equal(removed.status, 0, removed.stderr);
-    assert.match(removed.stdout, /removed https:\/\/app\.example\.com\/login/);
-    assert.equal(cli('redirect-urls', 'list').stdout.trim().split('\n').length, 1);
-    assert.equal(cli('redirect-urls', 'frobnicate').status, 1);
-  } finally {
-    await stop(child);
-  }
 });
