@@ -77,8 +77,8 @@ export class MemberMagicLinkService {
     const signup = { minutes: checkExpiration(input.signup_expiration_minutes, MAGIC_LINK_DEFAULTS.signupExpirationMinutes, 'signup_expiration_minutes') };
     const codeChallenge = checkCodeChallenge(input.pkce_code_challenge);
     // Both given URLs are checked, whichever flow follows; the flow's own is settled before any write.
-    if (input.login_redirect_url !== undefined) await this.#linkUrl(projectId, input, true);
-    if (input.signup_redirect_url !== undefined) await this.#linkUrl(projectId, input, false);
+    if (input.login_redirect_url) await this.#linkUrl(projectId, input, true);
+    if (input.signup_redirect_url) await this.#linkUrl(projectId, input, false);
     let member = await members.findByEmail(projectId, organization.organization_id, email);
     let url = await this.#linkUrl(projectId, input, member?.status === 'active');
     let created = false;

@@ -63,7 +63,7 @@ export class PasswordResetService {
     const codeChallenge = checkCodeChallenge(input.code_challenge);
     // Settled before the address is looked up: a known and an unknown address get the same refusal.
     const url = await redirectUrls.resolve(projectId, 'RESET_PASSWORD', input.reset_password_redirect_url, REDIRECT_URL_FIELDS.reset_password_redirect_url);
-    if (input.login_redirect_url !== undefined) await redirectUrls.resolve(projectId, 'LOGIN', input.login_redirect_url, REDIRECT_URL_FIELDS.login_redirect_url);
+    if (input.login_redirect_url) await redirectUrls.resolve(projectId, 'LOGIN', input.login_redirect_url, REDIRECT_URL_FIELDS.login_redirect_url);
     const owner = await findEmailOwner(db, projectId, email);
     if (!owner) return { user_id: newId('user', environment), email_id: newId('email', environment) };
     // Even the token's write happens after the answer: both paths answer after the same one read.

@@ -202,8 +202,8 @@ export class MagicLinkService {
     checkExpiration(input.login_expiration_minutes, MAGIC_LINK_DEFAULTS.loginExpirationMinutes, 'login_expiration_minutes');
     checkExpiration(input.signup_expiration_minutes, MAGIC_LINK_DEFAULTS.signupExpirationMinutes, 'signup_expiration_minutes');
     checkCodeChallenge(input.code_challenge);
-    if (input.login_magic_link_url !== undefined) await this.#loginOrSignupUrl(projectId, input, false);
-    if (input.signup_magic_link_url !== undefined) await this.#loginOrSignupUrl(projectId, input, true);
+    if (input.login_magic_link_url) await this.#loginOrSignupUrl(projectId, input, false);
+    if (input.signup_magic_link_url) await this.#loginOrSignupUrl(projectId, input, true);
   }
 
   #issueAndSend(projectId: string, owner: EmailOwner, purpose: TokenPurpose, minutes: number, link: (token: string) => string, codeChallenge?: string) {

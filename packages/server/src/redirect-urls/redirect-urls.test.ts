@@ -197,7 +197,10 @@ describe('defaults', () => {
     expectOk(await server.api(project, 'POST', '/v1/magic_links/email/login_or_create', { email }));
     const [signup] = await outbox(project, email);
     assert.equal(new URL(signup!.link).pathname, '/signup', 'the first URL of a type becomes its default');
-    expectOk(await server.api(project, 'POST', '/v1/users/search', {}));
+    const other = uniqueEmail();
+    expectOk(await server.api(project, 'POST', '/v1/magic_links/email/login_or_create', { email: other, signup_magic_link_url: '', login_magic_link_url: '' }));
+    const [empty] = await outbox(project, other);
+    assert.equal(new URL(empty!.link).pathname, '/signup', "an empty string is an omitted URL, as in Stytch's API");
   });
 
   test('password reset: the same answer for a known and an unknown address when no default is set', async () => {

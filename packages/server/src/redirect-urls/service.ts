@@ -190,9 +190,11 @@ export class RedirectUrlService {
   /**
    * The URL a flow of this type sends its token to: the given one when it is registered for the
    * type, the type's default when none is given; otherwise a 400 (before the flow writes anything).
+   * Callers check a given URL of a flow they may not take with `if (given)` then resolve.
    */
   async resolve(projectId: string, type: RedirectUrlType, given: string | undefined, field: RedirectUrlField): Promise<string> {
-    if (given === undefined) {
+    // An empty string is an omitted field, as in Stytch's API.
+    if (given === undefined || given === '') {
       const { rows } = await this.#db.query<{ url: string }>(
         'SELECT url FROM redirect_url_types WHERE project_id = $1 AND type = $2 AND is_default', [projectId, type],
       );
