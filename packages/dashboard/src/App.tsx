@@ -13,6 +13,7 @@ import { OutboxPage } from './pages/Outbox.tsx';
 import { OverviewPage } from './pages/Overview.tsx';
 import { PolicyHistoryPage } from './pages/PolicyHistory.tsx';
 import { PolicyPage } from './pages/Policy.tsx';
+import { RedirectUrlsPage } from './pages/RedirectUrls.tsx';
 import { SignInPage } from './pages/SignIn.tsx';
 import { UserPage, UsersPage } from './pages/Users.tsx';
 import { WhoCanPage } from './pages/WhoCan.tsx';
@@ -28,6 +29,7 @@ const NAVIGATION: { to: string; label: string }[] = [
   { to: '/access-at', label: 'Access at a time' },
   { to: '/audit', label: 'Audit log' },
   { to: '/outbox', label: 'Outbox' },
+  { to: '/redirect-urls', label: 'Redirect URLs' },
   { to: '/admins', label: 'Admins' },
 ];
 
@@ -47,6 +49,7 @@ const ROUTES: [string, Page][] = [
   ['/access-at', AccessAtPage],
   ['/audit', AuditPage],
   ['/outbox', OutboxPage],
+  ['/redirect-urls', RedirectUrlsPage],
   ['/admins', AdminsPage],
 ];
 

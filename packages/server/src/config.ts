@@ -120,10 +120,15 @@ export interface EmailConfig {
   smtpUrl: string | undefined;
   /** GATEHOUSE_EMAIL_FROM — the From header of every message. */
   from: string;
-  /** GATEHOUSE_REDIRECT_URL — where magic links point when the request names no URL. */
-  redirectUrl: string;
-  /** GATEHOUSE_RESET_PASSWORD_URL — where password-reset links point when the request names none; default the redirect URL. */
-  resetPasswordUrl: string;
+  /**
+   * GATEHOUSE_REDIRECT_URL — registered on first start (when the project is made) as the default
+   * redirect URL for LOGIN, SIGNUP, INVITE and DISCOVERY. Development default
+   * http://localhost:3000/authenticate; production mode registers nothing unless it is set.
+   * Afterwards the registered list (/v1/project/redirect_urls) is what counts.
+   */
+  redirectUrl: string | undefined;
+  /** GATEHOUSE_RESET_PASSWORD_URL — registered on first start as the RESET_PASSWORD default; default the redirect URL. */
+  resetPasswordUrl: string | undefined;
 }
 
 export interface LockoutConfig {
@@ -198,7 +203,7 @@ function parseInteger(name: string, value: string | undefined, fallback: number,
   return n;
 }
 
-function loadEmailConfig(env: Record<string, string | undefined>): EmailConfig {
+function loadEmailConfig(env: Record<string, string | undefined>, production: boolean): EmailConfig {
   const smtpUrl = env.GATEHOUSE_SMTP_URL || undefined;
   if (smtpUrl) {
     let url: URL | undefined;
@@ -213,8 +218,11 @@ function loadEmailConfig(env: Record<string, string | undefined>): EmailConfig {
   }
   const from = env.GATEHOUSE_EMAIL_FROM || DEFAULTS.emailFrom;
   if (!/^[^\r\n]*@[^\r\n]*$/.test(from)) throw new ConfigError('GATEHOUSE_EMAIL_FROM must be an address, e.g. "Acme <login@acme.example>"');
-  const redirectUrl = checkLinkUrl('GATEHOUSE_REDIRECT_URL', env.GATEHOUSE_REDIRECT_URL || DEFAULTS.redirectUrl);
-  const resetPasswordUrl = checkLinkUrl('GATEHOUSE_RESET_PASSWORD_URL', env.GATEHOUSE_RESET_PASSWORD_URL || redirectUrl);
+  // Production registers no redirect URL it was not told about.
+  const given = env.GATEHOUSE_REDIRECT_URL || (production ? undefined : DEFAULTS.redirectUrl);
+  const redirectUrl = given && checkLinkUrl('GATEHOUSE_REDIRECT_URL', given);
+  const givenReset = env.GATEHOUSE_RESET_PASSWORD_URL || redirectUrl;
+  const resetPasswordUrl = givenReset && checkLinkUrl('GATEHOUSE_RESET_PASSWORD_URL', givenReset);
   return { smtpUrl, from, redirectUrl, resetPasswordUrl };
 }
 
@@ -304,7 +312,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     logFormat,
     trustProxy,
     ...loadAbuseConfig(env),
-    email: loadEmailConfig(env),
+    email: loadEmailConfig(env, production),
     admin: loadAdminConfig(env, cwd),
     outbound: loadOutboundConfig(env, production),
     ssoStartLimits: {

@@ -36,6 +36,8 @@ import { SubjectDirectory } from './rbac/subjects.ts';
 import { WhoCan } from './rbac/who-can.ts';
 import { RateLimiter } from './rate-limit/limiter.ts';
 import { OutboundFetch } from './shared/outbound-fetch.ts';
+import { registerRedirectUrlRoutes } from './redirect-urls/routes.ts';
+import { RedirectUrlService } from './redirect-urls/service.ts';
 import { ChangeFeed } from './store/change-feed.ts';
 import { openDatabase, type Database } from './store/database.ts';
 import { migrate } from './store/migrate.ts';
@@ -83,6 +85,8 @@ export interface Gatehouse {
   sdk: SdkService;
   /** What the start found of the stored secrets: plaintext sealed now, values under previous keys. */
   secretsAtRest: SecretsAtRest;
+  /** Where links and sign-ins may deliver their tokens. */
+  redirectUrls: RedirectUrlService;
   close(): Promise<void>;
 }
 
@@ -115,6 +119,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
 
   const audit = new AuditLog(db, clock);
   const projects = new ProjectService(db, feed, clock, audit);
+  const redirectUrls = new RedirectUrlService(db, feed, clock, audit);
   const rbac = new RbacService(db, feed, clock, audit);
   const users = new UserService(db, feed, rbac, clock, audit);
   const keys = new SigningKeys(db, feed, clock, keyring);
@@ -129,6 +134,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const admins = new AdminService({ db, feed, clock, projects, config, audit, lockout });
   const app = await createApp({ config, projects, admins, memberAuthorization, readiness: readinessCheck(db, feed), logger: options.logger });
   registerProjectRoutes(app, { projects });
+  registerRedirectUrlRoutes(app, { redirectUrls, projects });
   registerAdminRoutes(app, { admins, projects, limiter, config });
   await registerDashboard(app, { dir: config.admin.dashboardDir });
   registerPolicyRoutes(app, { rbac }, 'consumer', '/v1/rbac');
@@ -144,7 +150,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const ssoConnections = new SsoConnectionService(db, feed, rbac, organizations, clock, audit, keyring);
   const outbound = new OutboundFetch(config.outbound);
   const ssoLinks = new SsoMemberLinks(db, feed, clock, audit);
-  const ssoFlows = new SsoFlows({ db, feed, connections: ssoConnections, organizations, members, sessions, projects, config, clock, audit, outbound, links: ssoLinks });
+  const ssoFlows = new SsoFlows({ db, feed, connections: ssoConnections, organizations, members, sessions, projects, config, clock, audit, outbound, links: ssoLinks, redirectUrls });
   registerSsoRoutes(app, {
     connections: ssoConnections, flows: ssoFlows, sessions, members, projects, config, rbac, outbound, limiter, links: ssoLinks, organizations,
   });
@@ -156,12 +162,12 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerB2BPasswordRoutes(app, { memberPasswords, passwords, members, sessions, projects, limiter, memberAuthorization });
   const mailer = new Mailer({ config: config.email, db, clock, log: app.log, production: config.production });
   const emailTokens = new EmailTokens(db, feed, clock, USER_TOKENS);
-  const magicLinks = new MagicLinkService({ db, tokens: emailTokens, users, sessions, mailer, config: config.email, clock });
+  const magicLinks = new MagicLinkService({ db, tokens: emailTokens, users, sessions, mailer, redirectUrls, clock });
   registerEmailRoutes(app, { db, mailer });
-  const passwordReset = new PasswordResetService({ db, feed, tokens: emailTokens, users, sessions, passwords, mailer, config: config.email, clock });
+  const passwordReset = new PasswordResetService({ db, feed, tokens: emailTokens, users, sessions, passwords, mailer, redirectUrls, clock });
   registerMagicLinkRoutes(app, { magicLinks, passwordReset, projects, sessions, users, limiter });
   const memberTokens = new EmailTokens(db, feed, clock, MEMBER_TOKENS);
-  const memberMagicLinks = new MemberMagicLinkService({ tokens: memberTokens, members, organizations, sessions, mailer, config: config.email, clock });
+  const memberMagicLinks = new MemberMagicLinkService({ tokens: memberTokens, members, organizations, sessions, mailer, redirectUrls, clock });
   registerB2BMagicLinkRoutes(app, { memberMagicLinks, members, sessions, projects, limiter });
   // The browser SDK API (/sdk/v1) and its allowed origins.
   const sdk = new SdkService(db, feed, clock);
@@ -192,6 +198,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
     memberAuthorization,
     sdk,
     secretsAtRest,
+    redirectUrls,
     async close() {
       await app.close();
       limiter.close();

@@ -157,7 +157,7 @@ describe('members', () => {
 describe('members through SSO', () => {
   /** A SAML sign-in as far as the ACS, as a browser makes it: what registers the member with its groups. */
   async function signIn(project: B2BProject, connection: { connection_id: string; acs_url: string; audience_uri: string }, user: SamlTestUser) {
-    const query = new URLSearchParams({ connection_id: connection.connection_id, public_token: project.credentials.public_token, login_redirect_url: 'http://app.example/sso' });
+    const query = new URLSearchParams({ connection_id: connection.connection_id, public_token: project.credentials.public_token, login_redirect_url: 'http://app.example/sso', signup_redirect_url: 'http://app.example/sso' });
     const start = await fetch(`${server.baseUrl}/v1/public/sso/start?${query}`, { redirect: 'manual' });
     const request = readAuthnRequest(start.headers.get('location')!);
     const SAMLResponse = idp.response({ acsUrl: connection.acs_url, audience: connection.audience_uri, requestId: request.id, user });

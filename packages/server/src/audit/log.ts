@@ -36,10 +36,13 @@ export const AUDIT_ACTIONS = [
   'admin.disabled',
   'admin.enabled',
   'admin.password_reset',
+  'redirect_url.created',
+  'redirect_url.updated',
+  'redirect_url.deleted',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-export const AUDIT_TARGET_TYPES = ['policy', 'organization', 'user', 'member', 'sso_connection', 'secret', 'admin'] as const;
+export const AUDIT_TARGET_TYPES = ['policy', 'organization', 'user', 'member', 'sso_connection', 'secret', 'admin', 'redirect_url'] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
 export const ACTOR_TYPES = ['project_secret', 'admin', 'member_session', 'system'] as const;

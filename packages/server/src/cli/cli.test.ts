@@ -67,6 +67,7 @@ test('first start creates the project and the first admin, prints and stores its
     assert.match(credentials.project_id, /^project-test-[0-9a-f-]{36}$/);
     assert.match(credentials.public_token, /^public-token-test-/);
     assert.ok(first.output.includes(credentials.project_id) && first.output.includes(credentials.secret));
+    assert.match(first.output, /redirect URL: http:\/\/localhost:3000\/authenticate registered as the default for login, signup, invite, reset_password, discovery/);
 
     const response = await fetch(`http://127.0.0.1:${port}/v1/rbac/policy`, { headers: { authorization: basicAuth(credentials.project_id, credentials.secret) } });
     assert.equal(response.status, 200);
@@ -79,6 +80,7 @@ test('first start creates the project and the first admin, prints and stores its
     assert.ok(second.output.includes(credentials.project_id), 'same project');
     assert.ok(!second.output.includes(credentials.secret), 'the secret is not printed again');
     assert.ok(!second.output.includes(adminPassword) && !/password:/.test(second.output), 'nor the admin password');
+    assert.ok(!second.output.includes('redirect URL'), 'a later start registers no redirect URL');
     assert.equal(await adminLogin('admin@localhost', adminPassword), 200);
     const response = await fetch(`http://127.0.0.1:${port}/v1/rbac/policy`, { headers: { authorization: basicAuth(credentials.project_id, credentials.secret) } });
     assert.equal(response.status, 200);
@@ -87,7 +89,7 @@ test('first start creates the project and the first admin, prints and stores its
   }
 });
 
-test('policy apply prints the changes, export gives the policy back, secrets rotate', async () => {
+test('policy apply prints the changes, export gives the policy back, secrets rotate, admins and redirect URLs are managed', async () => {
   const { child } = await serve();
   try {
     const file = join(dataDir, 'policy.json');
@@ -166,6 +168,31 @@ test('policy apply prints the changes, export gives the policy back, secrets rot
     assert.match(cli('admin', 'disable', '--email', 'ops@example.com').stdout, /disabled admin-test-/);
     assert.equal(await adminLogin('ops@example.com', newPassword), 401);
     assert.match(cli('admin', 'list').stdout, /ops@example\.com +created \S+ +disabled /);
+
+    // redirect-urls: the first start registered http://localhost:3000/authenticate for every type.
+    const urls = cli('redirect-urls', 'list');
+    assert.equal(urls.status, 0, urls.stderr);
+    assert.match(urls.stdout, /^http:\/\/localhost:3000\/authenticate  login \(default\), signup \(default\), invite \(default\), reset_password \(default\), discovery \(default\)$/m);
+
+    const added = cli('redirect-urls', 'add', 'https://app.example.com/login', '--types', 'login,signup', '--default');
+    assert.equal(added.status, 0, added.stderr);
+    assert.match(added.stdout, /added https:\/\/app\.example\.com\/login  login \(default\), signup \(default\)/);
+    assert.match(cli('redirect-urls', 'list').stdout, /^http:\/\/localhost:3000\/authenticate  login, signup, invite \(default\)/m);
+
+    const updated = cli('redirect-urls', 'update', 'https://app.example.com/login', '--types', 'invite');
+    assert.equal(updated.status, 0, updated.stderr);
+    assert.match(updated.stdout, /updated https:\/\/app\.example\.com\/login  invite$/m);
+
+    const badUrl = cli('redirect-urls', 'add', 'javascript:alert(1)');
+    assert.equal(badUrl.status, 1);
+    assert.match(badUrl.stderr, /redirect_url_cannot_use_protocol/);
+    assert.match(cli('redirect-urls', 'add', 'https://app.example.com/login').stderr, /duplicate_redirect_url/);
+
+    const removed = cli('redirect-urls', 'remove', 'https://app.example.com/login');
+    assert.equal(removed.status, 0, removed.stderr);
+    assert.match(removed.stdout, /removed https:\/\/app\.example\.com\/login/);
+    assert.equal(cli('redirect-urls', 'list').stdout.trim().split('\n').length, 1);
+    assert.equal(cli('redirect-urls', 'frobnicate').status, 1);
   } finally {
     await stop(child);
   }

@@ -22,6 +22,9 @@ const USAGE = `Usage: gatehouse <command>
                                  replace the RBAC policy with the file's and print what changed
   secrets list | create | revoke <secret_id>
                                  manage the project's API secrets
+  redirect-urls list | add <url> [--types login,signup,…] [--default] | update <url> --types … [--default]
+        | remove <url>           manage where links and SSO sign-ins may send their tokens (types: login, signup,
+                                 invite, reset_password, discovery; all when --types is left out)
   keys rotate                    sign session JWTs with a new key (the old one stays in the JWKS
                                  until the tokens it signed have expired)
   encryption generate-key        print a new random key for GATEHOUSE_ENCRYPTION_KEY
@@ -32,7 +35,7 @@ const USAGE = `Usage: gatehouse <command>
         | reset-password --email <email> [--password-stdin] | disable --email <email> | enable --email <email>
                                  manage dashboard admins (a generated password is printed once)
 
-migrate and encryption reencrypt open the database the configuration names. policy, secrets, keys and admin talk to a running server: GATEHOUSE_URL, GATEHOUSE_PROJECT_ID and GATEHOUSE_SECRET,
+migrate and encryption reencrypt open the database the configuration names. policy, secrets, redirect-urls, keys and admin talk to a running server: GATEHOUSE_URL, GATEHOUSE_PROJECT_ID and GATEHOUSE_SECRET,
 or the credentials file in GATEHOUSE_DATA_DIR (default .gatehouse) written on first start.`;
 
 function warn(message: string): void {
@@ -66,13 +69,17 @@ async function serve(): Promise<void> {
     warn(`Encrypted ${sealed} secret(s) an earlier version stored in the clear. Backups taken before hold them in the clear: rotate the signing keys (\`gatehouse keys rotate\`) and the OIDC client secrets.`);
   }
   if (underPreviousKeys > 0) warn(`${underPreviousKeys} stored secret(s) are still encrypted with a previous key: run \`gatehouse encryption reencrypt\`.`);
-  const { project, created, credentialsFile } = await ensureProject(gatehouse.projects, config);
+  const { project, created, credentialsFile, redirectUrls } = await ensureProject(gatehouse, config);
   const firstAdmin = await gatehouse.admins.ensureFirstAdmin();
   await gatehouse.app.listen({ port: config.port, host: config.host });
 
   const lines = [`Gatehouse is listening on ${config.publicUrl}`, `  project_id:   ${project.project_id}`, `  public_token: ${project.public_token}`];
   if (created && !config.production && !config.initialCredentials.secret) lines.push(`  secret:       ${created.secret}   (shown once here)`);
   lines.push(`  dashboard:    ${config.publicUrl}/dashboard/`);
+  for (const registered of redirectUrls) {
+    lines.push(`  redirect URL: ${registered.url} registered as the default for ${registered.valid_types.map((t) => t.type.toLowerCase()).join(', ')}`);
+  }
+  if (created && redirectUrls.length === 0) lines.push('  redirect URLs: none registered; magic links, invites, resets and SSO need one (`gatehouse redirect-urls add <url>`)');
   if (firstAdmin) lines.push(`  admin:        ${firstAdmin.admin.email}`);
   if (firstAdmin?.password) lines.push(`  password:     ${firstAdmin.password}   (shown once here; \`gatehouse admin reset-password\` sets a new one)`);
   if (!firstAdmin && !(await gatehouse.admins.hasAdmin())) lines.push('  no admin yet: set GATEHOUSE_ADMIN_PASSWORD, or run `gatehouse admin create --email <email>`');
@@ -205,6 +212,34 @@ async function secrets(args: string[]): Promise<void> {
   }
 }
 
+async function redirectUrls(args: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { types: { type: 'string' }, default: { type: 'boolean' } } });
+  const [sub, url] = positionals;
+  const api = apiClient();
+  const path = '/v1/project/redirect_urls';
+  const show = (entry: { url: string; valid_types: { type: string; is_default: boolean }[] }) =>
+    `${entry.url}  ${entry.valid_types.map((t) => `${t.type.toLowerCase()}${t.is_default ? ' (default)' : ''}`).join(', ')}`;
+  // The API's valid_types from --types (every type when left out) and --default.
+  const validTypes = () => values.types?.split(',').map((type) => ({ type: type.trim().toUpperCase(), is_default: values.default === true }));
+  if (sub === 'list' && positionals.length === 1) {
+    const { redirect_urls } = await api('GET', path);
+    if (redirect_urls.length === 0) console.log('No redirect URLs: magic links, invites, password resets and SSO sign-ins are refused until one is added.');
+    for (const entry of redirect_urls) console.log(show(entry));
+  } else if (sub === 'add' && url && positionals.length === 2) {
+    const types = validTypes() ?? (values.default ? ['LOGIN', 'SIGNUP', 'INVITE', 'RESET_PASSWORD', 'DISCOVERY'].map((type) => ({ type, is_default: true })) : undefined);
+    const { redirect_url } = await api('POST', path, { url, valid_types: types });
+    console.log(`added ${show(redirect_url)}`);
+  } else if (sub === 'update' && url && positionals.length === 2 && values.types) {
+    const { redirect_url } = await api('PUT', `${path}?url=${encodeURIComponent(url)}`, { valid_types: validTypes() });
+    console.log(`updated ${show(redirect_url)}`);
+  } else if (sub === 'remove' && url && positionals.length === 2) {
+    const removed = await api('DELETE', `${path}?url=${encodeURIComponent(url)}`);
+    console.log(`removed ${removed.url}`);
+  } else {
+    throw new CliError(USAGE);
+  }
+}
+
 async function keys(args: string[]): Promise<void> {
   if (args[0] !== 'rotate') throw new CliError(USAGE);
   const { kid, retired_kids } = await apiClient()('POST', '/v1/project/signing_keys/rotate');
@@ -250,6 +285,8 @@ async function main(argv: string[]): Promise<void> {
       return policy(rest);
     case 'secrets':
       return secrets(rest);
+    case 'redirect-urls':
+      return redirectUrls(rest);
     case 'keys':
       return keys(rest);
     case 'admin':

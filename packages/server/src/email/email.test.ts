@@ -11,13 +11,17 @@ import { linkInMail, startSmtpServer } from './smtp-test-server.ts';
 let server: TestServer;
 
 before(async () => {
-  server = await startTestServer({ env: { GATEHOUSE_REDIRECT_URL: 'https://app.test/authenticate' } });
+  server = await startTestServer();
 });
 after(() => server.close());
 
 test('without SMTP, messages go to the outbox, readable per project, and their links work', async () => {
   const project = await server.createProject();
   const other = await server.createProject();
+  // Links go to the project's default redirect URL of their type when the request names none.
+  const everyType = ['LOGIN', 'SIGNUP', 'INVITE', 'RESET_PASSWORD', 'DISCOVERY'].map((type) => ({ type, is_default: true }));
+  const defaults = await server.api(project, 'PUT', `/v1/project/redirect_urls?url=${encodeURIComponent('https://app.test/authenticate')}`, { valid_types: everyType });
+  assert.equal(defaults.status, 200, JSON.stringify(defaults.body));
   const created = await server.api(project, 'POST', '/v1/magic_links/email/login_or_create', { email: 'Outbox@Example.com' });
   assert.equal(created.status, 200, JSON.stringify(created.body));
   await server.api(project, 'POST', '/v1/magic_links/email/invite', { email: 'second@example.com' });
@@ -37,7 +41,7 @@ test('without SMTP, messages go to the outbox, readable per project, and their l
   assert.ok(message.html.includes('<a href="https://app.test/authenticate?stytch_token_type=magic_links&#38;token='), message.html);
   const link = linkInMail(message);
   assert.equal(link.toString(), message.link);
-  assert.equal(link.origin + link.pathname, 'https://app.test/authenticate', 'GATEHOUSE_REDIRECT_URL');
+  assert.equal(link.origin + link.pathname, 'https://app.test/authenticate', 'the default redirect URL');
 
   const filtered = await server.api(project, 'GET', '/v1/project/outbox?to=outbox@example.com&limit=5');
   assert.equal(filtered.body.messages.length, 1);
@@ -118,5 +122,10 @@ test('configuration: SMTP and link settings are validated at start', async () =>
   assert.throws(() => loadConfig({ GATEHOUSE_SMTP_URL: 'http://mail.example.com' }), /GATEHOUSE_SMTP_URL/);
   assert.throws(() => loadConfig({ GATEHOUSE_EMAIL_FROM: 'nobody' }), /GATEHOUSE_EMAIL_FROM/);
   assert.throws(() => loadConfig({ GATEHOUSE_REDIRECT_URL: 'app.test/auth' }), /GATEHOUSE_REDIRECT_URL/);
+  // Production mode registers no redirect URL it was not given (see projects/bootstrap.ts).
+  const production = { GATEHOUSE_MODE: 'production', DATABASE_URL: 'postgres://db/x', GATEHOUSE_PUBLIC_URL: 'https://auth.example.com' };
+  assert.equal(loadConfig(production).config.email.redirectUrl, undefined);
+  assert.equal(loadConfig(production).config.email.resetPasswordUrl, undefined);
+  assert.equal(loadConfig({ ...production, GATEHOUSE_REDIRECT_URL: 'https://acme.example/auth' }).config.email.resetPasswordUrl, 'https://acme.example/auth');
   assert.throws(() => loadConfig({ GATEHOUSE_RESET_PASSWORD_URL: 'ftp://x' }), /GATEHOUSE_RESET_PASSWORD_URL/);
 });

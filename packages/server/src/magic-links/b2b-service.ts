@@ -5,15 +5,16 @@
 import type { MemberActor } from '../authz/member-authorization.ts';
 import type { Actor } from '../projects/service.ts';
 import type { Clock } from '../clock.ts';
-import type { EmailConfig, Environment } from '../config.ts';
+import type { Environment } from '../config.ts';
 import type { Mailer } from '../email/mailer.ts';
 import { GatehouseError, isGatehouseError } from '../errors.ts';
 import { emailLinkFactor } from '../factors.ts';
 import { normalizeMemberEmail, type MemberRecord, type MemberService } from '../members/service.ts';
 import { emailDomain, type OrganizationRecord, type OrganizationService } from '../organizations/service.ts';
+import { REDIRECT_URL_FIELDS, type RedirectUrlService } from '../redirect-urls/service.ts';
 import type { MemberSessionGrant, SessionInput, SessionService } from '../sessions/service.ts';
 import { MAGIC_LINK_DEFAULTS, mailToken } from './service.ts';
-import { checkCodeChallenge, checkExpiration, checkRedirectUrl, tokenLink, type EmailTokens, type MemberTokenRow, type TokenErrors, type TokenPurpose } from './tokens.ts';
+import { checkCodeChallenge, checkExpiration, tokenLink, type EmailTokens, type MemberTokenRow, type TokenErrors, type TokenPurpose } from './tokens.ts';
 
 const MAGIC_LINK_ERRORS: TokenErrors = { notFound: 'magic_link_not_found', unusable: 'unable_to_auth_magic_link' };
 
@@ -56,7 +57,7 @@ export interface MemberMagicLinkDeps {
   organizations: OrganizationService;
   sessions: SessionService;
   mailer: Mailer;
-  config: EmailConfig;
+  redirectUrls: RedirectUrlService;
   clock: Clock;
 }
 
@@ -69,15 +70,17 @@ export class MemberMagicLinkService {
 
   /** A member gets a login link (a pending or invited one the sign-up link); a new address may sign up. */
   async loginOrSignup(projectId: string, environment: Environment, input: LoginOrSignupInput, actor: Actor) {
-    const { members, organizations, config } = this.#deps;
+    const { members, organizations } = this.#deps;
     const organization = await organizations.requireOrganization(projectId, input.organization_id);
     const email = normalizeMemberEmail(input.email_address);
     const login = { minutes: checkExpiration(input.login_expiration_minutes, MAGIC_LINK_DEFAULTS.loginExpirationMinutes, 'login_expiration_minutes') };
     const signup = { minutes: checkExpiration(input.signup_expiration_minutes, MAGIC_LINK_DEFAULTS.signupExpirationMinutes, 'signup_expiration_minutes') };
-    checkRedirectUrl(input.login_redirect_url, 'invalid_login_redirect_url', 'login_redirect_url');
-    checkRedirectUrl(input.signup_redirect_url, 'invalid_signup_redirect_url', 'signup_redirect_url');
     const codeChallenge = checkCodeChallenge(input.pkce_code_challenge);
+    // Both given URLs are checked, whichever flow follows; the flow's own is settled before any write.
+    if (input.login_redirect_url) await this.#linkUrl(projectId, input, true);
+    if (input.signup_redirect_url) await this.#linkUrl(projectId, input, false);
     let member = await members.findByEmail(projectId, organization.organization_id, email);
+    let url = await this.#linkUrl(projectId, input, member?.status === 'active');
     let created = false;
     if (!member) {
       if (!mayJoinByEmail(organization, email)) throw new GatehouseError('invalid_email_for_jit_provisioning');
@@ -89,13 +92,11 @@ export class MemberMagicLinkService {
         if (!isGatehouseError(error, 'duplicate_member_email')) throw error;
         member = await members.findByEmail(projectId, organization.organization_id, email);
         if (!member) throw error;
+        url = await this.#linkUrl(projectId, input, member.status === 'active');
       }
     }
-    const [purpose, minutes, url, errorType, field] =
-      member.status === 'active'
-        ? (['login', login.minutes, input.login_redirect_url, 'invalid_login_redirect_url', 'login_redirect_url'] as const)
-        : (['signup', signup.minutes, input.signup_redirect_url, 'invalid_signup_redirect_url', 'signup_redirect_url'] as const);
-    await this.#send(projectId, member, purpose, minutes, (token) => tokenLink(url, config.redirectUrl, 'magic_links', token, errorType, field), codeChallenge);
+    const [purpose, minutes] = member.status === 'active' ? (['login', login.minutes] as const) : (['signup', signup.minutes] as const);
+    await this.#send(projectId, member, purpose, minutes, (token) => tokenLink(url, 'magic_links', token), codeChallenge);
     return { member, organization, member_created: created };
   }
 
@@ -106,11 +107,11 @@ export class MemberMagicLinkService {
    * checked for escalation in the write transaction.
    */
   async invite(projectId: string, environment: Environment, input: MemberInviteInput, actor: Actor, grantor: MemberActor | null = null) {
-    const { members, organizations, config } = this.#deps;
+    const { members, organizations, redirectUrls } = this.#deps;
     const organization = await organizations.requireOrganization(projectId, input.organization_id);
     const email = normalizeMemberEmail(input.email_address);
     const minutes = checkExpiration(input.invite_expiration_minutes, MAGIC_LINK_DEFAULTS.inviteExpirationMinutes, 'invite_expiration_minutes');
-    checkRedirectUrl(input.invite_redirect_url, 'invalid_invite_redirect_url', 'invite_redirect_url');
+    const url = await redirectUrls.resolve(projectId, 'INVITE', input.invite_redirect_url, REDIRECT_URL_FIELDS.invite_redirect_url);
     let member = await members.findByEmail(projectId, organization.organization_id, email);
     if (member?.status === 'active') {
       throw new GatehouseError('duplicate_member_email', { message: 'An active member of the organization has this email address; send a login link instead.' });
@@ -121,9 +122,17 @@ export class MemberMagicLinkService {
         email_address: email, name, trusted_metadata, untrusted_metadata, roles, status: 'invited',
       }, actor, undefined, grantor);
     }
-    const link = (token: string) => tokenLink(input.invite_redirect_url, config.redirectUrl, 'magic_links', token, 'invalid_invite_redirect_url', 'invite_redirect_url');
+    const link = (token: string) => tokenLink(url, 'magic_links', token);
     await this.#send(projectId, member, 'invite', minutes, link);
     return { member, organization };
+  }
+
+  /** The registered URL of a login (active member) or sign-up link: the one given, or the type's default. */
+  #linkUrl(projectId: string, input: LoginOrSignupInput, login: boolean): Promise<string> {
+    const { redirectUrls } = this.#deps;
+    return login
+      ? redirectUrls.resolve(projectId, 'LOGIN', input.login_redirect_url, REDIRECT_URL_FIELDS.login_redirect_url)
+      : redirectUrls.resolve(projectId, 'SIGNUP', input.signup_redirect_url, REDIRECT_URL_FIELDS.signup_redirect_url);
   }
 
   /** Spends the token (activating and verifying the member) and grants a member session. */

@@ -18,7 +18,7 @@ before(async () => {
   smtp = await startSmtpServer();
   server = await startTestServer({
     clock,
-    env: { GATEHOUSE_SMTP_URL: smtp.url, GATEHOUSE_RESET_PASSWORD_URL: 'https://app.test/reset' },
+    env: { GATEHOUSE_SMTP_URL: smtp.url },
   });
 });
 after(async () => {
@@ -76,13 +76,15 @@ test('reset/start mails a link; the token and a new password set it, verify the 
   assert.equal((await signIn(project, email, ALSO_STRONG)).status, 200);
 });
 
-test('a user without a password gets one, and the default reset URL is the configured one', async () => {
+test('a user without a password gets one, and the link goes to the default reset URL', async () => {
   const project = await server.createProject();
+  const madeDefault = await server.api(project, 'PUT', `/v1/project/redirect_urls?url=${encodeURIComponent('https://app.test/reset')}`, { valid_types: [{ type: 'RESET_PASSWORD', is_default: true }] });
+  assert.equal(madeDefault.status, 200, JSON.stringify(madeDefault.body));
   const email = address('no-password');
   const user = await server.api(project, 'POST', '/v1/users', { email, create_user_as_pending: true });
   await start(project, { email });
   const { token, link } = await resetToken(email);
-  assert.equal(link.origin + link.pathname, 'https://app.test/reset', 'GATEHOUSE_RESET_PASSWORD_URL');
+  assert.equal(link.origin + link.pathname, 'https://app.test/reset', "the project's default RESET_PASSWORD URL");
   const response = await reset(project, { token, password: STRONG });
   assert.equal(response.status, 200, JSON.stringify(response.body));
   assert.equal(response.body.session, null, 'no session_duration_minutes: no session');

@@ -3,7 +3,7 @@
 // the user's other sessions (as Stytch does) and start a session. reset/start answers the same for
 // an address nobody has, so it cannot be used to find out who has an account.
 import type { Clock } from '../clock.ts';
-import type { EmailConfig, Environment } from '../config.ts';
+import type { Environment } from '../config.ts';
 import type { Mailer } from '../email/mailer.ts';
 import { newId } from '../ids.ts';
 import type { PasswordService } from '../passwords/service.ts';
@@ -12,7 +12,8 @@ import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import type { UserService } from '../users/service.ts';
 import { checkEmail, findEmailOwner, mailToken, spendAndGrant, type AuthenticateInput } from './service.ts';
-import { checkCodeChallenge, checkExpiration, checkRedirectUrl, tokenLink, type EmailTokens, type TokenErrors } from './tokens.ts';
+import { REDIRECT_URL_FIELDS, type RedirectUrlService } from '../redirect-urls/service.ts';
+import { checkCodeChallenge, checkExpiration, tokenLink, type EmailTokens, type TokenErrors } from './tokens.ts';
 
 export const RESET_PASSWORD_EXPIRATION_MINUTES = 30;
 
@@ -23,6 +24,8 @@ export interface ResetStartInput {
   reset_password_redirect_url?: string;
   reset_password_expiration_minutes?: number;
   code_challenge?: string;
+  /** Not used for a link here, but a URL a caller passes is checked like every other. */
+  login_redirect_url?: string;
 }
 
 export interface ResetInput extends AuthenticateInput {
@@ -37,7 +40,7 @@ export interface PasswordResetDeps {
   sessions: SessionService;
   passwords: PasswordService;
   mailer: Mailer;
-  config: EmailConfig;
+  redirectUrls: RedirectUrlService;
   clock: Clock;
 }
 
@@ -54,17 +57,18 @@ export class PasswordResetService {
    * response, so neither the answer nor its timing tells whether an account exists.
    */
   async start(projectId: string, environment: Environment, input: ResetStartInput): Promise<{ user_id: string; email_id: string }> {
-    const { db, tokens, mailer, config } = this.#deps;
+    const { db, tokens, mailer, redirectUrls } = this.#deps;
     const email = checkEmail(input.email);
     const minutes = checkExpiration(input.reset_password_expiration_minutes, RESET_PASSWORD_EXPIRATION_MINUTES, 'reset_password_expiration_minutes');
-    checkRedirectUrl(input.reset_password_redirect_url, 'invalid_password_reset_redirect_url', 'reset_password_redirect_url');
     const codeChallenge = checkCodeChallenge(input.code_challenge);
+    // Settled before the address is looked up: a known and an unknown address get the same refusal.
+    const url = await redirectUrls.resolve(projectId, 'RESET_PASSWORD', input.reset_password_redirect_url, REDIRECT_URL_FIELDS.reset_password_redirect_url);
+    if (input.login_redirect_url) await redirectUrls.resolve(projectId, 'LOGIN', input.login_redirect_url, REDIRECT_URL_FIELDS.login_redirect_url);
     const owner = await findEmailOwner(db, projectId, email);
     if (!owner) return { user_id: newId('user', environment), email_id: newId('email', environment) };
     // Even the token's write happens after the answer: both paths answer after the same one read.
     mailer.inBackground('password reset email', async () => {
-      const link = (token: string) =>
-        tokenLink(input.reset_password_redirect_url, config.resetPasswordUrl, 'reset_password', token, 'invalid_password_reset_redirect_url', 'reset_password_redirect_url');
+      const link = (token: string) => tokenLink(url, 'reset_password', token);
       const subject = { user_id: owner.user_id, email_id: owner.email_id };
       await mailToken({ tokens, mailer }, { projectId, subject, to: owner.email, purpose: 'reset_password', minutes, link, codeChallenge });
     });

@@ -4,16 +4,17 @@
 // user and, with session_duration_minutes, starts a session.
 import { systemActor } from '../audit/log.ts';
 import type { Clock } from '../clock.ts';
-import type { EmailConfig, Environment } from '../config.ts';
+import type { Environment } from '../config.ts';
 import { composeMessage } from '../email/messages.ts';
 import type { Mailer } from '../email/mailer.ts';
 import { GatehouseError, isGatehouseError } from '../errors.ts';
 import { emailLinkFactor } from '../factors.ts';
 import type { Metadata } from '../metadata.ts';
+import { REDIRECT_URL_FIELDS, type RedirectUrlService } from '../redirect-urls/service.ts';
 import type { SessionGrant, SessionInput, SessionService } from '../sessions/service.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import type { UserName, UserService } from '../users/service.ts';
-import { checkCodeChallenge, checkExpiration, checkRedirectUrl, tokenLink, type EmailTokenRow, type EmailTokens, type TokenErrors, type TokenPurpose } from './tokens.ts';
+import { checkCodeChallenge, checkExpiration, tokenLink, type EmailTokenRow, type EmailTokens, type TokenErrors, type TokenPurpose } from './tokens.ts';
 
 export const MAGIC_LINK_DEFAULTS = {
   loginExpirationMinutes: 60,
@@ -79,7 +80,7 @@ export interface MagicLinkDeps {
   users: UserService;
   sessions: SessionService;
   mailer: Mailer;
-  config: EmailConfig;
+  redirectUrls: RedirectUrlService;
   clock: Clock;
 }
 
@@ -93,8 +94,10 @@ export class MagicLinkService {
   /** Existing address: a login link. New address: a new user (pending if asked) and a sign-up link. */
   async loginOrCreate(projectId: string, environment: Environment, input: SendInput & { create_user_as_pending?: boolean }) {
     const email = checkEmail(input.email);
-    checkSendOptions(input);
+    await this.#checkSendOptions(projectId, input);
     let owner = await findEmailOwner(this.#deps.db, projectId, email);
+    // The link's URL is settled before the user is written, so a missing default writes nothing.
+    let url = await this.#loginOrSignupUrl(projectId, input, signsUp(owner, false));
     let userCreated = false;
     if (!owner) {
       try {
@@ -106,9 +109,11 @@ export class MagicLinkService {
         if (!isGatehouseError(error, 'duplicate_email')) throw error;
         owner = await findEmailOwner(this.#deps.db, projectId, email);
         if (!owner) throw error;
+        // The other request's user may already be active: then this is a login.
+        url = await this.#loginOrSignupUrl(projectId, input, signsUp(owner, false));
       }
     }
-    await this.#sendLoginOrSignup(projectId, owner, userCreated, input);
+    await this.#sendLoginOrSignup(projectId, owner, userCreated, input, url);
     return { user_id: owner.user_id, email_id: owner.email_id, user_created: userCreated };
   }
 
@@ -119,7 +124,7 @@ export class MagicLinkService {
    */
   async send(projectId: string, environment: Environment, input: SendInput & { user_id?: string } & Pick<SessionInput, 'session_token' | 'session_jwt'>) {
     const email = checkEmail(input.email);
-    checkSendOptions(input);
+    await this.#checkSendOptions(projectId, input);
     const owner = await findEmailOwner(this.#deps.db, projectId, email);
     const named = [input.user_id];
     if (input.session_token !== undefined || input.session_jwt !== undefined) {
@@ -132,7 +137,7 @@ export class MagicLinkService {
       });
     }
     if (!owner) throw new GatehouseError('email_not_found', { message: 'No user in this project has this email address; use login_or_create to sign one up.' });
-    await this.#sendLoginOrSignup(projectId, owner, false, input);
+    await this.#sendLoginOrSignup(projectId, owner, false, input, await this.#loginOrSignupUrl(projectId, input, signsUp(owner, false)));
     return { user_id: owner.user_id, email_id: owner.email_id };
   }
 
@@ -140,7 +145,7 @@ export class MagicLinkService {
   async invite(projectId: string, environment: Environment, input: InviteInput) {
     const email = checkEmail(input.email);
     const minutes = checkExpiration(input.invite_expiration_minutes, MAGIC_LINK_DEFAULTS.inviteExpirationMinutes, 'invite_expiration_minutes');
-    checkRedirectUrl(input.invite_magic_link_url, 'invalid_invite_magic_link_url', 'invite_magic_link_url');
+    const url = await this.#deps.redirectUrls.resolve(projectId, 'INVITE', input.invite_magic_link_url, REDIRECT_URL_FIELDS.invite_magic_link_url);
     let owner = await findEmailOwner(this.#deps.db, projectId, email);
     if (owner?.status === 'active') {
       throw new GatehouseError('duplicate_email', { message: 'An active user already has this email address; send them a login link instead.' });
@@ -155,7 +160,7 @@ export class MagicLinkService {
       }, systemActor('magic_links.invite'));
       owner = { user_id: user.user_id, email_id: user.emails[0]!.email_id, email: user.emails[0]!.email, status: user.status };
     }
-    await this.#issueAndSend(projectId, owner, 'invite', minutes, tokenLinkFor(input.invite_magic_link_url, this.#deps.config.redirectUrl, 'invalid_invite_magic_link_url', 'invite_magic_link_url'));
+    await this.#issueAndSend(projectId, owner, 'invite', minutes, (token) => tokenLink(url, 'magic_links', token));
     return { user_id: owner.user_id, email_id: owner.email_id };
   }
 
@@ -172,18 +177,33 @@ export class MagicLinkService {
     return { grant, method_id: row.email_id };
   }
 
-  async #sendLoginOrSignup(projectId: string, owner: EmailOwner, userCreated: boolean, input: SendInput): Promise<void> {
-    const { redirectUrl } = this.#deps.config;
-    // A user who never confirmed an address (new, or still pending) gets the sign-up flow.
-    if (userCreated || owner.status === 'pending') {
+  /** `url` is #loginOrSignupUrl's answer for the same flow. */
+  async #sendLoginOrSignup(projectId: string, owner: EmailOwner, userCreated: boolean, input: SendInput, url: string): Promise<void> {
+    const link = (token: string) => tokenLink(url, 'magic_links', token);
+    if (signsUp(owner, userCreated)) {
       const minutes = checkExpiration(input.signup_expiration_minutes, MAGIC_LINK_DEFAULTS.signupExpirationMinutes, 'signup_expiration_minutes');
-      const link = tokenLinkFor(input.signup_magic_link_url, redirectUrl, 'invalid_signup_magic_link_url', 'signup_magic_link_url');
       await this.#issueAndSend(projectId, owner, 'signup', minutes, link, input.code_challenge);
     } else {
       const minutes = checkExpiration(input.login_expiration_minutes, MAGIC_LINK_DEFAULTS.loginExpirationMinutes, 'login_expiration_minutes');
-      const link = tokenLinkFor(input.login_magic_link_url, redirectUrl, 'invalid_login_magic_link_url', 'login_magic_link_url');
       await this.#issueAndSend(projectId, owner, 'login', minutes, link, input.code_challenge);
     }
+  }
+
+  /** The registered URL of the sign-up or login link: the one given, or the type's default. */
+  #loginOrSignupUrl(projectId: string, input: SendInput, signup: boolean): Promise<string> {
+    const { redirectUrls } = this.#deps;
+    return signup
+      ? redirectUrls.resolve(projectId, 'SIGNUP', input.signup_magic_link_url, REDIRECT_URL_FIELDS.signup_magic_link_url)
+      : redirectUrls.resolve(projectId, 'LOGIN', input.login_magic_link_url, REDIRECT_URL_FIELDS.login_magic_link_url);
+  }
+
+  /** Every option of send/login_or_create checked up front (both URLs, whichever flow follows), so a bad one writes nothing. */
+  async #checkSendOptions(projectId: string, input: SendInput): Promise<void> {
+    checkExpiration(input.login_expiration_minutes, MAGIC_LINK_DEFAULTS.loginExpirationMinutes, 'login_expiration_minutes');
+    checkExpiration(input.signup_expiration_minutes, MAGIC_LINK_DEFAULTS.signupExpirationMinutes, 'signup_expiration_minutes');
+    checkCodeChallenge(input.code_challenge);
+    if (input.login_magic_link_url) await this.#loginOrSignupUrl(projectId, input, false);
+    if (input.signup_magic_link_url) await this.#loginOrSignupUrl(projectId, input, true);
   }
 
   #issueAndSend(projectId: string, owner: EmailOwner, purpose: TokenPurpose, minutes: number, link: (token: string) => string, codeChallenge?: string) {
@@ -208,17 +228,9 @@ export async function mailToken<Ids extends Record<string, string>>(
   }
 }
 
-/** Every option of send/login_or_create checked up front, so a bad one writes nothing. */
-function checkSendOptions(input: SendInput): void {
-  checkExpiration(input.login_expiration_minutes, MAGIC_LINK_DEFAULTS.loginExpirationMinutes, 'login_expiration_minutes');
-  checkExpiration(input.signup_expiration_minutes, MAGIC_LINK_DEFAULTS.signupExpirationMinutes, 'signup_expiration_minutes');
-  checkRedirectUrl(input.login_magic_link_url, 'invalid_login_magic_link_url', 'login_magic_link_url');
-  checkRedirectUrl(input.signup_magic_link_url, 'invalid_signup_magic_link_url', 'signup_magic_link_url');
-  checkCodeChallenge(input.code_challenge);
-}
-
-function tokenLinkFor(url: string | undefined, fallback: string, errorType: string, field: string) {
-  return (token: string) => tokenLink(url, fallback, 'magic_links', token, errorType, field);
+/** A user who never confirmed an address (new, or still pending) gets the sign-up flow. */
+function signsUp(owner: EmailOwner | null, userCreated: boolean): boolean {
+  return !owner || userCreated || owner.status === 'pending';
 }
 
 /**

@@ -108,20 +108,51 @@ test('first start takes known credentials from the environment; a second start r
     GATEHOUSE_PUBLIC_TOKEN: 'public-token-test-66666666-7777-4888-9999-000000000000',
   };
   const { config } = loadConfig(env);
-  const first = await ensureProject(server.gatehouse.projects, config);
+  const first = await ensureProject(server.gatehouse, config);
   assert.equal(first.created?.project_id, projectId);
   assert.equal(first.project.public_token, env.GATEHOUSE_PUBLIC_TOKEN);
   assert.equal(statSync(first.credentialsFile).mode & 0o777, 0o600);
   assert.equal(readCredentialsFile(config.dataDir)?.secret, env.GATEHOUSE_SECRET);
   assert.equal((await server.api({ project_id: projectId, secret: env.GATEHOUSE_SECRET, public_token: '' }, 'GET', '/v1/rbac/policy')).status, 200);
 
-  const second = await ensureProject(server.gatehouse.projects, config);
+  // Development: the first start registers http://localhost:3000/authenticate as every type's default.
+  const everyType = ['LOGIN', 'SIGNUP', 'INVITE', 'RESET_PASSWORD', 'DISCOVERY'].map((type) => ({ type, is_default: true }));
+  assert.deepEqual(first.redirectUrls.map((u) => ({ url: u.url, valid_types: u.valid_types })), [{ url: 'http://localhost:3000/authenticate', valid_types: everyType }]);
+  const registered = await server.api({ project_id: projectId, secret: env.GATEHOUSE_SECRET, public_token: '' }, 'GET', '/v1/project/redirect_urls');
+  assert.deepEqual(registered.body.redirect_urls.map((u: { url: string }) => u.url), ['http://localhost:3000/authenticate']);
+
+  const second = await ensureProject(server.gatehouse, config);
   assert.equal(second.created, undefined);
   assert.equal(second.project.project_id, projectId);
+  assert.deepEqual(second.redirectUrls, [], 'a later start registers nothing');
 
   // A different secret for an existing project is refused rather than silently added.
   const { config: changed } = loadConfig({ ...env, GATEHOUSE_SECRET: 'another-secret-0123456789abcdef' });
-  await assert.rejects(ensureProject(server.gatehouse.projects, changed), /not an active secret/);
+  await assert.rejects(ensureProject(server.gatehouse, changed), /not an active secret/);
   const { config: malformed } = loadConfig({ ...env, GATEHOUSE_PROJECT_ID: 'my-project' });
-  await assert.rejects(ensureProject(server.gatehouse.projects, malformed), /project-test-<uuid>/);
+  await assert.rejects(ensureProject(server.gatehouse, malformed), /project-test-<uuid>/);
+});
+
+test('production registers no redirect URL unless told; the told ones are checked before the project is made', async () => {
+  const production = { GATEHOUSE_MODE: 'production', DATABASE_URL: 'postgres://unused/db', GATEHOUSE_PUBLIC_URL: 'https://auth.example.com' };
+  const plain = loadConfig({ ...production, GATEHOUSE_DATA_DIR: join(server.config.dataDir, 'prod-plain'), GATEHOUSE_PROJECT_ID: 'project-test-21111111-2222-4333-8444-555555555555' }).config;
+  assert.equal(plain.email.redirectUrl, undefined);
+  const bare = await ensureProject(server.gatehouse, plain);
+  assert.deepEqual(bare.redirectUrls, []);
+  assert.deepEqual(await server.gatehouse.redirectUrls.list(bare.project.project_id), []);
+
+  const told = loadConfig({
+    ...production, GATEHOUSE_DATA_DIR: join(server.config.dataDir, 'prod-told'), GATEHOUSE_PROJECT_ID: 'project-test-31111111-2222-4333-8444-555555555555',
+    GATEHOUSE_REDIRECT_URL: 'https://app.example.com/authenticate', GATEHOUSE_RESET_PASSWORD_URL: 'https://app.example.com/reset',
+  }).config;
+  const made = await ensureProject(server.gatehouse, told);
+  assert.deepEqual(made.redirectUrls.map((u) => [u.url, u.valid_types.map((t) => `${t.type}${t.is_default ? '*' : ''}`)]), [
+    ['https://app.example.com/authenticate', ['LOGIN*', 'SIGNUP*', 'INVITE*', 'DISCOVERY*']],
+    ['https://app.example.com/reset', ['RESET_PASSWORD*']],
+  ]);
+
+  const projectId = 'project-live-41111111-2222-4333-8444-555555555555';
+  const insecure = loadConfig({ ...production, GATEHOUSE_ENVIRONMENT: 'live', GATEHOUSE_DATA_DIR: join(server.config.dataDir, 'prod-http'), GATEHOUSE_PROJECT_ID: projectId, GATEHOUSE_REDIRECT_URL: 'http://app.example.com/authenticate' }).config;
+  await assert.rejects(ensureProject(server.gatehouse, insecure), /GATEHOUSE_REDIRECT_URL: .*https/);
+  assert.equal(await server.gatehouse.projects.findProject(projectId), null, 'no project was made');
 });

@@ -8,7 +8,8 @@ import type { Clock } from '../clock.ts';
 import type { ServerConfig } from '../config.ts';
 import { GatehouseError } from '../errors.ts';
 import { ssoFactor } from '../factors.ts';
-import { checkCodeChallenge, checkPkce, checkRedirectUrl, tokenLink } from '../magic-links/tokens.ts';
+import { checkCodeChallenge, checkPkce, tokenLink } from '../magic-links/tokens.ts';
+import { REDIRECT_URL_FIELDS, type RedirectUrlService } from '../redirect-urls/service.ts';
 import type { MemberRecord, MemberService } from '../members/service.ts';
 import { emailDomain, type OrganizationRecord, type OrganizationService } from '../organizations/service.ts';
 import type { ProjectService } from '../projects/service.ts';
@@ -72,6 +73,7 @@ export class SsoFlows {
   readonly #audit: AuditLog;
   readonly #outbound: OutboundFetch;
   readonly #links: SsoMemberLinks;
+  readonly #redirectUrls: RedirectUrlService;
 
   constructor(deps: {
     db: SqlExecutor;
@@ -86,6 +88,7 @@ export class SsoFlows {
     audit: AuditLog;
     outbound: OutboundFetch;
     links: SsoMemberLinks;
+    redirectUrls: RedirectUrlService;
   }) {
     this.#db = deps.db;
     this.#feed = deps.feed;
@@ -99,6 +102,7 @@ export class SsoFlows {
     this.#audit = deps.audit;
     this.#outbound = deps.outbound;
     this.#links = deps.links;
+    this.#redirectUrls = deps.redirectUrls;
   }
 
   /** Where to send the browser to sign in through the connection. */
@@ -112,9 +116,9 @@ export class SsoFlows {
     if (connection.status !== 'active' || !isComplete(connection)) {
       throw new GatehouseError('sso_connection_not_active', { message: 'The SSO connection is not fully configured yet.' });
     }
-    if (!input.login_redirect_url) throw new GatehouseError('invalid_login_redirect_url', { message: 'login_redirect_url is required.' });
-    checkRedirectUrl(input.login_redirect_url, 'invalid_login_redirect_url', 'login_redirect_url');
-    checkRedirectUrl(input.signup_redirect_url, 'invalid_signup_redirect_url', 'signup_redirect_url');
+    // Registered URLs only (the given ones, or the project's defaults), settled before the IdP is involved.
+    const loginRedirectUrl = await this.#redirectUrls.resolve(connection.project_id, 'LOGIN', input.login_redirect_url, REDIRECT_URL_FIELDS.sso_login_redirect_url);
+    const signupRedirectUrl = await this.#redirectUrls.resolve(connection.project_id, 'SIGNUP', input.signup_redirect_url, REDIRECT_URL_FIELDS.sso_signup_redirect_url);
     const pkceChallenge = checkCodeChallenge(input.pkce_code_challenge);
 
     const state = random();
@@ -141,8 +145,8 @@ export class SsoFlows {
       `INSERT INTO sso_flows (state_hash, connection_id, project_id, request_id, nonce, code_verifier, login_redirect_url,
                               signup_redirect_url, pkce_code_challenge, created_at, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [sha256(state), connection.connection_id, connection.project_id, requestId, nonce, codeVerifier, input.login_redirect_url,
-        input.signup_redirect_url ?? input.login_redirect_url, pkceChallenge ?? null, now, new Date(now.getTime() + FLOW_MINUTES * 60_000)],
+      [sha256(state), connection.connection_id, connection.project_id, requestId, nonce, codeVerifier, loginRedirectUrl,
+        signupRedirectUrl, pkceChallenge ?? null, now, new Date(now.getTime() + FLOW_MINUTES * 60_000)],
     );
     return url;
   }
@@ -289,7 +293,7 @@ export class SsoFlows {
           await register(tx, memberId);
         });
     }
-    return tokenLink(existing ? flow.login_redirect_url : flow.signup_redirect_url, flow.login_redirect_url, 'sso', token, 'invalid_login_redirect_url', 'login_redirect_url');
+    return tokenLink(existing ? flow.login_redirect_url : flow.signup_redirect_url, 'sso', token);
   }
 
   /**

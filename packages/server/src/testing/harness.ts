@@ -75,13 +75,53 @@ export interface TestServer {
   gatehouse: Gatehouse;
   config: ServerConfig;
   database: TestDatabase;
-  /** A new project with fresh credentials: each test's own world. */
+  /**
+   * A new project with fresh credentials: each test's own world. Its redirect URLs are what a
+   * development first start registers (http://localhost:3000/authenticate, the default of every
+   * type) and TEST_REDIRECT_URLS; `gatehouse.projects.createProject` makes one with none.
+   */
   createProject(): Promise<ProjectCredentials>;
   /** Calls the API with a project's secret (or none). */
   api(credentials: ProjectCredentials | null, method: string, path: string, body?: unknown): Promise<ApiResponse>;
   /** Sends a raw request (for malformed bodies and odd headers). */
   raw(path: string, init: RequestInit): Promise<ApiResponse>;
   close(): Promise<void>;
+}
+
+/** What a development first start registers: the default of every redirect URL type. */
+export const DEVELOPMENT_REDIRECT_URL = 'http://localhost:3000/authenticate';
+
+/** The redirect URLs the test files pass, registered for every type (not as defaults) in each test project. */
+export const TEST_REDIRECT_URLS = [
+  'https://app.example.com/authenticate',
+  'https://app.example.com/login',
+  'https://app.example.com/signup',
+  'https://app.example.com/signup?from=mail',
+  'https://app.test/authenticate',
+  'https://app.test/login',
+  'https://app.test/login?next=%2Fdocs',
+  'https://app.test/signup',
+  'https://app.test/invite',
+  'https://app.test/reset',
+  'https://app.test/choose-password',
+  'https://app.test/choose-password?from=mail',
+  'http://app.example/sso',
+  'http://app.example/sso/callback',
+];
+
+/**
+ * Test fixtures, written in two statements rather than through the API so that they add nothing to
+ * the project's audit log (tests count its entries) and cost each test project next to nothing.
+ */
+async function registerTestRedirectUrls(db: Database, projectId: string): Promise<void> {
+  const urls = [DEVELOPMENT_REDIRECT_URL, ...TEST_REDIRECT_URLS];
+  const types = ['LOGIN', 'SIGNUP', 'INVITE', 'RESET_PASSWORD', 'DISCOVERY'];
+  await db.query('INSERT INTO redirect_urls (project_id, url, created_at) SELECT $1, url, now() FROM unnest($2::text[]) AS url', [projectId, urls]);
+  await db.query(
+    `INSERT INTO redirect_url_types (project_id, url, type, is_default)
+     SELECT $1, url, type, url = $2 FROM unnest($3::text[]) AS url CROSS JOIN unnest($4::text[]) AS type`,
+    [projectId, DEVELOPMENT_REDIRECT_URL, urls, types],
+  );
 }
 
 export function basicAuth(projectId: string, secret: string): string {
@@ -121,7 +161,11 @@ export async function startTestServer(
     gatehouse,
     config,
     database,
-    createProject: () => gatehouse.projects.createProject({ environment: 'test' }),
+    async createProject() {
+      const project = await gatehouse.projects.createProject({ environment: 'test' });
+      await registerTestRedirectUrls(gatehouse.db, project.project_id);
+      return project;
+    },
     api(credentials, method, path, body) {
       const headers: Record<string, string> = {};
       if (credentials) headers.authorization = basicAuth(credentials.project_id, credentials.secret);

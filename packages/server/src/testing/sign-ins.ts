@@ -33,7 +33,7 @@ export async function oidcConnection(server: TestServer, provider: TestOidcProvi
 export async function oidcSignIn(server: TestServer, provider: TestOidcProvider, project: ProjectCredentials, connectionId: string) {
   provider.setUser({ sub: `oidc-${Math.random()}`, email: `m${Math.random()}@acme.example`, email_verified: true, name: 'M' });
   const start = await fetch(
-    `${server.baseUrl}/v1/public/sso/start?${new URLSearchParams({ connection_id: connectionId, public_token: project.public_token, login_redirect_url: APP })}`,
+    `${server.baseUrl}/v1/public/sso/start?${new URLSearchParams({ connection_id: connectionId, public_token: project.public_token, login_redirect_url: APP, signup_redirect_url: APP })}`,
     { redirect: 'manual' },
   );
   assert.equal(start.status, 302, await start.text());

@@ -62,7 +62,7 @@ export async function createOidcConnection(call: ApiCall, organizationId: string
 
 /** GET /v1/public/sso/start without following the redirect. */
 export function startSso(server: TestServer, publicToken: string, connectionId: string, headers: Record<string, string> = {}): Promise<Response> {
-  const query = new URLSearchParams({ connection_id: connectionId, public_token: publicToken, login_redirect_url: APP_REDIRECT });
+  const query = new URLSearchParams({ connection_id: connectionId, public_token: publicToken, login_redirect_url: APP_REDIRECT, signup_redirect_url: APP_REDIRECT });
   return fetch(`${server.baseUrl}/v1/public/sso/start?${query}`, { redirect: 'manual', headers });
 }
 
