@@ -52,6 +52,8 @@ test('users: search by email and by role, assign and revoke roles, edit metadata
   await page.getByLabel('Email contains').fill('');
   await page.getByLabel('Role').selectOption('viewer');
   await page.getByRole('button', { name: 'Search' }).click();
+  // "1 user matches" is already on screen from the search before: wait for this search's answer.
+  await visible(results.getByRole('link', { name: 'bob@example.com' }));
   await visible(page.getByText('1 user matches'));
   assert.deepEqual(await results.getByRole('link').allTextContents(), ['bob@example.com']);
   await page.getByLabel('Role').selectOption('');
