@@ -77,7 +77,7 @@ test('outbound fetches: https to public addresses by default; the development se
   assert.deepEqual(ranges.config.outbound.allowedPrivateRanges, ['127.0.0.1/32', '10.0.0.0/8']);
   assert.ok(ranges.warnings.some((warning) => warning.includes('GATEHOUSE_OUTBOUND_ALLOW_PRIVATE')));
   assert.throws(() => loadConfig({ GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: 'localhost' }), /GATEHOUSE_OUTBOUND_ALLOW_PRIVATE must be/);
-  const production = { GATEHOUSE_MODE: 'production', DATABASE_URL: 'postgres://db/x', GATEHOUSE_PUBLIC_URL: 'https://auth.example.com' };
+  const production = { GATEHOUSE_MODE: 'production', DATABASE_URL: 'postgres://db/x', GATEHOUSE_PUBLIC_URL: 'https://auth.example.com', GATEHOUSE_ENCRYPTION_KEY: KEY_A };
   assert.throws(() => loadConfig({ ...production, GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: 'true' }), /development only/);
   assert.throws(() => loadConfig({ ...production, GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: '127.0.0.1/32' }), /development only/);
   assert.deepEqual(loadConfig({ ...production, GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: 'false' }).config.outbound.allowedPrivateRanges, []);

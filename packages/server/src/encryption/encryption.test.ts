@@ -15,7 +15,8 @@ for (const kind of testDatabaseKinds()) {
     let provider: TestOidcProvider;
 
     before(async () => {
-      server = await startTestServer({ database: await openTestDatabase(kind) });
+      // The test OpenID provider listens on loopback: the development setting lets discovery reach it.
+      server = await startTestServer({ database: await openTestDatabase(kind), env: { GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: '127.0.0.1/32' } });
       provider = await startOidcProvider({ redirectUris: [`${server.config.publicUrl}/v1/b2b/sso/oidc/callback`] });
     });
     after(async () => {

@@ -24,7 +24,8 @@ for (const kind of testDatabaseKinds()) {
     test('rotation: a new key with the old one as previous works at once; reencrypt; then the new key alone; a wrong key refuses to start', async () => {
       const oldKey = EncryptionKey.generate();
       const newKey = EncryptionKey.generate();
-      const start = (env: Record<string, string>) => startTestServer({ database, env });
+      // The test OpenID provider listens on loopback: the development setting lets discovery reach it.
+      const start = (env: Record<string, string>) => startTestServer({ database, env: { GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: '127.0.0.1/32', ...env } });
 
       const first = await start({ GATEHOUSE_ENCRYPTION_KEY: oldKey.text });
       const project = await first.createProject();
