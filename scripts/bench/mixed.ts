@@ -48,7 +48,7 @@ export async function run(): Promise<BenchReport> {
     const signUp = await api(base, 'POST', '/v1/passwords', { email: 'mixed@example.com', password: 'a sturdy bench passphrase 42', session_duration_minutes: 600 });
     const sessionBody = JSON.stringify({ session_token: signUp.session_token });
     // A fuzzy email search reads every user's email: the kind of query that takes milliseconds.
-    const searchBody = JSON.stringify({ limit: 100, query: { operator: 'AND', operands: [{ filter_name: 'email_address_fuzzy', filter_value: ['bench1'] }] } });
+    const searchBody = JSON.stringify({ limit: 100, query: { operator: 'AND', operands: [{ filter_name: 'email_address_fuzzy', filter_value: 'bench1' }] } });
     const sessionUrl = `${base}/v1/sessions/authenticate`;
     const searchUrl = `${base}/v1/users/search`;
 
