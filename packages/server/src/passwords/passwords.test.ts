@@ -8,7 +8,7 @@ import { formatTimestamp } from '../clock.ts';
 import { loadConfig } from '../config.ts';
 import type { ProjectCredentials } from '../projects/service.ts';
 import { createGatehouse } from '../server.ts';
-import { expectError, ManualClock, startTestServer, type ApiResponse, type TestServer } from '../testing/harness.ts';
+import { expectError, ManualClock, startTestServer, TEST_ENCRYPTION_KEY, type ApiResponse, type TestServer } from '../testing/harness.ts';
 
 const STRONG = 'correct horse battery staple';
 const STRONG_2 = 'plum verdict oxbow lantern 42';
@@ -332,7 +332,7 @@ describe('storage', () => {
         done();
       },
     });
-    const { config } = loadConfig({ GATEHOUSE_DATA_DIR: '/tmp/gatehouse-log-test', GATEHOUSE_LOG_LEVEL: 'trace' });
+    const { config } = loadConfig({ GATEHOUSE_DATA_DIR: server.config.dataDir, GATEHOUSE_LOG_LEVEL: 'trace', GATEHOUSE_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY });
     const gatehouse = await createGatehouse({ config, db: server.database.db, logger: { level: 'trace', stream } });
     try {
       const p = await gatehouse.projects.createProject({ environment: 'test' });

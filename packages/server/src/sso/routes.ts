@@ -30,6 +30,7 @@ import type { SsoMemberLinks } from './member-links.ts';
 import { discoverOidc, oidcRedirectUrl } from './oidc.ts';
 import { parseIdpMetadata, samlServiceProvider, serviceProviderMetadata } from './saml.ts';
 import { nulError, urlHasNul } from '../http/edge.ts';
+import { TAKES_NO_BODY } from '../http/openapi.ts';
 
 const OrganizationParams = Type.Object({ organization_id: Type.String() });
 const ConnectionParams = Type.Object({ organization_id: Type.String(), connection_id: Type.String() });
@@ -303,7 +304,7 @@ export function registerSsoRoutes(
 
   app.put(
     '/v1/b2b/sso/:organization_id/connections/:connection_id/members/:member_id',
-    { config: { memberSession: MEMBER_SESSION_RULES.ssoLink }, schema: { params: LinkParams } },
+    { config: { memberSession: MEMBER_SESSION_RULES.ssoLink }, schema: { params: LinkParams, ...TAKES_NO_BODY } },
     async (request) => {
       const { organization_id, connection_id, member_id } = request.params;
       const connection = await connections.require(request.projectId, organization_id, connection_id);
