@@ -22,6 +22,7 @@ export const ERROR_CATALOGUE = {
   method_not_allowed: spec(405, 'This endpoint does not accept this HTTP method.'),
   too_many_requests: spec(429, 'Too many requests; slow down and retry later.'),
   null_character_not_allowed: spec(400, 'The request carries a NUL character (U+0000); no field, path or query parameter may contain one.'),
+  invalid_unicode_text: spec(400, 'A string in the request holds a lone UTF-16 surrogate (an unpaired \\uD800–\\uDFFF escape): it is not Unicode text.'),
   json_too_deep: spec(400, 'The JSON body nests objects and arrays deeper than the server reads.'),
   invalid_url_encoding: spec(400, 'The URL path is not valid percent-encoding (each % is followed by two hex digits of UTF-8).'),
   path_parameter_too_long: spec(414, 'A path parameter is longer than any id it could name.'),

@@ -9,7 +9,7 @@ import type { MemberActor, MemberAuthorization } from '../authz/member-authoriza
 import type { ServerConfig } from '../config.ts';
 import { ERROR_CATALOGUE, GatehouseError } from '../errors.ts';
 import type { Actor, Caller, ProjectService } from '../projects/service.ts';
-import { clientErrorHandler, jsonTextHasNul, jsonTooDeep, MAX_PATH_PARAMETER_LENGTH, nulError, tooDeepError, urlHasNul } from './edge.ts';
+import { clientErrorHandler, jsonHasLoneSurrogate, jsonTextHasNul, jsonTooDeep, loneSurrogateError, MAX_PATH_PARAMETER_LENGTH, nulError, tooDeepError, urlHasNul } from './edge.ts';
 import { RETRY_AFTER_SECONDS, toErrorBody, toGatehouseError } from './errors.ts';
 import { loggerOptions } from './log.ts';
 
@@ -97,6 +97,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     parseJson(request, text, (error, parsed) => {
       if (error) return done(error, undefined);
       if (jsonTooDeep(parsed)) return done(tooDeepError(), undefined);
+      if (jsonHasLoneSurrogate(text, parsed)) return done(loneSurrogateError(), undefined);
       done(null, parsed);
     });
   });

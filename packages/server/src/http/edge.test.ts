@@ -57,6 +57,23 @@ test('an escaped backslash followed by u0000 is text, not NUL: accepted and kept
   assert.equal(user.body.untrusted_metadata.note, note);
 });
 
+test('a lone UTF-16 surrogate in a body string or key: 400 invalid_unicode_text, nothing written; a paired one is text', async () => {
+  const before = await userCount();
+  const texts = [
+    '{"email":"s1@example.com","untrusted_metadata":{"a":"\\ud800"}}',
+    '{"email":"s2@example.com","untrusted_metadata":{"\\udfff":1}}',
+    '{"email":"s3@example.com","name":{"first_name":"x\\uDBFFy"}}',
+    '{"email":"s4@example.com","untrusted_metadata":{"deep":[["\\udc00\\ud800"]]}}',
+  ];
+  for (const text of texts) expectError(await post('/v1/users', text), 400, 'invalid_unicode_text');
+  expectError(await post('/v1/b2b/organizations', '{"organization_name":"\\ud800"}'), 400, 'invalid_unicode_text');
+  assert.equal(await userCount(), before);
+  // A surrogate pair is one character (here U+1F600), and an escaped backslash before "ud800" is text.
+  const paired = await post('/v1/users', '{"email":"s5@example.com","untrusted_metadata":{"smile":"\\ud83d\\ude00","text":"\\\\ud800"}}');
+  assert.equal(paired.status, 200, JSON.stringify(paired.body));
+  assert.deepEqual(paired.body.user.untrusted_metadata, { smile: '\u{1F600}', text: '\\ud800' });
+});
+
 test('NUL in a path parameter or a query parameter: 400 null_character_not_allowed', async () => {
   for (const path of [
     '/v1/users/user-test-%00',

@@ -46,6 +46,28 @@ export function jsonTooDeep(value: unknown, depth = 1): boolean {
   return false;
 }
 
+/** A UTF-16 surrogate without its pair: not Unicode text, and PostgreSQL refuses it in text and jsonb. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** JSON text can carry a surrogate only as an escape (a body is decoded from UTF-8, which has none). */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
+/**
+ * Whether parsed JSON holds a string or key with a lone surrogate. Walks the value only when the raw
+ * text has a surrogate escape at all, so ordinary bodies pay one regular-expression scan.
+ */
+export function jsonHasLoneSurrogate(text: string, parsed: unknown): boolean {
+  return SURROGATE_ESCAPE.test(text) && holdsLoneSurrogate(parsed);
+}
+
+function holdsLoneSurrogate(value: unknown): boolean {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value);
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) return value.some(holdsLoneSurrogate);
+  for (const key in value) if (LONE_SURROGATE.test(key) || holdsLoneSurrogate((value as Record<string, unknown>)[key])) return true;
+  return false;
+}
+
+export const loneSurrogateError = () => new GatehouseError('invalid_unicode_text');
 export const nulError = () => new GatehouseError('null_character_not_allowed');
 export const tooDeepError = () =>
   new GatehouseError('json_too_deep', { message: `The JSON body nests objects and arrays more than ${MAX_JSON_DEPTH} deep.` });
