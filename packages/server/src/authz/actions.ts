@@ -99,7 +99,7 @@ export const MEMBER_SESSION_RULES = {
   },
   memberDelete: { organization: byOrganizationParam, actions: [member('delete', true)], targetMember: { param: 'member_id' } },
   // Bringing a member back admits it again, as creating one does.
-  memberReactivate: { organization: byOrganizationParam, actions: [member('create')] },
+  memberReactivate: { organization: byOrganizationParam, actions: [member('create')], handlerChecks: 'the explicit roles it comes back with: no escalation, in the write transaction' },
   memberSearch: {
     organization: { bodyList: 'organization_ids' },
     actions: [member('search')],

@@ -21,6 +21,7 @@ const POLICY = {
     // Assigns roles, and reads documents: may define roles that read documents, no more.
     { role_id: 'role-manager', description: 'Assigns roles', permissions: [{ resource_id: 'stytch.member', actions: ['update.settings.roles'] }, { resource_id: 'documents', actions: ['read'] }] },
     { role_id: 'editor', description: 'Edits', permissions: [{ resource_id: 'documents', actions: ['read', 'write'] }] },
+    { role_id: 'member-creator', description: 'Adds members', permissions: [{ resource_id: 'stytch.member', actions: ['create'] }] },
   ],
   scopes: [],
 };
@@ -104,6 +105,26 @@ describe('organization custom roles with a member session (finding 1)', () => {
   test('reading custom roles takes no member session', async () => {
     const { project, orgId, admin } = await world();
     expectError(await project.apiAs(admin.session, 'GET', `/v1/b2b/rbac/organizations/${orgId}`), 403, 'member_session_not_accepted');
+  });
+});
+
+describe('reactivation hands the member\'s roles out again (attack review)', () => {
+  test('a member who may only create members cannot bring back a deleted admin; a member without roles it can', async () => {
+    const { project, orgId } = await world();
+    const creator = await project.createMember(orgId, { email_address: 'creator@acme.com', roles: ['member-creator'] });
+    const creatorSession = await project.startMemberSession(orgId, creator.member_id);
+    const formerAdmin = await project.createMember(orgId, { email_address: 'former-admin@acme.com', roles: ['stytch_admin'] });
+    const plain = await project.createMember(orgId, { email_address: 'plain@acme.com' });
+    for (const member of [formerAdmin, plain]) expectOk(await project.api('DELETE', `/v1/b2b/organizations/${orgId}/members/${member.member_id}`));
+
+    const reactivate = (memberId: string, via: 'token' | 'jwt' = 'token') =>
+      project.apiAs(creatorSession, 'PUT', `/v1/b2b/organizations/${orgId}/members/${memberId}/reactivate`, undefined, via);
+    expectError(await reactivate(formerAdmin.member_id), 403, 'session_authorization_error');
+    expectError(await reactivate(formerAdmin.member_id, 'jwt'), 403, 'session_authorization_error');
+    assert.equal(expectOk(await reactivate(plain.member_id)).member.status, 'active');
+    // The project secret may bring the admin back, with its role (so the refusals left it deleted).
+    const back = expectOk(await project.api('PUT', `/v1/b2b/organizations/${orgId}/members/${formerAdmin.member_id}/reactivate`)).member;
+    assert.deepEqual([back.status, back.roles.some((r: { role_id: string }) => r.role_id === 'stytch_admin')], ['active', true]);
   });
 });
 

@@ -130,7 +130,7 @@ export function registerMemberRoutes(
 
   app.put('/v1/b2b/organizations/:organization_id/members/:member_id/reactivate', { config: { memberSession: MEMBER_SESSION_RULES.memberReactivate }, schema: { params: MemberParams, ...TAKES_NO_BODY } }, async (request) => {
     const { organization_id, member_id } = request.params;
-    return respond(request, await members.reactivateMember(request.projectId, organization_id, member_id, requestActor(request)));
+    return respond(request, await members.reactivateMember(request.projectId, organization_id, member_id, requestActor(request), request.member));
   });
 
   app.post(

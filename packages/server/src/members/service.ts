@@ -394,17 +394,26 @@ export class MemberService {
     });
   }
 
-  async reactivateMember(projectId: string, organizationId: string, memberId: string, actor: Actor): Promise<MemberRecord> {
+  /**
+   * Brings a deleted member back with the explicit roles it had: on a member session's authority that
+   * hands those roles out again, so the grantor must be able to grant each of them (under lock).
+   */
+  async reactivateMember(projectId: string, organizationId: string, memberId: string, actor: Actor, grantor: MemberActor | null = null): Promise<MemberRecord> {
     checkMemberId(memberId);
     await this.#organizations.requireOrganization(projectId, organizationId);
     try {
       await this.#feed.write(async (tx, emit) => {
+        const grant = grantor ? await this.#lockForGrant(tx, projectId, organizationId, memberId, grantor) : null;
         const { rows } = await tx.query<{ status: MemberStatus }>(
           'SELECT status FROM members WHERE project_id = $1 AND organization_id = $2 AND member_id = $3 FOR UPDATE',
           [projectId, organizationId, memberId],
         );
         if (!rows[0]) throw notFound(memberId);
         if (rows[0].status !== 'deleted') throw new GatehouseError('member_already_active');
+        if (grant) {
+          const { rows: kept } = await tx.query<{ role_id: string }>('SELECT role_id FROM member_roles WHERE member_id = $1', [memberId]);
+          requireRolesWithin(grant.policy, grant.held, kept.map((row) => row.role_id));
+        }
         await tx.query(`UPDATE members SET status = 'active', updated_at = $2 WHERE member_id = $1`, [memberId, this.#clock.now()]);
         const after = (await auditState(tx, memberId))!;
         await this.#record(tx, projectId, organizationId, memberId, actor, 'member.reactivated', { ...after, status: 'deleted' }, after);

@@ -217,6 +217,6 @@ export function registerSdkB2BRoutes(app: App, deps: SdkB2BDeps) {
   app.put(`${B2B}/organizations/members/:member_id/reactivate`, { ...caller, schema: { params: MemberIdParams, ...TAKES_NO_BODY } }, async (request) => {
     const actor = await authorizedMember(request, MEMBER_SESSION_RULES.memberReactivate);
     const organizationId = actor.organization.organization_id;
-    return respondMember(request, await members.reactivateMember(request.projectId, organizationId, request.params.member_id, requestActor(request)));
+    return respondMember(request, await members.reactivateMember(request.projectId, organizationId, request.params.member_id, requestActor(request), actor));
   });
 }
