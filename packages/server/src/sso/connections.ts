@@ -211,6 +211,14 @@ export class SsoConnectionService {
       if (roles.some((role) => IMPLICIT_ROLES.b2b.includes(role))) {
         throw new GatehouseError('cannot_assign_default_rbac_role_id', { message: 'Every member holds stytch_member already; a rule cannot assign it.' });
       }
+      // On a member session's authority, what the connection trusts (the IdP's certificate, issuer,
+      // endpoints, client, attribute mapping) may change only while it signs no existing member in:
+      // otherwise whoever controls the new IdP signs in as those members, with their roles.
+      if (grantor && changesTrust(change.config) && (await signsMembersIn(tx, current))) {
+        throw new GatehouseError('session_authorization_error', {
+          message: 'The identity provider of a connection that signs members in can only be changed with the project secret, not with a member session.',
+        });
+      }
       // On a member session's authority, a rule hands out only roles the member could grant itself.
       if (grantor && roles.length > 0) await requireGrantable(tx, this.#rbac, grantor, () => this.#organizations.lock(tx, projectId, organizationId), [...new Set(roles)]);
       if (roles.length > 0) await this.#rbac.checkAssignableRoles(tx, projectId, 'b2b', [...new Set(roles)], organization.custom_roles);
@@ -277,4 +285,25 @@ function dedupe<T>(items: T[], key: (item: T) => string): T[] {
   const seen = new Map<string, T>();
   for (const item of items) if (!seen.has(key(item))) seen.set(key(item), item);
   return [...seen.values()];
+}
+
+/** Settings that decide who the connection's IdP is and which identity it asserts. */
+const TRUST_SETTINGS = new Set([
+  'idp_entity_id', 'idp_sso_url', 'verification_certificates', 'attribute_mapping',
+  'issuer', 'client_id', 'client_secret', 'authorization_url', 'token_url', 'userinfo_url', 'jwks_url',
+]);
+
+function changesTrust(config: object | undefined): boolean {
+  return Object.keys(config ?? {}).some((key) => TRUST_SETTINGS.has(key));
+}
+
+/** Whether the connection can sign an existing member in: verified domains, links or registrations. */
+async function signsMembersIn(tx: SqlExecutor, connection: SsoConnectionRecord): Promise<boolean> {
+  if (connection.verified_email_domains.length > 0) return true;
+  const { rowCount } = await tx.query(
+    `SELECT 1 FROM sso_member_links WHERE connection_id = $1
+     UNION ALL SELECT 1 FROM sso_registrations WHERE connection_id = $1 LIMIT 1`,
+    [connection.connection_id],
+  );
+  return rowCount > 0;
 }

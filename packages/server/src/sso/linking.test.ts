@@ -83,6 +83,31 @@ describe('SAML', () => {
     assert.equal(again.body.error_type, 'sso_member_link_not_allowed');
   });
 
+  test("attack review: stytch.sso update cannot swap the IdP of a connection that signs members in (its certificate, endpoints, metadata); the secret can", async () => {
+    const { project, organizationId, addMember, secret, b2b } = await setUp();
+    const alice = await addMember('alice@acme.example', ['stytch_admin']);
+    const mallory = await addMember('mallory@acme.example', ['sso-admin']);
+    const connection = await createSamlConnection(secret, organizationId, idp);
+    const path = `/v1/b2b/sso/saml/${organizationId}/connections/${connection.connection_id}`;
+    expectOk(await secret('PUT', path, { verified_email_domains: ['acme.example'] }));
+    const session = await b2b.startMemberSession(organizationId, mallory.member_id);
+    const asMallory = (method: string, body: unknown) => b2b.apiAs(session, method, path, body);
+    const malloryIdp = await createSamlIdp();
+
+    expectError(await asMallory('PUT', { x509_certificate: malloryIdp.certificate }), 403, 'session_authorization_error');
+    expectError(await asMallory('PUT', { idp_sso_url: 'https://idp.mallory.example/sso' }), 403, 'session_authorization_error');
+    expectError(await asMallory('PUT', { attribute_mapping: { email: 'other', full_name: 'name' } }), 403, 'session_authorization_error');
+    expectError(await b2b.apiAs(session, 'PUT', `${path}/url`, { metadata_xml: malloryIdp.metadata() }), 403, 'session_authorization_error');
+    // Mallory's IdP still cannot sign in as Alice; a setting that leaves the IdP as it is may change.
+    const forged = await samlAcs(server, malloryIdp, project, connection, { nameId: 'alice', email: 'alice@acme.example' });
+    assert.equal(forged.status, 400, JSON.stringify(forged.body));
+    assert.match(forged.body.error_type, /^saml_/, 'refused as a response the connection does not trust');
+    expectOk(await asMallory('PUT', { display_name: 'Okta (acme)' }));
+    // The project secret may rotate the IdP's certificate.
+    expectOk(await secret('PUT', path, { x509_certificate: malloryIdp.certificate }));
+    assert.ok(alice.member_id);
+  });
+
   test('a domain the organization verified for the connection (project secret) links the existing member, and marks the address verified', async () => {
     const { project, organizationId, addMember, secret } = await setUp();
     const bea = await addMember('bea@acme.example', ['stytch_admin']);

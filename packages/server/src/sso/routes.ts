@@ -244,7 +244,7 @@ export function registerSsoRoutes(
           idp_sso_url: checkUrl(metadata.idp_sso_url, 'the metadata\'s SingleSignOnService'),
           verification_certificates: addCertificates(current.config.verification_certificates, metadata.certificates, environmentOf(request.projectId)),
         },
-      }, actor);
+      }, actor, request.member);
       return ok(request, { connection: toWireSamlConnection(record, publicUrl) });
     },
   );
