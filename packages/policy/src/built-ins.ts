@@ -61,6 +61,8 @@ export const B2B_BUILT_IN_RESOURCES: readonly Resource[] = [
       'update.info.name',
       'update.info.untrusted-metadata',
       'update.info.mfa-phone',
+      // Stytch's start_email_update: a member may ask to change its own address (the link to the new one proves it).
+      'update.info.email',
       'update.info.delete.mfa-phone',
       'update.info.delete.password',
       'update.settings.mfa-enrolled',

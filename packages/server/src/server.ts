@@ -141,7 +141,6 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerPolicyRoutes(app, { rbac }, 'b2b', '/v1/b2b/rbac');
   registerPolicyChangeRoutes(app, { feed, rbac, clock });
   registerOrganizationRoutes(app, { organizations, projects });
-  registerMemberRoutes(app, { members, organizations, projects });
   registerMemberSessionRoutes(app, { sessions, members, organizations, projects, keys, memberAuthorization });
   const subjects = new SubjectDirectory(db, organizations);
   const policyInsight = { db, rbac, impact: new ImpactPreview({ db, rbac, subjects }), whoCan: new WhoCan({ db, rbac, organizations, subjects }) };
@@ -169,6 +168,8 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const memberTokens = new EmailTokens(db, feed, clock, MEMBER_TOKENS);
   const memberMagicLinks = new MemberMagicLinkService({ tokens: memberTokens, members, organizations, sessions, mailer, redirectUrls, clock });
   registerB2BMagicLinkRoutes(app, { memberMagicLinks, members, sessions, projects, limiter });
+  // After memberMagicLinks: a member update that changes the address mails a link to the new one.
+  registerMemberRoutes(app, { members, organizations, projects, memberMagicLinks, limiter });
   // The browser SDK API (/sdk/v1) and its allowed origins.
   const sdk = new SdkService(db, feed, clock);
   const hooks = sdkHooks(sdk);

@@ -29,7 +29,7 @@ type Filters = Record<(typeof FILTERS)[number], string>;
 const ACTIONS = [
   'policy.*', 'policy.updated', 'policy.rolled_back', 'organization_roles.updated',
   'user.*', 'user.created', 'user.roles.updated', 'user.deleted',
-  'member.*', 'member.created', 'member.roles.updated', 'member.email.updated', 'member.sso_groups.updated', 'member.deleted', 'member.reactivated',
+  'member.*', 'member.created', 'member.roles.updated', 'member.email.updated', 'member.email.verified', 'member.sso_groups.updated', 'member.deleted', 'member.reactivated',
   'organization.*', 'organization.created', 'organization.email_role_rules.updated', 'organization.deleted',
   'sso_connection.*', 'sso_connection.created', 'sso_connection.updated', 'sso_connection.deleted',
   'secret.*', 'secret.created', 'secret.revoked',

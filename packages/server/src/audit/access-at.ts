@@ -117,8 +117,8 @@ export class AccessHistory {
     const [policy, events, row] = await Promise.all([
       this.#policyAt(projectId, 'b2b', at),
       this.#audit.history(projectId, { target_type: 'member', target_id: memberId }),
-      this.#db.query<{ organization_id: string; created_at: Date; email_address: string; status: MemberAuditState['status']; roles: string[] | null }>(
-        `SELECT organization_id, created_at, email_address, status, (SELECT array_agg(role_id) FROM member_roles r WHERE r.member_id = m.member_id) AS roles
+      this.#db.query<{ organization_id: string; created_at: Date; email_address: string; email_address_verified: boolean; status: MemberAuditState['status']; roles: string[] | null }>(
+        `SELECT organization_id, created_at, email_address, email_address_verified, status, (SELECT array_agg(role_id) FROM member_roles r WHERE r.member_id = m.member_id) AS roles
            FROM members m WHERE project_id = $1 AND member_id = $2`,
         [projectId, memberId],
       ).then(({ rows }) => rows[0]),
@@ -129,7 +129,7 @@ export class AccessHistory {
     if (organizationId === null) return denied(answer, policy, 'No member with this id is known.');
     if (row && row.created_at.getTime() > at.getTime()) return denied(answer, policy, 'The member did not exist yet at this time.');
     const stateEvents = events.filter((event) => event.action !== 'member.sso_groups.updated');
-    const current = () => (row ? { email_address: row.email_address, status: row.status, roles: row.roles ?? [] } : null);
+    const current = () => (row ? { email_address: row.email_address, email_address_verified: row.email_address_verified, status: row.status, roles: row.roles ?? [] } : null);
     const state = valueAt<MemberAuditState | null>(stateEvents, at, (s) => s, current);
     if (!state.value) return denied(answer, policy, 'The member did not exist at this time.');
     subject.email_address = state.value.email_address;
@@ -183,7 +183,11 @@ export class AccessHistory {
 
     const keptRules = rules.value.filter((rule) => ruleRoles.includes(rule.role_id));
     const roles = memberRoles(
-      { explicit_roles: explicit, email_domain: emailDomain(state.value.email_address), sso_registrations: ssoRegistrations },
+      {
+        explicit_roles: explicit, email_domain: emailDomain(state.value.email_address), sso_registrations: ssoRegistrations,
+        // Entries from before verification was recorded: email-domain rules then counted for any address.
+        email_address_verified: state.value.email_address_verified ?? true,
+      },
       { email_role_rules: keptRules, sso_connections: ssoConnections },
     );
     return decide(answer, policy, 'b2b', roles, customRoles, query);

@@ -116,23 +116,26 @@ describe('what is recorded', () => {
     expectError(await project.apiAs(session, 'PUT', `/v1/b2b/organizations/${orgId}/members/${ada.member_id}`, { roles: ['viewer', 'editor'] }), 403, 'session_authorization_error');
     const granted = expectOk(await project.apiAs(session, 'PUT', `/v1/b2b/organizations/${orgId}/members/${ada.member_id}`, { roles: ['viewer', 'auditor'] }, 'jwt')).member;
     assert.deepEqual(roles(granted).sort(), ['auditor', 'stytch_member', 'viewer']);
-    await project.updateMember(orgId, ada.member_id, { email_address: 'ada@other.com' });
+    await project.changeEmail(orgId, ada.member_id, 'ada@other.com');
     await project.updateMember(orgId, ada.member_id, { name: 'Ada' });
     await project.deleteMember(orgId, ada.member_id);
     expectOk(await project.api('PUT', `/v1/b2b/organizations/${orgId}/members/${ada.member_id}/reactivate`));
 
     const history = (await events(project, `target_type=member&target_id=${ada.member_id}`)).reverse();
-    const state = (email: string, status: string, roles: string[]) => ({ email_address: email, status, roles });
+    const state = (email: string, status: string, roles: string[], verified = email === 'ada@other.com') =>
+      ({ email_address: email, email_address_verified: verified, status, roles });
     assert.deepEqual(history.map((e) => [e.action, e.before, e.after]), [
       ['member.created', null, state('ada@acme.com', 'active', ['viewer'])],
       ['member.roles.updated', state('ada@acme.com', 'active', ['viewer']), state('ada@acme.com', 'active', ['auditor', 'viewer'])],
+      // The new address replaces the old one when the link mailed to it is followed: proven, so verified.
       ['member.email.updated', state('ada@acme.com', 'active', ['auditor', 'viewer']), state('ada@other.com', 'active', ['auditor', 'viewer'])],
       ['member.deleted', state('ada@other.com', 'active', ['auditor', 'viewer']), state('ada@other.com', 'deleted', ['auditor', 'viewer'])],
       ['member.reactivated', state('ada@other.com', 'deleted', ['auditor', 'viewer']), state('ada@other.com', 'active', ['auditor', 'viewer'])],
     ]);
     assert.ok(history.every((e) => e.organization_id === orgId));
     assert.deepEqual(history[1].actor, { type: 'member_session', id: admin.member_id, organization_id: orgId, session_id: session.member_session_id });
-    for (const index of [0, 2, 3, 4]) assert.deepEqual(history[index].actor, secret);
+    assert.deepEqual(history[2].actor, { type: 'system', id: 'magic_links.email_update' });
+    for (const index of [0, 3, 4]) assert.deepEqual(history[index].actor, secret);
   });
 
   test('organizations: create, email-domain rules, custom roles and delete; SSO connections with their role rules, never the client secret', async () => {

@@ -19,6 +19,7 @@ export const AUDIT_ACTIONS = [
   'member.created',
   'member.roles.updated',
   'member.email.updated',
+  'member.email.verified',
   'member.sso_groups.updated',
   'member.sso_link.created',
   'member.sso_link.deleted',

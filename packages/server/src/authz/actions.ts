@@ -51,7 +51,10 @@ export const MEMBER_UPDATE_FIELDS = {
   // No stytch.self alternative; the service also checks no escalation, under lock.
   roles: member('update.settings.roles'),
   default_mfa_method: member('update.settings.default-mfa-method', true),
-  // Members cannot change their own email through stytch.self; unlinking changes it as much.
+  // Members cannot change their own email through stytch.self (start_email_update is for that; the
+  // route refuses a member's own address here). The address is not written: a link goes to the new
+  // one (members/routes.ts updateMemberAndStartEmailUpdate), and another member's address is a grant
+  // the member service checks under the grant locks. Unlinking changes it as much.
   email_address: member('update.info.email'),
   unlink_email: member('update.info.email'),
   preserve_existing_sessions: 'route',
@@ -95,7 +98,19 @@ export const MEMBER_SESSION_RULES = {
     actions: [],
     targetMember: { param: 'member_id' },
     fields: MEMBER_UPDATE_FIELDS,
-    handlerChecks: 'roles added or removed (against the roles read under lock): no escalation, in the write transaction',
+    handlerChecks: 'roles added or removed (against the roles read under lock): no escalation, in the write transaction; email_address: '
+      + 'not written but a link to the new address, never one\'s own here, another member\'s a grant checked under lock',
+  },
+  /**
+   * Stytch's start_email_update: one's own address through stytch.self too (the link to the new
+   * address proves it); another member's address is a grant, checked by the service.
+   */
+  memberStartEmailUpdate: {
+    organization: byOrganizationParam,
+    actions: [member('update.info.email', true)],
+    targetMember: { param: 'member_id' },
+    fields: { email_address: 'route', login_redirect_url: 'route', locale: 'route', login_template_id: 'route', delivery_method: 'route' },
+    handlerChecks: 'another member\'s address: every permission of its roles and of the new domain\'s email-domain roles, in the write transaction',
   },
   memberDelete: { organization: byOrganizationParam, actions: [member('delete', true)], targetMember: { param: 'member_id' } },
   // Bringing a member back admits it again, as creating one does.

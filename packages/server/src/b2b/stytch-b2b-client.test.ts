@@ -70,7 +70,12 @@ test('organizations and members: create with roles, update roles, search by expl
   const ann = await client.organizations.members.create({ organization_id: organization.organization_id, email_address: 'ann@acme.example', roles: ['editor'] });
   assert.deepEqual(ann.member.roles.map((role) => role.role_id), ['stytch_member', 'editor']);
   const bob = await client.organizations.members.create({ organization_id: organization.organization_id, email_address: 'bob@readers.example' });
-  assert.deepEqual(bob.member.roles.find((role) => role.role_id === 'reader')?.sources, [{ type: 'email_assignment', details: { email_domain: 'readers.example' } }]);
+  // An email-domain rule counts once the address is proven: bob follows a login link mailed to it.
+  assert.equal(bob.member.roles.find((role) => role.role_id === 'reader'), undefined);
+  await client.magicLinks.email.loginOrSignup({ organization_id: organization.organization_id, email_address: 'bob@readers.example' });
+  const outbox = await server.api(project, 'GET', `/v1/project/outbox?to=${encodeURIComponent('bob@readers.example')}&limit=1`);
+  const proven = await client.magicLinks.authenticate({ magic_links_token: new URL(outbox.body.messages[0].link).searchParams.get('token')! });
+  assert.deepEqual(proven.member.roles.find((role) => role.role_id === 'reader')?.sources, [{ type: 'email_assignment', details: { email_domain: 'readers.example' } }]);
 
   const updated = await client.organizations.members.update({ organization_id: organization.organization_id, member_id: ann.member_id, roles: ['reader'] });
   assert.deepEqual(updated.member.roles.map((role) => role.role_id), ['stytch_member', 'reader']);

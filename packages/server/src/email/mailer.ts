@@ -9,7 +9,7 @@ import type { EmailConfig } from '../config.ts';
 import { GatehouseError } from '../errors.ts';
 import type { SqlExecutor } from '../store/database.ts';
 
-export type EmailKind = 'login' | 'signup' | 'invite' | 'reset_password';
+export type EmailKind = 'login' | 'signup' | 'invite' | 'reset_password' | 'email_update';
 
 export interface EmailMessage {
   projectId: string;

@@ -7,6 +7,11 @@ const WORDING: Record<EmailKind, { subject: string; intro: string; action: strin
   signup: { subject: 'Finish signing up', intro: 'Use this link to confirm your email address and finish signing up.', action: 'Finish signing up' },
   invite: { subject: "You've been invited", intro: "You've been invited to create an account. Use this link to accept.", action: 'Accept the invitation' },
   reset_password: { subject: 'Reset your password', intro: 'Use this link to choose a new password.', action: 'Reset your password' },
+  email_update: {
+    subject: 'Confirm your new email address',
+    intro: 'Use this link to confirm this address as your new login email. Until you do, your account keeps its current address.',
+    action: 'Confirm this address',
+  },
 };
 
 export function composeMessage(input: { projectId: string; to: string; kind: EmailKind; link: string; expiresInMinutes: number }): EmailMessage {

@@ -12,7 +12,7 @@ import { emailLinkFactor } from '../factors.ts';
 import { normalizeMemberEmail, type MemberRecord, type MemberService } from '../members/service.ts';
 import { emailDomain, type OrganizationRecord, type OrganizationService } from '../organizations/service.ts';
 import { REDIRECT_URL_FIELDS, type RedirectUrlService } from '../redirect-urls/service.ts';
-import type { MemberSessionGrant, SessionInput, SessionService } from '../sessions/service.ts';
+import { checkSessionInput, type MemberSessionGrant, type SessionInput, type SessionService } from '../sessions/service.ts';
 import { MAGIC_LINK_DEFAULTS, mailToken } from './service.ts';
 import { checkCodeChallenge, checkExpiration, tokenLink, type EmailTokens, type MemberTokenRow, type TokenErrors, type TokenPurpose } from './tokens.ts';
 
@@ -39,6 +39,16 @@ export interface MemberInviteInput {
   trusted_metadata?: unknown;
   untrusted_metadata?: unknown;
   roles?: string[];
+}
+
+/** Stytch's start_email_update: the link to the new address works for 5 minutes. */
+export const EMAIL_UPDATE_EXPIRATION_MINUTES = 5;
+
+export interface EmailUpdateInput {
+  organization_id: string;
+  member_id: string;
+  email_address: string;
+  login_redirect_url?: string;
 }
 
 export interface MemberMagicLinkAuthenticateInput extends SessionInput {
@@ -135,10 +145,43 @@ export class MemberMagicLinkService {
       : redirectUrls.resolve(projectId, 'SIGNUP', input.signup_redirect_url, REDIRECT_URL_FIELDS.signup_redirect_url);
   }
 
-  /** Spends the token (activating and verifying the member) and grants a member session. */
+  /**
+   * Starts a change of the member's address: mails a link to the new address (its token carries the
+   * address) and changes nothing else. The member keeps its address — and signs in with it — until
+   * the link is followed (authenticate); a newer request voids the older link. `grantor`: the member
+   * session acting (its stytch.* actions are the route's rule); changing another member's address is
+   * a grant, which checkEmailUpdate decides under the grant locks. Returns a `discard` that voids the
+   * link, for a caller whose other writes fail after it.
+   */
+  async startEmailUpdate(projectId: string, input: EmailUpdateInput, grantor: MemberActor | null = null): Promise<{ member: MemberRecord; discard: () => Promise<void> }> {
+    const { tokens, members, mailer, redirectUrls } = this.#deps;
+    // The link signs the member in: a registered LOGIN URL (the one given, or the type's default), checked before anything is written.
+    const url = await redirectUrls.resolve(projectId, 'LOGIN', input.login_redirect_url, REDIRECT_URL_FIELDS.login_redirect_url);
+    // The older link is voided and the new token written in the transaction that checked the request.
+    const { member, email, issued } = await members.checkEmailUpdate(projectId, input.organization_id, input.member_id, input.email_address, grantor, async (tx, address) => {
+      await tokens.revoke(projectId, input.member_id, ['email_update'], tx);
+      return tokens.issue({
+        projectId, subject: { member_id: input.member_id }, purpose: 'email_update', expiresInMinutes: EMAIL_UPDATE_EXPIRATION_MINUTES, emailAddress: address,
+      }, tx);
+    });
+    if (email === null || !issued) return { member, discard: async () => {} };
+    const link = (token: string) => tokenLink(url, 'magic_links', token);
+    const { tokenHash } = await mailToken({ tokens, mailer }, {
+      projectId, subject: { member_id: member.member_id }, to: email, purpose: 'email_update', minutes: EMAIL_UPDATE_EXPIRATION_MINUTES, link, issued,
+    });
+    return { member, discard: () => tokens.discard(tokenHash) };
+  }
+
+  /**
+   * Spends the token (activating and verifying the member; for an email update, swapping the new
+   * address in) and grants a member session.
+   */
   async authenticate(projectId: string, environment: Environment, input: MemberMagicLinkAuthenticateInput): Promise<{ grant: MemberSessionGrant; method_id: string }> {
     const { tokens, members, organizations, sessions, clock } = this.#deps;
-    const row = await tokens.check(projectId, input.magic_links_token, ['login', 'signup', 'invite'], MAGIC_LINK_ERRORS, input.pkce_code_verifier);
+    const row = await tokens.check(projectId, input.magic_links_token, ['login', 'signup', 'invite', 'email_update'], MAGIC_LINK_ERRORS, input.pkce_code_verifier);
+    if (row.purpose === 'email_update') return this.#confirmEmailUpdate(projectId, environment, row, input);
+    // Checked before the spend: the verification it records in the audit log is not undone.
+    checkSessionInput(input);
     const grant = await tokens.spendThen(row, MAGIC_LINK_ERRORS, async () => {
       const member = await members.findMember(projectId, row.member_id);
       if (!member) throw new GatehouseError(MAGIC_LINK_ERRORS.unusable);
@@ -147,6 +190,25 @@ export class MemberMagicLinkService {
       return sessions.grantMember(projectId, environment, member, organization, emailLinkFactor(member.member_id, member.email_address, clock.now()), {
         session_token, session_jwt, session_duration_minutes, session_custom_claims,
       });
+    }, (tx) => members.recordVerification(tx, row));
+    return { grant, method_id: row.member_id };
+  }
+
+  /**
+   * An email update's link: the address is swapped in as the token is spent, then a session is
+   * granted for it. The session's input is checked first; if the grant still fails, the change
+   * stands (the new address was proven) and the member signs in again as usual.
+   */
+  async #confirmEmailUpdate(projectId: string, environment: Environment, row: MemberTokenRow, input: MemberMagicLinkAuthenticateInput) {
+    const { tokens, members, organizations, sessions, clock } = this.#deps;
+    checkSessionInput(input);
+    await tokens.spend(row, MAGIC_LINK_ERRORS, (tx) => members.confirmEmailUpdate(tx, row, row.new_email_address!, clock.now()));
+    const member = await members.findMember(projectId, row.member_id);
+    if (!member) throw new GatehouseError(MAGIC_LINK_ERRORS.unusable);
+    const organization = await organizations.requireOrganization(projectId, member.organization_id);
+    const { session_token, session_jwt, session_duration_minutes, session_custom_claims } = input;
+    const grant = await sessions.grantMember(projectId, environment, member, organization, emailLinkFactor(member.member_id, member.email_address, clock.now()), {
+      session_token, session_jwt, session_duration_minutes, session_custom_claims,
     });
     return { grant, method_id: row.member_id };
   }

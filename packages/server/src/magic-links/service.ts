@@ -215,17 +215,22 @@ export class MagicLinkService {
 /** Issues a token and mails its link; a message that cannot be sent voids the token. */
 export async function mailToken<Ids extends Record<string, string>>(
   deps: { tokens: EmailTokens<any, Ids>; mailer: Mailer },
-  input: { projectId: string; subject: Ids; to: string; purpose: TokenPurpose; minutes: number; link: (token: string) => string; codeChallenge?: string },
-): Promise<void> {
+  input: {
+    projectId: string; subject: Ids; to: string; purpose: TokenPurpose; minutes: number; link: (token: string) => string; codeChallenge?: string;
+    /** A token the caller issued already (in its own transaction); else one is issued here. */
+    issued?: { token: string; tokenHash: Buffer };
+  },
+): Promise<{ tokenHash: Buffer }> {
   const { tokens, mailer } = deps;
   const { projectId, purpose, minutes } = input;
-  const { token, tokenHash } = await tokens.issue({ projectId, subject: input.subject, purpose, expiresInMinutes: minutes, codeChallenge: input.codeChallenge });
+  const { token, tokenHash } = input.issued ?? await tokens.issue({ projectId, subject: input.subject, purpose, expiresInMinutes: minutes, codeChallenge: input.codeChallenge });
   try {
     await mailer.send(composeMessage({ projectId, to: input.to, kind: purpose, link: input.link(token), expiresInMinutes: minutes }));
   } catch (error) {
     await tokens.discard(tokenHash);
     throw error;
   }
+  return { tokenHash };
 }
 
 /** A user who never confirmed an address (new, or still pending) gets the sign-up flow. */

@@ -2,7 +2,9 @@
 // is 256 random bits, handed out once inside a link and stored only as its SHA-256. It is spent by
 // one UPDATE that also checks it is unused, unrevoked and unexpired, so of two requests carrying
 // the same token exactly one wins. PKCE (S256) binds a token to the client that asked for it.
-// Tokens belong to a consumer user (and one of its addresses) or to a B2B member.
+// Tokens belong to a consumer user (and one of its addresses) or to a B2B member. A member's
+// 'email_update' token also carries the address it proves: the member's address becomes that one
+// only when the token is spent (members/service.ts confirmEmailUpdate).
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import { GatehouseError } from '../errors.ts';
@@ -10,7 +12,7 @@ import { digestsEqual, sha256 } from '../secrets.ts';
 import type { ChangeEvent, ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 
-export type TokenPurpose = 'login' | 'signup' | 'invite' | 'reset_password';
+export type TokenPurpose = 'login' | 'signup' | 'invite' | 'reset_password' | 'email_update';
 
 export const EXPIRATION_MINUTES = { min: 5, max: 10_080 } as const;
 
@@ -43,6 +45,8 @@ export interface MemberTokenRow extends TokenRow {
   member_id: string;
   organization_id: string;
   status: 'active' | 'pending' | 'invited' | 'deleted';
+  /** The address an 'email_update' token proves (null for other purposes). */
+  new_email_address: string | null;
 }
 
 /**
@@ -80,10 +84,12 @@ export const USER_TOKENS: TokenSubject<EmailTokenRow, { user_id: string; email_i
 export const MEMBER_TOKENS: TokenSubject<MemberTokenRow, { member_id: string }> = {
   scope: 'member_id',
   select: {
-    columns: 't.member_id, m.organization_id, m.email_address AS email, m.status, m.email_address_verified AS email_verified',
+    columns: 't.member_id, m.organization_id, m.email_address AS email, m.status, m.email_address_verified AS email_verified, t.email_address AS new_email_address',
     joins: 'JOIN members m ON m.member_id = t.member_id',
   },
   async activate(tx, row, at) {
+    // An email update proves the new address, not the current one: the member service swaps it in.
+    if (row.purpose === 'email_update') return;
     // An invited or pending member who follows a link is a member now.
     await tx.query(
       `UPDATE members SET email_address_verified = true, status = CASE WHEN status IN ('pending', 'invited') THEN 'active' ELSE status END, updated_at = $2
@@ -130,25 +136,30 @@ export class EmailTokens<Row extends TokenRow = EmailTokenRow, Ids extends Recor
     purpose: TokenPurpose;
     expiresInMinutes: number;
     codeChallenge?: string;
-  }): Promise<{ token: string; tokenHash: Buffer }> {
+    /** For 'email_update': the new address the token proves. */
+    emailAddress?: string;
+  }, within?: SqlExecutor): Promise<{ token: string; tokenHash: Buffer }> {
     const token = randomBytes(32).toString('base64url');
     const tokenHash = sha256(token);
     const now = this.#clock.now();
     const { scope } = this.#subject;
     const columns = Object.keys(input.subject);
-    await this.#feed.write(async (tx) => {
+    // `within`: a caller's transaction (an email update issues its token where its checks ran).
+    const insert = async (tx: SqlExecutor) => {
       await tx.query(`DELETE FROM email_tokens WHERE project_id = $1 AND ${scope} = $2 AND expires_at < $3`, [
         input.projectId,
         input.subject[scope],
         new Date(now.getTime() - KEEP_EXPIRED_MS),
       ]);
       await tx.query(
-        `INSERT INTO email_tokens (token_hash, project_id, purpose, code_challenge, created_at, expires_at, ${columns.join(', ')})
-         VALUES ($1, $2, $3, $4, $5, $6, ${columns.map((_, i) => `$${i + 7}`).join(', ')})`,
+        `INSERT INTO email_tokens (token_hash, project_id, purpose, code_challenge, created_at, expires_at, email_address, ${columns.join(', ')})
+         VALUES ($1, $2, $3, $4, $5, $6, $7, ${columns.map((_, i) => `$${i + 8}`).join(', ')})`,
         [tokenHash, input.projectId, input.purpose, input.codeChallenge ?? null, now,
-          new Date(now.getTime() + input.expiresInMinutes * 60_000), ...columns.map((column) => input.subject[column])],
+          new Date(now.getTime() + input.expiresInMinutes * 60_000), input.emailAddress ?? null, ...columns.map((column) => input.subject[column])],
       );
-    });
+    };
+    if (within) await insert(within);
+    else await this.#feed.write(insert);
     return { token, tokenHash };
   }
 
@@ -158,8 +169,8 @@ export class EmailTokens<Row extends TokenRow = EmailTokenRow, Ids extends Recor
   }
 
   /** Voids the unused tokens of an address (the subject's scope column) for some purposes; returns how many. */
-  async revoke(projectId: string, scopeId: string, purposes: TokenPurpose[]): Promise<number> {
-    const { rowCount } = await this.#db.query(
+  async revoke(projectId: string, scopeId: string, purposes: TokenPurpose[], db: SqlExecutor = this.#db): Promise<number> {
+    const { rowCount } = await db.query(
       `UPDATE email_tokens SET revoked_at = $4
         WHERE project_id = $1 AND ${this.#subject.scope} = $2 AND purpose = ANY($3) AND used_at IS NULL AND revoked_at IS NULL`,
       [projectId, scopeId, purposes, this.#clock.now()],
@@ -224,8 +235,8 @@ export class EmailTokens<Row extends TokenRow = EmailTokenRow, Ids extends Recor
    * After a token was checked: spends it and runs `then` (granting the session); if `then` fails,
    * the token is put back, so a refused request leaves the link usable.
    */
-  async spendThen<T>(row: Row, errors: TokenErrors, then: () => Promise<T>): Promise<T> {
-    const spent = await this.spend(row, errors);
+  async spendThen<T>(row: Row, errors: TokenErrors, then: () => Promise<T>, alsoInside?: (tx: SqlExecutor) => Promise<void>): Promise<T> {
+    const spent = await this.spend(row, errors, alsoInside);
     try {
       return await then();
     } catch (error) {

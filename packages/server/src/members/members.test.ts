@@ -165,7 +165,7 @@ describe('update, delete, reactivate', () => {
   test('roles on update replace the explicit roles only; implicit ones stay', async () => {
     const project = await newProject();
     const { organization_id } = await project.createOrganization({ rbac_email_implicit_role_assignments: [{ domain: 'acme.com', role_id: 'viewer' }] });
-    const member = await project.createMember(organization_id, { email_address: 'kim@acme.com', roles: ['editor'] });
+    const member = await project.createVerifiedMember(organization_id, { email_address: 'kim@acme.com', roles: ['editor'] });
     assert.deepEqual(roleSummary(member), ['stytch_member:direct_assignment', 'editor:direct_assignment', 'viewer:email_assignment@acme.com']);
 
     const both = await project.updateMember(organization_id, member.member_id, { roles: ['viewer'] });
@@ -199,7 +199,7 @@ describe('update, delete, reactivate', () => {
     assert.deepEqual(await project.getMember(organization_id, member.member_id), member);
   });
 
-  test('update changes the fields it names; metadata merges; a new email is unverified', async () => {
+  test('update changes the fields it names; metadata merges; a new email waits for the link mailed to it', async () => {
     const project = await newProject();
     const { organization_id } = await project.createOrganization();
     const member = await project.createMember(organization_id, {
@@ -217,10 +217,12 @@ describe('update, delete, reactivate', () => {
     assert.equal(updated.default_mfa_method, 'sms_otp');
     assert.equal(updated.name, 'Sam');
     assert.equal(updated.external_id, 'sam');
-    const moved = await project.updateMember(organization_id, member.member_id, { email_address: 'samuel@acme.com', external_id: '' });
+    const asked = await project.updateMember(organization_id, member.member_id, { email_address: 'samuel@acme.com', external_id: '' });
+    assert.equal(asked.email_address, 'sam@acme.com', 'the address changes when the link to the new one is followed');
+    assert.equal(asked.external_id, null);
+    const moved = await project.changeEmail(organization_id, member.member_id, 'samuel@acme.com');
     assert.equal(moved.email_address, 'samuel@acme.com');
-    assert.equal(moved.email_address_verified, false);
-    assert.equal(moved.external_id, null);
+    assert.equal(moved.email_address_verified, true);
     expectError(await project.api('GET', `/v1/b2b/organizations/${organization_id}/member?email_address=sam@acme.com`), 404, 'member_not_found');
     assert.equal((await project.getMember(organization_id, member.member_id)).email_address, 'samuel@acme.com');
   });
@@ -260,10 +262,10 @@ describe('implicit roles from email-domain rules', () => {
     const project = await newProject();
     const { organization_id } = await project.createOrganization();
     const other = await project.createOrganization();
-    const alice = await project.createMember(organization_id, { email_address: 'alice@Acme.com' });
+    const alice = await project.createVerifiedMember(organization_id, { email_address: 'alice@Acme.com' });
     const bob = await project.createMember(organization_id, { email_address: 'bob@elsewhere.org', roles: ['viewer'] });
-    const sub = await project.createMember(organization_id, { email_address: 'carol@eng.acme.com' });
-    const outsider = await project.createMember(other.organization_id, { email_address: 'dave@acme.com' });
+    const sub = await project.createVerifiedMember(organization_id, { email_address: 'carol@eng.acme.com' });
+    const outsider = await project.createVerifiedMember(other.organization_id, { email_address: 'dave@acme.com' });
     const viewers = () => project.searchMemberIds([organization_id, other.organization_id], and(filter('member_roles', ['viewer'])));
     assert.deepEqual(await viewers(), [bob.member_id].sort());
 
@@ -299,16 +301,16 @@ describe('implicit roles from email-domain rules', () => {
     const { organization_id } = await project.createOrganization({
       rbac_email_implicit_role_assignments: [{ domain: 'acme.com', role_id: 'viewer' }, { domain: 'acme.com', role_id: 'editor' }],
     });
-    const member = await project.createMember(organization_id, { email_address: 'erin@acme.com', roles: ['editor'] });
+    const member = await project.createVerifiedMember(organization_id, { email_address: 'erin@acme.com', roles: ['editor'] });
     assert.deepEqual(roleSummary(member), ['stytch_member:direct_assignment', 'editor:direct_assignment,email_assignment@acme.com',
       'viewer:email_assignment@acme.com']);
 
-    const away = await project.updateMember(organization_id, member.member_id, { email_address: 'erin@other.net' });
+    const away = await project.changeEmail(organization_id, member.member_id, 'erin@other.net');
     assert.deepEqual(roleSummary(away), ['stytch_member:direct_assignment', 'editor:direct_assignment']);
     assert.deepEqual(await storedRoles(member.member_id), ['editor']);
     assert.deepEqual(await project.searchMemberIds([organization_id], and(filter('member_roles', ['viewer']))), []);
 
-    const back = await project.updateMember(organization_id, member.member_id, { email_address: 'Erin@ACME.com' });
+    const back = await project.changeEmail(organization_id, member.member_id, 'Erin@ACME.com');
     assert.deepEqual(roleSummary(back), roleSummary(member), 'the domain matches whatever its case');
     assert.deepEqual(await storedRoles(member.member_id), ['editor']);
     assert.deepEqual(await project.searchMemberIds([organization_id], and(filter('member_roles', ['viewer']))), [member.member_id]);
@@ -343,7 +345,7 @@ describe('search', () => {
     const project = await newProject();
     const acme = await project.createOrganization({ rbac_email_implicit_role_assignments: [{ domain: 'acme.com', role_id: 'editor' }] });
     const globex = await project.createOrganization();
-    const a = await project.createMember(acme.organization_id, { email_address: 'Ann.Smith@acme.com', roles: ['viewer'], is_breakglass: true,
+    const a = await project.createVerifiedMember(acme.organization_id, { email_address: 'Ann.Smith@acme.com', roles: ['viewer'], is_breakglass: true,
       mfa_phone_number: '+12025550101', external_id: 'ann' });
     const b = await project.createMember(acme.organization_id, { email_address: 'ben@contractor.io', roles: ['editor'], mfa_phone_number: '+12025550102' });
     const c = await project.createMember(acme.organization_id, { email_address: 'cat@acme.com', create_member_as_pending: true });
@@ -368,14 +370,14 @@ describe('search', () => {
     assert.deepEqual(await ids(and(filter('member_external_ids', ['ann']))), sorted(a));
     assert.deepEqual(await ids(and(filter('member_password_exists', false))), sorted(a, b, c, d));
     assert.deepEqual(await ids(and(filter('member_password_exists', true))), []);
-    // Roles: explicit holders and holders by the organization's rule.
-    assert.deepEqual(await ids(and(filter('member_roles', ['editor']))), sorted(a, b, c), 'a and c by the acme.com rule, b explicitly');
+    // Roles: explicit holders and holders by the organization's rule — for a verified address only.
+    assert.deepEqual(await ids(and(filter('member_roles', ['editor']))), sorted(a, b), 'a by the acme.com rule, b explicitly; c never proved its address');
     assert.deepEqual(await ids(and(filter('member_roles', ['viewer', 'auditor']))), sorted(a, d));
     assert.deepEqual(await ids(and(filter('member_roles', ['stytch_member']))), sorted(a, b, c, d), 'every member holds stytch_member');
     assert.deepEqual(await ids(and(filter('member_roles', ['stytch_admin']))), []);
     assert.deepEqual(await ids(and(filter('member_roles', ['no_such_role']))), []);
     assert.deepEqual(await ids(and(filter('member_roles', ['editor']), filter('statuses', ['active']))), sorted(a, b));
-    assert.deepEqual(await ids(and(filter('member_roles', ['editor']), filter('member_email_fuzzy', 'acme'))), sorted(a, c));
+    assert.deepEqual(await ids(and(filter('member_roles', ['editor']), filter('member_email_fuzzy', 'acme'))), sorted(a));
     assert.deepEqual(await ids(or(filter('member_roles', ['auditor']), filter('member_is_breakglass', true))), sorted(a, d));
     assert.deepEqual(await ids(or(filter('member_ids', [e.member_id]), filter('statuses', ['deleted']))), sorted(e));
 
@@ -421,9 +423,11 @@ describe('search', () => {
     for (let i = 0; i < 12; i++) {
       const organization = organizations[i % 3]!;
       const explicit = i % 4 === 0;
-      const member = await project.createMember(organization.organization_id, { email_address: `m${i}@rule.io`, roles: explicit ? ['viewer'] : [] });
+      const byRule = i % 3 === 1;
+      const create = byRule ? project.createVerifiedMember.bind(project) : project.createMember.bind(project);
+      const member = await create(organization.organization_id, { email_address: `m${i}@rule.io`, roles: explicit ? ['viewer'] : [] });
       everyone.push(member.member_id);
-      if (explicit || i % 3 === 1) viewers.push(member.member_id);
+      if (explicit || byRule) viewers.push(member.member_id);
     }
     const orgIds = organizations.map((o) => o.organization_id);
     for (const limit of [1, 2, 5, 12, 100]) {

@@ -2,7 +2,8 @@
 // and the implicit roles — the organization's email-domain rules, and its SSO connections' rules for
 // everyone signing in through them and for IdP groups — are worked out from the member and its
 // organization each time, so a changed rule, email or group shows at the next authentication
-// without a write to the member.
+// without a write to the member. An email-domain rule counts only for a verified address: an address
+// nobody has proven is a claim, and a claim grants nothing (docs/security/verified-identities.md).
 import { STYTCH_ADMIN, STYTCH_MEMBER } from '../rbac/defaults.ts';
 
 export type RoleSource =
@@ -33,6 +34,8 @@ export interface ConnectionRoleRules {
 export interface RoleInputs {
   explicit_roles: readonly string[];
   email_domain: string;
+  /** Whether the member proved the address (a link to it followed, an IdP's assertion). */
+  email_address_verified: boolean;
   sso_registrations: readonly SsoRegistration[];
 }
 
@@ -55,8 +58,10 @@ export function memberRoles(member: RoleInputs, organization: OrganizationRoleRu
   };
   add(STYTCH_MEMBER, { type: 'direct_assignment', details: {} });
   for (const role of member.explicit_roles) add(role, { type: 'direct_assignment', details: {} });
-  for (const rule of organization.email_role_rules) {
-    if (rule.domain === member.email_domain) add(rule.role_id, { type: 'email_assignment', details: { email_domain: rule.domain } });
+  if (member.email_address_verified) {
+    for (const rule of organization.email_role_rules) {
+      if (rule.domain === member.email_domain) add(rule.role_id, { type: 'email_assignment', details: { email_domain: rule.domain } });
+    }
   }
   for (const registration of member.sso_registrations) {
     const connection = organization.sso_connections.find((c) => c.connection_id === registration.connection_id);

@@ -1,15 +1,19 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { formatTimestamp } from '../clock.ts';
+import type { FastifyRequest } from 'fastify';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
 import { MEMBER_SESSION_RULES, REFUSE } from '../authz/actions.ts';
-import { requestActor } from '../authz/member-authorization.ts';
+import { requestActor, type MemberActor } from '../authz/member-authorization.ts';
+import { GatehouseError } from '../errors.ts';
+import type { MemberMagicLinkService } from '../magic-links/b2b-service.ts';
+import type { RateLimiter } from '../rate-limit/limiter.ts';
 import { toWireOrganization } from '../organizations/routes.ts';
 import type { OrganizationRecord, OrganizationService } from '../organizations/service.ts';
 import type { ProjectService } from '../projects/service.ts';
 import { SearchBodyFields, searchQuery } from '../search/routes.ts';
 import { isAdmin } from './roles.ts';
-import type { MemberRecord, MemberService } from './service.ts';
+import type { MemberRecord, MemberService, UpdateMemberInput } from './service.ts';
 import { TAKES_NO_BODY } from '../http/openapi.ts';
 
 const Roles = Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 1000 });
@@ -43,8 +47,68 @@ export const UpdateMemberBody = Type.Object({
 });
 export type UpdateMemberBodyType = Static<typeof UpdateMemberBody>;
 
+/** Stytch's start_email_update body; locale and template are accepted and not used. */
+export const StartEmailUpdateBody = Type.Object({
+  email_address: Type.String({ maxLength: 320 }),
+  login_redirect_url: Type.Optional(Type.String({ maxLength: 2048 })),
+  locale: Type.Optional(Type.String({ maxLength: 32 })),
+  login_template_id: Type.Optional(Type.String({ maxLength: 256 })),
+  delivery_method: Type.Optional(Type.String({ maxLength: 32 })),
+});
+export type StartEmailUpdateBodyType = Static<typeof StartEmailUpdateBody>;
+
 const OrganizationParams = Type.Object({ organization_id: Type.String() });
 const MemberParams = Type.Object({ organization_id: Type.String(), member_id: Type.String() });
+
+/** Only Stytch's email magic link proves a new address here (Gatehouse sends no email OTPs). */
+export function checkEmailUpdateDelivery(deliveryMethod: string | undefined): void {
+  if (deliveryMethod !== undefined && deliveryMethod !== 'EMAIL_MAGIC_LINK') {
+    throw new GatehouseError('invalid_argument', { message: 'delivery_method must be EMAIL_MAGIC_LINK; Gatehouse does not send email one-time passcodes.' });
+  }
+}
+
+/**
+ * A member update: a new email_address is not written but starts an email update (a link to the
+ * new address, see startEmailUpdate); the other fields are written at once. If they fail, the
+ * link is voided, so the request changes nothing. `grantor`: the member session acting, if any
+ * (the member-session rule has checked update.info.email; changing another member's address is a
+ * grant, which the member service decides under the grant locks).
+ */
+export async function updateMemberAndStartEmailUpdate(
+  deps: { members: MemberService; memberMagicLinks: MemberMagicLinkService },
+  request: FastifyRequest,
+  grantor: MemberActor | null,
+  organizationId: string,
+  memberId: string,
+  body: UpdateMemberBodyType,
+): Promise<MemberRecord> {
+  const { email_address, unlink_email: _unlink, preserve_existing_sessions: _preserve, ...fields } = body;
+  // As Stytch has it: a member changes its own address with start_email_update, not here.
+  if (email_address !== undefined && grantor?.member.member_id === memberId) {
+    throw new GatehouseError('session_authorization_error', {
+      message: 'A member cannot update its own email address here; use start_email_update, which sends a link to the new address.',
+    });
+  }
+  const emailUpdate = email_address === undefined
+    ? null
+    : await deps.memberMagicLinks.startEmailUpdate(request.projectId, { organization_id: organizationId, member_id: memberId, email_address }, grantor);
+  const input: UpdateMemberInput = fields;
+  if (emailUpdate && Object.values(input).every((value) => value === undefined)) return emailUpdate.member;
+  try {
+    return await deps.members.updateMember(request.projectId, organizationId, memberId, input, requestActor(request), grantor);
+  } catch (error) {
+    await emailUpdate?.discard();
+    throw error;
+  }
+}
+
+/** Rate limits a request that sends a link to a new address (by that address and by IP); others pass. */
+export function limitEmailUpdateSends(limiter: RateLimiter) {
+  const byNewAddress = limiter.credentialEndpoint((body: { email_address?: unknown }) => body.email_address);
+  return async (request: FastifyRequest, reply: Parameters<typeof byNewAddress>[1]) => {
+    if ((request.body as { email_address?: unknown } | undefined)?.email_address !== undefined) await byNewAddress(request, reply);
+  };
+}
 
 /** The Member object as Stytch's API returns it. */
 export function toWireMember(record: MemberRecord, organization: OrganizationRecord, members: MemberService) {
@@ -83,9 +147,10 @@ export function toWireMember(record: MemberRecord, organization: OrganizationRec
 
 export function registerMemberRoutes(
   app: App,
-  deps: { members: MemberService; organizations: OrganizationService; projects: ProjectService },
+  deps: { members: MemberService; organizations: OrganizationService; projects: ProjectService; memberMagicLinks: MemberMagicLinkService; limiter: RateLimiter },
 ) {
-  const { members, organizations, projects } = deps;
+  const { members, organizations, projects, memberMagicLinks, limiter } = deps;
+  const limitSends = limitEmailUpdateSends(limiter);
 
   const respond = async (request: Parameters<typeof ok>[0], record: MemberRecord) => {
     const organization = await organizations.requireOrganization(request.projectId, record.organization_id);
@@ -117,10 +182,27 @@ export function registerMemberRoutes(
     async (request) => respond(request, await members.dangerouslyGet(request.projectId, request.params.member_id, request.query.include_deleted === 'true')),
   );
 
-  app.put('/v1/b2b/organizations/:organization_id/members/:member_id', { config: { memberSession: MEMBER_SESSION_RULES.memberUpdate }, schema: { params: MemberParams, body: UpdateMemberBody } }, async (request) => {
-    const { organization_id, member_id } = request.params;
-    return respond(request, await members.updateMember(request.projectId, organization_id, member_id, request.body ?? {}, requestActor(request), request.member));
-  });
+  app.put(
+    '/v1/b2b/organizations/:organization_id/members/:member_id',
+    { config: { memberSession: MEMBER_SESSION_RULES.memberUpdate }, schema: { params: MemberParams, body: UpdateMemberBody }, preHandler: limitSends },
+    async (request) => {
+      const { organization_id, member_id } = request.params;
+      return respond(request, await updateMemberAndStartEmailUpdate({ members, memberMagicLinks }, request, request.member ?? null, organization_id, member_id, request.body ?? {}));
+    },
+  );
+
+  // Stytch's start_email_update: the member keeps its address until the link mailed to the new one is followed.
+  app.post(
+    '/v1/b2b/organizations/:organization_id/members/:member_id/start_email_update',
+    { config: { memberSession: MEMBER_SESSION_RULES.memberStartEmailUpdate }, schema: { params: MemberParams, body: StartEmailUpdateBody }, preHandler: limitSends },
+    async (request) => {
+      const { organization_id, member_id } = request.params;
+      const { email_address, login_redirect_url, delivery_method } = request.body;
+      checkEmailUpdateDelivery(delivery_method);
+      const { member } = await memberMagicLinks.startEmailUpdate(request.projectId, { organization_id, member_id, email_address, login_redirect_url }, request.member ?? null);
+      return respond(request, member);
+    },
+  );
 
   app.delete('/v1/b2b/organizations/:organization_id/members/:member_id', { config: { memberSession: MEMBER_SESSION_RULES.memberDelete }, schema: { params: MemberParams } }, async (request) => {
     const { organization_id, member_id } = request.params;

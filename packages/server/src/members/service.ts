@@ -2,7 +2,7 @@
 // roles are rows in member_roles, checked against the project's B2B policy plus the organization's
 // custom roles inside the writing transaction; implicit roles come from members/roles.ts.
 import { createHash } from 'node:crypto';
-import type { AuditAction, AuditLog } from '../audit/log.ts';
+import { systemActor, type AuditAction, type AuditLog } from '../audit/log.ts';
 import type { Clock } from '../clock.ts';
 import { LIMITS, type Environment } from '../config.ts';
 import { GatehouseError } from '../errors.ts';
@@ -22,9 +22,13 @@ import { memberRoles, roleIds, type MemberRole, type SsoRegistration } from './r
 
 export type MemberStatus = 'active' | 'pending' | 'invited' | 'deleted';
 
-/** What the audit log keeps of a member: what its roles depend on (the email drives email-domain rules). */
+/**
+ * What the audit log keeps of a member: what its roles depend on (a verified email drives
+ * email-domain rules). Entries written before `email_address_verified` was kept lack it.
+ */
 export interface MemberAuditState {
   email_address: string;
+  email_address_verified?: boolean;
   status: MemberStatus;
   roles: string[];
 }
@@ -81,7 +85,6 @@ export interface UpdateMemberInput {
   mfa_enrolled?: boolean;
   roles?: string[];
   default_mfa_method?: string;
-  email_address?: string;
   external_id?: string;
 }
 
@@ -135,14 +138,14 @@ const STATUSES = new Set<MemberStatus>(['active', 'pending', 'invited', 'deleted
 
 /**
  * SQL true for a member `m` holding any of the roles `roles` (a text[] placeholder) explicitly or
- * by a rule of its organization (email domain, SSO connection, IdP group) — what memberRoles
- * works out, as a condition. `within(alias)` bounds each set of holders (to some organizations, to
+ * by a rule of its organization (email domain of a verified address, SSO connection, IdP group) —
+ * what memberRoles works out, as a condition. `within(alias)` bounds each set of holders (to some organizations, to
  * the project); it is not a test of the default role, which every member holds.
  */
 export function roleHoldersSql(roles: string, within: (alias: string) => string): string {
   return `m.member_id IN (SELECT x.member_id FROM member_roles x WHERE ${within('x')} AND x.role_id = ANY(${roles}::text[]))
-         OR (m.organization_id, m.email_domain) IN (SELECT x.organization_id, x.domain FROM organization_email_role_rules x
-                                                     WHERE ${within('x')} AND x.role_id = ANY(${roles}::text[]))
+         OR (m.email_address_verified AND (m.organization_id, m.email_domain) IN (SELECT x.organization_id, x.domain FROM organization_email_role_rules x
+                                                     WHERE ${within('x')} AND x.role_id = ANY(${roles}::text[])))
          OR m.member_id IN (SELECT r.member_id FROM sso_registrations r JOIN sso_connections c USING (connection_id)
                              WHERE ${within('r')}
                                AND (EXISTS (SELECT 1 FROM jsonb_array_elements(c.connection_role_rules) x WHERE x->>'role_id' = ANY(${roles}::text[]))
@@ -254,7 +257,9 @@ export class MemberService {
             externalId, now],
         );
         await insertRoles(tx, projectId, organizationId, memberId, roles, now);
-        await this.#record(tx, projectId, organizationId, memberId, actor, 'member.created', null, { email_address: email, status, roles });
+        await this.#record(tx, projectId, organizationId, memberId, actor, 'member.created', null, {
+          email_address: email, email_address_verified: input.email_address_verified ?? false, status, roles,
+        });
         await within?.(tx, memberId);
       });
     } catch (error) {
@@ -306,7 +311,6 @@ export class MemberService {
     checkMemberId(memberId);
     const organization = await this.#organizations.requireOrganization(projectId, organizationId);
     const roles = input.roles !== undefined ? checkRoles(input.roles, 'member') : undefined;
-    const email = input.email_address !== undefined ? normalizeEmail(input.email_address) : undefined;
     const name = checkName(input.name);
     const phone = input.mfa_phone_number ? checkPhone(input.mfa_phone_number) : input.mfa_phone_number;
     if (input.default_mfa_method !== undefined && !MFA_METHODS.has(input.default_mfa_method)) {
@@ -318,8 +322,8 @@ export class MemberService {
       await this.#feed.write(async (tx, emit) => {
         // Locks in the order grants.ts gives (policy, organization, members), before anything is read.
         const grant = grantor && roles !== undefined ? await this.#lockForGrant(tx, projectId, organizationId, memberId, grantor) : undefined;
-        const { rows } = await tx.query<{ trusted_metadata: Metadata; untrusted_metadata: Metadata; email_normalized: string }>(
-          `SELECT trusted_metadata, untrusted_metadata, email_normalized FROM members
+        const { rows } = await tx.query<{ trusted_metadata: Metadata; untrusted_metadata: Metadata }>(
+          `SELECT trusted_metadata, untrusted_metadata FROM members
             WHERE project_id = $1 AND organization_id = $2 AND member_id = $3 AND status <> 'deleted' FOR UPDATE`,
           [projectId, organizationId, memberId],
         );
@@ -328,18 +332,14 @@ export class MemberService {
         const before = (await auditState(tx, memberId))!;
         const trusted = applyMetadataUpdate(current.trusted_metadata, input.trusted_metadata, 'trusted_metadata');
         const untrusted = applyMetadataUpdate(current.untrusted_metadata, input.untrusted_metadata, 'untrusted_metadata');
-        const emailChanged = email !== undefined && email.toLowerCase() !== current.email_normalized;
         await tx.query(
           `UPDATE members SET name = COALESCE($2, name), trusted_metadata = $3, untrusted_metadata = $4,
                   is_breakglass = COALESCE($5, is_breakglass), mfa_phone_number = COALESCE($6, mfa_phone_number),
                   mfa_enrolled = COALESCE($7, mfa_enrolled), default_mfa_method = COALESCE($8, default_mfa_method),
-                  email_address = COALESCE($9, email_address), email_normalized = COALESCE($10, email_normalized),
-                  email_domain = COALESCE($11, email_domain), email_address_verified = CASE WHEN $12 THEN false ELSE email_address_verified END,
-                  external_id = CASE WHEN $13::boolean THEN NULLIF($14, '') ELSE external_id END, updated_at = $15
+                  external_id = CASE WHEN $9::boolean THEN NULLIF($10, '') ELSE external_id END, updated_at = $11
             WHERE member_id = $1`,
           [memberId, name ?? null, JSON.stringify(trusted), JSON.stringify(untrusted), input.is_breakglass ?? null, phone ?? null,
-            input.mfa_enrolled ?? null, input.default_mfa_method ?? null, email ?? null, email?.toLowerCase() ?? null,
-            email ? emailDomain(email) : null, emailChanged, externalId !== undefined, externalId ?? null, now],
+            input.mfa_enrolled ?? null, input.default_mfa_method ?? null, externalId !== undefined, externalId ?? null, now],
         );
         if (roles !== undefined) {
           if (grant) {
@@ -354,12 +354,9 @@ export class MemberService {
           await tx.query('DELETE FROM member_roles WHERE member_id = $1 AND NOT (role_id = ANY($2))', [memberId, roles]);
           await insertRoles(tx, projectId, organizationId, memberId, roles, now);
         }
-        // Roles and email each get their entry, in that order, so each shows one change.
+        // The address never changes here: a new one waits for its proof (startEmailUpdate).
         const after = (await auditState(tx, memberId))!;
-        const rolesChanged = before.roles.join('\n') !== after.roles.join('\n');
-        const withNewRoles = { ...before, roles: after.roles };
-        if (rolesChanged) await this.#record(tx, projectId, organizationId, memberId, actor, 'member.roles.updated', before, withNewRoles);
-        if (emailChanged) await this.#record(tx, projectId, organizationId, memberId, actor, 'member.email.updated', withNewRoles, after);
+        if (before.roles.join('\n') !== after.roles.join('\n')) await this.#record(tx, projectId, organizationId, memberId, actor, 'member.roles.updated', before, after);
         emit({ type: 'member', project_id: projectId, organization_id: organizationId, member_id: memberId });
       });
     } catch (error) {
@@ -373,7 +370,91 @@ export class MemberService {
     const snapshot = await this.#rbac.store.currentLocked(tx, projectId, 'b2b', 'share');
     const organization = await this.#organizations.lock(tx, projectId, organizationId);
     const held = await lockGrantor(tx, grantor, [memberId]);
-    return { policy: withCustomRoles(snapshot, organization.custom_roles), held };
+    return { policy: withCustomRoles(snapshot, organization.custom_roles), held, organization };
+  }
+
+  /**
+   * Checks a request to change the member's address to `email`, writing nothing to the member: it is
+   * live; no other live member of the organization has the address, and no other member is waiting
+   * to change to it (Stytch's rules for start_email_update). Then runs `issue` (the caller writes the
+   * link's token) in the same transaction. Returns the member, the address and what `issue` gave, or
+   * null for the address when it is the member's already (nothing to do, `issue` not run).
+   *
+   * `grantor`: the member on whose session's authority ANOTHER member's address is changed. That is a
+   * grant — whoever reads the new mailbox signs in as the target, with all its roles, and the address
+   * brings its domain's email-domain rules — so the grantor must hold every permission of the
+   * target's roles and of the roles the new domain would bring, decided under the grant locks
+   * (authz/grants.ts). Its own address needs no such check: the link it must follow proves the mailbox.
+   */
+  async checkEmailUpdate<T>(
+    projectId: string, organizationId: string, memberId: string, email: string, grantor: MemberActor | null,
+    issue: (tx: SqlExecutor, email: string) => Promise<T>,
+  ): Promise<{ member: MemberRecord; email: string | null; issued?: T }> {
+    checkMemberId(memberId);
+    const address = normalizeEmail(email);
+    const normalized = address.toLowerCase();
+    return this.#feed.write(async (tx) => {
+      const grant = grantor && grantor.member.member_id !== memberId ? await this.#lockForGrant(tx, projectId, organizationId, memberId, grantor) : undefined;
+      const member = await this.findMember(projectId, memberId, tx);
+      if (!member || member.organization_id !== organizationId || member.status === 'deleted') throw notFound(memberId);
+      if (normalized === member.email_address.toLowerCase()) return { member, email: null };
+      if (grant) {
+        const brought = grant.organization.email_role_rules.filter((rule) => rule.domain === emailDomain(address)).map((rule) => rule.role_id);
+        requireRolesWithin(grant.policy, grant.held, [...new Set([...roleIds(this.roles(member, grant.organization)), ...brought])]);
+      }
+      const { rows } = await tx.query<{ taken: boolean; pending: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM members WHERE organization_id = $1 AND email_normalized = $2 AND status <> 'deleted') AS taken,
+                EXISTS (SELECT 1 FROM email_tokens t JOIN members m ON m.member_id = t.member_id
+                         WHERE t.project_id = $3 AND lower(t.email_address) = $2 AND t.purpose = 'email_update' AND t.used_at IS NULL
+                           AND t.revoked_at IS NULL AND t.expires_at > $5 AND m.organization_id = $1 AND t.member_id <> $4) AS pending`,
+        [organizationId, normalized, projectId, memberId, this.#clock.now()],
+      );
+      if (rows[0]?.taken) throw new GatehouseError('duplicate_member_email');
+      if (rows[0]?.pending) {
+        throw new GatehouseError('duplicate_member_email', { message: 'Another member of the organization is changing to this email address.' });
+      }
+      return { member, email: address, issued: await issue(tx, address) };
+    });
+  }
+
+  /**
+   * Inside the transaction that spends an 'email_update' token: the member's address becomes the one
+   * the token proved, verified; its other unused links (sent to the old address) stop working; the
+   * change goes in the audit log. Another member who took the address meanwhile wins (409).
+   */
+  async confirmEmailUpdate(tx: SqlExecutor, token: { project_id: string; organization_id: string; member_id: string; token_hash: Buffer }, email: string, at: Date): Promise<void> {
+    const { project_id: projectId, organization_id: organizationId, member_id: memberId } = token;
+    const before = await auditState(tx, memberId);
+    if (!before || before.status === 'deleted') throw notFound(memberId);
+    try {
+      await tx.query(
+        `UPDATE members SET email_address = $2, email_normalized = $3, email_domain = $4, email_address_verified = true,
+                status = CASE WHEN status IN ('pending', 'invited') THEN 'active' ELSE status END, updated_at = $5
+          WHERE member_id = $1`,
+        [memberId, email, email.toLowerCase(), emailDomain(email), at],
+      );
+    } catch (error) {
+      throw conflictError(error) ?? error;
+    }
+    await tx.query(
+      `UPDATE email_tokens SET revoked_at = $3 WHERE member_id = $1 AND token_hash <> $2 AND used_at IS NULL AND revoked_at IS NULL`,
+      [memberId, token.token_hash, at],
+    );
+    const after = (await auditState(tx, memberId))!;
+    await this.#record(tx, projectId, organizationId, memberId, systemActor('magic_links.email_update'), 'member.email.updated', before, after);
+  }
+
+  /**
+   * Inside the transaction of a sign-in that proved the member's address (MEMBER_TOKENS.activate has
+   * just marked it verified and the member active): the audit log records it when that changed
+   * something, since a verified address brings its email-domain roles.
+   */
+  async recordVerification(tx: SqlExecutor, token: { project_id: string; organization_id: string; member_id: string; email_verified: boolean; status: MemberStatus }): Promise<void> {
+    if (token.email_verified && token.status === 'active') return;
+    const after = await auditState(tx, token.member_id);
+    if (!after) return;
+    const before = { ...after, email_address_verified: token.email_verified, status: token.status };
+    await this.#record(tx, token.project_id, token.organization_id, token.member_id, systemActor('magic_links.authenticate'), 'member.email.verified', before, after);
   }
 
   /** Marks the member deleted and revokes its sessions; reactivate brings it back. */
@@ -493,14 +574,14 @@ export class MemberService {
 }
 
 async function auditState(tx: SqlExecutor, memberId: string): Promise<MemberAuditState | null> {
-  const { rows } = await tx.query<{ email_address: string; status: MemberStatus; roles: string[] | null }>(
-    `SELECT email_address, status, (SELECT array_agg(role_id) FROM member_roles r WHERE r.member_id = m.member_id) AS roles
+  const { rows } = await tx.query<{ email_address: string; email_address_verified: boolean; status: MemberStatus; roles: string[] | null }>(
+    `SELECT email_address, email_address_verified, status, (SELECT array_agg(role_id) FROM member_roles r WHERE r.member_id = m.member_id) AS roles
        FROM members m WHERE member_id = $1`,
     [memberId],
   );
   const row = rows[0];
   if (!row) return null;
-  return { email_address: row.email_address, status: row.status, roles: (row.roles ?? []).sort() };
+  return { email_address: row.email_address, email_address_verified: row.email_address_verified, status: row.status, roles: (row.roles ?? []).sort() };
 }
 
 async function insertRoles(tx: SqlExecutor, projectId: string, organizationId: string, memberId: string, roles: string[], now: Date): Promise<void> {

@@ -88,7 +88,7 @@ describe('the B2B policy', () => {
     const acme = await project.createOrganization({ rbac_email_implicit_role_assignments: [{ domain: 'acme.com', role_id: 'viewer' }] });
     const globex = await project.createOrganization();
     const holder = await project.createMember(globex.organization_id, { email_address: 'h@globex.com', roles: ['editor', 'viewer'] });
-    const implicit = await project.createMember(acme.organization_id, { email_address: 'i@acme.com' });
+    const implicit = await project.createVerifiedMember(acme.organization_id, { email_address: 'i@acme.com' });
     const version = (await project.policy()) && expectOk(await project.api('GET', '/v1/b2b/rbac/policy')).policy_version;
 
     const refused = expectError(await project.api('DELETE', '/v1/b2b/rbac/policy/roles/viewer'), 409, 'rbac_role_in_use');
@@ -169,7 +169,7 @@ describe('organization custom roles', () => {
 
     // An email rule of the organization may name its own custom role.
     await project.updateOrganization(acme.organization_id, { rbac_email_implicit_role_assignments: [{ domain: 'acme.io', role_id: 'org_auditor' }] });
-    const implicit = await project.createMember(acme.organization_id, { email_address: 'b@acme.io' });
+    const implicit = await project.createVerifiedMember(acme.organization_id, { email_address: 'b@acme.io' });
     assert.deepEqual(roleSummary(implicit), ['stytch_member:direct_assignment', 'org_auditor:email_assignment@acme.io']);
     assert.deepEqual(await project.searchMemberIds([acme.organization_id, globex.organization_id], and(filter('member_roles', ['org_auditor']))),
       [member.member_id, implicit.member_id].sort());

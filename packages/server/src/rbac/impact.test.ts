@@ -121,7 +121,7 @@ describe('B2B impact preview', () => {
     const acme = await project.createOrganization({ rbac_email_implicit_role_assignments: [{ domain: 'acme.com', role_id: 'viewer' }] });
     const globex = await project.createOrganization();
     const editor = await project.createMember(globex.organization_id, { email_address: 'e@globex.com', roles: ['editor'] });
-    const implicit = await project.createMember(acme.organization_id, { email_address: 'i@acme.com' });
+    const implicit = await project.createVerifiedMember(acme.organization_id, { email_address: 'i@acme.com' });
     await project.createMember(globex.organization_id, { email_address: 'n@globex.com' });
     const gone = await project.createMember(globex.organization_id, { email_address: 'd@globex.com', roles: ['editor'] });
     await project.deleteMember(globex.organization_id, gone.member_id);
@@ -129,7 +129,7 @@ describe('B2B impact preview', () => {
     expectOk(await project.api('PUT', `/v1/b2b/rbac/organizations/${acme.organization_id}`, {
       org_policy: { roles: [{ role_id: 'acme_owner', description: '', permissions: [{ resource_id: 'documents', actions: ['*'] }] }] },
     }));
-    const owner = await project.createMember(acme.organization_id, { email_address: 'o@acme.com', roles: ['acme_owner'] });
+    const owner = await project.createVerifiedMember(acme.organization_id, { email_address: 'o@acme.com', roles: ['acme_owner'] });
     assert.deepEqual(roleSummary(owner), ['stytch_member:direct_assignment', 'acme_owner:direct_assignment', 'viewer:email_assignment@acme.com']);
     // Another project with the same roles and rule is not looked at.
     const other = await B2BProject.create(server);

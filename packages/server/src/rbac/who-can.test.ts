@@ -121,10 +121,10 @@ describe('B2B who_can', () => {
       org_policy: { roles: [{ role_id: 'publisher', description: '', permissions: [{ resource_id: 'documents', actions: ['read', 'delete'] }] }] },
     }));
     const editor = await project.createMember(globex.organization_id, { email_address: 'e@globex.com', roles: ['editor'] });
-    const implicit = await project.createMember(acme.organization_id, { email_address: 'i@acme.com' });
+    const implicit = await project.createVerifiedMember(acme.organization_id, { email_address: 'i@acme.com' });
     const publisher = await project.createMember(globex.organization_id, { email_address: 'p@globex.com', roles: ['publisher'] });
     const plain = await project.createMember(globex.organization_id, { email_address: 'n@globex.com' });
-    const gone = await project.createMember(acme.organization_id, { email_address: 'gone@acme.com' });
+    const gone = await project.createVerifiedMember(acme.organization_id, { email_address: 'gone@acme.com' });
     await project.deleteMember(acme.organization_id, gone.member_id);
     const other = await B2BProject.create(server);
     const otherOrg = await other.createOrganization({ rbac_email_implicit_role_assignments: [{ domain: 'acme.com', role_id: 'viewer' }] });

@@ -10,7 +10,10 @@ import { authorizeByRule, type MemberSessionRule } from '../authz/gate.ts';
 import { requestActor, type MemberActor, type MemberAuthorization } from '../authz/member-authorization.ts';
 import type { App } from '../http/app.ts';
 import type { MemberMagicLinkService } from '../magic-links/b2b-service.ts';
-import { CreateMemberBody, toWireMember, UpdateMemberBody } from '../members/routes.ts';
+import {
+  checkEmailUpdateDelivery, CreateMemberBody, limitEmailUpdateSends, StartEmailUpdateBody, toWireMember, UpdateMemberBody, updateMemberAndStartEmailUpdate,
+  type StartEmailUpdateBodyType,
+} from '../members/routes.ts';
 import type { MemberRecord, MemberService } from '../members/service.ts';
 import { OrganizationBody, toOrganizationInput, toWireOrganization } from '../organizations/routes.ts';
 import type { OrganizationService } from '../organizations/service.ts';
@@ -65,6 +68,7 @@ export function registerSdkB2BRoutes(app: App, deps: SdkB2BDeps) {
   const caller = { config: { auth: 'public' as const, memberSession: 'refuse' as const }, onRequest: hooks.caller };
   const byEmail = limiter.credentialEndpoint((body: { email_address?: unknown }) => body.email_address);
   const byIp = limiter.credentialEndpoint();
+  const limitSends = limitEmailUpdateSends(limiter);
 
   /** The signed-in member (the session in the Basic credentials), or 404 session_not_found; the request acts as it. */
   const actorOf = async (request: FastifyRequest): Promise<MemberActor> => {
@@ -144,6 +148,22 @@ export function registerSdkB2BRoutes(app: App, deps: SdkB2BDeps) {
     return respondMember(request, await members.updateMember(request.projectId, actor.organization.organization_id, memberId, body, requestActor(request), actor));
   });
 
+  /** start_email_update as the signed-in member, for itself or (with stytch.member) another member. */
+  const startEmailUpdate = async (request: FastifyRequest, memberId: string | null, body: StartEmailUpdateBodyType) => {
+    checkEmailUpdateDelivery(body.delivery_method);
+    const actor = await actorOf(request);
+    const member_id = memberId ?? actor.member.member_id;
+    // The /v1 route's rule (stytch.self for oneself); another member's address is a grant the service checks under lock.
+    await authorizeByRule(memberAuthorization, MEMBER_SESSION_RULES.memberStartEmailUpdate, request.projectId, actor, { organization_id: actor.organization.organization_id, member_id }, body);
+    const { member } = await memberMagicLinks.startEmailUpdate(request.projectId, {
+      organization_id: actor.organization.organization_id, member_id, email_address: body.email_address, login_redirect_url: body.login_redirect_url,
+    }, actor);
+    return respondMember(request, member);
+  };
+
+  app.post(`${B2B}/organizations/members/start_email_update`, { ...caller, schema: { body: StartEmailUpdateBody }, preHandler: limitSends },
+    async (request) => startEmailUpdate(request, null, request.body));
+
   app.delete(`${B2B}/organizations/members/passwords/:password_id`, { ...caller, schema: { params: Type.Object({ password_id: Type.String({ maxLength: 128 }) }) } }, async (request) => {
     const actor = await actorOf(request);
     const organizationId = actor.organization.organization_id;
@@ -198,13 +218,17 @@ export function registerSdkB2BRoutes(app: App, deps: SdkB2BDeps) {
     return respondMember(request, record);
   });
 
-  app.put(`${B2B}/organizations/members/:member_id`, { ...caller, schema: { params: MemberIdParams, body: UpdateMemberBody } }, async (request) => {
+  app.put(`${B2B}/organizations/members/:member_id`, { ...caller, schema: { params: MemberIdParams, body: UpdateMemberBody }, preHandler: limitSends }, async (request) => {
     const body = request.body ?? {};
     refuseBrowserWrites({ trusted_metadata: body.trusted_metadata }, []);
     const actor = await authorizedMember(request, MEMBER_SESSION_RULES.memberUpdate, { member_id: request.params.member_id });
     const organizationId = actor.organization.organization_id;
-    return respondMember(request, await members.updateMember(request.projectId, organizationId, request.params.member_id, body, requestActor(request), actor));
+    return respondMember(request, await updateMemberAndStartEmailUpdate({ members, memberMagicLinks }, request, actor, organizationId, request.params.member_id, body));
   });
+
+  app.post(`${B2B}/organizations/members/:member_id/start_email_update`,
+    { ...caller, schema: { params: MemberIdParams, body: StartEmailUpdateBody }, preHandler: limitSends },
+    async (request) => startEmailUpdate(request, request.params.member_id, request.body));
 
   app.delete(`${B2B}/organizations/members/:member_id`, { ...caller, schema: { params: MemberIdParams } }, async (request) => {
     const { member_id } = request.params;

@@ -135,6 +135,7 @@ describe('authenticate', () => {
 describe('authorization_check', () => {
   test('allowed: the verdict lists every granting role, explicit and implicit', async () => {
     const { project, organization, session } = await world(['editor']);
+    await project.verifyEmail(organization.organization_id, 'ada@acme.com'); // email-domain rules count for a proven address
     await project.updateOrganization(organization.organization_id, { rbac_email_implicit_role_assignments: [{ domain: 'acme.com', role_id: 'viewer' }] });
     const body = expectOk(await authenticate(project, {
       session_token: session.session_token,
@@ -193,6 +194,7 @@ describe('roles are worked out at each authentication', () => {
   test('an implicit role appears with the email-domain rule and goes with it, and with a change of email', async () => {
     const { project, organization, member, session } = await world();
     const orgId = organization.organization_id;
+    await project.verifyEmail(orgId, 'ada@acme.com'); // email-domain rules count for a proven address
     const check = { organization_id: orgId, resource_id: 'documents', action: 'read' };
     assert.deepEqual(await sessionRoles(project, session), { roles: ['stytch_member'], jwtRoles: ['stytch_member'] });
     expectError(await authenticate(project, { session_token: session.session_token, authorization_check: check }), 403, 'session_authorization_error');
@@ -207,7 +209,7 @@ describe('roles are worked out at each authentication', () => {
 
     await project.updateOrganization(orgId, { rbac_email_implicit_role_assignments: [{ domain: 'acme.com', role_id: 'viewer' }] });
     assert.deepEqual((await sessionRoles(project, session)).roles, ['stytch_member', 'viewer']);
-    await project.updateMember(orgId, member.member_id, { email_address: 'ada@elsewhere.com' });
+    await project.changeEmail(orgId, member.member_id, 'ada@elsewhere.com');
     assert.deepEqual(await sessionRoles(project, session), { roles: ['stytch_member'], jwtRoles: ['stytch_member'] });
     expectError(await authenticate(project, { session_jwt: session.session_jwt, authorization_check: check }), 403, 'session_authorization_error');
     // GET /v1/b2b/sessions shows the roles of now too.

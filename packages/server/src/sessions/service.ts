@@ -159,6 +159,12 @@ function checkDuration(minutes: number | undefined): void {
   }
 }
 
+/** The session fields of a sign-in, checked as a grant checks them (so a flow can check them before it writes). */
+export function checkSessionInput(input: Pick<SessionInput, 'session_duration_minutes' | 'session_custom_claims'>): void {
+  checkDuration(input.session_duration_minutes);
+  checkCustomClaims(input.session_custom_claims);
+}
+
 function checkCustomClaims(claims: Metadata | undefined): void {
   if (claims === undefined) return;
   if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
@@ -266,8 +272,7 @@ export class SessionService {
    * no session, as Stytch does.
    */
   async grant(projectId: string, environment: Environment, user: UserRecord, factor: AuthenticationFactor, input: SessionInput): Promise<SessionGrant> {
-    checkDuration(input.session_duration_minutes);
-    checkCustomClaims(input.session_custom_claims);
+    checkSessionInput(input);
     const now = this.#clock.now();
     if (input.session_token !== undefined || input.session_jwt !== undefined) {
       const existing = await this.#requireSession(projectId, input, 'user');
@@ -366,8 +371,7 @@ export class SessionService {
 
   /** authenticate, reading and writing what it needs. */
   async #authenticateLoading(projectId: string, environment: Environment, input: AuthenticateInput): Promise<SessionGrant & { verdict?: AuthorizationVerdict }> {
-    checkDuration(input.session_duration_minutes);
-    checkCustomClaims(input.session_custom_claims);
+    checkSessionInput(input);
     const cached = await this.#requireSession(projectId, input, 'user');
     const user = await this.#cachedUser(projectId, cached.record.user_id!);
     if (!user) throw new GatehouseError('session_not_found');
@@ -424,8 +428,7 @@ export class SessionService {
     factor: AuthenticationFactor,
     input: SessionInput,
   ): Promise<MemberSessionGrant> {
-    checkDuration(input.session_duration_minutes);
-    checkCustomClaims(input.session_custom_claims);
+    checkSessionInput(input);
     const now = this.#clock.now();
     let record: SessionRecord;
     let token = input.session_token ?? '';
@@ -479,8 +482,7 @@ export class SessionService {
     environment: Environment,
     input: SessionInput & { authorization_check?: MemberAuthorizationCheck },
   ): Promise<MemberSessionGrant & { verdict?: AuthorizationVerdict }> {
-    checkDuration(input.session_duration_minutes);
-    checkCustomClaims(input.session_custom_claims);
+    checkSessionInput(input);
     const { record: session, member, organization, subject } = await this.#liveMemberSession(projectId, input);
     let verdict: AuthorizationVerdict | undefined;
     if (input.authorization_check) {
