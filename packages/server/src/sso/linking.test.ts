@@ -108,6 +108,19 @@ describe('SAML', () => {
     assert.ok(alice.member_id);
   });
 
+  test("attack review: a new member from a member's own IdP gets no role from an email-domain rule (its address is not verified)", async () => {
+    const { project, organizationId, addMember, secret, b2b } = await setUp();
+    expectOk(await secret('PUT', `/v1/b2b/organizations/${organizationId}`, { rbac_email_implicit_role_assignments: [{ domain: 'acme.example', role_id: 'stytch_admin' }] }));
+    const mallory = await addMember('mallory@acme.example', ['sso-admin']);
+    const session = await b2b.startMemberSession(organizationId, mallory.member_id);
+    const malloryIdp = await createSamlIdp();
+    const connection = await createSamlConnection((method, path, body) => b2b.apiAs(session, method, path, body), organizationId, malloryIdp);
+    const ghost = await authenticate(project, ssoTokenOf(await samlAcs(server, malloryIdp, project, connection, { nameId: 'ghost', email: 'ghost@acme.example' })));
+    assert.equal(ghost.member.email_address_verified, false);
+    assert.deepEqual(ghost.member_session.roles, ['stytch_member']);
+    assert.equal(ghost.member.is_admin, false);
+  });
+
   test('a domain the organization verified for the connection (project secret) links the existing member, and marks the address verified', async () => {
     const { project, organizationId, addMember, secret } = await setUp();
     const bea = await addMember('bea@acme.example', ['stytch_admin']);
