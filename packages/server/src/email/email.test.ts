@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { expectError, startTestServer, type TestServer } from '../testing/harness.ts';
+import { expectError, startTestServer, TEST_ENCRYPTION_KEY, type TestServer } from '../testing/harness.ts';
 import { OUTBOX_KEEP } from './mailer.ts';
 import { linkInMail, startSmtpServer } from './smtp-test-server.ts';
 
@@ -123,7 +123,7 @@ test('configuration: SMTP and link settings are validated at start', async () =>
   assert.throws(() => loadConfig({ GATEHOUSE_EMAIL_FROM: 'nobody' }), /GATEHOUSE_EMAIL_FROM/);
   assert.throws(() => loadConfig({ GATEHOUSE_REDIRECT_URL: 'app.test/auth' }), /GATEHOUSE_REDIRECT_URL/);
   // Production mode registers no redirect URL it was not given (see projects/bootstrap.ts).
-  const production = { GATEHOUSE_MODE: 'production', DATABASE_URL: 'postgres://db/x', GATEHOUSE_PUBLIC_URL: 'https://auth.example.com' };
+  const production = { GATEHOUSE_MODE: 'production', DATABASE_URL: 'postgres://db/x', GATEHOUSE_PUBLIC_URL: 'https://auth.example.com', GATEHOUSE_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY };
   assert.equal(loadConfig(production).config.email.redirectUrl, undefined);
   assert.equal(loadConfig(production).config.email.resetPasswordUrl, undefined);
   assert.equal(loadConfig({ ...production, GATEHOUSE_REDIRECT_URL: 'https://acme.example/auth' }).config.email.resetPasswordUrl, 'https://acme.example/auth');

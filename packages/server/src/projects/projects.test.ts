@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadConfig } from '../config.ts';
 import { openPostgres } from '../store/database.ts';
-import { expectError, startTestServer, type TestServer } from '../testing/harness.ts';
+import { expectError, startTestServer, TEST_ENCRYPTION_KEY, type TestServer } from '../testing/harness.ts';
 import { ensureProject, readCredentialsFile } from './bootstrap.ts';
 
 let server: TestServer;
@@ -134,7 +134,7 @@ test('first start takes known credentials from the environment; a second start r
 });
 
 test('production registers no redirect URL unless told; the told ones are checked before the project is made', async () => {
-  const production = { GATEHOUSE_MODE: 'production', DATABASE_URL: 'postgres://unused/db', GATEHOUSE_PUBLIC_URL: 'https://auth.example.com' };
+  const production = { GATEHOUSE_MODE: 'production', DATABASE_URL: 'postgres://unused/db', GATEHOUSE_PUBLIC_URL: 'https://auth.example.com', GATEHOUSE_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY };
   const plain = loadConfig({ ...production, GATEHOUSE_DATA_DIR: join(server.config.dataDir, 'prod-plain'), GATEHOUSE_PROJECT_ID: 'project-test-21111111-2222-4333-8444-555555555555' }).config;
   assert.equal(plain.email.redirectUrl, undefined);
   const bare = await ensureProject(server.gatehouse, plain);
