@@ -18,9 +18,9 @@ export function CustomRolesEditor({ organizationId, policy, onChange }: { organi
   const save = useAction(async (next: Role[], message: string) => {
     setStatus(undefined);
     await api.put(path, { org_policy: { roles: next } });
+    await roles.reload();
     setEditing(null);
     setStatus(message);
-    roles.reload();
     onChange();
   });
 

@@ -17,8 +17,8 @@ export function SessionsList({ load, revoke }: { load: () => Promise<SessionRow[
   const revoking = useAction(async (id: string) => {
     setStatus(undefined);
     await revoke(id);
+    await sessions.reload();
     setStatus('Session revoked.');
-    sessions.reload();
   });
 
   if (sessions.error) return <ErrorMessage error={sessions.error} />;

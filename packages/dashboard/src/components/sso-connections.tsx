@@ -53,7 +53,7 @@ export function SsoConnections({ organizationId, roles }: { organizationId: stri
 
   const update = async (connection: Connection, body: Record<string, unknown>) => {
     await api.put(`/v1/b2b/sso/${connection.kind}/${path}/connections/${encodeURIComponent(connection.wire.connection_id)}`, body);
-    connections.reload();
+    await connections.reload();
   };
 
   return (
@@ -64,7 +64,7 @@ export function SsoConnections({ organizationId, roles }: { organizationId: stri
             organizationId={organizationId}
             onCreated={() => {
               close();
-              connections.reload();
+              void connections.reload();
             }}
           />
         )}

@@ -7,7 +7,9 @@ export interface AsyncState<T> {
   data: T | undefined;
   error: Error | undefined;
   loading: boolean;
-  reload: () => void;
+  /** Loads again; the promise settles once the new answer (or error) is in `data`/`error`, so an
+   * action that awaits it never acts on the list it just changed as it was before the change. */
+  reload: () => Promise<void>;
 }
 
 /** Runs `load` when `deps` change (and on reload); a late answer to an old request is dropped. */
@@ -15,16 +17,38 @@ export function useAsync<T>(load: () => Promise<T>, deps: readonly unknown[]): A
   const [state, setState] = useState<{ data?: T; error?: Error; loading: boolean }>({ loading: true });
   const [generation, setGeneration] = useState(0);
   const latest = useRef(0);
+  const requested = useRef(0);
+  // Reloads waiting for their answer: each settles when a load of its generation or a later one lands.
+  const waiting = useRef<Array<{ generation: number; settle: () => void }>>([]);
   useEffect(() => {
     const ticket = ++latest.current;
+    const settleWaiting = () => {
+      waiting.current = waiting.current.filter((waiter) => (waiter.generation <= generation ? (waiter.settle(), false) : true));
+    };
     setState((previous) => ({ ...previous, loading: true }));
     load().then(
-      (data) => ticket === latest.current && setState({ data, loading: false }),
-      (error: Error) => ticket === latest.current && setState({ error, loading: false }),
+      (data) => {
+        if (ticket !== latest.current) return;
+        setState({ data, loading: false });
+        settleWaiting();
+      },
+      (error: Error) => {
+        if (ticket !== latest.current) return;
+        setState({ error, loading: false });
+        settleWaiting();
+      },
     );
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, generation]);
-  const reload = useCallback(() => setGeneration((value) => value + 1), []);
+  const reload = useCallback(
+    () =>
+      new Promise<void>((settle) => {
+        const next = ++requested.current;
+        waiting.current.push({ generation: next, settle });
+        setGeneration(next);
+      }),
+    [],
+  );
   return { data: state.data, error: state.error, loading: state.loading, reload };
 }
 

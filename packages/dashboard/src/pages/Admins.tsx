@@ -33,9 +33,9 @@ export function AdminsPage({ session }: PageProps) {
     setStatus(undefined);
     const disable = admin.disabled_at === null;
     await api.post(`/v1/admins/${disable ? 'disable' : 'enable'}`, { email: admin.email });
+    await admins.reload();
     setFailed(undefined);
     setStatus(`${admin.email} ${disable ? 'disabled: its sessions have ended' : 'enabled'}.`);
-    admins.reload();
   });
   const reset = useAction(async (admin: AdminRecord) => {
     setStatus(undefined);
@@ -97,7 +97,7 @@ export function AdminsPage({ session }: PageProps) {
         onCreated={(created) => {
           setStatus(undefined);
           setShown(created);
-          admins.reload();
+          void admins.reload();
         }}
       />
       <ConfirmDialog

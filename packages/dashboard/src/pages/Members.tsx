@@ -151,7 +151,7 @@ export function MemberPage({ params }: PageProps) {
   const policy = usePolicy('b2b');
   const update = async (body: Record<string, unknown>) => {
     await api.put(`/v1/b2b/organizations/${encodeURIComponent(organizationId)}/members/${encodeURIComponent(memberId)}`, body);
-    member.reload();
+    await member.reload();
   };
 
   if (!member.data) return <DetailPending title="Member" state={member} />;

@@ -114,7 +114,7 @@ export function OrganizationPage({ params }: PageProps) {
   const policy = usePolicy('b2b');
   const update = async (body: Record<string, unknown>) => {
     await api.put(path, body);
-    organization.reload();
+    await organization.reload();
   };
 
   if (!organization.data) return <DetailPending title="Organization" state={organization} />;

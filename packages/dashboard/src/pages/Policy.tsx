@@ -62,7 +62,7 @@ export function PolicyPage({ query }: PageProps) {
           saved={saved.data}
           onSaved={(message) => {
             setStatus(message);
-            saved.reload();
+            void saved.reload();
             // The editor is made anew from the saved version: focus goes to the top, by the status line.
             document.getElementById('page-title')?.focus();
           }}

@@ -121,7 +121,7 @@ function PolicyHistory({ kind }: { kind: PolicyKind }) {
             setRollbackTo(null);
             setShown(null);
             setStatus(message);
-            page.reload();
+            void page.reload();
           }}
         />
       )}

@@ -29,15 +29,15 @@ export function RedirectUrlsPage() {
     setStatus(undefined);
     const validTypes = entry.valid_types.map((t) => ({ type: t.type, is_default: t.is_default || t.type === type }));
     await api.put('/v1/project/redirect_urls', { valid_types: validTypes }, { url: entry.url });
+    await list.reload();
     setFailed(undefined);
     setStatus(`${entry.url} is now the default ${typeName(type)} URL.`);
-    list.reload();
   });
   const remove = useAction(async (entry: RedirectUrl) => {
     await api.delete('/v1/project/redirect_urls', { url: entry.url });
+    await list.reload();
     setRemoving(undefined);
     setStatus(`${entry.url} removed.`);
-    list.reload();
   });
 
   return (
@@ -94,7 +94,7 @@ export function RedirectUrlsPage() {
       <NewRedirectUrlForm
         onCreated={(entry) => {
           setStatus(`${entry.url} registered.`);
-          list.reload();
+          void list.reload();
         }}
       />
       <ConfirmDialog

@@ -94,7 +94,7 @@ export function UserPage({ params }: PageProps) {
   const policy = usePolicy('consumer');
   const update = async (body: Record<string, unknown>) => {
     await api.put(`/v1/users/${encodeURIComponent(userId)}`, body);
-    user.reload();
+    await user.reload();
   };
 
   if (!user.data) return <DetailPending title="User" state={user} />;
