@@ -63,12 +63,16 @@ test('consumer cases: the loading path with cold caches and the in-memory step w
         loaded = error as GatehouseError;
       }
       assert.deepEqual(outcome(() => { if (loaded instanceof Error) throw loaded; return loaded; }), expected, `${c.name}: loading path`);
-      const inMemory = outcome(() => {
-        const answer = sessions.authenticateInMemory(project.project_id, input);
-        assert.ok(answer, `${c.name}: warm caches answer in memory`);
-        return answer;
-      });
-      assert.deepEqual(inMemory, expected, `${c.name}: in-memory step`);
+      // On a PostgreSQL shared with other test files, their policy writes (any project's) and a
+      // dropped listener empty caches here too: warm them again, a few times at most.
+      const NOT_IN_MEMORY = 'not answered in memory';
+      const inMemory = () => outcome(() => sessions.authenticateInMemory(project.project_id, input) ?? { verdict: { authorized: true, granting_roles: [NOT_IN_MEMORY] } });
+      let answered = inMemory();
+      for (let attempt = 0; attempt < 5 && answered[0] === NOT_IN_MEMORY; attempt++) {
+        await sessions.authenticate(project.project_id, 'test', input);
+        answered = inMemory();
+      }
+      assert.deepEqual(answered, expected, `${c.name}: in-memory step with warm caches`);
     }
   }
 });
