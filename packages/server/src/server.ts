@@ -125,7 +125,9 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const keys = new SigningKeys(db, feed, clock, keyring);
   const organizations = new OrganizationService(db, feed, rbac, clock, audit);
   const members = new MemberService(db, feed, rbac, organizations, clock, audit);
-  const sessions = new SessionService(db, feed, users, rbac, keys, clock, { members, organizations });
+  // The app (and its logger) is made below, with the session service: a failed batch of access times is logged there.
+  const sessionLog = { error: (details: object, message: string) => app.log.error(details, message) };
+  const sessions = new SessionService(db, feed, users, rbac, keys, clock, { members, organizations }, sessionLog);
   const memberAuthorization = new MemberAuthorization(sessions, rbac);
   const limiter = new RateLimiter(db, clock, config.rateLimits);
   const lockout = new Lockout({ db, feed, clock, config: config.lockout });

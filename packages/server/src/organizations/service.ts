@@ -17,6 +17,7 @@ import type { Actor } from '../projects/service.ts';
 import { IMPLICIT_ROLES, POLICY_RULES } from '../rbac/defaults.ts';
 import { policyValidationError, type RbacService } from '../rbac/service.ts';
 import { compileSearchQuery, FilterValues, SearchCursors, searchLimit, type FilterCompiler, type SearchQuery } from '../search/query.ts';
+import { ALL, BoundedCache } from '../shared/bounded-cache.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import type { ConnectionRoleRules } from '../members/roles.ts';
@@ -216,8 +217,11 @@ export class OrganizationService {
   readonly #rbac: RbacService;
   readonly #clock: Clock;
   readonly #audit: AuditLog;
-  /** organization_id → record (or null: none), kept until the change feed says it changed. */
-  readonly #cache = new Map<string, Promise<OrganizationRecord | null>>();
+  /**
+   * organization_id → record, kept until the change feed says it changed. An id that names no
+   * organization is not kept: any well-formed id could be asked for.
+   */
+  readonly #cache = new BoundedCache<string, OrganizationRecord | null>({ max: 100_000, keep: (organization) => organization !== null });
 
   constructor(db: SqlExecutor, feed: ChangeFeed, rbac: RbacService, clock: Clock, audit: AuditLog) {
     this.#db = db;
@@ -225,13 +229,10 @@ export class OrganizationService {
     this.#rbac = rbac;
     this.#clock = clock;
     this.#audit = audit;
-    feed.on(
-      (event) => {
-        if (event.type === 'organization') this.#cache.delete(event.organization_id);
-        else if (event.type === 'policy' && event.kind === 'b2b') this.#cache.clear(); // a cascade may have removed rules
-      },
-      () => this.#cache.clear(),
-    );
+    this.#cache.followFeed(feed, (event) =>
+      event.type === 'organization' ? event.organization_id
+      : event.type === 'policy' && event.kind === 'b2b' ? ALL // a cascade may have removed rules
+      : undefined);
   }
 
   async createOrganization(projectId: string, environment: Environment, input: OrganizationInput, actor: Actor): Promise<OrganizationRecord> {
@@ -268,13 +269,7 @@ export class OrganizationService {
   /** From the cache; the organization as of its last change. */
   async findOrganization(projectId: string, organizationId: string): Promise<OrganizationRecord | null> {
     if (!isId('organization', organizationId)) return null;
-    let entry = this.#cache.get(organizationId);
-    if (!entry) {
-      entry = this.#read(this.#db, organizationId);
-      this.#cache.set(organizationId, entry);
-      entry.catch(() => this.#cache.get(organizationId) === entry && this.#cache.delete(organizationId));
-    }
-    const organization = await entry;
+    const organization = await this.#cache.load(organizationId, () => this.#read(this.#db, organizationId));
     // Another project's organization is indistinguishable from none.
     return organization && organization.project_id === projectId ? organization : null;
   }
@@ -290,11 +285,7 @@ export class OrganizationService {
       const batch = this.#db
         .query<OrganizationRow>(`${SELECT_ORGANIZATIONS} WHERE o.organization_id = ANY($1::text[])`, [missing], { prepare: true })
         .then(({ rows }) => new Map(rows.map((row) => [row.organization_id, toRecord(row)])));
-      for (const id of missing) {
-        const entry = batch.then((found) => found.get(id) ?? null);
-        this.#cache.set(id, entry);
-        entry.catch(() => this.#cache.get(id) === entry && this.#cache.delete(id));
-      }
+      for (const id of missing) void this.#cache.load(id, () => batch.then((found) => found.get(id) ?? null));
     }
     return Promise.all(organizationIds.map((id) => this.requireOrganization(projectId, id)));
   }

@@ -64,6 +64,11 @@ export class ChangeFeed {
     this.#gapHandlers.add(onGap);
   }
 
+  /** Tells every subscriber to drop all it holds, as after a gap (a test's cold start; an operator's reset). */
+  forgetAll(): void {
+    this.#gapHandlers.forEach((onGap) => onGap());
+  }
+
   /**
    * Keeps a cache keyed by project id current: an event of one of `types` drops that project's
    * entry, a gap drops them all.

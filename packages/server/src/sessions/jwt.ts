@@ -1,0 +1,143 @@
+// Session JWTs: minted (RS256, with the session and role claims Stytch's carry), given again while
+// less than a minute old for the same roles, and verified — a verification remembered by the JWT's
+// digest so that the same JWT presented again is not verified again.
+import type { KeyObject } from 'node:crypto';
+import { SignJWT, compactVerify, decodeJwt, decodeProtectedHeader } from 'jose';
+import type { Clock } from '../clock.ts';
+import { formatTimestamp } from '../clock.ts';
+import type { Environment } from '../config.ts';
+import { GatehouseError } from '../errors.ts';
+import type { OrganizationRecord } from '../organizations/service.ts';
+import { BoundedCache } from '../shared/bounded-cache.ts';
+import { JWT_LIFETIME_SECONDS, type SigningKeys } from './keys.ts';
+import type { CachedSession, SessionRecord } from './store.ts';
+
+const SESSION_CLAIM = 'https://stytch.com/session';
+const ORGANIZATION_CLAIM = 'https://stytch.com/organization';
+/** A JWT is minted again once it is this old, so each stays valid for at least 4 of its 5 minutes. */
+const JWT_REUSE_MS = 60_000;
+/** JWTs whose signature was verified, kept so that the same JWT presented again is not verified again. */
+const MAX_VERIFIED_JWTS = 10_000;
+
+/**
+ * A JWT whose signature verified with `key` and whose audience and issuer are `projectId`'s. Keyed by
+ * the SHA-256 of the whole JWT, so only that exact text matches; it counts only while `key` is
+ * still the project's verification key for `kid` (a rotation reloads the keys, a retired key leaves).
+ */
+interface VerifiedJwt {
+  projectId: string;
+  kid: string;
+  key: KeyObject;
+  sessionId: string;
+}
+
+/** What a session's JWT carries besides the session: its roles, and for a member its organization's slug. */
+export function rolesKeyOf(roles: readonly string[], organization?: OrganizationRecord): string {
+  return organization ? `${roles.join(' ')}@${organization.organization_slug}` : roles.join(' ');
+}
+
+/**
+ * The session's JWT when it can be given again: minted less than a minute ago for the same roles
+ * (a change of roles mints a new JWT at once).
+ */
+export function reusableJwt(cached: CachedSession | undefined, rolesKey: string, nowMs: number): string | undefined {
+  const jwt = cached?.jwt;
+  return jwt && jwt.rolesKey === rolesKey && nowMs - jwt.mintedAt < JWT_REUSE_MS ? jwt.token : undefined;
+}
+
+export class SessionJwts {
+  readonly #keys: SigningKeys;
+  readonly #clock: Clock;
+  /** SHA-256 of a JWT → what its verification established (see VerifiedJwt). */
+  readonly #verified = new BoundedCache<string, VerifiedJwt>({ max: MAX_VERIFIED_JWTS });
+
+  constructor(keys: SigningKeys, clock: Clock) {
+    this.#keys = keys;
+    this.#clock = clock;
+  }
+
+  /** The session's JWT: the one minted less than a minute ago for the same roles, or a new one kept on `cached`. */
+  async jwtFor(
+    projectId: string,
+    environment: Environment,
+    cached: CachedSession | undefined,
+    record: SessionRecord,
+    roles: readonly string[],
+    organization?: OrganizationRecord,
+  ): Promise<string> {
+    const rolesKey = rolesKeyOf(roles, organization);
+    const nowMs = this.#clock.now().getTime();
+    const reusable = reusableJwt(cached, rolesKey, nowMs);
+    if (reusable !== undefined) return reusable;
+    const jwt = { token: await this.mint(projectId, environment, record, roles, organization), mintedAt: nowMs, rolesKey };
+    if (cached) cached.jwt = jwt;
+    return jwt.token;
+  }
+
+  async mint(projectId: string, environment: Environment, record: SessionRecord, roles: readonly string[], organization?: OrganizationRecord): Promise<string> {
+    const { signing } = await this.#keys.forProject(projectId, environment);
+    const now = Math.floor(this.#clock.now().getTime() / 1000);
+    const claims: Record<string, unknown> = {
+      ...record.custom_claims,
+      [SESSION_CLAIM]: {
+        id: record.session_id,
+        started_at: formatTimestamp(record.started_at),
+        last_accessed_at: formatTimestamp(record.last_accessed_at),
+        expires_at: formatTimestamp(record.expires_at),
+        attributes: record.attributes,
+        authentication_factors: record.authentication_factors,
+        roles,
+      },
+    };
+    if (organization) {
+      claims[ORGANIZATION_CLAIM] = { organization_id: organization.organization_id, slug: organization.organization_slug };
+    }
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid: signing.kid, typ: 'JWT' })
+      .setIssuer(`stytch.com/${projectId}`)
+      .setAudience([projectId])
+      .setSubject((record.user_id ?? record.member_id)!)
+      .setIssuedAt(now)
+      .setNotBefore(now)
+      .setExpirationTime(now + JWT_LIFETIME_SECONDS)
+      .sign(signing.key);
+  }
+
+  /** The session a JWT verified before names, if that JWT (`digest`: its hashToken) was verified for this project with a key still ours. */
+  verifiedSessionId(projectId: string, digest: string): string | undefined {
+    const verified = this.#verified.get(digest);
+    if (verified === undefined || verified.projectId !== projectId) return undefined;
+    return this.#keys.loaded(projectId)?.verificationKey(verified.kid) === verified.key ? verified.sessionId : undefined;
+  }
+
+  /**
+   * Checks a JWT's audience, issuer and signature and returns the session it names; remembers the
+   * verification. Its `exp` is not checked: a client whose 5-minute JWT ran out gets a fresh one
+   * while the session lives.
+   */
+  async verify(projectId: string, jwt: string, digest: string): Promise<string> {
+    let kid: string | undefined;
+    let claims: Record<string, unknown>;
+    try {
+      kid = decodeProtectedHeader(jwt).kid;
+      claims = decodeJwt(jwt);
+    } catch {
+      throw new GatehouseError('unable_to_parse_session_jwt', { message: 'session_jwt is not a JWT.' });
+    }
+    const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    if (!audience.includes(projectId)) throw new GatehouseError('jwt_invalid_audience', { message: 'The JWT was not issued for this project.' });
+    if (claims.iss !== `stytch.com/${projectId}`) throw new GatehouseError('jwt_invalid_issuer', { message: 'The JWT was not issued by this project.' });
+    const keys = await this.#keys.forProject(projectId, projectId.includes('-live-') ? 'live' : 'test');
+    const key = kid ? keys.verificationKey(kid) : undefined;
+    try {
+      if (!key) throw new Error('unknown kid');
+      await compactVerify(jwt, key, { algorithms: ['RS256'] });
+    } catch {
+      throw new GatehouseError('jwt_invalid_signature', { message: 'The JWT signature does not verify with any of this project\'s keys.' });
+    }
+    const sessionId = (claims[SESSION_CLAIM] as { id?: unknown } | undefined)?.id;
+    if (typeof sessionId !== 'string') throw new GatehouseError('jwt_invalid_claims', { message: 'The JWT has no session claim.' });
+    this.#verified.set(digest, { projectId, kid: kid!, key: key!, sessionId });
+    return sessionId;
+  }
+}
