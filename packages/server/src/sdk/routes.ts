@@ -18,7 +18,8 @@ import type { SessionService } from '../sessions/service.ts';
 import { sessionResponse } from '../sessions/wire.ts';
 import type { UserService } from '../users/service.ts';
 import { toWireUser } from '../users/wire.ts';
-import { toWireOrigin, type SdkService, type SdkVertical } from './service.ts';
+import type { SdkService, SdkVertical } from './service.ts';
+import { toWireOrigin } from './wire.ts';
 import { REFUSE } from '../authz/actions.ts';
 import { TAKES_NO_BODY } from '../http/openapi.ts';
 
