@@ -1,4 +1,5 @@
-// Request schemas of the sessions API, consumer and B2B; SessionFields is every authenticate-style body's session part.
+// Request schemas of the sessions API, consumer and B2B. SessionFields is the session part of every
+// authenticate-style body (passwords, magic links, SSO).
 import { Type } from '@sinclair/typebox';
 
 export const SessionFields = {
