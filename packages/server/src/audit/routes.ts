@@ -4,8 +4,9 @@
 import { Type } from '@sinclair/typebox';
 import { GatehouseError } from '../errors.ts';
 import { ok, type App } from '../http/app.ts';
-import type { AccessAtAnswer, AccessHistory } from './access-at.ts';
-import { ACTOR_TYPES, AUDIT_TARGET_TYPES, parseActionFilter, type AuditEvent, type AuditFilters, type AuditLog } from './log.ts';
+import type { AccessHistory } from './access-at.ts';
+import { ACTOR_TYPES, AUDIT_TARGET_TYPES, parseActionFilter, type AuditFilters, type AuditLog } from './log.ts';
+import { toWireAnswer, toWireEvent } from './wire.ts';
 import { REFUSE } from '../authz/actions.ts';
 
 const Id = Type.String({ minLength: 1, maxLength: 256 });
@@ -66,24 +67,6 @@ function decodeCursor(cursor: string): string {
   const match = /^audit:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!match) throw new GatehouseError('invalid_argument', { message: 'cursor is not a cursor this endpoint returned.' });
   return match[1]!;
-}
-
-function toWireEvent(event: AuditEvent) {
-  return {
-    event_id: event.event_id,
-    occurred_at: event.occurred_at.toISOString(),
-    action: event.action,
-    actor: event.actor,
-    target_type: event.target_type,
-    target_id: event.target_id,
-    organization_id: event.organization_id,
-    before: event.before,
-    after: event.after,
-  };
-}
-
-function toWireAnswer(answer: AccessAtAnswer) {
-  return { ...answer, at: answer.at.toISOString(), roles: answer.roles.map((role) => role.role_id) };
 }
 
 export function registerAuditRoutes(app: App, deps: { audit: AuditLog; accessHistory: AccessHistory }) {

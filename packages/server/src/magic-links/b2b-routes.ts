@@ -6,12 +6,13 @@ import { requestActor } from '../authz/member-authorization.ts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
 import type { MemberService } from '../members/service.ts';
-import { EmailAddress, memberResponse, OrganizationId } from '../passwords/b2b-routes.ts';
+import { EmailAddress, OrganizationId } from '../members/schema.ts';
+import { memberResponse } from '../members/wire.ts';
 import type { ProjectService } from '../projects/service.ts';
 import type { RateLimiter } from '../rate-limit/limiter.ts';
-import { memberSessionResponse } from '../sessions/member-routes.ts';
-import { SessionFields } from '../sessions/routes.ts';
+import { SessionFields } from '../sessions/schema.ts';
 import type { SessionService } from '../sessions/service.ts';
+import { memberSessionResponse } from '../sessions/wire.ts';
 import type { MemberMagicLinkService } from './b2b-service.ts';
 import { environmentOf } from './routes.ts';
 

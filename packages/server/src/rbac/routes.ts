@@ -1,73 +1,12 @@
-import { describePolicyChange, type PolicyChange } from '@gatehouse/policy';
 import { Type } from '@sinclair/typebox';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
 import type { PolicyKind } from './defaults.ts';
-import type { Actor } from '../projects/service.ts';
-import type { PolicyWriteOptions, PolicyWriteResult, RbacService } from './service.ts';
+import { CreateResourceBody, CreateRoleBody, PolicyBody, UpdateResourceBody, UpdateRoleBody, writeOptions, WriteOptionsQuery } from './schema.ts';
+import type { RbacService } from './service.ts';
+import { writtenResponse } from './wire.ts';
 import { REFUSE } from '../authz/actions.ts';
 import { bodyDocumentedAs } from '../http/openapi.ts';
-
-const Permission = Type.Object({
-  resource_id: Type.String(),
-  actions: Type.Array(Type.String(), { maxItems: 1000 }),
-});
-const Description = Type.String({ maxLength: 500 });
-
-export const CreateResourceBody = Type.Object({
-  resource_id: Type.String(),
-  description: Type.Optional(Description),
-  actions: Type.Array(Type.String(), { maxItems: 1000 }),
-});
-export const UpdateResourceBody = Type.Object({
-  description: Type.Optional(Description),
-  actions: Type.Optional(Type.Array(Type.String(), { maxItems: 1000 })),
-});
-export const CreateRoleBody = Type.Object({
-  role_id: Type.String(),
-  description: Type.Optional(Description),
-  permissions: Type.Optional(Type.Array(Permission, { maxItems: 1000 })),
-});
-export const UpdateRoleBody = Type.Object({
-  description: Type.Optional(Description),
-  permissions: Type.Optional(Type.Array(Permission, { maxItems: 1000 })),
-});
-// The policy document as PUT …/policy and the impact preview take it, for the OpenAPI document only:
-// the policy engine validates it and lists every issue in error_details.
-const PolicyGrantHolder = { description: Type.Optional(Description), permissions: Type.Array(Permission) };
-const PolicyDocument = Type.Object({
-  resources: Type.Array(Type.Object({ resource_id: Type.String(), description: Type.Optional(Description), actions: Type.Array(Type.String()) })),
-  roles: Type.Array(Type.Object({ role_id: Type.String(), ...PolicyGrantHolder })),
-  scopes: Type.Optional(Type.Array(Type.Object({ scope: Type.String(), ...PolicyGrantHolder }))),
-});
-export const PolicyBody = Type.Object(
-  { policy: PolicyDocument },
-  { description: 'The policy as GET …/policy returns it (the bare policy object is accepted too), checked by the policy engine: every issue is listed in error_details.' },
-);
-
-export const WriteOptionsQuery = Type.Object({
-  cascade: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
-  dry_run: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
-});
-
-export function writeOptions(request: { actor: Actor; query: { cascade?: string; dry_run?: string } }): PolicyWriteOptions {
-  return { cascade: request.query.cascade === 'true', dryRun: request.query.dry_run === 'true', actor: request.actor };
-}
-
-export function describeChanges(changes: PolicyChange[]) {
-  return changes.map((change) => ({ ...change, summary: describePolicyChange(change) }));
-}
-
-/** The answer of every policy write (history-routes.ts's rollback too). */
-export function writtenResponse(request: Parameters<typeof ok>[0], result: PolicyWriteResult) {
-  return ok(request, {
-    policy: result.policy,
-    policy_version: result.version,
-    written: result.written,
-    changes: describeChanges(result.changes),
-    revoked_assignments: result.revoked_assignments,
-  });
-}
 
 /** Policy endpoints for one kind of policy, under `prefix` (`/v1/rbac` or `/v1/b2b/rbac`). */
 export function registerPolicyRoutes(app: App, deps: { rbac: RbacService }, kind: PolicyKind, prefix: string) {

@@ -7,7 +7,8 @@ import { ok } from '../http/app.ts';
 import { GatehouseError } from '../errors.ts';
 import { environmentOf } from '../magic-links/routes.ts';
 import type { ProjectService } from '../projects/service.ts';
-import { toWireRedirectUrl, type RedirectUrlService } from './service.ts';
+import type { RedirectUrlService } from './service.ts';
+import { toWireRedirectUrl } from './wire.ts';
 
 const ValidTypes = Type.Array(
   Type.Object({ type: Type.String({ maxLength: 32 }), is_default: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),

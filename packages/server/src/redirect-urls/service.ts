@@ -7,7 +7,6 @@
 // or schemes that run code; a custom scheme (a mobile app's deep link) only when registered.
 import type { AuditLog } from '../audit/log.ts';
 import type { Clock } from '../clock.ts';
-import { formatTimestamp } from '../clock.ts';
 import type { Environment } from '../config.ts';
 import { GatehouseError } from '../errors.ts';
 import type { Actor } from '../projects/service.ts';
@@ -265,8 +264,6 @@ export class RedirectUrlService {
     }
   }
 }
-
-export const toWireRedirectUrl = (entry: RedirectUrl) => ({ url: entry.url, valid_types: entry.valid_types, created_at: formatTimestamp(entry.created_at) });
 
 const field = (name: string, invalid: string, noMatch: RedirectUrlField['noMatch']): RedirectUrlField => ({ name, invalid, noMatch });
 

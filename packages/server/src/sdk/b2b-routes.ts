@@ -10,19 +10,18 @@ import { authorizeByRule, type MemberSessionRule } from '../authz/gate.ts';
 import { requestActor, type MemberActor, type MemberAuthorization } from '../authz/member-authorization.ts';
 import type { App } from '../http/app.ts';
 import type { MemberMagicLinkService } from '../magic-links/b2b-service.ts';
-import {
-  checkEmailUpdateDelivery, CreateMemberBody, limitEmailUpdateSends, StartEmailUpdateBody, toWireMember, UpdateMemberBody, updateMemberAndStartEmailUpdate,
-  type StartEmailUpdateBodyType,
-} from '../members/routes.ts';
+import { checkEmailUpdateDelivery, limitEmailUpdateSends, updateMemberAndStartEmailUpdate } from '../members/email-update.ts';
+import { CreateMemberBody, StartEmailUpdateBody, UpdateMemberBody, type StartEmailUpdateBodyType } from '../members/schema.ts';
 import type { MemberRecord, MemberService } from '../members/service.ts';
-import { OrganizationBody, toOrganizationInput, toWireOrganization } from '../organizations/routes.ts';
+import { memberResponse, toWireMember } from '../members/wire.ts';
+import { OrganizationBody, toOrganizationInput } from '../organizations/schema.ts';
 import type { OrganizationService } from '../organizations/service.ts';
-import { memberResponse } from '../passwords/b2b-routes.ts';
+import { toWireOrganization } from '../organizations/wire.ts';
 import type { MemberPasswordService } from '../passwords/b2b-service.ts';
 import type { RateLimiter } from '../rate-limit/limiter.ts';
-import { SearchBodyFields, searchQuery } from '../search/routes.ts';
-import { memberSessionResponse } from '../sessions/member-routes.ts';
+import { SearchBodyFields, searchQuery } from '../search/schema.ts';
 import type { SessionService } from '../sessions/service.ts';
+import { memberSessionResponse } from '../sessions/wire.ts';
 import { data, refuseBrowserWrites, requireSessionToken, SDK_PREFIX, type SdkHooks } from './routes.ts';
 import { TAKES_NO_BODY } from '../http/openapi.ts';
 

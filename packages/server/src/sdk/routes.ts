@@ -14,11 +14,12 @@ import type { PasswordService } from '../passwords/service.ts';
 import { parseBasicAuth, type Project } from '../projects/service.ts';
 import type { RateLimiter } from '../rate-limit/limiter.ts';
 import type { RbacService } from '../rbac/service.ts';
-import { sessionResponse } from '../sessions/routes.ts';
 import type { SessionService } from '../sessions/service.ts';
-import { toWireUser } from '../users/routes.ts';
+import { sessionResponse } from '../sessions/wire.ts';
 import type { UserService } from '../users/service.ts';
-import { toWireOrigin, type SdkService, type SdkVertical } from './service.ts';
+import { toWireUser } from '../users/wire.ts';
+import type { SdkService, SdkVertical } from './service.ts';
+import { toWireOrigin } from './wire.ts';
 import { REFUSE } from '../authz/actions.ts';
 import { TAKES_NO_BODY } from '../http/openapi.ts';
 

@@ -3,7 +3,6 @@
 // every browser request, so they are kept in memory and dropped on the change feed (a `project`
 // event) when any process changes them.
 import type { Clock } from '../clock.ts';
-import { formatTimestamp } from '../clock.ts';
 import { GatehouseError } from '../errors.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
@@ -132,7 +131,6 @@ export class SdkService {
   }
 }
 
-export const toWireOrigin = (origin: AllowedOrigin) => ({ ...origin, created_at: formatTimestamp(origin.created_at) });
 
 /** A bounded cache of promises; a failed look-up is not kept. */
 function cached<K, V>(map: Map<K, Promise<V>>, key: K, load: () => Promise<V>): Promise<V> {

@@ -4,45 +4,14 @@ import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
 import { MEMBER_SESSION_RULES, REFUSE } from '../authz/actions.ts';
 import type { MemberAuthorization } from '../authz/member-authorization.ts';
-import { toWireMember } from '../members/routes.ts';
 import type { MemberService } from '../members/service.ts';
-import { toWireOrganization } from '../organizations/routes.ts';
 import type { OrganizationService } from '../organizations/service.ts';
 import type { ProjectService } from '../projects/service.ts';
 import type { SigningKeys } from './keys.ts';
-import { registerJwksRoute, SessionFields } from './routes.ts';
-import type { MemberSessionGrant, SessionService } from './service.ts';
-
-const AuthenticateBody = Type.Object({
-  ...SessionFields,
-  authorization_check: Type.Optional(
-    Type.Object({ organization_id: Type.String(), resource_id: Type.String(), action: Type.String() }),
-  ),
-});
-
-const RevokeBody = Type.Object({
-  member_session_id: Type.Optional(Type.String()),
-  session_token: Type.Optional(Type.String()),
-  session_jwt: Type.Optional(Type.String()),
-  member_id: Type.Optional(Type.String()),
-});
-
-/** The session part of every B2B authenticate-style response (passwords, magic links, sessions). */
-export function memberSessionResponse(grant: MemberSessionGrant, sessions: SessionService, members: MemberService) {
-  return {
-    member_id: grant.member.member_id,
-    organization_id: grant.organization.organization_id,
-    member: toWireMember(grant.member, grant.organization, members),
-    organization: toWireOrganization(grant.organization),
-    session_token: grant.session_token,
-    session_jwt: grant.session_jwt,
-    member_session: grant.member_session ? sessions.toWireMemberSession(grant.member_session, grant.roles, grant.organization) : null,
-    intermediate_session_token: '',
-    member_authenticated: true,
-    mfa_required: null,
-    primary_required: null,
-  };
-}
+import { registerJwksRoute } from './routes.ts';
+import { MemberSessionAuthenticateBody, MemberSessionRevokeBody } from './schema.ts';
+import type { SessionService } from './service.ts';
+import { memberSessionResponse } from './wire.ts';
 
 export function registerMemberSessionRoutes(
   app: App,
@@ -58,7 +27,7 @@ export function registerMemberSessionRoutes(
   const { sessions, members, organizations, projects, keys, memberAuthorization } = deps;
   const environmentOf = (projectId: string): 'live' | 'test' => (projectId.startsWith('project-live-') ? 'live' : 'test');
 
-  app.post('/v1/b2b/sessions/authenticate', { config: REFUSE, schema: { body: AuthenticateBody } }, async (request) => {
+  app.post('/v1/b2b/sessions/authenticate', { config: REFUSE, schema: { body: MemberSessionAuthenticateBody } }, async (request) => {
     const result = await sessions.authenticateMember(request.projectId, environmentOf(request.projectId), request.body ?? {});
     const { member, organization, session_token, session_jwt, member_session } = memberSessionResponse(result, sessions, members);
     // Literals, not `{ ...response, verdict }`: that spread makes objects of unstable shape (see SessionService.authenticateInMemory).
@@ -81,7 +50,7 @@ export function registerMemberSessionRoutes(
     },
   );
 
-  app.post('/v1/b2b/sessions/revoke', { config: { memberSession: MEMBER_SESSION_RULES.sessionRevoke }, schema: { body: RevokeBody } }, async (request) => {
+  app.post('/v1/b2b/sessions/revoke', { config: { memberSession: MEMBER_SESSION_RULES.sessionRevoke }, schema: { body: MemberSessionRevokeBody } }, async (request) => {
     const body = request.body ?? {};
     const actor = request.member ?? null;
     await sessions.revokeMember(request.projectId, body, async (target) => {

@@ -4,7 +4,6 @@
 import { randomUUID, X509Certificate } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { formatTimestamp } from '../clock.ts';
 import type { ServerConfig } from '../config.ts';
 import { GatehouseError } from '../errors.ts';
 import type { App } from '../http/app.ts';
@@ -18,17 +17,18 @@ import { memberRoles, sessionRoleIds } from '../members/roles.ts';
 import { STYTCH_MEMBER } from '../rbac/defaults.ts';
 import type { ProjectService } from '../projects/service.ts';
 import type { RateLimiter } from '../rate-limit/limiter.ts';
-import { memberSessionResponse } from '../sessions/member-routes.ts';
-import { SessionFields } from '../sessions/routes.ts';
+import { SessionFields } from '../sessions/schema.ts';
+import { memberSessionResponse } from '../sessions/wire.ts';
 import type { SessionService } from '../sessions/service.ts';
 import type { RbacService } from '../rbac/service.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import { outboundFetchFailed, type OutboundFetch } from '../shared/outbound-fetch.ts';
-import type { OidcSettings, SamlSettings, SsoConnectionRecord, SsoConnectionService } from './connections.ts';
+import type { OidcSettings, SamlSettings, SsoConnectionService } from './connections.ts';
 import type { SsoFlows } from './flows.ts';
 import type { SsoMemberLinks } from './member-links.ts';
-import { discoverOidc, oidcRedirectUrl } from './oidc.ts';
-import { parseIdpMetadata, samlServiceProvider, serviceProviderMetadata } from './saml.ts';
+import { discoverOidc } from './oidc.ts';
+import { parseIdpMetadata, serviceProviderMetadata } from './saml.ts';
+import { toWireConnection, toWireOidcConnection, toWireSamlConnection } from './wire.ts';
 import { nulError, urlHasNul } from '../http/edge.ts';
 import { TAKES_NO_BODY } from '../http/openapi.ts';
 
@@ -88,68 +88,6 @@ function readCertificate(pem: string, environment: string) {
   return { certificate_id: `saml-verification-key-${environment}-${randomUUID()}`, certificate: certificate.toString().trim() };
 }
 
-function certificateFacts(pem: string) {
-  try {
-    const certificate = new X509Certificate(pem);
-    return { issuer: certificate.issuer, created_at: formatTimestamp(new Date(certificate.validFrom)), expires_at: formatTimestamp(new Date(certificate.validTo)) };
-  } catch {
-    return { issuer: '', created_at: null, expires_at: null };
-  }
-}
-
-export function toWireSamlConnection(record: SsoConnectionRecord, publicUrl: string) {
-  const config = record.config as SamlSettings;
-  const sp = samlServiceProvider(record.connection_id, publicUrl);
-  return {
-    organization_id: record.organization_id,
-    connection_id: record.connection_id,
-    status: record.status,
-    idp_entity_id: config.idp_entity_id,
-    display_name: record.display_name,
-    idp_sso_url: config.idp_sso_url,
-    acs_url: sp.acs_url,
-    audience_uri: sp.audience_uri,
-    signing_certificates: [],
-    verification_certificates: config.verification_certificates.map((c) => ({ certificate_id: c.certificate_id, certificate: c.certificate, ...certificateFacts(c.certificate) })),
-    encryption_private_keys: [],
-    saml_connection_implicit_role_assignments: record.connection_role_rules,
-    saml_group_implicit_role_assignments: record.group_role_rules,
-    alternative_audience_uri: config.alternative_audience_uri,
-    identity_provider: record.identity_provider,
-    nameid_format: config.nameid_format,
-    alternative_acs_url: '',
-    idp_initiated_auth_disabled: config.idp_initiated_auth_disabled,
-    allow_gateway_callback: false,
-    attribute_mapping: config.attribute_mapping,
-    verified_email_domains: record.verified_email_domains,
-  };
-}
-
-export function toWireOidcConnection(record: SsoConnectionRecord, publicUrl: string) {
-  const config = record.config as OidcSettings;
-  return {
-    organization_id: record.organization_id,
-    connection_id: record.connection_id,
-    status: record.status,
-    display_name: record.display_name,
-    redirect_url: oidcRedirectUrl(publicUrl),
-    client_id: config.client_id,
-    // Shown masked: it is a credential at the IdP, and reading it back has no use.
-    client_secret: config.client_secret ? `••••${config.client_secret.slice(-4)}` : '',
-    issuer: config.issuer,
-    authorization_url: config.authorization_url,
-    token_url: config.token_url,
-    userinfo_url: config.userinfo_url,
-    jwks_url: config.jwks_url,
-    identity_provider: record.identity_provider,
-    custom_scopes: config.custom_scopes,
-    attribute_mapping: config.attribute_mapping,
-    oidc_connection_implicit_role_assignments: record.connection_role_rules,
-    oidc_group_implicit_role_assignments: record.group_role_rules,
-    verified_email_domains: record.verified_email_domains,
-  };
-}
-
 export function registerSsoRoutes(
   app: App,
   deps: {
@@ -189,12 +127,11 @@ export function registerSsoRoutes(
     return ok(request, { connection_id });
   });
 
-  const toWire = { saml: toWireSamlConnection, oidc: toWireOidcConnection };
   for (const kind of ['saml', 'oidc'] as const) {
     app.post(`/v1/b2b/sso/${kind}/:organization_id`, { config: { memberSession: MEMBER_SESSION_RULES.ssoCreate }, schema: { params: OrganizationParams, body: CreateBody } }, async (request) => {
       const { organization_id } = request.params;
       const record = await connections.create(request.projectId, environmentOf(request.projectId), organization_id, kind, request.body ?? {}, requestActor(request));
-      return ok(request, { connection: toWire[kind](record, publicUrl) });
+      return ok(request, { connection: toWireConnection[kind](record, publicUrl) });
     });
   }
 

@@ -1,102 +1,11 @@
-import { Type } from '@sinclair/typebox';
-import { formatTimestamp } from '../clock.ts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
-import { immutableWire } from '../http/json.ts';
 import type { ProjectService } from '../projects/service.ts';
 import type { RbacService } from '../rbac/service.ts';
-import type { UserRecord, UserService } from './service.ts';
+import { AuthorizeUserBody, CreateUserBody, SearchUsersBody, UpdateUserBody, UserIdParams } from './schema.ts';
+import type { UserService } from './service.ts';
+import { toWireUser } from './wire.ts';
 import { REFUSE } from '../authz/actions.ts';
-
-const Name = Type.Object({
-  first_name: Type.Optional(Type.String()),
-  middle_name: Type.Optional(Type.String()),
-  last_name: Type.Optional(Type.String()),
-});
-// Metadata is checked in the service (object, key count, size) for Stytch's specific error types.
-const Metadata = Type.Unknown();
-const Roles = Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 1000 });
-
-export const CreateUserBody = Type.Object({
-  email: Type.Optional(Type.String()),
-  phone_number: Type.Optional(Type.String()),
-  name: Type.Optional(Name),
-  create_user_as_pending: Type.Optional(Type.Boolean()),
-  trusted_metadata: Type.Optional(Metadata),
-  untrusted_metadata: Type.Optional(Metadata),
-  external_id: Type.Optional(Type.String()),
-  roles: Type.Optional(Roles),
-});
-
-export const UpdateUserBody = Type.Object({
-  name: Type.Optional(Name),
-  trusted_metadata: Type.Optional(Metadata),
-  untrusted_metadata: Type.Optional(Metadata),
-  external_id: Type.Optional(Type.String()),
-  roles: Type.Optional(Roles),
-});
-
-export const SearchUsersBody = Type.Object({
-  cursor: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-  limit: Type.Optional(Type.Integer()),
-  query: Type.Optional(
-    Type.Union([
-      Type.Object({
-        operator: Type.Optional(Type.Union([Type.Literal('AND'), Type.Literal('OR')])),
-        operands: Type.Array(Type.Object({ filter_name: Type.String(), filter_value: Type.Unknown() }), { maxItems: 50 }),
-      }),
-      Type.Null(),
-    ]),
-  ),
-});
-
-export const AuthorizeUserBody = Type.Object({
-  user_id: Type.String(),
-  authorization_check: Type.Object({ resource_id: Type.String(), action: Type.String() }),
-});
-
-const UserIdParams = Type.Object({ user_id: Type.String() });
-
-/**
- * The wire form of each user record, kept while the record lives: sessions/authenticate answers from
- * cached records, so the same user is formatted once, not on every request. `is_locked` depends on
- * the time, so a change of it makes a new one. Wire objects are never changed after they are made.
- */
-const wireUsers = new WeakMap<UserRecord, { locked: boolean; wire: ReturnType<typeof buildWireUser> }>();
-
-/** The User object as Stytch's API returns it. */
-export function toWireUser(user: UserRecord, users: UserService) {
-  const locked = users.isLocked(user);
-  const known = wireUsers.get(user);
-  if (known?.locked === locked) return known.wire;
-  const wire = immutableWire(buildWireUser(user, users, locked));
-  wireUsers.set(user, { locked, wire });
-  return wire;
-}
-
-function buildWireUser(user: UserRecord, users: UserService, locked: boolean) {
-  return {
-    user_id: user.user_id,
-    emails: user.emails,
-    status: user.status,
-    phone_numbers: user.phone_numbers,
-    webauthn_registrations: [],
-    providers: [],
-    totps: [],
-    crypto_wallets: [],
-    biometric_registrations: [],
-    is_locked: locked,
-    roles: users.effectiveRoles(user),
-    name: user.name,
-    created_at: formatTimestamp(user.created_at),
-    password: user.password,
-    trusted_metadata: user.trusted_metadata,
-    untrusted_metadata: user.untrusted_metadata,
-    external_id: user.external_id,
-    lock_created_at: locked && user.lock_created_at ? formatTimestamp(user.lock_created_at) : null,
-    lock_expires_at: locked && user.lock_expires_at ? formatTimestamp(user.lock_expires_at) : null,
-  };
-}
 
 export function registerUserRoutes(app: App, deps: { users: UserService; projects: ProjectService; rbac: RbacService }) {
   const { users, projects, rbac } = deps;

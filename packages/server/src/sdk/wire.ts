@@ -1,0 +1,5 @@
+// The allowed-origins API's response shape.
+import { formatTimestamp } from '../clock.ts';
+import type { AllowedOrigin } from './service.ts';
+
+export const toWireOrigin = (origin: AllowedOrigin) => ({ ...origin, created_at: formatTimestamp(origin.created_at) });

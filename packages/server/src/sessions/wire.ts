@@ -1,0 +1,59 @@
+// The sessions API's response shapes: the session part of every authenticate-style response, and
+// sessions/authenticate's own response text.
+import type { AuthorizationVerdict } from '@gatehouse/policy';
+import { compactJwsJson, serializeWithImmutableWires } from '../http/json.ts';
+import type { MemberService } from '../members/service.ts';
+import { toWireMember } from '../members/wire.ts';
+import { toWireOrganization } from '../organizations/wire.ts';
+import type { UserService } from '../users/service.ts';
+import { toWireUser } from '../users/wire.ts';
+import type { MemberSessionGrant, SessionGrant, SessionService } from './service.ts';
+
+/** sessions/authenticate's JSON after `{"request_id":…,"status_code":200,`, per session wire form, with what it was made from. */
+const authenticateTails = new WeakMap<object, { token: string; jwt: string; user: object; verdict: AuthorizationVerdict | undefined; text: string }>();
+
+/**
+ * sessions/authenticate's response as JSON text: exactly serializeWithImmutableWires(ok(...)). All
+ * but the request id stays the same while the session's wire form (kept per second of last access),
+ * token, JWT, user and verdict do, so that part is made once and reused.
+ */
+export function authenticateText(requestId: string, result: SessionGrant & { verdict?: AuthorizationVerdict }, sessions: SessionService, users: UserService): string {
+  const session = sessions.toWire(result.session!, result.roles);
+  const user = toWireUser(result.user, users);
+  let tail = authenticateTails.get(session);
+  if (tail?.token !== result.session_token || tail.jwt !== result.session_jwt || tail.user !== user || tail.verdict !== result.verdict) {
+    const wire = { session_token: result.session_token, session_jwt: compactJwsJson(result.session_jwt), session, user };
+    const text = serializeWithImmutableWires(result.verdict ? { ...wire, verdict: result.verdict } : wire);
+    tail = { token: result.session_token, jwt: result.session_jwt, user, verdict: result.verdict, text: text.slice(1) };
+    authenticateTails.set(session, tail);
+  }
+  return `{"request_id":${JSON.stringify(requestId)},"status_code":200,${tail.text}`;
+}
+
+/** The session part of every authenticate-style response (passwords, magic links, sessions). */
+export function sessionResponse(grant: SessionGrant, sessions: SessionService, users: UserService) {
+  return {
+    user_id: grant.user.user_id,
+    session_token: grant.session_token,
+    session_jwt: grant.session_jwt,
+    session: grant.session ? sessions.toWire(grant.session, grant.roles) : null,
+    user: toWireUser(grant.user, users),
+  };
+}
+
+/** The session part of every B2B authenticate-style response (passwords, magic links, sessions). */
+export function memberSessionResponse(grant: MemberSessionGrant, sessions: SessionService, members: MemberService) {
+  return {
+    member_id: grant.member.member_id,
+    organization_id: grant.organization.organization_id,
+    member: toWireMember(grant.member, grant.organization, members),
+    organization: toWireOrganization(grant.organization),
+    session_token: grant.session_token,
+    session_jwt: grant.session_jwt,
+    member_session: grant.member_session ? sessions.toWireMemberSession(grant.member_session, grant.roles, grant.organization) : null,
+    intermediate_session_token: '',
+    member_authenticated: true,
+    mfa_required: null,
+    primary_required: null,
+  };
+}
