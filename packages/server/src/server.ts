@@ -19,6 +19,7 @@ import { PasswordResetService } from './magic-links/password-reset.ts';
 import { MagicLinkService } from './magic-links/service.ts';
 import { registerB2BMagicLinkRoutes } from './magic-links/b2b-routes.ts';
 import { registerDiscoveryRoutes } from './discovery/routes.ts';
+import { registerSdkDiscoveryRoutes } from './discovery/sdk-routes.ts';
 import { DiscoveryService } from './discovery/service.ts';
 import { DiscoveryTokens } from './discovery/tokens.ts';
 import { MemberMagicLinkService } from './magic-links/b2b-service.ts';
@@ -181,6 +182,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerAllowedOriginRoutes(app, { sdk });
   registerSdkRoutes(app, { sdk, hooks, rbac, users, sessions, passwords, magicLinks, limiter });
   registerSdkB2BRoutes(app, { hooks, sessions, members, organizations, memberPasswords, memberMagicLinks, memberAuthorization, limiter });
+  registerSdkDiscoveryRoutes(app, { hooks, discovery, members, sessions, limiter });
   await app.ready();
 
   return {
