@@ -292,4 +292,16 @@ test('create through discovery: a refused organization leaves nothing behind and
   const created = await client.discovery.organizations.create({ intermediate_session_token: ist });
   assert.equal(created.organization.organization_name, 'example');
   assert.equal(created.member.email_address, email);
+
+  // The methods the creator chooses rule later sign-ins; the creator is signed in (an SSO-only
+  // organization has no connection yet to sign anyone in with).
+  const ssoOnly = await client.discovery.organizations.create({
+    intermediate_session_token: (await discover(client, email)).intermediate_session_token,
+    organization_name: 'SSO later', auth_methods: 'RESTRICTED', allowed_auth_methods: ['sso'],
+  });
+  assert.equal(ssoOnly.member_authenticated, true);
+  assert.ok(ssoOnly.session_token);
+  const later = await discover(client, email);
+  const entry = later.discovered_organizations.find((found) => found.organization!.organization_id === ssoOnly.organization.organization_id)!;
+  assert.deepEqual(entry.primary_required, { allowed_auth_methods: ['sso'] });
 });

@@ -162,7 +162,7 @@ export class DiscoveryService {
    * The intermediate session becomes a member session in the organization: as the member the address
    * is there (an invited or pending one accepts and is active, its address verified), or as a new
    * member when the organization lets the address join by email domain. The intermediate session is
-   * spent; if the grant fails it is live again.
+   * spent; if the grant fails it is live again (an acceptance stands: the address was proven).
    */
   async exchange(projectId: string, environment: Environment, input: DiscoverySessionInput & { organization_id: string }, actor: Actor): Promise<DiscoveryGrant> {
     const { tokens, members, organizations } = this.#deps;
@@ -213,12 +213,8 @@ export class DiscoveryService {
       const member = await members.createMember(projectId, environment, organization.organization_id, {
         email_address: email, status: 'active', email_address_verified: true, roles: [STYTCH_ADMIN],
       }, actor);
-      const required = primaryRequired(organization, provenMethods(row));
-      if (required) {
-        // The creator chose methods that exclude the one just proven: a new proof is needed, as at Stytch.
-        const intermediate = await tokens.issue({ projectId, kind: 'intermediate_session', email, minutes: INTERMEDIATE_SESSION_MINUTES, factor: row.authentication_factor! });
-        return { kind: 'primary_required', organization, member, intermediate: { token: intermediate.token, expiresAt: intermediate.expiresAt }, allowedAuthMethods: required };
-      }
+      // The creator is signed in whatever methods it chose for the organization: they rule later sign-ins
+      // (an organization restricted to SSO has no connection yet to sign its creator in with).
       return { kind: 'session', grant: await this.#grant(projectId, environment, member, organization, row, input) };
     } catch (error) {
       if (organization) await organizations.deleteOrganization(projectId, organization.organization_id, actor);
