@@ -97,6 +97,11 @@ export const ERROR_CATALOGUE = {
   duplicate_organization_external_id: spec(409, 'Another organization in the project has this external id.'),
   invalid_email_domain: spec(400, 'An email domain is not a valid domain name.'),
   rbac_invalid_domain: spec(400, 'The domain of an implicit role rule is not a valid domain name.'),
+  invalid_discovery_redirect_url: spec(400, 'discovery_redirect_url must be an absolute http(s) URL (or a registered app scheme) without credentials, fragment or backslash.'),
+
+  // B2B discovery (discovery/)
+  intermediate_session_not_found: spec(404, 'The intermediate session token is unknown, already used or expired (intermediate sessions last 10 minutes and are used once): start the discovery flow again.'),
+  invalid_discovery_organizations_arguments: spec(400, 'Give exactly one of intermediate_session_token, session_token or session_jwt.'),
   rbac_domain_too_common: spec(400, 'The domain is a public mailbox provider; a role rule on it would grant the role to anyone.'),
   organization_search_invalid_cursor: spec(400, 'The cursor is not valid for this search.'),
   organization_search_invalid_limit: spec(400, 'limit must be between 1 and 1000.'),

@@ -18,6 +18,10 @@ import { registerMagicLinkRoutes } from './magic-links/routes.ts';
 import { PasswordResetService } from './magic-links/password-reset.ts';
 import { MagicLinkService } from './magic-links/service.ts';
 import { registerB2BMagicLinkRoutes } from './magic-links/b2b-routes.ts';
+import { registerDiscoveryRoutes } from './discovery/routes.ts';
+import { registerSdkDiscoveryRoutes } from './discovery/sdk-routes.ts';
+import { DiscoveryService } from './discovery/service.ts';
+import { DiscoveryTokens } from './discovery/tokens.ts';
 import { MemberMagicLinkService } from './magic-links/b2b-service.ts';
 import { EmailTokens, MEMBER_TOKENS, USER_TOKENS } from './magic-links/tokens.ts';
 import { registerB2BPasswordRoutes } from './passwords/b2b-routes.ts';
@@ -170,6 +174,8 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const memberTokens = new EmailTokens(db, feed, clock, MEMBER_TOKENS);
   const memberMagicLinks = new MemberMagicLinkService({ tokens: memberTokens, members, organizations, sessions, mailer, redirectUrls, clock });
   registerB2BMagicLinkRoutes(app, { memberMagicLinks, members, sessions, projects, limiter });
+  const discovery = new DiscoveryService({ db, tokens: new DiscoveryTokens(db, feed, clock), members, organizations, sessions, mailer, redirectUrls, clock });
+  registerDiscoveryRoutes(app, { discovery, members, sessions, projects, limiter });
   // After memberMagicLinks: a member update that changes the address mails a link to the new one.
   registerMemberRoutes(app, { members, organizations, projects, memberMagicLinks, limiter });
   // The browser SDK API (/sdk/v1) and its allowed origins.
@@ -178,6 +184,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerAllowedOriginRoutes(app, { sdk });
   registerSdkRoutes(app, { sdk, hooks, rbac, users, sessions, passwords, magicLinks, limiter });
   registerSdkB2BRoutes(app, { hooks, sessions, members, organizations, memberPasswords, memberMagicLinks, memberAuthorization, limiter });
+  registerSdkDiscoveryRoutes(app, { hooks, discovery, members, sessions, limiter });
   await app.ready();
 
   return {

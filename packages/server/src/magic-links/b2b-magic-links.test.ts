@@ -19,7 +19,7 @@ after(async () => {
   await smtp?.close();
 });
 
-const tokenFromMail = (email: string) => nextTokenTo(smtp, email, 'magic_links');
+const tokenFromMail = (email: string) => nextTokenTo(smtp, email, 'multi_tenant_magic_links');
 const authenticate = (p: B2BProject, body: Record<string, unknown>) => p.api('POST', '/v1/b2b/magic_links/authenticate', body);
 const roleIds = (member: { roles: { role_id: string }[] }) => member.roles.map((role) => role.role_id).sort();
 
@@ -42,7 +42,7 @@ test('login_or_signup: a new address signs up as a pending member; the mailed li
   const { token, link, mail } = await tokenFromMail(email);
   assert.equal(`${link.origin}${link.pathname}`, 'https://app.example.com/signup');
   assert.equal(link.searchParams.get('from'), 'mail');
-  assert.equal(link.searchParams.get('stytch_token_type'), 'magic_links');
+  assert.equal(link.searchParams.get('stytch_token_type'), 'multi_tenant_magic_links');
   assert.equal(mail.subject, 'Finish signing up');
 
   const body = expectOk(await authenticate(p, { magic_links_token: token, session_duration_minutes: 60 }));
@@ -124,7 +124,7 @@ test('a token of a consumer user is not a member token, nor the other way round'
   const member = await tokenFromMail(email);
   expectError(await p.api('POST', '/v1/magic_links/authenticate', { token: member.token }), 404, 'magic_link_not_found');
   expectOk(await p.api('POST', '/v1/magic_links/email/login_or_create', { email }));
-  const user = await tokenFromMail(email);
+  const user = await nextTokenTo(smtp, email, 'magic_links'); // a consumer link
   expectError(await authenticate(p, { magic_links_token: user.token }), 404, 'magic_link_not_found');
   // Both still work where they belong.
   expectOk(await authenticate(p, { magic_links_token: member.token }));

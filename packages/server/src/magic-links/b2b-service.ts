@@ -106,7 +106,7 @@ export class MemberMagicLinkService {
       }
     }
     const [purpose, minutes] = member.status === 'active' ? (['login', login.minutes] as const) : (['signup', signup.minutes] as const);
-    await this.#send(projectId, member, purpose, minutes, (token) => tokenLink(url, 'magic_links', token), codeChallenge);
+    await this.#send(projectId, member, purpose, minutes, (token) => tokenLink(url, 'multi_tenant_magic_links', token), codeChallenge);
     return { member, organization, member_created: created };
   }
 
@@ -132,7 +132,7 @@ export class MemberMagicLinkService {
         email_address: email, name, trusted_metadata, untrusted_metadata, roles, status: 'invited',
       }, actor, undefined, grantor);
     }
-    const link = (token: string) => tokenLink(url, 'magic_links', token);
+    const link = (token: string) => tokenLink(url, 'multi_tenant_magic_links', token);
     await this.#send(projectId, member, 'invite', minutes, link);
     return { member, organization };
   }
@@ -165,7 +165,7 @@ export class MemberMagicLinkService {
       }, tx);
     });
     if (email === null || !issued) return { member, discard: async () => {} };
-    const link = (token: string) => tokenLink(url, 'magic_links', token);
+    const link = (token: string) => tokenLink(url, 'multi_tenant_magic_links', token);
     const { tokenHash } = await mailToken({ tokens, mailer }, {
       projectId, subject: { member_id: member.member_id }, to: email, purpose: 'email_update', minutes: EMAIL_UPDATE_EXPIRATION_MINUTES, link, issued,
     });

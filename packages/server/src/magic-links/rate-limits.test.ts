@@ -56,3 +56,15 @@ test('per IP: authenticate and reset are limited by the caller, whatever the tok
   const other = await server.createProject();
   expectError(await server.api(other, 'POST', '/v1/magic_links/authenticate', { token: token() }), 404, 'magic_link_not_found');
 });
+
+test('B2B discovery: the link send counts per address like the other sends; its authenticate per IP', async () => {
+  const project = await server.createProject();
+  clock.advance(60_000);
+  const email_address = `discovering.${randomBytes(3).toString('hex')}@example.com`;
+  for (let i = 0; i < 3; i++) assert.equal((await server.api(project, 'POST', '/v1/b2b/magic_links/email/discovery/send', { email_address })).status, 200);
+  expectError(await server.api(project, 'POST', '/v1/b2b/magic_links/email/discovery/send', { email_address: email_address.toUpperCase() }), 429, 'too_many_requests');
+  for (let i = 0; i < 8; i++) {
+    expectError(await server.api(project, 'POST', '/v1/b2b/magic_links/discovery/authenticate', { discovery_magic_links_token: randomBytes(32).toString('base64url') }), 404, 'magic_link_not_found');
+  }
+  expectError(await server.api(project, 'POST', '/v1/b2b/magic_links/discovery/authenticate', { discovery_magic_links_token: 'x' }), 429, 'too_many_requests');
+});

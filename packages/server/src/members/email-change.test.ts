@@ -150,7 +150,7 @@ test('a changed address is pending: the old one keeps working, the new one signs
   assert.ok(mail, 'a link went to the new address');
   assert.equal(mail.kind, 'email_update');
   assert.equal(mail.subject, 'Confirm your new email address');
-  assert.equal(mail.link.searchParams.get('stytch_token_type'), 'magic_links');
+  assert.equal(mail.link.searchParams.get('stytch_token_type'), 'multi_tenant_magic_links');
 
   // Meanwhile the new address signs in nowhere; the old one still does (password and link).
   expectError(await p.api('POST', '/v1/b2b/passwords/authenticate', { organization_id: orgId, email_address: newAddress, password }), 401, 'unauthorized_credentials');

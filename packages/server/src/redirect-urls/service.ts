@@ -276,6 +276,7 @@ export const REDIRECT_URL_FIELDS = {
   login_redirect_url: field('login_redirect_url', 'invalid_login_redirect_url', 'no_match_for_provided_magic_link_url'),
   signup_redirect_url: field('signup_redirect_url', 'invalid_signup_redirect_url', 'no_match_for_provided_magic_link_url'),
   invite_redirect_url: field('invite_redirect_url', 'invalid_invite_redirect_url', 'no_match_for_provided_magic_link_url'),
+  discovery_redirect_url: field('discovery_redirect_url', 'invalid_discovery_redirect_url', 'no_match_for_provided_magic_link_url'),
   sso_login_redirect_url: field('login_redirect_url', 'invalid_login_redirect_url', 'no_match_for_provided_sso_url'),
   sso_signup_redirect_url: field('signup_redirect_url', 'invalid_signup_redirect_url', 'no_match_for_provided_sso_url'),
 } as const;

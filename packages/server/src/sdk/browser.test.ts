@@ -3,14 +3,10 @@
 // at the server with its `endpoints` option, signs in with a password, authenticates the session and
 // answers rbac.isAuthorized from the bootstrap policy and the session's roles. Real CORS, real cookies.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { build } from 'esbuild';
 import type { Browser } from 'playwright-core';
-import { startTestServer, type TestServer } from '../testing/harness.ts';
-import { launchChromium } from '../testing/chromium.ts';
+import type { TestServer } from '../testing/harness.ts';
+import { startSdkPageWorld, type SdkPageWorld } from '../testing/sdk-page.ts';
 import { b2bWorld, consumerWorld, memberWithPassword, PASSWORD } from '../testing/sdk.ts';
 
 
@@ -69,44 +65,16 @@ window.gatehouseTest = {
 };
 `;
 
+let world: SdkPageWorld;
 let server: TestServer;
-let pages: Server;
 let pageOrigin: string;
 let browser: Browser;
 
 before(async () => {
-  const launching = launchChromium();
-  launching.catch(() => undefined);
-  const [bundle, started] = await Promise.all([
-    build({
-      stdin: { contents: PAGE_SCRIPT, resolveDir: fileURLToPath(new URL('.', import.meta.url)), loader: 'js' },
-      bundle: true,
-      format: 'iife',
-      platform: 'browser',
-      write: false,
-      logLevel: 'silent',
-    }),
-    startTestServer(),
-  ]);
-  server = started;
-  const script = bundle.outputFiles[0]!.text;
-  pages = createServer((request, response) => {
-    if (request.url === '/app.js') {
-      response.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
-    } else {
-      response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Gatehouse SDK test</title><script src="/app.js"></script>');
-    }
-  });
-  await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve));
-  pageOrigin = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`;
-  browser = await launching;
+  world = await startSdkPageWorld(PAGE_SCRIPT);
+  ({ server, pageOrigin, browser } = world);
 });
-
-after(async () => {
-  await browser?.close();
-  await new Promise((resolve) => pages?.close(resolve));
-  await server?.close();
-});
+after(() => world?.close());
 
 /** A fresh browser context (own cookies and storage) on the test page. */
 async function openPage() {

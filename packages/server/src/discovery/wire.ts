@@ -1,0 +1,48 @@
+// Discovery's response shapes, as Stytch's API returns them.
+import { formatTimestamp } from '../clock.ts';
+import { toWireMember } from '../members/routes.ts';
+import type { MemberService } from '../members/service.ts';
+import { toWireOrganization } from '../organizations/routes.ts';
+import { memberSessionResponse } from '../sessions/member-routes.ts';
+import type { SessionService } from '../sessions/service.ts';
+import type { DiscoveredOrganization, DiscoveryGrant, IntermediateSession } from './service.ts';
+
+/** Stytch's DiscoveredOrganization: the organization, the membership, and whether the proof so far signs the member in. */
+export function toWireDiscoveredOrganization(discovered: DiscoveredOrganization, members: MemberService) {
+  const { organization, member, type, details, primaryRequired } = discovered;
+  return {
+    member_authenticated: primaryRequired === null,
+    organization: toWireOrganization(organization),
+    membership: {
+      type,
+      details,
+      member: member ? toWireMember(member, organization, members) : null,
+    },
+    primary_required: primaryRequired === null ? null : { allowed_auth_methods: primaryRequired },
+    mfa_required: null,
+  };
+}
+
+export function toWireIntermediateSession(intermediate: IntermediateSession) {
+  return { intermediate_session_token: intermediate.token, intermediate_session_token_expires_at: formatTimestamp(intermediate.expiresAt) };
+}
+
+/** An exchange's or a creation's answer: the member session, or the intermediate session back with what the organization requires. */
+export function toWireDiscoveryGrant(result: DiscoveryGrant, sessions: SessionService, members: MemberService) {
+  if (result.kind === 'session') return { ...memberSessionResponse(result.grant, sessions, members), member_device: null };
+  const { organization, member } = result;
+  return {
+    member_id: member?.member_id ?? '',
+    organization_id: organization.organization_id,
+    member: member ? toWireMember(member, organization, members) : null,
+    organization: toWireOrganization(organization),
+    session_token: '',
+    session_jwt: '',
+    member_session: null,
+    ...toWireIntermediateSession(result.intermediate),
+    member_authenticated: false,
+    mfa_required: null,
+    primary_required: { allowed_auth_methods: result.allowedAuthMethods },
+    member_device: null,
+  };
+}

@@ -1,0 +1,55 @@
+// Test support for the official browser SDKs in headless Chromium: a started Gatehouse, a page on a
+// loopback origin whose script (bundled with esbuild from the installed packages) the test gives, and
+// the browser. The test allows the page's origin in its project and drives the page's script.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './chromium.ts';
+import { startTestServer, type TestServer } from './harness.ts';
+
+export interface SdkPageWorld {
+  server: TestServer;
+  /** The page's origin (http://127.0.0.1:port), to allow in a project. */
+  pageOrigin: string;
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+export async function startSdkPageWorld(pageScript: string): Promise<SdkPageWorld> {
+  const launching = launchChromium();
+  launching.catch(() => undefined);
+  const [bundle, server] = await Promise.all([
+    build({
+      stdin: { contents: pageScript, resolveDir: fileURLToPath(new URL('.', import.meta.url)), loader: 'js' },
+      bundle: true,
+      format: 'iife',
+      platform: 'browser',
+      write: false,
+      logLevel: 'silent',
+    }),
+    startTestServer(),
+  ]);
+  const script = bundle.outputFiles[0]!.text;
+  const pages = createServer((request, response) => {
+    if (request.url === '/app.js') {
+      response.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
+    } else {
+      response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Gatehouse SDK test</title><script src="/app.js"></script>');
+    }
+  });
+  await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve));
+  const pageOrigin = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`;
+  const browser = await launching;
+  return {
+    server,
+    pageOrigin,
+    browser,
+    async close() {
+      await browser.close();
+      await new Promise((resolve) => pages.close(resolve));
+      await server.close();
+    },
+  };
+}
