@@ -7,7 +7,7 @@ import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
 import { environmentOf } from '../magic-links/routes.ts';
 import type { MemberService } from '../members/service.ts';
-import { toOrganizationInput } from '../organizations/routes.ts';
+import { toOrganizationInput } from '../organizations/schema.ts';
 import type { ProjectService } from '../projects/service.ts';
 import type { RateLimiter } from '../rate-limit/limiter.ts';
 import type { SessionService } from '../sessions/service.ts';

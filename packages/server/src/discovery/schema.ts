@@ -1,7 +1,7 @@
 // Request bodies of the discovery endpoints, in Stytch's field names. Template ids, locale and
 // telemetry ids are accepted and not used.
 import { Type } from '@sinclair/typebox';
-import { OrganizationBody } from '../organizations/routes.ts';
+import { OrganizationBody } from '../organizations/schema.ts';
 
 const Unused = Type.Optional(Type.String({ maxLength: 256 }));
 const IntermediateSessionToken = Type.String({ minLength: 1, maxLength: 4096 });

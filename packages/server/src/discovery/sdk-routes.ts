@@ -4,7 +4,7 @@
 // device-fingerprint fields the SDK adds are accepted and not used.
 import type { App } from '../http/app.ts';
 import type { MemberService } from '../members/service.ts';
-import { toOrganizationInput } from '../organizations/routes.ts';
+import { toOrganizationInput } from '../organizations/schema.ts';
 import { systemActor } from '../audit/log.ts';
 import type { RateLimiter } from '../rate-limit/limiter.ts';
 import { data, requireSessionToken, SDK_PREFIX, type SdkHooks } from '../sdk/routes.ts';

@@ -1,9 +1,9 @@
 // Discovery's response shapes, as Stytch's API returns them.
 import { formatTimestamp } from '../clock.ts';
-import { toWireMember } from '../members/routes.ts';
+import { toWireMember } from '../members/wire.ts';
 import type { MemberService } from '../members/service.ts';
-import { toWireOrganization } from '../organizations/routes.ts';
-import { memberSessionResponse } from '../sessions/member-routes.ts';
+import { toWireOrganization } from '../organizations/wire.ts';
+import { memberSessionResponse } from '../sessions/wire.ts';
 import type { SessionService } from '../sessions/service.ts';
 import type { DiscoveredOrganization, DiscoveryGrant, IntermediateSession } from './service.ts';
 
