@@ -57,7 +57,7 @@ export function checkCredentialShapes(input: CreateProjectInput): void {
     throw new GatehouseError('invalid_argument', { message: 'public token must look like public-token-test-<uuid>' });
   }
   if (input.secret !== undefined && (input.secret.length < 24 || input.secret.length > 256 || /[\s:]/.test(input.secret))) {
-    throw new GatehouseError('invalid_argument', { message: 'secret must be 24 to 256 characters with no spaces or colons' });
+    throw new GatehouseError('invalid_secret_value');
   }
 }
 

@@ -83,7 +83,7 @@ export class SsoMemberLinks {
       const { rowCount: registrations } = await tx.query(
         'DELETE FROM sso_registrations WHERE member_id = $1 AND connection_id = $2', [memberId, connection.connection_id]);
       if (links.length === 0 && registrations === 0) {
-        throw new GatehouseError('sso_member_link_not_found', { message: 'The member is not linked to this connection.' });
+        throw new GatehouseError('sso_member_link_not_found');
       }
       await this.#audit.record(tx, {
         project_id: connection.project_id, actor, action: 'member.sso_link.deleted', target_type: 'member', target_id: memberId,
