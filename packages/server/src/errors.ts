@@ -80,6 +80,8 @@ export const ERROR_CATALOGUE = {
   malformed_http_request: spec(400, 'The request is not well-formed HTTP/1.1 and could not be read.', 'bad_request'),
   invalid_argument: spec(400, 'A field of the request is invalid.'),
   ...schemaVariants(),
+  invalid_project_id_value: spec(400, 'project id must look like project-test-<uuid> or project-live-<uuid>', 'invalid_argument'),
+  invalid_public_token_value: spec(400, 'public token must look like public-token-test-<uuid>', 'invalid_argument'),
   invalid_secret_value: spec(400, 'secret must be 24 to 256 characters with no spaces or colons', 'invalid_argument'),
   name_too_long: spec(400, (p: { field: string }) => `${p.field} may be at most 256 characters.`, 'invalid_argument'),
   invalid_timestamp_argument: spec(400, (p: { field: string }) => `${p.field} must be an RFC 3339 timestamp like 2026-01-31T12:00:00Z.`, 'invalid_argument'),
@@ -495,7 +497,7 @@ export function catalogueDocs(): { error_type: string; statuses: number[]; messa
     row.messages.push(placeholderText(entry));
     rows.set(errorType, row);
   }
-  return [...rows.values()];
+  return [...rows.values()].map((row) => ({ ...row, statuses: row.statuses.sort((a, b) => a - b) }));
 }
 
 class GatehouseErrorInstance extends Error {

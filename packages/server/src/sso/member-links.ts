@@ -54,7 +54,7 @@ export class SsoMemberLinks {
   /** An explicit link: the connection may sign this member in by email from now on. Idempotent; audited. */
   async link(connection: SsoConnectionRecord, member: MemberRecord, actor: Actor, authorize?: (tx: SqlExecutor) => Promise<void>): Promise<void> {
     if (member.organization_id !== connection.organization_id || member.status === 'deleted') {
-      throw new GatehouseError('member_not_found', { message: 'No member with this id exists in the organization.' });
+      throw new GatehouseError('member_not_found', { params: { member_id: member.member_id } });
     }
     await this.#feed.write(async (tx, emit) => {
       await authorize?.(tx);

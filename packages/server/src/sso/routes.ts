@@ -310,7 +310,7 @@ export function registerSsoRoutes(
       const connection = await connections.require(request.projectId, organization_id, connection_id);
       const member = await members.findMember(request.projectId, member_id);
       if (!member || member.organization_id !== organization_id || member.status === 'deleted') {
-        throw new GatehouseError('member_not_found', { message: 'No member with this id exists in the organization.' });
+        throw new GatehouseError('member_not_found', { params: { member_id } });
       }
       // Linking hands the connection's IdP the member's account: on a member session's authority, only
       // if the grantor could grant every role a session through this connection would give the target.
