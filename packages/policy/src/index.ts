@@ -2,7 +2,7 @@
 export * from './types.ts';
 export { B2B_BUILT_IN_RESOURCES } from './built-ins.ts';
 export { parsePolicy, type PolicyParseResult } from './parse.ts';
-export { validatePolicy, describeNonIdCharacter, hasIdCharacters, ID_PATTERN, MAX_DESCRIPTION_LENGTH, MAX_ID_LENGTH } from './validate.ts';
+export { validatePolicy, describeNonIdCharacter, hasIdCharacters, ID_PATTERN, MAX_DESCRIPTION_LENGTH, MAX_ID_LENGTH, POLICY_ISSUE_CODES, type PolicyIssueCode } from './validate.ts';
 export { compilePolicy, type CompiledPolicy } from './compile.ts';
 export { resolveRoles, type ResolvedRoles } from './resolve.ts';
 export { isAuthorized, listPermissions } from './check.ts';

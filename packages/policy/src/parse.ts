@@ -1,10 +1,10 @@
 // Reads a policy from untrusted JSON (an HTTP body, a file), then validates it.
 import type { Permission, Policy, PolicyIssue, PolicyRules, Resource, Role, Scope } from './types.ts';
-import { validatePolicy } from './validate.ts';
+import { validatePolicy, type PolicyIssueCode } from './validate.ts';
 
 export type PolicyParseResult = { ok: true; policy: Policy } | { ok: false; issues: PolicyIssue[] };
 
-const FORMAT = 'invalid_policy_format';
+const FORMAT: PolicyIssueCode = 'invalid_policy_format';
 
 type Json = Record<string, unknown>;
 

@@ -13,6 +13,42 @@ import {
 export const MAX_ID_LENGTH = 128;
 
 /**
+ * Every code a PolicyIssue can carry (parsePolicy's invalid_policy_format and validatePolicy's own):
+ * the server's error catalogue has an entry for each.
+ */
+export const POLICY_ISSUE_CODES = [
+  'invalid_policy_format',
+  'empty_rbac_resource_id',
+  'invalid_rbac_resource_id',
+  'rbac_resource_id_too_long',
+  'empty_rbac_role_id',
+  'invalid_rbac_role_id',
+  'rbac_role_id_too_long',
+  'empty_rbac_scope',
+  'invalid_rbac_scope',
+  'rbac_scope_too_long',
+  'invalid_rbac_action',
+  'rbac_action_too_long',
+  'invalid_rbac_id_characters',
+  'rbac_description_too_long',
+  'rbac_permission_duplicate',
+  'invalid_permission_resource',
+  'rbac_permission_missing_actions',
+  'invalid_wildcard_action',
+  'rbac_action_duplicate',
+  'invalid_permission_action',
+  'invalid_stytch_prefixed_resource',
+  'rbac_resource_missing_actions',
+  'rbac_resource_duplicate',
+  'rbac_role_duplicate',
+  'invalid_rbac_custom_role',
+  'invalid_rbac_stytch_role_edit',
+  'rbac_scope_duplicate',
+] as const;
+
+export type PolicyIssueCode = (typeof POLICY_ISSUE_CODES)[number];
+
+/**
  * The characters of resource ids, role ids, actions and scopes: ASCII letters and digits and the
  * separators `.` `_` `-` `:` (Stytch's own ids use them: `stytch.organization`, `stytch_admin`,
  * `update.info.name`, `read:documents`). Nothing else, so that no id can look like another one
@@ -42,9 +78,9 @@ const RESERVED_ROLE_PREFIX = 'stytch_';
 interface IdCodes {
   /** What the id is, for messages: "resource id", "role id", "scope", "action". */
   label: string;
-  empty: string;
-  whitespace: string;
-  tooLong: string;
+  empty: PolicyIssueCode;
+  whitespace: PolicyIssueCode;
+  tooLong: PolicyIssueCode;
 }
 
 const RESOURCE_ID: IdCodes = {
@@ -84,7 +120,7 @@ function characterCount(value: string): number {
 class IssueList {
   readonly issues: PolicyIssue[] = [];
 
-  add(code: string, path: string, message: string): void {
+  add(code: PolicyIssueCode, path: string, message: string): void {
     this.issues.push({ code, message, path });
   }
 
@@ -130,7 +166,7 @@ class IssueList {
    * Reports a repeated id at its second (third, …) occurrence. `seen` maps ids to the path of their
    * first occurrence.
    */
-  unique(seen: Map<string, string>, value: string, path: string, code: string, what: string): boolean {
+  unique(seen: Map<string, string>, value: string, path: string, code: PolicyIssueCode, what: string): boolean {
     const first = seen.get(value);
     if (first === undefined) {
       seen.set(value, path);

@@ -3,7 +3,7 @@
 // with Stytch's error types.
 import { describeNonIdCharacter, hasIdCharacters } from '@gatehouse/policy';
 import { LIMITS } from './config.ts';
-import { GatehouseError, type CatalogueErrorType } from './errors.ts';
+import { GatehouseError } from './errors.ts';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const PHONE = /^\+[1-9]\d{6,14}$/;
@@ -12,7 +12,7 @@ const EXTERNAL_ID = /^[A-Za-z0-9._|-]+$/;
 /** The address trimmed, as given otherwise (callers lower-case it where they compare). */
 export function normalizeEmail(email: string): string {
   const trimmed = email.trim();
-  if (trimmed.length > 254 || !EMAIL.test(trimmed)) throw new GatehouseError('invalid_email', { message: `"${email}" is not a valid email address.` });
+  if (trimmed.length > 254 || !EMAIL.test(trimmed)) throw new GatehouseError('invalid_email', { params: { email } });
   return trimmed;
 }
 
@@ -31,7 +31,7 @@ export function checkExternalId(externalId: string): string {
 export function checkRoles(roles: string[], holder: 'user' | 'member'): string[] {
   const unique = [...new Set(roles)];
   if (unique.length > LIMITS.rolesPerUser) {
-    throw new GatehouseError('too_many_roles', { message: `A ${holder} may hold at most ${LIMITS.rolesPerUser} explicit roles.` });
+    throw new GatehouseError('too_many_roles', { params: { holder, max: LIMITS.rolesPerUser } });
   }
   return unique.sort();
 }
@@ -45,16 +45,14 @@ export function checkRoleIdCharacters(roleIds: readonly string[]): void {
   if (bad === undefined) return;
   const offending = describeNonIdCharacter(bad);
   const named = offending === undefined ? 'is empty' : `contains ${offending}`;
-  throw new GatehouseError('invalid_rbac_id_characters', {
-    message: `Role id ${JSON.stringify(bad.slice(0, 64))} ${named}; role ids may contain only ASCII letters, digits, ".", "_", "-" and ":".`,
-  });
+  throw new GatehouseError('invalid_role_id_characters', { params: { role_id: JSON.stringify(bad.slice(0, 64)), problem: named } });
 }
 
 /**
  * A URL a page will show or link to (a logo): absolute, http or https, as the WHATWG URL parser
  * reads it — so `javascript:`, `data:` and relative URLs never reach an href or src. '' clears it.
  */
-export function checkPageUrl(value: string, field: string, errorType: CatalogueErrorType): string {
+export function checkPageUrl(value: string, field: 'organization_logo_url'): string {
   if (value === '') return value;
   let url: URL | undefined;
   try {
@@ -63,7 +61,7 @@ export function checkPageUrl(value: string, field: string, errorType: CatalogueE
     // refused below
   }
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || value !== value.trim()) {
-    throw new GatehouseError(errorType, { message: `${field} must be an absolute http or https URL (or empty to clear it).` });
+    throw new GatehouseError('invalid_organization_logo_url', { params: { field } });
   }
   return value;
 }

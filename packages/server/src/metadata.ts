@@ -11,17 +11,17 @@ function isPlainObject(value: unknown): value is Metadata {
 
 export function checkMetadata(value: Metadata, field: string): Metadata {
   if (Object.keys(value).length > LIMITS.metadataMaxKeys) {
-    throw new GatehouseError('metadata_too_many_keys', { message: `${field} may have at most ${LIMITS.metadataMaxKeys} top-level keys.` });
+    throw new GatehouseError('metadata_too_many_keys', { params: { field, max: LIMITS.metadataMaxKeys } });
   }
   if (Buffer.byteLength(JSON.stringify(value), 'utf8') > LIMITS.metadataMaxBytes) {
-    throw new GatehouseError('metadata_too_large', { message: `${field} may be at most ${LIMITS.metadataMaxBytes} bytes of JSON.` });
+    throw new GatehouseError('metadata_too_large', { params: { field, max: LIMITS.metadataMaxBytes } });
   }
   return value;
 }
 
 export function applyMetadataUpdate(current: Metadata, update: unknown, field: string): Metadata {
   if (update === undefined) return current;
-  if (!isPlainObject(update)) throw new GatehouseError('metadata_invalid_format', { message: `${field} must be a JSON object.` });
+  if (!isPlainObject(update)) throw new GatehouseError('metadata_invalid_format', { params: { field } });
   const merged: Metadata = { ...current };
   for (const [key, value] of Object.entries(update)) {
     if (value === null) delete merged[key];

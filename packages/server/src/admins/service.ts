@@ -156,7 +156,7 @@ export class AdminService {
     const verified = row ? await verifyPassword({ hash_type: 'argon_2id', hash: row.password_hash, hash_config: null }, password) : await verifyDummy(password);
     if (!row || !verified || row.disabled_at !== null || this.#lockout.isLocked(row.lock_expires_at)) {
       await this.#lockout.recordFailure(row ? { kind: 'admin', key: row.admin_id, projectId: null } : Lockout.unknownIdentifier('admin', '', normalized, null));
-      throw new GatehouseError('unauthorized_credentials', { message: 'The email address and password do not match an active admin.' });
+      throw new GatehouseError('admin_credentials_invalid');
     }
     if (row.has_failures) await this.#lockout.clear(this.#db, 'admin', row.admin_id);
     const { password_hash: _hash, lock_expires_at: _lock, has_failures: _failures, ...admin } = row;
@@ -206,7 +206,7 @@ export class AdminService {
     const token = readCookie(headers.cookie, ADMIN_COOKIE);
     if (token === undefined) throw new GatehouseError('unauthorized_credentials');
     if (!csrfTokenMatches(token, headers[CSRF_HEADER])) {
-      throw new GatehouseError('csrf_token_invalid', { message: `Requests with the admin cookie need the session's CSRF token in the X-Gatehouse-CSRF header.` });
+      throw new GatehouseError('csrf_token_invalid');
     }
     const admin = await this.authenticateSession(token);
     if (!admin) throw sessionEnded();
@@ -218,13 +218,13 @@ export class AdminService {
   async findDashboardProject(header: string | string[] | undefined): Promise<Project | null> {
     if (header === undefined) return this.#projects.findFirstProject();
     const project = typeof header === 'string' ? await this.#projects.findProject(header) : null;
-    if (!project) throw new GatehouseError('project_not_found', { message: `X-Gatehouse-Project names no project on this server.` });
+    if (!project) throw new GatehouseError('project_header_not_found');
     return project;
   }
 
   async requireDashboardProject(header: string | string[] | undefined): Promise<Project> {
     const project = await this.findDashboardProject(header);
-    if (!project) throw new GatehouseError('project_not_found', { message: 'This server has no project yet.' });
+    if (!project) throw new GatehouseError('no_project_yet');
     return project;
   }
 
@@ -266,7 +266,7 @@ export class AdminService {
 }
 
 export function sessionEnded(): GatehouseError {
-  return new GatehouseError('unauthorized_credentials', { message: 'No live admin session: it expired, was ended, or never existed. Sign in again.' });
+  return new GatehouseError('admin_session_not_found');
 }
 
 /**
@@ -295,7 +295,7 @@ export function readCookie(header: string | undefined, name: string): string | u
 export function normalizeAdminEmail(email: string): string {
   const normalized = email.trim().toLowerCase();
   if (normalized.length > 254 || !/^[^\s@]+@[^\s@]+$/.test(normalized)) {
-    throw new GatehouseError('invalid_email', { message: `"${email}" is not a valid email address.` });
+    throw new GatehouseError('invalid_email', { params: { email } });
   }
   return normalized;
 }

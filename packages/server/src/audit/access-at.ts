@@ -77,16 +77,16 @@ export class AccessHistory {
 
   async accessAt(projectId: string, query: AccessAtQuery): Promise<AccessAtAnswer> {
     if ((query.user_id === undefined) === (query.member_id === undefined)) {
-      throw new GatehouseError('invalid_argument', { message: 'Give user_id (consumer) or member_id (B2B), not both.' });
+      throw new GatehouseError('access_at_principal_conflict');
     }
     if (query.user_id !== undefined && !isId('user', query.user_id)) {
-      throw new GatehouseError('invalid_user_id', { message: `"${query.user_id}" is not a user id (user-test-<uuid>).` });
+      throw new GatehouseError('invalid_user_id', { params: { user_id: query.user_id } });
     }
     if (query.member_id !== undefined && !isId('member', query.member_id)) {
-      throw new GatehouseError('invalid_member_id', { message: `"${query.member_id}" is not a member id (member-test-<uuid>).` });
+      throw new GatehouseError('invalid_member_id', { params: { member_id: query.member_id } });
     }
     if (query.at.getTime() > this.#clock.now().getTime()) {
-      throw new GatehouseError('invalid_argument', { message: 'at is in the future: the history answers only for times that have passed.' });
+      throw new GatehouseError('access_at_in_future');
     }
     return query.user_id !== undefined ? this.#userAt(projectId, query.user_id, query) : this.#memberAt(projectId, query.member_id!, query);
   }

@@ -173,15 +173,13 @@ function json(value: unknown): string | null {
 /** An action filter: names from the catalogue, or prefixes ending in `.*` that match at least one. */
 export function parseActionFilter(value: string): string[] {
   const actions = value.split(',').map((a) => a.trim()).filter((a) => a !== '');
-  if (actions.length === 0 || actions.length > 50) throw new GatehouseError('invalid_argument', { message: 'action must name 1 to 50 actions.' });
+  if (actions.length === 0 || actions.length > 50) throw new GatehouseError('invalid_audit_action_count');
   for (const action of actions) {
     const known = action.endsWith('.*')
       ? AUDIT_ACTIONS.some((a) => a.startsWith(action.slice(0, -1)))
       : (AUDIT_ACTIONS as readonly string[]).includes(action);
     if (!known) {
-      throw new GatehouseError('invalid_argument', {
-        message: `action "${action}" is not a recorded action or prefix (like policy.*); the actions are ${AUDIT_ACTIONS.join(', ')}.`,
-      });
+      throw new GatehouseError('invalid_audit_action', { params: { action, actions: AUDIT_ACTIONS.join(', ') } });
     }
   }
   return actions;

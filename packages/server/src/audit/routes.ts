@@ -43,13 +43,13 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d
 /** An RFC 3339 timestamp, or a 400 naming the parameter. */
 export function parseTimestamp(name: string, value: string): Date {
   const time = RFC3339.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(time)) throw new GatehouseError('invalid_argument', { message: `${name} must be an RFC 3339 timestamp like 2026-01-31T12:00:00Z.` });
+  if (Number.isNaN(time)) throw new GatehouseError('invalid_timestamp_argument', { params: { field: name } });
   return new Date(time);
 }
 
 function oneOf(name: string, value: string | undefined, allowed: readonly string[]): string | undefined {
   if (value !== undefined && !allowed.includes(value)) {
-    throw new GatehouseError('invalid_argument', { message: `${name} must be one of ${allowed.join(', ')}.` });
+    throw new GatehouseError('invalid_choice_argument', { params: { field: name, choices: allowed.join(', ') } });
   }
   return value;
 }
@@ -57,7 +57,7 @@ function oneOf(name: string, value: string | undefined, allowed: readonly string
 function parseLimit(value: string | undefined): number {
   if (value === undefined) return 100;
   const limit = /^\d{1,4}$/.test(value) ? Number(value) : Number.NaN;
-  if (!(limit >= 1 && limit <= 1000)) throw new GatehouseError('invalid_argument', { message: 'limit must be a whole number from 1 to 1000.' });
+  if (!(limit >= 1 && limit <= 1000)) throw new GatehouseError('invalid_limit_argument', { params: { max: 1000 } });
   return limit;
 }
 
@@ -65,7 +65,7 @@ function parseLimit(value: string | undefined): number {
 const encodeCursor = (position: string) => Buffer.from(`audit:${position}`).toString('base64url');
 function decodeCursor(cursor: string): string {
   const match = /^audit:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw new GatehouseError('invalid_argument', { message: 'cursor is not a cursor this endpoint returned.' });
+  if (!match) throw new GatehouseError('invalid_cursor_argument');
   return match[1]!;
 }
 
@@ -92,7 +92,7 @@ export function registerAuditRoutes(app: App, deps: { audit: AuditLog; accessHis
 
   app.get('/v1/audit_events/:event_id', { config: REFUSE, schema: { params: Type.Object({ event_id: Id }) } }, async (request) => {
     const event = await audit.find(request.projectId, request.params.event_id);
-    if (!event) throw new GatehouseError('audit_event_not_found', { message: `No audit event "${request.params.event_id}" in this project.` });
+    if (!event) throw new GatehouseError('audit_event_not_found', { params: { event_id: request.params.event_id } });
     return ok(request, { audit_event: toWireEvent(event) });
   });
 

@@ -35,7 +35,7 @@ export async function lockGrantor(tx: SqlExecutor, grantor: MemberActor, alsoLoc
     [ids],
   );
   const row = rows.find((r) => r.member_id === grantor.member.member_id);
-  if (!row || row.status !== 'active') throw grantError('The Member acting is no longer an active member of the organization.');
+  if (!row || row.status !== 'active') throw new GatehouseError('grantor_not_active');
   const explicitNow = new Set(row.explicit_roles);
   const explicitThen = new Set(grantor.member.explicit_roles);
   return grantor.roles.filter((role) => explicitNow.has(role) || !explicitThen.has(role));
@@ -67,14 +67,11 @@ export function requireDefinitionsWithin(current: CompiledPolicy, next: Compiled
 function requireWithin(holds: Permissions, gives: Permissions, what: string): void {
   for (const [resourceId, actions] of Object.entries(gives)) {
     for (const [action, allowed] of Object.entries(actions)) {
-      if (allowed && !holds[resourceId]?.[action]) throw grantError(`The Member cannot ${what}: it allows ${action} on ${resourceId}, which the Member may not do.`);
+      if (allowed && !holds[resourceId]?.[action]) throw new GatehouseError('grant_exceeds_grantor', { params: { what, action, resource_id: resourceId } });
     }
   }
 }
 
-function grantError(message: string): GatehouseError {
-  return new GatehouseError('session_authorization_error', { message });
-}
 
 /**
  * The one call a service makes inside its write transaction before it assigns roles on a member

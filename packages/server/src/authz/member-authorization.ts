@@ -42,32 +42,21 @@ export interface RequiredAction {
 }
 
 export function authorizationError(): GatehouseError {
-  return new GatehouseError('session_authorization_error', {
-    message: 'The Member is not authorized to perform the requested action on that resource.',
-  });
+  return new GatehouseError('session_authorization_error');
 }
 
 export function tenancyError(): GatehouseError {
-  return new GatehouseError('session_authorization_tenancy_error', {
-    message: 'The organization in the request does not match the member session\'s organization.',
-  });
+  return new GatehouseError('session_authorization_tenancy_error');
 }
 
 export function cannotUpdateTrustedMetadata(): GatehouseError {
-  return new GatehouseError('cannot_update_trusted_metadata', {
-    message: 'trusted_metadata can only be changed with the project secret, not with a member session.',
-  });
+  return new GatehouseError('cannot_update_trusted_metadata');
 }
 
 export function secretOnlyFieldError(field: string): GatehouseError {
-  return new GatehouseError('session_authorization_error', {
-    message: `${field} can only be changed with the project secret, not with a member session.`,
-  });
+  return new GatehouseError('field_needs_project_secret', { params: { field } });
 }
 
-function headerError(message: string): GatehouseError {
-  return new GatehouseError('invalid_member_session_header', { message });
-}
 
 /**
  * The member-session credentials a request carries, read strictly: undefined when it sends neither
@@ -83,8 +72,8 @@ export function readMemberSessionHeaders(headers: FastifyRequest['headers']): { 
 
 function headerValue(name: string, value: string | string[] | undefined): string | undefined {
   if (value === undefined) return undefined;
-  if (Array.isArray(value) || value.includes(',')) throw headerError(`${name} was sent more than once; send one member session.`);
-  if (value === '') throw headerError(`${name} is empty; send a member session, or leave the header out to act with the project secret alone.`);
+  if (Array.isArray(value) || value.includes(',')) throw new GatehouseError('member_session_header_repeated', { params: { header: name } });
+  if (value === '') throw new GatehouseError('member_session_header_empty', { params: { header: name } });
   return value;
 }
 
@@ -112,7 +101,7 @@ export class MemberAuthorization {
       this.#sessions.authenticateActor(request.projectId, { session_jwt }),
     ]);
     if (byToken.session_id !== byJwt.session_id) {
-      throw headerError(`${MEMBER_SESSION_HEADER} and ${MEMBER_SESSION_JWT_HEADER} name different sessions; send one.`);
+      throw new GatehouseError('member_session_headers_disagree', { params: { header: MEMBER_SESSION_HEADER, jwt_header: MEMBER_SESSION_JWT_HEADER } });
     }
     return byToken;
   }

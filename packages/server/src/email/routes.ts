@@ -19,7 +19,7 @@ export function registerEmailRoutes(app: App, deps: { db: SqlExecutor; mailer: M
 
   app.get('/v1/project/outbox', { config: REFUSE, schema: { querystring: OutboxQuery } }, async (request) => {
     const limit = Number(request.query.limit ?? 50);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new GatehouseError('invalid_argument', { message: 'limit must be a whole number from 1 to 1000.' });
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new GatehouseError('invalid_limit_argument', { params: { max: 1000 } });
     const messages = await readOutbox(db, request.projectId, { to: request.query.to, limit });
     return ok(request, {
       transport: mailer.transport,

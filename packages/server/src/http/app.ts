@@ -7,7 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { checkDeclaration, memberSessionGate, refusal, refuseMemberSession, type MemberSessionDeclaration } from '../authz/gate.ts';
 import type { MemberActor, MemberAuthorization } from '../authz/member-authorization.ts';
 import type { ServerConfig } from '../config.ts';
-import { ERROR_CATALOGUE, GatehouseError } from '../errors.ts';
+import { catalogueDocs, GatehouseError } from '../errors.ts';
 import type { Actor, Caller, ProjectService } from '../projects/service.ts';
 import { clientErrorHandler, jsonHasLoneSurrogate, jsonTextHasNul, jsonTooDeep, loneSurrogateError, MAX_PATH_PARAMETER_LENGTH, nulError, tooDeepError, urlHasNul } from './edge.ts';
 import { RETRY_AFTER_SECONDS, toErrorBody, toGatehouseError } from './errors.ts';
@@ -160,9 +160,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     const allowed = [...new Set(routes.filter((r) => r.pattern.test(path) && r.method !== 'HEAD').map((r) => r.method))];
     if (allowed.length > 0) {
       void reply.header('allow', allowed.join(', '));
-      return sendError(request, reply, new GatehouseError('method_not_allowed', { message: `${request.method} is not allowed here; use ${allowed.join(' or ')}.` }));
+      return sendError(request, reply, new GatehouseError('method_not_allowed', { params: { method: request.method, allowed: allowed.join(' or ') } }));
     }
-    return sendError(request, reply, new GatehouseError('route_not_found', { message: `No endpoint at ${request.method} ${path}.` }));
+    return sendError(request, reply, new GatehouseError('route_not_found', { params: { method: request.method, path } }));
   });
 
   app.setErrorHandler((error, request, reply) => {
@@ -194,8 +194,8 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   // The error catalogue, where every error_url points.
   app.get('/docs/errors', { config: { auth: 'public', memberSession: 'refuse' }, schema: { hide: true } }, async (_request, reply) => {
-    const rows = Object.entries(ERROR_CATALOGUE)
-      .map(([type, spec]) => `<tr id="${type}"><td><code>${type}</code></td><td>${spec.status}</td><td>${escapeHtml(spec.message)}</td></tr>`)
+    const rows = catalogueDocs()
+      .map((row) => `<tr id="${row.error_type}"><td><code>${row.error_type}</code></td><td>${row.statuses.join(', ')}</td><td>${row.messages.map(escapeHtml).join('<br>')}</td></tr>`)
       .join('\n');
     return reply
       .type('text/html; charset=utf-8')
@@ -211,7 +211,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   app.get('/readyz', probe, async (request, reply) => {
     const readiness = options.readiness ? await options.readiness() : { ready: true };
     if (readiness.ready) return ok(request, readiness);
-    return sendError(request, reply, new GatehouseError('server_unavailable', { message: 'Not ready: see error_details.', details: readiness }));
+    return sendError(request, reply, new GatehouseError('server_not_ready', { details: readiness }));
   });
 
   return app;

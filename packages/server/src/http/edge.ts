@@ -70,7 +70,7 @@ function holdsLoneSurrogate(value: unknown): boolean {
 export const loneSurrogateError = () => new GatehouseError('invalid_unicode_text');
 export const nulError = () => new GatehouseError('null_character_not_allowed');
 export const tooDeepError = () =>
-  new GatehouseError('json_too_deep', { message: `The JSON body nests objects and arrays more than ${MAX_JSON_DEPTH} deep.` });
+  new GatehouseError('json_too_deep', { params: { max_depth: MAX_JSON_DEPTH } });
 
 /**
  * Whether a request URL (path and query, as sent) decodes to a NUL anywhere. Node refuses a raw NUL
@@ -88,7 +88,7 @@ function clientErrorFor(code: string | undefined): GatehouseError {
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       return new GatehouseError('request_timeout');
     default:
-      return new GatehouseError('bad_request', { message: 'The request is not well-formed HTTP/1.1 and could not be read.' });
+      return new GatehouseError('malformed_http_request');
   }
 }
 

@@ -1,14 +1,14 @@
 // The one place errors become HTTP: everything thrown while handling a request ends up as Stytch's
 // envelope {status_code, request_id, error_type, error_message, error_url}. A 500 says nothing of
 // its cause; the log has it under the request id.
-import { GatehouseError } from '../errors.ts';
+import { GatehouseError, schemaErrorKey, type SchemaErrorType } from '../errors.ts';
 import { isConnectionFailure } from '../store/connection-failure.ts';
 
 /** Retry-After on a 503: the database usually comes back within seconds, and a retry costs little. */
 export const RETRY_AFTER_SECONDS = 1;
 
 /** Which error_type a schema failure gets, by the top-level field it concerns. */
-const FIELD_ERROR_TYPES: Record<string, string> = {
+const FIELD_ERROR_TYPES: Record<string, SchemaErrorType> = {
   email: 'invalid_email',
   phone_number: 'invalid_phone_number',
   user_id: 'invalid_user_id',
@@ -40,8 +40,8 @@ export function toGatehouseError(error: unknown): GatehouseError {
     const path = fieldPath(issue);
     const top = path.split(/[.[]/)[0] ?? '';
     const where = e.validationContext === 'querystring' ? 'query parameter ' : e.validationContext === 'params' ? 'path parameter ' : '';
-    return new GatehouseError(FIELD_ERROR_TYPES[top] ?? 'invalid_argument', {
-      message: path ? `${where}${path} ${issue.message ?? 'is invalid'}.` : `The request body ${issue.message ?? 'is invalid'}.`,
+    return new GatehouseError(schemaErrorKey(Object.hasOwn(FIELD_ERROR_TYPES, top) ? FIELD_ERROR_TYPES[top]! : 'invalid_argument'), {
+      params: { where: path ? `${where}${path}` : 'The request body', problem: issue.message ?? 'is invalid' },
     });
   }
   switch (e.code) {
@@ -56,10 +56,10 @@ export function toGatehouseError(error: unknown): GatehouseError {
       return new GatehouseError('unsupported_content_type');
   }
   if (error instanceof SyntaxError || e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (e.statusCode === 400 && /JSON|proto/i.test(e.message ?? ''))) {
-    return new GatehouseError('bad_request', { message: 'The request body is not valid JSON.' });
+    return new GatehouseError('invalid_json_body');
   }
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
-    return new GatehouseError('bad_request', { status: e.statusCode, message: 'The request could not be read.' });
+    return new GatehouseError('bad_request');
   }
   if (isConnectionFailure(error)) return new GatehouseError('server_unavailable', { cause: error });
   return new GatehouseError('internal_server_error', { cause: error });

@@ -101,7 +101,7 @@ test('an internal failure is a 500 that tells nothing of its cause', async () =>
 });
 
 test('GatehouseError keeps the catalogue status and message', () => {
-  const error = new GatehouseError('user_not_found');
+  const error = new GatehouseError('user_not_found', { params: { user_id: 'user-test-1' } });
   assert.equal(error.status, 404);
   assert.match(error.message, /No user/);
 });

@@ -124,7 +124,7 @@ export class MemberMagicLinkService {
     const url = await redirectUrls.resolve(projectId, 'INVITE', input.invite_redirect_url, REDIRECT_URL_FIELDS.invite_redirect_url);
     let member = await members.findByEmail(projectId, organization.organization_id, email);
     if (member?.status === 'active') {
-      throw new GatehouseError('duplicate_member_email', { message: 'An active member of the organization has this email address; send a login link instead.' });
+      throw new GatehouseError('member_email_already_active');
     }
     if (!member) {
       const { name, trusted_metadata, untrusted_metadata, roles } = input;

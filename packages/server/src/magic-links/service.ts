@@ -29,7 +29,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** The address as given (trimmed), after the same check users/ applies. */
 export function checkEmail(email: string): string {
   const trimmed = email.trim();
-  if (trimmed.length > 254 || !EMAIL.test(trimmed)) throw new GatehouseError('invalid_email', { message: `"${email.slice(0, 254)}" is not a valid email address.` });
+  if (trimmed.length > 254 || !EMAIL.test(trimmed)) throw new GatehouseError('invalid_email', { params: { email: email.slice(0, 254) } });
   return trimmed;
 }
 
@@ -132,11 +132,9 @@ export class MagicLinkService {
       named.push(presented.user.user_id);
     }
     if (named.some((userId) => userId !== undefined && userId !== owner?.user_id)) {
-      throw new GatehouseError('invalid_argument', {
-        message: 'This address does not belong to the user named by user_id or the session; Gatehouse does not attach new addresses through magic links.',
-      });
+      throw new GatehouseError('email_not_owned_by_user');
     }
-    if (!owner) throw new GatehouseError('email_not_found', { message: 'No user in this project has this email address; use login_or_create to sign one up.' });
+    if (!owner) throw new GatehouseError('login_email_not_found');
     await this.#sendLoginOrSignup(projectId, owner, false, input, await this.#loginOrSignupUrl(projectId, input, signsUp(owner, false)));
     return { user_id: owner.user_id, email_id: owner.email_id };
   }
@@ -148,7 +146,7 @@ export class MagicLinkService {
     const url = await this.#deps.redirectUrls.resolve(projectId, 'INVITE', input.invite_magic_link_url, REDIRECT_URL_FIELDS.invite_magic_link_url);
     let owner = await findEmailOwner(this.#deps.db, projectId, email);
     if (owner?.status === 'active') {
-      throw new GatehouseError('duplicate_email', { message: 'An active user already has this email address; send them a login link instead.' });
+      throw new GatehouseError('user_email_already_active');
     }
     if (!owner) {
       const user = await this.#deps.users.createUser(projectId, environment, {

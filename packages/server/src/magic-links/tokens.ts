@@ -111,8 +111,8 @@ export interface SpentToken<Row extends TokenRow = EmailTokenRow> {
 
 /** The errors a flow gives for a token it cannot accept. */
 export interface TokenErrors {
-  notFound: string;
-  unusable: string;
+  notFound: 'magic_link_not_found' | 'unable_to_auth_password_reset_token' | 'intermediate_session_not_found';
+  unusable: 'unable_to_auth_magic_link' | 'unable_to_auth_password_reset_token' | 'intermediate_session_not_found';
 }
 
 /** The tokens of one kind of subject (USER_TOKENS or MEMBER_TOKENS); each sees only its own. */
@@ -274,7 +274,7 @@ export function checkPkce(challenge: string | null, verifier: string | undefined
 export function checkExpiration(minutes: number | undefined, fallback: number, field: string): number {
   if (minutes === undefined) return fallback;
   if (!Number.isInteger(minutes) || minutes < EXPIRATION_MINUTES.min || minutes > EXPIRATION_MINUTES.max) {
-    throw new GatehouseError('invalid_expiration', { message: `${field} must be a whole number from ${EXPIRATION_MINUTES.min} to ${EXPIRATION_MINUTES.max}.` });
+    throw new GatehouseError('invalid_expiration', { params: { field, min: EXPIRATION_MINUTES.min, max: EXPIRATION_MINUTES.max } });
   }
   return minutes;
 }

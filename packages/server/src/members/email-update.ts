@@ -11,7 +11,7 @@ import type { MemberRecord, MemberService, UpdateMemberInput } from './service.t
 /** Only Stytch's email magic link proves a new address here (Gatehouse sends no email OTPs). */
 export function checkEmailUpdateDelivery(deliveryMethod: string | undefined): void {
   if (deliveryMethod !== undefined && deliveryMethod !== 'EMAIL_MAGIC_LINK') {
-    throw new GatehouseError('invalid_argument', { message: 'delivery_method must be EMAIL_MAGIC_LINK; Gatehouse does not send email one-time passcodes.' });
+    throw new GatehouseError('unsupported_delivery_method');
   }
 }
 
@@ -33,9 +33,7 @@ export async function updateMemberAndStartEmailUpdate(
   const { email_address, unlink_email: _unlink, preserve_existing_sessions: _preserve, ...fields } = body;
   // As Stytch has it: a member changes its own address with start_email_update, not here.
   if (email_address !== undefined && grantor?.member.member_id === memberId) {
-    throw new GatehouseError('session_authorization_error', {
-      message: 'A member cannot update its own email address here; use start_email_update, which sends a link to the new address.',
-    });
+    throw new GatehouseError('own_email_update_not_allowed');
   }
   const emailUpdate = email_address === undefined
     ? null

@@ -109,15 +109,15 @@ const FROM_MEMBERS = `
 export const SELECT_MEMBERS = `SELECT ${MEMBER_COLUMNS}${FROM_MEMBERS}`;
 
 export function checkMemberId(memberId: string): void {
-  if (!isId('member', memberId)) throw new GatehouseError('invalid_member_id', { message: `"${memberId}" is not a member id (member-test-<uuid>).` });
+  if (!isId('member', memberId)) throw new GatehouseError('invalid_member_id', { params: { member_id: memberId } });
 }
 
 function notFound(memberId: string): GatehouseError {
-  return new GatehouseError('member_not_found', { message: `No member "${memberId}" in this organization.` });
+  return new GatehouseError('member_not_found', { params: { member_id: memberId } });
 }
 
 function checkName(name: string | undefined): string | undefined {
-  if (name !== undefined && name.length > 256) throw new GatehouseError('invalid_argument', { message: 'name may be at most 256 characters.' });
+  if (name !== undefined && name.length > 256) throw new GatehouseError('name_too_long', { params: { field: 'name' } });
   return name;
 }
 
@@ -280,10 +280,10 @@ export class MemberService {
     if (by.member_id) return this.#requireById(projectId, organizationId, by.member_id);
     if (by.email_address) {
       const member = await this.findByEmail(projectId, organizationId, by.email_address);
-      if (!member) throw new GatehouseError('member_not_found', { message: 'No member with this email address in this organization.' });
+      if (!member) throw new GatehouseError('member_email_not_found');
       return member;
     }
-    throw new GatehouseError('invalid_member_get_fields', { message: 'Give member_id or email_address.' });
+    throw new GatehouseError('invalid_member_get_fields');
   }
 
   /** Any member of the project by id, deleted ones too when asked (dangerously_get). */
@@ -314,7 +314,7 @@ export class MemberService {
     const name = checkName(input.name);
     const phone = input.mfa_phone_number ? checkPhone(input.mfa_phone_number) : input.mfa_phone_number;
     if (input.default_mfa_method !== undefined && !MFA_METHODS.has(input.default_mfa_method)) {
-      throw new GatehouseError('invalid_argument', { message: 'default_mfa_method must be "sms_otp" or "totp".' });
+      throw new GatehouseError('invalid_default_mfa_method');
     }
     const externalId = input.external_id !== undefined && input.external_id !== '' ? checkExternalId(input.external_id) : input.external_id;
     const now = this.#clock.now();
@@ -411,7 +411,7 @@ export class MemberService {
       );
       if (rows[0]?.taken) throw new GatehouseError('duplicate_member_email');
       if (rows[0]?.pending) {
-        throw new GatehouseError('duplicate_member_email', { message: 'Another member of the organization is changing to this email address.' });
+        throw new GatehouseError('duplicate_member_email_pending');
       }
       return { member, email: address, issued: await issue(tx, address) };
     });

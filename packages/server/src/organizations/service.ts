@@ -116,12 +116,12 @@ function toRecord(row: OrganizationRow): OrganizationRecord {
 
 export function checkOrganizationId(organizationId: string): void {
   if (!isId('organization', organizationId)) {
-    throw new GatehouseError('invalid_organization_id', { message: `"${organizationId}" is not an organization id (organization-test-<uuid>).` });
+    throw new GatehouseError('invalid_organization_id', { params: { organization_id: organizationId } });
   }
 }
 
 function notFound(organizationId: string): GatehouseError {
-  return new GatehouseError('organization_not_found', { message: `No organization "${organizationId}" in this project.` });
+  return new GatehouseError('organization_not_found', { params: { organization_id: organizationId } });
 }
 
 /** Public mailbox providers (gmail.com…): no organization vouches for everyone there. */
@@ -133,17 +133,15 @@ export function emailDomain(email: string): string {
   return email.slice(email.lastIndexOf('@') + 1).toLowerCase();
 }
 
-export function checkDomain(domain: string, errorType: string): string {
+export function checkDomain(domain: string, errorType: 'invalid_email_domain' | 'rbac_invalid_domain'): string {
   const normalized = domain.trim().toLowerCase();
-  if (!DOMAIN.test(normalized)) throw new GatehouseError(errorType, { message: `"${domain}" is not a domain name.` });
+  if (!DOMAIN.test(normalized)) throw new GatehouseError(errorType, { params: { domain } });
   return normalized;
 }
 
 function checkSlug(slug: string): string {
   if (!SLUG.test(slug)) {
-    throw new GatehouseError('invalid_organization_slug', {
-      message: 'organization_slug must be 2 to 128 characters: lower-case letters, digits and - . _ ~',
-    });
+    throw new GatehouseError('invalid_organization_slug');
   }
   return slug;
 }
@@ -158,7 +156,7 @@ function slugFromName(name: string): string {
 function checkName(name: string): string {
   const trimmed = name.trim();
   if (trimmed.length === 0 || trimmed.length > 128) {
-    throw new GatehouseError('invalid_organization_name', { message: 'organization_name must be 1 to 128 characters.' });
+    throw new GatehouseError('invalid_organization_name');
   }
   return trimmed;
 }
@@ -169,7 +167,7 @@ function checkRules(rules: EmailRoleRule[]): EmailRoleRule[] {
   for (const rule of rules) {
     const domain = checkDomain(rule.domain, 'rbac_invalid_domain');
     if (COMMON_EMAIL_DOMAINS.has(domain)) {
-      throw new GatehouseError('rbac_domain_too_common', { message: `"${domain}" is a public mailbox provider; a role rule on it would grant the role to anyone.` });
+      throw new GatehouseError('rbac_domain_too_common', { params: { domain } });
     }
     const key = `${domain} ${rule.role_id}`;
     if (seen.has(key)) continue;
@@ -236,7 +234,7 @@ export class OrganizationService {
   }
 
   async createOrganization(projectId: string, environment: Environment, input: OrganizationInput, actor: Actor): Promise<OrganizationRecord> {
-    if (input.organization_name === undefined) throw new GatehouseError('invalid_organization_name', { message: 'organization_name is required.' });
+    if (input.organization_name === undefined) throw new GatehouseError('organization_name_required');
     const name = checkName(input.organization_name);
     const slug = checkSlug(input.organization_slug ?? slugFromName(name));
     const domains = [...new Set((input.email_allowed_domains ?? []).map((d) => checkDomain(d, 'invalid_email_domain')))];
@@ -406,7 +404,7 @@ export class OrganizationService {
       const project = await this.#rbac.store.currentLocked(tx, projectId, 'b2b', 'share');
       const current = await this.lock(tx, projectId, organizationId);
       const given = typeof input === 'object' && input !== null && 'roles' in input ? (input as { roles: unknown }).roles : undefined;
-      if (!Array.isArray(given)) throw new GatehouseError('invalid_policy_format', { message: 'org_policy.roles must be an array of roles.' });
+      if (!Array.isArray(given)) throw new GatehouseError('org_policy_roles_not_array');
       const offset = project.policy.roles.length;
       const parsed = parsePolicy({ resources: project.policy.resources, roles: [...project.policy.roles, ...given], scopes: [] }, POLICY_RULES.b2b);
       if (!parsed.ok) {
@@ -431,9 +429,7 @@ export class OrganizationService {
           [organizationId, removed],
         );
         if (rows.length > 0) {
-          throw new GatehouseError('rbac_role_in_use', {
-            message: `Role ${rows.map((r) => `"${r.role_id}"`).join(', ')} is still assigned in this organization; revoke it first.`,
-          });
+          throw new GatehouseError('custom_role_in_use', { params: { role_ids: rows.map((r) => `"${r.role_id}"`).join(', ') } });
         }
       }
       await tx.query('UPDATE organizations SET custom_roles = $2, updated_at = $3 WHERE organization_id = $1',
@@ -468,7 +464,7 @@ export class OrganizationService {
     const roles = [...new Set(rules.map((rule) => rule.role_id))];
     if (roles.length === 0) return;
     if (roles.some((role) => IMPLICIT_ROLES.b2b.includes(role))) {
-      throw new GatehouseError('cannot_assign_default_rbac_role_id', { message: 'Every member holds stytch_member already; a rule cannot assign it.' });
+      throw new GatehouseError('default_role_in_rule');
     }
     await this.#rbac.checkAssignableRoles(tx, projectId, 'b2b', roles, customRoles);
   }
@@ -485,5 +481,5 @@ async function insertRules(tx: SqlExecutor, projectId: string, organizationId: s
 
 /** The logo is shown in pages (the dashboard, sign-in screens): an http(s) URL or '' only. */
 function checkLogoUrl(value: string | undefined): string | undefined {
-  return value === undefined ? undefined : checkPageUrl(value, 'organization_logo_url', 'invalid_organization_logo_url');
+  return value === undefined ? undefined : checkPageUrl(value, 'organization_logo_url');
 }

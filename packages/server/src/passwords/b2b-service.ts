@@ -126,7 +126,7 @@ export class MemberPasswordService {
       const roles = [...new Set(input.roles ?? [])];
       if (roles.length > 0) await this.#rbac.checkAssignableRoles(tx, projectId, 'b2b', roles, organization.custom_roles);
       if (!(await this.#credentials.add(tx, projectId, environment, existing.member_id, stored))) {
-        throw new GatehouseError('password_already_exists', { message: 'The member already has a password; reset it instead of migrating one.' });
+        throw new GatehouseError('member_password_already_exists');
       }
       emit(memberChanged(existing));
     });
@@ -161,7 +161,7 @@ export class MemberPasswordService {
 
   async #requireMember(projectId: string, memberId: string): Promise<MemberRecord> {
     const member = await this.#members.findMember(projectId, memberId);
-    if (!member) throw new GatehouseError('member_not_found');
+    if (!member) throw new GatehouseError('member_not_found', { params: { member_id: memberId } });
     return member;
   }
 }

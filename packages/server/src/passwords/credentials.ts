@@ -59,7 +59,7 @@ export interface CredentialState {
 
 /** The one answer to every failed sign-in. */
 export function badCredentials(): GatehouseError {
-  return new GatehouseError('unauthorized_credentials', { message: 'The email address and password do not match an account that may sign in.' });
+  return new GatehouseError('password_credentials_invalid');
 }
 
 export class PasswordCredentials {

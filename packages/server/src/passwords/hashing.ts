@@ -7,7 +7,7 @@ import { createHash, pbkdf2, randomBytes, scrypt, timingSafeEqual } from 'node:c
 import { promisify } from 'node:util';
 import { hash as argon2Hash, hashRaw as argon2HashRaw, parseOptions as argon2ParseOptions, verify as argon2Verify, type Algorithm } from '@node-rs/argon2';
 import bcrypt from 'bcryptjs';
-import { GatehouseError } from '../errors.ts';
+import { GatehouseError, type CatalogueErrorType, type GatehouseErrorArgs } from '../errors.ts';
 import { PHPASS_HASH, phpassRoundsLog2, phpassVerify } from './phpass.ts';
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
@@ -152,8 +152,8 @@ function scryptMemory(N: number, r: number, p: number): number {
 // ---------------------------------------------------------------------------------------------
 // Validation of migrated hashes
 
-function fail(errorType: string, message: string): never {
-  throw new GatehouseError(errorType, { message });
+function fail<K extends CatalogueErrorType>(errorType: K, ...args: GatehouseErrorArgs<K>): never {
+  throw new GatehouseError(errorType, ...args);
 }
 
 /** Strict base64 (standard or URL-safe, padding optional): null unless `text` is exactly that. */
@@ -187,15 +187,15 @@ const CONFIG_OF: Partial<Record<HashType, (typeof CONFIG_FIELDS)[number]>> = {
 export function parseMigratedHash(input: MigrateHashInput): StoredHash {
   const hashType = input.hash_type as HashType;
   if (!HASH_TYPES.includes(hashType)) {
-    fail('invalid_hash_type', `hash_type must be one of ${HASH_TYPES.join(', ')}; got "${input.hash_type}".`);
+    fail('invalid_hash_type');
   }
   for (const field of CONFIG_FIELDS) {
     if (input[field] !== undefined && CONFIG_OF[hashType] !== field) {
-      fail('invalid_argument', `${field} does not apply to hash_type ${hashType}.`);
+      fail('hash_config_not_applicable', { params: { field, hash_type: hashType } });
     }
   }
   const hash = input.hash.trim();
-  if (hash === '') fail('invalid_hash', 'hash is empty.');
+  if (hash === '') fail('invalid_hash');
   switch (hashType) {
     case 'bcrypt':
       return parseBcrypt(hash);
@@ -217,8 +217,8 @@ export function parseMigratedHash(input: MigrateHashInput): StoredHash {
 
 function parseBcrypt(hash: string): StoredHash {
   const match = /^\$2[aby]\$(\d{2})\$[./A-Za-z0-9]{53}$/.exec(hash);
-  if (!match) fail('invalid_bcrypt_hash', 'hash is not a bcrypt hash ($2a$, $2b$ or $2y$, cost, then 53 characters of salt and hash).');
-  if (!inRange(Number(match[1]), 4, 31)) fail('invalid_bcrypt_cost', 'The bcrypt cost must be from 4 to 31.');
+  if (!match) fail('invalid_bcrypt_hash');
+  if (!inRange(Number(match[1]), 4, 31)) fail('invalid_bcrypt_cost');
   return { hash_type: 'bcrypt', hash, hash_config: null };
 }
 
@@ -226,7 +226,7 @@ function parseDigest(hashType: 'md_5' | 'sha_1' | 'sha_512', hash: string, confi
   const length = { md_5: 16, sha_1: 20, sha_512: 64 }[hashType];
   const bytes = decodeHex(hash) ?? decodeBase64(hash);
   if (!bytes || bytes.length !== length) {
-    fail(`invalid_${hashType}_hash`, `hash must be the ${length}-byte ${hashType} digest, hex or base64 encoded.`);
+    fail(`invalid_${hashType}_hash`);
   }
   const salts = { prepend_salt: config?.prepend_salt ?? '', append_salt: config?.append_salt ?? '' };
   return { hash_type: hashType, hash: bytes.toString('hex'), hash_config: salts.prepend_salt || salts.append_salt ? salts : null };
@@ -238,28 +238,28 @@ function parseArgon2(hashType: 'argon_2i' | 'argon_2id', hash: string, config: A
   const variant = hashType === 'argon_2id' ? 'argon2id' : 'argon2i';
   if (hash.startsWith('$')) {
     // PHC string form: $argon2id$v=19$m=…,t=…,p=…$salt$hash
-    if (config) fail('invalid_argument', 'argon_2_config goes with the hex form of an argon2 hash, not with its encoded ($argon2…$) form.');
-    if (!hash.startsWith(`$${variant}$`)) fail('invalid_hash', `hash_type ${hashType} needs a $${variant}$ hash.`);
+    if (config) fail('argon_2_config_with_encoded_hash');
+    if (!hash.startsWith(`$${variant}$`)) fail('invalid_hash');
     let options: ReturnType<typeof argon2ParseOptions>;
     try {
       options = argon2ParseOptions(hash);
     } catch {
-      fail('invalid_hash', `hash is not a valid encoded ${variant} hash.`);
+      fail('invalid_hash');
     }
-    if (options.saltLen < 8) fail('invalid_argon_2_salt', 'The argon2 salt must be at least 8 bytes.');
+    if (options.saltLen < 8) fail('invalid_argon_2_salt');
     checkArgon2Params(options.timeCost, options.memoryCost, options.parallelism, options.outputLen);
     return { hash_type: hashType, hash, hash_config: null };
   }
   // Hex form: the raw key in hex, parameters in argon_2_config.
-  if (!config) fail('invalid_hash', `An argon2 hash in hex form needs argon_2_config; or give the encoded $${variant}$ form.`);
+  if (!config) fail('invalid_hash');
   const bytes = decodeHex(hash);
-  if (!bytes) fail('invalid_hash', 'hash must be the encoded ($argon2…$) form or the hex-encoded key.');
+  if (!bytes) fail('invalid_hash');
   if (Buffer.byteLength(config.salt, 'utf8') < 8 || Buffer.byteLength(config.salt, 'utf8') > 1024) {
-    fail('invalid_argon_2_salt', 'argon_2_config.salt must be 8 to 1024 bytes.');
+    fail('invalid_argon_2_salt');
   }
   checkArgon2Params(config.iteration_amount, config.memory, config.threads, config.key_length);
   if (bytes.length !== config.key_length) {
-    fail('argon_2_key_length_mismatch', `argon_2_config.key_length is ${config.key_length} but the hash is ${bytes.length} bytes.`);
+    fail('argon_2_key_length_mismatch', { params: { key_length: config.key_length, hash_bytes: bytes.length } });
   }
   const { salt, iteration_amount, memory, threads, key_length } = config;
   return { hash_type: hashType, hash: bytes.toString('hex'), hash_config: { salt, iteration_amount, memory, threads, key_length } };
@@ -268,10 +268,10 @@ function parseArgon2(hashType: 'argon_2i' | 'argon_2id', hash: string, config: A
 function checkArgon2Params(iterations: number, memory: number, threads: number, keyLength: number): void {
   const { iterations: it, memoryKiB: mem, threads: th, keyLength: kl } = ARGON2_LIMITS;
   if (!inRange(iterations, it[0], it[1]) || !inRange(threads, th[0], th[1]) || !inRange(keyLength, kl[0], kl[1])) {
-    fail('invalid_argon_2_config', `argon2 parameters must be: iteration_amount ${it[0]}–${it[1]}, threads ${th[0]}–${th[1]}, key_length ${kl[0]}–${kl[1]}.`);
+    fail('invalid_argon_2_config');
   }
   if (!inRange(memory, Math.max(mem[0], 8 * threads), mem[1])) {
-    fail('invalid_argon_2_config', `argon2 memory must be from 8 × threads to ${mem[1]} KiB.`);
+    fail('invalid_argon_2_config');
   }
 }
 
@@ -280,47 +280,47 @@ function parseScrypt(hash: string, config: ScryptConfig | undefined): StoredHash
   let key: Buffer | null;
   if (hash.startsWith('$scrypt$')) {
     // PHC string form: $scrypt$ln=<log2 N>,r=<r>,p=<p>$<salt>$<hash>, salt and hash in base64.
-    if (config) fail('invalid_argument', 'scrypt_config goes with a base64 scrypt hash, not with its PHC ($scrypt$) form.');
+    if (config) fail('scrypt_config_with_phc_hash');
     const match = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,3}),p=(\d{1,3})\$([A-Za-z0-9+/_-]+={0,2})\$([A-Za-z0-9+/_-]+={0,2})$/.exec(hash);
     const salt = match ? decodeBase64(match[4]!) : null;
     key = match ? decodeBase64(match[5]!) : null;
-    if (!match || !salt || !key) fail('invalid_hash', 'hash is not a PHC scrypt string ($scrypt$ln=…,r=…,p=…$salt$hash).');
+    if (!match || !salt || !key) fail('invalid_hash');
     params = { salt: salt.toString('base64'), n_parameter: 2 ** Number(match[1]), r_parameter: Number(match[2]), p_parameter: Number(match[3]), key_length: key.length };
   } else {
-    if (!config) fail('invalid_hash', 'A base64 scrypt hash needs scrypt_config; or give the PHC ($scrypt$) form.');
+    if (!config) fail('invalid_hash');
     key = decodeBase64(hash);
-    if (!key) fail('invalid_base64_scrypt_hash', 'A scrypt hash must be base64 encoded.');
+    if (!key) fail('invalid_base64_scrypt_hash');
     const salt = decodeBase64(config.salt);
-    if (!salt) fail('invalid_scrypt_salt_length', 'scrypt_config.salt must be base64 encoded.');
+    if (!salt) fail('invalid_scrypt_salt_length');
     params = { ...pick(config, ['n_parameter', 'r_parameter', 'p_parameter', 'key_length']), salt: salt.toString('base64') };
   }
   const saltLength = Buffer.from(params.salt, 'base64').length;
-  if (saltLength < 1 || saltLength > 1024) fail('invalid_scrypt_salt_length', 'The scrypt salt must be 1 to 1024 bytes.');
+  if (saltLength < 1 || saltLength > 1024) fail('invalid_scrypt_salt_length');
   const { n_parameter: N, r_parameter: r, p_parameter: p } = params;
-  if (!inRange(N, 2, 262_144) || (N & (N - 1)) !== 0) fail('invalid_scrypt_config', 'scrypt n_parameter must be a power of two from 2 to 262144.');
-  if (!inRange(r, 1, 32) || !inRange(p, 1, 16)) fail('invalid_scrypt_config', 'scrypt r_parameter must be 1–32 and p_parameter 1–16.');
-  if (!inRange(params.key_length, 1, 1024)) fail('invalid_scrypt_config', 'scrypt key_length must be 1–1024.');
+  if (!inRange(N, 2, 262_144) || (N & (N - 1)) !== 0) fail('invalid_scrypt_config');
+  if (!inRange(r, 1, 32) || !inRange(p, 1, 16)) fail('invalid_scrypt_config');
+  if (!inRange(params.key_length, 1, 1024)) fail('invalid_scrypt_config');
   if (key.length !== params.key_length) {
-    fail('scrypt_key_length_mismatch', `scrypt key_length is ${params.key_length} but the hash is ${key.length} bytes.`);
+    fail('scrypt_key_length_mismatch', { params: { key_length: params.key_length, hash_bytes: key.length } });
   }
   return { hash_type: 'scrypt', hash: key.toString('base64'), hash_config: params };
 }
 
 function parsePbkdf2(hash: string, config: MigrateHashInput['pbkdf_2_config']): StoredHash {
-  if (!config) fail('invalid_hash', 'A pbkdf_2 hash needs pbkdf_2_config.');
+  if (!config) fail('invalid_hash');
   const key = decodeBase64(hash);
-  if (!key || key.length === 0) fail('invalid_pbkdf_2_hash', 'A PBKDF2 hash must be base64 encoded.');
+  if (!key || key.length === 0) fail('invalid_pbkdf_2_hash');
   const salt = decodeBase64(config.salt);
-  if (!salt || salt.length === 0 || salt.length > 1024) fail('invalid_pbkdf_2_salt', 'pbkdf_2_config.salt must be 1 to 1024 bytes, base64 encoded.');
+  if (!salt || salt.length === 0 || salt.length > 1024) fail('invalid_pbkdf_2_salt');
   if (!inRange(config.iteration_amount, 1, 10_000_000)) {
-    fail('invalid_pbkdf_2_iteration_amount', 'pbkdf_2_config.iteration_amount must be from 1 to 10000000.');
+    fail('invalid_pbkdf_2_iteration_amount');
   }
   const algorithm = config.algorithm ?? 'sha256';
   if (algorithm !== 'sha256' && algorithm !== 'sha512' && algorithm !== 'sha1') {
-    fail('invalid_pbkdf_2_algorithm', 'pbkdf_2_config.algorithm must be "sha256" (the default), "sha512" or "sha1".');
+    fail('invalid_pbkdf_2_algorithm');
   }
   if (key.length !== config.key_length) {
-    fail('pbkdf_2_key_length_mismatch', `pbkdf_2_config.key_length is ${config.key_length} but the hash is ${key.length} bytes.`);
+    fail('pbkdf_2_key_length_mismatch', { params: { key_length: config.key_length, hash_bytes: key.length } });
   }
   return {
     hash_type: 'pbkdf_2',
@@ -330,9 +330,9 @@ function parsePbkdf2(hash: string, config: MigrateHashInput['pbkdf_2_config']): 
 }
 
 function parsePhpass(hash: string): StoredHash {
-  if (!hash.startsWith('$P$') && !hash.startsWith('$H$')) fail('invalid_phpass_hash_prefix', 'A phpass hash starts with $P$ or $H$.');
+  if (!hash.startsWith('$P$') && !hash.startsWith('$H$')) fail('invalid_phpass_hash_prefix');
   if (!PHPASS_HASH.test(hash) || phpassRoundsLog2(hash) < 0) {
-    fail('invalid_phpass_hash', 'hash is not a phpass portable hash: 34 characters with a round count from 7 to 30.');
+    fail('invalid_phpass_hash');
   }
   return { hash_type: 'phpass', hash, hash_config: null };
 }

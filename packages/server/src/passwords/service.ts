@@ -101,7 +101,7 @@ export class PasswordService {
       const details = { score: verdict.score, breached_password: verdict.breached_password, feedback: verdict.feedback };
       if (verdict.breached_password) throw new GatehouseError('breached_password', { details });
       const hint = verdict.feedback.warning || verdict.feedback.suggestions[0];
-      throw new GatehouseError('weak_password', { message: `The password is too weak${hint ? `: ${hint}` : '.'}`, details });
+      throw new GatehouseError('weak_password', { params: { hint: hint ?? '' }, details });
     }
     return hashPassword(password);
   }

@@ -51,13 +51,13 @@ export interface CreateProjectInput {
 
 export function checkCredentialShapes(input: CreateProjectInput): void {
   if (input.projectId !== undefined && !isId('project', input.projectId)) {
-    throw new GatehouseError('invalid_argument', { message: 'project id must look like project-test-<uuid> or project-live-<uuid>' });
+    throw new GatehouseError('invalid_project_id_value');
   }
   if (input.publicToken !== undefined && !isPublicToken(input.publicToken)) {
-    throw new GatehouseError('invalid_argument', { message: 'public token must look like public-token-test-<uuid>' });
+    throw new GatehouseError('invalid_public_token_value');
   }
   if (input.secret !== undefined && (input.secret.length < 24 || input.secret.length > 256 || /[\s:]/.test(input.secret))) {
-    throw new GatehouseError('invalid_argument', { message: 'secret must be 24 to 256 characters with no spaces or colons' });
+    throw new GatehouseError('invalid_secret_value');
   }
 }
 

@@ -68,7 +68,7 @@ export class RateLimiter {
       const retryAfterSeconds = await this.consume(hitsOf(request));
       if (retryAfterSeconds !== null) {
         void reply.header('retry-after', String(retryAfterSeconds));
-        throw new GatehouseError('too_many_requests', { message: `Too many requests; retry in ${retryAfterSeconds} seconds.` });
+        throw new GatehouseError('too_many_requests', { params: { retry_after_seconds: retryAfterSeconds } });
       }
     };
   }

@@ -37,7 +37,7 @@ const WhoCanQuery = Type.Object({
 /** A page size from a query string: a whole number from 1 to `max`, `fallback` when absent. */
 function pageLimit(value: string | undefined, fallback: number, max: number): number {
   const limit = value === undefined ? fallback : /^[0-9]{1,7}$/.test(value) ? Number(value) : NaN;
-  if (!(limit >= 1 && limit <= max)) throw new GatehouseError('invalid_argument', { message: `limit must be a whole number from 1 to ${max}.` });
+  if (!(limit >= 1 && limit <= max)) throw new GatehouseError('invalid_limit_argument', { params: { max } });
   return limit;
 }
 
@@ -92,7 +92,7 @@ export function registerPolicyHistoryRoutes(
   app.get(`${prefix}/who_can`, { config: REFUSE, schema: { querystring: WhoCanQuery } }, async (request) => {
     const { resource_id, action, organization_id, cursor } = request.query;
     if (kind === 'consumer' && organization_id !== undefined) {
-      throw new GatehouseError('invalid_argument', { message: 'organization_id is for the B2B policy (/v1/b2b/rbac/who_can).' });
+      throw new GatehouseError('organization_id_for_b2b_only');
     }
     const limit = pageLimit(request.query.limit, LIMITS.searchDefaultLimit, LIMITS.searchMaxLimit);
     return ok(request, await whoCan.answer(request.projectId, kind, { resource_id, action, organization_id, limit, cursor }));

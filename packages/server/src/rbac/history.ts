@@ -57,14 +57,14 @@ export function summarizeVersion(policy: Policy, changes: readonly PolicyChange[
 export function parseVersion(value: string | undefined, name: string): number {
   const version = value !== undefined && /^[1-9][0-9]{0,9}$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(version) || version > 2 ** 31 - 1) {
-    throw new GatehouseError('invalid_argument', { message: `${name} must be a policy version: a whole number from 1.` });
+    throw new GatehouseError('invalid_policy_version_argument', { params: { field: name } });
   }
   return version;
 }
 
 export async function requirePolicyVersion(db: SqlExecutor, projectId: string, kind: PolicyKind, version: number): Promise<PolicySnapshot> {
   const snapshot = await readPolicyVersion(db, projectId, kind, version);
-  if (!snapshot) throw new GatehouseError('rbac_policy_version_not_found', { message: `The ${kind === 'b2b' ? 'B2B' : 'consumer'} policy has no version ${version}.` });
+  if (!snapshot) throw new GatehouseError('rbac_policy_version_not_found', { params: { policy: kind === 'b2b' ? 'B2B' : 'consumer', version } });
   return snapshot;
 }
 

@@ -21,7 +21,7 @@ import {
 } from '@gatehouse/policy';
 import type { AuditLog } from '../audit/log.ts';
 import type { Clock } from '../clock.ts';
-import { GatehouseError } from '../errors.ts';
+import { GatehouseError, isPolicyErrorType } from '../errors.ts';
 import { checkRoleIdCharacters } from '../fields.ts';
 import type { Actor } from '../projects/service.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
@@ -51,11 +51,8 @@ export interface PolicyWriteResult {
 
 export function policyValidationError(issues: PolicyIssue[]): GatehouseError {
   const first = issues[0];
-  return new GatehouseError(first?.code ?? 'invalid_policy_format', {
-    status: 400,
-    message: issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join('; '),
-    details: { issues },
-  });
+  const code = first && isPolicyErrorType(first.code) ? first.code : 'invalid_policy_format';
+  return new GatehouseError(code, { params: { issues }, details: { issues } });
 }
 
 export class RbacService {
@@ -140,15 +137,13 @@ export class RbacService {
     const implicit = IMPLICIT_ROLES[kind];
     const defaults = implicit.filter((role) => roles.includes(role));
     if (defaults.length > 0) {
-      throw new GatehouseError('cannot_assign_default_rbac_role_id', {
-        message: `${defaults.join(', ')} is a default role: every principal holds it, so it cannot be assigned or revoked.`,
-      });
+      throw new GatehouseError('cannot_assign_default_rbac_role_id', { params: { role_ids: defaults.join(', ') } });
     }
     const known = new Set([...snapshot.policy.roles, ...customRoles].map((role) => role.role_id));
     const unknown = roles.filter((role) => !known.has(role));
     if (unknown.length > 0) {
-      throw new GatehouseError('invalid_rbac_role_id', {
-        message: `Role ${unknown.map((role) => `"${role}"`).join(', ')} is not defined in the RBAC policy.`,
+      throw new GatehouseError('unknown_rbac_role_ids', {
+        params: { role_ids: unknown.map((role) => `"${role}"`).join(', ') },
         details: { unknown_role_ids: unknown },
       });
     }
@@ -163,7 +158,7 @@ export class RbacService {
   createResource(projectId: string, kind: PolicyKind, resource: Resource, options: PolicyWriteOptions) {
     return this.#write(projectId, kind, (policy) => {
       if (policy.resources.some((existing) => existing.resource_id === resource.resource_id)) {
-        throw new GatehouseError('rbac_resource_duplicate', { status: 409, message: `Resource "${resource.resource_id}" already exists.` });
+        throw new GatehouseError('rbac_resource_already_exists', { params: { resource_id: resource.resource_id } });
       }
       policy.resources.push(resource);
       return policy;
@@ -180,7 +175,7 @@ export class RbacService {
         const users = rolesUsing(policy, resourceId, removed);
         if (users.length > 0 && !options.cascade) {
           throw new GatehouseError('rbac_action_in_use', {
-            message: `Action ${removed.map((a) => `"${a}"`).join(', ')} of "${resourceId}" is used by role ${users.join(', ')}; remove those permissions first or pass cascade=true.`,
+            params: { actions: removed.map((a) => `"${a}"`).join(', '), resource_id: resourceId, role_ids: users.join(', ') },
             details: { roles: users },
           });
         }
@@ -196,7 +191,7 @@ export class RbacService {
       const users = rolesUsing(policy, resourceId);
       if (users.length > 0 && !options.cascade) {
         throw new GatehouseError('rbac_resource_in_use', {
-          message: `Resource "${resourceId}" is used by role ${users.join(', ')}; remove those permissions first or pass cascade=true.`,
+          params: { resource_id: resourceId, role_ids: users.join(', ') },
           details: { roles: users },
         });
       }
@@ -208,7 +203,7 @@ export class RbacService {
   createRole(projectId: string, kind: PolicyKind, role: Role, options: PolicyWriteOptions) {
     return this.#write(projectId, kind, (policy) => {
       if (policy.roles.some((existing) => existing.role_id === role.role_id)) {
-        throw new GatehouseError('rbac_role_duplicate', { status: 409, message: `Role "${role.role_id}" already exists.` });
+        throw new GatehouseError('rbac_role_already_exists', { params: { role_id: role.role_id } });
       }
       policy.roles.push(role);
       return policy;
@@ -249,7 +244,7 @@ export class RbacService {
       const revoked = await countAssignments(tx, projectId, kind, removedRoles);
       if (revoked.length > 0 && !options.cascade) {
         throw new GatehouseError('rbac_role_in_use', {
-          message: `Role ${revoked.map((r) => `"${r.role_id}" (held by ${r.count})`).join(', ')} is still assigned; revoke it first or pass cascade=true.`,
+          params: { assignments: revoked.map((r) => `"${r.role_id}" (held by ${r.count})`).join(', ') },
           details: { assignments: revoked },
         });
       }
@@ -309,10 +304,7 @@ async function fitOrganizationCustomRoles(tx: SqlExecutor, projectId: string, ne
   for (const { organization_id, custom_roles } of rows) {
     const clash = custom_roles.find((role) => projectRoles.has(role.role_id));
     if (clash) {
-      throw new GatehouseError('rbac_role_duplicate', {
-        status: 409,
-        message: `Role "${clash.role_id}" is a custom role of organization ${organization_id}; choose another id or remove that custom role first.`,
-      });
+      throw new GatehouseError('rbac_role_is_custom_role', { params: { role_id: clash.role_id, organization_id } });
     }
     const pruned = pruneDanglingPermissions({ resources: next.resources, roles: custom_roles, scopes: [] }, POLICY_RULES.b2b);
     if (pruned.removed.length === 0) continue;
@@ -320,8 +312,8 @@ async function fitOrganizationCustomRoles(tx: SqlExecutor, projectId: string, ne
       const lost = pruned.removed.flatMap((change) => (change.type === 'permission_revoked' ? [change] : []));
       const resourceGone = lost.some((change) => !declared.has(change.resource_id));
       const what = [...new Set(lost.map((change) => `${change.role_id} (${change.resource_id}:${change.action})`))].join(', ');
-      throw new GatehouseError(resourceGone ? 'rbac_resource_in_use' : 'rbac_action_in_use', {
-        message: `Custom role ${what} of organization ${organization_id} uses what this change removes; change that role first or pass cascade=true.`,
+      throw new GatehouseError(resourceGone ? 'rbac_resource_in_use_by_custom_role' : 'rbac_action_in_use_by_custom_role', {
+        params: { roles: what, organization_id },
         details: { organization_id, changes: lost },
       });
     }
@@ -343,16 +335,16 @@ async function countAssignments(tx: SqlExecutor, projectId: string, kind: Policy
 /** A resource the API may change: it exists and is not built in. */
 function requireResource(policy: Policy, resourceId: string, kind: PolicyKind): Resource {
   if (POLICY_RULES[kind].builtInResources?.some((r) => r.resource_id === resourceId)) {
-    throw new GatehouseError('invalid_stytch_prefixed_resource', { message: `"${resourceId}" is a built-in resource; it cannot be changed or removed.` });
+    throw new GatehouseError('built_in_resource_read_only', { params: { resource_id: resourceId } });
   }
   const resource = policy.resources.find((r) => r.resource_id === resourceId);
-  if (!resource) throw new GatehouseError('rbac_resource_not_found', { message: `No resource "${resourceId}" in the RBAC policy.` });
+  if (!resource) throw new GatehouseError('rbac_resource_not_found', { params: { resource_id: resourceId } });
   return resource;
 }
 
 function requireRole(policy: Policy, roleId: string): Role {
   const role = policy.roles.find((r) => r.role_id === roleId);
-  if (!role) throw new GatehouseError('rbac_role_not_found', { message: `No role "${roleId}" in the RBAC policy.` });
+  if (!role) throw new GatehouseError('rbac_role_not_found', { params: { role_id: roleId } });
   return role;
 }
 

@@ -64,12 +64,10 @@ export class WhoCan {
     const snapshot = await this.#rbac.getPolicy(projectId, kind);
     const resource = snapshot.compiled.resources.get(resourceId);
     if (!resource) {
-      throw new GatehouseError('invalid_rbac_resource_id', { message: `Resource "${resourceId}" is not declared in the ${kind === 'b2b' ? 'B2B' : 'consumer'} RBAC policy.` });
+      throw new GatehouseError('undeclared_rbac_resource', { params: { resource_id: resourceId, policy: kind === 'b2b' ? 'B2B' : 'consumer' } });
     }
     if (!resource.actions.includes(action)) {
-      throw new GatehouseError('invalid_rbac_action', {
-        message: `Resource "${resourceId}" has no action "${action}"; its actions are ${resource.actions.map((a) => `"${a}"`).join(', ')}.`,
-      });
+      throw new GatehouseError('undeclared_rbac_action', { params: { resource_id: resourceId, action, actions: resource.actions.map((a) => `"${a}"`).join(', ') } });
     }
     const organizations = kind === 'b2b' ? await this.#organizationsWithCustomRoles(projectId, query.organization_id) : [];
     const roles = grantingRoles(snapshot.compiled, snapshot.policy.roles, resourceId, action);

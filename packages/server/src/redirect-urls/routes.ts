@@ -23,7 +23,7 @@ export function registerRedirectUrlRoutes(app: App, deps: { redirectUrls: Redire
   const { redirectUrls, projects } = deps;
   const path = '/v1/project/redirect_urls';
   const requireUrl = (url: string | undefined) => {
-    if (url === undefined || url === '') throw new GatehouseError('invalid_argument', { message: 'Name the redirect URL in the query: ?url=https%3A%2F%2Fapp.example.com%2Fauthenticate' });
+    if (url === undefined || url === '') throw new GatehouseError('redirect_url_query_missing');
     return url;
   };
 

@@ -8,7 +8,7 @@
 import type { AuditLog } from '../audit/log.ts';
 import type { Clock } from '../clock.ts';
 import type { Environment } from '../config.ts';
-import { GatehouseError } from '../errors.ts';
+import { GatehouseError, type CatalogueErrorType } from '../errors.ts';
 import type { Actor } from '../projects/service.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
@@ -33,17 +33,17 @@ export interface RedirectUrl {
 /** How a flow names a URL field in its errors: its name, its malformed-URL error, its not-registered error. */
 export interface RedirectUrlField {
   name: string;
-  invalid: string;
+  invalid: `invalid_${string}_url` & CatalogueErrorType;
   noMatch: 'no_match_for_provided_magic_link_url' | 'no_match_for_provided_sso_url';
 }
 
-const NO_DEFAULT: Record<RedirectUrlType, string> = {
+const NO_DEFAULT = {
   LOGIN: 'no_default_login_redirect_url_set',
   SIGNUP: 'no_default_signup_redirect_url_set',
   INVITE: 'no_default_invite_redirect_url_set',
   DISCOVERY: 'no_default_discovery_redirect_url_set',
   RESET_PASSWORD: 'no_password_reset_redirect_url',
-};
+} as const satisfies Record<RedirectUrlType, CatalogueErrorType>;
 
 // Schemes that run code in the browser, read local files, or hand the URL to another app of the
 // attacker's choosing (Android intents): never a place for a token, registered or not.
@@ -84,7 +84,7 @@ export function parseRedirectUrl(raw: string): Parsed {
 export function normalizeRegisteredUrl(raw: string, environment: Environment): string {
   const parsed = parseRedirectUrl(raw);
   if ('problem' in parsed) {
-    throw new GatehouseError(parsed.problem === 'scheme' ? 'redirect_url_cannot_use_protocol' : 'invalid_url', { message: `The redirect URL ${parsed.reason}.` });
+    throw new GatehouseError(parsed.problem === 'scheme' ? 'redirect_url_cannot_use_protocol' : 'invalid_url', { params: { reason: parsed.reason } });
   }
   const { url } = parsed;
   if (environment === 'live' && url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
@@ -99,11 +99,11 @@ function checkTypes(input: { type: string; is_default?: boolean }[] | undefined)
   const seen = new Set<string>();
   for (const entry of given) {
     if (!(REDIRECT_URL_TYPES as readonly string[]).includes(entry.type) || seen.has(entry.type)) {
-      throw new GatehouseError('invalid_redirect_url_type', { message: `valid_types: "${String(entry.type).slice(0, 40)}" is unknown or listed twice; the types are ${REDIRECT_URL_TYPES.join(', ')}.` });
+      throw new GatehouseError('unknown_redirect_url_type', { params: { type: String(entry.type).slice(0, 40), types: REDIRECT_URL_TYPES.join(', ') } });
     }
     seen.add(entry.type);
   }
-  if (given.length === 0) throw new GatehouseError('invalid_redirect_url_type', { message: 'valid_types lists no type: give at least one.' });
+  if (given.length === 0) throw new GatehouseError('no_redirect_url_type');
   return given.map((entry) => ({ type: entry.type as RedirectUrlType, is_default: entry.is_default === true }));
 }
 
@@ -202,12 +202,12 @@ export class RedirectUrlService {
     }
     const parsed = parseRedirectUrl(given);
     // The reason, never the URL itself: it may carry credentials.
-    if ('problem' in parsed) throw new GatehouseError(field.invalid, { message: `${field.name} ${parsed.reason}.` });
+    if ('problem' in parsed) throw new GatehouseError(field.invalid, { params: { reason: parsed.reason } });
     const { rowCount } = await this.#db.query(
       'SELECT 1 FROM redirect_url_types WHERE project_id = $1 AND url = $2 AND type = $3', [projectId, parsed.url.href, type],
     );
     if (rowCount === 0) {
-      throw new GatehouseError(field.noMatch, { message: `${field.name} is not registered as a ${type} redirect URL of this project (POST /v1/project/redirect_urls registers it).` });
+      throw new GatehouseError(field.noMatch, { params: { field: field.name, type } });
     }
     return parsed.url.href;
   }
@@ -265,7 +265,7 @@ export class RedirectUrlService {
   }
 }
 
-const field = (name: string, invalid: string, noMatch: RedirectUrlField['noMatch']): RedirectUrlField => ({ name, invalid, noMatch });
+const field = (name: string, invalid: RedirectUrlField['invalid'], noMatch: RedirectUrlField['noMatch']): RedirectUrlField => ({ name, invalid, noMatch });
 
 /** The URL fields callers pass, with Stytch's error types for each. */
 export const REDIRECT_URL_FIELDS = {

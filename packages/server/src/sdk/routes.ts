@@ -76,15 +76,13 @@ export function sdkHooks(sdk: SdkService): SdkHooks {
     if (origin !== undefined) {
       vertical = project ? await sdk.originVertical(project.project_id, origin) : null;
       if (project && vertical === null) {
-        throw new GatehouseError('origin_not_allowed', { message: `${origin} is not in this project's allowed origins (POST /v1/project/allowed_origins adds it).` });
+        throw new GatehouseError('origin_not_allowed', { params: { origin } });
       }
       // An unknown token from an origin some project allows: let the page read the 401.
       if (vertical !== null || (await sdk.allowedAnywhere(origin))) allowCors(reply, origin);
     }
     if (!project) {
-      throw new GatehouseError('unauthorized_credentials', {
-        message: "The browser SDK API takes HTTP Basic public_token:session_token with the project's public token, never the project id and secret.",
-      });
+      throw new GatehouseError('sdk_secret_credentials');
     }
     request.projectId = project.project_id;
     request.sdk = { project, sessionToken: sessionToken || undefined, vertical };
@@ -103,7 +101,7 @@ export function sdkHooks(sdk: SdkService): SdkHooks {
     async anyProjectCors(request, reply) {
       const origin = originOf(request);
       if (origin === undefined) return;
-      if (!(await sdk.allowedAnywhere(origin))) throw new GatehouseError('origin_not_allowed');
+      if (!(await sdk.allowedAnywhere(origin))) throw new GatehouseError('origin_not_allowed', { params: { origin } });
       allowCors(reply, origin);
     },
   };
@@ -112,7 +110,7 @@ export function sdkHooks(sdk: SdkService): SdkHooks {
 /** The session token a browser call must carry (the Basic password), or 404 session_not_found. */
 export function requireSessionToken(request: FastifyRequest): string {
   const token = request.sdk.sessionToken;
-  if (token === undefined) throw new GatehouseError('session_not_found', { message: 'The request carries no session: sign in first.' });
+  if (token === undefined) throw new GatehouseError('sdk_session_missing');
   return token;
 }
 
@@ -144,14 +142,14 @@ const UpdateSelfBody = Type.Object({
  */
 export function refuseBrowserWrites(body: Record<string, unknown>, otherFields: readonly string[]): void {
   if (body.trusted_metadata !== undefined) {
-    throw new GatehouseError('cannot_update_trusted_metadata', { message: 'trusted_metadata can only be changed with the project secret, never from the browser.' });
+    throw new GatehouseError('sdk_trusted_metadata_not_writable');
   }
   if (body.roles !== undefined) {
-    throw new GatehouseError('cannot_update_roles', { message: 'roles can only be changed with the project secret, never from the browser.' });
+    throw new GatehouseError('sdk_roles_not_writable');
   }
   for (const field of otherFields) {
     if (body[field] !== undefined) {
-      throw new GatehouseError('field_not_writable_from_browser', { message: `${field} can only be changed with the project secret, never from the browser.` });
+      throw new GatehouseError('field_not_writable_from_browser', { params: { field } });
     }
   }
 }
@@ -177,7 +175,7 @@ export function registerSdkRoutes(app: App, deps: SdkDeps) {
   // Preflight: it carries no credentials, so an origin some project allows gets its answer; the
   // request that follows is checked against the project its public token names.
   app.options(`${SDK_PREFIX}/*`, { config: PUBLIC, onRequest: hooks.anyProjectCors, schema: { hide: true } }, async (request, reply) => {
-    if (originOf(request) === undefined) throw new GatehouseError('origin_not_allowed', { message: 'A preflight needs an Origin header.' });
+    if (originOf(request) === undefined) throw new GatehouseError('preflight_origin_missing');
     return reply
       .status(204)
       .header('access-control-allow-methods', ALLOWED_METHODS)
@@ -198,9 +196,9 @@ export function registerSdkRoutes(app: App, deps: SdkDeps) {
       const allowed = [...new Set(app.routeTable.filter((r) => r.pattern.test(path) && r.method !== 'HEAD' && r.method !== 'OPTIONS').map((r) => r.method))];
       if (allowed.length > 0) {
         void reply.header('allow', allowed.join(', '));
-        throw new GatehouseError('method_not_allowed', { message: `${request.method} is not allowed here; use ${allowed.join(' or ')}.` });
+        throw new GatehouseError('method_not_allowed', { params: { method: request.method, allowed: allowed.join(' or ') } });
       }
-      throw new GatehouseError('route_not_found', { message: `No endpoint at ${request.method} ${path}.` });
+      throw new GatehouseError('route_not_found', { params: { method: request.method, path } });
     },
   });
 
@@ -325,7 +323,7 @@ export function registerAllowedOriginRoutes(app: App, deps: { sdk: SdkService })
     async (request) => {
       const body = request.body as { origin?: unknown } | undefined;
       const origin = typeof body?.origin === 'string' ? body.origin : request.query.origin;
-      if (origin === undefined) throw new GatehouseError('invalid_argument', { message: 'Give the origin to remove: {"origin": "https://app.example.com"} or ?origin=.' });
+      if (origin === undefined) throw new GatehouseError('allowed_origin_missing');
       const removed = await sdk.removeOrigin(request.projectId, origin);
       return ok(request, { origin: removed, allowed_origins: (await sdk.listOrigins(request.projectId)).map(toWireOrigin) });
     },

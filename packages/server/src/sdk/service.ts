@@ -27,11 +27,11 @@ export function normalizeOrigin(input: string): string {
   try {
     url = new URL(input);
   } catch {
-    throw new GatehouseError('invalid_allowed_origin', { message: `"${input}" is not a URL; an allowed origin is scheme://host[:port].` });
+    throw new GatehouseError('allowed_origin_not_a_url', { params: { input } });
   }
   const bare = input.replace(/\/$/, '');
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || url.search || url.hash || url.pathname !== '/' || bare.length < url.origin.length) {
-    throw new GatehouseError('invalid_allowed_origin', { message: `"${input}" is not an origin: give scheme://host[:port] over http or https, with nothing after it.` });
+    throw new GatehouseError('allowed_origin_not_an_origin', { params: { input } });
   }
   return url.origin;
 }
@@ -124,7 +124,7 @@ export class SdkService {
     const origin = normalizeOrigin(input);
     await this.#feed.write(async (tx, emit) => {
       const { rowCount } = await tx.query('DELETE FROM sdk_allowed_origins WHERE project_id = $1 AND origin = $2', [projectId, origin]);
-      if (rowCount === 0) throw new GatehouseError('allowed_origin_not_found', { message: `${origin} is not in the project's allowed origins.` });
+      if (rowCount === 0) throw new GatehouseError('allowed_origin_not_found', { params: { origin } });
       emit({ type: 'project', project_id: projectId });
     });
     return origin;

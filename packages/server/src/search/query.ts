@@ -2,7 +2,7 @@
 // condition, with every value passed as a parameter. Each searchable thing (users, members,
 // organizations) names its filters and the error_type prefix of its errors.
 import { LIMITS } from '../config.ts';
-import { GatehouseError } from '../errors.ts';
+import { GatehouseError, type SearchPrefix } from '../errors.ts';
 
 export interface SearchQuery {
   operator: 'AND' | 'OR';
@@ -21,14 +21,14 @@ export type FilterCompiler = (value: unknown, param: Param) => string;
 
 /** How a search reports a bad filter value: `<prefix>_invalid_filter_value`. */
 export class FilterValues {
-  readonly #prefix: string;
+  readonly #prefix: SearchPrefix;
 
-  constructor(prefix: string) {
+  constructor(prefix: SearchPrefix) {
     this.#prefix = prefix;
   }
 
   invalid(name: string, expected: string): GatehouseError {
-    return new GatehouseError(`${this.#prefix}_invalid_filter_value`, { message: `filter_value of ${name} must be ${expected}.` });
+    return new GatehouseError(`${this.#prefix}_invalid_filter_value`, { params: { filter_name: name, expected } });
   }
 
   stringList(name: string, value: unknown): string[] {
@@ -53,7 +53,7 @@ export class FilterValues {
 export function compileSearchQuery(
   query: SearchQuery | null,
   filters: Record<string, FilterCompiler>,
-  errorPrefix: string,
+  errorPrefix: SearchPrefix,
   firstParam: number,
 ): CompiledCondition {
   const params: unknown[] = [];
@@ -64,14 +64,12 @@ export function compileSearchQuery(
   if (!query || !Array.isArray(query.operands) || query.operands.length === 0) return { sql: 'TRUE', params };
   const operator = query.operator ?? 'AND';
   if (operator !== 'AND' && operator !== 'OR') {
-    throw new GatehouseError('invalid_argument', { message: 'query.operator must be "AND" or "OR".' });
+    throw new GatehouseError('invalid_search_operator');
   }
   const parts = query.operands.map(({ filter_name, filter_value }) => {
     const compile = Object.hasOwn(filters, filter_name) ? filters[filter_name] : undefined;
     if (!compile) {
-      throw new GatehouseError(`${errorPrefix}_filter_name_not_recognized`, {
-        message: `filter_name "${filter_name}" is not recognized; use one of ${Object.keys(filters).join(', ')}.`,
-      });
+      throw new GatehouseError(`${errorPrefix}_filter_name_not_recognized`, { params: { filter_name, filter_names: Object.keys(filters).join(', ') } });
     }
     return `(${compile(filter_value, param)})`;
   });
@@ -83,10 +81,10 @@ export function compileSearchQuery(
  * it cannot be replayed against another query.
  */
 export class SearchCursors {
-  readonly #invalid: string;
+  readonly #invalid: `${SearchPrefix}_invalid_cursor` | 'rbac_invalid_cursor';
   readonly #isId: (value: string) => boolean;
 
-  constructor(invalidErrorType: string, isId: (value: string) => boolean) {
+  constructor(invalidErrorType: `${SearchPrefix}_invalid_cursor` | 'rbac_invalid_cursor', isId: (value: string) => boolean) {
     this.#invalid = invalidErrorType;
     this.#isId = isId;
   }
@@ -110,7 +108,7 @@ export class SearchCursors {
 }
 
 /** The page size a search asked for: a whole number from 1 to the maximum, the default when absent. */
-export function searchLimit(limit: unknown, errorType: string): number {
+export function searchLimit(limit: unknown, errorType: `${SearchPrefix}_invalid_limit`): number {
   const value = limit ?? LIMITS.searchDefaultLimit;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > LIMITS.searchMaxLimit) throw new GatehouseError(errorType);
   return value;

@@ -88,7 +88,7 @@ export function isComplete(record: SsoConnectionRecord): boolean {
 }
 
 function notFound(connectionId: string): GatehouseError {
-  return new GatehouseError('sso_connection_not_found', { message: `No SSO connection "${connectionId}" in this organization.` });
+  return new GatehouseError('sso_connection_not_found', { params: { connection_id: connectionId } });
 }
 
 export class SsoConnectionService {
@@ -209,15 +209,13 @@ export class SsoConnectionService {
       if (!current) throw notFound(connectionId);
       const roles = [...(change.connection_role_rules ?? []), ...(change.group_role_rules ?? [])].map((rule) => rule.role_id);
       if (roles.some((role) => IMPLICIT_ROLES.b2b.includes(role))) {
-        throw new GatehouseError('cannot_assign_default_rbac_role_id', { message: 'Every member holds stytch_member already; a rule cannot assign it.' });
+        throw new GatehouseError('default_role_in_rule');
       }
       // On a member session's authority, what the connection trusts (the IdP's certificate, issuer,
       // endpoints, client, attribute mapping) may change only while it signs no existing member in:
       // otherwise whoever controls the new IdP signs in as those members, with their roles.
       if (grantor && changesTrust(change.config) && (await signsMembersIn(tx, current))) {
-        throw new GatehouseError('session_authorization_error', {
-          message: 'The identity provider of a connection that signs members in can only be changed with the project secret, not with a member session.',
-        });
+        throw new GatehouseError('sso_idp_change_needs_project_secret');
       }
       // On a member session's authority, a rule hands out only roles the member could grant itself.
       if (grantor && roles.length > 0) await requireGrantable(tx, this.#rbac, grantor, () => this.#organizations.lock(tx, projectId, organizationId), [...new Set(roles)]);

@@ -111,10 +111,10 @@ export class SsoFlows {
     const project = connection ? await this.#projects.findProject(connection.project_id) : null;
     // An unknown connection and another project's public token look the same.
     if (!connection || !project || project.public_token !== input.public_token) {
-      throw new GatehouseError('sso_connection_not_found', { message: 'No SSO connection with this id for this public token.' });
+      throw new GatehouseError('sso_connection_not_found_for_public_token');
     }
     if (connection.status !== 'active' || !isComplete(connection)) {
-      throw new GatehouseError('sso_connection_not_active', { message: 'The SSO connection is not fully configured yet.' });
+      throw new GatehouseError('sso_connection_not_active');
     }
     // Registered URLs only (the given ones, or the project's defaults), settled before the IdP is involved.
     const loginRedirectUrl = await this.#redirectUrls.resolve(connection.project_id, 'LOGIN', input.login_redirect_url, REDIRECT_URL_FIELDS.sso_login_redirect_url);
@@ -154,7 +154,7 @@ export class SsoFlows {
   /** The SAML ACS: verifies the response to a request we made, then finishes the sign-in. */
   async finishSaml(connectionId: string, samlResponse: string | undefined, relayState: string | undefined): Promise<string> {
     if (!samlResponse || !relayState) {
-      throw new GatehouseError('saml_response_malformed', { message: 'The IdP must POST SAMLResponse and the RelayState it was sent.' });
+      throw new GatehouseError('saml_post_incomplete');
     }
     const { flow, connection } = await this.#flow(connectionId, relayState, 'saml');
     const config = { connection_id: connectionId, ...(connection.config as SamlSettings) };
@@ -166,14 +166,14 @@ export class SsoFlows {
         'INSERT INTO saml_assertions_seen (connection_id, assertion_id, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
         [connectionId, identity.assertion_id, identity.expires_at],
       );
-      if (rowCount === 0) throw new GatehouseError('saml_assertion_replayed', { message: 'This SAML assertion was used already.' });
+      if (rowCount === 0) throw new GatehouseError('saml_assertion_replayed');
     });
   }
 
   /** The OIDC callback: exchanges the code (state, nonce and PKCE checked), then finishes the sign-in. */
   async finishOidc(callbackUrl: URL): Promise<string> {
     const state = callbackUrl.searchParams.get('state');
-    if (!state) throw new GatehouseError('oidc_state_mismatch', { message: 'The callback carries no state.' });
+    if (!state) throw new GatehouseError('oidc_state_missing');
     const { flow, connection } = await this.#flow(null, state, 'oidc');
     const config = { connection_id: connection.connection_id, ...(connection.config as OidcSettings) };
     const identity = await completeOidcCallback(config, this.#config.publicUrl, callbackUrl, {
@@ -193,17 +193,17 @@ export class SsoFlows {
     const token = rows[0];
     const now = this.#clock.now();
     if (!token || token.used_at || token.expires_at.getTime() <= now.getTime()) {
-      throw new GatehouseError('sso_token_not_found', { message: 'The SSO token is unknown, used or expired.' });
+      throw new GatehouseError('sso_token_not_found');
     }
     checkPkce(token.pkce_code_challenge, input.pkce_code_verifier);
     const member = await this.#members.findMember(projectId, token.member_id);
     const connection = await this.#connections.find(token.connection_id);
-    if (!member || member.status === 'deleted' || !connection) throw new GatehouseError('sso_token_not_found', { message: 'The SSO token is unknown, used or expired.' });
+    if (!member || member.status === 'deleted' || !connection) throw new GatehouseError('sso_token_not_found');
     const registration = member.sso_registrations.find((r) => r.connection_id === connection.connection_id);
-    if (!registration) throw new GatehouseError('sso_token_not_found', { message: 'The member is no longer registered with this connection.' });
+    if (!registration) throw new GatehouseError('sso_member_registration_gone');
     // Spent atomically: of two requests with one token, one wins.
     const spent = await this.#db.query('UPDATE sso_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL', [sha256(input.sso_token), now]);
-    if (spent.rowCount === 0) throw new GatehouseError('sso_token_not_found', { message: 'The SSO token is unknown, used or expired.' });
+    if (spent.rowCount === 0) throw new GatehouseError('sso_token_not_found');
     const organization = await this.#organizations.requireOrganization(projectId, member.organization_id);
     const factor = ssoFactor(connection.kind, registration.registration_id, connection.connection_id, token.external_id, now);
     return this.#sessions.grantMember(projectId, environment, member, organization, factor, input);
@@ -220,9 +220,7 @@ export class SsoFlows {
     const flow = rows[0];
     const connection = flow ? await this.#connections.find(flow.connection_id) : null;
     if (!flow || !connection || connection.kind !== kind || (connectionId !== null && connection.connection_id !== connectionId)) {
-      throw new GatehouseError(kind === 'saml' ? 'saml_in_response_to_mismatch' : 'oidc_state_mismatch', {
-        message: 'This sign-in was not started here, has expired, or was finished already.',
-      });
+      throw new GatehouseError(kind === 'saml' ? 'sso_flow_not_found_saml' : 'sso_flow_not_found_oidc');
     }
     return { flow, connection };
   }
@@ -240,11 +238,9 @@ export class SsoFlows {
     const email = identity.email.trim();
     const existing = (await this.#registeredMember(connection, identity.external_id)) ?? (await this.#memberByEmail(connection, identity, email));
     if (!existing && !jitAllowed(organization, connection.connection_id, email, identity.email_verified)) {
-      throw new GatehouseError('sso_jit_provisioning_not_allowed', {
-        message: 'The organization does not let new members join through this SSO connection; invite the member first.',
-      });
+      throw new GatehouseError('sso_jit_provisioning_not_allowed');
     }
-    if (existing?.status === 'deleted') throw new GatehouseError('member_not_found', { message: 'The member was deleted from the organization.' });
+    if (existing?.status === 'deleted') throw new GatehouseError('member_deleted');
     // The address counts as verified only where the organization vouches for the domain at this connection.
     const emailVerified = identity.email_verified && isVerifiedDomain(connection, email);
 

@@ -54,7 +54,7 @@ export class SsoMemberLinks {
   /** An explicit link: the connection may sign this member in by email from now on. Idempotent; audited. */
   async link(connection: SsoConnectionRecord, member: MemberRecord, actor: Actor, authorize?: (tx: SqlExecutor) => Promise<void>): Promise<void> {
     if (member.organization_id !== connection.organization_id || member.status === 'deleted') {
-      throw new GatehouseError('member_not_found', { message: 'No member with this id exists in the organization.' });
+      throw new GatehouseError('member_not_found', { params: { member_id: member.member_id } });
     }
     await this.#feed.write(async (tx, emit) => {
       await authorize?.(tx);
@@ -83,7 +83,7 @@ export class SsoMemberLinks {
       const { rowCount: registrations } = await tx.query(
         'DELETE FROM sso_registrations WHERE member_id = $1 AND connection_id = $2', [memberId, connection.connection_id]);
       if (links.length === 0 && registrations === 0) {
-        throw new GatehouseError('sso_member_link_not_found', { message: 'The member is not linked to this connection.' });
+        throw new GatehouseError('sso_member_link_not_found');
       }
       await this.#audit.record(tx, {
         project_id: connection.project_id, actor, action: 'member.sso_link.deleted', target_type: 'member', target_id: memberId,

@@ -77,9 +77,7 @@ const usesHttp = (urls: string[]) => urls.some((url) => url.startsWith('http:'))
 
 export async function discoverOidc(issuer: string, outbound: OutboundFetch): Promise<OidcEndpoints> {
   if (!outbound.isAllowedUrl(issuer)) {
-    throw new GatehouseError('oidc_discovery_failed', {
-      message: 'The issuer must be an https URL on a public address (plain http and private addresses only with the development setting).',
-    });
+    throw new GatehouseError('oidc_issuer_not_public');
   }
   let metadata: client.ServerMetadata;
   try {
@@ -104,16 +102,12 @@ export async function discoverOidc(issuer: string, outbound: OutboundFetch): Pro
   };
   for (const field of ['authorization_url', 'token_url', 'jwks_url'] as const) {
     if (endpoints[field] === '') {
-      throw new GatehouseError('oidc_discovery_failed', {
-        message: `The issuer's OpenID configuration has no ${field.replace('_url', '')} endpoint.`,
-      });
+      throw new GatehouseError('oidc_endpoint_missing', { params: { endpoint: field.replace('_url', '') } });
     }
   }
   for (const [field, value] of Object.entries(endpoints)) {
     if (value !== '' && !outbound.isAllowedUrl(value)) {
-      throw new GatehouseError('oidc_discovery_failed', {
-        message: `The issuer's OpenID configuration gives a ${field} that may not be used: endpoints must be https on public addresses.`,
-      });
+      throw new GatehouseError('oidc_endpoint_not_public', { params: { field } });
     }
   }
   return endpoints;
@@ -245,7 +239,7 @@ export async function completeOidcCallback(
     const code = PROVIDER_ERROR_CODE.test(providerError) ? providerError : 'unknown_error';
     const description = params.get('error_description');
     throw new GatehouseError('oidc_provider_error', {
-      message: `The identity provider refused the sign-in (${code}).`,
+      params: { code },
       details: { provider_error: code, ...(description !== null ? { provider_error_description: description.slice(0, 500) } : {}) },
     });
   }

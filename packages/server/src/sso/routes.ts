@@ -83,7 +83,7 @@ function readCertificate(pem: string, environment: string) {
   try {
     certificate = new X509Certificate(pem.trim());
   } catch {
-    throw new GatehouseError('saml_certificate_invalid', { message: 'x509_certificate is not a PEM X.509 certificate.' });
+    throw new GatehouseError('saml_certificate_invalid');
   }
   return { certificate_id: `saml-verification-key-${environment}-${randomUUID()}`, certificate: certificate.toString().trim() };
 }
@@ -173,7 +173,7 @@ export function registerSsoRoutes(
       const actor = requestActor(request);
       const current = await connections.require(request.projectId, organization_id, connection_id, 'saml');
       const xml = request.body.metadata_xml ?? (request.body.metadata_url ? await fetchMetadata(outbound, request.body.metadata_url) : undefined);
-      if (xml === undefined) throw new GatehouseError('invalid_argument', { message: 'Give metadata_url or metadata_xml.' });
+      if (xml === undefined) throw new GatehouseError('sso_metadata_missing');
       const metadata = parseIdpMetadata(xml);
       const record = await connections.update(request.projectId, organization_id, connection_id, 'saml', {
         config: {
@@ -195,7 +195,7 @@ export function registerSsoRoutes(
       const current = await connections.require(request.projectId, organization_id, connection_id, 'saml');
       const kept = current.config.verification_certificates.filter((c) => c.certificate_id !== certificate_id);
       if (kept.length === current.config.verification_certificates.length) {
-        throw new GatehouseError('sso_verification_certificate_not_found', { message: `No certificate "${certificate_id}" on this connection.` });
+        throw new GatehouseError('sso_verification_certificate_not_found', { params: { certificate_id } });
       }
       await connections.update(request.projectId, organization_id, connection_id, 'saml', { config: { verification_certificates: kept } }, actor);
       return ok(request, { certificate_id });
@@ -247,7 +247,7 @@ export function registerSsoRoutes(
       const connection = await connections.require(request.projectId, organization_id, connection_id);
       const member = await members.findMember(request.projectId, member_id);
       if (!member || member.organization_id !== organization_id || member.status === 'deleted') {
-        throw new GatehouseError('member_not_found', { message: 'No member with this id exists in the organization.' });
+        throw new GatehouseError('member_not_found', { params: { member_id } });
       }
       // Linking hands the connection's IdP the member's account: on a member session's authority, only
       // if the grantor could grant every role a session through this connection would give the target.
@@ -314,7 +314,7 @@ export function registerSsoRoutes(
 
   app.get('/v1/b2b/sso/saml/metadata/:connection_id', { config: { auth: 'public', memberSession: 'refuse' }, schema: { params: Type.Object({ connection_id: Type.String() }) } }, async (request, reply) => {
     const record = await connections.find(request.params.connection_id);
-    if (!record || record.kind !== 'saml') throw new GatehouseError('sso_connection_not_found');
+    if (!record || record.kind !== 'saml') throw new GatehouseError('sso_connection_not_found', { params: { connection_id: request.params.connection_id } });
     reply.type('application/samlmetadata+xml');
     return serviceProviderMetadata(record.connection_id, publicUrl, (record.config as SamlSettings).nameid_format);
   });
@@ -346,7 +346,7 @@ function checkVerifiedDomains(domains: string[] | undefined): string[] | undefin
   return domains?.map((domain) => {
     const normalized = checkDomain(domain, 'invalid_email_domain');
     if (isCommonEmailDomain(normalized)) {
-      throw new GatehouseError('invalid_email_domain', { message: `"${normalized}" is a public mailbox provider; no organization can vouch for its addresses.` });
+      throw new GatehouseError('public_mailbox_email_domain', { params: { domain: normalized } });
     }
     return normalized;
   });
@@ -360,7 +360,7 @@ function checkUrl(value: string, field: string): string {
     // reported below
   }
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-    throw new GatehouseError('invalid_argument', { message: `${field} must be an absolute http(s) URL.` });
+    throw new GatehouseError('invalid_http_url_argument', { params: { field } });
   }
   return value;
 }

@@ -142,7 +142,7 @@ export async function validateSamlResponse(
   const statusCodes = statusCodeValues(response);
   if (statusCodes[0] !== STATUS_SUCCESS) {
     throw new GatehouseError('saml_status_not_success', {
-      message: `The IdP did not authenticate the user: the SAMLResponse status is ${statusCodes.map(shortUrn).join(' / ') || 'missing'}.`,
+      params: { status: statusCodes.map(shortUrn).join(' / ') || 'missing' },
       details: { status_codes: statusCodes },
     });
   }
@@ -300,7 +300,7 @@ function nodeSamlRefusal(error: unknown): GatehouseError {
 }
 
 function malformed(message: string, cause?: unknown): GatehouseError {
-  return new GatehouseError('saml_response_malformed', { message: `The SAMLResponse is malformed: ${message}`, cause });
+  return new GatehouseError('saml_response_malformed', { params: { problem: message }, cause });
 }
 
 function shortUrn(urn: string): string {
@@ -327,7 +327,7 @@ export function normalizeCertificatePem(certificate: string): string {
 
 export function parseIdpMetadata(xml: string): { idp_entity_id: string; idp_sso_url: string; certificates: string[] } {
   const invalid = (message: string, cause?: unknown) =>
-    new GatehouseError('saml_metadata_invalid', { message: `The IdP metadata is not usable: ${message}`, cause });
+    new GatehouseError('saml_metadata_invalid', { params: { problem: message }, cause });
   const root = parseXml(xml);
   if (!root) throw invalid('it is not XML.');
   const entities = isElement(root, NS.metadata, 'EntityDescriptor')

@@ -92,7 +92,7 @@ function toRecord(row: UserRow): UserRecord {
 }
 
 export function checkUserId(userId: string): void {
-  if (!isId('user', userId)) throw new GatehouseError('invalid_user_id', { message: `"${userId}" is not a user id (user-test-<uuid>).` });
+  if (!isId('user', userId)) throw new GatehouseError('invalid_user_id', { params: { user_id: userId } });
 }
 
 function checkName(name: Partial<UserName> | undefined): Partial<UserName> {
@@ -100,7 +100,7 @@ function checkName(name: Partial<UserName> | undefined): Partial<UserName> {
   for (const key of ['first_name', 'middle_name', 'last_name'] as const) {
     const value = name?.[key];
     if (value === undefined) continue;
-    if (value.length > 256) throw new GatehouseError('invalid_argument', { message: `name.${key} may be at most 256 characters.` });
+    if (value.length > 256) throw new GatehouseError('name_too_long', { params: { field: `name.${key}` } });
     out[key] = value;
   }
   return out;
@@ -203,7 +203,7 @@ export class UserService {
   async requireUser(projectId: string, userId: string, db: SqlExecutor = this.#db): Promise<UserRecord> {
     checkUserId(userId);
     const user = await this.findUser(projectId, userId, db);
-    if (!user) throw new GatehouseError('user_not_found', { message: `No user "${userId}" in this project.` });
+    if (!user) throw new GatehouseError('user_not_found', { params: { user_id: userId } });
     return user;
   }
 
@@ -216,7 +216,7 @@ export class UserService {
       [projectId, userId],
     );
     const row = rows[0];
-    if (!row) throw new GatehouseError('user_not_found', { message: `No user "${userId}" in this project.` });
+    if (!row) throw new GatehouseError('user_not_found', { params: { user_id: userId } });
     return row.roles ?? [];
   }
 
@@ -234,7 +234,7 @@ export class UserService {
           [projectId, userId],
         );
         const current = rows[0];
-        if (!current) throw new GatehouseError('user_not_found', { message: `No user "${userId}" in this project.` });
+        if (!current) throw new GatehouseError('user_not_found', { params: { user_id: userId } });
         const trusted = applyMetadataUpdate(current.trusted_metadata, input.trusted_metadata, 'trusted_metadata');
         const untrusted = applyMetadataUpdate(current.untrusted_metadata, input.untrusted_metadata, 'untrusted_metadata');
         await tx.query(
@@ -265,7 +265,7 @@ export class UserService {
     await this.#feed.write(async (tx, emit) => {
       const roles = await explicitRoles(tx, userId);
       const { rowCount } = await tx.query('DELETE FROM users WHERE project_id = $1 AND user_id = $2', [projectId, userId]);
-      if (rowCount === 0) throw new GatehouseError('user_not_found', { message: `No user "${userId}" in this project.` });
+      if (rowCount === 0) throw new GatehouseError('user_not_found', { params: { user_id: userId } });
       // A user the log knows (it held roles once) gets its end recorded too, roles or not.
       if (roles.length > 0 || (await this.#audit.hasHistory(tx, projectId, 'user', userId))) {
         await this.#recordRoles(tx, projectId, userId, actor, 'user.deleted', roles, null);
