@@ -2,8 +2,7 @@
 // MemoryCookieJar, storage in a Map. Hook behaviour in a real browser is the documents example's test.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startTestServer, type TestServer } from '../../server/src/testing/harness.ts';
-import { b2bWorld, consumerWorld, memberWithPassword, PASSWORD } from '../../server/src/testing/sdk.ts';
+import { b2bWorld, consumerWorld, memberWithPassword, PASSWORD, startTestServer, type TestServer } from '@gatehouse/server/testing';
 import { createGatehouseClient, GatehouseError, MemoryCookieJar, type GatehouseClientOptions, type KeyValueStorage } from './index.ts';
 
 const APP = 'http://localhost:5173';

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { B2B_BUILT_IN_RESOURCES } from './built-ins.ts';
 import { isAuthorized } from './check.ts';
-import { compilePolicy } from './compile.ts';
 import { compileWithCustomRoles, DEFAULT_ROLE_IDS, IMPLICIT_ROLE_IDS, POLICY_KINDS, POLICY_RULES } from './kinds.ts';
 import { validatePolicy } from './validate.ts';
 import type { Policy } from './types.ts';
@@ -35,14 +34,16 @@ test('each kind: its implicit roles are among its default roles, and its rules n
 
 test("an organization's custom roles are compiled with the policy; without any, the policy alone", () => {
   const custom = [{ role_id: 'editor', description: '', permissions: [{ resource_id: 'documents', actions: ['write'] }] }];
-  const alone = compileWithCustomRoles(B2B_POLICY, 'b2b');
-  const withCustom = compileWithCustomRoles(B2B_POLICY, 'b2b', custom);
+  const alone = compileWithCustomRoles(B2B_POLICY);
+  const withCustom = compileWithCustomRoles(B2B_POLICY, custom, POLICY_RULES.b2b);
   assert.equal(isAuthorized(alone, ['editor'], 'documents', 'write').authorized, false);
   assert.deepEqual(isAuthorized(withCustom, ['reader', 'editor'], 'documents', 'write'), { authorized: true, granting_roles: ['editor'] });
   assert.deepEqual(isAuthorized(withCustom, ['reader', 'editor'], 'documents', 'read'), { authorized: true, granting_roles: ['reader'] });
   assert.deepEqual([...withCustom.roleNumbers.keys()], ['stytch_member', 'stytch_admin', 'reader', 'editor']);
-  // The kind's rules apply: the built-in resources are there even when the policy leaves them out.
+  // Rules given apply: the built-in resources are there even when the policy leaves them out.
   const bare = { ...B2B_POLICY, resources: B2B_POLICY.resources.filter((r) => !r.resource_id.startsWith('stytch.')) };
-  assert.equal(isAuthorized(compileWithCustomRoles(bare, 'b2b', custom), ['stytch_admin'], 'stytch.member', 'delete').authorized, true);
-  assert.equal(isAuthorized(compilePolicy(bare), ['stytch_admin'], 'stytch.member', 'delete').authorized, false);
+  assert.equal(isAuthorized(compileWithCustomRoles(bare, custom, POLICY_RULES.b2b), ['stytch_admin'], 'stytch.member', 'delete').authorized, true);
+  assert.equal(isAuthorized(compileWithCustomRoles(bare, custom), ['stytch_admin'], 'stytch.member', 'delete').authorized, false);
+  // Custom roles do not change the policy they are compiled with.
+  assert.equal(B2B_POLICY.roles.length, 3);
 });

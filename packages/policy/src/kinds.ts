@@ -36,10 +36,11 @@ export const POLICY_RULES: Readonly<Record<PolicyKind, PolicyRules>> = {
 };
 
 /**
- * The policy of `kind` compiled together with an organization's custom roles (B2B: roles an
- * organization defines for itself on the project's resources), listed after the policy's own.
+ * A policy compiled together with an organization's custom roles (B2B: roles an organization defines
+ * for itself on the project's resources), listed after the policy's own. The server passes its
+ * kind's rules; a client compiles a served policy, which already lists the built-in resources, as
+ * it was served.
  */
-export function compileWithCustomRoles(policy: Policy, kind: PolicyKind, customRoles: readonly Role[] = []): CompiledPolicy {
-  const roles = customRoles.length === 0 ? policy.roles : [...policy.roles, ...customRoles];
-  return compilePolicy(roles === policy.roles ? policy : { ...policy, roles }, POLICY_RULES[kind]);
+export function compileWithCustomRoles(policy: Policy, customRoles: readonly Role[] = [], rules: PolicyRules = {}): CompiledPolicy {
+  return compilePolicy(customRoles.length === 0 ? policy : { ...policy, roles: [...policy.roles, ...customRoles] }, rules);
 }

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { environmentOfProject } from '@gatehouse/contracts';
 import { formatTimestamp } from '../clock.ts';
 import type { FastifyRequest } from 'fastify';
 import type { App } from '../http/app.ts';
@@ -10,7 +11,6 @@ import type { MemberMagicLinkService } from '../magic-links/b2b-service.ts';
 import type { RateLimiter } from '../rate-limit/limiter.ts';
 import { toWireOrganization } from '../organizations/routes.ts';
 import type { OrganizationRecord, OrganizationService } from '../organizations/service.ts';
-import type { ProjectService } from '../projects/service.ts';
 import { SearchBodyFields, searchQuery } from '../search/routes.ts';
 import { isAdmin } from './roles.ts';
 import type { MemberRecord, MemberService, UpdateMemberInput } from './service.ts';
@@ -147,9 +147,9 @@ export function toWireMember(record: MemberRecord, organization: OrganizationRec
 
 export function registerMemberRoutes(
   app: App,
-  deps: { members: MemberService; organizations: OrganizationService; projects: ProjectService; memberMagicLinks: MemberMagicLinkService; limiter: RateLimiter },
+  deps: { members: MemberService; organizations: OrganizationService; memberMagicLinks: MemberMagicLinkService; limiter: RateLimiter },
 ) {
-  const { members, organizations, projects, memberMagicLinks, limiter } = deps;
+  const { members, organizations, memberMagicLinks, limiter } = deps;
   const limitSends = limitEmailUpdateSends(limiter);
 
   const respond = async (request: Parameters<typeof ok>[0], record: MemberRecord) => {
@@ -159,8 +159,7 @@ export function registerMemberRoutes(
 
   app.post('/v1/b2b/organizations/:organization_id/members', { config: { memberSession: MEMBER_SESSION_RULES.memberCreate }, schema: { params: OrganizationParams, body: CreateMemberBody } }, async (request) => {
     const { organization_id } = request.params;
-    const project = await projects.findProject(request.projectId);
-    const record = await members.createMember(request.projectId, project!.environment, organization_id, request.body, requestActor(request), undefined, request.member);
+    const record = await members.createMember(request.projectId, environmentOfProject(request.projectId), organization_id, request.body, requestActor(request), undefined, request.member);
     return respond(request, record);
   });
 

@@ -1,10 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { environmentOfProject } from '@gatehouse/contracts';
 import { formatTimestamp } from '../clock.ts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
 import { MEMBER_SESSION_RULES, REFUSE } from '../authz/actions.ts';
 import { requestActor } from '../authz/member-authorization.ts';
-import type { ProjectService } from '../projects/service.ts';
 import { SearchBodyFields, searchQuery } from '../search/routes.ts';
 import { SETTING_NAMES, type OrganizationInput, type OrganizationRecord, type OrganizationService, type OrganizationSettings } from './service.ts';
 
@@ -86,13 +86,12 @@ export function toWireOrganization(organization: OrganizationRecord) {
 
 export function registerOrganizationRoutes(
   app: App,
-  deps: { organizations: OrganizationService; projects: ProjectService },
+  deps: { organizations: OrganizationService },
 ) {
-  const { organizations, projects } = deps;
+  const { organizations } = deps;
 
   app.post('/v1/b2b/organizations', { config: REFUSE, schema: { body: OrganizationBody } }, async (request) => {
-    const project = await projects.findProject(request.projectId);
-    const organization = await organizations.createOrganization(request.projectId, project!.environment, toOrganizationInput(request.body ?? {}), request.actor);
+    const organization = await organizations.createOrganization(request.projectId, environmentOfProject(request.projectId), toOrganizationInput(request.body ?? {}), request.actor);
     return ok(request, { organization: toWireOrganization(organization) });
   });
 

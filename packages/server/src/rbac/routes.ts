@@ -1,8 +1,7 @@
-import { describePolicyChange, type PolicyChange } from '@gatehouse/policy';
+import { describePolicyChange, type PolicyChange, type PolicyKind } from '@gatehouse/policy';
 import { Type } from '@sinclair/typebox';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
-import type { PolicyKind } from './defaults.ts';
 import type { Actor } from '../projects/service.ts';
 import type { PolicyWriteOptions, PolicyWriteResult, RbacService } from './service.ts';
 import { REFUSE } from '../authz/actions.ts';

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { AuthorizationVerdict } from '@gatehouse/policy';
+import { environmentOfProject } from '@gatehouse/contracts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
 import { compactJwsJson, serializeWithImmutableWires } from '../http/json.ts';
@@ -65,7 +66,6 @@ export function sessionResponse(grant: SessionGrant, sessions: SessionService, u
 
 export function registerSessionRoutes(app: App, deps: { sessions: SessionService; users: UserService; projects: ProjectService; keys: SigningKeys }) {
   const { sessions, users, projects, keys } = deps;
-  const environmentOf = (projectId: string): 'live' | 'test' => (projectId.startsWith('project-live-') ? 'live' : 'test');
 
   // The hot path: answered without waiting when the session, user and policy are in memory, and
   // sent as text made mostly once (authenticateText).
@@ -74,7 +74,7 @@ export function registerSessionRoutes(app: App, deps: { sessions: SessionService
     const result = sessions.authenticateInMemory(request.projectId, input);
     void reply.type(JSON_TYPE);
     if (result) return void reply.send(authenticateText(request.id, result, sessions, users));
-    return sessions.authenticate(request.projectId, environmentOf(request.projectId), input).then((result) => authenticateText(request.id, result, sessions, users));
+    return sessions.authenticate(request.projectId, environmentOfProject(request.projectId), input).then((result) => authenticateText(request.id, result, sessions, users));
   });
 
   app.get('/v1/sessions', { config: REFUSE, schema: { querystring: Type.Object({ user_id: Type.String() }) } }, async (request) => {
@@ -93,7 +93,7 @@ export function registerSessionRoutes(app: App, deps: { sessions: SessionService
 
   // Gatehouse addition: start signing with a new key (`gatehouse keys rotate`).
   app.post('/v1/project/signing_keys/rotate', { config: REFUSE, schema: TAKES_NO_BODY }, async (request) => {
-    const rotated = await keys.rotate(request.projectId, environmentOf(request.projectId));
+    const rotated = await keys.rotate(request.projectId, environmentOfProject(request.projectId));
     return ok(request, { kid: rotated.kid, retired_kids: rotated.retired });
   });
 }

@@ -3,6 +3,7 @@
 // authorization check. The hot path (token → session → user's roles → verdict) is answered from
 // memory; every cache entry is dropped on the change feed when another process changes it.
 import crypto, { createHash, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { ORGANIZATION_CLAIM, SESSION_CLAIM } from '@gatehouse/contracts';
 import { SignJWT, compactVerify, decodeJwt, decodeProtectedHeader } from 'jose';
 import type { AuthorizationVerdict, ResolvedRoles } from '@gatehouse/policy';
 import type { Clock } from '../clock.ts';
@@ -23,8 +24,6 @@ import type { OrganizationRecord, OrganizationService } from '../organizations/s
 import { JWT_LIFETIME_SECONDS, type SigningKeys } from './keys.ts';
 
 export const SESSION_DURATION_MINUTES = { min: 5, max: 527_040 } as const;
-const SESSION_CLAIM = 'https://stytch.com/session';
-const ORGANIZATION_CLAIM = 'https://stytch.com/organization';
 const RESERVED_CLAIMS = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti']);
 /** A JWT is minted again once it is this old, so each stays valid for at least 4 of its 5 minutes. */
 const JWT_REUSE_MS = 60_000;
