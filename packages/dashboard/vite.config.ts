@@ -1,4 +1,4 @@
-// The dashboard is served by the Gatehouse server under /dashboard/ (see packages/server/src/admins).
+// The dashboard is served by the Gatehouse server under /dashboard/ (the server's admins feature).
 // `npm run dev -w @gatehouse/dashboard` proxies the API to a server on :3000.
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';

@@ -77,7 +77,7 @@ const POLICY = {
  * otherwise is loaded again. Migrations of other tables (comments aside) leave it as it is.
  */
 function fingerprint(): string {
-  const dir = new URL('../../packages/server/src/store/migrations/', import.meta.url);
+  const dir = new URL('store/migrations/', import.meta.resolve('@gatehouse/server'));
   const hash = createHash('sha256').update(JSON.stringify(LOAD_SQL));
   for (const name of readdirSync(dir).sort()) {
     const sql = readFileSync(new URL(name, dir), 'utf8');

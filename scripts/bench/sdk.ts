@@ -7,8 +7,7 @@ import { pathToFileURL } from 'node:url';
 import type { JWK } from 'jose';
 import { GatehouseClient } from '@gatehouse/node';
 import { CONSUMER_CASE_POLICY } from '@gatehouse/policy/testing/authorization-cases';
-import { signInUser } from '../../packages/server/src/testing/authorization-cases.ts';
-import { startTestServer } from '../../packages/server/src/testing/harness.ts';
+import { signInUser, startTestServer } from '@gatehouse/server/testing';
 import { measureAllAsync, type BenchReport } from './measure.ts';
 
 /** The target of issue 7: local authenticate + check at least this fraction of a bare verify. */

@@ -4,8 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { B2BProject } from '../../server/src/testing/b2b.ts';
-import { PASSWORD } from '../../server/src/testing/sdk.ts';
+import { B2BProject, PASSWORD } from '@gatehouse/server/testing';
 import { PHONE, expectOk, startDashboard, type DashboardTest } from './testing/harness.ts';
 
 const CONSUMER_POLICY = {

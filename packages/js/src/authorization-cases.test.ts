@@ -5,8 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { B2B_CASES, CONSUMER_CASES } from '@gatehouse/policy/testing/authorization-cases';
-import { b2bCaseWorld, consumerCaseWorld } from '../../server/src/testing/authorization-cases.ts';
-import { startTestServer, type TestServer } from '../../server/src/testing/harness.ts';
+import { b2bCaseWorld, consumerCaseWorld, startTestServer, type TestServer } from '@gatehouse/server/testing';
 import { createGatehouseClient, MemoryCookieJar, type Vertical } from './index.ts';
 
 let server: TestServer;

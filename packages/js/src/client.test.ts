@@ -2,8 +2,7 @@
 // MemoryCookieJar, storage in a Map. Hook behaviour in a real browser is the documents example's test.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startTestServer, type TestServer } from '../../server/src/testing/harness.ts';
-import { b2bWorld, consumerWorld, memberWithPassword, PASSWORD } from '../../server/src/testing/sdk.ts';
+import { b2bWorld, consumerWorld, memberWithPassword, PASSWORD, startTestServer, type TestServer } from '@gatehouse/server/testing';
 import { createGatehouseClient, GatehouseError, MemoryCookieJar, type GatehouseClientOptions, type KeyValueStorage } from './index.ts';
 
 const APP = 'http://localhost:5173';
@@ -101,16 +100,36 @@ describe('consumer', () => {
 
   test('start() polls: a revoked role reaches a started client without calls from the page', async () => {
     const { credentials, userId } = await consumerWorld(server, APP, ['editor']);
-    const { client } = clientFor(credentials.public_token, { pollIntervalMs: 100 });
+    // Every request the client makes, so the test can tell its polls from its own calls.
+    const requests: string[] = [];
+    const countingFetch: typeof fetch = (input, init) => {
+      requests.push(new URL(input instanceof Request ? input.url : input).pathname);
+      return fetch(input, init);
+    };
+    const { client } = clientFor(credentials.public_token, { pollIntervalMs: 100, fetch: countingFetch });
     await client.passwords.authenticate({ email: 'ada@example.com', password: PASSWORD });
     await client.start();
     try {
+      assert.equal(client.rbac.isAuthorizedSync('documents', 'write'), true, 'an editor, before the change');
+      const sessionReads = () => requests.filter((path) => path.endsWith('/sessions/authenticate')).length;
+      const readsBefore = sessionReads();
       const changed = new Promise<void>((resolve) => client.subscribe(() => !client.rbac.isAuthorizedSync('documents', 'write') && resolve()));
       await server.api(credentials, 'PUT', `/v1/users/${userId}`, { roles: [] });
-      await changed;
+      let waited: ReturnType<typeof setTimeout> | undefined;
+      const noPoll = new Promise<never>((_, reject) => {
+        waited = setTimeout(() => reject(new Error(`no poll brought the change in 5 s (${sessionReads() - readsBefore} session reads)`)), 5_000);
+      });
+      await Promise.race([changed, noPoll]).finally(() => clearTimeout(waited));
+      assert.equal(client.rbac.isAuthorizedSync('documents', 'write'), false, 'the revoked role is gone');
+      assert.equal(client.rbac.isAuthorizedSync('documents', 'read'), true, 'stytch_user still reads');
+      assert.ok(sessionReads() > readsBefore, 'the client read the session again by itself');
     } finally {
       client.stop();
     }
+    // And stop() ends the polling: three intervals pass without a request.
+    const afterStop = requests.length;
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    assert.equal(requests.length, afterStop, 'no request after stop()');
   });
 
   test('a new page load answers from the stored session and policy first, then from the server', async () => {

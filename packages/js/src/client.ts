@@ -1,7 +1,8 @@
 // The headless browser client: talks to a Gatehouse server's browser API (/sdk/v1, public token),
 // keeps the session in cookies + storage and fresh, and answers permission checks locally with the
 // same engine the server runs (@gatehouse/policy), from the bootstrap policy and the session's roles.
-import { compilePolicy, isAuthorized, listPermissions, resolveRoles, type CompiledPolicy, type Policy, type ResolvedRoles } from '@gatehouse/policy';
+import { isErrorEnvelope } from '@gatehouse/contracts';
+import { compileWithCustomRoles, isAuthorized, listPermissions, resolveRoles, type CompiledPolicy, type Policy, type ResolvedRoles } from '@gatehouse/policy';
 import { GatehouseError, GatehouseUnreachableError } from './errors.ts';
 import { jwtExpiry, Persistence, type CookieJar, type CookieOptions, type KeyValueStorage } from './persistence.ts';
 import type { Bootstrap, ClientState, Member, MemberSession, Organization, PermissionMap, Session, User, Vertical } from './types.ts';
@@ -266,7 +267,7 @@ export class GatehouseClient {
       throw new GatehouseUnreachableError(`Gatehouse answered ${response.status} without JSON`);
     }
     if (!response.ok) {
-      if (json && typeof json.error_type === 'string') throw new GatehouseError(json);
+      if (isErrorEnvelope(json)) throw new GatehouseError({ ...json, status_code: json.status_code ?? response.status, error_message: json.error_message ?? response.statusText });
       throw new GatehouseUnreachableError(`Gatehouse answered ${response.status}`);
     }
     return (json?.data ?? json) as T;
@@ -372,7 +373,7 @@ export class GatehouseClient {
     if (!policy) return null;
     if (this.#compiled.policy !== policy || this.#compiled.organization !== organization) {
       const customRoles = this.#b2b ? (organization?.custom_roles ?? []) : [];
-      this.#compiled = { policy, organization, compiled: compilePolicy({ ...policy, roles: [...policy.roles, ...customRoles] }) };
+      this.#compiled = { policy, organization, compiled: compileWithCustomRoles(policy, customRoles) };
     }
     const compiled = this.#compiled.compiled!;
     if (this.#resolved.compiled !== compiled || this.#resolved.roles !== roles) {

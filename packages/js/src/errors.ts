@@ -1,4 +1,5 @@
 // The one error the browser client throws for a refused call: the server's Stytch envelope, as data.
+import { ErrorEnvelopeError } from '@gatehouse/contracts';
 
 /** Error types after which the stored session is of no use (Stytch's UNRECOVERABLE_ERROR_TYPES). */
 export const UNRECOVERABLE_ERROR_TYPES: ReadonlySet<string> = new Set([
@@ -9,24 +10,8 @@ export const UNRECOVERABLE_ERROR_TYPES: ReadonlySet<string> = new Set([
   'member_session_not_found',
 ]);
 
-export class GatehouseError extends Error {
+export class GatehouseError extends ErrorEnvelopeError {
   override readonly name = 'GatehouseError';
-  readonly status_code: number;
-  readonly error_type: string;
-  readonly error_message: string;
-  readonly request_id: string | undefined;
-  readonly error_url: string | undefined;
-  readonly error_details: unknown;
-
-  constructor(body: { status_code: number; error_type: string; error_message: string; request_id?: string; error_url?: string; error_details?: unknown }) {
-    super(`${body.error_type}: ${body.error_message}`);
-    this.status_code = body.status_code;
-    this.error_type = body.error_type;
-    this.error_message = body.error_message;
-    this.request_id = body.request_id;
-    this.error_url = body.error_url;
-    this.error_details = body.error_details;
-  }
 
   /** Whether the session the call carried is gone for good (sign the user out locally). */
   get unrecoverable(): boolean {

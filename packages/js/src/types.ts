@@ -1,8 +1,9 @@
 // Wire shapes the browser API returns (Stytch's), as far as the client reads them. Every object
 // keeps the fields it does not name: they are passed through to the application untouched.
-import type { Policy, Role } from '@gatehouse/policy';
+import type { Policy, PolicyKind, Role } from '@gatehouse/policy';
 
-export type Vertical = 'consumer' | 'b2b';
+/** Which kind of policy the client checks against: users (`consumer`) or members (`b2b`). */
+export type Vertical = PolicyKind;
 
 export interface User {
   user_id: string;

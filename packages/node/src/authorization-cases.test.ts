@@ -3,9 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { B2B_CASES, CONSUMER_CASES } from '@gatehouse/policy/testing/authorization-cases';
-import { b2bCaseWorld, consumerCaseWorld } from '../../server/src/testing/authorization-cases.ts';
-import { startTestServer, type TestServer } from '../../server/src/testing/harness.ts';
-import type { ProjectCredentials } from '../../server/src/projects/service.ts';
+import { b2bCaseWorld, consumerCaseWorld, startTestServer, type ProjectCredentials, type TestServer } from '@gatehouse/server/testing';
 import { GatehouseClient, GatehouseClientError } from './index.ts';
 
 let server: TestServer;

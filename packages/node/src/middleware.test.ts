@@ -5,10 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import express from 'express';
 import Fastify from 'fastify';
-import { B2BProject } from '../../server/src/testing/b2b.ts';
-import { signInUser } from '../../server/src/testing/authorization-cases.ts';
-import { startTestServer, type TestServer } from '../../server/src/testing/harness.ts';
-import type { ProjectCredentials } from '../../server/src/projects/service.ts';
+import { B2BProject, signInUser, startTestServer, type ProjectCredentials, type TestServer } from '@gatehouse/server/testing';
 import { expressGuard, fastifyGuard, GatehouseClient, guardResult, type GuardOptions } from './index.ts';
 
 let server: TestServer;

@@ -3,6 +3,8 @@
 // authenticateJwt (locally when it can). 401 without a valid session, 403 when not allowed, both in
 // Stytch's error envelope. Typed structurally: the SDK imports neither framework.
 import { randomUUID } from 'node:crypto';
+import { ORGANIZATION_CLAIM, type ErrorEnvelope } from '@gatehouse/contracts';
+import type { PolicyKind } from '@gatehouse/policy';
 import { decodeJwt } from 'jose';
 import type { GatehouseClient } from './client.ts';
 import { GatehouseApiError } from './request.ts';
@@ -15,7 +17,7 @@ export interface GuardOptions<Request> {
   /** Also read the JWT from this cookie (Stytch's browser SDK uses `stytch_session_jwt`). */
   cookieName?: string;
   /** `b2b`: member sessions, checked in an organization. Default `consumer`. */
-  kind?: 'consumer' | 'b2b';
+  kind?: PolicyKind;
   /** B2B: the organization the request acts in (default: the session's own). */
   organizationId?: (request: Request) => string | undefined;
 }
@@ -23,13 +25,7 @@ export interface GuardOptions<Request> {
 /** What a passed guard leaves on the request, as `request.gatehouse`. */
 export type GuardResult = AuthenticateJwtResult<Session> | AuthenticateJwtResult<MemberSession>;
 
-export interface ErrorEnvelope {
-  status_code: number;
-  request_id: string;
-  error_type: string;
-  error_message: string;
-  error_url: string;
-}
+export type { ErrorEnvelope };
 
 function envelope(status: number, errorType: string, message: string, requestId = `request-id-local-${randomUUID()}`): ErrorEnvelope {
   return { status_code: status, request_id: requestId, error_type: errorType, error_message: message, error_url: `https://stytch.com/docs/api/errors/${status}#${errorType}` };
@@ -62,7 +58,7 @@ async function decide<Request extends { headers: Headers }>(
       if (organization_id === undefined) {
         // The session's own organization: read unverified here, verified with the token below.
         try {
-          organization_id = (decodeJwt(session_jwt)['https://stytch.com/organization'] as { organization_id?: string } | undefined)?.organization_id;
+          organization_id = (decodeJwt(session_jwt)[ORGANIZATION_CLAIM] as { organization_id?: string } | undefined)?.organization_id;
         } catch {
           organization_id = undefined;
         }

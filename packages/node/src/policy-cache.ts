@@ -1,10 +1,10 @@
 // The SDK's copy of the project's policies, kept current from the server's change stream
 // (GET /v1/rbac/policy/changes, server-sent events) and by polling while the stream is down. Checks
 // read the compiled policies synchronously: no network call on the hot path.
-import { compilePolicy, type CompiledPolicy, type Policy, type Role } from '@gatehouse/policy';
+import { compilePolicy, compileWithCustomRoles, type CompiledPolicy, type Policy, type PolicyKind, type Role } from '@gatehouse/policy';
 import { parseResponse, type Transport } from './request.ts';
 
-export type PolicyKind = 'consumer' | 'b2b';
+export type { PolicyKind };
 
 export interface PolicyCacheOptions {
   /** Follow the change stream (default true). Off: polling only. */
@@ -79,7 +79,7 @@ export class PolicyCache {
     if (compiled !== undefined) return compiled;
     const roles = this.#orgRoles.get(organizationId);
     if (roles === undefined) return this.#loadOrganization(organizationId).then(() => this.compiled(kind, organizationId));
-    const combined = roles.length === 0 ? loaded.value.compiled : compilePolicy({ ...loaded.value.policy, roles: [...loaded.value.policy.roles, ...roles] });
+    const combined = roles.length === 0 ? loaded.value.compiled : compileWithCustomRoles(loaded.value.policy, roles);
     this.#orgCompiled.set(organizationId, combined);
     return combined;
   }

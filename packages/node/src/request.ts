@@ -1,5 +1,6 @@
 // The request core: one function sends every API call (HTTP Basic project_id:secret, JSON in and
 // out), and one error class carries every error the server answers, in Stytch's envelope.
+import { ErrorEnvelopeError, type ErrorEnvelopeInit } from '@gatehouse/contracts';
 
 export interface GatehouseConfig {
   project_id: string;
@@ -19,23 +20,13 @@ export interface ApiResponse {
 }
 
 /** An error answered by the server: Stytch's envelope, as StytchError carries it. */
-export class GatehouseApiError extends Error {
-  readonly status_code: number;
-  readonly error_type: string;
-  readonly error_message: string;
-  readonly request_id: string;
-  readonly error_url: string | undefined;
-  readonly error_details: unknown;
+export class GatehouseApiError extends ErrorEnvelopeError {
+  // Every answer names its request; an answer that is not JSON at all gets ''.
+  declare readonly request_id: string;
 
-  constructor(body: { status_code: number; error_type: string; error_message: string; request_id: string; error_url?: string; error_details?: unknown }) {
-    super(`${body.error_type}: ${body.error_message}`);
+  constructor(body: ErrorEnvelopeInit & { request_id: string }) {
+    super(body);
     this.name = 'GatehouseApiError';
-    this.status_code = body.status_code;
-    this.error_type = body.error_type;
-    this.error_message = body.error_message;
-    this.request_id = body.request_id;
-    this.error_url = body.error_url;
-    this.error_details = body.error_details;
   }
 }
 

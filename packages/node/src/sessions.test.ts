@@ -3,10 +3,7 @@
 // reaching a connected SDK in under a second (change stream) or by polling.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { B2BProject } from '../../server/src/testing/b2b.ts';
-import { signInUser } from '../../server/src/testing/authorization-cases.ts';
-import { startTestServer, type TestServer } from '../../server/src/testing/harness.ts';
-import type { ProjectCredentials } from '../../server/src/projects/service.ts';
+import { B2BProject, signInUser, startTestServer, type ProjectCredentials, type TestServer } from '@gatehouse/server/testing';
 import { GatehouseApiError, GatehouseClient, GatehouseClientError, type GatehouseClientOptions } from './index.ts';
 
 let server: TestServer;

@@ -2,14 +2,13 @@
 // against the project's JWKS, typ JWT, iss, aud, exp, nbf), and authorization checks answered
 // locally by @gatehouse/policy from the roles claim and the cached policy. Whatever cannot be decided
 // locally goes to POST /v1/(b2b/)sessions/authenticate, as authenticateJwt does in the official client.
+import { ORGANIZATION_CLAIM, SESSION_CLAIM } from '@gatehouse/contracts';
 import { isAuthorized, type AuthorizationVerdict, type CompiledPolicy } from '@gatehouse/policy';
 import { importJWK, jwtVerify, type JWK, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import type { PolicyCache, PolicyKind } from './policy-cache.ts';
 import { parseResponse, type Transport } from './request.ts';
 import type { AuthenticationFactor, Member, MemberSession, Organization, Session, User } from './types.ts';
 
-const SESSION_CLAIM = 'https://stytch.com/session';
-const ORGANIZATION_CLAIM = 'https://stytch.com/organization';
 const REGISTERED_CLAIMS = ['aud', 'exp', 'iat', 'iss', 'jti', 'nbf', 'sub', SESSION_CLAIM, ORGANIZATION_CLAIM];
 
 export type ClientErrorCode = 'jwt_invalid' | 'jwt_too_old' | 'jwt_stale' | 'invalid_permissions' | 'tenancy_mismatch';

@@ -4,6 +4,17 @@ export { B2B_BUILT_IN_RESOURCES } from './built-ins.ts';
 export { parsePolicy, type PolicyParseResult } from './parse.ts';
 export { validatePolicy, describeNonIdCharacter, hasIdCharacters, ID_PATTERN, MAX_DESCRIPTION_LENGTH, MAX_ID_LENGTH, POLICY_ISSUE_CODES, type PolicyIssueCode } from './validate.ts';
 export { compilePolicy, type CompiledPolicy } from './compile.ts';
+export {
+  compileWithCustomRoles,
+  DEFAULT_ROLE_IDS,
+  IMPLICIT_ROLE_IDS,
+  POLICY_KINDS,
+  POLICY_RULES,
+  STYTCH_ADMIN,
+  STYTCH_MEMBER,
+  STYTCH_USER,
+  type PolicyKind,
+} from './kinds.ts';
 export { resolveRoles, type ResolvedRoles } from './resolve.ts';
 export { isAuthorized, listPermissions } from './check.ts';
 export {

@@ -1,10 +1,11 @@
 // Server configuration: every option, its environment variable and its default, in one place.
 // Only the CLI reads the environment; everything else receives a validated ServerConfig.
 import { join, resolve } from 'node:path';
+import type { Environment } from '@gatehouse/contracts';
 import ipaddr from 'ipaddr.js';
 import { EncryptionKey } from './encryption/keyring.ts';
 
-export type Environment = 'test' | 'live';
+export type { Environment };
 
 export interface ServerConfig {
   /** PORT — TCP port to listen on. */

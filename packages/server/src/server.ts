@@ -140,13 +140,13 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const admins = new AdminService({ db, feed, clock, projects, config, audit, lockout });
   const app = await createApp({ config, projects, admins, memberAuthorization, readiness: readinessCheck(db, feed), logger: options.logger });
   registerProjectRoutes(app, { projects });
-  registerRedirectUrlRoutes(app, { redirectUrls, projects });
+  registerRedirectUrlRoutes(app, { redirectUrls });
   registerAdminRoutes(app, { admins, projects, limiter, config });
   await registerDashboard(app, { dir: config.admin.dashboardDir });
   registerPolicyRoutes(app, { rbac }, 'consumer', '/v1/rbac');
   registerPolicyRoutes(app, { rbac }, 'b2b', '/v1/b2b/rbac');
   registerPolicyChangeRoutes(app, { feed, rbac, clock });
-  registerOrganizationRoutes(app, { organizations, projects });
+  registerOrganizationRoutes(app, { organizations });
   registerMemberSessionRoutes(app, { sessions, members, organizations, projects, keys, memberAuthorization });
   const subjects = new SubjectDirectory(db, organizations);
   const policyInsight = { db, rbac, impact: new ImpactPreview({ db, rbac, subjects }), whoCan: new WhoCan({ db, rbac, organizations, subjects }) };
@@ -157,27 +157,27 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const ssoLinks = new SsoMemberLinks(db, feed, clock, audit);
   const ssoFlows = new SsoFlows({ db, feed, connections: ssoConnections, organizations, members, sessions, projects, config, clock, audit, outbound, links: ssoLinks, redirectUrls });
   registerSsoRoutes(app, {
-    connections: ssoConnections, flows: ssoFlows, sessions, members, projects, config, rbac, outbound, limiter, links: ssoLinks, organizations,
+    connections: ssoConnections, flows: ssoFlows, sessions, members, config, rbac, outbound, limiter, links: ssoLinks, organizations,
   });
-  registerUserRoutes(app, { users, projects, rbac });
+  registerUserRoutes(app, { users, rbac });
   registerAuditRoutes(app, { audit, accessHistory: new AccessHistory(db, audit, clock) });
   registerSessionRoutes(app, { sessions, users, projects, keys });
   registerPasswordRoutes(app, { passwords, users, sessions, limiter });
   const memberPasswords = new MemberPasswordService({ db, feed, clock, lockout, members, organizations, rbac, sessions });
-  registerB2BPasswordRoutes(app, { memberPasswords, passwords, members, sessions, projects, limiter, memberAuthorization });
+  registerB2BPasswordRoutes(app, { memberPasswords, passwords, members, sessions, limiter, memberAuthorization });
   const mailer = new Mailer({ config: config.email, db, clock, log: app.log, production: config.production });
   const emailTokens = new EmailTokens(db, feed, clock, USER_TOKENS);
   const magicLinks = new MagicLinkService({ db, tokens: emailTokens, users, sessions, mailer, redirectUrls, clock });
   registerEmailRoutes(app, { db, mailer });
   const passwordReset = new PasswordResetService({ db, feed, tokens: emailTokens, users, sessions, passwords, mailer, redirectUrls, clock });
-  registerMagicLinkRoutes(app, { magicLinks, passwordReset, projects, sessions, users, limiter });
+  registerMagicLinkRoutes(app, { magicLinks, passwordReset, sessions, users, limiter });
   const memberTokens = new EmailTokens(db, feed, clock, MEMBER_TOKENS);
   const memberMagicLinks = new MemberMagicLinkService({ tokens: memberTokens, members, organizations, sessions, mailer, redirectUrls, clock });
-  registerB2BMagicLinkRoutes(app, { memberMagicLinks, members, sessions, projects, limiter });
+  registerB2BMagicLinkRoutes(app, { memberMagicLinks, members, sessions, limiter });
   const discovery = new DiscoveryService({ db, tokens: new DiscoveryTokens(db, feed, clock), members, organizations, sessions, mailer, redirectUrls, clock });
-  registerDiscoveryRoutes(app, { discovery, members, sessions, projects, limiter });
+  registerDiscoveryRoutes(app, { discovery, members, sessions, limiter });
   // After memberMagicLinks: a member update that changes the address mails a link to the new one.
-  registerMemberRoutes(app, { members, organizations, projects, memberMagicLinks, limiter });
+  registerMemberRoutes(app, { members, organizations, memberMagicLinks, limiter });
   // The browser SDK API (/sdk/v1) and its allowed origins.
   const sdk = new SdkService(db, feed, clock);
   const hooks = sdkHooks(sdk);

@@ -1,8 +1,8 @@
 // The server's impact preview of a policy change (POST {prefix}/policy/impact): who gains and who
 // loses which permissions, through which roles, and the change itself.
-import type { Permission, PolicyDiff } from '@gatehouse/policy';
+import type { Permission, PolicyDiff, PolicyKind } from '@gatehouse/policy';
 import { PermissionList, PolicyDiffView } from './policy-diff.tsx';
-import { SUBJECT_NOUN, SubjectLink, subjectId, type PolicyKind, type PolicySubject } from './policy-kind.tsx';
+import { SUBJECT_NOUN, SubjectLink, subjectId, type PolicySubject } from './policy-kind.tsx';
 import { Table, TableHead } from './ui.tsx';
 
 interface PermissionChange {

@@ -1,21 +1,10 @@
 // Consumer or B2B: the policy pages work on either, named by `?kind=b2b` in the URL so a view can
 // be linked to. The rules are the policy engine's, so the browser validates as the server does.
-import { B2B_BUILT_IN_RESOURCES, type PolicyRules } from '@gatehouse/policy';
+import { B2B_BUILT_IN_RESOURCES, type PolicyKind } from '@gatehouse/policy';
 import { Link } from '../router.tsx';
-import type { PolicyKind } from './roles-editor.tsx';
-
-export type { PolicyKind };
 
 /** Where each kind's policy endpoints live. */
 export const POLICY_PREFIX: Record<PolicyKind, string> = { consumer: '/v1/rbac', b2b: '/v1/b2b/rbac' };
-
-/** The default roles: they always exist and cannot be deleted (their permissions can be edited). */
-export const DEFAULT_ROLE_IDS: Record<PolicyKind, readonly string[]> = { consumer: ['stytch_user'], b2b: ['stytch_member', 'stytch_admin'] };
-
-export const POLICY_RULES: Record<PolicyKind, PolicyRules> = {
-  consumer: { defaultRoleIds: DEFAULT_ROLE_IDS.consumer },
-  b2b: { defaultRoleIds: DEFAULT_ROLE_IDS.b2b, builtInResources: B2B_BUILT_IN_RESOURCES },
-};
 
 /** Refusals of a policy write that ?cascade=true lifts: the change removes what is still assigned or used. */
 export const NEEDS_CASCADE: ReadonlySet<string> = new Set(['rbac_role_in_use', 'rbac_resource_in_use', 'rbac_action_in_use']);

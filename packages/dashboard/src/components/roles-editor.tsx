@@ -2,7 +2,7 @@
 // The API takes the whole list of explicit roles, so assigning or revoking one sends that list with
 // the role added or removed; roles from a default or a rule are shown but only their rule changes them.
 import { useState, type FormEvent } from 'react';
-import type { Policy, Role } from '@gatehouse/policy';
+import { IMPLICIT_ROLE_IDS, type Policy, type PolicyKind, type Role } from '@gatehouse/policy';
 import { api } from '../api.ts';
 import { DangerButton, ErrorMessage, SelectField, Status, Table, TableHead, useAction, useAsync } from './ui.tsx';
 
@@ -17,11 +17,6 @@ export interface HeldRole {
   role_id: string;
   sources: RoleSource[];
 }
-
-export type PolicyKind = 'consumer' | 'b2b';
-
-/** Roles every user or member holds without an assignment; they cannot be assigned or revoked. */
-export const IMPLICIT_ROLE_IDS: Record<PolicyKind, readonly string[]> = { consumer: ['stytch_user'], b2b: ['stytch_member'] };
 
 /** The project's consumer or B2B policy, for role pickers. */
 export function usePolicy(kind: PolicyKind) {

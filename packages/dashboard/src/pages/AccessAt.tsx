@@ -2,11 +2,11 @@
 // the policy history and the audit log of role assignments. Resources and actions are suggested
 // from the current policy but may be anything (a resource since removed, say).
 import { useState, type FormEvent } from 'react';
-import type { Policy } from '@gatehouse/policy';
+import type { Policy, PolicyKind } from '@gatehouse/policy';
 import { api } from '../api.ts';
 import { DateTimeField } from '../components/datetime.tsx';
 import { HeldRoles, type SubjectRole } from '../components/held-roles.tsx';
-import { PolicyKindSwitch, policyKindOf, SUBJECT_NOUN, type PolicyKind } from '../components/policy-kind.tsx';
+import { PolicyKindSwitch, policyKindOf, SUBJECT_NOUN } from '../components/policy-kind.tsx';
 import { RoleTags, usePolicy } from '../components/roles-editor.tsx';
 import { showSearch } from '../components/search.tsx';
 import { ErrorMessage, formatTime, Loading, PageHeader, TextField, useAsync } from '../components/ui.tsx';

@@ -3,7 +3,18 @@
 // the draft would change for people (the impact preview) before "Save policy" writes it. Removing
 // a role someone holds needs an explicit confirmation (the server's cascade).
 import { useMemo, useState, type FormEvent } from 'react';
-import { diffPolicies, validatePolicy, type Policy, type PolicyIssue, type Resource, type Role } from '@gatehouse/policy';
+import {
+  DEFAULT_ROLE_IDS,
+  diffPolicies,
+  POLICY_RULES,
+  STYTCH_ADMIN,
+  validatePolicy,
+  type Policy,
+  type PolicyIssue,
+  type PolicyKind,
+  type Resource,
+  type Role,
+} from '@gatehouse/policy';
 import { api, ApiError } from '../api.ts';
 import { FocusPanel } from '../components/focus-panel.tsx';
 import { ImpactPreview, type PolicyImpact } from '../components/impact-preview.tsx';
@@ -19,17 +30,7 @@ import {
   setResourceDescription,
   setRoleDescription,
 } from '../components/policy-edits.ts';
-import {
-  DEFAULT_ROLE_IDS,
-  isBuiltInResource,
-  NEEDS_CASCADE,
-  POLICY_PREFIX,
-  POLICY_RULES,
-  PolicyKindSwitch,
-  policyKindOf,
-  SUBJECT_NOUN,
-  type PolicyKind,
-} from '../components/policy-kind.tsx';
+import { isBuiltInResource, NEEDS_CASCADE, POLICY_PREFIX, PolicyKindSwitch, policyKindOf, SUBJECT_NOUN } from '../components/policy-kind.tsx';
 import { PermissionMatrix } from '../components/policy-matrix.tsx';
 import { IssueMessages, issuesAt, IssueSummary } from '../components/policy-issues.tsx';
 import { DangerButton, ErrorMessage, Loading, PageHeader, Status, Table, TextField, useAction, useAsync } from '../components/ui.tsx';
@@ -420,7 +421,7 @@ function RoleCard({ kind, role, index, custom, builtIns, issues, onEdit }: {
       </header>
       {isDefault && (
         <p className="muted">
-          {role.role_id === 'stytch_admin'
+          {role.role_id === STYTCH_ADMIN
             ? 'Cannot be deleted; assign it to members who administer their organization.'
             : `Held by every ${SUBJECT_NOUN[kind].one}; cannot be deleted or assigned.`}
         </p>

@@ -1,12 +1,12 @@
 // Every version of the policy, newest first, with what each changed; any two compared; one read
 // back; and a rollback to one, which the server saves as a new version (the history only grows).
 import { useEffect, useState, type FormEvent } from 'react';
-import type { Policy, PolicyDiff } from '@gatehouse/policy';
+import type { Policy, PolicyDiff, PolicyKind } from '@gatehouse/policy';
 import { api, ApiError } from '../api.ts';
 import { ConfirmDialog } from '../components/dialog.tsx';
 import { FocusPanel } from '../components/focus-panel.tsx';
 import { PolicyDiffView } from '../components/policy-diff.tsx';
-import { NEEDS_CASCADE, POLICY_PREFIX, PolicyKindSwitch, policyKindOf, type PolicyKind } from '../components/policy-kind.tsx';
+import { NEEDS_CASCADE, POLICY_PREFIX, PolicyKindSwitch, policyKindOf } from '../components/policy-kind.tsx';
 import { PolicyView } from '../components/policy-view.tsx';
 import { useCursor } from '../components/search.tsx';
 import { DangerButton, ErrorMessage, formatTime, Loading, PageHeader, Pager, Status, Table, TableHead, TextField, useAction, useAsync } from '../components/ui.tsx';

@@ -1,7 +1,7 @@
 // Consumer users: search by email and role; a user's profile, roles (assign, revoke), metadata and
 // sessions (revoke).
 import { useState, type FormEvent } from 'react';
-import type { Role } from '@gatehouse/policy';
+import { IMPLICIT_ROLE_IDS, type Role } from '@gatehouse/policy';
 import { api } from '../api.ts';
 import { BackLink, DetailPending, Section } from '../components/detail.tsx';
 import { MetadataEditors } from '../components/metadata-editor.tsx';
@@ -100,7 +100,7 @@ export function UserPage({ params }: PageProps) {
   if (!user.data) return <DetailPending title="User" state={user} />;
   const record = user.data;
   // Every user holds stytch_user; the others are explicit assignments.
-  const roles: HeldRole[] = record.roles.map((role_id) => ({ role_id, sources: role_id === 'stytch_user' ? [] : [{ type: 'direct_assignment', details: {} }] }));
+  const roles: HeldRole[] = record.roles.map((role_id) => ({ role_id, sources: IMPLICIT_ROLE_IDS.consumer.includes(role_id) ? [] : [{ type: 'direct_assignment', details: {} }] }));
   return (
     <>
       <BackLink to="/users" label="Users" />

@@ -2,10 +2,10 @@
 // organization); the server answers with the roles that grant it and every user or member holding
 // one, with the role and where it comes from. The question is kept in the URL.
 import { useState, type FormEvent } from 'react';
-import type { Policy } from '@gatehouse/policy';
+import type { Policy, PolicyKind } from '@gatehouse/policy';
 import { api } from '../api.ts';
 import { useOrganizationChoices, type Organization } from '../components/organizations.ts';
-import { POLICY_PREFIX, PolicyKindSwitch, policyKindOf, SUBJECT_NOUN, SubjectLink, subjectId, type PolicyKind, type PolicySubject } from '../components/policy-kind.tsx';
+import { POLICY_PREFIX, PolicyKindSwitch, policyKindOf, SUBJECT_NOUN, SubjectLink, subjectId, type PolicySubject } from '../components/policy-kind.tsx';
 import { HeldRoles, type SubjectRole } from '../components/held-roles.tsx';
 import { usePolicy } from '../components/roles-editor.tsx';
 import { showSearch, useCursor } from '../components/search.tsx';

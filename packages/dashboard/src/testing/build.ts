@@ -4,12 +4,13 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 
 export const DASHBOARD_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const POLICY_SOURCES = fileURLToPath(new URL('../../../policy/src/', import.meta.url));
+/** The sources of the packages the bundle takes in, found as the bundler finds them: by package name. */
+const PACKAGE_SOURCES = ['@gatehouse/policy'].map((name) => dirname(fileURLToPath(import.meta.resolve(name))));
 
 /** Every file that can change the bundle; tests and test support cannot. */
 function bundleInputs(dir: string, out: string[] = []): string[] {
@@ -29,7 +30,7 @@ function sourceHash(): string {
   const files = [
     ...['index.html', 'vite.config.ts', 'package.json'].map((name) => join(DASHBOARD_ROOT, name)),
     ...bundleInputs(join(DASHBOARD_ROOT, 'src')),
-    ...bundleInputs(POLICY_SOURCES),
+    ...PACKAGE_SOURCES.flatMap((dir) => bundleInputs(dir)),
   ];
   for (const file of files) hash.update(file).update('\0').update(readFileSync(file)).update('\0');
   return hash.digest('hex').slice(0, 16);

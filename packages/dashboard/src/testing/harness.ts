@@ -12,14 +12,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { ProjectCredentials } from '../../../server/src/projects/service.ts';
-import type { Gatehouse } from '../../../server/src/server.ts';
-import { startTestServer, type ApiResponse, type TestServer } from '../../../server/src/testing/harness.ts';
-import { launchChromium } from '../../../server/src/testing/chromium.ts';
-import { systemActor } from '../../../server/src/audit/log.ts';
+import { startTestServer, systemActor, type ApiResponse, type Gatehouse, type ProjectCredentials, type TestServer } from '@gatehouse/server/testing';
+import { launchChromium } from '@gatehouse/server/testing/chromium';
 import { buildDashboard } from './build.ts';
 
-export { expectOk } from '../../../server/src/testing/b2b.ts';
+export { expectOk } from '@gatehouse/server/testing';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 // Every run saves its screenshots; only `npm run screenshots` writes them over the README's copies in

@@ -6,14 +6,13 @@
 //
 // History starts with the audit log (migration 008): where the log has no event of a thing before T,
 // its state is the `before` of its first later event, or — when it never changed — its current state.
-import { compilePolicy, isAuthorized, type Policy, type Role } from '@gatehouse/policy';
+import { compileWithCustomRoles, IMPLICIT_ROLE_IDS, isAuthorized, POLICY_RULES, type Policy, type PolicyKind, type Role } from '@gatehouse/policy';
 import type { Clock } from '../clock.ts';
 import { GatehouseError } from '../errors.ts';
 import { isId } from '../ids.ts';
 import { memberRoles, type MemberRole, type RoleSource } from '../members/roles.ts';
 import type { MemberAuditState } from '../members/service.ts';
 import { emailDomain, type EmailRoleRule } from '../organizations/service.ts';
-import { IMPLICIT_ROLES, POLICY_RULES, type PolicyKind } from '../rbac/defaults.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import type { AuditEvent, AuditLog } from './log.ts';
 
@@ -108,7 +107,7 @@ export class AccessHistory {
     if (!state.value) return denied(answer, policy, 'The user did not exist at this time.');
     if (!policy) return denied(answer, policy, 'The project had no policy yet at this time.', true);
     const explicit = await this.#stillDefined(projectId, 'consumer', state.value.roles, state.since, query.at, []);
-    const roles: MemberRole[] = [...IMPLICIT_ROLES.consumer, ...explicit].map((role_id) => ({ role_id, sources: [direct] }));
+    const roles: MemberRole[] = [...IMPLICIT_ROLE_IDS.consumer, ...explicit].map((role_id) => ({ role_id, sources: [direct] }));
     return decide(answer, policy, 'consumer', roles, [], query);
   }
 
@@ -236,7 +235,7 @@ function decide(
   customRoles: readonly Role[],
   query: AccessAtQuery,
 ): AccessAtAnswer {
-  const compiled = compilePolicy(customRoles.length > 0 ? { ...policy.policy, roles: [...policy.policy.roles, ...customRoles] } : policy.policy, POLICY_RULES[kind]);
+  const compiled = compileWithCustomRoles(policy.policy, customRoles, POLICY_RULES[kind]);
   const verdict = isAuthorized(compiled, roles.map((role) => role.role_id), query.resource_id, query.action);
   return {
     ...answer,

@@ -2,6 +2,7 @@
 // after. Writers call `record` inside the transaction of their change, so a change that fails
 // records nothing and a change that commits cannot lose its entry. The table refuses UPDATE,
 // DELETE and TRUNCATE (008_audit.sql): there is no way to rewrite history, by API or by bug.
+import { environmentOfProject } from '@gatehouse/contracts';
 import type { Clock } from '../clock.ts';
 import { GatehouseError } from '../errors.ts';
 import { newId } from '../ids.ts';
@@ -104,7 +105,7 @@ export class AuditLog {
 
   /** Writes one entry; `tx` must be the transaction of the change it describes. */
   async record(tx: SqlExecutor, event: AuditEventInput): Promise<void> {
-    const environment = event.project_id.startsWith('project-live-') ? 'live' : 'test';
+    const environment = environmentOfProject(event.project_id);
     await tx.query(
       `INSERT INTO audit_events (event_id, project_id, occurred_at, actor_type, actor_id, actor, action, target_type, target_id,
                                  organization_id, before, after)

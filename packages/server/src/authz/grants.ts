@@ -5,9 +5,8 @@
 //
 // Lock order, the same in every caller: the project's B2B policy head (share), the organization row
 // (FOR UPDATE), then member rows (FOR UPDATE, by member_id).
-import { compilePolicy, listPermissions, type CompiledPolicy, type Role } from '@gatehouse/policy';
+import { compileWithCustomRoles, listPermissions, POLICY_RULES, type CompiledPolicy, type Role } from '@gatehouse/policy';
 import { GatehouseError } from '../errors.ts';
-import { POLICY_RULES } from '../rbac/defaults.ts';
 import type { PolicySnapshot } from '../rbac/policy-store.ts';
 import type { RbacService } from '../rbac/service.ts';
 import type { SqlExecutor } from '../store/database.ts';
@@ -18,7 +17,7 @@ type Permissions = Record<string, Record<string, boolean>>;
 /** A B2B policy snapshot with an organization's custom roles, compiled (grants are rare: no cache). */
 export function withCustomRoles(snapshot: PolicySnapshot, customRoles: readonly Role[]): CompiledPolicy {
   if (customRoles.length === 0) return snapshot.compiled;
-  return compilePolicy({ ...snapshot.policy, roles: [...snapshot.policy.roles, ...customRoles] }, POLICY_RULES.b2b);
+  return compileWithCustomRoles(snapshot.policy, customRoles, POLICY_RULES.b2b);
 }
 
 /**

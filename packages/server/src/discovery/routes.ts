@@ -2,13 +2,12 @@
 // session or a member session discovers, creating an organization and exchanging an intermediate
 // session for a member session. Every route takes the project secret alone: a member session is
 // an argument here (list), never the caller.
+import { environmentOfProject } from '@gatehouse/contracts';
 import { REFUSE } from '../authz/actions.ts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
-import { environmentOf } from '../magic-links/routes.ts';
 import type { MemberService } from '../members/service.ts';
 import { toOrganizationInput } from '../organizations/schema.ts';
-import type { ProjectService } from '../projects/service.ts';
 import type { RateLimiter } from '../rate-limit/limiter.ts';
 import type { SessionService } from '../sessions/service.ts';
 import { CreateOrganizationBody, DiscoveryAuthenticateBody, DiscoverySendBody, ExchangeBody, ListOrganizationsBody } from './schema.ts';
@@ -17,9 +16,9 @@ import { toWireDiscoveredOrganization, toWireDiscoveryGrant, toWireIntermediateS
 
 export function registerDiscoveryRoutes(
   app: App,
-  deps: { discovery: DiscoveryService; members: MemberService; sessions: SessionService; projects: ProjectService; limiter: RateLimiter },
+  deps: { discovery: DiscoveryService; members: MemberService; sessions: SessionService; limiter: RateLimiter },
 ) {
-  const { discovery, members, sessions, projects, limiter } = deps;
+  const { discovery, members, sessions, limiter } = deps;
   // As the other magic-link sends: per caller IP and per address; authenticate per IP.
   const byEmail = limiter.credentialEndpoint((body: { email_address?: unknown }) => body.email_address);
   const byIp = limiter.credentialEndpoint();
@@ -39,7 +38,7 @@ export function registerDiscoveryRoutes(
   });
 
   app.post('/v1/b2b/discovery/organizations', { config: REFUSE, schema: { body: ListOrganizationsBody } }, async (request) => {
-    const result = await discovery.listOrganizations(request.projectId, await environmentOf(projects, request.projectId), request.body ?? {});
+    const result = await discovery.listOrganizations(request.projectId, environmentOfProject(request.projectId), request.body ?? {});
     return ok(request, {
       email_address: result.email_address,
       discovered_organizations: result.discovered.map((entry) => toWireDiscoveredOrganization(entry, members)),
@@ -49,7 +48,7 @@ export function registerDiscoveryRoutes(
 
   app.post('/v1/b2b/discovery/organizations/create', { config: REFUSE, schema: { body: CreateOrganizationBody } }, async (request) => {
     const { intermediate_session_token, session_duration_minutes, session_custom_claims, ...organization } = request.body;
-    const result = await discovery.createOrganization(request.projectId, await environmentOf(projects, request.projectId), {
+    const result = await discovery.createOrganization(request.projectId, environmentOfProject(request.projectId), {
       intermediate_session_token, session_duration_minutes, session_custom_claims, organization: toOrganizationInput(organization),
     }, request.actor);
     return ok(request, toWireDiscoveryGrant(result, sessions, members));
@@ -57,7 +56,7 @@ export function registerDiscoveryRoutes(
 
   app.post('/v1/b2b/discovery/intermediate_sessions/exchange', { config: REFUSE, schema: { body: ExchangeBody } }, async (request) => {
     const { intermediate_session_token, organization_id, session_duration_minutes, session_custom_claims } = request.body;
-    const result = await discovery.exchange(request.projectId, await environmentOf(projects, request.projectId), {
+    const result = await discovery.exchange(request.projectId, environmentOfProject(request.projectId), {
       intermediate_session_token, organization_id, session_duration_minutes, session_custom_claims,
     }, request.actor);
     return ok(request, toWireDiscoveryGrant(result, sessions, members));

@@ -20,7 +20,7 @@ import { checkCodeChallenge, checkExpiration, checkPkce, tokenLink, type TokenEr
 import { normalizeMemberEmail, SELECT_MEMBERS, type MemberRecord, type MemberService } from '../members/service.ts';
 import { emailDomain, isCommonEmailDomain, type OrganizationInput, type OrganizationRecord, type OrganizationService } from '../organizations/service.ts';
 import type { Actor } from '../projects/service.ts';
-import { STYTCH_ADMIN } from '../rbac/defaults.ts';
+import { STYTCH_ADMIN } from '@gatehouse/policy';
 import { REDIRECT_URL_FIELDS, type RedirectUrlService } from '../redirect-urls/service.ts';
 import { checkSessionInput, type AuthenticationFactor, type MemberSessionGrant, type SessionService } from '../sessions/service.ts';
 import type { SqlExecutor } from '../store/database.ts';

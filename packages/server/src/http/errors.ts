@@ -1,6 +1,7 @@
 // The one place errors become HTTP: everything thrown while handling a request ends up as Stytch's
 // envelope {status_code, request_id, error_type, error_message, error_url}. A 500 says nothing of
 // its cause; the log has it under the request id.
+import type { ErrorEnvelope } from '@gatehouse/contracts';
 import { GatehouseError, schemaErrorKey, type SchemaErrorType } from '../errors.ts';
 import { isConnectionFailure } from '../store/connection-failure.ts';
 
@@ -65,7 +66,7 @@ export function toGatehouseError(error: unknown): GatehouseError {
   return new GatehouseError('internal_server_error', { cause: error });
 }
 
-export function toErrorBody(error: GatehouseError, requestId: string, publicUrl: string) {
+export function toErrorBody(error: GatehouseError, requestId: string, publicUrl: string): ErrorEnvelope {
   return {
     status_code: error.status,
     request_id: requestId,

@@ -1,8 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import type { Environment } from '../config.ts';
+import { environmentOfProject } from '@gatehouse/contracts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
-import type { ProjectService } from '../projects/service.ts';
 import type { RateLimiter } from '../rate-limit/limiter.ts';
 import { SessionFields } from '../sessions/schema.ts';
 import type { SessionService } from '../sessions/service.ts';
@@ -88,31 +87,27 @@ export const ResetBody = Type.Object({
   password: Type.String({ maxLength: 1024 }),
 });
 
-export async function environmentOf(projects: ProjectService, projectId: string): Promise<Environment> {
-  return (await projects.findProject(projectId))?.environment ?? 'test';
-}
-
 export function registerMagicLinkRoutes(
   app: App,
-  deps: { magicLinks: MagicLinkService; passwordReset: PasswordResetService; projects: ProjectService; sessions: SessionService; users: UserService; limiter: RateLimiter },
+  deps: { magicLinks: MagicLinkService; passwordReset: PasswordResetService; sessions: SessionService; users: UserService; limiter: RateLimiter },
 ) {
-  const { magicLinks, passwordReset, projects, sessions, users, limiter } = deps;
+  const { magicLinks, passwordReset, sessions, users, limiter } = deps;
   // Credential endpoints are rate limited per IP and, where the body names one, per address.
   const byEmail = limiter.credentialEndpoint((body: { email?: unknown }) => body.email);
   const byIp = limiter.credentialEndpoint();
 
   app.post('/v1/magic_links/email/login_or_create', { config: REFUSE, schema: { body: LoginOrCreateBody }, preHandler: byEmail }, async (request) => {
-    const environment = await environmentOf(projects, request.projectId);
+    const environment = environmentOfProject(request.projectId);
     return ok(request, await magicLinks.loginOrCreate(request.projectId, environment, request.body));
   });
 
   app.post('/v1/magic_links/email/send', { config: REFUSE, schema: { body: SendBody }, preHandler: byEmail }, async (request) => {
-    const environment = await environmentOf(projects, request.projectId);
+    const environment = environmentOfProject(request.projectId);
     return ok(request, await magicLinks.send(request.projectId, environment, request.body));
   });
 
   app.post('/v1/magic_links/email/invite', { config: REFUSE, schema: { body: InviteBody }, preHandler: byEmail }, async (request) => {
-    const environment = await environmentOf(projects, request.projectId);
+    const environment = environmentOfProject(request.projectId);
     return ok(request, await magicLinks.invite(request.projectId, environment, request.body));
   });
 
@@ -122,18 +117,18 @@ export function registerMagicLinkRoutes(
   });
 
   app.post('/v1/magic_links/authenticate', { config: REFUSE, schema: { body: AuthenticateBody }, preHandler: byIp }, async (request) => {
-    const environment = await environmentOf(projects, request.projectId);
+    const environment = environmentOfProject(request.projectId);
     const { grant, method_id } = await magicLinks.authenticate(request.projectId, environment, request.body);
     return ok(request, { ...sessionResponse(grant, sessions, users), method_id, reset_sessions: false });
   });
 
   app.post('/v1/passwords/email/reset/start', { config: REFUSE, schema: { body: ResetStartBody }, preHandler: byEmail }, async (request) => {
-    const environment = await environmentOf(projects, request.projectId);
+    const environment = environmentOfProject(request.projectId);
     return ok(request, await passwordReset.start(request.projectId, environment, request.body));
   });
 
   app.post('/v1/passwords/email/reset', { config: REFUSE, schema: { body: ResetBody }, preHandler: byIp }, async (request) => {
-    const environment = await environmentOf(projects, request.projectId);
+    const environment = environmentOfProject(request.projectId);
     const grant = await passwordReset.reset(request.projectId, environment, request.body);
     return ok(request, sessionResponse(grant, sessions, users));
   });

@@ -4,7 +4,7 @@
 // organization each time, so a changed rule, email or group shows at the next authentication
 // without a write to the member. An email-domain rule counts only for a verified address: an address
 // nobody has proven is a claim, and a claim grants nothing (docs/security/verified-identities.md).
-import { STYTCH_ADMIN, STYTCH_MEMBER } from '../rbac/defaults.ts';
+import { STYTCH_ADMIN, STYTCH_MEMBER } from '@gatehouse/policy';
 
 export type RoleSource =
   | { type: 'direct_assignment'; details: Record<string, never> }

@@ -1,3 +1,4 @@
+import { environmentOfProject } from '@gatehouse/contracts';
 import { Type } from '@sinclair/typebox';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
@@ -17,9 +18,9 @@ import { TAKES_NO_BODY } from '../http/openapi.ts';
 
 export function registerMemberRoutes(
   app: App,
-  deps: { members: MemberService; organizations: OrganizationService; projects: ProjectService; memberMagicLinks: MemberMagicLinkService; limiter: RateLimiter },
+  deps: { members: MemberService; organizations: OrganizationService; memberMagicLinks: MemberMagicLinkService; limiter: RateLimiter },
 ) {
-  const { members, organizations, projects, memberMagicLinks, limiter } = deps;
+  const { members, organizations, memberMagicLinks, limiter } = deps;
   const limitSends = limitEmailUpdateSends(limiter);
 
   const respond = async (request: Parameters<typeof ok>[0], record: MemberRecord) => {
@@ -29,8 +30,7 @@ export function registerMemberRoutes(
 
   app.post('/v1/b2b/organizations/:organization_id/members', { config: { memberSession: MEMBER_SESSION_RULES.memberCreate }, schema: { params: OrganizationParams, body: CreateMemberBody } }, async (request) => {
     const { organization_id } = request.params;
-    const project = await projects.findProject(request.projectId);
-    const record = await members.createMember(request.projectId, project!.environment, organization_id, request.body, requestActor(request), undefined, request.member);
+    const record = await members.createMember(request.projectId, environmentOfProject(request.projectId), organization_id, request.body, requestActor(request), undefined, request.member);
     return respond(request, record);
   });
 

@@ -2,6 +2,7 @@
 // roles are rows in member_roles, checked against the project's B2B policy plus the organization's
 // custom roles inside the writing transaction; implicit roles come from members/roles.ts.
 import { createHash } from 'node:crypto';
+import { IMPLICIT_ROLE_IDS } from '@gatehouse/policy';
 import { systemActor, type AuditAction, type AuditLog } from '../audit/log.ts';
 import type { Clock } from '../clock.ts';
 import { LIMITS, type Environment } from '../config.ts';
@@ -13,7 +14,6 @@ import { emailDomain, type OrganizationRecord, type OrganizationService } from '
 import { lockGrantor, requireGrantable, requireRolesWithin, withCustomRoles } from '../authz/grants.ts';
 import type { MemberActor } from '../authz/member-authorization.ts';
 import type { Actor } from '../projects/service.ts';
-import { IMPLICIT_ROLES } from '../rbac/defaults.ts';
 import type { RbacService } from '../rbac/service.ts';
 import { compileSearchQuery, FilterValues, SearchCursors, searchLimit, type FilterCompiler, type SearchQuery } from '../search/query.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
@@ -173,7 +173,7 @@ const MEMBER_FILTERS: Record<string, FilterCompiler> = {
   // answer: the planner hashes them once, rather than hashing the role's holders project-wide.
   member_roles: (v, p) => {
     const roles = values.stringList('member_roles', v);
-    if (roles.some((role) => IMPLICIT_ROLES.b2b.includes(role))) return 'TRUE';
+    if (roles.some((role) => IMPLICIT_ROLE_IDS.b2b.includes(role))) return 'TRUE';
     return roleHoldersSql(p(roles), (alias) => `${alias}.organization_id = ANY($1::text[])`);
   },
 };

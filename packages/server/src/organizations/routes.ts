@@ -1,3 +1,4 @@
+import { environmentOfProject } from '@gatehouse/contracts';
 import { Type } from '@sinclair/typebox';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
@@ -11,13 +12,12 @@ import { toWireOrganization } from './wire.ts';
 
 export function registerOrganizationRoutes(
   app: App,
-  deps: { organizations: OrganizationService; projects: ProjectService },
+  deps: { organizations: OrganizationService },
 ) {
-  const { organizations, projects } = deps;
+  const { organizations } = deps;
 
   app.post('/v1/b2b/organizations', { config: REFUSE, schema: { body: OrganizationBody } }, async (request) => {
-    const project = await projects.findProject(request.projectId);
-    const organization = await organizations.createOrganization(request.projectId, project!.environment, toOrganizationInput(request.body ?? {}), request.actor);
+    const organization = await organizations.createOrganization(request.projectId, environmentOfProject(request.projectId), toOrganizationInput(request.body ?? {}), request.actor);
     return ok(request, { organization: toWireOrganization(organization) });
   });
 

@@ -3,7 +3,7 @@
 // cached per organization and dropped on the change feed, because every member authentication
 // reads its organization's rules.
 import { createHash } from 'node:crypto';
-import { parsePolicy, type Role } from '@gatehouse/policy';
+import { IMPLICIT_ROLE_IDS, parsePolicy, POLICY_RULES, type Role } from '@gatehouse/policy';
 import type { AuditAction, AuditLog } from '../audit/log.ts';
 import type { Clock } from '../clock.ts';
 import { LIMITS, type Environment } from '../config.ts';
@@ -14,7 +14,6 @@ import { applyMetadataUpdate, type Metadata } from '../metadata.ts';
 import { lockGrantor, requireDefinitionsWithin, requireRolesWithin, withCustomRoles } from '../authz/grants.ts';
 import type { MemberActor } from '../authz/member-authorization.ts';
 import type { Actor } from '../projects/service.ts';
-import { IMPLICIT_ROLES, POLICY_RULES } from '../rbac/defaults.ts';
 import { policyValidationError, type RbacService } from '../rbac/service.ts';
 import { compileSearchQuery, FilterValues, SearchCursors, searchLimit, type FilterCompiler, type SearchQuery } from '../search/query.ts';
 import { ALL, BoundedCache } from '../shared/bounded-cache.ts';
@@ -463,7 +462,7 @@ export class OrganizationService {
   async #checkRuleRoles(tx: SqlExecutor, projectId: string, rules: EmailRoleRule[], customRoles: readonly Role[]): Promise<void> {
     const roles = [...new Set(rules.map((rule) => rule.role_id))];
     if (roles.length === 0) return;
-    if (roles.some((role) => IMPLICIT_ROLES.b2b.includes(role))) {
+    if (roles.some((role) => IMPLICIT_ROLE_IDS.b2b.includes(role))) {
       throw new GatehouseError('default_role_in_rule');
     }
     await this.#rbac.checkAssignableRoles(tx, projectId, 'b2b', roles, customRoles);

@@ -1,5 +1,6 @@
 // B2B passwords over HTTP: authenticate, migrate, strength_check, and deleting a member's password.
 import { Type } from '@sinclair/typebox';
+import { environmentOfProject } from '@gatehouse/contracts';
 import { MEMBER_SESSION_RULES, REFUSE } from '../authz/actions.ts';
 import type { MemberAuthorization } from '../authz/member-authorization.ts';
 import type { App } from '../http/app.ts';
@@ -22,25 +23,23 @@ export function registerB2BPasswordRoutes(
     passwords: PasswordService;
     members: MemberService;
     sessions: SessionService;
-    projects: ProjectService;
     limiter: RateLimiter;
     memberAuthorization: MemberAuthorization;
   },
 ) {
-  const { memberPasswords, passwords, members, sessions, projects, limiter, memberAuthorization } = deps;
-  const environmentOf = async (projectId: string) => (await projects.findProject(projectId))?.environment ?? 'test';
+  const { memberPasswords, passwords, members, sessions, limiter, memberAuthorization } = deps;
   const byEmail = limiter.credentialEndpoint((body: { email_address?: unknown }) => body.email_address);
   const byIp = limiter.credentialEndpoint();
 
   app.post('/v1/b2b/passwords/authenticate', { config: REFUSE, schema: { body: B2BPasswordAuthenticateBody }, preHandler: byEmail }, async (request) => {
-    const grant = await memberPasswords.authenticate(request.projectId, await environmentOf(request.projectId), request.body);
+    const grant = await memberPasswords.authenticate(request.projectId, environmentOfProject(request.projectId), request.body);
     return ok(request, memberSessionResponse(grant, sessions, members));
   });
 
   // An import tool calls this for every member it moves: secret-authenticated, and not rate limited.
   // Migration assigns roles and sets credentials: the project secret's alone, never a member session.
   app.post('/v1/b2b/passwords/migrate', { config: REFUSE, schema: { body: B2BPasswordMigrateBody } }, async (request) => {
-    const { member, organization, member_created } = await memberPasswords.migrate(request.projectId, await environmentOf(request.projectId), request.body, request.actor);
+    const { member, organization, member_created } = await memberPasswords.migrate(request.projectId, environmentOfProject(request.projectId), request.body, request.actor);
     return ok(request, { ...memberResponse(member, organization, members), member_created });
   });
 

@@ -1,3 +1,4 @@
+import { environmentOfProject } from '@gatehouse/contracts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
 import type { RateLimiter } from '../rate-limit/limiter.ts';
@@ -14,17 +15,16 @@ export function registerPasswordRoutes(
   deps: { passwords: PasswordService; users: UserService; sessions: SessionService; limiter: RateLimiter },
 ) {
   const { passwords, users, sessions, limiter } = deps;
-  const environmentOf = (projectId: string): 'live' | 'test' => (projectId.startsWith('project-live-') ? 'live' : 'test');
   const byEmail = limiter.credentialEndpoint((body: { email?: unknown }) => body.email);
   const byIp = limiter.credentialEndpoint();
 
   app.post('/v1/passwords', { config: REFUSE, schema: { body: PasswordCreateBody }, preHandler: byEmail }, async (request) => {
-    const { grant, email_id } = await passwords.create(request.projectId, environmentOf(request.projectId), request.body);
+    const { grant, email_id } = await passwords.create(request.projectId, environmentOfProject(request.projectId), request.body);
     return ok(request, { email_id, ...sessionResponse(grant, sessions, users) });
   });
 
   app.post('/v1/passwords/authenticate', { config: REFUSE, schema: { body: PasswordAuthenticateBody }, preHandler: byEmail }, async (request) => {
-    const grant = await passwords.authenticate(request.projectId, environmentOf(request.projectId), request.body);
+    const grant = await passwords.authenticate(request.projectId, environmentOfProject(request.projectId), request.body);
     return ok(request, sessionResponse(grant, sessions, users));
   });
 
@@ -34,7 +34,7 @@ export function registerPasswordRoutes(
 
   // An import tool calls this for every user it moves: secret-authenticated, and not rate limited.
   app.post('/v1/passwords/migrate', { config: REFUSE, schema: { body: PasswordMigrateBody } }, async (request) => {
-    const result = await passwords.migrate(request.projectId, environmentOf(request.projectId), request.body, request.actor);
+    const result = await passwords.migrate(request.projectId, environmentOfProject(request.projectId), request.body, request.actor);
     return ok(request, {
       user_id: result.user.user_id,
       email_id: result.email_id,
@@ -44,12 +44,12 @@ export function registerPasswordRoutes(
   });
 
   app.post('/v1/passwords/existing_password/reset', { config: REFUSE, schema: { body: ExistingPasswordResetBody }, preHandler: byEmail }, async (request) => {
-    const grant = await passwords.resetWithExistingPassword(request.projectId, environmentOf(request.projectId), request.body);
+    const grant = await passwords.resetWithExistingPassword(request.projectId, environmentOfProject(request.projectId), request.body);
     return ok(request, sessionResponse(grant, sessions, users));
   });
 
   app.post('/v1/passwords/session/reset', { config: REFUSE, schema: { body: PasswordSessionResetBody }, preHandler: byIp }, async (request) => {
-    const grant = await passwords.resetWithSession(request.projectId, environmentOf(request.projectId), request.body);
+    const grant = await passwords.resetWithSession(request.projectId, environmentOfProject(request.projectId), request.body);
     return ok(request, sessionResponse(grant, sessions, users));
   });
 }

@@ -156,3 +156,10 @@ test('production registers no redirect URL unless told; the told ones are checke
   await assert.rejects(ensureProject(server.gatehouse, insecure), /GATEHOUSE_REDIRECT_URL: .*https/);
   assert.equal(await server.gatehouse.projects.findProject(projectId), null, 'no project was made');
 });
+
+test("a known project id must name the configured environment: the id is where a project's environment is read", async () => {
+  const testId = 'project-test-51111111-2222-4333-8444-555555555555';
+  const { config: live } = loadConfig({ GATEHOUSE_ENVIRONMENT: 'live', GATEHOUSE_DATA_DIR: join(server.config.dataDir, 'mismatch'), GATEHOUSE_PROJECT_ID: testId });
+  await assert.rejects(ensureProject(server.gatehouse, live), /not a live project id/);
+  assert.equal(await server.gatehouse.projects.findProject(testId), null, 'no project was made');
+});

@@ -1,5 +1,6 @@
 // Projects and their API secrets: creation on first start, rotation, and the authentication of
 // backend callers (HTTP Basic project_id:secret) from an in-memory cache of secret digests.
+import { environmentOfProject } from '@gatehouse/contracts';
 import { systemActor, type AuditLog } from '../audit/log.ts';
 import type { Clock } from '../clock.ts';
 import type { Environment } from '../config.ts';
@@ -52,6 +53,10 @@ export interface CreateProjectInput {
 export function checkCredentialShapes(input: CreateProjectInput): void {
   if (input.projectId !== undefined && !isId('project', input.projectId)) {
     throw new GatehouseError('invalid_project_id_value');
+  }
+  // The environment is read from the id wherever a project's is needed: the two must agree.
+  if (input.projectId !== undefined && environmentOfProject(input.projectId) !== input.environment) {
+    throw new GatehouseError('invalid_argument', { message: `project id ${input.projectId} is not a ${input.environment} project id (GATEHOUSE_ENVIRONMENT)` });
   }
   if (input.publicToken !== undefined && !isPublicToken(input.publicToken)) {
     throw new GatehouseError('invalid_public_token_value');

@@ -1,28 +1,10 @@
-// The default roles and built-in resources of each kind of policy.
+// The policy each kind starts with (the role ids and rules themselves are @gatehouse/policy's).
 // Consumer: `stytch_user`, held by every user. B2B: `stytch_member`, held by every member, and
 // `stytch_admin`; the `stytch.*` resources whose actions gate the organization and member APIs when
 // a call carries a member session.
-import { B2B_BUILT_IN_RESOURCES, type Policy, type PolicyRules } from '@gatehouse/policy';
+import { B2B_BUILT_IN_RESOURCES, POLICY_RULES, STYTCH_ADMIN, STYTCH_MEMBER, STYTCH_USER, type Policy, type PolicyKind } from '@gatehouse/policy';
 
 export { B2B_BUILT_IN_RESOURCES };
-
-export type PolicyKind = 'consumer' | 'b2b';
-
-export const STYTCH_USER = 'stytch_user';
-export const STYTCH_MEMBER = 'stytch_member';
-export const STYTCH_ADMIN = 'stytch_admin';
-
-
-export const POLICY_RULES: Record<PolicyKind, PolicyRules> = {
-  consumer: { defaultRoleIds: [STYTCH_USER] },
-  b2b: { defaultRoleIds: [STYTCH_MEMBER, STYTCH_ADMIN], builtInResources: B2B_BUILT_IN_RESOURCES },
-};
-
-/** Roles every principal of this kind holds without an assignment (and that cannot be assigned). */
-export const IMPLICIT_ROLES: Record<PolicyKind, readonly string[]> = {
-  consumer: [STYTCH_USER],
-  b2b: [STYTCH_MEMBER],
-};
 
 export const DEFAULT_CONSUMER_POLICY: Policy = {
   resources: [],

@@ -1,14 +1,13 @@
 // Gatehouse additions, for one kind of policy under `prefix` (`/v1/rbac` or `/v1/b2b/rbac`): the
 // policy's versions, one version, the diff of two, a rollback (history.ts); the impact preview of a
 // replacement (impact.ts) and "who can do X" (who-can.ts).
-import { diffPolicies, groupPolicyChanges } from '@gatehouse/policy';
+import { diffPolicies, groupPolicyChanges, type PolicyKind } from '@gatehouse/policy';
 import { Type } from '@sinclair/typebox';
 import { LIMITS } from '../config.ts';
 import { GatehouseError } from '../errors.ts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
 import type { SqlExecutor } from '../store/database.ts';
-import type { PolicyKind } from './defaults.ts';
 import { listPolicyVersions, parseVersion, requirePolicyVersion, VERSIONS_DEFAULT_LIMIT, VERSIONS_MAX_LIMIT } from './history.ts';
 import { IMPACT_SUBJECT_LIMIT, type ImpactPreview } from './impact.ts';
 import { PolicyBody, writeOptions, WriteOptionsQuery } from './schema.ts';

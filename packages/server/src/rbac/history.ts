@@ -2,11 +2,10 @@
 // one), so the history is read straight from there — listed newest first with what each changed,
 // one version read back, two versions compared. A rollback is an ordinary write of an old version's
 // document (history-routes.ts), so it is validated and announced like any other.
-import { diffPolicies, groupPolicyChanges, type Policy, type PolicyChange } from '@gatehouse/policy';
+import { diffPolicies, groupPolicyChanges, type Policy, type PolicyChange, type PolicyKind } from '@gatehouse/policy';
 import { formatTimestamp } from '../clock.ts';
 import { GatehouseError } from '../errors.ts';
 import type { SqlExecutor } from '../store/database.ts';
-import type { PolicyKind } from './defaults.ts';
 import { readPolicyVersion, type PolicySnapshot } from './policy-store.ts';
 
 export const VERSIONS_DEFAULT_LIMIT = 20;

@@ -6,17 +6,19 @@
 import {
   compilePolicy,
   groupPolicyChanges,
+  IMPLICIT_ROLE_IDS,
   isEmptyDelta,
   permissionDelta,
+  POLICY_RULES,
   pruneDanglingPermissions,
   rolePermissionChanges,
   type CompiledPolicy,
   type Policy,
-  type RolePermissionChange,
+  type PolicyKind,
   type Role,
+  type RolePermissionChange,
 } from '@gatehouse/policy';
 import type { SqlExecutor } from '../store/database.ts';
-import { IMPLICIT_ROLES, POLICY_RULES, type PolicyKind } from './defaults.ts';
 import { readPolicyVersion } from './policy-store.ts';
 import type { PolicyWriteOptions, RbacService } from './service.ts';
 import { wireSubject, type Subject, type SubjectDirectory } from './subjects.ts';
@@ -65,7 +67,7 @@ export class ImpactPreview {
       }
     }
 
-    const defaultRoleId = IMPLICIT_ROLES[kind][0]!;
+    const defaultRoleId = IMPLICIT_ROLE_IDS[kind][0]!;
     const defaultChange = roleChanges.find((change) => change.role_id === defaultRoleId && change.organization_id === undefined);
     const projectChanged = new Set(roleChanges.flatMap((change) => (change.organization_id === undefined && change.role_id !== defaultRoleId ? [change.role_id] : [])));
     const holders = await this.#subjects.find(projectId, kind, {

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
-import type { PolicyKind } from './defaults.ts';
+import type { PolicyKind } from '@gatehouse/policy';
 import { CreateResourceBody, CreateRoleBody, PolicyBody, UpdateResourceBody, UpdateRoleBody, writeOptions, WriteOptionsQuery } from './schema.ts';
 import type { RbacService } from './service.ts';
 import { writtenResponse } from './wire.ts';

@@ -1,21 +1,24 @@
 // Writing and reading the RBAC policy, and answering authorization checks from the compiled policy.
 // Every write goes through #write: lock the head, change a copy, validate, diff, store a new version.
 import {
-  compilePolicy,
-  type CompiledPolicy,
+  compileWithCustomRoles,
   diffPolicies,
+  IMPLICIT_ROLE_IDS,
   isAuthorized,
-  resolveRoles,
-  type ResolvedRoles,
   parsePolicy,
+  POLICY_RULES,
   pruneDanglingPermissions,
+  resolveRoles,
   validatePolicy,
   WILDCARD_ACTION,
   type AuthorizationVerdict,
+  type CompiledPolicy,
   type Permission,
   type Policy,
   type PolicyChange,
   type PolicyIssue,
+  type PolicyKind,
+  type ResolvedRoles,
   type Resource,
   type Role,
 } from '@gatehouse/policy';
@@ -26,7 +29,7 @@ import { checkRoleIdCharacters } from '../fields.ts';
 import type { Actor } from '../projects/service.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
-import { IMPLICIT_ROLES, POLICY_RULES, withBuiltInResources, type PolicyKind } from './defaults.ts';
+import { withBuiltInResources } from './defaults.ts';
 import { PolicyStore, type PolicySnapshot } from './policy-store.ts';
 
 export interface PolicyWriteOptions {
@@ -121,7 +124,7 @@ export class RbacService {
     if (!byRoles) this.#withCustomRoles.set(snapshot.compiled, (byRoles = new WeakMap()));
     let compiled = byRoles.get(customRoles);
     if (!compiled) {
-      compiled = compilePolicy({ ...snapshot.policy, roles: [...snapshot.policy.roles, ...customRoles] }, POLICY_RULES[kind]);
+      compiled = compileWithCustomRoles(snapshot.policy, customRoles, POLICY_RULES[kind]);
       byRoles.set(customRoles, compiled);
     }
     return compiled;
@@ -134,7 +137,7 @@ export class RbacService {
   async checkAssignableRoles(tx: SqlExecutor, projectId: string, kind: PolicyKind, roles: readonly string[], customRoles: readonly Role[] = []): Promise<void> {
     checkRoleIdCharacters(roles);
     const snapshot = await this.store.currentLocked(tx, projectId, kind, 'share');
-    const implicit = IMPLICIT_ROLES[kind];
+    const implicit = IMPLICIT_ROLE_IDS[kind];
     const defaults = implicit.filter((role) => roles.includes(role));
     if (defaults.length > 0) {
       throw new GatehouseError('cannot_assign_default_rbac_role_id', { params: { role_ids: defaults.join(', ') } });

@@ -2,13 +2,12 @@
 // role it holds and where that role comes from — for the impact preview and "who can". Holding is
 // worked out as everywhere else: a user's explicit roles plus stytch_user; a member's roles by
 // members/roles.ts, found in SQL by the member search's own role-holder condition.
-import type { Role } from '@gatehouse/policy';
+import { IMPLICIT_ROLE_IDS, type PolicyKind, type Role } from '@gatehouse/policy';
 import { memberRoles, type RoleSource } from '../members/roles.ts';
 import { roleHoldersSql, SELECT_MEMBERS, type MemberRecord } from '../members/service.ts';
 import type { OrganizationService } from '../organizations/service.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import { compileUserSearch } from '../users/search.ts';
-import { IMPLICIT_ROLES, type PolicyKind } from './defaults.ts';
 
 /** Member role sources, plus the default role every user or member holds without an assignment. */
 export type SubjectRoleSource = RoleSource | { type: 'default_role'; details: Record<string, never> };
@@ -92,7 +91,7 @@ export class SubjectDirectory {
       email: row.email ?? '',
       created_at: row.created_at,
       roles: [
-        { role_id: IMPLICIT_ROLES.consumer[0]!, sources: [DEFAULT_ROLE_SOURCE] },
+        { role_id: IMPLICIT_ROLE_IDS.consumer[0]!, sources: [DEFAULT_ROLE_SOURCE] },
         ...row.explicit_roles.map((role_id): SubjectRole => ({ role_id, sources: [{ type: 'direct_assignment', details: {} }] })),
       ],
       custom_roles: [],
@@ -101,7 +100,7 @@ export class SubjectDirectory {
   }
 
   async #members(projectId: string, query: SubjectQuery): Promise<SubjectPage> {
-    const everyone = query.role_ids.some((role) => IMPLICIT_ROLES.b2b.includes(role));
+    const everyone = query.role_ids.some((role) => IMPLICIT_ROLE_IDS.b2b.includes(role));
     const params: unknown[] = [projectId];
     const param = (value: unknown) => `$${params.push(value)}`;
     const conditions = ['m.project_id = $1', `m.status <> 'deleted'`];
@@ -131,7 +130,7 @@ export class SubjectDirectory {
         // memberRoles names stytch_member a direct assignment, as Stytch does in member.roles; here it
         // is told apart from a real one.
         roles: memberRoles(member, organization).map((role) =>
-          IMPLICIT_ROLES.b2b.includes(role.role_id) ? { role_id: role.role_id, sources: [DEFAULT_ROLE_SOURCE] } : role,
+          IMPLICIT_ROLE_IDS.b2b.includes(role.role_id) ? { role_id: role.role_id, sources: [DEFAULT_ROLE_SOURCE] } : role,
         ),
         custom_roles: organization.custom_roles,
       };

@@ -3,13 +3,12 @@
 // itself (isAuthorized with every role), so the answer is the check's answer. In B2B an
 // organization's custom roles count only for its own members.
 import { createHash } from 'node:crypto';
-import { isAuthorized, WILDCARD_ACTION, type CompiledPolicy, type Role } from '@gatehouse/policy';
+import { isAuthorized, WILDCARD_ACTION, type CompiledPolicy, type PolicyKind, type Role } from '@gatehouse/policy';
 import { GatehouseError } from '../errors.ts';
 import { isId } from '../ids.ts';
 import type { OrganizationRecord, OrganizationService } from '../organizations/service.ts';
 import { SearchCursors } from '../search/query.ts';
 import type { SqlExecutor } from '../store/database.ts';
-import type { PolicyKind } from './defaults.ts';
 import type { RbacService } from './service.ts';
 import { wireSubject, type Subject, type SubjectDirectory, type SubjectRole } from './subjects.ts';
 

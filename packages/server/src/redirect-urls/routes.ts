@@ -2,10 +2,10 @@
 // dashboard's admin session). Shapes follow Stytch's management API for Redirect URLs: a URL with
 // `valid_types: [{type, is_default}]`; Update and Delete name the URL in the query (`?url=`).
 import { Type } from '@sinclair/typebox';
+import { environmentOfProject } from '@gatehouse/contracts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
 import { GatehouseError } from '../errors.ts';
-import { environmentOf } from '../magic-links/routes.ts';
 import type { ProjectService } from '../projects/service.ts';
 import type { RedirectUrlService } from './service.ts';
 import { toWireRedirectUrl } from './wire.ts';
@@ -19,8 +19,8 @@ const UrlQuery = Type.Object({ url: Type.Optional(Type.String({ maxLength: 4096 
 // A member session has no business here: the list decides where every member's tokens may go.
 const config = { memberSession: 'refuse' as const };
 
-export function registerRedirectUrlRoutes(app: App, deps: { redirectUrls: RedirectUrlService; projects: ProjectService }) {
-  const { redirectUrls, projects } = deps;
+export function registerRedirectUrlRoutes(app: App, deps: { redirectUrls: RedirectUrlService }) {
+  const { redirectUrls } = deps;
   const path = '/v1/project/redirect_urls';
   const requireUrl = (url: string | undefined) => {
     if (url === undefined || url === '') throw new GatehouseError('redirect_url_query_missing');
@@ -33,7 +33,7 @@ export function registerRedirectUrlRoutes(app: App, deps: { redirectUrls: Redire
     path,
     { config, schema: { body: Type.Object({ url: Type.String({ maxLength: 4096 }), valid_types: Type.Optional(ValidTypes), do_not_promote_defaults: Type.Optional(Type.Boolean()) }, { additionalProperties: false }) } },
     async (request) => {
-      const created = await redirectUrls.create(request.projectId, await environmentOf(projects, request.projectId), request.body, request.actor);
+      const created = await redirectUrls.create(request.projectId, environmentOfProject(request.projectId), request.body, request.actor);
       return ok(request, { redirect_url: toWireRedirectUrl(created) });
     },
   );

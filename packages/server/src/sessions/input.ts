@@ -1,5 +1,6 @@
 // What a caller presents about a session: the fields a sign-in may set (checked before anything is
 // written), and the credential — a session token or JWT — that names the session.
+import { STYTCH_CLAIM_PREFIX } from '@gatehouse/contracts';
 import type { Clock } from '../clock.ts';
 import { GatehouseError } from '../errors.ts';
 import type { Metadata } from '../metadata.ts';
@@ -34,7 +35,7 @@ function checkCustomClaims(claims: Metadata | undefined): void {
   }
   for (const key of Object.keys(claims)) {
     if (RESERVED_CLAIMS.has(key)) throw new GatehouseError('reserved_claims_in_custom_claims', { message: `"${key}" is a reserved JWT claim.` });
-    if (key.startsWith('https://stytch.com/')) throw new GatehouseError('stytch_claims_in_custom_claims', { message: `"${key}" is reserved for Stytch claims.` });
+    if (key.startsWith(STYTCH_CLAIM_PREFIX)) throw new GatehouseError('stytch_claims_in_custom_claims', { message: `"${key}" is reserved for Stytch claims.` });
   }
   if (Buffer.byteLength(JSON.stringify(claims)) > 4096) throw new GatehouseError('custom_claims_too_large');
 }

@@ -1,6 +1,7 @@
 // Session JWTs: minted (RS256, with the session and role claims Stytch's carry), given again while
 // less than a minute old for the same roles, and verified — a verification remembered by the JWT's
 // digest so that the same JWT presented again is not verified again.
+import { ORGANIZATION_CLAIM, SESSION_CLAIM } from '@gatehouse/contracts';
 import type { KeyObject } from 'node:crypto';
 import { SignJWT, compactVerify, decodeJwt, decodeProtectedHeader } from 'jose';
 import type { Clock } from '../clock.ts';
@@ -12,8 +13,6 @@ import { BoundedCache } from '../shared/bounded-cache.ts';
 import { JWT_LIFETIME_SECONDS, type SigningKeys } from './keys.ts';
 import type { CachedSession, SessionRecord } from './store.ts';
 
-const SESSION_CLAIM = 'https://stytch.com/session';
-const ORGANIZATION_CLAIM = 'https://stytch.com/organization';
 /** A JWT is minted again once it is this old, so each stays valid for at least 4 of its 5 minutes. */
 const JWT_REUSE_MS = 60_000;
 /** JWTs whose signature was verified, kept so that the same JWT presented again is not verified again. */

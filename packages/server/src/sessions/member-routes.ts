@@ -1,5 +1,6 @@
 // B2B member sessions over HTTP: authenticate (with an authorization check), list, revoke, JWKS.
 import { Type } from '@sinclair/typebox';
+import { environmentOfProject } from '@gatehouse/contracts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
 import { MEMBER_SESSION_RULES, REFUSE } from '../authz/actions.ts';
@@ -25,10 +26,9 @@ export function registerMemberSessionRoutes(
   },
 ) {
   const { sessions, members, organizations, projects, keys, memberAuthorization } = deps;
-  const environmentOf = (projectId: string): 'live' | 'test' => (projectId.startsWith('project-live-') ? 'live' : 'test');
 
   app.post('/v1/b2b/sessions/authenticate', { config: REFUSE, schema: { body: MemberSessionAuthenticateBody } }, async (request) => {
-    const result = await sessions.authenticateMember(request.projectId, environmentOf(request.projectId), request.body ?? {});
+    const result = await sessions.authenticateMember(request.projectId, environmentOfProject(request.projectId), request.body ?? {});
     const { member, organization, session_token, session_jwt, member_session } = memberSessionResponse(result, sessions, members);
     // Literals, not `{ ...response, verdict }`: that spread makes objects of unstable shape (see SessionService.authenticateInMemory).
     return ok(

@@ -1,3 +1,4 @@
+import { environmentOfProject } from '@gatehouse/contracts';
 import { Type } from '@sinclair/typebox';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
@@ -14,7 +15,6 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 
 export function registerSessionRoutes(app: App, deps: { sessions: SessionService; users: UserService; projects: ProjectService; keys: SigningKeys }) {
   const { sessions, users, projects, keys } = deps;
-  const environmentOf = (projectId: string): 'live' | 'test' => (projectId.startsWith('project-live-') ? 'live' : 'test');
 
   // The hot path: answered without waiting when the session, user and policy are in memory, and
   // sent as text made mostly once (authenticateText).
@@ -23,7 +23,7 @@ export function registerSessionRoutes(app: App, deps: { sessions: SessionService
     const result = sessions.authenticateInMemory(request.projectId, input);
     void reply.type(JSON_TYPE);
     if (result) return void reply.send(authenticateText(request.id, result, sessions, users));
-    return sessions.authenticate(request.projectId, environmentOf(request.projectId), input).then((result) => authenticateText(request.id, result, sessions, users));
+    return sessions.authenticate(request.projectId, environmentOfProject(request.projectId), input).then((result) => authenticateText(request.id, result, sessions, users));
   });
 
   app.get('/v1/sessions', { config: REFUSE, schema: { querystring: Type.Object({ user_id: Type.String() }) } }, async (request) => {
@@ -42,7 +42,7 @@ export function registerSessionRoutes(app: App, deps: { sessions: SessionService
 
   // Gatehouse addition: start signing with a new key (`gatehouse keys rotate`).
   app.post('/v1/project/signing_keys/rotate', { config: REFUSE, schema: TAKES_NO_BODY }, async (request) => {
-    const rotated = await keys.rotate(request.projectId, environmentOf(request.projectId));
+    const rotated = await keys.rotate(request.projectId, environmentOfProject(request.projectId));
     return ok(request, { kid: rotated.kid, retired_kids: rotated.retired });
   });
 }

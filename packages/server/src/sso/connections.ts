@@ -2,6 +2,7 @@
 // rules. A change is announced as an organization change: the organization record carries each
 // connection's rules, and member roles are worked out from it.
 import { randomUUID } from 'node:crypto';
+import { IMPLICIT_ROLE_IDS } from '@gatehouse/policy';
 import type { AuditAction, AuditLog } from '../audit/log.ts';
 import type { Clock } from '../clock.ts';
 import type { Environment } from '../config.ts';
@@ -13,7 +14,6 @@ import { requireGrantable } from '../authz/grants.ts';
 import type { MemberActor } from '../authz/member-authorization.ts';
 import type { Actor } from '../projects/service.ts';
 import type { RbacService } from '../rbac/service.ts';
-import { IMPLICIT_ROLES } from '../rbac/defaults.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import type { OidcConnectionConfig } from './oidc.ts';
@@ -208,7 +208,7 @@ export class SsoConnectionService {
       const current = rows[0] && this.#fromRow(rows[0]);
       if (!current) throw notFound(connectionId);
       const roles = [...(change.connection_role_rules ?? []), ...(change.group_role_rules ?? [])].map((rule) => rule.role_id);
-      if (roles.some((role) => IMPLICIT_ROLES.b2b.includes(role))) {
+      if (roles.some((role) => IMPLICIT_ROLE_IDS.b2b.includes(role))) {
         throw new GatehouseError('default_role_in_rule');
       }
       // On a member session's authority, what the connection trusts (the IdP's certificate, issuer,

@@ -2,6 +2,7 @@
 // or the OIDC callback verifies the IdP's answer, finds or creates the member, records its groups
 // and hands the browser a one-time token), and authenticate (the application exchanges that token
 // for a member session). Every refusal happens before anything is written.
+import { environmentOfProject } from '@gatehouse/contracts';
 import { systemActor, type AuditLog } from '../audit/log.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.ts';
@@ -234,7 +235,7 @@ export class SsoFlows {
   async #finish(connection: SsoConnectionRecord, flow: FlowRow, identity: SsoIdentity, within?: (tx: SqlExecutor) => Promise<void>): Promise<string> {
     const projectId = connection.project_id;
     const organization = await this.#organizations.requireOrganization(projectId, connection.organization_id);
-    const environment = projectId.startsWith('project-live-') ? 'live' : 'test';
+    const environment = environmentOfProject(projectId);
     const email = identity.email.trim();
     const existing = (await this.#registeredMember(connection, identity.external_id)) ?? (await this.#memberByEmail(connection, identity, email));
     if (!existing && !jitAllowed(organization, connection.connection_id, email, identity.email_verified)) {

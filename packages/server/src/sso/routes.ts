@@ -1,6 +1,8 @@
 // SSO over HTTP: connection management (project secret, or a member session with stytch.sso
 // actions), the public sign-in endpoints the browser and the IdP reach (start, SAML ACS and
 // metadata, OIDC callback), and /v1/b2b/sso/authenticate.
+import { environmentOfProject } from '@gatehouse/contracts';
+import { STYTCH_MEMBER } from '@gatehouse/policy';
 import { randomUUID, X509Certificate } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -14,8 +16,6 @@ import { requestActor } from '../authz/member-authorization.ts';
 import type { MemberService } from '../members/service.ts';
 import { checkDomain, isCommonEmailDomain, type OrganizationService } from '../organizations/service.ts';
 import { memberRoles, sessionRoleIds } from '../members/roles.ts';
-import { STYTCH_MEMBER } from '../rbac/defaults.ts';
-import type { ProjectService } from '../projects/service.ts';
 import type { RateLimiter } from '../rate-limit/limiter.ts';
 import { SessionFields } from '../sessions/schema.ts';
 import { memberSessionResponse } from '../sessions/wire.ts';
@@ -95,7 +95,6 @@ export function registerSsoRoutes(
     flows: SsoFlows;
     sessions: SessionService;
     members: MemberService;
-    projects: ProjectService;
     config: ServerConfig;
     outbound: OutboundFetch;
     limiter: RateLimiter;
@@ -104,9 +103,8 @@ export function registerSsoRoutes(
     rbac: RbacService;
   },
 ) {
-  const { connections, flows, sessions, members, projects, config, outbound, limiter, links, organizations, rbac } = deps;
+  const { connections, flows, sessions, members, config, outbound, limiter, links, organizations, rbac } = deps;
   const publicUrl = config.publicUrl;
-  const environmentOf = (projectId: string): 'live' | 'test' => (projectId.startsWith('project-live-') ? 'live' : 'test');
 
   // ---------------------------------------------------------------------------------------------
   // connections
@@ -130,7 +128,7 @@ export function registerSsoRoutes(
   for (const kind of ['saml', 'oidc'] as const) {
     app.post(`/v1/b2b/sso/${kind}/:organization_id`, { config: { memberSession: MEMBER_SESSION_RULES.ssoCreate }, schema: { params: OrganizationParams, body: CreateBody } }, async (request) => {
       const { organization_id } = request.params;
-      const record = await connections.create(request.projectId, environmentOf(request.projectId), organization_id, kind, request.body ?? {}, requestActor(request));
+      const record = await connections.create(request.projectId, environmentOfProject(request.projectId), organization_id, kind, request.body ?? {}, requestActor(request));
       return ok(request, { connection: toWireConnection[kind](record, publicUrl) });
     });
   }
@@ -151,7 +149,7 @@ export function registerSsoRoutes(
     if (body.alternative_audience_uri !== undefined) change.alternative_audience_uri = body.alternative_audience_uri;
     if (body.idp_initiated_auth_disabled !== undefined) change.idp_initiated_auth_disabled = body.idp_initiated_auth_disabled;
     if (body.x509_certificate !== undefined) {
-      change.verification_certificates = addCertificates(current.config.verification_certificates, [body.x509_certificate], environmentOf(request.projectId));
+      change.verification_certificates = addCertificates(current.config.verification_certificates, [body.x509_certificate], environmentOfProject(request.projectId));
     }
     const record = await connections.update(request.projectId, organization_id, connection_id, 'saml', {
       display_name: body.display_name,
@@ -179,7 +177,7 @@ export function registerSsoRoutes(
         config: {
           idp_entity_id: metadata.idp_entity_id,
           idp_sso_url: checkUrl(metadata.idp_sso_url, 'the metadata\'s SingleSignOnService'),
-          verification_certificates: addCertificates(current.config.verification_certificates, metadata.certificates, environmentOf(request.projectId)),
+          verification_certificates: addCertificates(current.config.verification_certificates, metadata.certificates, environmentOfProject(request.projectId)),
         },
       }, actor, request.member);
       return ok(request, { connection: toWireSamlConnection(record, publicUrl) });
@@ -282,7 +280,7 @@ export function registerSsoRoutes(
     '/v1/b2b/sso/authenticate',
     { config: REFUSE, schema: { body: Type.Object({ sso_token: Type.String({ maxLength: 256 }), pkce_code_verifier: Type.Optional(Type.String({ maxLength: 256 })), ...SessionFields }) } },
     async (request) => {
-      const grant = await flows.authenticate(request.projectId, environmentOf(request.projectId), request.body);
+      const grant = await flows.authenticate(request.projectId, environmentOfProject(request.projectId), request.body);
       return ok(request, { ...memberSessionResponse(grant, sessions, members), reset_session: false });
     },
   );

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ERROR_ENVELOPE_KEYS } from '@gatehouse/contracts';
 import pg from 'pg';
 import type { Clock } from '../clock.ts';
 import { loadConfig, type ServerConfig } from '../config.ts';
@@ -200,7 +201,7 @@ export function expectError(response: ApiResponse, status: number, errorType: st
   if (response.status !== status || body?.error_type !== errorType) {
     throw new Error(`expected ${status} ${errorType}, got ${response.status} ${JSON.stringify(body)}`);
   }
-  for (const key of ['status_code', 'request_id', 'error_type', 'error_message', 'error_url']) {
+  for (const key of ERROR_ENVELOPE_KEYS) {
     if (!(key in body)) throw new Error(`error body lacks ${key}: ${JSON.stringify(body)}`);
   }
   if (body.status_code !== status) throw new Error(`status_code ${body.status_code} differs from HTTP ${status}`);

@@ -1,18 +1,17 @@
+import { environmentOfProject } from '@gatehouse/contracts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
-import type { ProjectService } from '../projects/service.ts';
 import type { RbacService } from '../rbac/service.ts';
 import { AuthorizeUserBody, CreateUserBody, SearchUsersBody, UpdateUserBody, UserIdParams } from './schema.ts';
 import type { UserService } from './service.ts';
 import { toWireUser } from './wire.ts';
 import { REFUSE } from '../authz/actions.ts';
 
-export function registerUserRoutes(app: App, deps: { users: UserService; projects: ProjectService; rbac: RbacService }) {
-  const { users, projects, rbac } = deps;
+export function registerUserRoutes(app: App, deps: { users: UserService; rbac: RbacService }) {
+  const { users, rbac } = deps;
 
   app.post('/v1/users', { config: REFUSE, schema: { body: CreateUserBody } }, async (request) => {
-    const project = await projects.findProject(request.projectId);
-    const user = await users.createUser(request.projectId, project!.environment, request.body, request.actor);
+    const user = await users.createUser(request.projectId, environmentOfProject(request.projectId), request.body, request.actor);
     return ok(request, {
       user_id: user.user_id,
       email_id: user.emails[0]?.email_id ?? '',

@@ -1,7 +1,7 @@
 // Turns a Stytch user-search query ({operator, operands: [{filter_name, filter_value}]}) into a SQL
 // condition over `users u`, with every value passed as a parameter.
+import { IMPLICIT_ROLE_IDS } from '@gatehouse/policy';
 import { compileSearchQuery, FilterValues, type CompiledCondition, type FilterCompiler, type SearchQuery } from '../search/query.ts';
-import { IMPLICIT_ROLES } from '../rbac/defaults.ts';
 
 export type UserSearchQuery = SearchQuery;
 
@@ -62,7 +62,7 @@ const FILTERS: Record<string, FilterCompiler> = {
   // Gatehouse addition: users holding any of these roles. Every user holds the default role.
   roles: (v, p) => {
     const roles = stringList('roles', v);
-    if (roles.some((role) => IMPLICIT_ROLES.consumer.includes(role))) return 'TRUE';
+    if (roles.some((role) => IMPLICIT_ROLE_IDS.consumer.includes(role))) return 'TRUE';
     return exists('user_roles', `x.role_id = ANY(${p(roles)}::text[])`);
   },
 };

@@ -1,6 +1,7 @@
 // Consumer users: create, read, update, delete, search. Explicit roles are rows in user_roles,
 // checked against the policy inside the same transaction; the default role is added on read.
 import { createHash } from 'node:crypto';
+import { IMPLICIT_ROLE_IDS } from '@gatehouse/policy';
 import type { AuditAction, AuditLog } from '../audit/log.ts';
 import type { Clock } from '../clock.ts';
 import { LIMITS, type Environment } from '../config.ts';
@@ -8,7 +9,6 @@ import { GatehouseError } from '../errors.ts';
 import { checkExternalId, checkPhone, checkRoles, normalizeEmail } from '../fields.ts';
 import { isId, newId } from '../ids.ts';
 import { applyMetadataUpdate, checkMetadata, type Metadata } from '../metadata.ts';
-import { IMPLICIT_ROLES } from '../rbac/defaults.ts';
 import type { Actor } from '../projects/service.ts';
 import type { RbacService } from '../rbac/service.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
@@ -134,7 +134,7 @@ export class UserService {
 
   /** Explicit roles plus the default role every user holds, as `user.roles` and sessions show them. */
   effectiveRoles(user: Pick<UserRecord, 'explicit_roles'>): string[] {
-    return [...IMPLICIT_ROLES.consumer, ...user.explicit_roles];
+    return [...IMPLICIT_ROLE_IDS.consumer, ...user.explicit_roles];
   }
 
   /** Whether a password lockout holds the user now. */
