@@ -7,7 +7,7 @@ import type { MemberService } from '../members/service.ts';
 import { toOrganizationInput } from '../organizations/schema.ts';
 import { systemActor } from '../audit/log.ts';
 import type { RateLimiter } from '../rate-limit/limiter.ts';
-import { data, requireSessionToken, SDK_PREFIX, type SdkHooks } from '../sdk/routes.ts';
+import { data, requireSessionToken, SDK_PREFIX, type SdkHooks } from '../sdk/browser-api.ts';
 import type { SessionService } from '../sessions/service.ts';
 import { CreateOrganizationBody, DiscoveryAuthenticateBody, DiscoverySendBody, ExchangeBody, ListOrganizationsBody } from './schema.ts';
 import type { DiscoveryService } from './service.ts';

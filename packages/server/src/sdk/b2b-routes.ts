@@ -22,7 +22,7 @@ import type { RateLimiter } from '../rate-limit/limiter.ts';
 import { SearchBodyFields, searchQuery } from '../search/schema.ts';
 import type { SessionService } from '../sessions/service.ts';
 import { memberSessionResponse } from '../sessions/wire.ts';
-import { data, refuseBrowserWrites, requireSessionToken, SDK_PREFIX, type SdkHooks } from './routes.ts';
+import { data, refuseBrowserWrites, requireSessionToken, SDK_PREFIX, type SdkHooks } from './browser-api.ts';
 import { TAKES_NO_BODY } from '../http/openapi.ts';
 
 const B2B = `${SDK_PREFIX}/b2b`;

@@ -18,101 +18,11 @@ import type { SessionService } from '../sessions/service.ts';
 import { sessionResponse } from '../sessions/wire.ts';
 import type { UserService } from '../users/service.ts';
 import { toWireUser } from '../users/wire.ts';
-import type { SdkService, SdkVertical } from './service.ts';
+import type { SdkService } from './service.ts';
+import { ALLOWED_HEADERS, ALLOWED_METHODS, data, originOf, PUBLIC, refuseBrowserWrites, requireSessionToken, SDK_PREFIX, type SdkHooks } from './browser-api.ts';
 import { toWireOrigin } from './wire.ts';
 import { REFUSE } from '../authz/actions.ts';
 import { TAKES_NO_BODY } from '../http/openapi.ts';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** On /sdk/v1 routes: the project the public token named, and the session token the caller sent (if any). */
-    sdk: SdkCaller;
-  }
-}
-
-export interface SdkCaller {
-  project: Project;
-  /** The password half of the Basic credentials when it is not the public token again. */
-  sessionToken: string | undefined;
-  /** The vertical the request's origin is registered for; null without an Origin header. */
-  vertical: SdkVertical | null;
-}
-
-export const SDK_PREFIX = '/sdk/v1';
-const ALLOWED_METHODS = 'GET, POST, PUT, DELETE, OPTIONS';
-const ALLOWED_HEADERS = 'Authorization, Content-Type, X-SDK-Client, X-SDK-Parent-Host';
-const PUBLIC = { auth: 'public' as const, memberSession: 'refuse' as const };
-
-/** A success as the browser SDK reads it: the usual body (request_id, status_code, …) inside `data`. */
-export function data<T extends object>(request: FastifyRequest, body: T) {
-  return { data: ok(request, body) };
-}
-
-function allowCors(reply: FastifyReply, origin: string): void {
-  void reply.header('access-control-allow-origin', origin);
-  void reply.header('access-control-allow-credentials', 'true');
-  void reply.header('vary', 'Origin');
-}
-
-function originOf(request: FastifyRequest): string | undefined {
-  const origin = request.headers.origin;
-  return typeof origin === 'string' && origin !== '' ? origin : undefined;
-}
-
-export interface SdkHooks {
-  /** onRequest of every authenticated /sdk/v1 route: public token, then origin, then the caller. */
-  caller: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
-  /** The bootstrap's: the public token is in the path, and any Basic password is accepted. */
-  bootstrapCaller: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
-  /** Routes that name no project (preflight, telemetry, unknown paths): CORS for an origin some project allows. */
-  anyProjectCors: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
-}
-
-export function sdkHooks(sdk: SdkService): SdkHooks {
-  const authenticate = async (request: FastifyRequest, reply: FastifyReply, publicToken: string | undefined, sessionToken: string | undefined) => {
-    const origin = originOf(request);
-    const project = publicToken ? await sdk.projectByPublicToken(publicToken) : null;
-    let vertical: SdkVertical | null = null;
-    if (origin !== undefined) {
-      vertical = project ? await sdk.originVertical(project.project_id, origin) : null;
-      if (project && vertical === null) {
-        throw new GatehouseError('origin_not_allowed', { params: { origin } });
-      }
-      // An unknown token from an origin some project allows: let the page read the 401.
-      if (vertical !== null || (await sdk.allowedAnywhere(origin))) allowCors(reply, origin);
-    }
-    if (!project) {
-      throw new GatehouseError('sdk_secret_credentials');
-    }
-    request.projectId = project.project_id;
-    request.sdk = { project, sessionToken: sessionToken || undefined, vertical };
-  };
-
-  return {
-    async caller(request, reply) {
-      const credentials = parseBasicAuth(request.headers.authorization);
-      const sessionToken = credentials && credentials.password !== credentials.user ? credentials.password : undefined;
-      await authenticate(request, reply, credentials?.user, sessionToken);
-    },
-    async bootstrapCaller(request, reply) {
-      const { public_token } = request.params as { public_token: string };
-      await authenticate(request, reply, public_token, undefined);
-    },
-    async anyProjectCors(request, reply) {
-      const origin = originOf(request);
-      if (origin === undefined) return;
-      if (!(await sdk.allowedAnywhere(origin))) throw new GatehouseError('origin_not_allowed', { params: { origin } });
-      allowCors(reply, origin);
-    },
-  };
-}
-
-/** The session token a browser call must carry (the Basic password), or 404 session_not_found. */
-export function requireSessionToken(request: FastifyRequest): string {
-  const token = request.sdk.sessionToken;
-  if (token === undefined) throw new GatehouseError('sdk_session_missing');
-  return token;
-}
 
 const SessionDuration = { session_duration_minutes: Type.Optional(Type.Integer()) };
 // The SDK adds CAPTCHA and device-fingerprint fields; they are accepted and not used.
@@ -135,24 +45,6 @@ const UpdateSelfBody = Type.Object({
   name: Type.Optional(Type.Object({ first_name: Type.Optional(Type.String()), middle_name: Type.Optional(Type.String()), last_name: Type.Optional(Type.String()) })),
   untrusted_metadata: Type.Optional(Type.Unknown()),
 });
-
-/**
- * Fields of a browser write that only the project secret may set: trusted_metadata (trusted because
- * no browser can write it) and roles each have their own error; anything else listed is refused too.
- */
-export function refuseBrowserWrites(body: Record<string, unknown>, otherFields: readonly string[]): void {
-  if (body.trusted_metadata !== undefined) {
-    throw new GatehouseError('sdk_trusted_metadata_not_writable');
-  }
-  if (body.roles !== undefined) {
-    throw new GatehouseError('sdk_roles_not_writable');
-  }
-  for (const field of otherFields) {
-    if (body[field] !== undefined) {
-      throw new GatehouseError('field_not_writable_from_browser', { params: { field } });
-    }
-  }
-}
 
 export interface SdkDeps {
   sdk: SdkService;
