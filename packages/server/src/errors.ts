@@ -83,6 +83,7 @@ export const ERROR_CATALOGUE = {
   invalid_project_id_value: spec(400, 'project id must look like project-test-<uuid> or project-live-<uuid>', 'invalid_argument'),
   invalid_public_token_value: spec(400, 'public token must look like public-token-test-<uuid>', 'invalid_argument'),
   invalid_secret_value: spec(400, 'secret must be 24 to 256 characters with no spaces or colons', 'invalid_argument'),
+  project_environment_mismatch: spec(400, (p: { project_id: string; environment: string }) => `project id ${p.project_id} is not a ${p.environment} project id (GATEHOUSE_ENVIRONMENT)`, 'invalid_argument'),
   name_too_long: spec(400, (p: { field: string }) => `${p.field} may be at most 256 characters.`, 'invalid_argument'),
   invalid_timestamp_argument: spec(400, (p: { field: string }) => `${p.field} must be an RFC 3339 timestamp like 2026-01-31T12:00:00Z.`, 'invalid_argument'),
   invalid_choice_argument: spec(400, (p: { field: string; choices: string }) => `${p.field} must be one of ${p.choices}.`, 'invalid_argument'),
@@ -332,15 +333,19 @@ export const ERROR_CATALOGUE = {
   too_many_session_arguments: spec(400, 'Give session_token or session_jwt, not both.'),
   no_session_revoke_arguments: spec(400, 'Give one of session_id, session_token or session_jwt.'),
   too_many_session_revoke_arguments: spec(400, 'Give only one of session_id, session_token or session_jwt.'),
-  invalid_session_duration_minutes: spec(400, 'session_duration_minutes must be from 5 to 527040.'),
+  invalid_session_duration_minutes: spec(400, 'session_duration_minutes must be a whole number from 5 to 527040.'),
+  invalid_session_custom_claims: spec(400, 'session_custom_claims must be a JSON object.', 'invalid_argument'),
   session_user_mismatch: spec(400, 'The session presented belongs to another user.'),
+  session_member_mismatch: spec(400, 'The session presented belongs to another member.', 'session_user_mismatch'),
+  no_member_session_revoke_arguments: spec(400, 'Give one of member_session_id, session_token, session_jwt or member_id.', 'no_session_revoke_arguments'),
+  too_many_member_session_revoke_arguments: spec(400, 'Give only one of member_session_id, session_token, session_jwt or member_id.', 'too_many_session_revoke_arguments'),
   unable_to_parse_session_jwt: spec(400, 'session_jwt is not a JWT.'),
   jwt_invalid_signature: spec(401, "The JWT signature does not verify with any of this project's keys."),
   jwt_invalid_audience: spec(401, 'The JWT was not issued for this project.'),
   jwt_invalid_issuer: spec(401, 'The JWT was not issued by this project.'),
   jwt_invalid_claims: spec(401, 'The JWT lacks the claims of a session.'),
-  reserved_claims_in_custom_claims: spec(400, 'session_custom_claims may not set registered JWT claims.'),
-  stytch_claims_in_custom_claims: spec(400, 'session_custom_claims may not use the https://stytch.com/ prefix.'),
+  reserved_claims_in_custom_claims: spec(400, (p: { claim: string }) => `"${p.claim}" is a registered JWT claim; session_custom_claims may not set it.`),
+  stytch_claims_in_custom_claims: spec(400, (p: { claim: string }) => `"${p.claim}" is reserved for Stytch claims (the https://stytch.com/ prefix).`),
   custom_claims_too_large: spec(400, 'session_custom_claims may be at most 4096 bytes of JSON.'),
   consumer_session_authorization_error: spec(403, 'The User is not authorized to perform the requested action on that resource.'),
 
@@ -445,35 +450,8 @@ export type GatehouseErrorArgs<K extends CatalogueErrorType> = [ErrorParams<K>] 
   ? [options?: GatehouseErrorOptions]
   : [options: GatehouseErrorOptions & { params: ErrorParams<K> }];
 
-/**
- * The error types sessions/ still throws with a message of its own, until that folder is converted
- * (it is being rewritten separately). Nothing else may use the overload that takes them.
- */
-type SessionsPendingErrorType =
-  | 'consumer_session_authorization_error'
-  | 'invalid_session_duration_minutes'
-  | 'invalid_argument'
-  | 'reserved_claims_in_custom_claims'
-  | 'stytch_claims_in_custom_claims'
-  | 'session_user_mismatch'
-  | 'no_session_revoke_arguments'
-  | 'too_many_session_revoke_arguments'
-  | 'member_not_found'
-  | 'too_many_session_arguments'
-  | 'no_session_arguments'
-  | 'unable_to_parse_session_jwt'
-  | 'jwt_invalid_audience'
-  | 'jwt_invalid_issuer'
-  | 'jwt_invalid_signature'
-  | 'jwt_invalid_claims';
-
 export interface GatehouseErrorConstructor {
   new <K extends CatalogueErrorType>(errorType: K, ...args: GatehouseErrorArgs<K>): GatehouseErrorInstance;
-  /**
-   * @deprecated Temporary, for sessions/ only: a message written at the throw site. Convert those
-   * sites to catalogue messages (templates where they carry specifics), then delete this overload.
-   */
-  new (errorType: SessionsPendingErrorType, options: GatehouseErrorOptions & { message: string }): GatehouseErrorInstance;
   readonly prototype: GatehouseErrorInstance;
 }
 

@@ -56,7 +56,7 @@ export function checkCredentialShapes(input: CreateProjectInput): void {
   }
   // The environment is read from the id wherever a project's is needed: the two must agree.
   if (input.projectId !== undefined && environmentOfProject(input.projectId) !== input.environment) {
-    throw new GatehouseError('invalid_argument', { message: `project id ${input.projectId} is not a ${input.environment} project id (GATEHOUSE_ENVIRONMENT)` });
+    throw new GatehouseError('project_environment_mismatch', { params: { project_id: input.projectId, environment: input.environment } });
   }
   if (input.publicToken !== undefined && !isPublicToken(input.publicToken)) {
     throw new GatehouseError('invalid_public_token_value');

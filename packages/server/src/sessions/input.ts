@@ -22,20 +22,18 @@ export type SessionCredential = Pick<SessionInput, 'session_token' | 'session_jw
 function checkDuration(minutes: number | undefined): void {
   if (minutes === undefined) return;
   if (!Number.isInteger(minutes) || minutes < SESSION_DURATION_MINUTES.min || minutes > SESSION_DURATION_MINUTES.max) {
-    throw new GatehouseError('invalid_session_duration_minutes', {
-      message: `session_duration_minutes must be a whole number from ${SESSION_DURATION_MINUTES.min} to ${SESSION_DURATION_MINUTES.max}.`,
-    });
+    throw new GatehouseError('invalid_session_duration_minutes');
   }
 }
 
 function checkCustomClaims(claims: Metadata | undefined): void {
   if (claims === undefined) return;
   if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
-    throw new GatehouseError('invalid_argument', { message: 'session_custom_claims must be a JSON object.' });
+    throw new GatehouseError('invalid_session_custom_claims');
   }
   for (const key of Object.keys(claims)) {
-    if (RESERVED_CLAIMS.has(key)) throw new GatehouseError('reserved_claims_in_custom_claims', { message: `"${key}" is a reserved JWT claim.` });
-    if (key.startsWith(STYTCH_CLAIM_PREFIX)) throw new GatehouseError('stytch_claims_in_custom_claims', { message: `"${key}" is reserved for Stytch claims.` });
+    if (RESERVED_CLAIMS.has(key)) throw new GatehouseError('reserved_claims_in_custom_claims', { params: { claim: key } });
+    if (key.startsWith(STYTCH_CLAIM_PREFIX)) throw new GatehouseError('stytch_claims_in_custom_claims', { params: { claim: key } });
   }
   if (Buffer.byteLength(JSON.stringify(claims)) > 4096) throw new GatehouseError('custom_claims_too_large');
 }
@@ -82,11 +80,11 @@ export function sessionOf(
   const token = credential.session_token;
   const jwt = credential.session_jwt;
   if (token !== undefined) {
-    if (jwt !== undefined) throw new GatehouseError('too_many_session_arguments', { message: 'Give session_token or session_jwt, not both.' });
+    if (jwt !== undefined) throw new GatehouseError('too_many_session_arguments');
     const tokenHash = hashToken(token);
     return inMemoryOnly ? store.cachedByToken(tokenHash) : store.byToken(tokenHash);
   }
-  if (jwt === undefined) throw new GatehouseError('no_session_arguments', { message: 'Give session_token or session_jwt.' });
+  if (jwt === undefined) throw new GatehouseError('no_session_arguments');
   const digest = hashToken(jwt);
   const sessionId = jwts.verifiedSessionId(projectId, digest);
   if (inMemoryOnly) return sessionId === undefined ? undefined : store.cachedById(sessionId);

@@ -121,21 +121,21 @@ export class SessionJwts {
       kid = decodeProtectedHeader(jwt).kid;
       claims = decodeJwt(jwt);
     } catch {
-      throw new GatehouseError('unable_to_parse_session_jwt', { message: 'session_jwt is not a JWT.' });
+      throw new GatehouseError('unable_to_parse_session_jwt');
     }
     const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-    if (!audience.includes(projectId)) throw new GatehouseError('jwt_invalid_audience', { message: 'The JWT was not issued for this project.' });
-    if (claims.iss !== `stytch.com/${projectId}`) throw new GatehouseError('jwt_invalid_issuer', { message: 'The JWT was not issued by this project.' });
+    if (!audience.includes(projectId)) throw new GatehouseError('jwt_invalid_audience');
+    if (claims.iss !== `stytch.com/${projectId}`) throw new GatehouseError('jwt_invalid_issuer');
     const keys = await this.#keys.forProject(projectId, projectId.includes('-live-') ? 'live' : 'test');
     const key = kid ? keys.verificationKey(kid) : undefined;
     try {
       if (!key) throw new Error('unknown kid');
       await compactVerify(jwt, key, { algorithms: ['RS256'] });
     } catch {
-      throw new GatehouseError('jwt_invalid_signature', { message: 'The JWT signature does not verify with any of this project\'s keys.' });
+      throw new GatehouseError('jwt_invalid_signature');
     }
     const sessionId = (claims[SESSION_CLAIM] as { id?: unknown } | undefined)?.id;
-    if (typeof sessionId !== 'string') throw new GatehouseError('jwt_invalid_claims', { message: 'The JWT has no session claim.' });
+    if (typeof sessionId !== 'string') throw new GatehouseError('jwt_invalid_claims');
     this.#verified.set(digest, { projectId, kid: kid!, key: key!, sessionId });
     return sessionId;
   }

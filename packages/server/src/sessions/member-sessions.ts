@@ -78,7 +78,7 @@ export class MemberSessions {
     if (input.session_token !== undefined || input.session_jwt !== undefined) {
       const existing = await requireSession(this.#parts, projectId, input, 'member');
       if (existing.record.member_id !== member.member_id) {
-        throw new GatehouseError('session_user_mismatch', { message: 'The session presented belongs to another member.' });
+        throw new GatehouseError('session_member_mismatch');
       }
       record = await store.update(existing.record, {
         authentication_factors: mergeFactor(existing.record.authentication_factors, factor),
@@ -159,12 +159,12 @@ export class MemberSessions {
     authorize: (target: { member_id: string; organization_id: string }) => Promise<void>,
   ): Promise<void> {
     const given = [input.member_session_id, input.session_token, input.session_jwt, input.member_id].filter((value) => value !== undefined);
-    if (given.length === 0) throw new GatehouseError('no_session_revoke_arguments', { message: 'Give one of member_session_id, session_token, session_jwt or member_id.' });
-    if (given.length > 1) throw new GatehouseError('too_many_session_revoke_arguments', { message: 'Give only one of member_session_id, session_token, session_jwt or member_id.' });
+    if (given.length === 0) throw new GatehouseError('no_member_session_revoke_arguments');
+    if (given.length > 1) throw new GatehouseError('too_many_member_session_revoke_arguments');
     let target: { member_id: string; organization_id: string; session_id?: string };
     if (input.member_id !== undefined) {
       const member = await this.#members.findMember(projectId, input.member_id);
-      if (!member) throw new GatehouseError('member_not_found', { message: `No member "${input.member_id}" in this project.` });
+      if (!member) throw new GatehouseError('member_not_found', { params: { member_id: input.member_id } });
       target = { member_id: member.member_id, organization_id: member.organization_id };
     } else if (input.member_session_id !== undefined) {
       const owner = await this.#parts.store.memberOfSession(projectId, input.member_session_id);

@@ -67,9 +67,7 @@ interface UserSubject {
 }
 
 function consumerAuthorizationError(): GatehouseError {
-  return new GatehouseError('consumer_session_authorization_error', {
-    message: 'The User is not authorized to perform the requested action on that resource.',
-  });
+  return new GatehouseError('consumer_session_authorization_error');
 }
 
 /**
@@ -138,7 +136,7 @@ export class SessionService {
     if (input.session_token !== undefined || input.session_jwt !== undefined) {
       const existing = await requireSession(this.#parts, projectId, input, 'user');
       if (existing.record.user_id !== user.user_id) {
-        throw new GatehouseError('session_user_mismatch', { message: 'The session presented belongs to another user.' });
+        throw new GatehouseError('session_user_mismatch');
       }
       const record = await this.#store.update(existing.record, {
         authentication_factors: mergeFactor(existing.record.authentication_factors, factor),
@@ -259,8 +257,8 @@ export class SessionService {
 
   async revoke(projectId: string, input: { session_id?: string; session_token?: string; session_jwt?: string }): Promise<void> {
     const given = [input.session_id, input.session_token, input.session_jwt].filter((value) => value !== undefined);
-    if (given.length === 0) throw new GatehouseError('no_session_revoke_arguments', { message: 'Give one of session_id, session_token or session_jwt.' });
-    if (given.length > 1) throw new GatehouseError('too_many_session_revoke_arguments', { message: 'Give only one of session_id, session_token or session_jwt.' });
+    if (given.length === 0) throw new GatehouseError('no_session_revoke_arguments');
+    if (given.length > 1) throw new GatehouseError('too_many_session_revoke_arguments');
     const sessionId = input.session_id ?? (await requireSession(this.#parts, projectId, input, 'user')).record.session_id;
     await this.#store.revoke(projectId, sessionId);
   }
