@@ -5,11 +5,11 @@
 //   const gatehouse = await createGatehouse({ config });
 //   await ensureProject(gatehouse, config);
 //   await gatehouse.app.listen({ port: config.port, host: config.host });
-export { createGatehouse, type CreateGatehouseOptions, type Gatehouse } from './server.ts';
-export { ConfigError, loadConfig, type Environment, type LoadedConfig, type ServerConfig } from './config.ts';
+export { createGatehouse, type CreateGatehouseOptions, type Gatehouse } from './app/server.ts';
+export { ConfigError, loadConfig, type Environment, type LoadedConfig, type ServerConfig } from './shared/config.ts';
 export { ensureProject, readCredentialsFile, type BootstrapResult } from './projects/bootstrap.ts';
 export type { Actor, Project, ProjectCredentials } from './projects/service.ts';
 export { systemActor } from './audit/log.ts';
-export { systemClock, type Clock } from './clock.ts';
-export { GatehouseError, isGatehouseError } from './errors.ts';
+export { systemClock, type Clock } from './shared/clock.ts';
+export { GatehouseError, isGatehouseError } from './shared/errors.ts';
 export type { App } from './http/app.ts';

@@ -3,9 +3,9 @@
 // the admin cookie through the auth hook in http/app.ts.
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { formatTimestamp } from '../clock.ts';
-import type { ServerConfig } from '../config.ts';
-import { GatehouseError } from '../errors.ts';
+import { formatTimestamp } from '../shared/clock.ts';
+import type { ServerConfig } from '../shared/config.ts';
+import { GatehouseError } from '../shared/errors.ts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
 import type { Project, ProjectService } from '../projects/service.ts';

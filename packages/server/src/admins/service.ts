@@ -11,14 +11,14 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { systemActor, type AuditAction, type AuditLog } from '../audit/log.ts';
-import type { Clock } from '../clock.ts';
-import { ADMIN_PASSWORD_LENGTH, type ServerConfig } from '../config.ts';
-import { GatehouseError } from '../errors.ts';
+import type { Clock } from '../shared/clock.ts';
+import { ADMIN_PASSWORD_LENGTH, type ServerConfig } from '../shared/config.ts';
+import { GatehouseError } from '../shared/errors.ts';
 import { hashPassword, verifyDummy, verifyPassword } from '../passwords/hashing.ts';
 import { Lockout } from '../passwords/lockout.ts';
 import { isBreachedPassword } from '../passwords/strength.ts';
 import type { Actor, Caller, Project, ProjectService } from '../projects/service.ts';
-import { digestsEqual, sha256 } from '../secrets.ts';
+import { digestsEqual, sha256 } from '../shared/secrets.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { Database, SqlExecutor } from '../store/database.ts';
 

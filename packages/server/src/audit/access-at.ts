@@ -7,9 +7,9 @@
 // History starts with the audit log (migration 008): where the log has no event of a thing before T,
 // its state is the `before` of its first later event, or — when it never changed — its current state.
 import { compileWithCustomRoles, IMPLICIT_ROLE_IDS, isAuthorized, POLICY_RULES, type Policy, type PolicyKind, type Role } from '@gatehouse/policy';
-import type { Clock } from '../clock.ts';
-import { GatehouseError } from '../errors.ts';
-import { isId } from '../ids.ts';
+import type { Clock } from '../shared/clock.ts';
+import { GatehouseError } from '../shared/errors.ts';
+import { isId } from '../shared/ids.ts';
 import { memberRoles, type MemberRole, type RoleSource } from '../members/roles.ts';
 import type { MemberAuditState } from '../members/service.ts';
 import { emailDomain, type EmailRoleRule } from '../organizations/service.ts';

@@ -3,9 +3,9 @@
 // records nothing and a change that commits cannot lose its entry. The table refuses UPDATE,
 // DELETE and TRUNCATE (008_audit.sql): there is no way to rewrite history, by API or by bug.
 import { environmentOfProject } from '@gatehouse/contracts';
-import type { Clock } from '../clock.ts';
-import { GatehouseError } from '../errors.ts';
-import { newId } from '../ids.ts';
+import type { Clock } from '../shared/clock.ts';
+import { GatehouseError } from '../shared/errors.ts';
+import { newId } from '../shared/ids.ts';
 import type { Actor } from '../projects/service.ts';
 import type { SqlExecutor } from '../store/database.ts';
 

@@ -2,7 +2,7 @@
 // point-in-time question GET /v1/rbac/access_at. Reading only: no route changes or removes an
 // entry, so PUT, PATCH and DELETE get the app's 405.
 import { Type } from '@sinclair/typebox';
-import { GatehouseError } from '../errors.ts';
+import { GatehouseError } from '../shared/errors.ts';
 import { ok, type App } from '../http/app.ts';
 import type { AccessHistory } from './access-at.ts';
 import { ACTOR_TYPES, AUDIT_TARGET_TYPES, parseActionFilter, type AuditFilters, type AuditLog } from './log.ts';

@@ -15,7 +15,7 @@
 // 'refuse' (a header there is refused like anywhere else), and check the signed-in member's stytch.*
 // permissions with the tables in actions.ts.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { GatehouseError } from '../errors.ts';
+import { GatehouseError } from '../shared/errors.ts';
 import {
   authorizationError,
   cannotUpdateTrustedMetadata,

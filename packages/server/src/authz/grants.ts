@@ -6,7 +6,7 @@
 // Lock order, the same in every caller: the project's B2B policy head (share), the organization row
 // (FOR UPDATE), then member rows (FOR UPDATE, by member_id).
 import { compileWithCustomRoles, listPermissions, POLICY_RULES, type CompiledPolicy, type Role } from '@gatehouse/policy';
-import { GatehouseError } from '../errors.ts';
+import { GatehouseError } from '../shared/errors.ts';
 import type { PolicySnapshot } from '../rbac/policy-store.ts';
 import type { RbacService } from '../rbac/service.ts';
 import type { SqlExecutor } from '../store/database.ts';

@@ -4,7 +4,7 @@
 // roles allow, only in its own organization, and may grant only what it holds itself (grants.ts).
 // Which routes accept a member session, and what they need, is declared per route (gate.ts).
 import type { FastifyRequest } from 'fastify';
-import { GatehouseError } from '../errors.ts';
+import { GatehouseError } from '../shared/errors.ts';
 import type { MemberRecord } from '../members/service.ts';
 import type { OrganizationRecord } from '../organizations/service.ts';
 import type { Actor } from '../projects/service.ts';

@@ -8,12 +8,12 @@
 // session lists other organizations only when its member's address is verified. Joining by email
 // domain follows the organization's email JIT provisioning, and — as Stytch does, against phishing —
 // only where a member with a verified address of that domain already is.
-import type { Clock } from '../clock.ts';
-import type { Environment } from '../config.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { Environment } from '../shared/config.ts';
 import type { Mailer } from '../email/mailer.ts';
 import { composeMessage } from '../email/messages.ts';
-import { GatehouseError, isGatehouseError } from '../errors.ts';
-import { emailLinkFactor } from '../factors.ts';
+import { GatehouseError, isGatehouseError } from '../shared/errors.ts';
+import { emailLinkFactor } from '../sessions/factors.ts';
 import { mayJoinByEmail } from '../magic-links/b2b-service.ts';
 import { MAGIC_LINK_DEFAULTS } from '../magic-links/service.ts';
 import { checkCodeChallenge, checkExpiration, checkPkce, tokenLink, type TokenErrors } from '../magic-links/tokens.ts';

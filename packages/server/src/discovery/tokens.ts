@@ -4,10 +4,10 @@
 // one UPDATE that checks they are unused and unexpired, so of two requests carrying one exactly one
 // wins.
 import { randomBytes } from 'node:crypto';
-import type { Clock } from '../clock.ts';
-import { GatehouseError } from '../errors.ts';
+import type { Clock } from '../shared/clock.ts';
+import { GatehouseError } from '../shared/errors.ts';
 import type { TokenErrors } from '../magic-links/tokens.ts';
-import { sha256 } from '../secrets.ts';
+import { sha256 } from '../shared/secrets.ts';
 import type { ChangeEvent, ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import type { AuthenticationFactor } from '../sessions/service.ts';

@@ -1,5 +1,5 @@
 // Discovery's response shapes, as Stytch's API returns them.
-import { formatTimestamp } from '../clock.ts';
+import { formatTimestamp } from '../shared/clock.ts';
 import { toWireMember } from '../members/wire.ts';
 import type { MemberService } from '../members/service.ts';
 import { toWireOrganization } from '../organizations/wire.ts';

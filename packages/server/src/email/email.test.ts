@@ -104,7 +104,7 @@ test('an SMTP server that is not there: 502 email_delivery_failed', async () => 
 });
 
 test('configuration: SMTP and link settings are validated at start', async () => {
-  const { loadConfig } = await import('../config.ts');
+  const { loadConfig } = await import('../shared/config.ts');
   const { config } = loadConfig({});
   assert.deepEqual(config.email, {
     smtpUrl: undefined,

@@ -4,9 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { createTransport } from 'nodemailer';
-import type { Clock } from '../clock.ts';
-import type { EmailConfig } from '../config.ts';
-import { GatehouseError } from '../errors.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { EmailConfig } from '../shared/config.ts';
+import { GatehouseError } from '../shared/errors.ts';
 import type { SqlExecutor } from '../store/database.ts';
 
 export type EmailKind = 'login' | 'signup' | 'invite' | 'reset_password' | 'email_update';

@@ -1,9 +1,9 @@
 // Gatehouse addition: the outbox, where messages wait when no SMTP server is configured.
 import { Type } from '@sinclair/typebox';
-import { formatTimestamp } from '../clock.ts';
+import { formatTimestamp } from '../shared/clock.ts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
-import { GatehouseError } from '../errors.ts';
+import { GatehouseError } from '../shared/errors.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import { readOutbox, type Mailer } from './mailer.ts';
 import { REFUSE } from '../authz/actions.ts';

@@ -1,7 +1,7 @@
 // The keyring the configuration names: GATEHOUSE_ENCRYPTION_KEY (and previous keys), or in
 // development a key generated once into the data folder.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { ConfigError, developmentKeyFile, type ServerConfig } from '../config.ts';
+import { ConfigError, developmentKeyFile, type ServerConfig } from '../shared/config.ts';
 import { EncryptionKey, EncryptionKeyring } from './keyring.ts';
 
 export interface ConfiguredKeyring {

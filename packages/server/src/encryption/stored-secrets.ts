@@ -1,7 +1,7 @@
 // The secrets stored sealed, and what the server does with them at start (refuse keys that cannot
 // open them; seal what an earlier version stored in the clear) and on `gatehouse encryption
 // reencrypt` (seal everything anew with the current key after a rotation).
-import { ConfigError } from '../config.ts';
+import { ConfigError } from '../shared/config.ts';
 import type { Database, SqlExecutor } from '../store/database.ts';
 import { quoteIdentifier } from '../store/database.ts';
 import type { EncryptionKeyring, SealedField } from './keyring.ts';

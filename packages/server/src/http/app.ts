@@ -6,8 +6,8 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { checkDeclaration, memberSessionGate, refusal, refuseMemberSession, type MemberSessionDeclaration } from '../authz/gate.ts';
 import type { MemberActor, MemberAuthorization } from '../authz/member-authorization.ts';
-import type { ServerConfig } from '../config.ts';
-import { catalogueDocs, GatehouseError } from '../errors.ts';
+import type { ServerConfig } from '../shared/config.ts';
+import { catalogueDocs, GatehouseError } from '../shared/errors.ts';
 import type { Actor, Caller, ProjectService } from '../projects/service.ts';
 import { clientErrorHandler, jsonHasLoneSurrogate, jsonTextHasNul, jsonTooDeep, loneSurrogateError, MAX_PATH_PARAMETER_LENGTH, nulError, tooDeepError, urlHasNul } from './edge.ts';
 import { RETRY_AFTER_SECONDS, toErrorBody, toGatehouseError } from './errors.ts';

@@ -4,7 +4,7 @@
 // longer than any id, and Node's protocol errors — each a 4xx in Stytch's envelope.
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
-import { GatehouseError } from '../errors.ts';
+import { GatehouseError } from '../shared/errors.ts';
 import { toErrorBody } from './errors.ts';
 
 /** The deepest nesting of objects and arrays a JSON body may have (the body itself is depth 1). */

@@ -2,7 +2,7 @@
 // envelope {status_code, request_id, error_type, error_message, error_url}. A 500 says nothing of
 // its cause; the log has it under the request id.
 import type { ErrorEnvelope } from '@gatehouse/contracts';
-import { GatehouseError, schemaErrorKey, type SchemaErrorType } from '../errors.ts';
+import { GatehouseError, schemaErrorKey, type SchemaErrorType } from '../shared/errors.ts';
 import { isConnectionFailure } from '../store/connection-failure.ts';
 
 /** Retry-After on a 503: the database usually comes back within seconds, and a retry costs little. */

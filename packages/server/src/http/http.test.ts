@@ -1,7 +1,7 @@
 // Stytch's wire conventions on every kind of failure, over real HTTP.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { GatehouseError } from '../errors.ts';
+import { GatehouseError } from '../shared/errors.ts';
 import type { ProjectCredentials } from '../projects/service.ts';
 import { basicAuth, expectError, startTestServer, type TestServer } from '../testing/harness.ts';
 

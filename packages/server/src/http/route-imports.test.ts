@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const COMPOSITION_ROOT = 'server.ts';
+const COMPOSITION_ROOT = 'app/server.ts';
 
 /** `importer → imported` pairs allowed (none: the rule has no exceptions; an entry here must be used). */
 const KNOWN_EXCEPTIONS = new Set<string>();

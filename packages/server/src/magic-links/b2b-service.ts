@@ -4,11 +4,11 @@
 // (tokens.ts), kept for members (MEMBER_TOKENS).
 import type { MemberActor } from '../authz/member-authorization.ts';
 import type { Actor } from '../projects/service.ts';
-import type { Clock } from '../clock.ts';
-import type { Environment } from '../config.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { Environment } from '../shared/config.ts';
 import type { Mailer } from '../email/mailer.ts';
-import { GatehouseError, isGatehouseError } from '../errors.ts';
-import { emailLinkFactor } from '../factors.ts';
+import { GatehouseError, isGatehouseError } from '../shared/errors.ts';
+import { emailLinkFactor } from '../sessions/factors.ts';
 import { normalizeMemberEmail, type MemberRecord, type MemberService } from '../members/service.ts';
 import { emailDomain, type OrganizationRecord, type OrganizationService } from '../organizations/service.ts';
 import { REDIRECT_URL_FIELDS, type RedirectUrlService } from '../redirect-urls/service.ts';

@@ -3,13 +3,13 @@
 // handing the token to /v1/magic_links/authenticate verifies the address, activates a pending
 // user and, with session_duration_minutes, starts a session.
 import { systemActor } from '../audit/log.ts';
-import type { Clock } from '../clock.ts';
-import type { Environment } from '../config.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { Environment } from '../shared/config.ts';
 import { composeMessage } from '../email/messages.ts';
 import type { Mailer } from '../email/mailer.ts';
-import { GatehouseError, isGatehouseError } from '../errors.ts';
-import { emailLinkFactor } from '../factors.ts';
-import type { Metadata } from '../metadata.ts';
+import { GatehouseError, isGatehouseError } from '../shared/errors.ts';
+import { emailLinkFactor } from '../sessions/factors.ts';
+import type { Metadata } from '../shared/metadata.ts';
 import { REDIRECT_URL_FIELDS, type RedirectUrlService } from '../redirect-urls/service.ts';
 import type { SessionGrant, SessionInput, SessionService } from '../sessions/service.ts';
 import type { SqlExecutor } from '../store/database.ts';

@@ -6,9 +6,9 @@
 // 'email_update' token also carries the address it proves: the member's address becomes that one
 // only when the token is spent (members/service.ts confirmEmailUpdate).
 import { createHash, randomBytes } from 'node:crypto';
-import type { Clock } from '../clock.ts';
-import { GatehouseError } from '../errors.ts';
-import { digestsEqual, sha256 } from '../secrets.ts';
+import type { Clock } from '../shared/clock.ts';
+import { GatehouseError } from '../shared/errors.ts';
+import { digestsEqual, sha256 } from '../shared/secrets.ts';
 import type { ChangeEvent, ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 

@@ -2,7 +2,7 @@
 // update that starts it, and the rate limit on the links it sends.
 import type { FastifyRequest } from 'fastify';
 import { requestActor, type MemberActor } from '../authz/member-authorization.ts';
-import { GatehouseError } from '../errors.ts';
+import { GatehouseError } from '../shared/errors.ts';
 import type { MemberMagicLinkService } from '../magic-links/b2b-service.ts';
 import type { RateLimiter } from '../rate-limit/limiter.ts';
 import type { UpdateMemberBodyType } from './schema.ts';

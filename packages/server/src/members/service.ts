@@ -4,12 +4,12 @@
 import { createHash } from 'node:crypto';
 import { IMPLICIT_ROLE_IDS } from '@gatehouse/policy';
 import { systemActor, type AuditAction, type AuditLog } from '../audit/log.ts';
-import type { Clock } from '../clock.ts';
-import { LIMITS, type Environment } from '../config.ts';
-import { GatehouseError } from '../errors.ts';
-import { checkExternalId, checkPhone, checkRoles, normalizeEmail } from '../fields.ts';
-import { isId, newId } from '../ids.ts';
-import { applyMetadataUpdate, type Metadata } from '../metadata.ts';
+import type { Clock } from '../shared/clock.ts';
+import { LIMITS, type Environment } from '../shared/config.ts';
+import { GatehouseError } from '../shared/errors.ts';
+import { checkExternalId, checkPhone, checkRoles, normalizeEmail } from '../shared/fields.ts';
+import { isId, newId } from '../shared/ids.ts';
+import { applyMetadataUpdate, type Metadata } from '../shared/metadata.ts';
 import { emailDomain, type OrganizationRecord, type OrganizationService } from '../organizations/service.ts';
 import { lockGrantor, requireGrantable, requireRolesWithin, withCustomRoles } from '../authz/grants.ts';
 import type { MemberActor } from '../authz/member-authorization.ts';

@@ -1,5 +1,5 @@
 // The members API's response shapes.
-import { formatTimestamp } from '../clock.ts';
+import { formatTimestamp } from '../shared/clock.ts';
 import type { OrganizationRecord } from '../organizations/service.ts';
 import { toWireOrganization } from '../organizations/wire.ts';
 import { isAdmin } from './roles.ts';

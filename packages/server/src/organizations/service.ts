@@ -5,12 +5,12 @@
 import { createHash } from 'node:crypto';
 import { IMPLICIT_ROLE_IDS, parsePolicy, POLICY_RULES, type Role } from '@gatehouse/policy';
 import type { AuditAction, AuditLog } from '../audit/log.ts';
-import type { Clock } from '../clock.ts';
-import { LIMITS, type Environment } from '../config.ts';
-import { GatehouseError } from '../errors.ts';
-import { checkExternalId, checkPageUrl } from '../fields.ts';
-import { isId, newId } from '../ids.ts';
-import { applyMetadataUpdate, type Metadata } from '../metadata.ts';
+import type { Clock } from '../shared/clock.ts';
+import { LIMITS, type Environment } from '../shared/config.ts';
+import { GatehouseError } from '../shared/errors.ts';
+import { checkExternalId, checkPageUrl } from '../shared/fields.ts';
+import { isId, newId } from '../shared/ids.ts';
+import { applyMetadataUpdate, type Metadata } from '../shared/metadata.ts';
 import { lockGrantor, requireDefinitionsWithin, requireRolesWithin, withCustomRoles } from '../authz/grants.ts';
 import type { MemberActor } from '../authz/member-authorization.ts';
 import type { Actor } from '../projects/service.ts';

@@ -1,5 +1,5 @@
 // The organizations API's response shapes.
-import { formatTimestamp } from '../clock.ts';
+import { formatTimestamp } from '../shared/clock.ts';
 import type { OrganizationRecord } from './service.ts';
 
 /** The Organization object as Stytch's API returns it. */

@@ -3,11 +3,11 @@
 // are the consumer's (passwords/credentials.ts): vague failures after the same work, lockout,
 // argon2id upgrade at the first sign-in — over member_passwords and member_lockouts.
 import type { Actor } from '../projects/service.ts';
-import type { Clock } from '../clock.ts';
-import type { Environment } from '../config.ts';
-import { GatehouseError } from '../errors.ts';
-import { passwordFactor } from '../factors.ts';
-import { applyMetadataUpdate } from '../metadata.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { Environment } from '../shared/config.ts';
+import { GatehouseError } from '../shared/errors.ts';
+import { passwordFactor } from '../sessions/factors.ts';
+import { applyMetadataUpdate } from '../shared/metadata.ts';
 import { normalizeMemberEmail, type MemberRecord, type MemberService } from '../members/service.ts';
 import type { OrganizationRecord, OrganizationService } from '../organizations/service.ts';
 import type { RbacService } from '../rbac/service.ts';

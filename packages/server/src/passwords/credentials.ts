@@ -5,10 +5,10 @@
 // toward the lockout, and replacing a migrated or outdated hash with argon2id at the first
 // successful sign-in.
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../clock.ts';
-import type { Environment } from '../config.ts';
-import { GatehouseError } from '../errors.ts';
-import { newId } from '../ids.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { Environment } from '../shared/config.ts';
+import { GatehouseError } from '../shared/errors.ts';
+import { newId } from '../shared/ids.ts';
 import type { ChangeEvent } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import { hashPassword, needsRehash, verifyDummy, verifyPassword, type StoredHash } from './hashing.ts';

@@ -7,7 +7,7 @@ import { createHash, pbkdf2, randomBytes, scrypt, timingSafeEqual } from 'node:c
 import { promisify } from 'node:util';
 import { hash as argon2Hash, hashRaw as argon2HashRaw, parseOptions as argon2ParseOptions, verify as argon2Verify, type Algorithm } from '@node-rs/argon2';
 import bcrypt from 'bcryptjs';
-import { GatehouseError, type CatalogueErrorType, type GatehouseErrorArgs } from '../errors.ts';
+import { GatehouseError, type CatalogueErrorType, type GatehouseErrorArgs } from '../shared/errors.ts';
 import { PHPASS_HASH, phpassRoundsLog2, phpassVerify } from './phpass.ts';
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;

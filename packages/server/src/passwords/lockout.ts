@@ -8,8 +8,8 @@
 // address, through the same statement — so a failure costs one upsert whether or not the account
 // exists, and a locked account writes as an unlocked one does (its counter stays as it is).
 import { createHash } from 'node:crypto';
-import type { Clock } from '../clock.ts';
-import type { LockoutConfig } from '../config.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { LockoutConfig } from '../shared/config.ts';
 import type { ChangeEvent, ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 

@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { formatTimestamp } from '../clock.ts';
-import { loadConfig } from '../config.ts';
+import { formatTimestamp } from '../shared/clock.ts';
+import { loadConfig } from '../shared/config.ts';
 import type { ProjectCredentials } from '../projects/service.ts';
-import { createGatehouse } from '../server.ts';
+import { createGatehouse } from '../app/server.ts';
 import { expectError, ManualClock, startTestServer, TEST_ENCRYPTION_KEY, type ApiResponse, type TestServer } from '../testing/harness.ts';
 
 const STRONG = 'correct horse battery staple';

@@ -6,15 +6,16 @@ import { sessionResponse } from '../sessions/wire.ts';
 import type { SessionService } from '../sessions/service.ts';
 import type { UserService } from '../users/service.ts';
 import { toWireUser } from '../users/wire.ts';
-import { ExistingPasswordResetBody, PasswordAuthenticateBody, PasswordCreateBody, PasswordMigrateBody, PasswordSessionResetBody, PasswordStrengthCheckBody } from './schema.ts';
+import { ExistingPasswordResetBody, PasswordAuthenticateBody, ResetBody, ResetStartBody, PasswordCreateBody, PasswordMigrateBody, PasswordSessionResetBody, PasswordStrengthCheckBody } from './schema.ts';
+import type { PasswordResetService } from './email-reset.ts';
 import type { PasswordService } from './service.ts';
 import { REFUSE } from '../authz/actions.ts';
 
 export function registerPasswordRoutes(
   app: App,
-  deps: { passwords: PasswordService; users: UserService; sessions: SessionService; limiter: RateLimiter },
+  deps: { passwords: PasswordService; passwordReset: PasswordResetService; users: UserService; sessions: SessionService; limiter: RateLimiter },
 ) {
-  const { passwords, users, sessions, limiter } = deps;
+  const { passwords, passwordReset, users, sessions, limiter } = deps;
   const byEmail = limiter.credentialEndpoint((body: { email?: unknown }) => body.email);
   const byIp = limiter.credentialEndpoint();
 
@@ -50,6 +51,17 @@ export function registerPasswordRoutes(
 
   app.post('/v1/passwords/session/reset', { config: REFUSE, schema: { body: PasswordSessionResetBody }, preHandler: byIp }, async (request) => {
     const grant = await passwords.resetWithSession(request.projectId, environmentOfProject(request.projectId), request.body);
+    return ok(request, sessionResponse(grant, sessions, users));
+  });
+
+  app.post('/v1/passwords/email/reset/start', { config: REFUSE, schema: { body: ResetStartBody }, preHandler: byEmail }, async (request) => {
+    const environment = environmentOfProject(request.projectId);
+    return ok(request, await passwordReset.start(request.projectId, environment, request.body));
+  });
+
+  app.post('/v1/passwords/email/reset', { config: REFUSE, schema: { body: ResetBody }, preHandler: byIp }, async (request) => {
+    const environment = environmentOfProject(request.projectId);
+    const grant = await passwordReset.reset(request.projectId, environment, request.body);
     return ok(request, sessionResponse(grant, sessions, users));
   });
 }

@@ -1,5 +1,6 @@
 // Request schemas of the passwords API, consumer and B2B.
 import { Type } from '@sinclair/typebox';
+import { AuthenticateBody, Email as LinkEmail, Ignored, Minutes, Url } from '../magic-links/schema.ts';
 import { EmailAddress, OrganizationId } from '../members/schema.ts';
 import { SessionFields } from '../sessions/schema.ts';
 import { CreateUserBody } from '../users/schema.ts';
@@ -75,3 +76,21 @@ export const B2BPasswordMigrateBody = Type.Object({
 });
 
 export const B2BPasswordStrengthCheckBody = Type.Object({ password: Password, email_address: Type.Optional(EmailAddress) });
+
+// Password reset by email: start sends the link, reset spends its token with the new password.
+export const ResetStartBody = Type.Object({
+  email: LinkEmail,
+  reset_password_redirect_url: Type.Optional(Url),
+  reset_password_expiration_minutes: Type.Optional(Minutes),
+  code_challenge: Type.Optional(Type.String({ maxLength: 256 })),
+  login_redirect_url: Type.Optional(Url),
+  reset_password_template_id: Type.Optional(Type.String()),
+  locale: Ignored.locale,
+  attributes: Ignored.attributes,
+});
+
+export const ResetBody = Type.Object({
+  ...AuthenticateBody.properties,
+  // Any UTF-8; the cap bounds the hashing work.
+  password: Type.String({ maxLength: 1024 }),
+});

@@ -4,10 +4,10 @@
 // password, an unknown email, a user without a password and a locked user all get the same error,
 // after the same argon2id work.
 import { systemActor } from '../audit/log.ts';
-import type { Clock } from '../clock.ts';
-import type { Environment } from '../config.ts';
-import { GatehouseError } from '../errors.ts';
-import { applyMetadataUpdate } from '../metadata.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { Environment } from '../shared/config.ts';
+import { GatehouseError } from '../shared/errors.ts';
+import { applyMetadataUpdate } from '../shared/metadata.ts';
 import type { Actor } from '../projects/service.ts';
 import type { RbacService } from '../rbac/service.ts';
 import type { SessionGrant, SessionInput, SessionService } from '../sessions/service.ts';
@@ -16,7 +16,7 @@ import type { SqlExecutor } from '../store/database.ts';
 import type { UserName, UserRecord, UserService } from '../users/service.ts';
 import { PasswordCredentials, USER_CREDENTIALS, type CredentialState } from './credentials.ts';
 import type { Lockout } from './lockout.ts';
-import { passwordFactor } from '../factors.ts';
+import { passwordFactor } from '../sessions/factors.ts';
 import { hashPassword, parseMigratedHash, type MigrateHashInput, type StoredHash } from './hashing.ts';
 import { checkStrength, type StrengthVerdict } from './strength.ts';
 

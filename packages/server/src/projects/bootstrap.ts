@@ -4,11 +4,11 @@
 // say how to reach the server.
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ServerConfig } from '../config.ts';
-import { ConfigError } from '../config.ts';
+import type { ServerConfig } from '../shared/config.ts';
+import { ConfigError } from '../shared/config.ts';
 import { systemActor } from '../audit/log.ts';
 import { normalizeRegisteredUrl, REDIRECT_URL_TYPES, type RedirectUrl, type RedirectUrlService, type RedirectUrlType } from '../redirect-urls/service.ts';
-import { isGatehouseError } from '../errors.ts';
+import { isGatehouseError } from '../shared/errors.ts';
 import type { Project, ProjectCredentials, ProjectService } from './service.ts';
 import { checkCredentialShapes } from './service.ts';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../shared/config.ts';
 import { openPostgres } from '../store/database.ts';
 import { expectError, startTestServer, TEST_ENCRYPTION_KEY, type TestServer } from '../testing/harness.ts';
 import { ensureProject, readCredentialsFile } from './bootstrap.ts';

@@ -1,7 +1,7 @@
 // Gatehouse addition: rotating the project's API secrets. Several may be active at once, so a new
 // one can be rolled out before the old one is revoked.
 import { Type } from '@sinclair/typebox';
-import { formatTimestamp } from '../clock.ts';
+import { formatTimestamp } from '../shared/clock.ts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
 import type { ProjectService, SecretSummary } from './service.ts';

@@ -2,11 +2,11 @@
 // backend callers (HTTP Basic project_id:secret) from an in-memory cache of secret digests.
 import { environmentOfProject } from '@gatehouse/contracts';
 import { systemActor, type AuditLog } from '../audit/log.ts';
-import type { Clock } from '../clock.ts';
-import type { Environment } from '../config.ts';
-import { GatehouseError } from '../errors.ts';
-import { isId, isPublicToken, newId, newPublicToken, newSecret } from '../ids.ts';
-import { digestsEqual, sha256 } from '../secrets.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { Environment } from '../shared/config.ts';
+import { GatehouseError } from '../shared/errors.ts';
+import { isId, isPublicToken, newId, newPublicToken, newSecret } from '../shared/ids.ts';
+import { digestsEqual, sha256 } from '../shared/secrets.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import { insertInitialPolicy } from '../rbac/policy-store.ts';

@@ -5,9 +5,9 @@
 // too_many_requests with Retry-After once either is over its limit.
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Clock } from '../clock.ts';
-import type { RateLimitRule, ServerConfig } from '../config.ts';
-import { GatehouseError } from '../errors.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { RateLimitRule, ServerConfig } from '../shared/config.ts';
+import { GatehouseError } from '../shared/errors.ts';
 import type { SqlExecutor } from '../store/database.ts';
 
 export type { RateLimitRule };

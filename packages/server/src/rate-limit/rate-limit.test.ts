@@ -3,7 +3,7 @@
 // server on the database, refused requests doing no work, and the configuration.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ConfigError, DEFAULTS, loadConfig } from '../config.ts';
+import { ConfigError, DEFAULTS, loadConfig } from '../shared/config.ts';
 import type { ProjectCredentials } from '../projects/service.ts';
 import { expectError, ManualClock, startTestServer, type ApiResponse, type TestServer } from '../testing/harness.ts';
 

@@ -2,7 +2,7 @@
 // server-sent events, for SDKs that keep a policy cache (packages/node). Driven by the change feed,
 // so writes made by any server process reach every stream through PostgreSQL LISTEN/NOTIFY.
 import type { ServerResponse } from 'node:http';
-import type { Clock } from '../clock.ts';
+import type { Clock } from '../shared/clock.ts';
 import type { App } from '../http/app.ts';
 import type { ChangeEvent, ChangeFeed } from '../store/change-feed.ts';
 import type { RbacService } from './service.ts';

@@ -3,8 +3,8 @@
 // replacement (impact.ts) and "who can do X" (who-can.ts).
 import { diffPolicies, groupPolicyChanges, type PolicyKind } from '@gatehouse/policy';
 import { Type } from '@sinclair/typebox';
-import { LIMITS } from '../config.ts';
-import { GatehouseError } from '../errors.ts';
+import { LIMITS } from '../shared/config.ts';
+import { GatehouseError } from '../shared/errors.ts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
 import type { SqlExecutor } from '../store/database.ts';

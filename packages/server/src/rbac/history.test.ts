@@ -3,7 +3,7 @@
 // the next session check; B2B alike; another project's history stays its own.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { formatTimestamp } from '../clock.ts';
+import { formatTimestamp } from '../shared/clock.ts';
 import type { ProjectCredentials } from '../projects/service.ts';
 import { B2B_POLICY, B2BProject, expectOk, RFC3339 } from '../testing/b2b.ts';
 import { expectError, startTestServer, type TestServer } from '../testing/harness.ts';

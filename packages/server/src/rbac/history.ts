@@ -3,8 +3,8 @@
 // one version read back, two versions compared. A rollback is an ordinary write of an old version's
 // document (history-routes.ts), so it is validated and announced like any other.
 import { diffPolicies, groupPolicyChanges, type Policy, type PolicyChange, type PolicyKind } from '@gatehouse/policy';
-import { formatTimestamp } from '../clock.ts';
-import { GatehouseError } from '../errors.ts';
+import { formatTimestamp } from '../shared/clock.ts';
+import { GatehouseError } from '../shared/errors.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import { readPolicyVersion, type PolicySnapshot } from './policy-store.ts';
 

@@ -1,7 +1,7 @@
 // The current RBAC policy of each project, compiled once per version and kept in memory. Writes
 // bump the version and announce it on the change feed, which drops the stale entry in every process.
 import { compilePolicy, POLICY_RULES, type CompiledPolicy, type Permission, type Policy, type PolicyKind } from '@gatehouse/policy';
-import type { Clock } from '../clock.ts';
+import type { Clock } from '../shared/clock.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import { DEFAULT_POLICIES } from './defaults.ts';

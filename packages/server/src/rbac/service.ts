@@ -23,9 +23,9 @@ import {
   type Role,
 } from '@gatehouse/policy';
 import type { AuditLog } from '../audit/log.ts';
-import type { Clock } from '../clock.ts';
-import { GatehouseError, isPolicyErrorType } from '../errors.ts';
-import { checkRoleIdCharacters } from '../fields.ts';
+import type { Clock } from '../shared/clock.ts';
+import { GatehouseError, isPolicyErrorType } from '../shared/errors.ts';
+import { checkRoleIdCharacters } from '../shared/fields.ts';
 import type { Actor } from '../projects/service.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';

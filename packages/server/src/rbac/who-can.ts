@@ -4,8 +4,8 @@
 // organization's custom roles count only for its own members.
 import { createHash } from 'node:crypto';
 import { isAuthorized, WILDCARD_ACTION, type CompiledPolicy, type PolicyKind, type Role } from '@gatehouse/policy';
-import { GatehouseError } from '../errors.ts';
-import { isId } from '../ids.ts';
+import { GatehouseError } from '../shared/errors.ts';
+import { isId } from '../shared/ids.ts';
 import type { OrganizationRecord, OrganizationService } from '../organizations/service.ts';
 import { SearchCursors } from '../search/query.ts';
 import type { SqlExecutor } from '../store/database.ts';

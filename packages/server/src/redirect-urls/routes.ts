@@ -5,7 +5,7 @@ import { Type } from '@sinclair/typebox';
 import { environmentOfProject } from '@gatehouse/contracts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
-import { GatehouseError } from '../errors.ts';
+import { GatehouseError } from '../shared/errors.ts';
 import type { ProjectService } from '../projects/service.ts';
 import type { RedirectUrlService } from './service.ts';
 import { toWireRedirectUrl } from './wire.ts';

@@ -6,9 +6,9 @@
 // Parsing is strict on both sides: no credentials, fragments, backslashes, whitespace, wildcards
 // or schemes that run code; a custom scheme (a mobile app's deep link) only when registered.
 import type { AuditLog } from '../audit/log.ts';
-import type { Clock } from '../clock.ts';
-import type { Environment } from '../config.ts';
-import { GatehouseError, type CatalogueErrorType } from '../errors.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { Environment } from '../shared/config.ts';
+import { GatehouseError, type CatalogueErrorType } from '../shared/errors.ts';
 import type { Actor } from '../projects/service.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';

@@ -2,7 +2,7 @@
 // session token) put on the request by the hooks, CORS for allowed origins, the `{data: …}` success
 // shape, and the fields a browser may never write.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { GatehouseError } from '../errors.ts';
+import { GatehouseError } from '../shared/errors.ts';
 import { ok } from '../http/app.ts';
 import { parseBasicAuth, type Project } from '../projects/service.ts';
 import type { SdkService, SdkVertical } from './service.ts';

@@ -6,7 +6,7 @@
 import { systemActor } from '../audit/log.ts';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { GatehouseError } from '../errors.ts';
+import { GatehouseError } from '../shared/errors.ts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
 import type { MagicLinkService } from '../magic-links/service.ts';

@@ -2,8 +2,8 @@
 // each project lets call /sdk/v1 (CORS), with the SDK vertical each origin runs. Both are read on
 // every browser request, so they are kept in memory and dropped on the change feed (a `project`
 // event) when any process changes them.
-import type { Clock } from '../clock.ts';
-import { GatehouseError } from '../errors.ts';
+import type { Clock } from '../shared/clock.ts';
+import { GatehouseError } from '../shared/errors.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import type { Project } from '../projects/service.ts';

@@ -1,5 +1,5 @@
 // The allowed-origins API's response shape.
-import { formatTimestamp } from '../clock.ts';
+import { formatTimestamp } from '../shared/clock.ts';
 import type { AllowedOrigin } from './service.ts';
 
 export const toWireOrigin = (origin: AllowedOrigin) => ({ ...origin, created_at: formatTimestamp(origin.created_at) });

@@ -1,8 +1,8 @@
 // Stytch's search queries ({operator, operands: [{filter_name, filter_value}]}) turned into a SQL
 // condition, with every value passed as a parameter. Each searchable thing (users, members,
 // organizations) names its filters and the error_type prefix of its errors.
-import { LIMITS } from '../config.ts';
-import { GatehouseError, type SearchPrefix } from '../errors.ts';
+import { LIMITS } from '../shared/config.ts';
+import { GatehouseError, type SearchPrefix } from '../shared/errors.ts';
 
 export interface SearchQuery {
   operator: 'AND' | 'OR';

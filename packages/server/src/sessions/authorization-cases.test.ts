@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { B2B_CASE_BUILT_IN_RESOURCES, B2B_CASES, CONSUMER_CASES } from '@gatehouse/policy/testing/authorization-cases';
 import { b2bCaseWorld, consumerCaseWorld } from '../testing/authorization-cases.ts';
-import { GatehouseError } from '../errors.ts';
+import { GatehouseError } from '../shared/errors.ts';
 import { expectError, startTestServer, type TestServer } from '../testing/harness.ts';
 
 let server: TestServer;

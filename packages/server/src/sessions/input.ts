@@ -1,9 +1,9 @@
 // What a caller presents about a session: the fields a sign-in may set (checked before anything is
 // written), and the credential — a session token or JWT — that names the session.
 import { STYTCH_CLAIM_PREFIX } from '@gatehouse/contracts';
-import type { Clock } from '../clock.ts';
-import { GatehouseError } from '../errors.ts';
-import type { Metadata } from '../metadata.ts';
+import type { Clock } from '../shared/clock.ts';
+import { GatehouseError } from '../shared/errors.ts';
+import type { Metadata } from '../shared/metadata.ts';
 import type { SessionJwts } from './jwt.ts';
 import { hashToken, requireLive, type AuthenticationFactor, type CachedSession, type SessionKind, type SessionStore } from './store.ts';
 

@@ -4,10 +4,10 @@
 import { ORGANIZATION_CLAIM, SESSION_CLAIM } from '@gatehouse/contracts';
 import type { KeyObject } from 'node:crypto';
 import { SignJWT, compactVerify, decodeJwt, decodeProtectedHeader } from 'jose';
-import type { Clock } from '../clock.ts';
-import { formatTimestamp } from '../clock.ts';
-import type { Environment } from '../config.ts';
-import { GatehouseError } from '../errors.ts';
+import type { Clock } from '../shared/clock.ts';
+import { formatTimestamp } from '../shared/clock.ts';
+import type { Environment } from '../shared/config.ts';
+import { GatehouseError } from '../shared/errors.ts';
 import type { OrganizationRecord } from '../organizations/service.ts';
 import { BoundedCache } from '../shared/bounded-cache.ts';
 import { JWT_LIFETIME_SECONDS, type SigningKeys } from './keys.ts';

@@ -2,8 +2,8 @@
 // new one and retires the old, which stays in the JWKS until every token it signed has expired.
 import { createPrivateKey, createPublicKey, generateKeyPair, randomUUID, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
-import type { Clock } from '../clock.ts';
-import type { Environment } from '../config.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { Environment } from '../shared/config.ts';
 import type { EncryptionKeyring } from '../encryption/keyring.ts';
 import { SEALED } from '../encryption/stored-secrets.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';

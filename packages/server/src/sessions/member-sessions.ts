@@ -3,11 +3,11 @@
 // the member and its organization's rules, once per version of the pair.
 import { randomUUID } from 'node:crypto';
 import type { AuthorizationVerdict, ResolvedRoles } from '@gatehouse/policy';
-import { formatTimestamp } from '../clock.ts';
-import type { Environment } from '../config.ts';
-import { GatehouseError } from '../errors.ts';
+import { formatTimestamp } from '../shared/clock.ts';
+import type { Environment } from '../shared/config.ts';
+import { GatehouseError } from '../shared/errors.ts';
 import { authorizationError, tenancyError, type MemberActor } from '../authz/member-authorization.ts';
-import { ssoConnectionIds } from '../factors.ts';
+import { ssoConnectionIds } from './factors.ts';
 import { sessionRoleIds } from '../members/roles.ts';
 import type { MemberRecord, MemberService } from '../members/service.ts';
 import type { OrganizationRecord, OrganizationService } from '../organizations/service.ts';

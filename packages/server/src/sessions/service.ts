@@ -6,10 +6,10 @@
 // path (token → session → user's roles → verdict); every cache is dropped on the change feed.
 import { randomUUID } from 'node:crypto';
 import type { AuthorizationVerdict, ResolvedRoles } from '@gatehouse/policy';
-import type { Clock } from '../clock.ts';
-import { formatTimestamp } from '../clock.ts';
-import type { Environment } from '../config.ts';
-import { GatehouseError } from '../errors.ts';
+import type { Clock } from '../shared/clock.ts';
+import { formatTimestamp } from '../shared/clock.ts';
+import type { Environment } from '../shared/config.ts';
+import { GatehouseError } from '../shared/errors.ts';
 import { immutableWire } from '../http/json.ts';
 import type { MemberActor } from '../authz/member-authorization.ts';
 import type { MemberRecord, MemberService } from '../members/service.ts';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT, createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
-import { formatTimestamp } from '../clock.ts';
+import { formatTimestamp } from '../shared/clock.ts';
 import type { ProjectCredentials } from '../projects/service.ts';
 import { openPostgres } from '../store/database.ts';
 import { ManualClock, basicAuth, expectError, startTestServer, type TestServer } from '../testing/harness.ts';

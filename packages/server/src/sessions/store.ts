@@ -2,9 +2,9 @@
 // feed), the SQL that reads and writes them, and last-access times written in batches once a second
 // rather than once per request. A batch that fails to write is logged (redacted: see http/log.ts).
 import crypto, { createHash, randomBytes } from 'node:crypto';
-import type { Clock } from '../clock.ts';
-import { GatehouseError } from '../errors.ts';
-import type { Metadata } from '../metadata.ts';
+import type { Clock } from '../shared/clock.ts';
+import { GatehouseError } from '../shared/errors.ts';
+import type { Metadata } from '../shared/metadata.ts';
 import { BoundedCache } from '../shared/bounded-cache.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';

@@ -21,7 +21,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import type { Socket } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { Agent, buildConnector, request } from 'undici';
-import { GatehouseError } from '../errors.ts';
+import { GatehouseError } from './errors.ts';
 
 export interface OutboundFetchOptions {
   /**

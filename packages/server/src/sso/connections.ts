@@ -4,11 +4,11 @@
 import { randomUUID } from 'node:crypto';
 import { IMPLICIT_ROLE_IDS } from '@gatehouse/policy';
 import type { AuditAction, AuditLog } from '../audit/log.ts';
-import type { Clock } from '../clock.ts';
-import type { Environment } from '../config.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { Environment } from '../shared/config.ts';
 import type { EncryptionKeyring } from '../encryption/keyring.ts';
 import { SEALED } from '../encryption/stored-secrets.ts';
-import { GatehouseError } from '../errors.ts';
+import { GatehouseError } from '../shared/errors.ts';
 import type { OrganizationService } from '../organizations/service.ts';
 import { requireGrantable } from '../authz/grants.ts';
 import type { MemberActor } from '../authz/member-authorization.ts';

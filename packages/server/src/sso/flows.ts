@@ -5,10 +5,10 @@
 import { environmentOfProject } from '@gatehouse/contracts';
 import { systemActor, type AuditLog } from '../audit/log.ts';
 import { createHash, randomBytes } from 'node:crypto';
-import type { Clock } from '../clock.ts';
-import type { ServerConfig } from '../config.ts';
-import { GatehouseError } from '../errors.ts';
-import { ssoFactor } from '../factors.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { ServerConfig } from '../shared/config.ts';
+import { GatehouseError } from '../shared/errors.ts';
+import { ssoFactor } from '../sessions/factors.ts';
 import { checkCodeChallenge, checkPkce, tokenLink } from '../magic-links/tokens.ts';
 import { REDIRECT_URL_FIELDS, type RedirectUrlService } from '../redirect-urls/service.ts';
 import type { MemberRecord, MemberService } from '../members/service.ts';

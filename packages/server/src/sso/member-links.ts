@@ -4,8 +4,8 @@
 // verified the email's domain for the connection (project secret only), or an allowed caller must
 // have linked the member to the connection explicitly (audited). docs/security/sso-linking.md.
 import type { AuditLog } from '../audit/log.ts';
-import type { Clock } from '../clock.ts';
-import { GatehouseError } from '../errors.ts';
+import type { Clock } from '../shared/clock.ts';
+import { GatehouseError } from '../shared/errors.ts';
 import type { MemberRecord } from '../members/service.ts';
 import { emailDomain } from '../organizations/service.ts';
 import type { Actor } from '../projects/service.ts';

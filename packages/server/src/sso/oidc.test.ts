@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import * as client from 'openid-client';
-import { ERROR_CATALOGUE, GatehouseError, type CatalogueErrorType } from '../errors.ts';
+import { ERROR_CATALOGUE, GatehouseError, type CatalogueErrorType } from '../shared/errors.ts';
 import { startOidcProvider, type TestOidcProvider, type TestOidcProviderOptions } from '../testing/oidc-provider.ts';
 import { OutboundFetch } from '../shared/outbound-fetch.ts';
 import {

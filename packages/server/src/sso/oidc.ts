@@ -4,8 +4,8 @@
 // these functions with them. Every refusal is a GatehouseError with an oidc_* error_type; messages
 // never carry library internals (the library error stays in `cause`, for the logs).
 import * as client from 'openid-client';
-import type { Clock } from '../clock.ts';
-import { GatehouseError, isGatehouseError } from '../errors.ts';
+import type { Clock } from '../shared/clock.ts';
+import { GatehouseError, isGatehouseError } from '../shared/errors.ts';
 import type { OutboundFetch } from '../shared/outbound-fetch.ts';
 
 export interface OidcConnectionConfig {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { before, describe, test } from 'node:test';
 import { DOMParser } from '@xmldom/xmldom';
-import { isGatehouseError } from '../errors.ts';
+import { isGatehouseError } from '../shared/errors.ts';
 import {
   createSamlIdp,
   generateSigningKey,

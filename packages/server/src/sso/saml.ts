@@ -14,7 +14,7 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { DOMParser } from '@xmldom/xmldom';
 import { SAML, generateServiceProviderMetadata, type SamlConfig } from '@node-saml/node-saml';
-import { GatehouseError } from '../errors.ts';
+import { GatehouseError } from '../shared/errors.ts';
 
 export const NAMEID_FORMAT_EMAIL = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
 /** How far the IdP's clock may be from ours, both ways. */

@@ -1,6 +1,6 @@
 // The SSO API's response shapes: SAML and OIDC connections as Stytch's API returns them.
 import { X509Certificate } from 'node:crypto';
-import { formatTimestamp } from '../clock.ts';
+import { formatTimestamp } from '../shared/clock.ts';
 import type { OidcSettings, SamlSettings, SsoConnectionRecord } from './connections.ts';
 import { oidcRedirectUrl } from './oidc.ts';
 import { samlServiceProvider } from './saml.ts';

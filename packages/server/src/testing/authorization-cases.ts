@@ -8,7 +8,7 @@ import {
   CONSUMER_CASE_POLICY,
   type AuthorizationCase,
 } from '@gatehouse/policy/testing/authorization-cases';
-import { formatTimestamp } from '../clock.ts';
+import { formatTimestamp } from '../shared/clock.ts';
 import type { ProjectCredentials } from '../projects/service.ts';
 import { B2BProject, expectOk } from './b2b.ts';
 import type { TestServer } from './harness.ts';

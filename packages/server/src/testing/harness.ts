@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ERROR_ENVELOPE_KEYS } from '@gatehouse/contracts';
 import pg from 'pg';
-import type { Clock } from '../clock.ts';
-import { loadConfig, type ServerConfig } from '../config.ts';
+import type { Clock } from '../shared/clock.ts';
+import { loadConfig, type ServerConfig } from '../shared/config.ts';
 import type { ProjectCredentials } from '../projects/service.ts';
-import { createGatehouse, type Gatehouse } from '../server.ts';
+import { createGatehouse, type Gatehouse } from '../app/server.ts';
 import { openPglite, openPostgres, quoteIdentifier, type Database } from '../store/database.ts';
 
 /**

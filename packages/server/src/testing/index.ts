@@ -20,5 +20,5 @@ export { allowOrigin, b2bWorld, consumerWorld, expectData, memberWithPassword, P
 export { b2bCaseWorld, consumerCaseWorld, signInUser, type SignedIn } from './authorization-cases.ts';
 // What a test needs to act on the server it started: the system as the actor, the server's shapes.
 export { systemActor } from '../audit/log.ts';
-export type { Gatehouse } from '../server.ts';
+export type { Gatehouse } from '../app/server.ts';
 export type { ProjectCredentials } from '../projects/service.ts';

@@ -3,12 +3,12 @@
 import { createHash } from 'node:crypto';
 import { IMPLICIT_ROLE_IDS } from '@gatehouse/policy';
 import type { AuditAction, AuditLog } from '../audit/log.ts';
-import type { Clock } from '../clock.ts';
-import { LIMITS, type Environment } from '../config.ts';
-import { GatehouseError } from '../errors.ts';
-import { checkExternalId, checkPhone, checkRoles, normalizeEmail } from '../fields.ts';
-import { isId, newId } from '../ids.ts';
-import { applyMetadataUpdate, checkMetadata, type Metadata } from '../metadata.ts';
+import type { Clock } from '../shared/clock.ts';
+import { LIMITS, type Environment } from '../shared/config.ts';
+import { GatehouseError } from '../shared/errors.ts';
+import { checkExternalId, checkPhone, checkRoles, normalizeEmail } from '../shared/fields.ts';
+import { isId, newId } from '../shared/ids.ts';
+import { applyMetadataUpdate, checkMetadata, type Metadata } from '../shared/metadata.ts';
 import type { Actor } from '../projects/service.ts';
 import type { RbacService } from '../rbac/service.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';

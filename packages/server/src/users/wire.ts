@@ -1,5 +1,5 @@
 // The users API's response shapes.
-import { formatTimestamp } from '../clock.ts';
+import { formatTimestamp } from '../shared/clock.ts';
 import { immutableWire } from '../http/json.ts';
 import type { UserRecord, UserService } from './service.ts';
 

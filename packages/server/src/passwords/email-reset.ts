@@ -2,18 +2,18 @@
 // one-time link to the address, then the token and a new password set it, verify the address, end
 // the user's other sessions (as Stytch does) and start a session. reset/start answers the same for
 // an address nobody has, so it cannot be used to find out who has an account.
-import type { Clock } from '../clock.ts';
-import type { Environment } from '../config.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { Environment } from '../shared/config.ts';
 import type { Mailer } from '../email/mailer.ts';
-import { newId } from '../ids.ts';
-import type { PasswordService } from '../passwords/service.ts';
+import { newId } from '../shared/ids.ts';
+import type { PasswordService } from './service.ts';
 import type { SessionGrant, SessionService } from '../sessions/service.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import type { UserService } from '../users/service.ts';
-import { checkEmail, findEmailOwner, mailToken, spendAndGrant, type AuthenticateInput } from './service.ts';
+import { checkEmail, findEmailOwner, mailToken, spendAndGrant, type AuthenticateInput } from '../magic-links/service.ts';
 import { REDIRECT_URL_FIELDS, type RedirectUrlService } from '../redirect-urls/service.ts';
-import { checkCodeChallenge, checkExpiration, tokenLink, type EmailTokens, type TokenErrors } from './tokens.ts';
+import { checkCodeChallenge, checkExpiration, tokenLink, type EmailTokens, type TokenErrors } from '../magic-links/tokens.ts';
 
 export const RESET_PASSWORD_EXPIRATION_MINUTES = 30;
 

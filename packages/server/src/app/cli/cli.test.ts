@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { freePort, runCli, serveCli, stopCli } from '../testing/cli-process.ts';
-import { basicAuth } from '../testing/harness.ts';
+import { freePort, runCli, serveCli, stopCli } from '../../testing/cli-process.ts';
+import { basicAuth } from '../../testing/harness.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
 const schema = `gatehouse_cli_${randomBytes(4).toString('hex')}`;

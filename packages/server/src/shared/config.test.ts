@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { inspect } from 'node:util';
 import { ConfigError, DEFAULTS, loadConfig } from './config.ts';
-import { EncryptionKey } from './encryption/keyring.ts';
+import { EncryptionKey } from '../encryption/keyring.ts';
 
 const KEY_A = EncryptionKey.generate().text;
 const KEY_B = EncryptionKey.generate().text;

@@ -1,6 +1,6 @@
 // The authentication factors that credentials add to a session (consumer and B2B alike).
-import { formatTimestamp } from './clock.ts';
-import type { AuthenticationFactor } from './sessions/service.ts';
+import { formatTimestamp } from '../shared/clock.ts';
+import type { AuthenticationFactor } from './service.ts';
 
 /** A factor proven through an email address: a password (knowledge) or an email link. */
 export function emailFactor(type: 'password' | 'magic_link', deliveryMethod: 'knowledge' | 'email', emailId: string, email: string, at: Date): AuthenticationFactor {

@@ -3,15 +3,15 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { describePolicyChange } from '@gatehouse/policy';
-import { ConfigError, loadConfig, type ServerConfig } from '../config.ts';
-import { keyringFromConfig } from '../encryption/config-keyring.ts';
-import { EncryptionKey } from '../encryption/keyring.ts';
-import { prepareSecretsAtRest, reencryptSecrets } from '../encryption/stored-secrets.ts';
-import { ensureProject, readCredentialsFile } from '../projects/bootstrap.ts';
+import { ConfigError, loadConfig, type ServerConfig } from '../../shared/config.ts';
+import { keyringFromConfig } from '../../encryption/config-keyring.ts';
+import { EncryptionKey } from '../../encryption/keyring.ts';
+import { prepareSecretsAtRest, reencryptSecrets } from '../../encryption/stored-secrets.ts';
+import { ensureProject, readCredentialsFile } from '../../projects/bootstrap.ts';
 import { createGatehouse } from '../server.ts';
-import { makeDataDirPrivate } from '../store/data-dir.ts';
-import { openDatabase, type Database } from '../store/database.ts';
-import { migrate } from '../store/migrate.ts';
+import { makeDataDirPrivate } from '../../store/data-dir.ts';
+import { openDatabase, type Database } from '../../store/database.ts';
+import { migrate } from '../../store/migrate.ts';
 
 const USAGE = `Usage: gatehouse <command>
 

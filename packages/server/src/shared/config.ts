@@ -3,7 +3,7 @@
 import { join, resolve } from 'node:path';
 import type { Environment } from '@gatehouse/contracts';
 import ipaddr from 'ipaddr.js';
-import { EncryptionKey } from './encryption/keyring.ts';
+import { EncryptionKey } from '../encryption/keyring.ts';
 
 export type { Environment };
 
