@@ -1,8 +1,9 @@
 // The feature layout, read from the source: features share through schema.ts (request schemas),
 // wire.ts (toWire… response shaping) and service modules, never through a file that registers routes.
 // - A route-registering file (one exporting a `register…(app…)` function) is imported only by the
-//   composition root (server.ts) and by route-registering files of its own feature.
+//   composition root (app/server.ts) and by route-registering files of its own feature.
 // - A toWire… function is defined in a wire.ts file and nowhere else.
+// - No source file reaches 600 lines.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -46,7 +47,7 @@ test('the route-registering files are found (the rule below has something to hol
   assert.ok(!routeFiles.has('users/wire.ts') && !routeFiles.has('search/schema.ts'));
 });
 
-test("no file imports another feature's route-registering file; only server.ts and the feature's own route files do", () => {
+test("no file imports another feature's route-registering file; only app/server.ts and the feature's own route files do", () => {
   const offending: string[] = [];
   const exceptionsSeen = new Set<string>();
   for (const importer of files) {
@@ -70,4 +71,14 @@ test('toWire… functions are defined in wire.ts files only', () => {
     .filter((file) => !file.endsWith('/wire.ts'))
     .flatMap((file) => [...read(file).matchAll(definitions)].map((match) => `${file}: ${match[1]}`));
   assert.deepEqual(misplaced, []);
+});
+
+test('no server source file reaches 600 lines (split it by concern before it does)', () => {
+  const MAX_LINES = 600;
+  const long = files
+    .map((file) => ({ file, lines: read(file).split('\n').length - (read(file).endsWith('\n') ? 1 : 0) }))
+    .filter(({ lines }) => lines >= MAX_LINES)
+    .map(({ file, lines }) => `${file}: ${lines} lines`);
+  assert.ok(files.length > 100, 'the source files are found');
+  assert.deepEqual(long, []);
 });
