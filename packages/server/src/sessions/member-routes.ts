@@ -12,7 +12,7 @@ import type { SigningKeys } from './keys.ts';
 import { registerJwksRoute } from './routes.ts';
 import { MemberSessionAuthenticateBody, MemberSessionRevokeBody } from './schema.ts';
 import type { SessionService } from './service.ts';
-import { memberSessionResponse } from './wire.ts';
+import { memberSessionResponse, toWireMemberSession } from './wire.ts';
 
 export function registerMemberSessionRoutes(
   app: App,
@@ -46,7 +46,7 @@ export function registerMemberSessionRoutes(
       const member = await members.getMember(request.projectId, organization_id, { member_id });
       const roles = members.effectiveRoles(member, organization);
       const list = await sessions.listMemberSessions(request.projectId, member.member_id);
-      return ok(request, { member_sessions: list.map((session) => sessions.toWireMemberSession(session, roles, organization)) });
+      return ok(request, { member_sessions: list.map((session) => toWireMemberSession(session, roles, organization)) });
     },
   );
 

@@ -3,7 +3,6 @@
 // the member and its organization's rules, once per version of the pair.
 import { randomUUID } from 'node:crypto';
 import type { AuthorizationVerdict, ResolvedRoles } from '@gatehouse/policy';
-import { formatTimestamp } from '../shared/clock.ts';
 import type { Environment } from '../shared/config.ts';
 import { GatehouseError } from '../shared/errors.ts';
 import { authorizationError, tenancyError, type MemberActor } from '../authz/member-authorization.ts';
@@ -181,22 +180,6 @@ export class MemberSessions {
   /** The member's live sessions. */
   list(projectId: string, memberId: string): Promise<SessionRecord[]> {
     return this.#parts.store.listLive(projectId, { member_id: memberId });
-  }
-
-  /** A member session as the API shows it (MemberSession). */
-  toWire(record: SessionRecord, roles: readonly string[], organization: OrganizationRecord) {
-    return {
-      member_session_id: record.session_id,
-      member_id: record.member_id,
-      organization_id: record.organization_id,
-      organization_slug: organization.organization_slug,
-      started_at: formatTimestamp(record.started_at),
-      last_accessed_at: formatTimestamp(record.last_accessed_at),
-      expires_at: formatTimestamp(record.expires_at),
-      authentication_factors: record.authentication_factors,
-      custom_claims: record.custom_claims,
-      roles,
-    };
   }
 
   /** The live member session a token or JWT names, with its member, organization and roles. */

@@ -7,7 +7,7 @@ import type { UserService } from '../users/service.ts';
 import type { SigningKeys } from './keys.ts';
 import { SessionAuthenticateBody, SessionRevokeBody } from './schema.ts';
 import type { SessionService } from './service.ts';
-import { authenticateText } from './wire.ts';
+import { authenticateText, toWireSession } from './wire.ts';
 import { REFUSE } from '../authz/actions.ts';
 import { TAKES_NO_BODY } from '../http/openapi.ts';
 
@@ -30,7 +30,7 @@ export function registerSessionRoutes(app: App, deps: { sessions: SessionService
     const user = await users.requireUser(request.projectId, request.query.user_id);
     const roles = users.effectiveRoles(user);
     const list = await sessions.listSessions(request.projectId, user.user_id);
-    return ok(request, { sessions: list.map((session) => sessions.toWire(session, roles)) });
+    return ok(request, { sessions: list.map((session) => toWireSession(session, roles)) });
   });
 
   app.post('/v1/sessions/revoke', { config: REFUSE, schema: { body: SessionRevokeBody } }, async (request) => {

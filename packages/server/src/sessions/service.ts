@@ -7,10 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AuthorizationVerdict, ResolvedRoles } from '@gatehouse/policy';
 import type { Clock } from '../shared/clock.ts';
-import { formatTimestamp } from '../shared/clock.ts';
 import type { Environment } from '../shared/config.ts';
 import { GatehouseError } from '../shared/errors.ts';
-import { immutableWire } from '../http/json.ts';
 import type { MemberActor } from '../authz/member-authorization.ts';
 import type { MemberRecord, MemberService } from '../members/service.ts';
 import type { OrganizationRecord, OrganizationService } from '../organizations/service.ts';
@@ -92,8 +90,6 @@ export class SessionService {
   readonly #userCache = new BoundedCache<string, UserRecord | null>({ max: MAX_CACHED_USERS, keep: (user) => user !== null });
   /** Per cached user record: its roles, and those resolved against the compiled policy (see RbacService.authorize). */
   readonly #subjects = new WeakMap<UserRecord, UserSubject>();
-  /** Per session record: its wire form (see toWire). */
-  readonly #wires = new WeakMap<SessionRecord, { second: number; wire: ReturnType<typeof buildWireSession> }>();
 
   constructor(
     db: SqlExecutor,
@@ -305,24 +301,6 @@ export class SessionService {
     return this.#memberSessions.list(projectId, memberId);
   }
 
-  toWireMemberSession(record: SessionRecord, roles: readonly string[], organization: OrganizationRecord) {
-    return this.#memberSessions.toWire(record, roles, organization);
-  }
-
-  /**
-   * Session with its roles, as the API shows it. The wire form is kept per record while its roles and
-   * the second of its last access (the precision shown) stay the same; a record changes nothing else
-   * in place (SessionStore.update makes a new one), so the kept form is immutable.
-   */
-  toWire(record: SessionRecord, roles: readonly string[]) {
-    const second = Math.floor(record.last_accessed_at.getTime() / 1000);
-    const known = this.#wires.get(record);
-    if (known && known.second === second && sameStrings(known.wire.roles, roles)) return known.wire;
-    const wire = immutableWire(buildWireSession(record, [...roles]));
-    this.#wires.set(record, { second, wire });
-    return wire;
-  }
-
   async #respond(projectId: string, environment: Environment, record: SessionRecord, token: string, user: UserRecord): Promise<SessionGrant> {
     const roles = this.#users.effectiveRoles(user);
     const jwt = await this.#jwts.jwtFor(projectId, environment, this.#store.cachedById(record.session_id), record, roles);
@@ -339,22 +317,4 @@ export class SessionService {
     }
     return subject;
   }
-}
-
-function buildWireSession(record: SessionRecord, roles: string[]) {
-  return {
-    session_id: record.session_id,
-    user_id: record.user_id,
-    started_at: formatTimestamp(record.started_at),
-    last_accessed_at: formatTimestamp(record.last_accessed_at),
-    expires_at: formatTimestamp(record.expires_at),
-    attributes: record.attributes,
-    authentication_factors: record.authentication_factors,
-    custom_claims: record.custom_claims,
-    roles,
-  };
-}
-
-function sameStrings(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((value, index) => value === b[index]);
 }

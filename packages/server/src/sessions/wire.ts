@@ -1,13 +1,16 @@
 // The sessions API's response shapes: the session part of every authenticate-style response, and
 // sessions/authenticate's own response text.
 import type { AuthorizationVerdict } from '@gatehouse/policy';
-import { compactJwsJson, serializeWithImmutableWires } from '../http/json.ts';
+import { formatTimestamp } from '../shared/clock.ts';
+import { compactJwsJson, immutableWire, serializeWithImmutableWires } from '../http/json.ts';
+import type { OrganizationRecord } from '../organizations/service.ts';
 import type { MemberService } from '../members/service.ts';
 import { toWireMember } from '../members/wire.ts';
 import { toWireOrganization } from '../organizations/wire.ts';
 import type { UserService } from '../users/service.ts';
 import { toWireUser } from '../users/wire.ts';
 import type { MemberSessionGrant, SessionGrant, SessionService } from './service.ts';
+import type { SessionRecord } from './store.ts';
 
 /** sessions/authenticate's JSON after `{"request_id":…,"status_code":200,`, per session wire form, with what it was made from. */
 const authenticateTails = new WeakMap<object, { token: string; jwt: string; user: object; verdict: AuthorizationVerdict | undefined; text: string }>();
@@ -18,7 +21,7 @@ const authenticateTails = new WeakMap<object, { token: string; jwt: string; user
  * token, JWT, user and verdict do, so that part is made once and reused.
  */
 export function authenticateText(requestId: string, result: SessionGrant & { verdict?: AuthorizationVerdict }, sessions: SessionService, users: UserService): string {
-  const session = sessions.toWire(result.session!, result.roles);
+  const session = toWireSession(result.session!, result.roles);
   const user = toWireUser(result.user, users);
   let tail = authenticateTails.get(session);
   if (tail?.token !== result.session_token || tail.jwt !== result.session_jwt || tail.user !== user || tail.verdict !== result.verdict) {
@@ -36,7 +39,7 @@ export function sessionResponse(grant: SessionGrant, sessions: SessionService, u
     user_id: grant.user.user_id,
     session_token: grant.session_token,
     session_jwt: grant.session_jwt,
-    session: grant.session ? sessions.toWire(grant.session, grant.roles) : null,
+    session: grant.session ? toWireSession(grant.session, grant.roles) : null,
     user: toWireUser(grant.user, users),
   };
 }
@@ -50,10 +53,61 @@ export function memberSessionResponse(grant: MemberSessionGrant, sessions: Sessi
     organization: toWireOrganization(grant.organization),
     session_token: grant.session_token,
     session_jwt: grant.session_jwt,
-    member_session: grant.member_session ? sessions.toWireMemberSession(grant.member_session, grant.roles, grant.organization) : null,
+    member_session: grant.member_session ? toWireMemberSession(grant.member_session, grant.roles, grant.organization) : null,
     intermediate_session_token: '',
     member_authenticated: true,
     mfa_required: null,
     primary_required: null,
+  };
+}
+
+/** Per session record: its wire form, while its roles and the second of its last access stay the same. */
+const wireSessions = new WeakMap<SessionRecord, { second: number; wire: ReturnType<typeof buildWireSession> }>();
+
+/**
+ * A session with its roles, as the API shows it. The wire form is kept per record while its roles and
+ * the second of its last access (the precision shown) stay the same; a record changes nothing else in
+ * place (SessionStore.update makes a new one), so the kept form is immutable.
+ */
+export function toWireSession(record: SessionRecord, roles: readonly string[]) {
+  const second = Math.floor(record.last_accessed_at.getTime() / 1000);
+  const known = wireSessions.get(record);
+  if (known && known.second === second && sameStrings(known.wire.roles, roles)) return known.wire;
+  const wire = immutableWire(buildWireSession(record, [...roles]));
+  wireSessions.set(record, { second, wire });
+  return wire;
+}
+
+function buildWireSession(record: SessionRecord, roles: string[]) {
+  return {
+    session_id: record.session_id,
+    user_id: record.user_id,
+    started_at: formatTimestamp(record.started_at),
+    last_accessed_at: formatTimestamp(record.last_accessed_at),
+    expires_at: formatTimestamp(record.expires_at),
+    attributes: record.attributes,
+    authentication_factors: record.authentication_factors,
+    custom_claims: record.custom_claims,
+    roles,
+  };
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((value, index) => value === b[index]);
+}
+
+/** A member session as the API shows it (MemberSession). */
+export function toWireMemberSession(record: SessionRecord, roles: readonly string[], organization: OrganizationRecord) {
+  return {
+    member_session_id: record.session_id,
+    member_id: record.member_id,
+    organization_id: record.organization_id,
+    organization_slug: organization.organization_slug,
+    started_at: formatTimestamp(record.started_at),
+    last_accessed_at: formatTimestamp(record.last_accessed_at),
+    expires_at: formatTimestamp(record.expires_at),
+    authentication_factors: record.authentication_factors,
+    custom_claims: record.custom_claims,
+    roles,
   };
 }
