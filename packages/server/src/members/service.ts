@@ -18,6 +18,8 @@ import type { RbacService } from '../rbac/service.ts';
 import { compileSearchQuery, FilterValues, SearchCursors, searchLimit, type FilterCompiler, type SearchQuery } from '../search/query.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
+import { revokeOtherMemberTokens } from '../magic-links/tokens.ts';
+import { revokeAllOfMember } from '../sessions/store.ts';
 import { memberRoles, roleIds, type MemberRole, type SsoRegistration } from './roles.ts';
 
 export type MemberStatus = 'active' | 'pending' | 'invited' | 'deleted';
@@ -436,10 +438,7 @@ export class MemberService {
     } catch (error) {
       throw conflictError(error) ?? error;
     }
-    await tx.query(
-      `UPDATE email_tokens SET revoked_at = $3 WHERE member_id = $1 AND token_hash <> $2 AND used_at IS NULL AND revoked_at IS NULL`,
-      [memberId, token.token_hash, at],
-    );
+    await revokeOtherMemberTokens(tx, memberId, token.token_hash, at);
     const after = (await auditState(tx, memberId))!;
     await this.#record(tx, projectId, organizationId, memberId, systemActor('magic_links.email_update'), 'member.email.updated', before, after);
   }
@@ -470,7 +469,7 @@ export class MemberService {
       );
       if (rowCount === 0) throw notFound(memberId);
       await this.#record(tx, projectId, organizationId, memberId, actor, 'member.deleted', before, { ...before!, status: 'deleted' });
-      await tx.query('UPDATE sessions SET revoked_at = $2 WHERE member_id = $1 AND revoked_at IS NULL', [memberId, now]);
+      await revokeAllOfMember(tx, memberId, now);
       emit({ type: 'member', project_id: projectId, organization_id: organizationId, member_id: memberId });
     });
   }
