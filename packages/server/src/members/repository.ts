@@ -1,9 +1,9 @@
-// Writes to members and member_roles that other features make inside their own transactions (a
-// sign-in that proves a member's address, an IdP sign-in that accepts an invitation, a policy role
-// cascade): the SQL stays here, with the tables' owner, and runs in the caller's `tx` so it keeps
-// that transaction's locks.
+// SQL over members and member_roles that runs in a caller's transaction `tx`, so it keeps that
+// transaction's locks: the writes other features make (a sign-in that proves a member's address, an
+// IdP sign-in that accepts an invitation, a policy role cascade), and the member service's own
+// role inserts and audit reads.
 import type { SqlExecutor } from '../store/database.ts';
-import type { MemberStatus } from './service.ts';
+import type { MemberAuditState, MemberStatus } from './service.ts';
 
 /** An invited or pending member whose address is proven accepts: verified and active. */
 const ACCEPT_PROVEN_EMAIL = `UPDATE members SET email_address_verified = true,
@@ -34,4 +34,26 @@ export async function acceptSsoSignIn(tx: SqlExecutor, memberId: string, at: Dat
 /** A policy role the project removed (with cascade) is taken from every member holding it. */
 export async function removeRoleAssignments(tx: SqlExecutor, projectId: string, roleIds: string[]): Promise<void> {
   await tx.query('DELETE FROM member_roles WHERE project_id = $1 AND role_id = ANY($2)', [projectId, roleIds]);
+}
+
+/** What the audit log records of a member, read in the writing transaction. */
+export async function auditState(tx: SqlExecutor, memberId: string): Promise<MemberAuditState | null> {
+  const { rows } = await tx.query<{ email_address: string; email_address_verified: boolean; status: MemberStatus; roles: string[] | null }>(
+    `SELECT email_address, email_address_verified, status, (SELECT array_agg(role_id) FROM member_roles r WHERE r.member_id = m.member_id) AS roles
+       FROM members m WHERE member_id = $1`,
+    [memberId],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  return { email_address: row.email_address, email_address_verified: row.email_address_verified, status: row.status, roles: (row.roles ?? []).sort() };
+}
+
+export async function insertRoles(tx: SqlExecutor, projectId: string, organizationId: string, memberId: string, roles: string[], now: Date): Promise<void> {
+  if (roles.length === 0) return;
+  await tx.query(
+    `INSERT INTO member_roles (member_id, organization_id, project_id, role_id, created_at)
+     SELECT $1, $2, $3, role_id, $5 FROM unnest($4::text[]) AS role_id
+     ON CONFLICT (member_id, role_id) DO NOTHING`,
+    [memberId, organizationId, projectId, roles, now],
+  );
 }

@@ -19,6 +19,7 @@ import { compileSearchQuery, FilterValues, SearchCursors, searchLimit, type Filt
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import { revokeOtherMemberTokens } from '../magic-links/tokens.ts';
+import { auditState, insertRoles } from './repository.ts';
 import { revokeAllOfMember } from '../sessions/store.ts';
 import { memberRoles, roleIds, type MemberRole, type SsoRegistration } from './roles.ts';
 
@@ -570,27 +571,6 @@ export class MemberService {
     if (!member || member.organization_id !== organizationId || member.status === 'deleted') throw notFound(memberId);
     return member;
   }
-}
-
-async function auditState(tx: SqlExecutor, memberId: string): Promise<MemberAuditState | null> {
-  const { rows } = await tx.query<{ email_address: string; email_address_verified: boolean; status: MemberStatus; roles: string[] | null }>(
-    `SELECT email_address, email_address_verified, status, (SELECT array_agg(role_id) FROM member_roles r WHERE r.member_id = m.member_id) AS roles
-       FROM members m WHERE member_id = $1`,
-    [memberId],
-  );
-  const row = rows[0];
-  if (!row) return null;
-  return { email_address: row.email_address, email_address_verified: row.email_address_verified, status: row.status, roles: (row.roles ?? []).sort() };
-}
-
-async function insertRoles(tx: SqlExecutor, projectId: string, organizationId: string, memberId: string, roles: string[], now: Date): Promise<void> {
-  if (roles.length === 0) return;
-  await tx.query(
-    `INSERT INTO member_roles (member_id, organization_id, project_id, role_id, created_at)
-     SELECT $1, $2, $3, role_id, $5 FROM unnest($4::text[]) AS role_id
-     ON CONFLICT (member_id, role_id) DO NOTHING`,
-    [memberId, organizationId, projectId, roles, now],
-  );
 }
 
 /** A member's email address, checked as every email address is. */
