@@ -18,6 +18,7 @@ import { mayJoinByEmail } from '../magic-links/b2b-service.ts';
 import { MAGIC_LINK_DEFAULTS } from '../magic-links/service.ts';
 import { checkCodeChallenge, checkExpiration, checkPkce, tokenLink, type TokenErrors } from '../magic-links/tokens.ts';
 import { normalizeMemberEmail, SELECT_MEMBERS, type MemberRecord, type MemberService } from '../members/service.ts';
+import { acceptVerifiedEmailUnlessDeleted } from '../members/repository.ts';
 import { emailDomain, isCommonEmailDomain, type OrganizationInput, type OrganizationRecord, type OrganizationService } from '../organizations/service.ts';
 import type { Actor } from '../projects/service.ts';
 import { STYTCH_ADMIN } from '@gatehouse/policy';
@@ -177,11 +178,7 @@ export class DiscoveryService {
     const { usedAt } = await tokens.spend(row, INTERMEDIATE_SESSION_ERRORS, async (tx, emit) => {
       if (!member || (member.email_address_verified && member.status === 'active')) return;
       // The address is proven: an invited or pending member accepts, and its address is verified.
-      await tx.query(
-        `UPDATE members SET email_address_verified = true, status = CASE WHEN status IN ('pending', 'invited') THEN 'active' ELSE status END, updated_at = $2
-          WHERE member_id = $1 AND status <> 'deleted'`,
-        [member.member_id, this.#deps.clock.now()],
-      );
+      await acceptVerifiedEmailUnlessDeleted(tx, member.member_id, this.#deps.clock.now());
       await members.recordVerification(tx, { project_id: projectId, organization_id: organization.organization_id, member_id: member.member_id, email_verified: member.email_address_verified, status: member.status });
       emit({ type: 'member', project_id: projectId, organization_id: organization.organization_id, member_id: member.member_id });
     });

@@ -5,26 +5,15 @@
 // - A toWire… function is defined in a wire.ts file and nowhere else.
 // - No source file reaches 600 lines.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
+import { SERVER_SRC as SRC, serverSourceFiles as sourceFiles } from '../testing/source-files.ts';
 
-const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const COMPOSITION_ROOT = 'app/server.ts';
 
 /** `importer → imported` pairs allowed (none: the rule has no exceptions; an entry here must be used). */
 const KNOWN_EXCEPTIONS = new Set<string>();
-
-/** Every non-test TypeScript source file under src, as a path relative to src with forward slashes. */
-function sourceFiles(dir = SRC, out: string[] = []): string[] {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) sourceFiles(path, out);
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') && !entry.name.endsWith('.d.ts')) out.push(relative(SRC, path).split('\\').join('/'));
-  }
-  return out.sort();
-}
 
 const read = (file: string) => readFileSync(join(SRC, file), 'utf8');
 const feature = (file: string) => dirname(file);

@@ -11,6 +11,8 @@ import { GatehouseError } from '../shared/errors.ts';
 import { digestsEqual, sha256 } from '../shared/secrets.ts';
 import type { ChangeEvent, ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
+import * as members from '../members/repository.ts';
+import * as users from '../users/repository.ts';
 
 export type TokenPurpose = 'login' | 'signup' | 'invite' | 'reset_password' | 'email_update';
 
@@ -70,14 +72,8 @@ export const USER_TOKENS: TokenSubject<EmailTokenRow, { user_id: string; email_i
     columns: 't.user_id, t.email_id, e.email, u.status, e.verified AS email_verified',
     joins: 'JOIN user_emails e ON e.email_id = t.email_id JOIN users u ON u.user_id = t.user_id',
   },
-  async activate(tx, row, at) {
-    await tx.query('UPDATE user_emails SET verified = true WHERE email_id = $1 AND NOT verified', [row.email_id]);
-    await tx.query(`UPDATE users SET status = 'active', updated_at = $2 WHERE user_id = $1 AND status <> 'active'`, [row.user_id, at]);
-  },
-  async restore(tx, row) {
-    if (!row.email_verified) await tx.query('UPDATE user_emails SET verified = false WHERE email_id = $1', [row.email_id]);
-    if (row.status !== 'active') await tx.query('UPDATE users SET status = $2 WHERE user_id = $1', [row.user_id, row.status]);
-  },
+  activate: (tx, row, at) => users.activateByVerifiedEmail(tx, row.user_id, row.email_id, at),
+  restore: (tx, row) => users.restoreActivation(tx, row.user_id, row.email_id, row.email_verified, row.status),
   changed: (row) => ({ type: 'user', project_id: row.project_id, user_id: row.user_id }),
 };
 
@@ -91,17 +87,19 @@ export const MEMBER_TOKENS: TokenSubject<MemberTokenRow, { member_id: string }> 
     // An email update proves the new address, not the current one: the member service swaps it in.
     if (row.purpose === 'email_update') return;
     // An invited or pending member who follows a link is a member now.
-    await tx.query(
-      `UPDATE members SET email_address_verified = true, status = CASE WHEN status IN ('pending', 'invited') THEN 'active' ELSE status END, updated_at = $2
-        WHERE member_id = $1 AND (NOT email_address_verified OR status IN ('pending', 'invited'))`,
-      [row.member_id, at],
-    );
+    await members.acceptVerifiedEmail(tx, row.member_id, at);
   },
-  async restore(tx, row) {
-    await tx.query('UPDATE members SET email_address_verified = $2, status = $3 WHERE member_id = $1', [row.member_id, row.email_verified, row.status]);
-  },
+  restore: (tx, row) => members.restoreVerification(tx, row.member_id, row.email_verified, row.status),
   changed: (row) => ({ type: 'member', project_id: row.project_id, organization_id: row.organization_id, member_id: row.member_id }),
 };
+
+/** A member's address changed (in the caller's transaction): its unused links but `keptTokenHash`, sent to the old address, stop working. */
+export async function revokeOtherMemberTokens(tx: SqlExecutor, memberId: string, keptTokenHash: Buffer, at: Date): Promise<void> {
+  await tx.query(
+    `UPDATE email_tokens SET revoked_at = $3 WHERE member_id = $1 AND token_hash <> $2 AND used_at IS NULL AND revoked_at IS NULL`,
+    [memberId, keptTokenHash, at],
+  );
+}
 
 /** What spending a token changed, so that it can be put back if the rest of the request fails. */
 export interface SpentToken<Row extends TokenRow = EmailTokenRow> {

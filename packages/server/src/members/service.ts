@@ -18,6 +18,9 @@ import type { RbacService } from '../rbac/service.ts';
 import { compileSearchQuery, FilterValues, SearchCursors, searchLimit, type FilterCompiler, type SearchQuery } from '../search/query.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
+import { revokeOtherMemberTokens } from '../magic-links/tokens.ts';
+import { auditState, insertRoles } from './repository.ts';
+import { revokeAllOfMember } from '../sessions/store.ts';
 import { memberRoles, roleIds, type MemberRole, type SsoRegistration } from './roles.ts';
 
 export type MemberStatus = 'active' | 'pending' | 'invited' | 'deleted';
@@ -436,10 +439,7 @@ export class MemberService {
     } catch (error) {
       throw conflictError(error) ?? error;
     }
-    await tx.query(
-      `UPDATE email_tokens SET revoked_at = $3 WHERE member_id = $1 AND token_hash <> $2 AND used_at IS NULL AND revoked_at IS NULL`,
-      [memberId, token.token_hash, at],
-    );
+    await revokeOtherMemberTokens(tx, memberId, token.token_hash, at);
     const after = (await auditState(tx, memberId))!;
     await this.#record(tx, projectId, organizationId, memberId, systemActor('magic_links.email_update'), 'member.email.updated', before, after);
   }
@@ -470,7 +470,7 @@ export class MemberService {
       );
       if (rowCount === 0) throw notFound(memberId);
       await this.#record(tx, projectId, organizationId, memberId, actor, 'member.deleted', before, { ...before!, status: 'deleted' });
-      await tx.query('UPDATE sessions SET revoked_at = $2 WHERE member_id = $1 AND revoked_at IS NULL', [memberId, now]);
+      await revokeAllOfMember(tx, memberId, now);
       emit({ type: 'member', project_id: projectId, organization_id: organizationId, member_id: memberId });
     });
   }
@@ -571,27 +571,6 @@ export class MemberService {
     if (!member || member.organization_id !== organizationId || member.status === 'deleted') throw notFound(memberId);
     return member;
   }
-}
-
-async function auditState(tx: SqlExecutor, memberId: string): Promise<MemberAuditState | null> {
-  const { rows } = await tx.query<{ email_address: string; email_address_verified: boolean; status: MemberStatus; roles: string[] | null }>(
-    `SELECT email_address, email_address_verified, status, (SELECT array_agg(role_id) FROM member_roles r WHERE r.member_id = m.member_id) AS roles
-       FROM members m WHERE member_id = $1`,
-    [memberId],
-  );
-  const row = rows[0];
-  if (!row) return null;
-  return { email_address: row.email_address, email_address_verified: row.email_address_verified, status: row.status, roles: (row.roles ?? []).sort() };
-}
-
-async function insertRoles(tx: SqlExecutor, projectId: string, organizationId: string, memberId: string, roles: string[], now: Date): Promise<void> {
-  if (roles.length === 0) return;
-  await tx.query(
-    `INSERT INTO member_roles (member_id, organization_id, project_id, role_id, created_at)
-     SELECT $1, $2, $3, role_id, $5 FROM unnest($4::text[]) AS role_id
-     ON CONFLICT (member_id, role_id) DO NOTHING`,
-    [memberId, organizationId, projectId, roles, now],
-  );
 }
 
 /** A member's email address, checked as every email address is. */

@@ -20,6 +20,7 @@ import { ALL, BoundedCache } from '../shared/bounded-cache.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import type { ConnectionRoleRules } from '../members/roles.ts';
+import { setCustomRoles } from './repository.ts';
 
 /** Settings Gatehouse stores and returns as given (with Stytch's defaults). */
 export const ORGANIZATION_SETTING_DEFAULTS = {
@@ -431,8 +432,7 @@ export class OrganizationService {
           throw new GatehouseError('custom_role_in_use', { params: { role_ids: rows.map((r) => `"${r.role_id}"`).join(', ') } });
         }
       }
-      await tx.query('UPDATE organizations SET custom_roles = $2, updated_at = $3 WHERE organization_id = $1',
-        [organizationId, JSON.stringify(roles), this.#clock.now()]);
+      await setCustomRoles(tx, organizationId, roles, this.#clock.now());
       if (JSON.stringify(roles) !== JSON.stringify(current.custom_roles)) {
         await this.#record(tx, projectId, organizationId, actor, 'organization_roles.updated', { custom_roles: current.custom_roles }, { custom_roles: roles });
       }

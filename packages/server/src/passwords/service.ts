@@ -14,6 +14,7 @@ import type { SessionGrant, SessionInput, SessionService } from '../sessions/ser
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import type { UserName, UserRecord, UserService } from '../users/service.ts';
+import { markAllVerified, markEmailVerified } from '../users/repository.ts';
 import { PasswordCredentials, USER_CREDENTIALS, type CredentialState } from './credentials.ts';
 import type { Lockout } from './lockout.ts';
 import { passwordFactor } from '../sessions/factors.ts';
@@ -210,8 +211,7 @@ export class PasswordService {
         actor,
         async (tx, userId) => {
           await this.storePassword(tx, projectId, environment, userId, stored);
-          if (input.set_email_verified) await tx.query('UPDATE user_emails SET verified = true WHERE user_id = $1', [userId]);
-          if (input.set_phone_number_verified) await tx.query('UPDATE user_phone_numbers SET verified = true WHERE user_id = $1', [userId]);
+          await markAllVerified(tx, userId, { emails: input.set_email_verified === true, phoneNumbers: input.set_phone_number_verified === true });
         },
       );
       return { user, email_id: user.emails[0]!.email_id, user_created: true };
@@ -221,7 +221,7 @@ export class PasswordService {
     await this.#feed.write(async (tx, emit) => {
       if (input.roles && input.roles.length > 0) await this.#rbac.checkAssignableRoles(tx, projectId, 'consumer', [...new Set(input.roles)]);
       if (!(await this.#credentials.add(tx, projectId, environment, existing.user_id, stored))) throw new GatehouseError('password_already_exists');
-      if (input.set_email_verified) await tx.query('UPDATE user_emails SET verified = true WHERE email_id = $1', [existing.email_id]);
+      if (input.set_email_verified) await markEmailVerified(tx, existing.email_id);
       emit({ type: 'user', project_id: projectId, user_id: existing.user_id });
     });
     return { user: await this.#users.requireUser(projectId, existing.user_id), email_id: existing.email_id, user_created: false };

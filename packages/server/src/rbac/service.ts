@@ -29,6 +29,9 @@ import { checkRoleIdCharacters } from '../shared/fields.ts';
 import type { Actor } from '../projects/service.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
+import * as members from '../members/repository.ts';
+import * as organizations from '../organizations/repository.ts';
+import * as users from '../users/repository.ts';
 import { withBuiltInResources } from './defaults.ts';
 import { PolicyStore, type PolicySnapshot } from './policy-store.ts';
 
@@ -255,14 +258,11 @@ export class RbacService {
         return { version: current.version, policy: options.dryRun ? next : current.policy, changes, revoked_assignments: revoked, written: false };
       }
       if (revoked.length > 0) {
-        for (const table of ASSIGNMENT_TABLES[kind]) {
-          await tx.query(`DELETE FROM ${table} WHERE project_id = $1 AND role_id = ANY($2)`, [projectId, removedRoles]);
-        }
+        for (const removeAssignments of ASSIGNMENT_REMOVERS[kind]) await removeAssignments(tx, projectId, removedRoles);
       }
       const { actor } = options;
       for (const update of customRoleUpdates) {
-        await tx.query('UPDATE organizations SET custom_roles = $2, updated_at = $3 WHERE organization_id = $1',
-          [update.organization_id, JSON.stringify(update.roles), this.#clock.now()]);
+        await organizations.setCustomRoles(tx, update.organization_id, update.roles, this.#clock.now());
         await this.#audit.record(tx, { project_id: projectId, actor, action: 'organization_roles.updated', target_type: 'organization',
           target_id: update.organization_id, organization_id: update.organization_id, before: { custom_roles: update.before }, after: { custom_roles: update.roles } });
       }
@@ -286,6 +286,12 @@ export class RbacService {
 const ASSIGNMENT_TABLES: Record<PolicyKind, string[]> = {
   consumer: ['user_roles'],
   b2b: ['member_roles', 'organization_email_role_rules'],
+};
+
+/** What removes a cascade's assignments from those tables: each table's owner, in this transaction. */
+const ASSIGNMENT_REMOVERS: Record<PolicyKind, Array<(tx: SqlExecutor, projectId: string, roleIds: string[]) => Promise<void>>> = {
+  consumer: [users.removeRoleAssignments],
+  b2b: [members.removeRoleAssignments, organizations.removeEmailRoleRules],
 };
 
 /**

@@ -84,6 +84,11 @@ interface SessionRow extends SessionRecord {
 const SESSION_COLUMNS = `session_id, project_id, user_id, member_id, organization_id, started_at, last_accessed_at, expires_at, revoked_at,
   authentication_factors, custom_claims, attributes`;
 
+/** A deleted member's live sessions end, in the caller's transaction. */
+export async function revokeAllOfMember(tx: SqlExecutor, memberId: string, at: Date): Promise<void> {
+  await tx.query('UPDATE sessions SET revoked_at = $2 WHERE member_id = $1 AND revoked_at IS NULL', [memberId, at]);
+}
+
 export class SessionStore {
   readonly #db: SqlExecutor;
   readonly #feed: ChangeFeed;

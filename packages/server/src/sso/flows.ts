@@ -12,6 +12,7 @@ import { ssoFactor } from '../sessions/factors.ts';
 import { checkCodeChallenge, checkPkce, tokenLink } from '../magic-links/tokens.ts';
 import { REDIRECT_URL_FIELDS, type RedirectUrlService } from '../redirect-urls/service.ts';
 import type { MemberRecord, MemberService } from '../members/service.ts';
+import { acceptSsoSignIn } from '../members/repository.ts';
 import { emailDomain, type OrganizationRecord, type OrganizationService } from '../organizations/service.ts';
 import type { ProjectService } from '../projects/service.ts';
 import type { MemberSessionGrant, SessionInput, SessionService } from '../sessions/service.ts';
@@ -278,9 +279,7 @@ export class SsoFlows {
       await this.#feed.write(async (tx, emit) => {
         await register(tx, existing.member_id);
         // Signing in through the IdP accepts an invitation: an invited or pending member becomes active.
-        await tx.query(
-          `UPDATE members SET status = 'active', email_address_verified = email_address_verified OR $3, updated_at = $2 WHERE member_id = $1 AND status <> 'active'`,
-          [existing.member_id, now, emailVerified]);
+        await acceptSsoSignIn(tx, existing.member_id, now, emailVerified);
         emit({ type: 'member', project_id: projectId, organization_id: organization.organization_id, member_id: existing.member_id });
       });
     } else {

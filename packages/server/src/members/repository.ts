@@ -1,0 +1,59 @@
+// SQL over members and member_roles that runs in a caller's transaction `tx`, so it keeps that
+// transaction's locks: the writes other features make (a sign-in that proves a member's address, an
+// IdP sign-in that accepts an invitation, a policy role cascade), and the member service's own
+// role inserts and audit reads.
+import type { SqlExecutor } from '../store/database.ts';
+import type { MemberAuditState, MemberStatus } from './service.ts';
+
+/** An invited or pending member whose address is proven accepts: verified and active. */
+const ACCEPT_PROVEN_EMAIL = `UPDATE members SET email_address_verified = true,
+  status = CASE WHEN status IN ('pending', 'invited') THEN 'active' ELSE status END, updated_at = $2`;
+
+/** A followed email link proved the address: verified, and accepted, when that changes anything. */
+export async function acceptVerifiedEmail(tx: SqlExecutor, memberId: string, at: Date): Promise<void> {
+  await tx.query(`${ACCEPT_PROVEN_EMAIL} WHERE member_id = $1 AND (NOT email_address_verified OR status IN ('pending', 'invited'))`, [memberId, at]);
+}
+
+/** A discovery exchange proved the address: verified and accepted, unless the member was deleted. */
+export async function acceptVerifiedEmailUnlessDeleted(tx: SqlExecutor, memberId: string, at: Date): Promise<void> {
+  await tx.query(`${ACCEPT_PROVEN_EMAIL} WHERE member_id = $1 AND status <> 'deleted'`, [memberId, at]);
+}
+
+/** Undoes an acceptance whose request failed after it: the verification and status it had before. */
+export async function restoreVerification(tx: SqlExecutor, memberId: string, emailVerified: boolean, status: MemberStatus): Promise<void> {
+  await tx.query('UPDATE members SET email_address_verified = $2, status = $3 WHERE member_id = $1', [memberId, emailVerified, status]);
+}
+
+/** Signing in through the organization's IdP accepts an invitation; `emailVerified` when the IdP vouched for the address. */
+export async function acceptSsoSignIn(tx: SqlExecutor, memberId: string, at: Date, emailVerified: boolean): Promise<void> {
+  await tx.query(
+    `UPDATE members SET status = 'active', email_address_verified = email_address_verified OR $3, updated_at = $2 WHERE member_id = $1 AND status <> 'active'`,
+    [memberId, at, emailVerified]);
+}
+
+/** A policy role the project removed (with cascade) is taken from every member holding it. */
+export async function removeRoleAssignments(tx: SqlExecutor, projectId: string, roleIds: string[]): Promise<void> {
+  await tx.query('DELETE FROM member_roles WHERE project_id = $1 AND role_id = ANY($2)', [projectId, roleIds]);
+}
+
+/** What the audit log records of a member, read in the writing transaction. */
+export async function auditState(tx: SqlExecutor, memberId: string): Promise<MemberAuditState | null> {
+  const { rows } = await tx.query<{ email_address: string; email_address_verified: boolean; status: MemberStatus; roles: string[] | null }>(
+    `SELECT email_address, email_address_verified, status, (SELECT array_agg(role_id) FROM member_roles r WHERE r.member_id = m.member_id) AS roles
+       FROM members m WHERE member_id = $1`,
+    [memberId],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  return { email_address: row.email_address, email_address_verified: row.email_address_verified, status: row.status, roles: (row.roles ?? []).sort() };
+}
+
+export async function insertRoles(tx: SqlExecutor, projectId: string, organizationId: string, memberId: string, roles: string[], now: Date): Promise<void> {
+  if (roles.length === 0) return;
+  await tx.query(
+    `INSERT INTO member_roles (member_id, organization_id, project_id, role_id, created_at)
+     SELECT $1, $2, $3, role_id, $5 FROM unnest($4::text[]) AS role_id
+     ON CONFLICT (member_id, role_id) DO NOTHING`,
+    [memberId, organizationId, projectId, roles, now],
+  );
+}
