@@ -1,6 +1,7 @@
 // GET /v1/rbac/policy/changes (Gatehouse addition): the project's authorization changes as
 // server-sent events, for SDKs that keep a policy cache (packages/node). Driven by the change feed,
 // so writes made by any server process reach every stream through PostgreSQL LISTEN/NOTIFY.
+import type { PolicyKind } from '@gatehouse/policy';
 import type { ServerResponse } from 'node:http';
 import type { Clock } from '../shared/clock.ts';
 import type { App } from '../http/app.ts';
@@ -17,7 +18,7 @@ export const HEARTBEAT_MS = 15_000;
  */
 export type PolicyChangeMessage =
   | { kind: 'ready'; consumer_version: number; b2b_version: number }
-  | { kind: 'consumer' | 'b2b'; version: number }
+  | { kind: PolicyKind; version: number }
   | { kind: 'organization'; organization_id: string; at: number }
   | { kind: 'member'; organization_id: string; member_id: string; at: number }
   | { kind: 'user'; user_id: string; at: number }

@@ -1,7 +1,7 @@
 // Session JWTs: minted (RS256, with the session and role claims Stytch's carry), given again while
 // less than a minute old for the same roles, and verified — a verification remembered by the JWT's
 // digest so that the same JWT presented again is not verified again.
-import { ORGANIZATION_CLAIM, SESSION_CLAIM } from '@gatehouse/contracts';
+import { environmentOfProject, ORGANIZATION_CLAIM, SESSION_CLAIM } from '@gatehouse/contracts';
 import type { KeyObject } from 'node:crypto';
 import { SignJWT, compactVerify, decodeJwt, decodeProtectedHeader } from 'jose';
 import type { Clock } from '../shared/clock.ts';
@@ -126,7 +126,7 @@ export class SessionJwts {
     const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
     if (!audience.includes(projectId)) throw new GatehouseError('jwt_invalid_audience');
     if (claims.iss !== `stytch.com/${projectId}`) throw new GatehouseError('jwt_invalid_issuer');
-    const keys = await this.#keys.forProject(projectId, projectId.includes('-live-') ? 'live' : 'test');
+    const keys = await this.#keys.forProject(projectId, environmentOfProject(projectId));
     const key = kid ? keys.verificationKey(kid) : undefined;
     try {
       if (!key) throw new Error('unknown kid');

@@ -1,12 +1,13 @@
 // Cross-process cache invalidation. A write announces what it changed with NOTIFY inside its
 // transaction (delivered to every server process on commit, PostgreSQL's guarantee) and to this
 // process right after commit, so a process always reads its own writes.
+import type { PolicyKind } from '@gatehouse/policy';
 import type { Database, SqlExecutor, Subscription } from './database.ts';
 
 export const CHANGE_CHANNEL = 'gatehouse_changes';
 
 export type ChangeEvent =
-  | { type: 'policy'; project_id: string; kind: 'consumer' | 'b2b'; version: number }
+  | { type: 'policy'; project_id: string; kind: PolicyKind; version: number }
   | { type: 'secrets'; project_id: string }
   | { type: 'project'; project_id: string }
   | { type: 'user'; project_id: string; user_id: string }
