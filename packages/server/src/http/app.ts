@@ -12,6 +12,7 @@ import type { Actor, Caller, ProjectService } from '../projects/service.ts';
 import { clientErrorHandler, jsonHasLoneSurrogate, jsonTextHasNul, jsonTooDeep, loneSurrogateError, MAX_PATH_PARAMETER_LENGTH, nulError, tooDeepError, urlHasNul } from './edge.ts';
 import { RETRY_AFTER_SECONDS, toErrorBody, toGatehouseError } from './errors.ts';
 import { loggerOptions } from './log.ts';
+import { dropNullFields, nullMeansNotGiven } from './null-fields.ts';
 
 export type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
 
@@ -144,8 +145,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     checkDeclaration([route.method].flat().join(','), route.url, declaration, route.schema?.body);
     const pattern = new RegExp(`^${route.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[^/]+/g, '[^/]+')}/?$`);
     for (const method of [route.method].flat()) routes.push({ method, url: route.url, pattern, memberSession: declaration! });
+    // null for an optional field means "not given" (null-fields.ts): dropped before anything reads the
+    // body, the member-session gate included, so it runs first of the preValidation hooks.
+    const dropNulls = dropNullFields(nullMeansNotGiven(route.schema?.body));
+    const dropNullsFirst = () => {
+      if (dropNulls) route.preValidation = [dropNulls, ...[route.preValidation ?? []].flat()];
+    };
     const hooks = [route.onRequest ?? []].flat();
-    if (hooks.some((hook) => callerHooks.includes(hook))) return;
+    if (hooks.some((hook) => callerHooks.includes(hook))) return dropNullsFirst();
     const refuse = declaration === 'refuse';
     const first = route.config?.auth === 'public' ? (refuse ? [refuseMemberSession] : []) : [refuse ? authenticateCallerRefusingMemberSession : authenticateCaller];
     route.onRequest = [...first, ...hooks];
@@ -153,6 +160,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       if (!options.memberAuthorization) throw new Error(`${route.url} accepts member sessions, but the app has no memberAuthorization`);
       route.preValidation = [memberSessionGate(declaration!, options.memberAuthorization), ...[route.preValidation ?? []].flat()];
     }
+    dropNullsFirst();
   });
 
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
