@@ -22,7 +22,7 @@ import type { RateLimiter } from '../rate-limit/limiter.ts';
 import { SearchBodyFields, searchQuery } from '../search/schema.ts';
 import type { SessionService } from '../sessions/service.ts';
 import { memberSessionResponse } from '../sessions/wire.ts';
-import { data, refuseBrowserWrites, requireSessionToken, SDK_PREFIX, type SdkHooks } from './browser-api.ts';
+import { browserMembers, data, refuseBrowserWrites, requireSessionToken, SDK_PREFIX, type SdkHooks } from './browser-api.ts';
 import { TAKES_NO_BODY } from '../http/openapi.ts';
 
 const B2B = `${SDK_PREFIX}/b2b`;
@@ -69,18 +69,7 @@ export function registerSdkB2BRoutes(app: App, deps: SdkB2BDeps) {
   const byIp = limiter.credentialEndpoint();
   const limitSends = limitEmailUpdateSends(limiter);
 
-  /** The signed-in member (the session in the Basic credentials), or 404 session_not_found; the request acts as it. */
-  const actorOf = async (request: FastifyRequest): Promise<MemberActor> => {
-    const actor = await sessions.authenticateActor(request.projectId, { session_token: requireSessionToken(request) });
-    request.member = actor;
-    return actor;
-  };
-  /** The signed-in member, checked against the /v1 route's rule in its own organization. */
-  const authorizedMember = async (request: FastifyRequest, rule: MemberSessionRule, params: Record<string, unknown> = {}): Promise<MemberActor> => {
-    const actor = await actorOf(request);
-    await authorizeByRule(memberAuthorization, rule, request.projectId, actor, { organization_id: actor.organization.organization_id, ...params }, request.body);
-    return actor;
-  };
+  const { actorOf, authorizedMember } = browserMembers({ sessions, memberAuthorization });
   /** The member (and organization) as a B2B call about one member answers it, fresh from the database. */
   const respondMember = async (request: FastifyRequest, record: MemberRecord) => {
     const organization = await organizations.requireOrganization(request.projectId, record.organization_id);

@@ -6,6 +6,9 @@ import { GatehouseError } from '../shared/errors.ts';
 import { ok } from '../http/app.ts';
 import { parseBasicAuth, type Project } from '../projects/service.ts';
 import type { SdkService, SdkVertical } from './service.ts';
+import { authorizeByRule, type MemberSessionRule } from '../authz/gate.ts';
+import type { MemberActor, MemberAuthorization } from '../authz/member-authorization.ts';
+import type { SessionService } from '../sessions/service.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -117,3 +120,23 @@ export function refuseBrowserWrites(body: Record<string, unknown>, otherFields: 
   }
 }
 
+
+/**
+ * The signed-in member of a B2B browser call (the session in its Basic credentials): `actorOf` gives
+ * it or 404 session_not_found; `authorizedMember` also checks it against a /v1 route's member-session
+ * rule in its own organization, grants included. Either way the request then acts as that member.
+ */
+export function browserMembers(deps: { sessions: SessionService; memberAuthorization: MemberAuthorization }) {
+  const { sessions, memberAuthorization } = deps;
+  const actorOf = async (request: FastifyRequest): Promise<MemberActor> => {
+    const actor = await sessions.authenticateActor(request.projectId, { session_token: requireSessionToken(request) });
+    request.member = actor;
+    return actor;
+  };
+  const authorizedMember = async (request: FastifyRequest, rule: MemberSessionRule, params: Record<string, unknown> = {}): Promise<MemberActor> => {
+    const actor = await actorOf(request);
+    await authorizeByRule(memberAuthorization, rule, request.projectId, actor, { organization_id: actor.organization.organization_id, ...params }, request.body);
+    return actor;
+  };
+  return { actorOf, authorizedMember };
+}
