@@ -59,6 +59,8 @@ import { SsoConnectionService } from '../sso/connections.ts';
 import { SsoFlows } from '../sso/flows.ts';
 import { SsoMemberLinks } from '../sso/member-links.ts';
 import { registerSsoRoutes } from '../sso/routes.ts';
+import { registerSdkSsoRoutes } from '../sso/sdk-routes.ts';
+import { registerSdkMagicLinkRoutes } from '../magic-links/sdk-routes.ts';
 import { registerSdkB2BRoutes } from '../sdk/b2b-routes.ts';
 import { sdkHooks } from '../sdk/browser-api.ts';
 import { registerAllowedOriginRoutes, registerSdkRoutes } from '../sdk/routes.ts';
@@ -186,6 +188,8 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerSdkRoutes(app, { sdk, hooks, rbac, users, sessions, passwords, magicLinks, limiter });
   registerSdkB2BRoutes(app, { hooks, sessions, members, organizations, memberPasswords, memberMagicLinks, memberAuthorization, limiter });
   registerSdkDiscoveryRoutes(app, { hooks, discovery, members, sessions, limiter });
+  registerSdkSsoRoutes(app, { hooks, db, connections: ssoConnections, organizations, sessions, memberAuthorization, outbound, limiter, config });
+  registerSdkMagicLinkRoutes(app, { hooks, memberMagicLinks, members, sessions, memberAuthorization, limiter });
   await app.ready();
 
   return {

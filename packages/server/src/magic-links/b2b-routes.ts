@@ -14,6 +14,7 @@ import { SessionFields } from '../sessions/schema.ts';
 import type { SessionService } from '../sessions/service.ts';
 import { memberSessionResponse } from '../sessions/wire.ts';
 import type { MemberMagicLinkService } from './b2b-service.ts';
+import { MemberInviteBody } from './schema.ts';
 
 // Stytch's request fields; template ids and locale are accepted and not used.
 const Url = Type.Optional(Type.String({ maxLength: 2048 }));
@@ -31,20 +32,6 @@ const LoginOrSignupBody = Type.Object({
   locale: Unused,
   login_expiration_minutes: Minutes,
   signup_expiration_minutes: Minutes,
-});
-
-const InviteBody = Type.Object({
-  organization_id: OrganizationId,
-  email_address: EmailAddress,
-  invite_redirect_url: Url,
-  invited_by_member_id: Unused,
-  name: Type.Optional(Type.String()),
-  trusted_metadata: Type.Optional(Type.Unknown()),
-  untrusted_metadata: Type.Optional(Type.Unknown()),
-  invite_template_id: Unused,
-  locale: Unused,
-  roles: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 1000 })),
-  invite_expiration_minutes: Minutes,
 });
 
 const AuthenticateBody = Type.Object({
@@ -74,7 +61,7 @@ export function registerB2BMagicLinkRoutes(
     return ok(request, { ...memberResponse(result.member, result.organization, members), member_created: result.member_created });
   });
 
-  app.post('/v1/b2b/magic_links/email/invite', { config: { memberSession: MEMBER_SESSION_RULES.memberInvite }, schema: { body: InviteBody }, preHandler: byEmail }, async (request) => {
+  app.post('/v1/b2b/magic_links/email/invite', { config: { memberSession: MEMBER_SESSION_RULES.memberInvite }, schema: { body: MemberInviteBody }, preHandler: byEmail }, async (request) => {
     const result = await memberMagicLinks.invite(request.projectId, environmentOfProject(request.projectId), request.body, requestActor(request), request.member);
     return ok(request, memberResponse(result.member, result.organization, members));
   });

@@ -1,5 +1,6 @@
 // The magic-link endpoints' request bodies, as Stytch names their fields.
 import { Type } from '@sinclair/typebox';
+import { EmailAddress, OrganizationId } from '../members/schema.ts';
 import { SessionFields } from '../sessions/schema.ts';
 
 // Stytch's request fields. Template ids, locale and attributes are accepted and not used (Gatehouse
@@ -60,3 +61,19 @@ export const AuthenticateBody = Type.Object({
   options: Type.Optional(Type.Object({ ip_match_required: Type.Optional(Type.Boolean()), user_agent_match_required: Type.Optional(Type.Boolean()) })),
   telemetry_id: Type.Optional(Type.String()),
 });
+
+/** The B2B invite's fields (/v1/b2b/magic_links/email/invite); the browser's has no organization_id (the signed-in member's). */
+const MemberInviteFields = {
+  email_address: EmailAddress,
+  invite_redirect_url: Type.Optional(Url),
+  invited_by_member_id: Type.Optional(Type.String({ maxLength: 256 })),
+  name: Type.Optional(Type.String()),
+  trusted_metadata: Type.Optional(Type.Unknown()),
+  untrusted_metadata: Type.Optional(Type.Unknown()),
+  invite_template_id: Type.Optional(Type.String({ maxLength: 256 })),
+  locale: Type.Optional(Type.String({ maxLength: 256 })),
+  roles: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 1000 })),
+  invite_expiration_minutes: Type.Optional(Minutes),
+};
+export const MemberInviteBody = Type.Object({ organization_id: OrganizationId, ...MemberInviteFields });
+export const BrowserMemberInviteBody = Type.Object(MemberInviteFields);

@@ -319,6 +319,10 @@ export class OrganizationService {
           requireRolesWithin(withCustomRoles(policy, current.custom_roles), await lockGrantor(tx, grantor), [...new Set(changed.map((rule) => rule.role_id))]);
         }
         const trusted = applyMetadataUpdate(current.trusted_metadata, input.trusted_metadata, 'trusted_metadata');
+        const defaultConnection = input.settings?.sso_default_connection_id;
+        if (typeof defaultConnection === 'string' && !current.sso_connections.some((c) => c.connection_id === defaultConnection)) {
+          throw new GatehouseError('sso_connection_not_found', { params: { connection_id: defaultConnection } });
+        }
         const settings = { ...current.settings, ...input.settings };
         await tx.query(
           `UPDATE organizations SET organization_name = $2, organization_slug = $3, organization_logo_url = $4,

@@ -10,6 +10,7 @@ import type { EncryptionKeyring } from '../encryption/keyring.ts';
 import { SEALED } from '../encryption/stored-secrets.ts';
 import { GatehouseError } from '../shared/errors.ts';
 import type { OrganizationService } from '../organizations/service.ts';
+import { claimSsoDefaultConnection, releaseSsoDefaultConnection } from '../organizations/repository.ts';
 import { requireGrantable } from '../authz/grants.ts';
 import type { MemberActor } from '../authz/member-authorization.ts';
 import type { Actor } from '../projects/service.ts';
@@ -150,6 +151,7 @@ export class SsoConnectionService {
       );
       const { rows } = await tx.query<StoredConnection>('SELECT * FROM sso_connections WHERE connection_id = $1', [connectionId]);
       await this.#record(tx, actor, 'sso_connection.created', null, this.#fromRow(rows[0]!));
+      await claimSsoDefaultConnection(tx, organizationId, connectionId, now);
       emit({ type: 'organization', project_id: projectId, organization_id: organizationId });
     });
     return this.require(projectId, organizationId, connectionId, kind);
@@ -262,6 +264,7 @@ export class SsoConnectionService {
         [connectionId, projectId, organizationId]);
       if (deleted.length === 0) throw notFound(connectionId);
       await this.#record(tx, actor, 'sso_connection.deleted', this.#fromRow(deleted[0]!, false), null);
+      await releaseSsoDefaultConnection(tx, organizationId, connectionId, this.#clock.now());
       emit({ type: 'organization', project_id: projectId, organization_id: organizationId });
       for (const row of rows) emit({ type: 'member', project_id: projectId, organization_id: organizationId, member_id: row.member_id });
     });

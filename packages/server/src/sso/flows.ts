@@ -319,7 +319,7 @@ export class SsoFlows {
  * IdP vouches for the address and its domain is one of the organization's allowed domains, as
  * email sign-ups are.
  */
-function jitAllowed(organization: OrganizationRecord, connectionId: string, email: string, emailVerified: boolean): boolean {
+export function jitAllowed(organization: OrganizationRecord, connectionId: string, email: string, emailVerified: boolean): boolean {
   const { sso_jit_provisioning, sso_jit_provisioning_allowed_connections, email_jit_provisioning } = organization.settings;
   if (sso_jit_provisioning === 'ALL_ALLOWED') return true;
   if (sso_jit_provisioning === 'RESTRICTED' && sso_jit_provisioning_allowed_connections.includes(connectionId)) return true;

@@ -69,3 +69,24 @@ export function toWireOidcConnection(record: SsoConnectionRecord, publicUrl: str
 
 /** Each connection kind's wire form, for routes that serve both. */
 export const toWireConnection = { saml: toWireSamlConnection, oidc: toWireOidcConnection };
+
+/** The connection list (GET /v1/b2b/sso/{organization_id}, and the browser's): SAML and OIDC apart, no external connections. */
+export function toWireConnectionList(list: SsoConnectionRecord[], publicUrl: string) {
+  return {
+    saml_connections: list.filter((c) => c.kind === 'saml').map((c) => toWireSamlConnection(c, publicUrl)),
+    oidc_connections: list.filter((c) => c.kind === 'oidc').map((c) => toWireOidcConnection(c, publicUrl)),
+    external_connections: [],
+  };
+}
+
+/**
+ * What the admin portal reads at /sdk/v1/b2b/admin_portal_config: SSO is on and both connection kinds
+ * may be created; Gatehouse has no SCIM, and no MFA controls for the portal to show.
+ */
+export function toWireAdminPortalConfig() {
+  return {
+    sso_config: { sso_enabled: true, can_create_saml_connection: true, can_create_oidc_connection: true },
+    organization_config: { mfa_controls_enabled: false },
+    scim_config: { scim_enabled: false },
+  };
+}
