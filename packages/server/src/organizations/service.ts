@@ -242,6 +242,9 @@ export class OrganizationService {
     const logoUrl = checkLogoUrl(input.organization_logo_url);
     const trusted = applyMetadataUpdate({}, input.trusted_metadata, 'trusted_metadata');
     const externalId = input.organization_external_id ? checkExternalId(input.organization_external_id) : null;
+    // A new organization has no connection yet for its default to name.
+    const defaultConnection = input.settings?.sso_default_connection_id;
+    if (typeof defaultConnection === 'string') throw new GatehouseError('sso_connection_not_found', { params: { connection_id: defaultConnection } });
     const organizationId = newId('organization', environment);
     const now = this.#clock.now();
     try {

@@ -11,6 +11,7 @@ import { startOidcProvider, type TestOidcProvider } from '../testing/oidc-provid
 import { createSamlIdp, TEST_IDP_ATTRIBUTE_MAPPING, type SamlTestIdp } from '../testing/saml-idp.ts';
 import { allowOrigin, memberWithPassword, PASSWORD, sdkCall } from '../testing/sdk.ts';
 import { startSdkPageWorld, type SdkPageWorld } from '../testing/sdk-page.ts';
+import { oidcEndpointsByHand } from '../testing/sso.ts';
 
 // The page keeps one headless client; the test drives it through window.portal. `fetchSDK` is how the
 // admin portal itself reads /b2b/admin_portal_config (useAdminPortalConfig).
@@ -106,12 +107,6 @@ async function setUp() {
   return { project, orgId, email, suffix, pageAs, connectionsOnServer, close };
 }
 
-/** The provider's endpoints, as an administrator copies them into the admin portal's manual form. */
-async function endpointsByHand() {
-  const metadata = await (await fetch(`${provider.issuer}/.well-known/openid-configuration`)).json();
-  return { issuer: metadata.issuer, authorization_url: metadata.authorization_endpoint, token_url: metadata.token_endpoint, userinfo_url: metadata.userinfo_endpoint, jwks_url: metadata.jwks_uri };
-}
-
 describe('the admin portal\'s SSO calls', () => {
   test('an admin reads the portal config, creates, updates, lists and deletes SAML and OIDC connections', async () => {
     const { orgId, pageAs, connectionsOnServer, project, close } = await setUp();
@@ -137,7 +132,7 @@ describe('the admin portal\'s SSO calls', () => {
       const oidcId: string = oidc.ok.connection.connection_id;
       // Every endpoint given (the portal's manual set-up): no discovery needed, so none is attempted
       // (this server does not allow loopback fetches at all: discovery would fail).
-      const oidcUpdated = await call(admin, 'updateOidc', { connection_id: oidcId, client_id: provider.clientId, client_secret: provider.clientSecret, ...(await endpointsByHand()) });
+      const oidcUpdated = await call(admin, 'updateOidc', { connection_id: oidcId, client_id: provider.clientId, client_secret: provider.clientSecret, ...(await oidcEndpointsByHand(provider)) });
       assert.equal(oidcUpdated.ok?.connection.status, 'active', JSON.stringify(oidcUpdated));
       assert.ok(!oidcUpdated.ok.connection.client_secret.includes(provider.clientSecret));
 
@@ -207,7 +202,7 @@ describe('SSO discovery by email', () => {
     const { project, orgId, email, suffix, pageAs, close } = await setUp();
     try {
       const active = expectOk(await project.api('POST', `/v1/b2b/sso/oidc/${orgId}`, { display_name: 'Entra' })).connection.connection_id;
-      expectOk(await project.api('PUT', `/v1/b2b/sso/oidc/${orgId}/connections/${active}`, { client_id: provider.clientId, client_secret: provider.clientSecret, ...(await endpointsByHand()) }));
+      expectOk(await project.api('PUT', `/v1/b2b/sso/oidc/${orgId}/connections/${active}`, { client_id: provider.clientId, client_secret: provider.clientSecret, ...(await oidcEndpointsByHand(provider)) }));
       expectOk(await project.api('POST', `/v1/b2b/sso/saml/${orgId}`, { display_name: 'Unfinished' }));
       const page = await pageAs();
       const expected = [{ connection_id: active, display_name: 'Entra', identity_provider: 'generic' }];

@@ -112,3 +112,9 @@ export function ssoTokenOf(finished: FinishedSignIn): string {
   assert.equal(back.searchParams.get('stytch_token_type'), 'sso');
   return back.searchParams.get('token')!;
 }
+
+/** The provider's endpoints, read here as an administrator copies them from its console into a connection's settings. */
+export async function oidcEndpointsByHand(provider: TestOidcProvider) {
+  const metadata = await (await fetch(`${provider.issuer}/.well-known/openid-configuration`)).json();
+  return { issuer: metadata.issuer, authorization_url: metadata.authorization_endpoint, token_url: metadata.token_endpoint, userinfo_url: metadata.userinfo_endpoint, jwks_url: metadata.jwks_uri };
+}
