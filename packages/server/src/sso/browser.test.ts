@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { B2BProject, expectOk } from '../testing/b2b.ts';
 import { startOidcProvider, type TestOidcProvider } from '../testing/oidc-provider.ts';
-import { createSamlIdp, TEST_IDP_ATTRIBUTE_MAPPING, type SamlTestIdp } from '../testing/saml-idp.ts';
+import { createSamlIdp, generateSigningKey, TEST_IDP_ATTRIBUTE_MAPPING, type SamlTestIdp } from '../testing/saml-idp.ts';
 import { allowOrigin, memberWithPassword, PASSWORD, sdkCall } from '../testing/sdk.ts';
 import { startSdkPageWorld, type SdkPageWorld } from '../testing/sdk-page.ts';
 import { oidcEndpointsByHand } from '../testing/sso.ts';
@@ -36,6 +36,8 @@ window.portal = {
   createOidc: (body) => outcome(() => window.client.sso.oidc.createConnection(body)),
   updateOidc: (body) => outcome(() => window.client.sso.oidc.updateConnection(body)),
   remove: (connection_id) => outcome(() => window.client.sso.deleteConnection(connection_id)),
+  updateSamlByUrl: (body) => outcome(() => window.client.sso.saml.updateConnectionByURL(body)),
+  deleteCertificate: (body) => outcome(() => window.client.sso.saml.deleteVerificationCertificate(body)),
   invite: (body) => outcome(() => window.client.magicLinks.email.invite(body)),
 };
 `;
@@ -175,6 +177,33 @@ describe('the admin portal\'s SSO calls', () => {
       // Any signed-in member may read the portal's config; a page without a session may not.
       assert.equal((await call(await pageAs('plain'), 'config')).ok?.status_code, 200);
       assert.equal((await call(await pageAs(), 'config')).status, 404);
+    } finally {
+      await close();
+    }
+  });
+
+  test('SAML by IdP metadata and a retired certificate: stytch.sso update; refused without it, nothing changed', async () => {
+    const { pageAs, project, orgId, close } = await setUp();
+    try {
+      const admin = await pageAs('admin');
+      const id: string = (await call(admin, 'createSaml', { display_name: 'By metadata' })).ok.connection.connection_id;
+      // Gatehouse addition: the metadata XML itself (a metadata_url would be fetched through the guarded client).
+      const byMetadata = await call(admin, 'updateSamlByUrl', { connection_id: id, metadata_xml: idp.metadata() });
+      assert.equal(byMetadata.ok?.connection.status, 'active', JSON.stringify(byMetadata));
+      assert.equal(byMetadata.ok.connection.idp_entity_id, idp.entityId);
+      const [first] = byMetadata.ok.connection.verification_certificates;
+      const rotated = await call(admin, 'updateSaml', { connection_id: id, x509_certificate: (await generateSigningKey('Rotated')).certificate });
+      assert.equal(rotated.ok.connection.verification_certificates.length, 2);
+
+      const plain = await pageAs('plain');
+      const refused = { error: 'session_authorization_error', status: 403 };
+      assert.deepEqual(await call(plain, 'updateSamlByUrl', { connection_id: id, metadata_xml: idp.metadata() }), refused);
+      assert.deepEqual(await call(plain, 'deleteCertificate', { connection_id: id, certificate_id: first.certificate_id }), refused);
+      const certificates = async () => expectOk(await project.api('GET', `/v1/b2b/sso/${orgId}`)).saml_connections[0].verification_certificates.map((c: any) => c.certificate_id);
+      assert.equal((await certificates()).length, 2);
+
+      assert.equal((await call(admin, 'deleteCertificate', { connection_id: id, certificate_id: first.certificate_id })).ok?.certificate_id, first.certificate_id);
+      assert.deepEqual(await certificates(), [rotated.ok.connection.verification_certificates[1].certificate_id]);
     } finally {
       await close();
     }
