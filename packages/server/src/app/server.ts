@@ -40,6 +40,10 @@ import { SubjectDirectory } from '../rbac/subjects.ts';
 import { WhoCan } from '../rbac/who-can.ts';
 import { RateLimiter } from '../rate-limit/limiter.ts';
 import { OutboundFetch } from '../shared/outbound-fetch.ts';
+import { OAuthProviders } from '../oauth/providers.ts';
+import { registerOAuthRoutes } from '../oauth/routes.ts';
+import { registerSdkOAuthRoutes } from '../oauth/sdk-routes.ts';
+import { OAuthService } from '../oauth/service.ts';
 import { registerRedirectUrlRoutes } from '../redirect-urls/routes.ts';
 import { RedirectUrlService } from '../redirect-urls/service.ts';
 import { ChangeFeed } from '../store/change-feed.ts';
@@ -179,6 +183,9 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerB2BMagicLinkRoutes(app, { memberMagicLinks, members, sessions, limiter });
   const discovery = new DiscoveryService({ db, tokens: new DiscoveryTokens(db, feed, clock), members, organizations, sessions, mailer, redirectUrls, clock });
   registerDiscoveryRoutes(app, { discovery, members, sessions, limiter });
+  const oauthProviders = new OAuthProviders({ db, feed, clock, audit, keyring, outbound });
+  const oauth = new OAuthService({ db, feed, clock, config, outbound, providers: oauthProviders, redirectUrls, users, members, organizations, sessions, discovery });
+  registerOAuthRoutes(app, { oauth, providers: oauthProviders, sessions, users, members, limiter, config });
   // After memberMagicLinks: a member update that changes the address mails a link to the new one.
   registerMemberRoutes(app, { members, organizations, memberMagicLinks, limiter });
   // The browser SDK API (/sdk/v1) and its allowed origins.
@@ -188,6 +195,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerSdkRoutes(app, { sdk, hooks, rbac, users, sessions, passwords, magicLinks, limiter });
   registerSdkB2BRoutes(app, { hooks, sessions, members, organizations, memberPasswords, memberMagicLinks, memberAuthorization, limiter });
   registerSdkDiscoveryRoutes(app, { hooks, discovery, members, sessions, limiter });
+  registerSdkOAuthRoutes(app, { hooks, oauth, sessions, users, members, limiter });
   registerSdkSsoRoutes(app, { hooks, db, connections: ssoConnections, organizations, sessions, memberAuthorization, outbound, limiter, config });
   registerSdkMagicLinkRoutes(app, { hooks, memberMagicLinks, members, sessions, memberAuthorization, limiter });
   await app.ready();

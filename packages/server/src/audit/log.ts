@@ -41,10 +41,12 @@ export const AUDIT_ACTIONS = [
   'redirect_url.created',
   'redirect_url.updated',
   'redirect_url.deleted',
+  'oauth_provider.updated',
+  'oauth_provider.deleted',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-export const AUDIT_TARGET_TYPES = ['policy', 'organization', 'user', 'member', 'sso_connection', 'secret', 'admin', 'redirect_url'] as const;
+export const AUDIT_TARGET_TYPES = ['policy', 'organization', 'user', 'member', 'sso_connection', 'secret', 'admin', 'redirect_url', 'oauth_provider'] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
 export const ACTOR_TYPES = ['project_secret', 'admin', 'member_session', 'system'] as const;

@@ -33,7 +33,7 @@ export const INTERMEDIATE_SESSION_MINUTES = 10;
 const MAGIC_LINK_ERRORS: TokenErrors = { notFound: 'magic_link_not_found', unusable: 'unable_to_auth_magic_link' };
 const INTERMEDIATE_SESSION_ERRORS: TokenErrors = { notFound: 'intermediate_session_not_found', unusable: 'intermediate_session_not_found' };
 
-/** Stytch's membership types (eligible_to_join_by_oauth_tenant needs OAuth, which Gatehouse lacks). */
+/** Stytch's membership types (eligible_to_join_by_oauth_tenant, OAuth tenant JIT, is not supported). */
 export type MembershipType = 'active_member' | 'pending_member' | 'invited_member' | 'eligible_to_join_by_email_domain';
 
 export interface DiscoveredOrganization {
@@ -135,6 +135,20 @@ export class DiscoveryService {
   }
 
   /**
+   * An address proven elsewhere (an OAuth sign-in whose provider verified it): an intermediate session
+   * issued inside the caller's transaction `within` (where its own token is spent). Then `discoverProven`.
+   */
+  async issueIntermediateSession(projectId: string, email: string, factor: AuthenticationFactor, within: SqlExecutor): Promise<IntermediateSession> {
+    const issued = await this.#deps.tokens.issue({ projectId, kind: 'intermediate_session', email, minutes: INTERMEDIATE_SESSION_MINUTES, factor }, within);
+    return { token: issued.token, expiresAt: issued.expiresAt };
+  }
+
+  /** The organizations a proven address discovers (every membership type), judged by the factor that proved it. */
+  discoverProven(projectId: string, email: string, factor: AuthenticationFactor): Promise<DiscoveredOrganization[]> {
+    return this.#discover(projectId, email, [authMethodOf(factor)], true);
+  }
+
+  /**
    * The organizations of an intermediate session's address (every membership type), or of a member
    * session's (active, pending and invited memberships; only its own when its address is unverified).
    * Spends nothing.
@@ -152,7 +166,7 @@ export class DiscoveryService {
       session_token: input.session_token || undefined, session_jwt: input.session_jwt || undefined,
     });
     // The primary methods the session holds (Stytch's names are its factors' types).
-    const methods = [...new Set((member_session?.authentication_factors ?? []).map((factor) => factor.type))];
+    const methods = [...new Set((member_session?.authentication_factors ?? []).map(authMethodOf))];
     const discovered = member.email_address_verified
       ? await this.#discover(projectId, member.email_address, methods, false)
       : [{ organization, member, details: null, type: membershipOf(member), primaryRequired: primaryRequired(organization, methods) }];
@@ -282,9 +296,14 @@ export class DiscoveryService {
   }
 }
 
-/** What an intermediate session proved (magic_link, …). */
+/** What an intermediate session proved, in allowed_auth_methods' names (magic_link, google_oauth, …). */
 function provenMethods(row: DiscoveryTokenRow): string[] {
-  return row.authentication_factor ? [row.authentication_factor.type] : [];
+  return row.authentication_factor ? [authMethodOf(row.authentication_factor)] : [];
+}
+
+/** A factor's name among allowed_auth_methods: its type, or `<provider>_oauth` for an OAuth factor. */
+export function authMethodOf(factor: AuthenticationFactor): string {
+  return factor.type === 'oauth' ? `${String(factor.delivery_method).replace(/^oauth_/, '')}_oauth` : factor.type;
 }
 
 function membershipOf(member: MemberRecord): MembershipType {

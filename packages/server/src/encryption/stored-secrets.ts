@@ -24,6 +24,8 @@ export const SEALED = {
   signingKey: sealedColumn('signing_keys', 'kid', 'private_jwk_encrypted'),
   /** sso_connections.client_secret_encrypted: the OIDC client secret presented to the IdP. */
   oidcClientSecret: sealedColumn('sso_connections', 'connection_id', 'client_secret_encrypted'),
+  /** oauth_providers.client_secret_encrypted: the project's client secret at Google, Microsoft or GitHub. */
+  oauthClientSecret: sealedColumn('oauth_providers', 'provider_id', 'client_secret_encrypted'),
 } as const;
 
 const SEALED_COLUMNS: readonly SealedColumn[] = Object.values(SEALED);

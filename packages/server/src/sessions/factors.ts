@@ -40,3 +40,16 @@ export function ssoConnectionIds(factors: readonly AuthenticationFactor[]): Set<
   }
   return ids;
 }
+
+/** A sign-in through an OAuth provider (Stytch's `<provider>_oauth_factor`); registrationId '' when no account is known yet (discovery). */
+export function oauthFactor(provider: string, registrationId: string, providerSubject: string, emailId: string, at: Date): AuthenticationFactor {
+  const time = formatTimestamp(at);
+  return {
+    type: 'oauth',
+    delivery_method: `oauth_${provider}`,
+    last_authenticated_at: time,
+    created_at: time,
+    updated_at: time,
+    [`${provider}_oauth_factor`]: { id: registrationId, provider_subject: providerSubject, email_id: emailId },
+  };
+}

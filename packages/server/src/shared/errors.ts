@@ -406,6 +406,26 @@ export const ERROR_CATALOGUE = {
   oidc_userinfo_failed: spec(502, 'The identity provider\'s userinfo endpoint did not give the signed-in user\'s claims.'),
   oidc_email_missing: spec(400, 'The identity provider gave no email address for the user; allow the email scope or map the email claim.'),
 
+  // OAuth sign-in (Google, Microsoft, GitHub)
+  oauth_provider_unknown: spec(400, (p: { provider: string }) => `Unknown OAuth provider "${p.provider}"; Gatehouse supports google, microsoft and github.`),
+  oauth_config_not_found: spec(404, (p: { provider: string }) => `The ${p.provider} OAuth provider is not configured for this project (PUT /v1/project/oauth_providers/${p.provider}).`),
+  oauth_public_token_invalid: spec(401, 'The public token names no project.', 'unauthorized_credentials'),
+  oauth_organization_required: spec(400, 'Give organization_id or slug (the organization to sign in to).', 'invalid_argument'),
+  oauth_client_secret_required: spec(400, 'client_secret is required when a provider is first configured.', 'invalid_argument'),
+  oauth_url_insecure: spec(400, 'OAuth endpoint overrides must be https URLs (plain http and private addresses only with GATEHOUSE_OUTBOUND_ALLOW_PRIVATE, for development).', 'invalid_argument'),
+  oauth_state_mismatch: spec(400, 'This OAuth sign-in was not started here, has expired, or was finished already; start it again.'),
+  oauth_callback_invalid: spec(400, 'The OAuth callback carries no authorization code.'),
+  oauth_provider_error: spec(400, (p: { code: string }) => `The OAuth provider refused the sign-in (${p.code}).`),
+  oauth_token_exchange_failed: spec(400, 'The OAuth provider refused to exchange the authorization code: it is unknown, used or expired, or the client credentials are wrong.'),
+  oauth_provider_unreachable: spec(502, 'The OAuth provider could not be reached or did not answer usably.'),
+  oauth_id_token_invalid: spec(400, 'The ID token is missing or invalid: its signature does not verify with the provider\'s keys, or its issuer, audience, expiry or nonce is wrong.'),
+  oauth_email_missing: spec(400, 'The OAuth provider gave no email address for the user; allow the email scope.'),
+  oauth_email_not_verified: spec(403, 'The OAuth provider does not say this email address is verified, so it cannot sign in to an existing account with that address, join an organization or discover organizations by it.'),
+  oauth_jit_provisioning_not_allowed: spec(403, 'The organization does not let this address join: email_jit_provisioning must be RESTRICTED and the address\'s domain in email_allowed_domains (and verified by the provider).', 'invalid_email_for_jit_provisioning'),
+  oauth_auth_method_not_allowed: spec(403, (p: { method: string }) => `The organization's allowed_auth_methods do not include ${p.method}.`),
+  oauth_token_not_found: spec(404, 'The OAuth token is unknown, used or expired.'),
+  oauth_account_gone: spec(404, 'The account this OAuth token signs in to no longer exists.', 'oauth_token_not_found'),
+
   // SSO: SAML
   saml_connection_not_configured: spec(400, 'The SAML connection is not ready: it needs the IdP entity id, the IdP SSO URL and at least one verification certificate.'),
   saml_certificate_invalid: spec(400, 'The certificate is not an X.509 certificate in PEM or base64 form.'),

@@ -19,6 +19,8 @@ export interface TestOidcUser {
   email_verified?: boolean | null;
   name?: string;
   groups?: string[] | string;
+  /** More claims released with the email scope (e.g. Microsoft's xms_edov). */
+  extraClaims?: Record<string, unknown>;
 }
 
 export interface TestOidcProviderOptions {
@@ -99,7 +101,7 @@ export async function startOidcProvider(options: TestOidcProviderOptions): Promi
     cookies: { keys: [randomBytes(16).toString('hex')] },
     claims: {
       openid: ['sub'],
-      email: ['email', 'email_verified'],
+      email: ['email', 'email_verified', 'xms_edov'],
       profile: ['name'],
       groups: ['groups'],
     },
@@ -125,6 +127,7 @@ export async function startOidcProvider(options: TestOidcProviderOptions): Promi
           }
           if (user.name !== undefined) claims['name'] = user.name;
           if (user.groups !== undefined) claims['groups'] = user.groups;
+          Object.assign(claims, user.extraClaims);
           return claims;
         },
       };
