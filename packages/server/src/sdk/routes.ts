@@ -120,7 +120,8 @@ export function registerSdkRoutes(app: App, deps: SdkDeps) {
         captcha_settings: { enabled: false },
         pkce_required_for_email_magic_links: false,
         pkce_required_for_password_resets: false,
-        pkce_required_for_oauth: false,
+        // Gatehouse's OAuth takes PKCE from the browser: the SDK then always sends a challenge and its verifier.
+        pkce_required_for_oauth: true,
         pkce_required_for_sso: false,
         slug_pattern: null,
         create_organization_enabled: false,

@@ -17,7 +17,8 @@ export interface SdkPageWorld {
   close(): Promise<void>;
 }
 
-export async function startSdkPageWorld(pageScript: string): Promise<SdkPageWorld> {
+/** `env`: the server's settings (GATEHOUSE_OUTBOUND_ALLOW_PRIVATE for a provider on loopback). */
+export async function startSdkPageWorld(pageScript: string, env?: Record<string, string>): Promise<SdkPageWorld> {
   const launching = launchChromium();
   launching.catch(() => undefined);
   const [bundle, server] = await Promise.all([
@@ -29,7 +30,7 @@ export async function startSdkPageWorld(pageScript: string): Promise<SdkPageWorl
       write: false,
       logLevel: 'silent',
     }),
-    startTestServer(),
+    startTestServer({ env }),
   ]);
   const script = bundle.outputFiles[0]!.text;
   const pages = createServer((request, response) => {
