@@ -24,10 +24,10 @@ export function registerOAuthRoutes(
 
   // ---- The project's providers (a member session has no business here).
   const path = '/v1/project/oauth_providers';
-  app.get(path, { config: REFUSE }, async (request) => ok(request, { oauth_providers: (await providers.list(request.projectId)).map(toWireOAuthProvider) }));
+  app.get(path, { config: REFUSE }, async (request) => ok(request, { oauth_providers: (await providers.list(request.projectId)).map((record) => toWireOAuthProvider(record, config.publicUrl)) }));
   app.put(`${path}/:provider`, { config: REFUSE, schema: { params: ProviderParams, body: ProviderBody } }, async (request) => {
     const record = await providers.put(request.projectId, checkProviderName(request.params.provider), request.body, request.actor);
-    return ok(request, { oauth_provider: toWireOAuthProvider(record) });
+    return ok(request, { oauth_provider: toWireOAuthProvider(record, config.publicUrl) });
   });
   app.delete(`${path}/:provider`, { config: REFUSE, schema: { params: ProviderParams } }, async (request) => {
     await providers.remove(request.projectId, checkProviderName(request.params.provider), request.actor);

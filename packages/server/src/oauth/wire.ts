@@ -8,19 +8,21 @@ import { toWireDiscoveredOrganization, toWireIntermediateSession } from '../disc
 import type { OAuthProviderRecord } from './providers.ts';
 import type { OAuthService, OAuthTokenRow, OAuthRegistration } from './service.ts';
 import { OAUTH_PRESETS } from './providers.ts';
+import { oauthCallbackUrl } from './protocol.ts';
 
 type Awaited2<T> = T extends Promise<infer U> ? U : T;
 
 /** Stytch's provider_type names. */
 const PROVIDER_TYPE = { google: 'Google', microsoft: 'Microsoft', github: 'GitHub' } as const;
 
-/** A configured provider: never its secret; the endpoints in use (the override or the preset's). */
-export function toWireOAuthProvider(record: OAuthProviderRecord) {
+/** A configured provider: never its secret; the endpoints in use (the override or the preset's); the redirect URI to register at the provider. */
+export function toWireOAuthProvider(record: OAuthProviderRecord, publicUrl: string) {
   const preset = OAUTH_PRESETS[record.provider];
   const endpoint = (field: keyof OAuthProviderRecord['overrides']) => record.overrides[field] ?? preset[field];
   return {
     provider: record.provider,
     client_id: record.client_id,
+    redirect_uri: oauthCallbackUrl(publicUrl, record.provider),
     custom_scopes: record.custom_scopes,
     scopes: preset.scopes,
     authorization_url: endpoint('authorization_url'),

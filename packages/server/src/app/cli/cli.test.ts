@@ -193,6 +193,19 @@ test('policy apply prints the changes, export gives the policy back, secrets rot
     assert.match(removed.stdout, /removed https:\/\/app\.example\.com\/login/);
     assert.equal(cli('redirect-urls', 'list').stdout.trim().split('\n').length, 1);
     assert.equal(cli('redirect-urls', 'frobnicate').status, 1);
+
+    // oauth-providers: the secret from stdin, never printed back; the redirect URI to register is.
+    assert.match(cli('oauth-providers', 'list').stdout, /No OAuth providers/);
+    const set = runCli(env, 'github-client-secret\n', 'oauth-providers', 'set', 'github', '--client-id', 'Iv1.abc', '--client-secret-stdin');
+    assert.equal(set.status, 0, set.stderr);
+    assert.match(set.stdout, /set github  client Iv1\.abc  redirect URI http:\/\/[^ ]+\/v1\/oauth\/callback\/github$/m);
+    assert.ok(!set.stdout.includes('github-client-secret'));
+    assert.match(cli('oauth-providers', 'set', 'google', '--client-id', 'g').stderr, /client_secret is required/);
+    const overridden = cli('oauth-providers', 'set', 'github', '--client-id', 'Iv1.abc', '--token-url', 'https://github.example.com/login/oauth/access_token');
+    assert.match(overridden.stdout, /overrides: token_url$/m);
+    assert.match(cli('oauth-providers', 'list').stdout, /^github  client Iv1\.abc/m);
+    assert.match(cli('oauth-providers', 'remove', 'github').stdout, /removed github/);
+    assert.match(cli('oauth-providers', 'set', 'myspace', '--client-id', 'x').stderr, /oauth_provider_unknown/);
   } finally {
     await stop(child);
   }

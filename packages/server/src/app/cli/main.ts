@@ -25,6 +25,10 @@ const USAGE = `Usage: gatehouse <command>
   redirect-urls list | add <url> [--types login,signup,…] [--default] | update <url> --types … [--default]
         | remove <url>           manage where links and SSO sign-ins may send their tokens (types: login, signup,
                                  invite, reset_password, discovery; all when --types is left out)
+  oauth-providers list | set <google|microsoft|github> --client-id <id> [--client-secret-stdin]
+        [--scopes "<extra scopes>"] [--authorization-url …] [--token-url …] [--userinfo-url …] [--jwks-url …] [--issuer …]
+        | remove <provider>      configure OAuth sign-in (the secret is read from stdin, required the first time;
+                                 endpoint options override the provider's preset; prints the redirect URI to register)
   keys rotate                    sign session JWTs with a new key (the old one stays in the JWKS
                                  until the tokens it signed have expired)
   encryption generate-key        print a new random key for GATEHOUSE_ENCRYPTION_KEY
@@ -35,7 +39,7 @@ const USAGE = `Usage: gatehouse <command>
         | reset-password --email <email> [--password-stdin] | disable --email <email> | enable --email <email>
                                  manage dashboard admins (a generated password is printed once)
 
-migrate and encryption reencrypt open the database the configuration names. policy, secrets, redirect-urls, keys and admin talk to a running server: GATEHOUSE_URL, GATEHOUSE_PROJECT_ID and GATEHOUSE_SECRET,
+migrate and encryption reencrypt open the database the configuration names. policy, secrets, redirect-urls, oauth-providers, keys and admin talk to a running server: GATEHOUSE_URL, GATEHOUSE_PROJECT_ID and GATEHOUSE_SECRET,
 or the credentials file in GATEHOUSE_DATA_DIR (default .gatehouse) written on first start.`;
 
 function warn(message: string): void {
@@ -240,6 +244,44 @@ async function redirectUrls(args: string[]): Promise<void> {
   }
 }
 
+async function oauthProviders(args: string[]): Promise<void> {
+  const endpointOptions = ['authorization-url', 'token-url', 'userinfo-url', 'jwks-url', 'issuer'] as const;
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      'client-id': { type: 'string' }, 'client-secret-stdin': { type: 'boolean' }, scopes: { type: 'string' },
+      ...Object.fromEntries(endpointOptions.map((option) => [option, { type: 'string' as const }])),
+    },
+  });
+  const [sub, provider] = positionals;
+  const api = apiClient();
+  const path = '/v1/project/oauth_providers';
+  const show = (entry: { provider: string; client_id: string; redirect_uri: string; overridden: string[] }) =>
+    `${entry.provider}  client ${entry.client_id}  redirect URI ${entry.redirect_uri}${entry.overridden.length ? `  overrides: ${entry.overridden.join(', ')}` : ''}`;
+  if (sub === 'list' && positionals.length === 1) {
+    const { oauth_providers } = await api('GET', path);
+    if (oauth_providers.length === 0) console.log('No OAuth providers: OAuth sign-ins are refused until one is set.');
+    for (const entry of oauth_providers) console.log(show(entry));
+  } else if (sub === 'set' && provider && positionals.length === 2 && values['client-id']) {
+    const body: Record<string, unknown> = { client_id: values['client-id'] };
+    // From stdin (a pipe or a prompt-less paste), never the command line: it would show in the process list.
+    if (values['client-secret-stdin']) body.client_secret = readFileSync(0, 'utf8').replace(/\r?\n$/, '');
+    if (values.scopes !== undefined) body.custom_scopes = values.scopes;
+    for (const option of endpointOptions) {
+      const value = (values as Record<string, unknown>)[option];
+      if (typeof value === 'string') body[option.replace('-', '_')] = value;
+    }
+    const { oauth_provider } = await api('PUT', `${path}/${encodeURIComponent(provider)}`, body);
+    console.log(`set ${show(oauth_provider)}`);
+  } else if (sub === 'remove' && provider && positionals.length === 2) {
+    await api('DELETE', `${path}/${encodeURIComponent(provider)}`);
+    console.log(`removed ${provider}`);
+  } else {
+    throw new CliError(USAGE);
+  }
+}
+
 async function keys(args: string[]): Promise<void> {
   if (args[0] !== 'rotate') throw new CliError(USAGE);
   const { kid, retired_kids } = await apiClient()('POST', '/v1/project/signing_keys/rotate');
@@ -287,6 +329,8 @@ async function main(argv: string[]): Promise<void> {
       return secrets(rest);
     case 'redirect-urls':
       return redirectUrls(rest);
+    case 'oauth-providers':
+      return oauthProviders(rest);
     case 'keys':
       return keys(rest);
     case 'admin':
