@@ -13,6 +13,7 @@ import { OutboxPage } from './pages/Outbox.tsx';
 import { OverviewPage } from './pages/Overview.tsx';
 import { PolicyHistoryPage } from './pages/PolicyHistory.tsx';
 import { PolicyPage } from './pages/Policy.tsx';
+import { OAuthProvidersPage } from './pages/OAuthProviders.tsx';
 import { RedirectUrlsPage } from './pages/RedirectUrls.tsx';
 import { SignInPage } from './pages/SignIn.tsx';
 import { UserPage, UsersPage } from './pages/Users.tsx';
@@ -30,6 +31,7 @@ const NAVIGATION: { to: string; label: string }[] = [
   { to: '/audit', label: 'Audit log' },
   { to: '/outbox', label: 'Outbox' },
   { to: '/redirect-urls', label: 'Redirect URLs' },
+  { to: '/oauth-providers', label: 'OAuth providers' },
   { to: '/admins', label: 'Admins' },
 ];
 
@@ -50,6 +52,7 @@ const ROUTES: [string, Page][] = [
   ['/audit', AuditPage],
   ['/outbox', OutboxPage],
   ['/redirect-urls', RedirectUrlsPage],
+  ['/oauth-providers', OAuthProvidersPage],
   ['/admins', AdminsPage],
 ];
 
