@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { ProjectCredentials } from '../projects/service.ts';
 import { B2BProject, CONSUMER_POLICY, expectOk } from '../testing/b2b.ts';
-import { expectError, startTestServer, type TestServer } from '../testing/harness.ts';
+import { expectError, ManualClock, startTestServer, type TestServer } from '../testing/harness.ts';
 import { finishOAuth, githubOverrides, oauthFlow, oidcOverrides, startGitHubStandIn, startOAuth, tokenOf, type GitHubStandIn } from '../testing/oauth.ts';
 import { startOidcProvider, type TestOidcProvider } from '../testing/oidc-provider.ts';
 import { b2bClient, consumerClient, expectStytchError } from '../testing/stytch-clients.ts';
@@ -256,5 +256,50 @@ describe('B2B (stytch B2BClient)', () => {
     google.setUser({ sub: sub(), email, email_verified: false });
     const refused = await oauthFlow(server, '/v1/b2b/public/oauth/google/discovery/start', { public_token: b2b.credentials.public_token, discovery_redirect_url: APP }, (url) => google.signIn(url));
     assert.equal(refused.body.error_type, 'oauth_email_not_verified');
+  });
+});
+
+describe('expiry, rate limits and a presented session', () => {
+  test('a state past 10 minutes and a token past 10 minutes are refused; a start past the limit is 429 and leaves no flow', async () => {
+    const clock = new ManualClock(Date.now());
+    const timed = await startTestServer({ clock, env: { GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: 'true', GATEHOUSE_SSO_START_LIMIT: '4' } });
+    try {
+      const project = await timed.createProject();
+      expectOk(await timed.api(project, 'PUT', '/v1/project/oauth_providers/google', oidcOverrides(google)));
+      google.setUser({ sub: sub(), email: `${sub()}@gmail.test` });
+      const start = await startOAuth(timed, consumerStart('google'), { public_token: project.public_token });
+      assert.equal(start.status, 302, await start.text());
+      const callback = await google.signIn(start.headers.get('location')!);
+      clock.advance(10 * 60_000 + 1000);
+      assert.equal((await finishOAuth(timed, callback)).body.error_type, 'oauth_state_mismatch');
+
+      const done = tokenOf(await oauthFlow(timed, consumerStart('google'), { public_token: project.public_token }, (url) => google.signIn(url)));
+      clock.advance(10 * 60_000 + 1000);
+      expectError(await timed.api(project, 'POST', '/v1/oauth/authenticate', { token: done.token }), 404, 'oauth_token_not_found');
+
+      // The limit counts per IP per minute (the starts above were in earlier minutes); the expired flows were purged by the new starts.
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push((await startOAuth(timed, consumerStart('google'), { public_token: project.public_token })).status);
+      assert.deepEqual(statuses, [302, 302, 302, 302, 429]);
+      const { rows } = await timed.gatehouse.db.query('SELECT 1 FROM oauth_flows WHERE project_id = $1', [project.project_id]);
+      assert.equal(rows.length, 4);
+    } finally {
+      await timed.close();
+    }
+  });
+
+  test("another user's session is refused and the token stays good; the user's own session gets the OAuth factor added", async () => {
+    const project = await server.createProject();
+    await configure(project);
+    const client = consumerClient(server, project);
+    const other = await client.passwords.create({ email: `${sub()}@other.test`, password: 'violet-Harbor-87-quietly-Lantern', session_duration_minutes: 30 });
+    const email = `${sub()}@own.test`;
+    const own = await client.passwords.create({ email, password: 'violet-Harbor-87-quietly-Lantern', session_duration_minutes: 30 });
+    google.setUser({ sub: sub(), email, email_verified: true });
+    const done = tokenOf(await oauthFlow(server, consumerStart('google'), { public_token: project.public_token }, (url) => google.signIn(url)));
+    await expectStytchError(client.oauth.authenticate({ token: done.token, session_token: other.session_token }), 'session_user_mismatch');
+    const added = await client.oauth.authenticate({ token: done.token, session_token: own.session_token });
+    assert.equal(added.user_id, own.user_id);
+    assert.deepEqual(added.user_session!.authentication_factors.map((factor) => factor.type), ['password', 'oauth']);
   });
 });
