@@ -150,7 +150,7 @@ describe('consumer (stytch Client oauth.authenticate)', () => {
     assert.equal(unverified.body.error_type, 'oauth_email_not_verified');
   });
 
-  test('state: replayed, unknown or of another provider is refused; unregistered redirect URLs are refused at the start', async () => {
+  test('state: replayed, unknown or of another provider is refused; the provider\'s refusal, a wrong nonce and a wrong client secret are refused; unregistered redirect URLs are refused at the start', async () => {
     const project = await server.createProject();
     await configure(project);
     google.setUser({ sub: sub(), email: `${sub()}@gmail.test` });
@@ -169,6 +169,19 @@ describe('consumer (stytch Client oauth.authenticate)', () => {
     const forged = new URL(otherCallback);
     forged.searchParams.set('state', 'forged');
     assert.equal((await finishOAuth(server, forged)).body.error_type, 'oauth_state_mismatch');
+
+    // The provider's refusal; an ID token whose nonce is not the flow's (the flow's nonce changed under it).
+    const denied = await oauthFlow(server, consumerStart('google'), { public_token: project.public_token }, (url) => google.signIn(url, { deny: true }));
+    assert.deepEqual([denied.status, denied.body.error_type], [400, 'oauth_provider_error']);
+    const third = await startOAuth(server, consumerStart('google'), { public_token: project.public_token });
+    await server.gatehouse.db.query("UPDATE oauth_flows SET nonce = 'not-the-nonce-sent' WHERE project_id = $1 AND used_at IS NULL", [project.project_id]);
+    const badNonce = await finishOAuth(server, await google.signIn(third.headers.get('location')!));
+    assert.equal(badNonce.body.error_type, 'oauth_id_token_invalid');
+    // GitHub with a wrong client secret: the code exchange is refused.
+    expectOk(await server.api(project, 'PUT', '/v1/project/oauth_providers/github', { ...githubOverrides(github), client_secret: 'wrong' }));
+    github.setUser({ id: 9, login: sub(), emails: [{ email: `${sub()}@gh.test`, primary: true, verified: true }] });
+    const wrongSecret = await oauthFlow(server, consumerStart('github'), { public_token: project.public_token }, (url) => github.signIn(url));
+    assert.equal(wrongSecret.body.error_type, 'oauth_token_exchange_failed');
 
     const evil = await startOAuth(server, consumerStart('google'), { public_token: project.public_token, login_redirect_url: 'https://evil.example/steal' });
     assert.equal(evil.status, 400);
