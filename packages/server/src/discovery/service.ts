@@ -25,7 +25,7 @@ import { STYTCH_ADMIN } from '@gatehouse/policy';
 import { REDIRECT_URL_FIELDS, type RedirectUrlService } from '../redirect-urls/service.ts';
 import { checkSessionInput, type AuthenticationFactor, type MemberSignIn, type SessionService } from '../sessions/service.ts';
 import { authMethods, INTERMEDIATE_SESSION_MINUTES, mfaRequired, primaryRequired, type MfaRequired } from '../sessions/member-sign-in.ts';
-import { isPortableFactor } from '../sessions/factors.ts';
+import { forMember, isPortableFactor } from '../sessions/factors.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import { provenFactors, type DiscoveryTokenRow, type DiscoveryTokens } from './tokens.ts';
 
@@ -219,7 +219,7 @@ export class DiscoveryService {
    * (now naming the member): a member session, or a new intermediate session bound to the member.
    */
   #grant(projectId: string, environment: Environment, member: MemberRecord, organization: OrganizationRecord, row: DiscoveryTokenRow, input: DiscoverySessionInput, primaryMet = false) {
-    const factors: AuthenticationFactor[] = provenFactors(row).map((factor) => (factor.email_factor ? { ...factor, email_factor: { email_id: member.member_id, email_address: member.email_address } } : factor));
+    const factors = provenFactors(row).map((factor) => forMember(factor, member));
     const { session_duration_minutes, session_custom_claims } = input;
     return this.#deps.sessions.grantMember(projectId, environment, member, organization, factors, { session_duration_minutes, session_custom_claims }, { primaryMet });
   }

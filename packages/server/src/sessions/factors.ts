@@ -65,3 +65,8 @@ export function isMfaFactor(factor: AuthenticationFactor): boolean {
 export function isPortableFactor(factor: AuthenticationFactor): boolean {
   return (factor.type === 'magic_link' && factor.delivery_method === 'email') || (factor.type === 'otp' && factor.delivery_method === 'email') || factor.type === 'oauth';
 }
+
+/** A factor proven through an address, now naming the member it signs in (discovery's name no member yet; an exchange's another). */
+export function forMember(factor: AuthenticationFactor, member: { member_id: string; email_address: string }): AuthenticationFactor {
+  return factor.email_factor ? { ...factor, email_factor: { email_id: member.member_id, email_address: member.email_address } } : factor;
+}

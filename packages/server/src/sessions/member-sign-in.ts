@@ -20,7 +20,7 @@ import { acceptVerifiedEmailUnlessDeleted } from '../members/repository.ts';
 import type { MemberRecord, MemberService } from '../members/service.ts';
 import type { OrganizationRecord, OrganizationService } from '../organizations/service.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
-import { authMethodOf, isMfaFactor, isPortableFactor } from './factors.ts';
+import { authMethodOf, forMember, isMfaFactor, isPortableFactor } from './factors.ts';
 import { checkSessionInput, mergeFactor, type SessionInput } from './input.ts';
 import type { MemberSessionGrant, MemberSessions } from './member-sessions.ts';
 import type { AuthenticationFactor } from './store.ts';
@@ -118,7 +118,7 @@ export class MemberSignIns {
         : row.email_address.toLowerCase() !== member.email_address.toLowerCase();
       if (forOther) throw new GatehouseError('invalid_intermediate_session_token_for_organization');
       // Discovery's factors name no member yet: they name this one now.
-      const earlier = provenFactors(row).map((factor) => (factor.email_factor ? { ...factor, email_factor: { email_id: member.member_id, email_address: member.email_address } } : factor));
+      const earlier = provenFactors(row).map((factor) => forMember(factor, member));
       proven = [...earlier, ...proven].reduce(mergeFactor, [] as AuthenticationFactor[]);
     }
     const held = await memberSessions.presentedFactors(projectId, input, member.member_id);
@@ -164,8 +164,7 @@ export class MemberSignIns {
     if (!source.email_address_verified) throw new GatehouseError('exchange_email_unverified');
     let target = await members.findByEmail(projectId, organization.organization_id, source.email_address);
     if (!target || target.status === 'deleted') throw new GatehouseError('exchange_member_not_found');
-    const carried = record.authentication_factors.filter(isPortableFactor)
-      .map((factor) => (factor.email_factor ? { ...factor, email_factor: { email_id: target!.member_id, email_address: target!.email_address } } : factor));
+    const carried = record.authentication_factors.filter(isPortableFactor).map((factor) => forMember(factor, target!));
     if (carried.length === 0) throw new GatehouseError('insufficient_factors_for_session_exchange');
     if (!primaryRequired(organization, authMethods(carried)) && (target.status !== 'active' || !target.email_address_verified)) {
       // The address is proven (the session's member has it verified): an invitation is accepted.
