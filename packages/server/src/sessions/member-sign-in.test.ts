@@ -267,9 +267,13 @@ test('SSO under the organization\'s rules: a password where only SSO is allowed 
   const byPassword = await client.passwords.authenticate({ organization_id: org, email_address: email, password: PASSWORD });
   assertNoSession(byPassword);
   assert.deepEqual(byPassword.primary_required, { allowed_auth_methods: ['sso'] });
-  const bySso = await client.sso.authenticate({
-    sso_token: ssoTokenOf(await samlAcs(server, idp, p.credentials, connection, user)), intermediate_session_token: byPassword.intermediate_session_token, session_duration_minutes: 60,
-  });
+  // Another member's intermediate session is refused, and the SSO token stays good.
+  const other = uniqueAddress('OtherSso');
+  await memberWithPassword(client, org, other);
+  const othersIntermediate = (await client.passwords.authenticate({ organization_id: org, email_address: other, password: PASSWORD })).intermediate_session_token;
+  const ssoToken = ssoTokenOf(await samlAcs(server, idp, p.credentials, connection, user));
+  await expectStytchError(client.sso.authenticate({ sso_token: ssoToken, intermediate_session_token: othersIntermediate }), 'invalid_intermediate_session_token_for_organization', 400);
+  const bySso = await client.sso.authenticate({ sso_token: ssoToken, intermediate_session_token: byPassword.intermediate_session_token, session_duration_minutes: 60 });
   assert.equal(bySso.member_authenticated, true);
   assert.deepEqual(factorTypes(bySso.member_session), ['password', 'sso']);
 
