@@ -117,10 +117,10 @@ test('mfa_policy REQUIRED_FOR_ALL, or a member enrolled in MFA: no session but m
   assertNoSession(signIn);
   assert.equal(signIn.primary_required ?? null, null);
   assert.deepEqual(signIn.mfa_required, { member_options: { mfa_phone_number: '+12025550123', totp_registration_id: '' }, secondary_auth_initiated: null });
-  // Another primary factor with the intermediate session is still no MFA: a new intermediate session.
+  // Another primary factor with the intermediate session is still no MFA: the same intermediate session, holding both.
   const again = await client.magicLinks.authenticate({ magic_links_token: await loginToken(client, strict, email), intermediate_session_token: signIn.intermediate_session_token });
   assertNoSession(again);
-  assert.notEqual(again.intermediate_session_token, signIn.intermediate_session_token);
+  assert.equal(again.intermediate_session_token, signIn.intermediate_session_token);
   assert.ok(again.mfa_required);
   assert.deepEqual((await client.sessions.get({ organization_id: strict, member_id: member.member_id })).member_sessions, []);
 
