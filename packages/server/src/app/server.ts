@@ -20,6 +20,10 @@ import { MagicLinkService } from '../magic-links/service.ts';
 import { registerB2BMagicLinkRoutes } from '../magic-links/b2b-routes.ts';
 import { registerDiscoveryRoutes } from '../discovery/routes.ts';
 import { registerSdkDiscoveryRoutes } from '../discovery/sdk-routes.ts';
+import { EmailOtps } from '../otps/codes.ts';
+import { registerOtpRoutes } from '../otps/routes.ts';
+import { registerSdkOtpRoutes } from '../otps/sdk-routes.ts';
+import { OtpService } from '../otps/service.ts';
 import { DiscoveryService } from '../discovery/service.ts';
 import { DiscoveryTokens } from '../discovery/tokens.ts';
 import { MemberMagicLinkService } from '../magic-links/b2b-service.ts';
@@ -177,6 +181,8 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerB2BMagicLinkRoutes(app, { memberMagicLinks, members, sessions, limiter });
   const discovery = new DiscoveryService({ db, tokens: new DiscoveryTokens(db, feed, clock), members, organizations, sessions, mailer, redirectUrls, clock });
   registerDiscoveryRoutes(app, { discovery, members, sessions, limiter });
+  const otps = new OtpService({ codes: new EmailOtps(db, feed, clock), members, organizations, sessions, discovery, mailer, clock });
+  registerOtpRoutes(app, { otps, members, sessions, limiter });
   // After memberMagicLinks: a member update that changes the address mails a link to the new one.
   registerMemberRoutes(app, { members, organizations, memberMagicLinks, limiter });
   // The browser SDK API (/sdk/v1) and its allowed origins.
@@ -186,6 +192,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerSdkRoutes(app, { sdk, hooks, rbac, users, sessions, passwords, magicLinks, limiter });
   registerSdkB2BRoutes(app, { hooks, sessions, members, organizations, memberPasswords, memberMagicLinks, memberAuthorization, limiter });
   registerSdkDiscoveryRoutes(app, { hooks, discovery, members, sessions, limiter });
+  registerSdkOtpRoutes(app, { hooks, otps, members, sessions, limiter });
   await app.ready();
 
   return {

@@ -268,11 +268,11 @@ export function checkPkce(challenge: string | null, verifier: string | undefined
   if (!digestsEqual(computed, Buffer.from(challenge, 'base64url'))) throw new GatehouseError('pkce_mismatch');
 }
 
-/** `expiration_minutes` fields: whole minutes from 5 minutes to one week. */
-export function checkExpiration(minutes: number | undefined, fallback: number, field: string): number {
+/** `expiration_minutes` fields: whole minutes, by default from 5 minutes to one week (an email OTP's bounds are narrower). */
+export function checkExpiration(minutes: number | undefined, fallback: number, field: string, bounds: { min: number; max: number } = EXPIRATION_MINUTES): number {
   if (minutes === undefined) return fallback;
-  if (!Number.isInteger(minutes) || minutes < EXPIRATION_MINUTES.min || minutes > EXPIRATION_MINUTES.max) {
-    throw new GatehouseError('invalid_expiration', { params: { field, min: EXPIRATION_MINUTES.min, max: EXPIRATION_MINUTES.max } });
+  if (!Number.isInteger(minutes) || minutes < bounds.min || minutes > bounds.max) {
+    throw new GatehouseError('invalid_expiration', { params: { field, min: bounds.min, max: bounds.max } });
   }
   return minutes;
 }

@@ -16,10 +16,10 @@ import type { MemberActor } from '../authz/member-authorization.ts';
 import type { Actor } from '../projects/service.ts';
 import type { RbacService } from '../rbac/service.ts';
 import { compileSearchQuery, FilterValues, SearchCursors, searchLimit, type FilterCompiler, type SearchQuery } from '../search/query.ts';
-import type { ChangeFeed } from '../store/change-feed.ts';
+import type { ChangeEvent, ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import { revokeOtherMemberTokens } from '../magic-links/tokens.ts';
-import { auditState, insertRoles } from './repository.ts';
+import { acceptVerifiedEmailUnlessDeleted, auditState, insertRoles } from './repository.ts';
 import { revokeAllOfMember } from '../sessions/store.ts';
 import { memberRoles, roleIds, type MemberRole, type SsoRegistration } from './roles.ts';
 
@@ -442,6 +442,19 @@ export class MemberService {
     await revokeOtherMemberTokens(tx, memberId, token.token_hash, at);
     const after = (await auditState(tx, memberId))!;
     await this.#record(tx, projectId, organizationId, memberId, systemActor('magic_links.email_update'), 'member.email.updated', before, after);
+  }
+
+  /**
+   * Inside the transaction that spent a proof of the member's address (a discovery exchange, an email
+   * passcode): an invited or pending member accepts and its address is verified, recorded in the
+   * audit log; a deleted member stays deleted. Returns the change to emit, or null when nothing changed.
+   */
+  async acceptProvenEmail(tx: SqlExecutor, member: MemberRecord, at: Date): Promise<ChangeEvent | null> {
+    if (member.email_address_verified && member.status === 'active') return null;
+    await acceptVerifiedEmailUnlessDeleted(tx, member.member_id, at);
+    const { project_id, organization_id, member_id } = member;
+    await this.recordVerification(tx, { project_id, organization_id, member_id, email_verified: member.email_address_verified, status: member.status });
+    return { type: 'member', project_id, organization_id, member_id };
   }
 
   /**
