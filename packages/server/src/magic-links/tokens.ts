@@ -280,10 +280,11 @@ export function checkExpiration(minutes: number | undefined, fallback: number, f
 /**
  * The link in the message: the (registered, resolved) redirect URL with Stytch's parameters added
  * (`stytch_token_type=magic_links&token=…`), keeping any query it already has. B2B links say
- * `multi_tenant_magic_links` (organization login, sign-up, invite) or `discovery`, as Stytch's do:
+ * `multi_tenant_magic_links` (organization login, sign-up, invite), `discovery` or `multi_tenant_passwords`
+ * (a member's password reset), as Stytch's do:
  * the browser SDK acts only on the type it expects.
  */
-export function tokenLink(redirectUrl: string, tokenType: 'magic_links' | 'multi_tenant_magic_links' | 'discovery' | 'reset_password' | 'sso', token: string): string {
+export function tokenLink(redirectUrl: string, tokenType: 'magic_links' | 'multi_tenant_magic_links' | 'discovery' | 'reset_password' | 'multi_tenant_passwords' | 'sso', token: string): string {
   const url = new URL(redirectUrl);
   url.searchParams.set('stytch_token_type', tokenType);
   url.searchParams.set('token', token);
