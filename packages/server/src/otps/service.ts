@@ -78,7 +78,8 @@ export class OtpService {
     checkSessionInput(input);
     const row = await codes.check({ projectId, kind: 'login', email, organizationId: organization.organization_id }, input.code);
     const member = await members.findMember(projectId, row.member_id!);
-    if (!member || member.status === 'deleted') throw new GatehouseError('unable_to_auth_otp_code');
+    // The code proves the address it was sent to: a member deleted, or whose address changed since, is not signed in by it.
+    if (!member || member.status === 'deleted' || member.email_address.toLowerCase() !== row.email_normalized) throw new GatehouseError('unable_to_auth_otp_code');
     const { usedAt } = await codes.spend(row, async (tx, emit) => {
       const changed = await members.acceptProvenEmail(tx, member, clock.now());
       if (changed) emit(changed);
