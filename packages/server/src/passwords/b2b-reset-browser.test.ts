@@ -4,23 +4,11 @@
 // session cookie; the new password then works and the token does not work twice.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
 import { B2B_POLICY } from '../testing/b2b.ts';
-import type { TestServer } from '../testing/harness.ts';
 import { b2bWorld, memberWithPassword } from '../testing/sdk.ts';
-import { startSdkPageWorld, type SdkPageWorld } from '../testing/sdk-page.ts';
+import { b2bHeadlessScript, openB2BHeadlessPage, startSdkPageWorld, type SdkPageWorld } from '../testing/sdk-page.ts';
 
-const PAGE_SCRIPT = `
-import { StytchB2BHeadlessClient } from '@stytch/vanilla-js/b2b/headless';
-
-const outcome = async (work) => {
-  try { return { ok: await work() }; } catch (e) { return { error: e.error_type ?? String(e) }; }
-};
-
-window.resetTest = {
-  start({ publicToken, api }) {
-    window.client = new StytchB2BHeadlessClient(publicToken, { endpoints: { testAPIURL: api, liveAPIURL: api } });
-  },
+const PAGE_SCRIPT = b2bHeadlessScript('resetTest', `
   resetStart: (args) => outcome(() => window.client.passwords.resetByEmailStart(args)),
   reset: (args) => outcome(() => window.client.passwords.resetByEmail({ ...args, session_duration_minutes: 60 })),
   signIn: (args) => outcome(() => window.client.passwords.authenticate({ ...args, session_duration_minutes: 60 })),
@@ -28,37 +16,25 @@ window.resetTest = {
     const authenticated = await window.client.session.authenticate();
     return { memberId: authenticated.member.member_id, cookie: document.cookie.includes('stytch_session=') };
   },
-};
-`;
+`);
 
 const NEW_PASSWORD = 'Mellow-Cactus-Parade-2044?';
 
 let world: SdkPageWorld;
-let server: TestServer;
-let pageOrigin: string;
-let browser: Browser;
 
 before(async () => {
   world = await startSdkPageWorld(PAGE_SCRIPT);
-  ({ server, pageOrigin, browser } = world);
 });
 after(() => world?.close());
 
-const call = (page: Page, step: string, arg?: unknown) => page.evaluate(([name, value]) => (window as any).resetTest[name as string](value), [step, arg] as const);
-
 test('vanilla-js B2B headless: reset a member password by email and sign in with the new one', async () => {
-  const { project, organization } = await b2bWorld(server, pageOrigin, B2B_POLICY);
+  const { project, organization } = await b2bWorld(world.server, world.pageOrigin, B2B_POLICY);
   const organization_id: string = organization.organization_id;
   const email = `forgetful.${Math.random().toString(36).slice(2, 8)}@example.com`;
   const member = await memberWithPassword(project, organization_id, email);
-  const context = await browser.newContext();
-  const page = await context.newPage();
+  const { context, call, failures } = await openB2BHeadlessPage(world, 'resetTest', project.credentials.public_token);
   try {
-    await page.goto(`${pageOrigin}/`);
-    await page.waitForFunction(() => 'resetTest' in window);
-    await call(page, 'start', { publicToken: project.credentials.public_token, api: server.baseUrl });
-
-    const started = await call(page, 'resetStart', { organization_id, email_address: email, reset_password_redirect_url: 'https://app.test/reset' });
+    const started = await call('resetStart', { organization_id, email_address: email, reset_password_redirect_url: 'https://app.test/reset' });
     assert.equal(started.ok?.member_id, member.member_id, JSON.stringify(started));
     const outbox = await project.api('GET', `/v1/project/outbox?to=${encodeURIComponent(email)}&limit=1`);
     const link = new URL(outbox.body.messages[0].link);
@@ -66,14 +42,15 @@ test('vanilla-js B2B headless: reset a member password by email and sign in with
     assert.equal(link.searchParams.get('stytch_token_type'), 'multi_tenant_passwords');
     const password_reset_token = link.searchParams.get('token')!;
 
-    const reset = await call(page, 'reset', { password_reset_token, password: NEW_PASSWORD });
+    const reset = await call('reset', { password_reset_token, password: NEW_PASSWORD });
     assert.equal(reset.ok?.member_id, member.member_id, JSON.stringify(reset));
-    const session = await call(page, 'session');
+    const session = await call('session');
     assert.equal(session.memberId, member.member_id);
     assert.equal(session.cookie, true);
-    assert.deepEqual(await call(page, 'reset', { password_reset_token, password: 'Another-Lovely-Walrus-1999' }), { error: 'unable_to_auth_password_reset_token' });
-    assert.equal((await call(page, 'signIn', { organization_id, email_address: email, password: NEW_PASSWORD })).ok?.member_id, member.member_id);
+    assert.deepEqual(await call('reset', { password_reset_token, password: 'Another-Lovely-Walrus-1999' }), { error: 'unable_to_auth_password_reset_token' });
+    assert.equal((await call('signIn', { organization_id, email_address: email, password: NEW_PASSWORD })).ok?.member_id, member.member_id);
   } finally {
     await context.close();
   }
+  assert.deepEqual(failures, []);
 });
