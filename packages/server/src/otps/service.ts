@@ -81,7 +81,7 @@ export class OtpService {
     // The code proves the address it was sent to: a member deleted, or whose address changed since, is not signed in by it.
     if (!member || member.status === 'deleted' || member.email_address.toLowerCase() !== row.email_normalized) throw new GatehouseError('unable_to_auth_otp_code');
     const { usedAt } = await codes.spend(row, async (tx, emit) => {
-      const changed = await members.acceptProvenEmail(tx, member, clock.now());
+      const changed = await members.acceptProvenEmail(tx, member, clock.now(), 'otps.email.authenticate');
       if (changed) emit(changed);
     });
     try {

@@ -79,7 +79,7 @@ export class MemberPasswordResetService {
     checkSessionInput(input);
     await tokens.spend(row, RESET_ERRORS, async (tx) => {
       await memberPasswords.storePassword(tx, projectId, environment, row.member_id, stored);
-      await members.recordVerification(tx, row);
+      await members.recordVerification(tx, row, 'passwords.email.reset');
     });
     // A new password ends every session the member had (as Stytch's consumer reset does).
     await sessions.revokeMember(projectId, { member_id: row.member_id }, async () => {});
