@@ -462,11 +462,7 @@ export class MemberService {
    * just marked it verified and the member active): the audit log records it when that changed
    * something, since a verified address brings its email-domain roles.
    */
-  async recordVerification(
-    tx: SqlExecutor,
-    token: { project_id: string; organization_id: string; member_id: string; email_verified: boolean; status: MemberStatus },
-    via = 'magic_links.authenticate',
-  ): Promise<void> {
+  async recordVerification(tx: SqlExecutor, token: { project_id: string; organization_id: string; member_id: string; email_verified: boolean; status: MemberStatus }, via = 'magic_links.authenticate'): Promise<void> {
     if (token.email_verified && token.status === 'active') return;
     const after = await auditState(tx, token.member_id);
     if (!after) return;
