@@ -20,6 +20,12 @@ import { MagicLinkService } from '../magic-links/service.ts';
 import { registerB2BMagicLinkRoutes } from '../magic-links/b2b-routes.ts';
 import { registerDiscoveryRoutes } from '../discovery/routes.ts';
 import { registerSdkDiscoveryRoutes } from '../discovery/sdk-routes.ts';
+import { EmailOtps } from '../otps/codes.ts';
+import { registerOtpRoutes } from '../otps/routes.ts';
+import { registerSdkOtpRoutes } from '../otps/sdk-routes.ts';
+import { MemberPasswordResetService } from '../passwords/b2b-email-reset.ts';
+import { registerSdkB2BPasswordResetRoutes } from '../passwords/b2b-sdk-routes.ts';
+import { OtpService } from '../otps/service.ts';
 import { DiscoveryService } from '../discovery/service.ts';
 import { DiscoveryTokens } from '../discovery/tokens.ts';
 import { MemberMagicLinkService } from '../magic-links/b2b-service.ts';
@@ -167,19 +173,24 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerAuditRoutes(app, { audit, accessHistory: new AccessHistory(db, audit, clock) });
   registerSessionRoutes(app, { sessions, users, projects, keys });
   const memberPasswords = new MemberPasswordService({ db, feed, clock, lockout, members, organizations, rbac, sessions });
-  registerB2BPasswordRoutes(app, { memberPasswords, passwords, members, sessions, limiter, memberAuthorization });
   const mailer = new Mailer({ config: config.email, db, clock, log: app.log, production: config.production });
+  const memberTokens = new EmailTokens(db, feed, clock, MEMBER_TOKENS);
+  const memberPasswordReset = new MemberPasswordResetService({
+    tokens: memberTokens, members, organizations, sessions, passwords, memberPasswords, mailer, redirectUrls, clock,
+  });
+  registerB2BPasswordRoutes(app, { memberPasswords, passwords, members, sessions, limiter, memberAuthorization, memberPasswordReset });
   const emailTokens = new EmailTokens(db, feed, clock, USER_TOKENS);
   const magicLinks = new MagicLinkService({ db, tokens: emailTokens, users, sessions, mailer, redirectUrls, clock });
   registerEmailRoutes(app, { db, mailer });
   const passwordReset = new PasswordResetService({ db, feed, tokens: emailTokens, users, sessions, passwords, mailer, redirectUrls, clock });
   registerMagicLinkRoutes(app, { magicLinks, sessions, users, limiter });
   registerPasswordRoutes(app, { passwords, passwordReset, users, sessions, limiter });
-  const memberTokens = new EmailTokens(db, feed, clock, MEMBER_TOKENS);
   const memberMagicLinks = new MemberMagicLinkService({ tokens: memberTokens, members, organizations, sessions, mailer, redirectUrls, clock });
   registerB2BMagicLinkRoutes(app, { memberMagicLinks, members, sessions, limiter });
   const discovery = new DiscoveryService({ db, tokens: discoveryTokens, members, organizations, sessions, mailer, redirectUrls, clock });
   registerDiscoveryRoutes(app, { discovery, members, sessions, limiter });
+  const otps = new OtpService({ codes: new EmailOtps(db, feed, clock), members, organizations, sessions, discovery, mailer, clock });
+  registerOtpRoutes(app, { otps, members, sessions, limiter });
   // After memberMagicLinks: a member update that changes the address mails a link to the new one.
   registerMemberRoutes(app, { members, organizations, memberMagicLinks, limiter });
   // The browser SDK API (/sdk/v1) and its allowed origins.
@@ -191,6 +202,8 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerSdkDiscoveryRoutes(app, { hooks, discovery, members, sessions, limiter });
   registerSdkSsoRoutes(app, { hooks, db, connections: ssoConnections, organizations, sessions, memberAuthorization, outbound, limiter, config });
   registerSdkMagicLinkRoutes(app, { hooks, memberMagicLinks, members, sessions, memberAuthorization, limiter });
+  registerSdkOtpRoutes(app, { hooks, otps, members, sessions, limiter });
+  registerSdkB2BPasswordResetRoutes(app, { hooks, memberPasswordReset, members, sessions, limiter });
   await app.ready();
 
   return {

@@ -18,7 +18,6 @@ import { checkJoinByEmail } from '../magic-links/b2b-service.ts';
 import { MAGIC_LINK_DEFAULTS } from '../magic-links/service.ts';
 import { checkCodeChallenge, checkExpiration, checkPkce, tokenLink, type TokenErrors } from '../magic-links/tokens.ts';
 import { normalizeMemberEmail, SELECT_MEMBERS, type MemberRecord, type MemberService } from '../members/service.ts';
-import { acceptVerifiedEmailUnlessDeleted } from '../members/repository.ts';
 import { emailDomain, isCommonEmailDomain, type OrganizationInput, type OrganizationRecord, type OrganizationService } from '../organizations/service.ts';
 import type { Actor } from '../projects/service.ts';
 import { STYTCH_ADMIN } from '@gatehouse/policy';
@@ -27,7 +26,7 @@ import { checkSessionInput, type AuthenticationFactor, type MemberSignIn, type S
 import { authMethods, INTERMEDIATE_SESSION_MINUTES, mfaRequired, primaryRequired, type MfaRequired } from '../sessions/member-sign-in.ts';
 import { forMember, isPortableFactor } from '../sessions/factors.ts';
 import type { SqlExecutor } from '../store/database.ts';
-import { provenFactors, type DiscoveryTokenRow, type DiscoveryTokens } from './tokens.ts';
+import { provenFactors, type DiscoveryTokenRow, type DiscoveryTokens, type IssuedToken } from './tokens.ts';
 
 const MAGIC_LINK_ERRORS: TokenErrors = { notFound: 'magic_link_not_found', unusable: 'unable_to_auth_magic_link' };
 const INTERMEDIATE_SESSION_ERRORS: TokenErrors = { notFound: 'intermediate_session_not_found', unusable: 'intermediate_session_not_found' };
@@ -51,6 +50,13 @@ export interface DiscoveredOrganization {
 export interface IntermediateSession {
   token: string;
   expiresAt: Date;
+}
+
+/** A proven address: its intermediate session and the organizations it discovers. */
+export interface DiscoveryAuthentication {
+  intermediate: IntermediateSession;
+  email_address: string;
+  discovered: DiscoveredOrganization[];
 }
 
 export interface DiscoverySendInput {
@@ -115,17 +121,30 @@ export class DiscoveryService {
   }
 
   /** Spends a discovery link: the address is proven; an intermediate session starts, issued in the same transaction. */
-  async authenticateMagicLink(projectId: string, input: { discovery_magic_links_token: string; pkce_code_verifier?: string }) {
+  async authenticateMagicLink(projectId: string, input: { discovery_magic_links_token: string; pkce_code_verifier?: string }): Promise<DiscoveryAuthentication> {
     const { tokens, clock } = this.#deps;
     const row = await tokens.check(projectId, input.discovery_magic_links_token, 'magic_link', MAGIC_LINK_ERRORS);
     checkPkce(row.code_challenge, input.pkce_code_verifier);
     const email = row.email_address;
     // The member the factor names is known only at the exchange; it is filled in then.
-    const factor = emailLinkFactor('', email, clock.now());
-    const { inside: issued } = await tokens.spend(row, MAGIC_LINK_ERRORS, (tx) =>
-      tokens.issue({ projectId, kind: 'intermediate_session', email, minutes: INTERMEDIATE_SESSION_MINUTES, factor }, tx));
+    return this.startIntermediateSession(projectId, email, emailLinkFactor('', email, clock.now()), async (issue) => (await tokens.spend(row, MAGIC_LINK_ERRORS, issue)).inside!);
+  }
+
+  /**
+   * An address just proven by `factor` (a discovery link, an email passcode): `spend` spends the proof
+   * and runs `issue` in its transaction, which starts the intermediate session; then the
+   * organizations the address discovers, judged by the method the factor proves (magic_link, email_otp).
+   */
+  async startIntermediateSession(
+    projectId: string,
+    email: string,
+    factor: AuthenticationFactor,
+    spend: (issue: (tx: SqlExecutor) => Promise<IssuedToken>) => Promise<IssuedToken>,
+  ): Promise<DiscoveryAuthentication> {
+    const { tokens } = this.#deps;
+    const issued = await spend((tx) => tokens.issue({ projectId, kind: 'intermediate_session', email, minutes: INTERMEDIATE_SESSION_MINUTES, factor }, tx));
     const discovered = await this.#discover(projectId, email, [factor], true);
-    return { intermediate: { token: issued!.token, expiresAt: issued!.expiresAt }, email_address: email, discovered };
+    return { intermediate: { token: issued.token, expiresAt: issued.expiresAt }, email_address: email, discovered };
   }
 
   /**
@@ -169,11 +188,9 @@ export class DiscoveryService {
     const required = primaryRequired(organization, authMethods(provenFactors(row)));
     if (required) return { kind: 'primary_required', organization, member, intermediate: { token: input.intermediate_session_token, expiresAt: row.expires_at }, allowedAuthMethods: required };
     const { usedAt } = await tokens.spend(row, INTERMEDIATE_SESSION_ERRORS, async (tx, emit) => {
-      if (!member || (member.email_address_verified && member.status === 'active')) return;
       // The address is proven: an invited or pending member accepts, and its address is verified.
-      await acceptVerifiedEmailUnlessDeleted(tx, member.member_id, this.#deps.clock.now());
-      await members.recordVerification(tx, { project_id: projectId, organization_id: organization.organization_id, member_id: member.member_id, email_verified: member.email_address_verified, status: member.status });
-      emit({ type: 'member', project_id: projectId, organization_id: organization.organization_id, member_id: member.member_id });
+      const changed = member && await members.acceptProvenEmail(tx, member, this.#deps.clock.now());
+      if (changed) emit(changed);
     });
     try {
       const joined = member ? await members.findMember(projectId, member.member_id) : await this.#join(projectId, environment, organization, email, actor);

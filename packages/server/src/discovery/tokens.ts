@@ -43,6 +43,13 @@ export interface IntermediateSessionBinding {
   organization_id: string;
 }
 
+/** A token as issued: the only time it exists in the clear. */
+export interface IssuedToken {
+  token: string;
+  tokenHash: Buffer;
+  expiresAt: Date;
+}
+
 /** Tokens no longer useful are deleted this long after they expired, when the project issues another. */
 const KEEP_EXPIRED_MS = 24 * 60 * 60 * 1000;
 
@@ -61,7 +68,7 @@ export class DiscoveryTokens {
   async issue(
     input: { projectId: string; kind: DiscoveryTokenKind; email: string; minutes: number; codeChallenge?: string; factor?: AuthenticationFactor; binding?: IntermediateSessionBinding },
     within: SqlExecutor = this.#db,
-  ): Promise<{ token: string; tokenHash: Buffer; expiresAt: Date }> {
+  ): Promise<IssuedToken> {
     const token = randomBytes(32).toString('base64url');
     const tokenHash = sha256(token);
     const now = this.#clock.now();

@@ -5,7 +5,7 @@ import type { MemberService } from '../members/service.ts';
 import { toWireOrganization } from '../organizations/wire.ts';
 import { memberSignInResponse } from '../sessions/wire.ts';
 import type { SessionService } from '../sessions/service.ts';
-import type { DiscoveredOrganization, DiscoveryGrant, IntermediateSession } from './service.ts';
+import type { DiscoveredOrganization, DiscoveryAuthentication, DiscoveryGrant, IntermediateSession } from './service.ts';
 
 /** Stytch's DiscoveredOrganization: the organization, the membership, and whether the proof so far signs the member in. */
 export function toWireDiscoveredOrganization(discovered: DiscoveredOrganization, members: MemberService) {
@@ -44,5 +44,14 @@ export function toWireDiscoveryGrant(result: DiscoveryGrant, sessions: SessionSe
     mfa_required: null,
     primary_required: { allowed_auth_methods: result.allowedAuthMethods },
     member_device: null,
+  };
+}
+
+/** A discovery authenticate's answer (a link or a passcode): the intermediate session, the address, what it discovers. */
+export function toWireDiscoveryAuthentication(result: DiscoveryAuthentication, members: MemberService) {
+  return {
+    ...toWireIntermediateSession(result.intermediate),
+    email_address: result.email_address,
+    discovered_organizations: result.discovered.map((entry) => toWireDiscoveredOrganization(entry, members)),
   };
 }

@@ -75,6 +75,30 @@ export function checkInviteByEmail(organization: OrganizationRecord, email: stri
   if (email_invites === 'RESTRICTED' && !organization.email_allowed_domains.includes(emailDomain(email))) throw new GatehouseError('invalid_email_for_invites');
 }
 
+/**
+ * The member an organization login by email is for (magic link or passcode login_or_signup): the
+ * address's member, or — when the organization lets the address join by email — a new pending one.
+ * `beforeCreate` runs before a member is written (settling what could still refuse the request).
+ */
+export async function memberForEmailLogin(
+  members: MemberService, projectId: string, environment: Environment, organization: OrganizationRecord, email: string, actor: Actor,
+  beforeCreate?: () => Promise<unknown>,
+): Promise<{ member: MemberRecord; created: boolean }> {
+  const found = await members.findByEmail(projectId, organization.organization_id, email);
+  if (found) return { member: found, created: false };
+  await beforeCreate?.();
+  checkJoinByEmail(organization, email);
+  try {
+    return { member: await members.createMember(projectId, environment, organization.organization_id, { email_address: email, status: 'pending' }, actor), created: true };
+  } catch (error) {
+    // Another request signed the address up meanwhile: it is a member now.
+    if (!isGatehouseError(error, 'duplicate_member_email')) throw error;
+    const member = await members.findByEmail(projectId, organization.organization_id, email);
+    if (!member) throw error;
+    return { member, created: false };
+  }
+}
+
 export interface MemberMagicLinkDeps {
   tokens: MemberTokens;
   members: MemberService;
@@ -103,22 +127,9 @@ export class MemberMagicLinkService {
     // Both given URLs are checked, whichever flow follows; the flow's own is settled before any write.
     if (input.login_redirect_url) await this.#linkUrl(projectId, input, true);
     if (input.signup_redirect_url) await this.#linkUrl(projectId, input, false);
-    let member = await members.findByEmail(projectId, organization.organization_id, email);
-    let url = await this.#linkUrl(projectId, input, member?.status === 'active');
-    let created = false;
-    if (!member) {
-      checkJoinByEmail(organization, email);
-      try {
-        member = await members.createMember(projectId, environment, organization.organization_id, { email_address: email, status: 'pending' }, actor);
-        created = true;
-      } catch (error) {
-        // Another request signed the address up meanwhile: it is a member now.
-        if (!isGatehouseError(error, 'duplicate_member_email')) throw error;
-        member = await members.findByEmail(projectId, organization.organization_id, email);
-        if (!member) throw error;
-        url = await this.#linkUrl(projectId, input, member.status === 'active');
-      }
-    }
+    // The sign-up link's URL is settled before a new member is written.
+    const { member, created } = await memberForEmailLogin(members, projectId, environment, organization, email, actor, () => this.#linkUrl(projectId, input, false));
+    const url = await this.#linkUrl(projectId, input, member.status === 'active');
     const [purpose, minutes] = member.status === 'active' ? (['login', login.minutes] as const) : (['signup', signup.minutes] as const);
     await this.#send(projectId, member, purpose, minutes, (token) => tokenLink(url, 'multi_tenant_magic_links', token), codeChallenge);
     return { member, organization, member_created: created };

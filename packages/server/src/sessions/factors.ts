@@ -2,8 +2,8 @@
 import { formatTimestamp } from '../shared/clock.ts';
 import type { AuthenticationFactor } from './service.ts';
 
-/** A factor proven through an email address: a password (knowledge) or an email link. */
-export function emailFactor(type: 'password' | 'magic_link', deliveryMethod: 'knowledge' | 'email', emailId: string, email: string, at: Date): AuthenticationFactor {
+/** A factor proven through an email address: a password (knowledge), an email link or an email passcode. */
+export function emailFactor(type: 'password' | 'magic_link' | 'otp', deliveryMethod: 'knowledge' | 'email', emailId: string, email: string, at: Date): AuthenticationFactor {
   const time = formatTimestamp(at);
   return {
     type,
@@ -17,6 +17,8 @@ export function emailFactor(type: 'password' | 'magic_link', deliveryMethod: 'kn
 
 export const passwordFactor = (emailId: string, email: string, at: Date) => emailFactor('password', 'knowledge', emailId, email, at);
 export const emailLinkFactor = (emailId: string, email: string, at: Date) => emailFactor('magic_link', 'email', emailId, email, at);
+/** An email one-time passcode: Stytch's factor type `otp`, delivered by `email`. */
+export const emailOtpFactor = (emailId: string, email: string, at: Date) => emailFactor('otp', 'email', emailId, email, at);
 
 /** A sign-in through an SSO connection: the factor names the connection and the member's registration. */
 export function ssoFactor(kind: 'saml' | 'oidc', registrationId: string, connectionId: string, externalId: string, at: Date): AuthenticationFactor {

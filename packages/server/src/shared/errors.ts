@@ -363,6 +363,8 @@ export const ERROR_CATALOGUE = {
   email_not_owned_by_user: spec(400, 'This address does not belong to the user named by user_id or the session; Gatehouse does not attach new addresses through magic links.', 'invalid_argument'),
   magic_link_not_found: spec(404, 'The magic link could not be authenticated, try sending another magic link to the user.'),
   unable_to_auth_magic_link: spec(401, 'The magic link could not be authenticated because it was either already used or expired. Send another magic link to this user.'),
+  otp_code_not_found: spec(404, 'The passcode is not the one sent, or none was sent to this address. Check the code, or send another.'),
+  unable_to_auth_otp_code: spec(401, 'The passcode has expired, was already used, or was tried too many times. Send another passcode.'),
   unable_to_auth_password_reset_token: spec(401, 'The password reset token could not be authenticated: it is unknown, already used or expired. Start another reset.'),
   invalid_expiration: spec(400, (p: { field: string; min: number; max: number }) => `${p.field} must be a whole number from ${p.min} to ${p.max}.`),
   invalid_login_magic_link_url: spec(400, (p: { reason: string }) => `login_magic_link_url ${p.reason}.`),

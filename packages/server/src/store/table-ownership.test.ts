@@ -50,6 +50,7 @@ const OWNER: Record<string, string> = {
   redirect_urls: 'redirect-urls',
   redirect_url_types: 'redirect-urls',
   discovery_tokens: 'discovery',
+  email_otps: 'otps',
 };
 
 /**
