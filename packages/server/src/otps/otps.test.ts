@@ -84,8 +84,9 @@ test('login_or_signup: a new address signs up by code as a pending member; authe
 test('login_or_signup: an address the organization does not let join is refused; expiration minutes outside 2..15 are refused', async () => {
   const { client } = await project();
   const { organization } = await client.organizations.create({ organization_name: 'Closed' });
-  await expectStytchError(client.otps.email.loginOrSignup({ organization_id: organization.organization_id, email_address: uniqueAddress('Eve') }), 'invalid_email_for_jit_provisioning', 403);
+  await expectStytchError(client.otps.email.loginOrSignup({ organization_id: organization.organization_id, email_address: uniqueAddress('Eve') }), 'email_jit_provisioning_not_allowed', 403);
   const open = await openOrganization(client);
+  await expectStytchError(client.otps.email.loginOrSignup({ organization_id: open, email_address: 'eve@elsewhere.test' }), 'invalid_email_for_jit_provisioning', 403);
   for (const minutes of [1, 16]) {
     await expectStytchError(client.otps.email.loginOrSignup({ organization_id: open, email_address: uniqueAddress('Eve'), login_expiration_minutes: minutes }), 'invalid_expiration', 400);
   }
@@ -214,4 +215,32 @@ test('rate limit: sends and tries count per address', async () => {
   } finally {
     await limited.close();
   }
+});
+
+test("the organization's sign-in rules apply to a code: a method it does not allow gives primary_required and no session; an allowed one a session; an MFA policy mfa_required", async () => {
+  const { client } = await project();
+  const signIn = async (settings: Record<string, unknown>) => {
+    const organization_id = await openOrganization(client, settings);
+    const email = uniqueAddress('Rita');
+    await client.otps.email.loginOrSignup({ organization_id, email_address: email });
+    return client.otps.email.authenticate({ organization_id, email_address: email, code: await codeTo(email) });
+  };
+  const refused = await signIn({ auth_methods: 'RESTRICTED', allowed_auth_methods: ['magic_link'] });
+  assert.equal(refused.member_authenticated, false);
+  assert.deepEqual(refused.primary_required?.allowed_auth_methods, ['magic_link']);
+  assert.equal(refused.session_token, '');
+  assert.equal(refused.member_session, null);
+  assert.ok(refused.intermediate_session_token);
+  await expectStytchError(client.sessions.authenticate({ session_token: refused.session_token || 'none' }), 'session_not_found', 404);
+
+  const allowed = await signIn({ auth_methods: 'RESTRICTED', allowed_auth_methods: ['email_otp'] });
+  assert.equal(allowed.member_authenticated, true);
+  assert.equal(allowed.primary_required, null);
+  await client.sessions.authenticate({ session_token: allowed.session_token });
+
+  const mfa = await signIn({ mfa_policy: 'REQUIRED_FOR_ALL' });
+  assert.equal(mfa.member_authenticated, false);
+  assert.ok(mfa.mfa_required);
+  assert.equal(mfa.session_token, '');
+  assert.ok(mfa.intermediate_session_token);
 });
