@@ -126,6 +126,8 @@ export function createB2BBackend(config: AppConfig, page: { html: string; script
       const { display_name, issuer, client_id, client_secret } = request.body;
       const created = await client.sso.oidc.createConnection({ organization_id, display_name });
       const updated = await client.sso.oidc.updateConnection({ organization_id, connection_id: created.connection!.connection_id, issuer, client_id, client_secret });
+      // Whoever the company's identity provider signs in becomes a member on the first sign-in.
+      await client.organizations.update({ organization_id, sso_jit_provisioning: 'ALL_ALLOWED' });
       return { connection_id: updated.connection!.connection_id, status: updated.connection!.status, redirect_url: updated.connection!.redirect_url };
     } catch (error) {
       return sendError(reply, error);

@@ -74,6 +74,8 @@ export async function startLocalGatehouse(options: { dataDir: string; port: numb
     // The example signs in again and again while you try it; keep the limits out of the way.
     GATEHOUSE_RATE_LIMIT_IP: '0',
     GATEHOUSE_RATE_LIMIT_IDENTIFIER: '0',
+    // SSO set-up against an identity provider on this machine (development mode only).
+    GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: process.env.GATEHOUSE_OUTBOUND_ALLOW_PRIVATE ?? '127.0.0.1/32',
   });
   const gatehouse = await createGatehouse({ config });
   const bootstrap = await ensureProject(gatehouse, config);

@@ -19,7 +19,7 @@ function h(tag, props = {}, ...children) {
 }
 
 function show(...children) {
-  root.replaceChildren(...children);
+  root.replaceChildren(...children.filter((child) => child !== null));
 }
 
 function status(text) {
