@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '@gatehouse/server/testing';
 import { launchChromium } from '@gatehouse/server/testing/chromium';
 import { startOidcProvider, type TestOidcProvider } from '@gatehouse/server/testing/oidc-provider';
-import { b2bClient, type AppConfig } from './backend.ts';
+import type { AppConfig } from './backend.ts';
 import { startB2BExample, type B2BExample } from './example.ts';
 import { readOutbox } from './gatehouse.ts';
 
@@ -143,13 +143,9 @@ test('5. role-gated UI: billing-viewer shows the billing button and opens the ba
   assert.equal(await colleague.getByTestId('billing').count(), 0);
   assert.equal(await fetchStatus(colleague, 'GET', '/api/billing'), 403);
 
-  // The role is granted with the backend client (as an app's admin screen would).
-  const client = b2bClient(config);
-  const { member } = await client.organizations.members.search({
-    organization_ids: [(await client.organizations.search({ query: { operator: 'AND', operands: [{ filter_name: 'organization_slugs', filter_value: [ACME] }] } })).organizations[0]!.organization_id],
-    query: { operator: 'AND', operands: [{ filter_name: 'member_emails', filter_value: [COLLEAGUE] }] },
-  }).then((found) => ({ member: found.members[0]! }));
-  await client.organizations.members.update({ organization_id: member.organization_id, member_id: member.member_id, roles: ['billing-viewer'] });
+  // The admin grants the role on the members list (the backend writes it with the stytch client).
+  await founder.getByTestId(`billing-viewer-${COLLEAGUE}`).click(WAIT);
+  await waitForText(founder, `billing-viewer-${COLLEAGUE}`, 'Revoke billing-viewer');
 
   await colleague.reload();
   await waitForText(colleague, 'roles', 'billing-viewer');

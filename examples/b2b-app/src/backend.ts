@@ -1,7 +1,7 @@
 // The B2B app's backend: Fastify and the official `stytch` B2B client, nothing else. The only
 // Gatehouse-specific thing here is the API base URL the client is given. It sends organization
-// login links, invites colleagues, sets up an organization's OIDC connection, finishes SSO sign-ins
-// and serves the billing page's data — each member action checked by Stytch's session
+// login links, invites colleagues, grants the billing-viewer role, sets up an organization's OIDC
+// connection, finishes SSO sign-ins and serves the billing page's data — each member action checked by Stytch's session
 // authentication with an `authorization_check` (the member's roles against the project's RBAC
 // policy, decided by the auth server, not by the page).
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
@@ -110,6 +110,33 @@ export function createB2BBackend(config: AppConfig, page: { html: string; script
     }
   });
 
+  // The organization's members and whether each holds billing-viewer: for admins (stytch.member:search).
+  app.get('/api/members', async (request, reply) => {
+    const admin = await authorized(request, reply, 'stytch.member', 'search');
+    if (!admin) return reply;
+    const { members } = await client.organizations.members.search({ organization_ids: [admin.organization.organization_id] });
+    return { members: members.map((m) => ({ member_id: m.member_id, email_address: m.email_address, roles: m.roles.map((role) => role.role_id) })) };
+  });
+
+  // Grants or takes back billing-viewer (stytch.member:update.settings.roles). Only the roles assigned directly are
+  // written: those an organization rule or an SSO group gives stay theirs.
+  app.put<{ Params: { member_id: string }; Body: { billing_viewer: boolean } }>('/api/members/:member_id/billing-viewer', async (request, reply) => {
+    const admin = await authorized(request, reply, 'stytch.member', 'update.settings.roles');
+    if (!admin) return reply;
+    try {
+      const { organization_id } = admin.organization;
+      const { member } = await client.organizations.members.get({ organization_id, member_id: request.params.member_id });
+      const direct = member.roles.filter((role) => role.sources.some((source) => source.type === 'direct_assignment')).map((role) => role.role_id);
+      // stytch_member is every member's: never written.
+      const kept = direct.filter((role) => role !== 'billing-viewer' && role !== 'stytch_member');
+      const roles = [...kept, ...(request.body.billing_viewer ? ['billing-viewer'] : [])];
+      await client.organizations.members.update({ organization_id, member_id: member.member_id, roles });
+      return { roles };
+    } catch (error) {
+      return sendError(reply, error);
+    }
+  });
+
   // The billing page's data: only for roles with billing:read (the custom billing-viewer role).
   app.get('/api/billing', async (request, reply) => {
     const viewer = await authorized(request, reply, 'billing', 'read');
@@ -117,10 +144,11 @@ export function createB2BBackend(config: AppConfig, page: { html: string; script
     return { organization: viewer.organization.organization_name, invoices: [{ id: 'INV-001', amount: '€ 420.00', status: 'paid' }] };
   });
 
-  // SSO set-up: an admin (stytch.sso:create) connects the organization to an OpenID provider.
+  // SSO set-up: an admin connects the organization to an OpenID provider (stytch.sso:create) and lets
+  // it bring new members (stytch.organization:update.settings.sso-jit-provisioning).
   app.post<{ Body: { display_name: string; issuer: string; client_id: string; client_secret: string } }>('/api/sso/oidc', async (request, reply) => {
     const admin = await authorized(request, reply, 'stytch.sso', 'create');
-    if (!admin) return reply;
+    if (!admin || !(await authorized(request, reply, 'stytch.organization', 'update.settings.sso-jit-provisioning'))) return reply;
     try {
       const { organization_id } = admin.organization;
       const { display_name, issuer, client_id, client_secret } = request.body;

@@ -33,7 +33,7 @@ async function attempt(action) {
   try {
     return await action();
   } catch (error) {
-    status(`Error: ${error.error_type ?? error.message ?? error}`);
+    status(`Error: ${[error.error_type, error.error_message ?? error.message].filter(Boolean).join(": ")}`);
     return undefined;
   }
 }
@@ -156,12 +156,14 @@ function discoveryView(email, discovered) {
 async function home() {
   const { member, organization, member_session } = await client.session.authenticate(SESSION);
   // The buttons follow the member's roles and the project's RBAC policy; the backend checks again.
-  const [canInvite, canBill, canSetUpSso] = await Promise.all([
+  const [canInvite, canManageMembers, canBill, canSetUpSso] = await Promise.all([
     client.rbac.isAuthorized('stytch.member', 'create'),
+    client.rbac.isAuthorized('stytch.member', 'update.settings.roles'),
     client.rbac.isAuthorized('billing', 'read'),
     client.rbac.isAuthorized('stytch.sso', 'create'),
   ]);
   const { discovered_organizations: memberships } = await client.discovery.organizations.list();
+  const members = canManageMembers ? (await api('GET', '/api/members')).members : [];
   const others = memberships.filter((entry) => entry.organization.organization_id !== organization.organization_id && entry.membership.type === 'active_member');
 
   const inviteEmail = h('input', { testid: 'invite-email', type: 'email', placeholder: 'colleague@company.com' });
@@ -204,10 +206,31 @@ async function home() {
       h('button', {
         testid: 'invite',
         onclick: () => attempt(async () => {
-          await api('POST', '/api/invite', { email_address: inviteEmail.value });
-          status(`Invited ${inviteEmail.value}.`);
+          const email = inviteEmail.value;
+          await api('POST', '/api/invite', { email_address: email });
+          await home(); // the members list shows the invited colleague
+          status(`Invited ${email}.`);
         }),
       }, 'Invite'),
+    ),
+
+    !canManageMembers ? null : h('section', {},
+      h('h2', {}, 'Members'),
+      h('ul', {},
+        members.map((m) => {
+          const isViewer = m.roles.includes('billing-viewer');
+          return h('li', {},
+            `${m.email_address} — ${m.roles.join(', ')} `,
+            h('button', {
+              testid: `billing-viewer-${m.email_address}`,
+              onclick: () => attempt(async () => {
+                await api('PUT', `/api/members/${m.member_id}/billing-viewer`, { billing_viewer: !isViewer });
+                await home();
+              }),
+            }, isViewer ? 'Revoke billing-viewer' : 'Grant billing-viewer'),
+          );
+        }),
+      ),
     ),
 
     !canSetUpSso ? null : h('section', {},
