@@ -132,7 +132,8 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const members = new MemberService(db, feed, rbac, organizations, clock, audit);
   // The app (and its logger) is made below, with the session service: a failed batch of access times is logged there.
   const sessionLog = { error: (details: object, message: string) => app.log.error(details, message) };
-  const sessions = new SessionService(db, feed, users, rbac, keys, clock, { members, organizations }, sessionLog);
+  const discoveryTokens = new DiscoveryTokens(db, feed, clock);
+  const sessions = new SessionService(db, feed, users, rbac, keys, clock, { members, organizations, intermediateSessions: discoveryTokens }, sessionLog);
   const memberAuthorization = new MemberAuthorization(sessions, rbac);
   const limiter = new RateLimiter(db, clock, config.rateLimits);
   const lockout = new Lockout({ db, feed, clock, config: config.lockout });
@@ -148,7 +149,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerPolicyRoutes(app, { rbac }, 'b2b', '/v1/b2b/rbac');
   registerPolicyChangeRoutes(app, { feed, rbac, clock });
   registerOrganizationRoutes(app, { organizations });
-  registerMemberSessionRoutes(app, { sessions, members, organizations, projects, keys, memberAuthorization });
+  registerMemberSessionRoutes(app, { sessions, members, organizations, projects, keys, memberAuthorization, limiter });
   const subjects = new SubjectDirectory(db, organizations);
   const policyInsight = { db, rbac, impact: new ImpactPreview({ db, rbac, subjects }), whoCan: new WhoCan({ db, rbac, organizations, subjects }) };
   registerPolicyHistoryRoutes(app, policyInsight, 'consumer', '/v1/rbac');
@@ -175,7 +176,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const memberTokens = new EmailTokens(db, feed, clock, MEMBER_TOKENS);
   const memberMagicLinks = new MemberMagicLinkService({ tokens: memberTokens, members, organizations, sessions, mailer, redirectUrls, clock });
   registerB2BMagicLinkRoutes(app, { memberMagicLinks, members, sessions, limiter });
-  const discovery = new DiscoveryService({ db, tokens: new DiscoveryTokens(db, feed, clock), members, organizations, sessions, mailer, redirectUrls, clock });
+  const discovery = new DiscoveryService({ db, tokens: discoveryTokens, members, organizations, sessions, mailer, redirectUrls, clock });
   registerDiscoveryRoutes(app, { discovery, members, sessions, limiter });
   // After memberMagicLinks: a member update that changes the address mails a link to the new one.
   registerMemberRoutes(app, { members, organizations, memberMagicLinks, limiter });

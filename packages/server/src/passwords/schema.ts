@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { AuthenticateBody, Email as LinkEmail, Ignored, Minutes, Url } from '../magic-links/schema.ts';
 import { EmailAddress, OrganizationId } from '../members/schema.ts';
-import { SessionFields } from '../sessions/schema.ts';
+import { IntermediateSessionField, SessionFields } from '../sessions/schema.ts';
 import { CreateUserBody } from '../users/schema.ts';
 
 // Any UTF-8 is allowed; the cap keeps hashing a bounded amount of work.
@@ -57,6 +57,7 @@ export const B2BPasswordAuthenticateBody = Type.Object({
   email_address: EmailAddress,
   password: Password,
   ...SessionFields,
+  ...IntermediateSessionField,
   locale: Locale,
 });
 

@@ -40,3 +40,33 @@ export function ssoConnectionIds(factors: readonly AuthenticationFactor[]): Set<
   }
   return ids;
 }
+
+/**
+ * The organization's name of the primary method a factor proves (allowed_auth_methods' values:
+ * magic_link, password, sso, email_otp, google_oauth, …); null for an MFA factor.
+ */
+export function authMethodOf(factor: AuthenticationFactor): string | null {
+  if (factor.type === 'otp') return factor.delivery_method === 'email' ? 'email_otp' : null;
+  if (factor.type === 'oauth') return `${factor.delivery_method.replace(/^oauth_/, '')}_oauth`;
+  if (isMfaFactor(factor)) return null;
+  return factor.type;
+}
+
+/** A second factor: TOTP, an SMS one-time passcode, a recovery code. */
+export function isMfaFactor(factor: AuthenticationFactor): boolean {
+  return factor.type === 'totp' || factor.type === 'recovery_codes' || (factor.type === 'otp' && factor.delivery_method === 'sms');
+}
+
+/**
+ * The factors a session exchange carries into another organization: those proven through the email
+ * address (an email magic link or email one-time passcode) and OAuth — Stytch's rule; a password, an
+ * SSO sign-in and MFA factors belong to the organization they were proven in.
+ */
+export function isPortableFactor(factor: AuthenticationFactor): boolean {
+  return (factor.type === 'magic_link' && factor.delivery_method === 'email') || (factor.type === 'otp' && factor.delivery_method === 'email') || factor.type === 'oauth';
+}
+
+/** A factor proven through an address, now naming the member it signs in (discovery's name no member yet; an exchange's another). */
+export function forMember(factor: AuthenticationFactor, member: { member_id: string; email_address: string }): AuthenticationFactor {
+  return factor.email_factor ? { ...factor, email_factor: { email_id: member.member_id, email_address: member.email_address } } : factor;
+}

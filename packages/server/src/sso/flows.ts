@@ -15,7 +15,7 @@ import type { MemberRecord, MemberService } from '../members/service.ts';
 import { acceptSsoSignIn } from '../members/repository.ts';
 import { emailDomain, type OrganizationRecord, type OrganizationService } from '../organizations/service.ts';
 import type { ProjectService } from '../projects/service.ts';
-import type { MemberSessionGrant, SessionInput, SessionService } from '../sessions/service.ts';
+import type { MemberSignIn, MemberSignInInput, SessionService } from '../sessions/service.ts';
 import type { OutboundFetch } from '../shared/outbound-fetch.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
@@ -187,7 +187,7 @@ export class SsoFlows {
   }
 
   /** /v1/b2b/sso/authenticate: spends the one-time token and starts (or adds to) a member session. */
-  async authenticate(projectId: string, environment: 'test' | 'live', input: SessionInput & { sso_token: string; pkce_code_verifier?: string }): Promise<MemberSessionGrant> {
+  async authenticate(projectId: string, environment: 'test' | 'live', input: MemberSignInInput & { sso_token: string; pkce_code_verifier?: string }): Promise<MemberSignIn> {
     const { rows } = await this.#db.query<{ member_id: string; connection_id: string; external_id: string; pkce_code_challenge: string | null; expires_at: Date; used_at: Date | null }>(
       'SELECT member_id, connection_id, external_id, pkce_code_challenge, expires_at, used_at FROM sso_tokens WHERE token_hash = $1 AND project_id = $2',
       [sha256(input.sso_token), projectId],
