@@ -43,6 +43,8 @@ function sendError(reply: FastifyReply, error: unknown) {
 export function createB2BBackend(config: AppConfig, page: { html: string; script: string }) {
   const app = Fastify({ logger: false });
   const client = b2bClient(config);
+  // Where the emails' links come back to: this page, as the browser reached it. The auth server sends
+  // tokens only to registered redirect URLs, so another Host header gets a refusal, not a link.
   const appUrl = (request: FastifyRequest) => `${request.protocol}://${request.host}`;
 
   /** The signed-in member, if their roles allow `action` on `resource_id` in their organization; otherwise a 401 or 403 is sent. */
@@ -114,8 +116,12 @@ export function createB2BBackend(config: AppConfig, page: { html: string; script
   app.get('/api/members', async (request, reply) => {
     const admin = await authorized(request, reply, 'stytch.member', 'search');
     if (!admin) return reply;
-    const { members } = await client.organizations.members.search({ organization_ids: [admin.organization.organization_id] });
-    return { members: members.map((m) => ({ member_id: m.member_id, email_address: m.email_address, roles: m.roles.map((role) => role.role_id) })) };
+    try {
+      const { members } = await client.organizations.members.search({ organization_ids: [admin.organization.organization_id] });
+      return { members: members.map((m) => ({ member_id: m.member_id, email_address: m.email_address, roles: m.roles.map((role) => role.role_id) })) };
+    } catch (error) {
+      return sendError(reply, error);
+    }
   });
 
   // Grants or takes back billing-viewer (stytch.member:update.settings.roles). Only the roles assigned directly are

@@ -44,9 +44,13 @@ export async function setUpProject(config: AppConfig, appUrl: string): Promise<v
   const custom = (policy.resources as { resource_id: string }[]).filter((resource) => !resource.resource_id.startsWith('stytch.') && resource.resource_id !== 'billing');
   const roles = (policy.roles as { role_id: string }[]).filter((role) => role.role_id !== BILLING_VIEWER_ROLE.role_id);
   await api('PUT', '/v1/b2b/rbac/policy', { policy: { ...policy, resources: [...custom, BILLING_RESOURCE], roles: [...roles, BILLING_VIEWER_ROLE] } });
-  const types = ['LOGIN', 'SIGNUP', 'INVITE', 'DISCOVERY'].map((type) => ({ type, is_default: true }));
-  await once(api('POST', '/v1/project/redirect_urls', { url: `${appUrl}/authenticate`, valid_types: types }));
+  const types = ['LOGIN', 'SIGNUP', 'INVITE', 'DISCOVERY'];
+  await once(api('POST', '/v1/project/redirect_urls', { url: `${appUrl}/authenticate`, valid_types: types.map((type) => ({ type, is_default: true })) }));
   await once(api('POST', '/v1/project/allowed_origins', { origin: appUrl, vertical: 'B2B' }));
+  // The page may be opened as localhost too: another origin to the browser.
+  const localhost = appUrl.replace('//127.0.0.1:', '//localhost:');
+  await once(api('POST', '/v1/project/redirect_urls', { url: `${localhost}/authenticate`, valid_types: types.map((type) => ({ type })) }));
+  await once(api('POST', '/v1/project/allowed_origins', { origin: localhost, vertical: 'B2B' }));
 }
 
 export interface OutboxMessage {
