@@ -1,9 +1,10 @@
 // The B2B example's journeys in headless Chromium (Debian's, driven by playwright-core), against a
-// started Gatehouse (in-process, in-memory PGlite) and a local OpenID provider: discovery sign-up
+// started Gatehouse (in-process, in-memory PGlite) and a local OpenID provider with a login page: discovery sign-up
 // and organization creation, organization login by magic link, invite and acceptance, role-gated
 // UI, SSO set-up and sign-in, switching organizations. The emails are read from Gatehouse's outbox.
 // Each journey builds on the one before; they run in order.
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '@gatehouse/server/testing';
@@ -29,12 +30,27 @@ let config: AppConfig;
 const contexts: BrowserContext[] = [];
 const pageErrors: string[] = [];
 
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 before(async () => {
   const launching = launchChromium();
   launching.catch(() => undefined);
   // The OpenID provider listens on loopback, which Gatehouse reaches only when allowed (development).
-  server = await startTestServer({ env: { GATEHOUSE_RATE_LIMIT_IP: '0', GATEHOUSE_RATE_LIMIT_IDENTIFIER: '0', GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: '127.0.0.1/32' } });
-  provider = await startOidcProvider({ redirectUris: [`${server.config.publicUrl}/v1/b2b/sso/oidc/callback`] });
+  // Gatehouse listens where its public URL says, so the provider's redirect back reaches it.
+  server = await startTestServer({
+    port: await freePort(),
+    env: { GATEHOUSE_RATE_LIMIT_IP: '0', GATEHOUSE_RATE_LIMIT_IDENTIFIER: '0', GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: '127.0.0.1/32' },
+  });
+  provider = await startOidcProvider({ redirectUris: [`${server.baseUrl}/v1/b2b/sso/oidc/callback`], loginPage: true });
   config = { apiUrl: server.baseUrl, ...(await server.createProject()) };
   example = await startB2BExample(config);
   browser = await launching;
@@ -186,23 +202,13 @@ test('6. SSO: the admin connects an OpenID provider through the backend; a colle
   assert.equal(await colleague.getByTestId('sso-create').count(), 0);
   assert.equal(await fetchStatus(colleague, 'POST', '/api/sso/oidc', { display_name: 'x', issuer: provider.issuer, client_id: 'x', client_secret: 'x' }), 403);
 
-  // The provider's login page is played by the test provider, which logs its current user in
-  // without a form: the browser's SSO start (Gatehouse's redirect to the provider) is answered
-  // with where the provider sends the browser back to Gatehouse once signed in. (Chromium routes
-  // only the first request of a redirect chain; and the test server names its callback with its
-  // configured public URL, while it listens on a random port.)
   provider.setUser({ sub: `dana-${suffix}`, email: SSO_MEMBER, name: 'Dana' });
   const ssoPage = await newPage();
-  await ssoPage.context().route(`${server.baseUrl}/v1/public/sso/start?**`, async (route) => {
-    const started = await route.fetch({ maxRedirects: 0 });
-    assert.equal(started.status(), 302, await started.text());
-    const callback = await provider.signIn(started.headers()['location']!);
-    const cookie = started.headers()['set-cookie'];
-    await route.fulfill({ status: 302, headers: { location: `${server.baseUrl}${callback.pathname}${callback.search}`, ...(cookie ? { 'set-cookie': cookie } : {}) } });
-  });
   await ssoPage.goto(example.appUrl);
   await ssoPage.getByTestId('login-slug').fill(ACME);
   await ssoPage.getByTestId('login-sso').click();
+  // At the provider (Gatehouse sent the browser there): its login page.
+  await ssoPage.getByRole('button', { name: `Sign in as ${SSO_MEMBER}` }).click(WAIT);
   await signedInTo(ssoPage, 'Acme');
   assert.equal(await text(ssoPage, 'member-email'), SSO_MEMBER);
   assert.equal(await text(ssoPage, 'roles'), 'stytch_member');
