@@ -116,6 +116,19 @@ export class DiscoveryTokens {
     return { usedAt, inside };
   }
 
+  /**
+   * A live intermediate session gets the sign-in's binding (member, organization, every factor so
+   * far) and stays live: the next step presents the same token. Loses to a concurrent spend.
+   */
+  async bind(row: DiscoveryTokenRow, binding: IntermediateSessionBinding, errors: TokenErrors): Promise<void> {
+    const { rowCount } = await this.#db.query(
+      `UPDATE discovery_tokens SET member_id = $2, organization_id = $3, authentication_factors = $4
+        WHERE token_hash = $1 AND kind = 'intermediate_session' AND used_at IS NULL AND expires_at > $5`,
+      [row.token_hash, binding.member_id, binding.organization_id, JSON.stringify(binding.factors), this.#clock.now()],
+    );
+    if (rowCount === 0) throw new GatehouseError(errors.unusable);
+  }
+
   /** Undoes `spend` when what came after it failed: the token is live again (until it expires). */
   async unspend(row: DiscoveryTokenRow, usedAt: Date): Promise<void> {
     await this.#db.query('UPDATE discovery_tokens SET used_at = NULL WHERE token_hash = $1 AND used_at = $2', [row.token_hash, usedAt]);

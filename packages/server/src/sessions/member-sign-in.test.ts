@@ -9,14 +9,18 @@ import bcrypt from 'bcryptjs';
 import { nextTokenTo, startSmtpServer, uniqueAddress, type TestSmtpServer } from '../email/smtp-test-server.ts';
 import { B2BProject } from '../testing/b2b.ts';
 import { startTestServer, type TestServer } from '../testing/harness.ts';
+import { createSamlIdp, type SamlTestIdp } from '../testing/saml-idp.ts';
+import { createSamlConnection, samlAcs, ssoTokenOf } from '../testing/sso.ts';
 import { b2bClient, expectStytchError } from '../testing/stytch-clients.ts';
 
 let smtp: TestSmtpServer;
 let server: TestServer;
+let idp: SamlTestIdp;
 
 before(async () => {
   smtp = await startSmtpServer();
   server = await startTestServer({ env: { GATEHOUSE_SMTP_URL: smtp.url, GATEHOUSE_RATE_LIMIT_IDENTIFIER: '0', GATEHOUSE_RATE_LIMIT_IP: '0' } });
+  idp = await createSamlIdp();
 });
 after(async () => {
   await server?.close();
@@ -113,10 +117,10 @@ test('mfa_policy REQUIRED_FOR_ALL, or a member enrolled in MFA: no session but m
   assertNoSession(signIn);
   assert.equal(signIn.primary_required ?? null, null);
   assert.deepEqual(signIn.mfa_required, { member_options: { mfa_phone_number: '+12025550123', totp_registration_id: '' }, secondary_auth_initiated: null });
-  // Another primary factor with the intermediate session is still no MFA: a new intermediate session.
+  // Another primary factor with the intermediate session is still no MFA: the same intermediate session, holding both.
   const again = await client.magicLinks.authenticate({ magic_links_token: await loginToken(client, strict, email), intermediate_session_token: signIn.intermediate_session_token });
   assertNoSession(again);
-  assert.notEqual(again.intermediate_session_token, signIn.intermediate_session_token);
+  assert.equal(again.intermediate_session_token, signIn.intermediate_session_token);
   assert.ok(again.mfa_required);
   assert.deepEqual((await client.sessions.get({ organization_id: strict, member_id: member.member_id })).member_sessions, []);
 
@@ -247,4 +251,35 @@ test('email_invites: ALL_ALLOWED, RESTRICTED to the allowed domains, NOT_ALLOWED
   await expectStytchError(client.magicLinks.email.loginOrSignup({ organization_id: elsewhere, email_address: uniqueAddress('Joiner') }), 'invalid_email_for_jit_provisioning', 403);
   const open = await organization(client, { email_jit_provisioning: 'RESTRICTED', email_allowed_domains: ['example.com'] });
   assert.equal((await client.magicLinks.email.loginOrSignup({ organization_id: open, email_address: uniqueAddress('Joiner') })).member_created, true);
+});
+
+test('SSO under the organization\'s rules: a password where only SSO is allowed is completed by a SAML sign-in with the intermediate session; MFA required stops SSO too', async () => {
+  const { p, client } = await project();
+  const org = await organization(client, { auth_methods: 'RESTRICTED', allowed_auth_methods: ['sso'] });
+  const connection = await createSamlConnection((method, path, body) => p.api(method, path, body), org, idp);
+  const email = uniqueAddress('Sso').toLowerCase();
+  const user = { nameId: email, email };
+  // The IdP's first sign-in creates the member (and signs it in: SSO is allowed); it then gets a password.
+  const first = await client.sso.authenticate({ sso_token: ssoTokenOf(await samlAcs(server, idp, p.credentials, connection, user)) });
+  assert.equal(first.member_authenticated, true);
+  await memberWithPassword(client, org, email);
+
+  const byPassword = await client.passwords.authenticate({ organization_id: org, email_address: email, password: PASSWORD });
+  assertNoSession(byPassword);
+  assert.deepEqual(byPassword.primary_required, { allowed_auth_methods: ['sso'] });
+  // Another member's intermediate session is refused, and the SSO token stays good.
+  const other = uniqueAddress('OtherSso');
+  await memberWithPassword(client, org, other);
+  const othersIntermediate = (await client.passwords.authenticate({ organization_id: org, email_address: other, password: PASSWORD })).intermediate_session_token;
+  const ssoToken = ssoTokenOf(await samlAcs(server, idp, p.credentials, connection, user));
+  await expectStytchError(client.sso.authenticate({ sso_token: ssoToken, intermediate_session_token: othersIntermediate }), 'invalid_intermediate_session_token_for_organization', 400);
+  const bySso = await client.sso.authenticate({ sso_token: ssoToken, intermediate_session_token: byPassword.intermediate_session_token, session_duration_minutes: 60 });
+  assert.equal(bySso.member_authenticated, true);
+  assert.deepEqual(factorTypes(bySso.member_session), ['password', 'sso']);
+
+  // The organization now requires MFA: an SSO sign-in alone gives no session.
+  await client.organizations.update({ organization_id: org, mfa_policy: 'REQUIRED_FOR_ALL' });
+  const stopped = await client.sso.authenticate({ sso_token: ssoTokenOf(await samlAcs(server, idp, p.credentials, connection, user)) });
+  assertNoSession(stopped);
+  assert.ok(stopped.mfa_required);
 });

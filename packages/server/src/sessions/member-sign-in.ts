@@ -96,8 +96,9 @@ export class MemberSignIns {
 
   /**
    * The sign-in decision. `factors`: what this authentication proved. A presented intermediate session
-   * must be for this member and organization (or, discovery's, for its address); it is spent, and its
-   * factors join the new ones. A presented session is added to when the rules are met.
+   * must be for this member and organization (or, discovery's, for its address); its factors join the
+   * new ones, and it is spent when a session starts — else it is bound to the member and returned. A
+   * presented session is added to when the rules are met.
    */
   async signIn(
     projectId: string,
@@ -125,24 +126,32 @@ export class MemberSignIns {
     const all = [...held, ...proven];
     const primary = options.primaryMet ? null : primaryRequired(organization, authMethods(all));
     const mfa = primary ? null : mfaRequired(member, organization, all);
-    const spent = row ? await tokens.spend(row, INTERMEDIATE_SESSION_ERRORS) : null;
-    try {
-      if (!primary && !mfa) {
-        const { session_token, session_jwt, session_duration_minutes, session_custom_claims } = input;
-        const grant = await memberSessions.grant(projectId, environment, member, organization, proven, { session_token, session_jwt, session_duration_minutes, session_custom_claims });
-        return { ...grant, member_authenticated: true, intermediate: null, primary_required: null, mfa_required: null };
+    if (primary || mfa) {
+      // Short of a session: the presented intermediate session (Stytch returns the same one) or a new
+      // one, bound to the member and organization, with every factor so far.
+      const binding = { factors: [...proven], member_id: member.member_id, organization_id: organization.organization_id };
+      let intermediate: { token: string; expiresAt: Date };
+      if (row) {
+        await tokens.bind(row, binding, INTERMEDIATE_SESSION_ERRORS);
+        intermediate = { token: input.intermediate_session_token!, expiresAt: row.expires_at };
+      } else {
+        const issued = await tokens.issue({ projectId, kind: 'intermediate_session', email: member.email_address, minutes: INTERMEDIATE_SESSION_MINUTES, binding });
+        intermediate = { token: issued.token, expiresAt: issued.expiresAt };
       }
-      const issued = await tokens.issue({
-        projectId, kind: 'intermediate_session', email: member.email_address, minutes: INTERMEDIATE_SESSION_MINUTES,
-        binding: { factors: [...proven], member_id: member.member_id, organization_id: organization.organization_id },
-      });
       return {
         member_session: null, session_token: '', session_jwt: '', member, organization, roles: [],
         member_authenticated: false,
-        intermediate: { token: issued.token, expiresAt: issued.expiresAt },
+        intermediate,
         primary_required: primary ? { allowed_auth_methods: primary } : null,
         mfa_required: mfa,
       };
+    }
+    // The rules are met: the intermediate session is spent (live again if the grant fails).
+    const spent = row ? await tokens.spend(row, INTERMEDIATE_SESSION_ERRORS) : null;
+    try {
+      const { session_token, session_jwt, session_duration_minutes, session_custom_claims } = input;
+      const grant = await memberSessions.grant(projectId, environment, member, organization, proven, { session_token, session_jwt, session_duration_minutes, session_custom_claims });
+      return { ...grant, member_authenticated: true, intermediate: null, primary_required: null, mfa_required: null };
     } catch (error) {
       if (row && spent) await tokens.unspend(row, spent.usedAt);
       throw error;

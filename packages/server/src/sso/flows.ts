@@ -208,7 +208,13 @@ export class SsoFlows {
     if (spent.rowCount === 0) throw new GatehouseError('sso_token_not_found');
     const organization = await this.#organizations.requireOrganization(projectId, member.organization_id);
     const factor = ssoFactor(connection.kind, registration.registration_id, connection.connection_id, token.external_id, now);
-    return this.#sessions.grantMember(projectId, environment, member, organization, factor, input);
+    try {
+      return await this.#sessions.grantMember(projectId, environment, member, organization, factor, input);
+    } catch (error) {
+      // Refused (a wrong intermediate session, say): the token is good again until it expires.
+      await this.#db.query('UPDATE sso_tokens SET used_at = NULL WHERE token_hash = $1 AND used_at = $2', [sha256(input.sso_token), now]);
+      throw error;
+    }
   }
 
   /** Takes the flow a state names (once), with its connection. */
