@@ -113,6 +113,10 @@ async function handleRedirect(params) {
       return home();
     }
   }
+  // A spent or expired link: back to the forms, with the error.
+  const message = document.querySelector('[data-testid=status]')?.textContent ?? `Unknown link type: ${type}`;
+  signedOutView();
+  status(message);
   return undefined;
 }
 
