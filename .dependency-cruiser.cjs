@@ -10,6 +10,14 @@ const SDK = '^packages/(js|node|react)/';
 module.exports = {
   forbidden: [
     {
+      name: 'the-b2b-example-app-uses-only-stytch-packages',
+      comment:
+        'examples/b2b-app shows a Stytch B2B app run unchanged against Gatehouse: its backend and page use the official Stytch clients, never a Gatehouse package (only src/gatehouse.ts, the start script and the test set Gatehouse up).',
+      severity: 'error',
+      from: { path: '^examples/b2b-app/src/(backend\\.ts|web/)' },
+      to: { path: '^packages/' },
+    },
+    {
       name: 'pure-packages-import-nothing',
       comment:
         '@gatehouse/policy and @gatehouse/contracts run in browsers and servers alike: no node:* module, no npm package, no other Gatehouse package. Their tests may use node:test and fast-check.',

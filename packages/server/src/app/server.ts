@@ -20,6 +20,12 @@ import { MagicLinkService } from '../magic-links/service.ts';
 import { registerB2BMagicLinkRoutes } from '../magic-links/b2b-routes.ts';
 import { registerDiscoveryRoutes } from '../discovery/routes.ts';
 import { registerSdkDiscoveryRoutes } from '../discovery/sdk-routes.ts';
+import { EmailOtps } from '../otps/codes.ts';
+import { registerOtpRoutes } from '../otps/routes.ts';
+import { registerSdkOtpRoutes } from '../otps/sdk-routes.ts';
+import { MemberPasswordResetService } from '../passwords/b2b-email-reset.ts';
+import { registerSdkB2BPasswordResetRoutes } from '../passwords/b2b-sdk-routes.ts';
+import { OtpService } from '../otps/service.ts';
 import { DiscoveryService } from '../discovery/service.ts';
 import { DiscoveryTokens } from '../discovery/tokens.ts';
 import { MemberMagicLinkService } from '../magic-links/b2b-service.ts';
@@ -138,7 +144,8 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const members = new MemberService(db, feed, rbac, organizations, clock, audit);
   // The app (and its logger) is made below, with the session service: a failed batch of access times is logged there.
   const sessionLog = { error: (details: object, message: string) => app.log.error(details, message) };
-  const sessions = new SessionService(db, feed, users, rbac, keys, clock, { members, organizations }, sessionLog);
+  const discoveryTokens = new DiscoveryTokens(db, feed, clock);
+  const sessions = new SessionService(db, feed, users, rbac, keys, clock, { members, organizations, intermediateSessions: discoveryTokens }, sessionLog);
   const memberAuthorization = new MemberAuthorization(sessions, rbac);
   const limiter = new RateLimiter(db, clock, config.rateLimits);
   const lockout = new Lockout({ db, feed, clock, config: config.lockout });
@@ -154,7 +161,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerPolicyRoutes(app, { rbac }, 'b2b', '/v1/b2b/rbac');
   registerPolicyChangeRoutes(app, { feed, rbac, clock });
   registerOrganizationRoutes(app, { organizations });
-  registerMemberSessionRoutes(app, { sessions, members, organizations, projects, keys, memberAuthorization });
+  registerMemberSessionRoutes(app, { sessions, members, organizations, projects, keys, memberAuthorization, limiter });
   const subjects = new SubjectDirectory(db, organizations);
   const policyInsight = { db, rbac, impact: new ImpactPreview({ db, rbac, subjects }), whoCan: new WhoCan({ db, rbac, organizations, subjects }) };
   registerPolicyHistoryRoutes(app, policyInsight, 'consumer', '/v1/rbac');
@@ -170,19 +177,24 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerAuditRoutes(app, { audit, accessHistory: new AccessHistory(db, audit, clock) });
   registerSessionRoutes(app, { sessions, users, projects, keys });
   const memberPasswords = new MemberPasswordService({ db, feed, clock, lockout, members, organizations, rbac, sessions });
-  registerB2BPasswordRoutes(app, { memberPasswords, passwords, members, sessions, limiter, memberAuthorization });
   const mailer = new Mailer({ config: config.email, db, clock, log: app.log, production: config.production });
+  const memberTokens = new EmailTokens(db, feed, clock, MEMBER_TOKENS);
+  const memberPasswordReset = new MemberPasswordResetService({
+    tokens: memberTokens, members, organizations, sessions, passwords, memberPasswords, mailer, redirectUrls, clock,
+  });
+  registerB2BPasswordRoutes(app, { memberPasswords, passwords, members, sessions, limiter, memberAuthorization, memberPasswordReset });
   const emailTokens = new EmailTokens(db, feed, clock, USER_TOKENS);
   const magicLinks = new MagicLinkService({ db, tokens: emailTokens, users, sessions, mailer, redirectUrls, clock });
   registerEmailRoutes(app, { db, mailer });
   const passwordReset = new PasswordResetService({ db, feed, tokens: emailTokens, users, sessions, passwords, mailer, redirectUrls, clock });
   registerMagicLinkRoutes(app, { magicLinks, sessions, users, limiter });
   registerPasswordRoutes(app, { passwords, passwordReset, users, sessions, limiter });
-  const memberTokens = new EmailTokens(db, feed, clock, MEMBER_TOKENS);
   const memberMagicLinks = new MemberMagicLinkService({ tokens: memberTokens, members, organizations, sessions, mailer, redirectUrls, clock });
   registerB2BMagicLinkRoutes(app, { memberMagicLinks, members, sessions, limiter });
-  const discovery = new DiscoveryService({ db, tokens: new DiscoveryTokens(db, feed, clock), members, organizations, sessions, mailer, redirectUrls, clock });
+  const discovery = new DiscoveryService({ db, tokens: discoveryTokens, members, organizations, sessions, mailer, redirectUrls, clock });
   registerDiscoveryRoutes(app, { discovery, members, sessions, limiter });
+  const otps = new OtpService({ codes: new EmailOtps(db, feed, clock), members, organizations, sessions, discovery, mailer, clock });
+  registerOtpRoutes(app, { otps, members, sessions, limiter });
   const oauthProviders = new OAuthProviders({ db, feed, clock, audit, keyring, outbound });
   const oauth = new OAuthService({ db, feed, clock, config, outbound, providers: oauthProviders, redirectUrls, users, members, organizations, sessions, discovery });
   registerOAuthRoutes(app, { oauth, providers: oauthProviders, sessions, users, members, limiter, config });
@@ -198,6 +210,8 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerSdkOAuthRoutes(app, { hooks, oauth, sessions, users, members, limiter });
   registerSdkSsoRoutes(app, { hooks, db, connections: ssoConnections, organizations, sessions, memberAuthorization, outbound, limiter, config });
   registerSdkMagicLinkRoutes(app, { hooks, memberMagicLinks, members, sessions, memberAuthorization, limiter });
+  registerSdkOtpRoutes(app, { hooks, otps, members, sessions, limiter });
+  registerSdkB2BPasswordResetRoutes(app, { hooks, memberPasswordReset, members, sessions, limiter });
   await app.ready();
 
   return {

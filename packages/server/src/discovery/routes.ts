@@ -12,7 +12,7 @@ import type { RateLimiter } from '../rate-limit/limiter.ts';
 import type { SessionService } from '../sessions/service.ts';
 import { CreateOrganizationBody, DiscoveryAuthenticateBody, DiscoverySendBody, ExchangeBody, ListOrganizationsBody } from './schema.ts';
 import type { DiscoveryService } from './service.ts';
-import { toWireDiscoveredOrganization, toWireDiscoveryGrant, toWireIntermediateSession } from './wire.ts';
+import { toWireDiscoveredOrganization, toWireDiscoveryAuthentication, toWireDiscoveryGrant } from './wire.ts';
 
 export function registerDiscoveryRoutes(
   app: App,
@@ -30,11 +30,7 @@ export function registerDiscoveryRoutes(
 
   app.post('/v1/b2b/magic_links/discovery/authenticate', { config: REFUSE, schema: { body: DiscoveryAuthenticateBody }, preHandler: byIp }, async (request) => {
     const result = await discovery.authenticateMagicLink(request.projectId, request.body);
-    return ok(request, {
-      ...toWireIntermediateSession(result.intermediate),
-      email_address: result.email_address,
-      discovered_organizations: result.discovered.map((entry) => toWireDiscoveredOrganization(entry, members)),
-    });
+    return ok(request, toWireDiscoveryAuthentication(result, members));
   });
 
   app.post('/v1/b2b/discovery/organizations', { config: REFUSE, schema: { body: ListOrganizationsBody } }, async (request) => {

@@ -11,7 +11,7 @@ import { data, requireSessionToken, SDK_PREFIX, type SdkHooks } from '../sdk/bro
 import type { SessionService } from '../sessions/service.ts';
 import { CreateOrganizationBody, DiscoveryAuthenticateBody, DiscoverySendBody, ExchangeBody, ListOrganizationsBody } from './schema.ts';
 import type { DiscoveryService } from './service.ts';
-import { toWireDiscoveredOrganization, toWireDiscoveryGrant, toWireIntermediateSession } from './wire.ts';
+import { toWireDiscoveredOrganization, toWireDiscoveryAuthentication, toWireDiscoveryGrant } from './wire.ts';
 
 const B2B = `${SDK_PREFIX}/b2b`;
 /** Who the audit log says created an organization or member from the browser: the person proved an address, no caller holds a secret. */
@@ -35,11 +35,7 @@ export function registerSdkDiscoveryRoutes(
   app.post(`${B2B}/magic_links/discovery/authenticate`, { ...caller, schema: { body: DiscoveryAuthenticateBody }, preHandler: byIp }, async (request) => {
     const { discovery_magic_links_token, pkce_code_verifier } = request.body;
     const result = await discovery.authenticateMagicLink(request.projectId, { discovery_magic_links_token, pkce_code_verifier });
-    return data(request, {
-      ...toWireIntermediateSession(result.intermediate),
-      email_address: result.email_address,
-      discovered_organizations: result.discovered.map((entry) => toWireDiscoveredOrganization(entry, members)),
-    });
+    return data(request, toWireDiscoveryAuthentication(result, members));
   });
 
   app.post(`${B2B}/discovery/organizations`, { ...caller, schema: { body: ListOrganizationsBody } }, async (request) => {

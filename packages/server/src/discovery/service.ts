@@ -14,21 +14,19 @@ import type { Mailer } from '../email/mailer.ts';
 import { composeMessage } from '../email/messages.ts';
 import { GatehouseError, isGatehouseError } from '../shared/errors.ts';
 import { emailLinkFactor } from '../sessions/factors.ts';
-import { mayJoinByEmail } from '../magic-links/b2b-service.ts';
+import { checkJoinByEmail } from '../magic-links/b2b-service.ts';
 import { MAGIC_LINK_DEFAULTS } from '../magic-links/service.ts';
 import { checkCodeChallenge, checkExpiration, checkPkce, tokenLink, type TokenErrors } from '../magic-links/tokens.ts';
 import { normalizeMemberEmail, SELECT_MEMBERS, type MemberRecord, type MemberService } from '../members/service.ts';
-import { acceptVerifiedEmailUnlessDeleted } from '../members/repository.ts';
 import { emailDomain, isCommonEmailDomain, type OrganizationInput, type OrganizationRecord, type OrganizationService } from '../organizations/service.ts';
 import type { Actor } from '../projects/service.ts';
 import { STYTCH_ADMIN } from '@gatehouse/policy';
 import { REDIRECT_URL_FIELDS, type RedirectUrlService } from '../redirect-urls/service.ts';
-import { checkSessionInput, type AuthenticationFactor, type MemberSessionGrant, type SessionService } from '../sessions/service.ts';
+import { checkSessionInput, type AuthenticationFactor, type MemberSignIn, type SessionService } from '../sessions/service.ts';
+import { authMethods, INTERMEDIATE_SESSION_MINUTES, mfaRequired, primaryRequired, type MfaRequired } from '../sessions/member-sign-in.ts';
+import { forMember, isPortableFactor } from '../sessions/factors.ts';
 import type { SqlExecutor } from '../store/database.ts';
-import type { DiscoveryTokenRow, DiscoveryTokens } from './tokens.ts';
-
-/** Stytch's intermediate session lifetime. */
-export const INTERMEDIATE_SESSION_MINUTES = 10;
+import { provenFactors, type DiscoveryTokenRow, type DiscoveryTokens, type IssuedToken } from './tokens.ts';
 
 const MAGIC_LINK_ERRORS: TokenErrors = { notFound: 'magic_link_not_found', unusable: 'unable_to_auth_magic_link' };
 const INTERMEDIATE_SESSION_ERRORS: TokenErrors = { notFound: 'intermediate_session_not_found', unusable: 'intermediate_session_not_found' };
@@ -45,11 +43,20 @@ export interface DiscoveredOrganization {
   details: { domain: string } | null;
   /** The organization's allowed primary methods, when the ones proven are not among them; else null. */
   primaryRequired: string[] | null;
+  /** What MFA the member must complete there (only once primary authentication is met); else null. */
+  mfaRequired: MfaRequired | null;
 }
 
 export interface IntermediateSession {
   token: string;
   expiresAt: Date;
+}
+
+/** A proven address: its intermediate session and the organizations it discovers. */
+export interface DiscoveryAuthentication {
+  intermediate: IntermediateSession;
+  email_address: string;
+  discovered: DiscoveredOrganization[];
 }
 
 export interface DiscoverySendInput {
@@ -67,7 +74,7 @@ export interface DiscoverySessionInput {
 
 /** What an exchange or creation gives: a member session, or — the organization asking for another primary method — the intermediate session back. */
 export type DiscoveryGrant =
-  | { kind: 'session'; grant: MemberSessionGrant }
+  | { kind: 'session'; grant: MemberSignIn }
   | { kind: 'primary_required'; organization: OrganizationRecord; member: MemberRecord | null; intermediate: IntermediateSession; allowedAuthMethods: string[] };
 
 export interface DiscoveryDeps {
@@ -82,13 +89,6 @@ export interface DiscoveryDeps {
 }
 
 const MEMBERSHIP_OF_STATUS = { active: 'active_member', pending: 'pending_member', invited: 'invited_member' } as const;
-
-/** The organization's allowed primary methods when none of `proven` (Stytch's names: magic_link, password, sso, …) is among them. */
-export function primaryRequired(organization: OrganizationRecord, proven: readonly string[]): string[] | null {
-  const { auth_methods, allowed_auth_methods } = organization.settings;
-  if (auth_methods !== 'RESTRICTED' || proven.some((method) => allowed_auth_methods.includes(method))) return null;
-  return allowed_auth_methods;
-}
 
 /** Stytch's default name of an organization created through discovery: the mailbox's name at a public provider, else the domain's. */
 export function defaultOrganizationName(email: string): string {
@@ -121,31 +121,30 @@ export class DiscoveryService {
   }
 
   /** Spends a discovery link: the address is proven; an intermediate session starts, issued in the same transaction. */
-  async authenticateMagicLink(projectId: string, input: { discovery_magic_links_token: string; pkce_code_verifier?: string }) {
+  async authenticateMagicLink(projectId: string, input: { discovery_magic_links_token: string; pkce_code_verifier?: string }): Promise<DiscoveryAuthentication> {
     const { tokens, clock } = this.#deps;
     const row = await tokens.check(projectId, input.discovery_magic_links_token, 'magic_link', MAGIC_LINK_ERRORS);
     checkPkce(row.code_challenge, input.pkce_code_verifier);
     const email = row.email_address;
     // The member the factor names is known only at the exchange; it is filled in then.
-    const factor = emailLinkFactor('', email, clock.now());
-    const { inside: issued } = await tokens.spend(row, MAGIC_LINK_ERRORS, (tx) =>
-      tokens.issue({ projectId, kind: 'intermediate_session', email, minutes: INTERMEDIATE_SESSION_MINUTES, factor }, tx));
-    const discovered = await this.#discover(projectId, email, [factor.type], true);
-    return { intermediate: { token: issued!.token, expiresAt: issued!.expiresAt }, email_address: email, discovered };
+    return this.startIntermediateSession(projectId, email, emailLinkFactor('', email, clock.now()), async (issue) => (await tokens.spend(row, MAGIC_LINK_ERRORS, issue)).inside!);
   }
 
   /**
-   * An address proven elsewhere (an OAuth sign-in whose provider verified it): an intermediate session
-   * issued inside the caller's transaction `within` (where its own token is spent). Then `discoverProven`.
+   * An address just proven by `factor` (a discovery link, an email passcode): `spend` spends the proof
+   * and runs `issue` in its transaction, which starts the intermediate session; then the
+   * organizations the address discovers, judged by the method the factor proves (magic_link, email_otp).
    */
-  async issueIntermediateSession(projectId: string, email: string, factor: AuthenticationFactor, within: SqlExecutor): Promise<IntermediateSession> {
-    const issued = await this.#deps.tokens.issue({ projectId, kind: 'intermediate_session', email, minutes: INTERMEDIATE_SESSION_MINUTES, factor }, within);
-    return { token: issued.token, expiresAt: issued.expiresAt };
-  }
-
-  /** The organizations a proven address discovers (every membership type), judged by the factor that proved it. */
-  discoverProven(projectId: string, email: string, factor: AuthenticationFactor): Promise<DiscoveredOrganization[]> {
-    return this.#discover(projectId, email, [authMethodOf(factor)], true);
+  async startIntermediateSession(
+    projectId: string,
+    email: string,
+    factor: AuthenticationFactor,
+    spend: (issue: (tx: SqlExecutor) => Promise<IssuedToken>) => Promise<IssuedToken>,
+  ): Promise<DiscoveryAuthentication> {
+    const { tokens } = this.#deps;
+    const issued = await spend((tx) => tokens.issue({ projectId, kind: 'intermediate_session', email, minutes: INTERMEDIATE_SESSION_MINUTES, factor }, tx));
+    const discovered = await this.#discover(projectId, email, [factor], true);
+    return { intermediate: { token: issued.token, expiresAt: issued.expiresAt }, email_address: email, discovered };
   }
 
   /**
@@ -158,18 +157,17 @@ export class DiscoveryService {
     const given = [input.intermediate_session_token, input.session_token, input.session_jwt].filter((value) => value !== undefined && value !== '');
     if (given.length !== 1) throw new GatehouseError('invalid_discovery_organizations_arguments');
     if (input.intermediate_session_token) {
-      const row = await tokens.check(projectId, input.intermediate_session_token, 'intermediate_session', INTERMEDIATE_SESSION_ERRORS);
-      const discovered = await this.#discover(projectId, row.email_address, provenMethods(row), true);
+      const row = await this.#intermediateSession(projectId, input.intermediate_session_token);
+      const discovered = await this.#discover(projectId, row.email_address, provenFactors(row), true);
       return { email_address: row.email_address, discovered, organization_id_hint: null };
     }
     const { member, organization, member_session } = await sessions.authenticateMember(projectId, environment, {
       session_token: input.session_token || undefined, session_jwt: input.session_jwt || undefined,
     });
-    // The primary methods the session holds (Stytch's names are its factors' types).
-    const methods = [...new Set((member_session?.authentication_factors ?? []).map(authMethodOf))];
+    const factors = member_session?.authentication_factors ?? [];
     const discovered = member.email_address_verified
-      ? await this.#discover(projectId, member.email_address, methods, false)
-      : [{ organization, member, details: null, type: membershipOf(member), primaryRequired: primaryRequired(organization, methods) }];
+      ? await this.#discover(projectId, member.email_address, factors, false)
+      : [discoveredMembership(organization, member, factors)];
     return { email_address: member.email_address, discovered, organization_id_hint: organization.organization_id };
   }
 
@@ -182,19 +180,17 @@ export class DiscoveryService {
   async exchange(projectId: string, environment: Environment, input: DiscoverySessionInput & { organization_id: string }, actor: Actor): Promise<DiscoveryGrant> {
     const { tokens, members, organizations } = this.#deps;
     checkSessionInput(input);
-    const row = await tokens.check(projectId, input.intermediate_session_token, 'intermediate_session', INTERMEDIATE_SESSION_ERRORS);
+    const row = await this.#intermediateSession(projectId, input.intermediate_session_token);
     const organization = await organizations.requireOrganization(projectId, input.organization_id);
     const email = row.email_address;
     const member = await members.findByEmail(projectId, organization.organization_id, email);
-    if (!member && !(await this.#mayJoinByDomain(projectId, organization, email))) throw new GatehouseError('invalid_email_for_jit_provisioning');
-    const required = primaryRequired(organization, provenMethods(row));
+    if (!member) await this.#checkJoinByDomain(projectId, organization, email);
+    const required = primaryRequired(organization, authMethods(provenFactors(row)));
     if (required) return { kind: 'primary_required', organization, member, intermediate: { token: input.intermediate_session_token, expiresAt: row.expires_at }, allowedAuthMethods: required };
     const { usedAt } = await tokens.spend(row, INTERMEDIATE_SESSION_ERRORS, async (tx, emit) => {
-      if (!member || (member.email_address_verified && member.status === 'active')) return;
       // The address is proven: an invited or pending member accepts, and its address is verified.
-      await acceptVerifiedEmailUnlessDeleted(tx, member.member_id, this.#deps.clock.now());
-      await members.recordVerification(tx, { project_id: projectId, organization_id: organization.organization_id, member_id: member.member_id, email_verified: member.email_address_verified, status: member.status });
-      emit({ type: 'member', project_id: projectId, organization_id: organization.organization_id, member_id: member.member_id });
+      const changed = member && await members.acceptProvenEmail(tx, member, this.#deps.clock.now());
+      if (changed) emit(changed);
     });
     try {
       const joined = member ? await members.findMember(projectId, member.member_id) : await this.#join(projectId, environment, organization, email, actor);
@@ -214,7 +210,7 @@ export class DiscoveryService {
   async createOrganization(projectId: string, environment: Environment, input: DiscoverySessionInput & { organization: OrganizationInput }, actor: Actor): Promise<DiscoveryGrant> {
     const { tokens, members, organizations } = this.#deps;
     checkSessionInput(input);
-    const row = await tokens.check(projectId, input.intermediate_session_token, 'intermediate_session', INTERMEDIATE_SESSION_ERRORS);
+    const row = await this.#intermediateSession(projectId, input.intermediate_session_token);
     const email = row.email_address;
     const organizationInput = { ...input.organization, organization_name: input.organization.organization_name || defaultOrganizationName(email) };
     const { usedAt } = await tokens.spend(row, INTERMEDIATE_SESSION_ERRORS);
@@ -224,9 +220,10 @@ export class DiscoveryService {
       const member = await members.createMember(projectId, environment, organization.organization_id, {
         email_address: email, status: 'active', email_address_verified: true, roles: [STYTCH_ADMIN],
       }, actor);
-      // The creator is signed in whatever methods it chose for the organization: they rule later sign-ins
-      // (an organization restricted to SSO has no connection yet to sign its creator in with).
-      return { kind: 'session', grant: await this.#grant(projectId, environment, member, organization, row, input) };
+      // The creator's primary authentication counts whatever methods it chose for the organization: they
+      // rule later sign-ins (an organization restricted to SSO has no connection yet to sign its creator
+      // in with). Its MFA policy applies at once.
+      return { kind: 'session', grant: await this.#grant(projectId, environment, member, organization, row, input, true) };
     } catch (error) {
       if (organization) await organizations.deleteOrganization(projectId, organization.organization_id, actor);
       await tokens.unspend(row, usedAt);
@@ -234,12 +231,25 @@ export class DiscoveryService {
     }
   }
 
-  /** The member session, with the factor the intermediate session proved (now naming the member). */
-  #grant(projectId: string, environment: Environment, member: MemberRecord, organization: OrganizationRecord, row: DiscoveryTokenRow, input: DiscoverySessionInput) {
-    const proven = row.authentication_factor!;
-    const factor: AuthenticationFactor = { ...proven, email_factor: { email_id: member.member_id, email_address: member.email_address } };
+  /**
+   * The sign-in decision (sessions/member-sign-in.ts) with the factors the intermediate session proved
+   * (now naming the member): a member session, or a new intermediate session bound to the member.
+   */
+  #grant(projectId: string, environment: Environment, member: MemberRecord, organization: OrganizationRecord, row: DiscoveryTokenRow, input: DiscoverySessionInput, primaryMet = false) {
+    const factors = provenFactors(row).map((factor) => forMember(factor, member));
     const { session_duration_minutes, session_custom_claims } = input;
-    return this.#deps.sessions.grantMember(projectId, environment, member, organization, factor, { session_duration_minutes, session_custom_claims });
+    return this.#deps.sessions.grantMember(projectId, environment, member, organization, factors, { session_duration_minutes, session_custom_claims }, { primaryMet });
+  }
+
+  /**
+   * A live intermediate session that proves its address: discovery's always do; one a sign-in handed
+   * out (bound to a member) only when it holds a factor proven through the address — a password
+   * alone proves no address, so it discovers and joins nothing.
+   */
+  async #intermediateSession(projectId: string, token: string): Promise<DiscoveryTokenRow> {
+    const row = await this.#deps.tokens.check(projectId, token, 'intermediate_session', INTERMEDIATE_SESSION_ERRORS);
+    if (row.member_id !== null && !provenFactors(row).some(isPortableFactor)) throw new GatehouseError(INTERMEDIATE_SESSION_ERRORS.notFound);
+    return row;
   }
 
   /** A new active member with the proven address (email JIT provisioning); one created meanwhile by another request is that one. */
@@ -253,18 +263,19 @@ export class DiscoveryService {
     }
   }
 
-  /** Email JIT provisioning for this address, where a verified member of its domain already is. */
-  async #mayJoinByDomain(projectId: string, organization: OrganizationRecord, email: string): Promise<boolean> {
-    if (!mayJoinByEmail(organization, email)) return false;
+  /** Email JIT provisioning for this address, where a verified member of its domain already is; else the error Stytch gives. */
+  async #checkJoinByDomain(projectId: string, organization: OrganizationRecord, email: string): Promise<void> {
+    checkJoinByEmail(organization, email);
     const { rowCount } = await this.#deps.db.query(
       `SELECT 1 FROM members WHERE project_id = $1 AND organization_id = $2 AND email_domain = $3 AND email_address_verified AND status = 'active' LIMIT 1`,
       [projectId, organization.organization_id, emailDomain(email)],
     );
-    return rowCount > 0;
+    if (rowCount === 0) throw new GatehouseError('invalid_email_for_jit_provisioning');
   }
 
   /** The address's memberships (not deleted), then — when `eligible` — the organizations it may join by email domain. */
-  async #discover(projectId: string, email: string, methods: readonly string[], eligible: boolean): Promise<DiscoveredOrganization[]> {
+  async #discover(projectId: string, email: string, factors: readonly AuthenticationFactor[], eligible: boolean): Promise<DiscoveredOrganization[]> {
+    const methods = authMethods(factors);
     const { db, organizations } = this.#deps;
     const domain = emailDomain(email);
     const { rows: found } = await db.query<MemberRecord>(
@@ -284,26 +295,22 @@ export class DiscoveryService {
       : [];
     const records = await organizations.requireOrganizations(projectId, [...found.map((member) => member.organization_id), ...joinable]);
     const byId = new Map(records.map((organization) => [organization.organization_id, organization]));
-    const discovered: DiscoveredOrganization[] = found.map((member) => {
-      const organization = byId.get(member.organization_id)!;
-      return { organization, member, details: null, type: membershipOf(member), primaryRequired: primaryRequired(organization, methods) };
-    });
+    const discovered: DiscoveredOrganization[] = found.map((member) => discoveredMembership(byId.get(member.organization_id)!, member, factors));
     for (const id of joinable) {
       const organization = byId.get(id)!;
-      discovered.push({ organization, member: null, details: { domain }, type: 'eligible_to_join_by_email_domain', primaryRequired: primaryRequired(organization, methods) });
+      const required = primaryRequired(organization, methods);
+      // A new member is not enrolled in MFA: only the organization's policy can require it.
+      const mfa = required || organization.settings.mfa_policy !== 'REQUIRED_FOR_ALL' ? null : { member_options: { mfa_phone_number: '', totp_registration_id: '' }, secondary_auth_initiated: null };
+      discovered.push({ organization, member: null, details: { domain }, type: 'eligible_to_join_by_email_domain', primaryRequired: required, mfaRequired: mfa });
     }
     return discovered;
   }
 }
 
-/** What an intermediate session proved, in allowed_auth_methods' names (magic_link, google_oauth, …). */
-function provenMethods(row: DiscoveryTokenRow): string[] {
-  return row.authentication_factor ? [authMethodOf(row.authentication_factor)] : [];
-}
-
-/** A factor's name among allowed_auth_methods: its type, or `<provider>_oauth` for an OAuth factor. */
-export function authMethodOf(factor: AuthenticationFactor): string {
-  return factor.type === 'oauth' ? `${String(factor.delivery_method).replace(/^oauth_/, '')}_oauth` : factor.type;
+/** A membership as discovery lists it, with what the organization's rules still require of these factors. */
+function discoveredMembership(organization: OrganizationRecord, member: MemberRecord, factors: readonly AuthenticationFactor[]): DiscoveredOrganization {
+  const required = primaryRequired(organization, authMethods(factors));
+  return { organization, member, details: null, type: membershipOf(member), primaryRequired: required, mfaRequired: required ? null : mfaRequired(member, organization, factors) };
 }
 
 function membershipOf(member: MemberRecord): MembershipType {

@@ -3,15 +3,15 @@ import { formatTimestamp } from '../shared/clock.ts';
 import { toWireMember } from '../members/wire.ts';
 import type { MemberService } from '../members/service.ts';
 import { toWireOrganization } from '../organizations/wire.ts';
-import { memberSessionResponse } from '../sessions/wire.ts';
+import { memberSignInResponse } from '../sessions/wire.ts';
 import type { SessionService } from '../sessions/service.ts';
-import type { DiscoveredOrganization, DiscoveryGrant, IntermediateSession } from './service.ts';
+import type { DiscoveredOrganization, DiscoveryAuthentication, DiscoveryGrant, IntermediateSession } from './service.ts';
 
 /** Stytch's DiscoveredOrganization: the organization, the membership, and whether the proof so far signs the member in. */
 export function toWireDiscoveredOrganization(discovered: DiscoveredOrganization, members: MemberService) {
-  const { organization, member, type, details, primaryRequired } = discovered;
+  const { organization, member, type, details, primaryRequired, mfaRequired } = discovered;
   return {
-    member_authenticated: primaryRequired === null,
+    member_authenticated: primaryRequired === null && mfaRequired === null,
     organization: toWireOrganization(organization),
     membership: {
       type,
@@ -19,7 +19,7 @@ export function toWireDiscoveredOrganization(discovered: DiscoveredOrganization,
       member: member ? toWireMember(member, organization, members) : null,
     },
     primary_required: primaryRequired === null ? null : { allowed_auth_methods: primaryRequired },
-    mfa_required: null,
+    mfa_required: mfaRequired,
   };
 }
 
@@ -29,7 +29,7 @@ export function toWireIntermediateSession(intermediate: IntermediateSession) {
 
 /** An exchange's or a creation's answer: the member session, or the intermediate session back with what the organization requires. */
 export function toWireDiscoveryGrant(result: DiscoveryGrant, sessions: SessionService, members: MemberService) {
-  if (result.kind === 'session') return { ...memberSessionResponse(result.grant, sessions, members), member_device: null };
+  if (result.kind === 'session') return memberSignInResponse(result.grant, sessions, members);
   const { organization, member } = result;
   return {
     member_id: member?.member_id ?? '',
@@ -44,5 +44,14 @@ export function toWireDiscoveryGrant(result: DiscoveryGrant, sessions: SessionSe
     mfa_required: null,
     primary_required: { allowed_auth_methods: result.allowedAuthMethods },
     member_device: null,
+  };
+}
+
+/** A discovery authenticate's answer (a link or a passcode): the intermediate session, the address, what it discovers. */
+export function toWireDiscoveryAuthentication(result: DiscoveryAuthentication, members: MemberService) {
+  return {
+    ...toWireIntermediateSession(result.intermediate),
+    email_address: result.email_address,
+    discovered_organizations: result.discovered.map((entry) => toWireDiscoveredOrganization(entry, members)),
   };
 }

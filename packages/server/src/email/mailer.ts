@@ -9,7 +9,7 @@ import type { EmailConfig } from '../shared/config.ts';
 import { GatehouseError } from '../shared/errors.ts';
 import type { SqlExecutor } from '../store/database.ts';
 
-export type EmailKind = 'login' | 'signup' | 'invite' | 'reset_password' | 'email_update';
+export type EmailKind = 'login' | 'signup' | 'invite' | 'reset_password' | 'email_update' | 'otp';
 
 export interface EmailMessage {
   projectId: string;
@@ -18,8 +18,8 @@ export interface EmailMessage {
   subject: string;
   text: string;
   html: string;
-  /** The link the message carries (kept in the outbox for developers and tests). */
-  link: string;
+  /** The link the message carries (kept in the outbox for developers and tests); null for a passcode. */
+  link: string | null;
 }
 
 export interface OutboxEntry {

@@ -2,7 +2,7 @@
 // template ids and locales are accepted by the endpoints and not used: there is one built-in text.)
 import type { EmailKind, EmailMessage } from './mailer.ts';
 
-const WORDING: Record<EmailKind, { subject: string; intro: string; action: string }> = {
+const WORDING: Record<Exclude<EmailKind, 'otp'>, { subject: string; intro: string; action: string }> = {
   login: { subject: 'Your login link', intro: 'Use this link to log in.', action: 'Log in' },
   signup: { subject: 'Finish signing up', intro: 'Use this link to confirm your email address and finish signing up.', action: 'Finish signing up' },
   invite: { subject: "You've been invited", intro: "You've been invited to create an account. Use this link to accept.", action: 'Accept the invitation' },
@@ -14,7 +14,7 @@ const WORDING: Record<EmailKind, { subject: string; intro: string; action: strin
   },
 };
 
-export function composeMessage(input: { projectId: string; to: string; kind: EmailKind; link: string; expiresInMinutes: number }): EmailMessage {
+export function composeMessage(input: { projectId: string; to: string; kind: Exclude<EmailKind, 'otp'>; link: string; expiresInMinutes: number }): EmailMessage {
   const wording = WORDING[input.kind];
   const expiry = `The link works once and expires in ${describeMinutes(input.expiresInMinutes)}.`;
   const ignore = "If you did not ask for this, you can ignore this email.";
@@ -29,6 +29,22 @@ export function composeMessage(input: { projectId: string; to: string; kind: Ema
 </body></html>
 `;
   return { projectId: input.projectId, to: input.to, kind: input.kind, subject: wording.subject, text, html, link: input.link };
+}
+
+/** A one-time passcode (B2B email OTP): the 6 digits in the body only. */
+export function composeCodeMessage(input: { projectId: string; to: string; code: string; expiresInMinutes: number }): EmailMessage {
+  const intro = 'Enter this code to continue:';
+  const expiry = `The code works once and expires in ${describeMinutes(input.expiresInMinutes)}.`;
+  const ignore = "If you did not ask for this, you can ignore this email.";
+  const text = `${intro}\n\n${input.code}\n\n${expiry}\n${ignore}\n`;
+  const html = `<!doctype html>
+<html><body style="font-family: sans-serif; line-height: 1.5">
+<p>${escapeHtml(intro)}</p>
+<p style="font-size: x-large; letter-spacing: 0.2em"><strong>${escapeHtml(input.code)}</strong></p>
+<p style="color: #555">${escapeHtml(expiry)} ${escapeHtml(ignore)}</p>
+</body></html>
+`;
+  return { projectId: input.projectId, to: input.to, kind: 'otp', subject: 'Your passcode', text, html, link: null };
 }
 
 function describeMinutes(minutes: number): string {

@@ -97,7 +97,7 @@ export function linkInMail(mail: Pick<ReceivedMail, 'text'>): URL {
 }
 
 /** The link of a Stytch token type in a message, and its token (256 bits, base64url). */
-export function tokenInMail(mail: Pick<ReceivedMail, 'text'>, tokenType: 'magic_links' | 'multi_tenant_magic_links' | 'discovery' | 'reset_password'): { link: URL; token: string } {
+export function tokenInMail(mail: Pick<ReceivedMail, 'text'>, tokenType: 'magic_links' | 'multi_tenant_magic_links' | 'discovery' | 'reset_password' | 'multi_tenant_passwords'): { link: URL; token: string } {
   const link = linkInMail(mail);
   const token = link.searchParams.get('token');
   if (link.searchParams.get('stytch_token_type') !== tokenType || !token || !/^[A-Za-z0-9_-]{43}$/.test(token)) {
@@ -107,7 +107,7 @@ export function tokenInMail(mail: Pick<ReceivedMail, 'text'>, tokenType: 'magic_
 }
 
 /** Waits for the next message to `email` and returns its token of `tokenType`, the link and the mail. */
-export async function nextTokenTo(smtp: TestSmtpServer, email: string, tokenType: 'magic_links' | 'multi_tenant_magic_links' | 'discovery' | 'reset_password') {
+export async function nextTokenTo(smtp: TestSmtpServer, email: string, tokenType: 'magic_links' | 'multi_tenant_magic_links' | 'discovery' | 'reset_password' | 'multi_tenant_passwords') {
   const mail = await smtp.nextMailTo(email);
   return { ...tokenInMail(mail, tokenType), mail };
 }

@@ -76,8 +76,8 @@ test('login_or_signup: an address the organization does not let join is refused 
   const p = await B2BProject.create(server);
   const closed = await p.createOrganization({ email_allowed_domains: ['example.com'] }); // email_jit_provisioning NOT_ALLOWED
   const otherDomain = await p.createOrganization({ email_jit_provisioning: 'RESTRICTED', email_allowed_domains: ['acme.test'] });
-  for (const org of [closed, otherDomain]) {
-    expectError(await p.api('POST', '/v1/b2b/magic_links/email/login_or_signup', { organization_id: org.organization_id, email_address: uniqueAddress('Eve') }), 403, 'invalid_email_for_jit_provisioning');
+  for (const [org, error] of [[closed, 'email_jit_provisioning_not_allowed'], [otherDomain, 'invalid_email_for_jit_provisioning']] as const) {
+    expectError(await p.api('POST', '/v1/b2b/magic_links/email/login_or_signup', { organization_id: org.organization_id, email_address: uniqueAddress('Eve') }), 403, error);
   }
   assert.deepEqual(await p.searchMemberIds([closed.organization_id, otherDomain.organization_id]), []);
   // An existing member of a closed organization still gets a login link.

@@ -10,7 +10,7 @@ import type { MemberService } from '../members/service.ts';
 import { EmailAddress, OrganizationId } from '../members/schema.ts';
 import { memberResponse } from '../members/wire.ts';
 import type { RateLimiter } from '../rate-limit/limiter.ts';
-import { SessionFields } from '../sessions/schema.ts';
+import { IntermediateSessionField, SessionFields } from '../sessions/schema.ts';
 import type { SessionService } from '../sessions/service.ts';
 import { memberSessionResponse } from '../sessions/wire.ts';
 import type { MemberMagicLinkService } from './b2b-service.ts';
@@ -39,7 +39,7 @@ const AuthenticateBody = Type.Object({
   pkce_code_verifier: Type.Optional(Type.String({ maxLength: 256 })),
   ...SessionFields,
   locale: Unused,
-  intermediate_session_token: Type.Optional(Type.String({ maxLength: 4096 })),
+  ...IntermediateSessionField,
   telemetry_id: Unused,
 });
 

@@ -12,7 +12,7 @@ import { emailLinkFactor } from '../sessions/factors.ts';
 import { normalizeMemberEmail, type MemberRecord, type MemberService } from '../members/service.ts';
 import { emailDomain, type OrganizationRecord, type OrganizationService } from '../organizations/service.ts';
 import { REDIRECT_URL_FIELDS, type RedirectUrlService } from '../redirect-urls/service.ts';
-import { checkSessionInput, type MemberSessionGrant, type SessionInput, type SessionService } from '../sessions/service.ts';
+import { checkSessionInput, type MemberSignIn, type MemberSignInInput, type SessionService } from '../sessions/service.ts';
 import { MAGIC_LINK_DEFAULTS, mailToken } from './service.ts';
 import { checkCodeChallenge, checkExpiration, tokenLink, type EmailTokens, type MemberTokenRow, type TokenErrors, type TokenPurpose } from './tokens.ts';
 
@@ -51,14 +51,52 @@ export interface EmailUpdateInput {
   login_redirect_url?: string;
 }
 
-export interface MemberMagicLinkAuthenticateInput extends SessionInput {
+export interface MemberMagicLinkAuthenticateInput extends MemberSignInInput {
   magic_links_token: string;
   pkce_code_verifier?: string;
 }
 
-/** Whether the organization lets an unknown address sign up by email (Stytch's email JIT provisioning). */
-export function mayJoinByEmail(organization: OrganizationRecord, email: string): boolean {
-  return organization.settings.email_jit_provisioning === 'RESTRICTED' && organization.email_allowed_domains.includes(emailDomain(email));
+/**
+ * Whether the organization lets an unknown address sign up by email (Stytch's email JIT provisioning:
+ * RESTRICTED to the addresses of email_allowed_domains; NOT_ALLOWED); the error Stytch gives if not.
+ */
+export function checkJoinByEmail(organization: OrganizationRecord, email: string): void {
+  if (organization.settings.email_jit_provisioning !== 'RESTRICTED') throw new GatehouseError('email_jit_provisioning_not_allowed');
+  if (!organization.email_allowed_domains.includes(emailDomain(email))) throw new GatehouseError('invalid_email_for_jit_provisioning');
+}
+
+/**
+ * Whether the organization lets this address be invited by email (email_invites: ALL_ALLOWED;
+ * RESTRICTED to the addresses of email_allowed_domains; NOT_ALLOWED); the error Stytch gives if not.
+ */
+export function checkInviteByEmail(organization: OrganizationRecord, email: string): void {
+  const { email_invites } = organization.settings;
+  if (email_invites === 'NOT_ALLOWED') throw new GatehouseError('email_invites_not_allowed');
+  if (email_invites === 'RESTRICTED' && !organization.email_allowed_domains.includes(emailDomain(email))) throw new GatehouseError('invalid_email_for_invites');
+}
+
+/**
+ * The member an organization login by email is for (magic link or passcode login_or_signup): the
+ * address's member, or — when the organization lets the address join by email — a new pending one.
+ * `beforeCreate` runs before a member is written (settling what could still refuse the request).
+ */
+export async function memberForEmailLogin(
+  members: MemberService, projectId: string, environment: Environment, organization: OrganizationRecord, email: string, actor: Actor,
+  beforeCreate?: () => Promise<unknown>,
+): Promise<{ member: MemberRecord; created: boolean }> {
+  const found = await members.findByEmail(projectId, organization.organization_id, email);
+  if (found) return { member: found, created: false };
+  await beforeCreate?.();
+  checkJoinByEmail(organization, email);
+  try {
+    return { member: await members.createMember(projectId, environment, organization.organization_id, { email_address: email, status: 'pending' }, actor), created: true };
+  } catch (error) {
+    // Another request signed the address up meanwhile: it is a member now.
+    if (!isGatehouseError(error, 'duplicate_member_email')) throw error;
+    const member = await members.findByEmail(projectId, organization.organization_id, email);
+    if (!member) throw error;
+    return { member, created: false };
+  }
 }
 
 export interface MemberMagicLinkDeps {
@@ -89,22 +127,9 @@ export class MemberMagicLinkService {
     // Both given URLs are checked, whichever flow follows; the flow's own is settled before any write.
     if (input.login_redirect_url) await this.#linkUrl(projectId, input, true);
     if (input.signup_redirect_url) await this.#linkUrl(projectId, input, false);
-    let member = await members.findByEmail(projectId, organization.organization_id, email);
-    let url = await this.#linkUrl(projectId, input, member?.status === 'active');
-    let created = false;
-    if (!member) {
-      if (!mayJoinByEmail(organization, email)) throw new GatehouseError('invalid_email_for_jit_provisioning');
-      try {
-        member = await members.createMember(projectId, environment, organization.organization_id, { email_address: email, status: 'pending' }, actor);
-        created = true;
-      } catch (error) {
-        // Another request signed the address up meanwhile: it is a member now.
-        if (!isGatehouseError(error, 'duplicate_member_email')) throw error;
-        member = await members.findByEmail(projectId, organization.organization_id, email);
-        if (!member) throw error;
-        url = await this.#linkUrl(projectId, input, member.status === 'active');
-      }
-    }
+    // The sign-up link's URL is settled before a new member is written.
+    const { member, created } = await memberForEmailLogin(members, projectId, environment, organization, email, actor, () => this.#linkUrl(projectId, input, false));
+    const url = await this.#linkUrl(projectId, input, member.status === 'active');
     const [purpose, minutes] = member.status === 'active' ? (['login', login.minutes] as const) : (['signup', signup.minutes] as const);
     await this.#send(projectId, member, purpose, minutes, (token) => tokenLink(url, 'multi_tenant_magic_links', token), codeChallenge);
     return { member, organization, member_created: created };
@@ -120,6 +145,7 @@ export class MemberMagicLinkService {
     const { members, organizations, redirectUrls } = this.#deps;
     const organization = await organizations.requireOrganization(projectId, input.organization_id);
     const email = normalizeMemberEmail(input.email_address);
+    checkInviteByEmail(organization, email);
     const minutes = checkExpiration(input.invite_expiration_minutes, MAGIC_LINK_DEFAULTS.inviteExpirationMinutes, 'invite_expiration_minutes');
     const url = await redirectUrls.resolve(projectId, 'INVITE', input.invite_redirect_url, REDIRECT_URL_FIELDS.invite_redirect_url);
     let member = await members.findByEmail(projectId, organization.organization_id, email);
@@ -176,7 +202,7 @@ export class MemberMagicLinkService {
    * Spends the token (activating and verifying the member; for an email update, swapping the new
    * address in) and grants a member session.
    */
-  async authenticate(projectId: string, environment: Environment, input: MemberMagicLinkAuthenticateInput): Promise<{ grant: MemberSessionGrant; method_id: string }> {
+  async authenticate(projectId: string, environment: Environment, input: MemberMagicLinkAuthenticateInput): Promise<{ grant: MemberSignIn; method_id: string }> {
     const { tokens, members, organizations, sessions, clock } = this.#deps;
     const row = await tokens.check(projectId, input.magic_links_token, ['login', 'signup', 'invite', 'email_update'], MAGIC_LINK_ERRORS, input.pkce_code_verifier);
     if (row.purpose === 'email_update') return this.#confirmEmailUpdate(projectId, environment, row, input);
@@ -186,9 +212,9 @@ export class MemberMagicLinkService {
       const member = await members.findMember(projectId, row.member_id);
       if (!member) throw new GatehouseError(MAGIC_LINK_ERRORS.unusable);
       const organization = await organizations.requireOrganization(projectId, member.organization_id);
-      const { session_token, session_jwt, session_duration_minutes, session_custom_claims } = input;
+      const { session_token, session_jwt, session_duration_minutes, session_custom_claims, intermediate_session_token } = input;
       return sessions.grantMember(projectId, environment, member, organization, emailLinkFactor(member.member_id, member.email_address, clock.now()), {
-        session_token, session_jwt, session_duration_minutes, session_custom_claims,
+        session_token, session_jwt, session_duration_minutes, session_custom_claims, intermediate_session_token,
       });
     }, (tx) => members.recordVerification(tx, row));
     return { grant, method_id: row.member_id };
@@ -206,9 +232,9 @@ export class MemberMagicLinkService {
     const member = await members.findMember(projectId, row.member_id);
     if (!member) throw new GatehouseError(MAGIC_LINK_ERRORS.unusable);
     const organization = await organizations.requireOrganization(projectId, member.organization_id);
-    const { session_token, session_jwt, session_duration_minutes, session_custom_claims } = input;
+    const { session_token, session_jwt, session_duration_minutes, session_custom_claims, intermediate_session_token } = input;
     const grant = await sessions.grantMember(projectId, environment, member, organization, emailLinkFactor(member.member_id, member.email_address, clock.now()), {
-      session_token, session_jwt, session_duration_minutes, session_custom_claims,
+      session_token, session_jwt, session_duration_minutes, session_custom_claims, intermediate_session_token,
     });
     return { grant, method_id: row.member_id };
   }

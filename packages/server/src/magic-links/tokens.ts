@@ -268,11 +268,11 @@ export function checkPkce(challenge: string | null, verifier: string | undefined
   if (!digestsEqual(computed, Buffer.from(challenge, 'base64url'))) throw new GatehouseError('pkce_mismatch');
 }
 
-/** `expiration_minutes` fields: whole minutes from 5 minutes to one week. */
-export function checkExpiration(minutes: number | undefined, fallback: number, field: string): number {
+/** `expiration_minutes` fields: whole minutes, by default from 5 minutes to one week (an email OTP's bounds are narrower). */
+export function checkExpiration(minutes: number | undefined, fallback: number, field: string, bounds: { min: number; max: number } = EXPIRATION_MINUTES): number {
   if (minutes === undefined) return fallback;
-  if (!Number.isInteger(minutes) || minutes < EXPIRATION_MINUTES.min || minutes > EXPIRATION_MINUTES.max) {
-    throw new GatehouseError('invalid_expiration', { params: { field, min: EXPIRATION_MINUTES.min, max: EXPIRATION_MINUTES.max } });
+  if (!Number.isInteger(minutes) || minutes < bounds.min || minutes > bounds.max) {
+    throw new GatehouseError('invalid_expiration', { params: { field, min: bounds.min, max: bounds.max } });
   }
   return minutes;
 }
@@ -280,10 +280,11 @@ export function checkExpiration(minutes: number | undefined, fallback: number, f
 /**
  * The link in the message: the (registered, resolved) redirect URL with Stytch's parameters added
  * (`stytch_token_type=magic_links&token=…`), keeping any query it already has. B2B links say
- * `multi_tenant_magic_links` (organization login, sign-up, invite) or `discovery`, as Stytch's do:
+ * `multi_tenant_magic_links` (organization login, sign-up, invite), `discovery` or `multi_tenant_passwords`
+ * (a member's password reset), as Stytch's do:
  * the browser SDK acts only on the type it expects.
  */
-export function tokenLink(redirectUrl: string, tokenType: 'magic_links' | 'multi_tenant_magic_links' | 'discovery' | 'reset_password' | 'sso', token: string): string {
+export function tokenLink(redirectUrl: string, tokenType: 'magic_links' | 'multi_tenant_magic_links' | 'discovery' | 'reset_password' | 'multi_tenant_passwords' | 'sso', token: string): string {
   const url = new URL(redirectUrl);
   url.searchParams.set('stytch_token_type', tokenType);
   url.searchParams.set('token', token);

@@ -105,7 +105,7 @@ test('finding 2a: a member moving its own address into an admin domain holds not
   assert.equal((await p.getMember(orgId, member.member_id)).is_admin, false);
 
   // The address cannot be used to sign in before the link sent to it is followed.
-  expectError(await p.api('POST', '/v1/b2b/magic_links/email/login_or_signup', { organization_id: orgId, email_address: target }), 403, 'invalid_email_for_jit_provisioning');
+  expectError(await p.api('POST', '/v1/b2b/magic_links/email/login_or_signup', { organization_id: orgId, email_address: target }), 403, 'email_jit_provisioning_not_allowed');
   expectError(await p.api('GET', `/v1/b2b/organizations/${orgId}/member?email_address=${encodeURIComponent(target)}`), 404, 'member_not_found');
 
   // Through stytch.self (every member's), Stytch's start_email_update: the same.
@@ -127,7 +127,7 @@ test('finding 2b: a member may not point another member\'s address (an admin\'s)
   expectError(await startEmailUpdate(p, orgId, boss.member_id, { email_address: mailbox }, attacker), 403, 'session_authorization_error');
   assert.equal(await lastMail(p, mailbox), null, 'nothing was sent');
   assert.equal((await p.getMember(orgId, boss.member_id)).email_address, boss.email_address);
-  expectError(await p.api('POST', '/v1/b2b/magic_links/email/login_or_signup', { organization_id: orgId, email_address: mailbox }), 403, 'invalid_email_for_jit_provisioning');
+  expectError(await p.api('POST', '/v1/b2b/magic_links/email/login_or_signup', { organization_id: orgId, email_address: mailbox }), 403, 'email_jit_provisioning_not_allowed');
 });
 
 test('a changed address is pending: the old one keeps working, the new one signs in nowhere, until the link mailed to it is followed', async () => {
@@ -154,7 +154,7 @@ test('a changed address is pending: the old one keeps working, the new one signs
 
   // Meanwhile the new address signs in nowhere; the old one still does (password and link).
   expectError(await p.api('POST', '/v1/b2b/passwords/authenticate', { organization_id: orgId, email_address: newAddress, password }), 401, 'unauthorized_credentials');
-  expectError(await p.api('POST', '/v1/b2b/magic_links/email/login_or_signup', { organization_id: orgId, email_address: newAddress }), 403, 'invalid_email_for_jit_provisioning');
+  expectError(await p.api('POST', '/v1/b2b/magic_links/email/login_or_signup', { organization_id: orgId, email_address: newAddress }), 403, 'email_jit_provisioning_not_allowed');
   const byPassword = expectOk(await p.api('POST', '/v1/b2b/passwords/authenticate', { organization_id: orgId, email_address: oldAddress, password }));
   assert.deepEqual(byPassword.member_session.roles, ['stytch_member']);
   const search = await p.searchMemberIds([orgId], { operator: 'AND', operands: [{ filter_name: 'member_roles', filter_value: ['stytch_admin'] }] });

@@ -16,10 +16,10 @@ import type { MemberActor } from '../authz/member-authorization.ts';
 import type { Actor } from '../projects/service.ts';
 import type { RbacService } from '../rbac/service.ts';
 import { compileSearchQuery, FilterValues, SearchCursors, searchLimit, type FilterCompiler, type SearchQuery } from '../search/query.ts';
-import type { ChangeFeed } from '../store/change-feed.ts';
+import type { ChangeEvent, ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import { revokeOtherMemberTokens } from '../magic-links/tokens.ts';
-import { auditState, insertRoles } from './repository.ts';
+import { acceptVerifiedEmailUnlessDeleted, auditState, insertRoles } from './repository.ts';
 import { revokeAllOfMember } from '../sessions/store.ts';
 import { memberRoles, roleIds, type MemberRole, type SsoRegistration } from './roles.ts';
 
@@ -445,16 +445,29 @@ export class MemberService {
   }
 
   /**
+   * Inside the transaction that spent a proof of the member's address (a discovery exchange, an email
+   * passcode): an invited or pending member accepts and its address is verified, recorded in the
+   * audit log; a deleted member stays deleted. Returns the change to emit, or null when nothing changed.
+   */
+  async acceptProvenEmail(tx: SqlExecutor, member: MemberRecord, at: Date, via = 'magic_links.authenticate'): Promise<ChangeEvent | null> {
+    if (member.email_address_verified && member.status === 'active') return null;
+    await acceptVerifiedEmailUnlessDeleted(tx, member.member_id, at);
+    const { project_id, organization_id, member_id } = member;
+    await this.recordVerification(tx, { project_id, organization_id, member_id, email_verified: member.email_address_verified, status: member.status }, via);
+    return { type: 'member', project_id, organization_id, member_id };
+  }
+
+  /**
    * Inside the transaction of a sign-in that proved the member's address (MEMBER_TOKENS.activate has
    * just marked it verified and the member active): the audit log records it when that changed
    * something, since a verified address brings its email-domain roles.
    */
-  async recordVerification(tx: SqlExecutor, token: { project_id: string; organization_id: string; member_id: string; email_verified: boolean; status: MemberStatus }): Promise<void> {
+  async recordVerification(tx: SqlExecutor, token: { project_id: string; organization_id: string; member_id: string; email_verified: boolean; status: MemberStatus }, via = 'magic_links.authenticate'): Promise<void> {
     if (token.email_verified && token.status === 'active') return;
     const after = await auditState(tx, token.member_id);
     if (!after) return;
     const before = { ...after, email_address_verified: token.email_verified, status: token.status };
-    await this.#record(tx, token.project_id, token.organization_id, token.member_id, systemActor('magic_links.authenticate'), 'member.email.verified', before, after);
+    await this.#record(tx, token.project_id, token.organization_id, token.member_id, systemActor(via), 'member.email.verified', before, after);
   }
 
   /** Marks the member deleted and revokes its sessions; reactivate brings it back. */

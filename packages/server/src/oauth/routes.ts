@@ -62,9 +62,9 @@ export function registerOAuthRoutes(
     return ok(request, await toWireUserAuthentication(result, oauth, sessions, users));
   });
   app.post('/v1/b2b/oauth/authenticate', { config: REFUSE, preHandler: byIp, schema: { body: MemberAuthenticateBody } }, async (request) => {
-    const { oauth_token, pkce_code_verifier, session_token, session_jwt, session_duration_minutes, session_custom_claims } = request.body;
+    const { oauth_token, pkce_code_verifier, session_token, session_jwt, session_duration_minutes, session_custom_claims, intermediate_session_token } = request.body;
     const result = await oauth.authenticateMember(request.projectId, environmentOfProject(request.projectId), {
-      oauth_token, pkce_code_verifier, session_token, session_jwt, session_duration_minutes, session_custom_claims,
+      oauth_token, pkce_code_verifier, session_token, session_jwt, session_duration_minutes, session_custom_claims, intermediate_session_token: intermediate_session_token || undefined,
     });
     return ok(request, await toWireMemberAuthentication(result, oauth, sessions, members));
   });

@@ -26,8 +26,10 @@ export function registerSdkOAuthRoutes(
   });
 
   app.post(`${SDK_PREFIX}/b2b/oauth/authenticate`, { ...caller, preHandler: byIp, schema: { body: MemberAuthenticateBody } }, async (request) => {
-    const { oauth_token, pkce_code_verifier, session_duration_minutes } = request.body;
-    const result = await oauth.authenticateMember(request.projectId, request.sdk.project.environment, { oauth_token, pkce_code_verifier, session_duration_minutes });
+    const { oauth_token, pkce_code_verifier, session_duration_minutes, intermediate_session_token } = request.body;
+    const result = await oauth.authenticateMember(request.projectId, request.sdk.project.environment, {
+      oauth_token, pkce_code_verifier, session_duration_minutes, intermediate_session_token: intermediate_session_token || undefined,
+    });
     return data(request, await toWireMemberAuthentication(result, oauth, sessions, members));
   });
 

@@ -18,8 +18,9 @@ import type { Clock } from '../shared/clock.ts';
 import type { Environment, ServerConfig } from '../shared/config.ts';
 import { GatehouseError, isGatehouseError } from '../shared/errors.ts';
 import type { OutboundFetch } from '../shared/outbound-fetch.ts';
-import { primaryRequired, type DiscoveredOrganization, type DiscoveryService, type IntermediateSession } from '../discovery/service.ts';
-import { mayJoinByEmail } from '../magic-links/b2b-service.ts';
+import type { DiscoveredOrganization, DiscoveryService } from '../discovery/service.ts';
+import { checkJoinByEmail } from '../magic-links/b2b-service.ts';
+import { primaryRequired, type MemberSignIn, type MemberSignInInput } from '../sessions/member-sign-in.ts';
 import { findEmailOwner } from '../magic-links/service.ts';
 import { checkCodeChallenge, checkPkce } from '../magic-links/tokens.ts';
 import { acceptVerifiedEmailUnlessDeleted } from '../members/repository.ts';
@@ -27,7 +28,7 @@ import type { MemberRecord, MemberService } from '../members/service.ts';
 import type { OrganizationRecord, OrganizationService } from '../organizations/service.ts';
 import { REDIRECT_URL_FIELDS, type RedirectUrlService } from '../redirect-urls/service.ts';
 import { oauthFactor } from '../sessions/factors.ts';
-import type { MemberSessionGrant, SessionGrant, SessionInput, SessionService } from '../sessions/service.ts';
+import type { SessionGrant, SessionInput, SessionService } from '../sessions/service.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import { activateByVerifiedEmail, markAllVerified } from '../users/repository.ts';
@@ -201,33 +202,38 @@ export class OAuthService {
     return { grant, row };
   }
 
-  /** /v1/b2b/oauth/authenticate: the token becomes a member session in the flow's organization. */
-  async authenticateMember(projectId: string, environment: Environment, input: SessionInput & { oauth_token: string; pkce_code_verifier?: string }): Promise<{ grant: MemberSessionGrant; row: OAuthTokenRow }> {
+  /**
+   * /v1/b2b/oauth/authenticate: the token goes through the B2B sign-in decision (sessions/member-sign-in.ts)
+   * in the flow's organization: a member session, or an intermediate session with primary_required /
+   * mfa_required. An intermediate session from an earlier step adds its factors.
+   */
+  async authenticateMember(projectId: string, environment: Environment, input: MemberSignInInput & { oauth_token: string; pkce_code_verifier?: string }): Promise<{ grant: MemberSignIn; row: OAuthTokenRow }> {
     const { members, organizations, sessions, clock } = this.#deps;
     const row = await this.#checkToken(projectId, input.oauth_token, 'b2b');
     checkPkce(row.pkce_code_challenge, input.pkce_code_verifier);
     const member = await members.findMember(projectId, row.member_id!);
     if (!member || member.status === 'deleted') throw new GatehouseError('oauth_account_gone');
     const organization = await organizations.requireOrganization(projectId, member.organization_id);
-    // The organization may have changed its methods since the start.
-    if (primaryRequired(organization, [authMethodName(row.provider)])) throw new GatehouseError('oauth_auth_method_not_allowed', { params: { method: authMethodName(row.provider) } });
     const factor = oauthFactor(row.provider, row.registration_id!, row.provider_subject, member.member_id, clock.now());
-    // The one place an OAuth sign-in grants a member session.
-    const grant = await this.#spendThen(row, () => sessions.grantMember(projectId, environment, member, organization, factor, input));
+    const { session_token, session_jwt, session_duration_minutes, session_custom_claims, intermediate_session_token } = input;
+    // The one place an OAuth sign-in grants a member session: the sign-in decision.
+    const grant = await this.#spendThen(row, () => sessions.grantMember(projectId, environment, member, organization, factor, {
+      session_token, session_jwt, session_duration_minutes, session_custom_claims, intermediate_session_token,
+    }));
     return { grant, row };
   }
 
   /** /v1/b2b/oauth/discovery/authenticate: the verified address becomes an intermediate session and the organizations it discovers. */
-  async authenticateDiscovery(projectId: string, input: { discovery_oauth_token: string; pkce_code_verifier?: string }): Promise<{ intermediate: IntermediateSession; discovered: DiscoveredOrganization[]; row: OAuthTokenRow }> {
+  async authenticateDiscovery(projectId: string, input: { discovery_oauth_token: string; pkce_code_verifier?: string }): Promise<{ intermediate: { token: string; expiresAt: Date }; discovered: DiscoveredOrganization[]; row: OAuthTokenRow }> {
     const { discovery, feed, clock } = this.#deps;
     const row = await this.#checkToken(projectId, input.discovery_oauth_token, 'discovery');
     checkPkce(row.pkce_code_challenge, input.pkce_code_verifier);
     const factor = oauthFactor(row.provider, '', row.provider_subject, '', clock.now());
-    const intermediate = await feed.write(async (tx) => {
+    const result = await discovery.startIntermediateSession(projectId, row.email_address, factor, (issue) => feed.write(async (tx) => {
       await this.#spend(tx, row);
-      return discovery.issueIntermediateSession(projectId, row.email_address, factor, tx);
-    });
-    return { intermediate, discovered: await discovery.discoverProven(projectId, row.email_address, factor), row };
+      return issue(tx);
+    }));
+    return { intermediate: result.intermediate, discovered: result.discovered, row };
   }
 
   /** The user's or member's registrations, for the `providers` / `oauth_registrations` of a response. */
@@ -328,7 +334,7 @@ export class OAuthService {
       [registrationId, projectId, flow.provider, identity.provider_subject, memberId, organization.organization_id, clock.now()]);
     const existing = await members.findByEmail(projectId, organization.organization_id, identity.email);
     if (existing) return this.#linkMember(existing, organization, registrationId, register);
-    if (!mayJoinByEmail(organization, identity.email)) throw new GatehouseError('oauth_jit_provisioning_not_allowed');
+    checkJoinByEmail(organization, identity.email);
     try {
       const member = await members.createMember(projectId, environmentOfProject(projectId), organization.organization_id,
         { email_address: identity.email, name: identity.name.slice(0, 128), status: 'active', email_address_verified: true }, systemActor('oauth.jit'),

@@ -1,4 +1,5 @@
-// B2B passwords over HTTP: authenticate, migrate, strength_check, and deleting a member's password.
+// B2B passwords over HTTP: authenticate, reset by email (reset/start, reset), migrate, strength_check,
+// and deleting a member's password.
 import { Type } from '@sinclair/typebox';
 import { environmentOfProject } from '@gatehouse/contracts';
 import { MEMBER_SESSION_RULES, REFUSE } from '../authz/actions.ts';
@@ -13,8 +14,10 @@ import type { RateLimiter } from '../rate-limit/limiter.ts';
 import type { SessionService } from '../sessions/service.ts';
 import { memberSessionResponse } from '../sessions/wire.ts';
 import type { MemberPasswordService } from './b2b-service.ts';
-import { B2BPasswordAuthenticateBody, B2BPasswordMigrateBody, B2BPasswordStrengthCheckBody } from './schema.ts';
+import type { MemberPasswordResetService } from './b2b-email-reset.ts';
+import { B2BPasswordAuthenticateBody, B2BPasswordMigrateBody, B2BPasswordResetBody, B2BPasswordResetStartBody, B2BPasswordStrengthCheckBody } from './schema.ts';
 import type { PasswordService } from './service.ts';
+import { toWireMemberReset, toWireMemberResetStart } from './wire.ts';
 
 export function registerB2BPasswordRoutes(
   app: App,
@@ -25,15 +28,25 @@ export function registerB2BPasswordRoutes(
     sessions: SessionService;
     limiter: RateLimiter;
     memberAuthorization: MemberAuthorization;
+    memberPasswordReset: MemberPasswordResetService;
   },
 ) {
-  const { memberPasswords, passwords, members, sessions, limiter, memberAuthorization } = deps;
+  const { memberPasswords, passwords, members, sessions, limiter, memberAuthorization, memberPasswordReset } = deps;
   const byEmail = limiter.credentialEndpoint((body: { email_address?: unknown }) => body.email_address);
   const byIp = limiter.credentialEndpoint();
 
   app.post('/v1/b2b/passwords/authenticate', { config: REFUSE, schema: { body: B2BPasswordAuthenticateBody }, preHandler: byEmail }, async (request) => {
     const grant = await memberPasswords.authenticate(request.projectId, environmentOfProject(request.projectId), request.body);
     return ok(request, memberSessionResponse(grant, sessions, members));
+  });
+
+  app.post('/v1/b2b/passwords/email/reset/start', { config: REFUSE, schema: { body: B2BPasswordResetStartBody }, preHandler: byEmail }, async (request) => {
+    return ok(request, toWireMemberResetStart(await memberPasswordReset.start(request.projectId, request.body), members));
+  });
+
+  app.post('/v1/b2b/passwords/email/reset', { config: REFUSE, schema: { body: B2BPasswordResetBody }, preHandler: byIp }, async (request) => {
+    const grant = await memberPasswordReset.reset(request.projectId, environmentOfProject(request.projectId), request.body);
+    return ok(request, toWireMemberReset(grant, sessions, members));
   });
 
   // An import tool calls this for every member it moves: secret-authenticated, and not rate limited.

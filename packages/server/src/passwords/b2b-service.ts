@@ -11,14 +11,14 @@ import { applyMetadataUpdate } from '../shared/metadata.ts';
 import { normalizeMemberEmail, type MemberRecord, type MemberService } from '../members/service.ts';
 import type { OrganizationRecord, OrganizationService } from '../organizations/service.ts';
 import type { RbacService } from '../rbac/service.ts';
-import type { MemberSessionGrant, SessionInput, SessionService } from '../sessions/service.ts';
+import type { MemberSignIn, MemberSignInInput, SessionService } from '../sessions/service.ts';
 import type { ChangeEvent, ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import { MEMBER_CREDENTIALS, PasswordCredentials, type CredentialState } from './credentials.ts';
 import { parseMigratedHash, type MigrateHashInput, type StoredHash } from './hashing.ts';
 import type { Lockout } from './lockout.ts';
 
-export interface MemberPasswordAuthenticateInput extends SessionInput {
+export interface MemberPasswordAuthenticateInput extends MemberSignInInput {
   organization_id: string;
   email_address: string;
   password: string;
@@ -80,7 +80,7 @@ export class MemberPasswordService {
   }
 
   /** POST /v1/b2b/passwords/authenticate: the member signs in and gets a member session. */
-  async authenticate(projectId: string, environment: Environment, input: MemberPasswordAuthenticateInput): Promise<MemberSessionGrant> {
+  async authenticate(projectId: string, environment: Environment, input: MemberPasswordAuthenticateInput): Promise<MemberSignIn> {
     const organization = await this.#organizations.requireOrganization(projectId, input.organization_id);
     const email = normalizeMemberEmail(input.email_address).toLowerCase();
     const { rows } = await this.#db.query<MemberCredentialRow>(

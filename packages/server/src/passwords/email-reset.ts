@@ -17,7 +17,7 @@ import { checkCodeChallenge, checkExpiration, tokenLink, type EmailTokens, type 
 
 export const RESET_PASSWORD_EXPIRATION_MINUTES = 30;
 
-const RESET_ERRORS: TokenErrors = { notFound: 'unable_to_auth_password_reset_token', unusable: 'unable_to_auth_password_reset_token' };
+export const RESET_ERRORS: TokenErrors = { notFound: 'unable_to_auth_password_reset_token', unusable: 'unable_to_auth_password_reset_token' };
 
 export interface ResetStartInput {
   email: string;
@@ -26,6 +26,22 @@ export interface ResetStartInput {
   code_challenge?: string;
   /** Not used for a link here, but a URL a caller passes is checked like every other. */
   login_redirect_url?: string;
+}
+
+/**
+ * What every reset/start (consumer and B2B) settles before it looks the address up: the link's
+ * lifetime, the PKCE challenge, the registered RESET_PASSWORD URL (and a given login URL, checked).
+ */
+export async function settleResetStart(
+  redirectUrls: RedirectUrlService,
+  projectId: string,
+  input: Pick<ResetStartInput, 'reset_password_redirect_url' | 'reset_password_expiration_minutes' | 'code_challenge' | 'login_redirect_url'>,
+): Promise<{ minutes: number; codeChallenge: string | undefined; url: string }> {
+  const minutes = checkExpiration(input.reset_password_expiration_minutes, RESET_PASSWORD_EXPIRATION_MINUTES, 'reset_password_expiration_minutes');
+  const codeChallenge = checkCodeChallenge(input.code_challenge);
+  const url = await redirectUrls.resolve(projectId, 'RESET_PASSWORD', input.reset_password_redirect_url, REDIRECT_URL_FIELDS.reset_password_redirect_url);
+  if (input.login_redirect_url) await redirectUrls.resolve(projectId, 'LOGIN', input.login_redirect_url, REDIRECT_URL_FIELDS.login_redirect_url);
+  return { minutes, codeChallenge, url };
 }
 
 export interface ResetInput extends AuthenticateInput {
@@ -59,11 +75,8 @@ export class PasswordResetService {
   async start(projectId: string, environment: Environment, input: ResetStartInput): Promise<{ user_id: string; email_id: string }> {
     const { db, tokens, mailer, redirectUrls } = this.#deps;
     const email = checkEmail(input.email);
-    const minutes = checkExpiration(input.reset_password_expiration_minutes, RESET_PASSWORD_EXPIRATION_MINUTES, 'reset_password_expiration_minutes');
-    const codeChallenge = checkCodeChallenge(input.code_challenge);
     // Settled before the address is looked up: a known and an unknown address get the same refusal.
-    const url = await redirectUrls.resolve(projectId, 'RESET_PASSWORD', input.reset_password_redirect_url, REDIRECT_URL_FIELDS.reset_password_redirect_url);
-    if (input.login_redirect_url) await redirectUrls.resolve(projectId, 'LOGIN', input.login_redirect_url, REDIRECT_URL_FIELDS.login_redirect_url);
+    const { minutes, codeChallenge, url } = await settleResetStart(redirectUrls, projectId, input);
     const owner = await findEmailOwner(db, projectId, email);
     if (!owner) return { user_id: newId('user', environment), email_id: newId('email', environment) };
     // Even the token's write happens after the answer: both paths answer after the same one read.

@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { AuthenticateBody, Email as LinkEmail, Ignored, Minutes, Url } from '../magic-links/schema.ts';
 import { EmailAddress, OrganizationId } from '../members/schema.ts';
-import { SessionFields } from '../sessions/schema.ts';
+import { IntermediateSessionField, SessionFields } from '../sessions/schema.ts';
 import { CreateUserBody } from '../users/schema.ts';
 
 // Any UTF-8 is allowed; the cap keeps hashing a bounded amount of work.
@@ -57,7 +57,35 @@ export const B2BPasswordAuthenticateBody = Type.Object({
   email_address: EmailAddress,
   password: Password,
   ...SessionFields,
+  ...IntermediateSessionField,
   locale: Locale,
+});
+
+/** reset/start, backend and browser (the browser adds its CAPTCHA and telemetry fields, not used). */
+export const B2BPasswordResetStartBody = Type.Object({
+  organization_id: OrganizationId,
+  email_address: EmailAddress,
+  reset_password_redirect_url: Type.Optional(Type.String({ maxLength: 2048 })),
+  reset_password_expiration_minutes: Type.Optional(Type.Integer()),
+  code_challenge: Type.Optional(Type.String({ maxLength: 256 })),
+  login_redirect_url: Type.Optional(Type.String({ maxLength: 2048 })),
+  locale: Locale,
+  reset_password_template_id: Type.Optional(Type.String({ maxLength: 256 })),
+  verify_email_template_id: Type.Optional(Type.String({ maxLength: 256 })),
+  captcha_token: Type.Optional(Type.String({ maxLength: 4096 })),
+  dfp_telemetry_id: Type.Optional(Type.String({ maxLength: 4096 })),
+});
+
+export const B2BPasswordResetBody = Type.Object({
+  password_reset_token: Type.String({ minLength: 1, maxLength: 1024 }),
+  password: Password,
+  code_verifier: Type.Optional(Type.String({ maxLength: 256 })),
+  ...SessionFields,
+  locale: Locale,
+  intermediate_session_token: Type.Optional(Type.String({ maxLength: 4096 })),
+  telemetry_id: Type.Optional(Type.String({ maxLength: 256 })),
+  captcha_token: Type.Optional(Type.String({ maxLength: 4096 })),
+  dfp_telemetry_id: Type.Optional(Type.String({ maxLength: 4096 })),
 });
 
 export const B2BPasswordMigrateBody = Type.Object({

@@ -20,8 +20,9 @@ import { toWireOrganization } from '../organizations/wire.ts';
 import type { MemberPasswordService } from '../passwords/b2b-service.ts';
 import type { RateLimiter } from '../rate-limit/limiter.ts';
 import { SearchBodyFields, searchQuery } from '../search/schema.ts';
+import { IntermediateSessionField } from '../sessions/schema.ts';
 import type { SessionService } from '../sessions/service.ts';
-import { memberSessionResponse } from '../sessions/wire.ts';
+import { memberSessionResponse, memberSignInResponse } from '../sessions/wire.ts';
 import { browserMembers, data, refuseBrowserWrites, requireSessionToken, SDK_PREFIX, type SdkHooks } from './browser-api.ts';
 import { TAKES_NO_BODY } from '../http/openapi.ts';
 
@@ -31,7 +32,7 @@ const Ignored = {
   captcha_token: Type.Optional(Type.String()),
   dfp_telemetry_id: Type.Optional(Type.String()),
   locale: Type.Optional(Type.String({ maxLength: 32 })),
-  intermediate_session_token: Type.Optional(Type.String({ maxLength: 4096 })),
+  ...IntermediateSessionField,
 };
 
 const PasswordAuthenticateBody = Type.Object({
@@ -47,6 +48,11 @@ const MagicLinkAuthenticateBody = Type.Object({
   pkce_code_verifier: Type.Optional(Type.String({ maxLength: 256 })),
   ...SessionDuration,
   ...Ignored,
+});
+const SdkSessionExchangeBody = Type.Object({
+  organization_id: Type.String({ maxLength: 128 }),
+  ...SessionDuration,
+  locale: Type.Optional(Type.String({ maxLength: 32 })),
 });
 const MemberIdParams = Type.Object({ member_id: Type.String({ maxLength: 128 }) });
 
@@ -79,17 +85,20 @@ export function registerSdkB2BRoutes(app: App, deps: SdkB2BDeps) {
   // ---- Sign-in and sessions
 
   app.post(`${B2B}/passwords/authenticate`, { ...caller, schema: { body: PasswordAuthenticateBody }, preHandler: byEmail }, async (request) => {
-    const { organization_id, email_address, password, session_duration_minutes } = request.body;
-    const grant = await memberPasswords.authenticate(request.projectId, request.sdk.project.environment, { organization_id, email_address, password, session_duration_minutes });
+    const { organization_id, email_address, password, session_duration_minutes, intermediate_session_token } = request.body;
+    const grant = await memberPasswords.authenticate(request.projectId, request.sdk.project.environment, {
+      organization_id, email_address, password, session_duration_minutes, intermediate_session_token,
+    });
     return data(request, memberSessionResponse(grant, sessions, members));
   });
 
   app.post(`${B2B}/magic_links/authenticate`, { ...caller, schema: { body: MagicLinkAuthenticateBody }, preHandler: byIp }, async (request) => {
-    const { magic_links_token, pkce_code_verifier, session_duration_minutes } = request.body;
+    const { magic_links_token, pkce_code_verifier, session_duration_minutes, intermediate_session_token } = request.body;
     const { grant, method_id } = await memberMagicLinks.authenticate(request.projectId, request.sdk.project.environment, {
       magic_links_token,
       pkce_code_verifier,
       session_duration_minutes,
+      intermediate_session_token,
     });
     return data(request, { ...memberSessionResponse(grant, sessions, members), method_id, reset_sessions: false });
   });
@@ -101,6 +110,15 @@ export function registerSdkB2BRoutes(app: App, deps: SdkB2BDeps) {
     });
     const { member_session, member, organization, session_token, session_jwt } = memberSessionResponse(grant, sessions, members);
     return data(request, { member_session, member, organization, session_token, session_jwt });
+  });
+
+  // session.exchange: the browser's session signs in to another organization of its address.
+  app.post(`${B2B}/sessions/exchange`, { ...caller, schema: { body: SdkSessionExchangeBody }, preHandler: byIp }, async (request) => {
+    const { organization_id, session_duration_minutes } = request.body;
+    const result = await sessions.exchangeMemberSession(request.projectId, request.sdk.project.environment, {
+      organization_id, session_token: requireSessionToken(request), session_duration_minutes,
+    });
+    return data(request, memberSignInResponse(result, sessions, members));
   });
 
   app.post(`${B2B}/sessions/revoke`, { ...caller, schema: TAKES_NO_BODY }, async (request) => {

@@ -2,8 +2,8 @@
 import { formatTimestamp } from '../shared/clock.ts';
 import type { AuthenticationFactor } from './service.ts';
 
-/** A factor proven through an email address: a password (knowledge) or an email link. */
-export function emailFactor(type: 'password' | 'magic_link', deliveryMethod: 'knowledge' | 'email', emailId: string, email: string, at: Date): AuthenticationFactor {
+/** A factor proven through an email address: a password (knowledge), an email link or an email passcode. */
+export function emailFactor(type: 'password' | 'magic_link' | 'otp', deliveryMethod: 'knowledge' | 'email', emailId: string, email: string, at: Date): AuthenticationFactor {
   const time = formatTimestamp(at);
   return {
     type,
@@ -17,6 +17,8 @@ export function emailFactor(type: 'password' | 'magic_link', deliveryMethod: 'kn
 
 export const passwordFactor = (emailId: string, email: string, at: Date) => emailFactor('password', 'knowledge', emailId, email, at);
 export const emailLinkFactor = (emailId: string, email: string, at: Date) => emailFactor('magic_link', 'email', emailId, email, at);
+/** An email one-time passcode: Stytch's factor type `otp`, delivered by `email`. */
+export const emailOtpFactor = (emailId: string, email: string, at: Date) => emailFactor('otp', 'email', emailId, email, at);
 
 /** A sign-in through an SSO connection: the factor names the connection and the member's registration. */
 export function ssoFactor(kind: 'saml' | 'oidc', registrationId: string, connectionId: string, externalId: string, at: Date): AuthenticationFactor {
@@ -52,4 +54,34 @@ export function oauthFactor(provider: string, registrationId: string, providerSu
     updated_at: time,
     [`${provider}_oauth_factor`]: { id: registrationId, provider_subject: providerSubject, email_id: emailId },
   };
+}
+
+/**
+ * The organization's name of the primary method a factor proves (allowed_auth_methods' values:
+ * magic_link, password, sso, email_otp, google_oauth, …); null for an MFA factor.
+ */
+export function authMethodOf(factor: AuthenticationFactor): string | null {
+  if (factor.type === 'otp') return factor.delivery_method === 'email' ? 'email_otp' : null;
+  if (factor.type === 'oauth') return `${factor.delivery_method.replace(/^oauth_/, '')}_oauth`;
+  if (isMfaFactor(factor)) return null;
+  return factor.type;
+}
+
+/** A second factor: TOTP, an SMS one-time passcode, a recovery code. */
+export function isMfaFactor(factor: AuthenticationFactor): boolean {
+  return factor.type === 'totp' || factor.type === 'recovery_codes' || (factor.type === 'otp' && factor.delivery_method === 'sms');
+}
+
+/**
+ * The factors a session exchange carries into another organization: those proven through the email
+ * address (an email magic link or email one-time passcode) and OAuth — Stytch's rule; a password, an
+ * SSO sign-in and MFA factors belong to the organization they were proven in.
+ */
+export function isPortableFactor(factor: AuthenticationFactor): boolean {
+  return (factor.type === 'magic_link' && factor.delivery_method === 'email') || (factor.type === 'otp' && factor.delivery_method === 'email') || factor.type === 'oauth';
+}
+
+/** A factor proven through an address, now naming the member it signs in (discovery's name no member yet; an exchange's another). */
+export function forMember(factor: AuthenticationFactor, member: { member_id: string; email_address: string }): AuthenticationFactor {
+  return factor.email_factor ? { ...factor, email_factor: { email_id: member.member_id, email_address: member.email_address } } : factor;
 }

@@ -1,4 +1,4 @@
-// B2B member sessions over HTTP: authenticate (with an authorization check), list, revoke, JWKS.
+// B2B member sessions over HTTP: authenticate (with an authorization check), exchange, list, revoke, JWKS.
 import { Type } from '@sinclair/typebox';
 import { environmentOfProject } from '@gatehouse/contracts';
 import type { App } from '../http/app.ts';
@@ -10,9 +10,10 @@ import type { OrganizationService } from '../organizations/service.ts';
 import type { ProjectService } from '../projects/service.ts';
 import type { SigningKeys } from './keys.ts';
 import { registerJwksRoute } from './routes.ts';
-import { MemberSessionAuthenticateBody, MemberSessionRevokeBody } from './schema.ts';
+import type { RateLimiter } from '../rate-limit/limiter.ts';
+import { MemberSessionAuthenticateBody, MemberSessionRevokeBody, SessionExchangeBody } from './schema.ts';
 import type { SessionService } from './service.ts';
-import { memberSessionResponse, toWireMemberSession } from './wire.ts';
+import { memberSessionResponse, memberSignInResponse, toWireMemberSession } from './wire.ts';
 
 export function registerMemberSessionRoutes(
   app: App,
@@ -23,9 +24,10 @@ export function registerMemberSessionRoutes(
     projects: ProjectService;
     keys: SigningKeys;
     memberAuthorization: MemberAuthorization;
+    limiter: RateLimiter;
   },
 ) {
-  const { sessions, members, organizations, projects, keys, memberAuthorization } = deps;
+  const { sessions, members, organizations, projects, keys, memberAuthorization, limiter } = deps;
 
   app.post('/v1/b2b/sessions/authenticate', { config: REFUSE, schema: { body: MemberSessionAuthenticateBody } }, async (request) => {
     const result = await sessions.authenticateMember(request.projectId, environmentOfProject(request.projectId), request.body ?? {});
@@ -35,6 +37,15 @@ export function registerMemberSessionRoutes(
       request,
       result.verdict ? { member, organization, session_token, session_jwt, member_session, verdict: result.verdict } : { member, organization, session_token, session_jwt, member_session },
     );
+  });
+
+  // The session's address signs in to another organization it is a member of (the old session stays).
+  app.post('/v1/b2b/sessions/exchange', { config: REFUSE, schema: { body: SessionExchangeBody }, preHandler: limiter.credentialEndpoint() }, async (request) => {
+    const { organization_id, session_token, session_jwt, session_duration_minutes, session_custom_claims } = request.body;
+    const result = await sessions.exchangeMemberSession(request.projectId, environmentOfProject(request.projectId), {
+      organization_id, session_token, session_jwt, session_duration_minutes, session_custom_claims,
+    });
+    return ok(request, memberSignInResponse(result, sessions, members));
   });
 
   app.get(

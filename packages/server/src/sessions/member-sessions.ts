@@ -60,13 +60,16 @@ export class MemberSessions {
     this.#memberCache.followFeed(feed, (event) => (event.type === 'member' ? event.member_id : undefined));
   }
 
-  /** SessionService.grant for a member: starts a session, or adds the factor to the member's presented one. */
+  /**
+   * Starts a session, or adds the factors to the member's presented one — once the organization's
+   * sign-in rules are met (member-sign-in.ts decides; nothing else calls this).
+   */
   async grant(
     projectId: string,
     environment: Environment,
     member: MemberRecord,
     organization: OrganizationRecord,
-    factor: AuthenticationFactor,
+    factors: readonly AuthenticationFactor[],
     input: SessionInput,
   ): Promise<MemberSessionGrant> {
     checkSessionInput(input);
@@ -80,7 +83,7 @@ export class MemberSessions {
         throw new GatehouseError('session_member_mismatch');
       }
       record = await store.update(existing.record, {
-        authentication_factors: mergeFactor(existing.record.authentication_factors, factor),
+        authentication_factors: factors.reduce(mergeFactor, existing.record.authentication_factors),
         expires_at: input.session_duration_minutes ? addMinutes(now, input.session_duration_minutes) : undefined,
         custom_claims: input.session_custom_claims,
       });
@@ -96,7 +99,7 @@ export class MemberSessions {
         started_at: now,
         last_accessed_at: now,
         expires_at: addMinutes(now, input.session_duration_minutes ?? 60),
-        authentication_factors: [factor],
+        authentication_factors: factors.reduce(mergeFactor, [] as AuthenticationFactor[]),
         custom_claims: input.session_custom_claims ?? {},
         attributes: { ip_address: '', user_agent: '' },
       };
@@ -105,6 +108,19 @@ export class MemberSessions {
     const { roles } = this.#subject(record, member, organization);
     const jwt = await jwts.jwtFor(projectId, environment, store.cachedById(record.session_id), record, roles, organization);
     return { member_session: record, session_token: token, session_jwt: jwt, member, organization, roles };
+  }
+
+  /** The factors of the member's presented session (none presented: none); another member's is session_member_mismatch. */
+  async presentedFactors(projectId: string, input: SessionCredential, memberId: string): Promise<AuthenticationFactor[]> {
+    if (input.session_token === undefined && input.session_jwt === undefined) return [];
+    const { record } = await requireSession(this.#parts, projectId, input, 'member');
+    if (record.member_id !== memberId) throw new GatehouseError('session_member_mismatch');
+    return record.authentication_factors;
+  }
+
+  /** The live member session a token or JWT names (for a session exchange). */
+  async presentedSession(projectId: string, input: SessionCredential): Promise<SessionRecord> {
+    return (await this.#liveSession(projectId, input)).record;
   }
 
   /**

@@ -9,6 +9,18 @@ export const SessionFields = {
   session_custom_claims: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 };
 
+/** The intermediate session a B2B sign-in completes (an earlier step's primary_required or mfa_required). */
+export const IntermediateSessionField = {
+  intermediate_session_token: Type.Optional(Type.String({ maxLength: 4096 })),
+};
+
+/** b2b/sessions/exchange: the session moves to another organization. */
+export const SessionExchangeBody = Type.Object({
+  organization_id: Type.String({ maxLength: 128 }),
+  ...SessionFields,
+  locale: Type.Optional(Type.String({ maxLength: 32 })),
+});
+
 export const SessionAuthenticateBody = Type.Object({
   ...SessionFields,
   authorization_check: Type.Optional(Type.Object({ resource_id: Type.String(), action: Type.String() })),

@@ -31,10 +31,13 @@ import {
 import { reusableJwt, SessionJwts } from './jwt.ts';
 import type { SigningKeys } from './keys.ts';
 import { MemberSessions, type MemberAuthorizationCheck, type MemberSessionGrant } from './member-sessions.ts';
+import { MemberSignIns, type MemberSignIn, type MemberSignInInput, type SignInOptions } from './member-sign-in.ts';
+import type { DiscoveryTokens } from '../discovery/tokens.ts';
 import { newSessionToken, requireLive, SessionStore, type AuthenticationFactor, type CachedSession, type ErrorLog, type SessionRecord } from './store.ts';
 
 export { checkSessionInput, SESSION_DURATION_MINUTES, type SessionInput } from './input.ts';
 export type { MemberAuthorizationCheck, MemberSessionGrant } from './member-sessions.ts';
+export type { MemberSignIn, MemberSignInInput } from './member-sign-in.ts';
 export { hashToken, newSessionToken, type AuthenticationFactor, type SessionRecord } from './store.ts';
 
 const MAX_CACHED_USERS = 100_000;
@@ -86,6 +89,7 @@ export class SessionService {
   readonly #users: UserService;
   readonly #rbac: RbacService;
   readonly #memberSessions: MemberSessions;
+  readonly #signIns: MemberSignIns;
   /** user_id → the user, as authenticate reads it (a user that is not there is not kept). */
   readonly #userCache = new BoundedCache<string, UserRecord | null>({ max: MAX_CACHED_USERS, keep: (user) => user !== null });
   /** Per cached user record: its roles, and those resolved against the compiled policy (see RbacService.authorize). */
@@ -98,7 +102,7 @@ export class SessionService {
     rbac: RbacService,
     keys: SigningKeys,
     clock: Clock,
-    b2b: { members: MemberService; organizations: OrganizationService },
+    b2b: { members: MemberService; organizations: OrganizationService; intermediateSessions: DiscoveryTokens },
     log: ErrorLog,
   ) {
     this.#store = new SessionStore(db, feed, clock, log);
@@ -108,6 +112,7 @@ export class SessionService {
     this.#users = users;
     this.#rbac = rbac;
     this.#memberSessions = new MemberSessions(this.#parts, feed, rbac, b2b.members, b2b.organizations);
+    this.#signIns = new MemberSignIns({ memberSessions: this.#memberSessions, feed, clock, ...b2b });
     // A policy write may have revoked roles (cascade): drop every user.
     this.#userCache.followFeed(feed, (event) => (event.type === 'user' ? event.user_id : event.type === 'policy' ? ALL : undefined));
   }
@@ -266,15 +271,26 @@ export class SessionService {
 
   // B2B member sessions: see member-sessions.ts.
 
+  /**
+   * Every B2B primary authentication ends here: the organization's rules (member-sign-in.ts) decide
+   * between a member session and an intermediate session with primary_required or mfa_required.
+   * `input.intermediate_session_token`: an earlier step's, completed by this one.
+   */
   grantMember(
     projectId: string,
     environment: Environment,
     member: MemberRecord,
     organization: OrganizationRecord,
-    factor: AuthenticationFactor,
-    input: SessionInput,
-  ): Promise<MemberSessionGrant> {
-    return this.#memberSessions.grant(projectId, environment, member, organization, factor, input);
+    factor: AuthenticationFactor | readonly AuthenticationFactor[],
+    input: MemberSignInInput,
+    options?: SignInOptions,
+  ): Promise<MemberSignIn> {
+    return this.#signIns.signIn(projectId, environment, member, organization, factor, input, options);
+  }
+
+  /** b2b/sessions/exchange: the session's address signs in to another organization it is a member of. */
+  exchangeMemberSession(projectId: string, environment: Environment, input: SessionInput & { organization_id: string }): Promise<MemberSignIn> {
+    return this.#signIns.exchange(projectId, environment, input);
   }
 
   authenticateMember(

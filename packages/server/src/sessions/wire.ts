@@ -9,7 +9,7 @@ import { toWireMember } from '../members/wire.ts';
 import { toWireOrganization } from '../organizations/wire.ts';
 import type { UserService } from '../users/service.ts';
 import { toWireUser } from '../users/wire.ts';
-import type { MemberSessionGrant, SessionGrant, SessionService } from './service.ts';
+import type { MemberSessionGrant, MemberSignIn, SessionGrant, SessionService } from './service.ts';
 import type { SessionRecord } from './store.ts';
 
 /** sessions/authenticate's JSON after `{"request_id":…,"status_code":200,`, per session wire form, with what it was made from. */
@@ -44,8 +44,13 @@ export function sessionResponse(grant: SessionGrant, sessions: SessionService, u
   };
 }
 
-/** The session part of every B2B authenticate-style response (passwords, magic links, sessions). */
-export function memberSessionResponse(grant: MemberSessionGrant, sessions: SessionService, members: MemberService) {
+/**
+ * The session part of every B2B authenticate-style response (passwords, magic links, SSO, discovery,
+ * exchange): the member session, or — the organization requiring more — no session and the
+ * intermediate session with primary_required or mfa_required. A plain grant (sessions/authenticate) is a session.
+ */
+export function memberSessionResponse(grant: MemberSessionGrant | MemberSignIn, sessions: SessionService, members: MemberService) {
+  const signIn = 'member_authenticated' in grant ? grant : null;
   return {
     member_id: grant.member.member_id,
     organization_id: grant.organization.organization_id,
@@ -54,11 +59,17 @@ export function memberSessionResponse(grant: MemberSessionGrant, sessions: Sessi
     session_token: grant.session_token,
     session_jwt: grant.session_jwt,
     member_session: grant.member_session ? toWireMemberSession(grant.member_session, grant.roles, grant.organization) : null,
-    intermediate_session_token: '',
-    member_authenticated: true,
-    mfa_required: null,
-    primary_required: null,
+    intermediate_session_token: signIn?.intermediate?.token ?? '',
+    member_authenticated: signIn?.member_authenticated ?? true,
+    mfa_required: signIn?.mfa_required ?? null,
+    primary_required: signIn?.primary_required ?? null,
   };
+}
+
+/** A sign-in that may stop short of a session (discovery, session exchange): with the intermediate session's expiry then, and Stytch's member_device. */
+export function memberSignInResponse(result: MemberSignIn, sessions: SessionService, members: MemberService) {
+  const response = { ...memberSessionResponse(result, sessions, members), member_device: null };
+  return result.intermediate ? { ...response, intermediate_session_token_expires_at: formatTimestamp(result.intermediate.expiresAt) } : response;
 }
 
 /** Per session record: its wire form, while its roles and the second of its last access stay the same. */

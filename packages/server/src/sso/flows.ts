@@ -15,7 +15,7 @@ import type { MemberRecord, MemberService } from '../members/service.ts';
 import { acceptSsoSignIn } from '../members/repository.ts';
 import { emailDomain, type OrganizationRecord, type OrganizationService } from '../organizations/service.ts';
 import type { ProjectService } from '../projects/service.ts';
-import type { MemberSessionGrant, SessionInput, SessionService } from '../sessions/service.ts';
+import type { MemberSignIn, MemberSignInInput, SessionService } from '../sessions/service.ts';
 import type { OutboundFetch } from '../shared/outbound-fetch.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
@@ -187,7 +187,7 @@ export class SsoFlows {
   }
 
   /** /v1/b2b/sso/authenticate: spends the one-time token and starts (or adds to) a member session. */
-  async authenticate(projectId: string, environment: 'test' | 'live', input: SessionInput & { sso_token: string; pkce_code_verifier?: string }): Promise<MemberSessionGrant> {
+  async authenticate(projectId: string, environment: 'test' | 'live', input: MemberSignInInput & { sso_token: string; pkce_code_verifier?: string }): Promise<MemberSignIn> {
     const { rows } = await this.#db.query<{ member_id: string; connection_id: string; external_id: string; pkce_code_challenge: string | null; expires_at: Date; used_at: Date | null }>(
       'SELECT member_id, connection_id, external_id, pkce_code_challenge, expires_at, used_at FROM sso_tokens WHERE token_hash = $1 AND project_id = $2',
       [sha256(input.sso_token), projectId],
@@ -208,7 +208,13 @@ export class SsoFlows {
     if (spent.rowCount === 0) throw new GatehouseError('sso_token_not_found');
     const organization = await this.#organizations.requireOrganization(projectId, member.organization_id);
     const factor = ssoFactor(connection.kind, registration.registration_id, connection.connection_id, token.external_id, now);
-    return this.#sessions.grantMember(projectId, environment, member, organization, factor, input);
+    try {
+      return await this.#sessions.grantMember(projectId, environment, member, organization, factor, input);
+    } catch (error) {
+      // Refused (a wrong intermediate session, say): the token is good again until it expires.
+      await this.#db.query('UPDATE sso_tokens SET used_at = NULL WHERE token_hash = $1 AND used_at = $2', [sha256(input.sso_token), now]);
+      throw error;
+    }
   }
 
   /** Takes the flow a state names (once), with its connection. */

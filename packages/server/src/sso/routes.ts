@@ -16,7 +16,7 @@ import type { MemberService } from '../members/service.ts';
 import type { OrganizationService } from '../organizations/service.ts';
 import { memberRoles, sessionRoleIds } from '../members/roles.ts';
 import type { RateLimiter } from '../rate-limit/limiter.ts';
-import { SessionFields } from '../sessions/schema.ts';
+import { IntermediateSessionField, SessionFields } from '../sessions/schema.ts';
 import { memberSessionResponse } from '../sessions/wire.ts';
 import type { SessionService } from '../sessions/service.ts';
 import type { RbacService } from '../rbac/service.ts';
@@ -158,7 +158,7 @@ export function registerSsoRoutes(
 
   app.post(
     '/v1/b2b/sso/authenticate',
-    { config: REFUSE, schema: { body: Type.Object({ sso_token: Type.String({ maxLength: 256 }), pkce_code_verifier: Type.Optional(Type.String({ maxLength: 256 })), ...SessionFields }) } },
+    { config: REFUSE, schema: { body: Type.Object({ sso_token: Type.String({ maxLength: 256 }), pkce_code_verifier: Type.Optional(Type.String({ maxLength: 256 })), ...SessionFields, ...IntermediateSessionField }) } },
     async (request) => {
       const grant = await flows.authenticate(request.projectId, environmentOfProject(request.projectId), request.body);
       return ok(request, { ...memberSessionResponse(grant, sessions, members), reset_session: false });

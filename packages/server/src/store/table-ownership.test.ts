@@ -54,6 +54,7 @@ const OWNER: Record<string, string> = {
   oauth_registrations: 'oauth',
   oauth_tokens: 'oauth',
   discovery_tokens: 'discovery',
+  email_otps: 'otps',
 };
 
 /**

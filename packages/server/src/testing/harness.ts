@@ -130,19 +130,28 @@ export function basicAuth(projectId: string, secret: string): string {
 }
 
 export async function startTestServer(
-  options: { clock?: Clock; database?: TestDatabase; env?: Record<string, string>; /** Receives the server's log (JSON lines, level info). */ logStream?: { write(line: string): void } } = {},
+  options: {
+    clock?: Clock;
+    database?: TestDatabase;
+    env?: Record<string, string>;
+    /** Receives the server's log (JSON lines, level info). */
+    logStream?: { write(line: string): void };
+    /** Listen on this port, which the public URL then names (as `gatehouse serve` does), instead of any free one. */
+    port?: number;
+  } = {},
 ): Promise<TestServer> {
   const database = options.database ?? (await openTestDatabase());
   const { config } = loadConfig({
     GATEHOUSE_DATA_DIR: mkdtempSync(join(tmpdir(), 'gatehouse-test-')),
     GATEHOUSE_LOG_LEVEL: 'silent',
     GATEHOUSE_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    ...(options.port ? { PORT: String(options.port) } : {}),
     ...options.env,
   });
   // GATEHOUSE_TEST_LOG=1 shows the server's error log (500s) while a test runs.
   const logger = options.logStream ? { level: 'info', stream: options.logStream } : process.env.GATEHOUSE_TEST_LOG ? { level: 'error' } : false;
   const gatehouse = await createGatehouse({ config, db: database.db, clock: options.clock, logger });
-  const address = await gatehouse.app.listen({ port: 0, host: '127.0.0.1' });
+  const address = await gatehouse.app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   const baseUrl = address.replace('localhost', '127.0.0.1');
 
   const raw = async (path: string, init: RequestInit): Promise<ApiResponse> => {

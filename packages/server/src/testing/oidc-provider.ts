@@ -3,7 +3,7 @@
 // `groups` claim. Sign-ins are driven without a browser: signIn() follows the redirects from an
 // authorization URL with a cookie jar; the provider's interaction URL is served by a route added
 // here that logs the chosen user in and grants what the client asked for (or refuses, on request),
-// through the provider's own interaction API. It stops at the redirect to the client's callback and
+// through the provider's own interaction API (with `loginPage`, also a form for a real browser). It stops at the redirect to the client's callback and
 // returns that URL, which the test hands to the relying party.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -37,6 +37,11 @@ export interface TestOidcProviderOptions {
   claimsInIdToken?: boolean;
   /** More clients on the same provider (same redirect URIs unless given). */
   extraClients?: { client_id: string; client_secret: string; redirect_uris?: string[] }[];
+  /**
+   * Also serve a login page at the interaction URL, for a real browser: a button per user that signs
+   * that user in and grants what the client asked for (signIn() keeps working beside it).
+   */
+  loginPage?: boolean;
 }
 
 export interface SignInOptions {
@@ -138,16 +143,8 @@ export async function startOidcProvider(options: TestOidcProviderOptions): Promi
     },
   });
 
-  // The interaction route: log in the chosen user and grant every requested scope, in one step.
-  provider.use(async (ctx, next) => {
-    const match = INTERACTION_PATH.exec(ctx.path);
-    if (match === null || ctx.method !== 'GET') return next();
-    const pending = signIns.get(ctx.get(SIGN_IN_HEADER));
-    if (pending === undefined) {
-      ctx.status = 400;
-      ctx.body = { error: 'this test provider signs in only through signIn()' };
-      return;
-    }
+  /** Ends the interaction: the user logged in and every requested scope granted, or the refusal. */
+  async function finishInteraction(ctx: KoaContext, pending: SignInOptions & { sub: string }) {
     const details = await provider.interactionDetails(ctx.req, ctx.res);
     let result: Record<string, unknown>;
     if (pending.deny) {
@@ -162,6 +159,38 @@ export async function startOidcProvider(options: TestOidcProviderOptions): Promi
     const returnTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
     ctx.status = 303;
     ctx.redirect(returnTo);
+  }
+
+  // The interaction route: log in the chosen user and grant every requested scope, in one step —
+  // or, with loginPage, a form in the browser that does so for the user whose button is pressed.
+  provider.use(async (ctx, next) => {
+    const match = INTERACTION_PATH.exec(ctx.path);
+    if (match === null || (ctx.method !== 'GET' && !(options.loginPage && ctx.method === 'POST'))) return next();
+    if (options.loginPage && ctx.method === 'POST') {
+      let body = '';
+      for await (const chunk of ctx.req) body += String(chunk);
+      const sub = new URLSearchParams(body).get('sub') ?? '';
+      if (!users.has(sub)) {
+        ctx.status = 400;
+        ctx.body = { error: 'unknown user' };
+        return;
+      }
+      return finishInteraction(ctx, { sub });
+    }
+    const pending = signIns.get(ctx.get(SIGN_IN_HEADER));
+    if (pending === undefined && options.loginPage) {
+      const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+      const buttons = [...users.values()].map((user) => `<button name="sub" value="${escape(user.sub)}">Sign in as ${escape(user.email ?? user.sub)}</button>`);
+      ctx.set('content-type', 'text/html; charset=utf-8');
+      ctx.body = `<!doctype html><title>Test identity provider</title><h1>Test identity provider</h1><form method="post">${buttons.join('')}</form>`;
+      return;
+    }
+    if (pending === undefined) {
+      ctx.status = 400;
+      ctx.body = { error: 'this test provider signs in only through signIn()' };
+      return;
+    }
+    return finishInteraction(ctx, pending);
   });
 
   // Koa composes its middleware when callback() is called: composing per request lets a test add

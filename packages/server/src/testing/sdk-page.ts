@@ -54,3 +54,43 @@ export async function startSdkPageWorld(pageScript: string, env?: Record<string,
     },
   };
 }
+
+/**
+ * A page script driving the official B2B headless client as `window[name]`: `start({publicToken,
+ * api})` makes the client (`window.client`), and `steps` (object members, in JS) use
+ * `outcome(work)`, which answers `{ok: result}` or `{error: error_type}`.
+ */
+export function b2bHeadlessScript(name: string, steps: string): string {
+  return `
+import { StytchB2BHeadlessClient } from '@stytch/vanilla-js/b2b/headless';
+
+const outcome = async (work) => {
+  try { return { ok: await work() }; } catch (e) { return { error: e.error_type ?? String(e) }; }
+};
+
+window[${JSON.stringify(name)}] = {
+  start({ publicToken, api }) {
+    window.client = new StytchB2BHeadlessClient(publicToken, { endpoints: { testAPIURL: api, liveAPIURL: api } });
+  },
+${steps}
+};
+`;
+}
+
+/**
+ * A fresh browser context (own cookies and storage) on the page of a b2bHeadlessScript, its client
+ * started with the public token; `call(step, arg)` runs `window[name][step](arg)` in the page.
+ * Requests that fail on the network are collected in `failures`.
+ */
+export async function openB2BHeadlessPage(world: SdkPageWorld, name: string, publicToken: string) {
+  const context = await world.browser.newContext();
+  const page = await context.newPage();
+  const failures: string[] = [];
+  page.on('requestfailed', (request) => failures.push(`${request.method()} ${request.url()}: ${request.failure()?.errorText}`));
+  await page.goto(`${world.pageOrigin}/`);
+  await page.waitForFunction((key) => key in window, name);
+  const call = (step: string, arg?: unknown): Promise<any> =>
+    page.evaluate(([key, method, value]) => (window as any)[key as string][method as string](value), [name, step, arg] as const);
+  await call('start', { publicToken, api: world.server.baseUrl });
+  return { page, context, call, failures };
+}

@@ -1,0 +1,47 @@
+// Request bodies of the B2B email OTP endpoints, in Stytch's field names (the same on /v1 and
+// /sdk/v1). Template ids, locale, telemetry and CAPTCHA fields are accepted and not used.
+import { Type } from '@sinclair/typebox';
+import { EmailAddress, OrganizationId } from '../members/schema.ts';
+import { SessionFields } from '../sessions/schema.ts';
+
+const Unused = Type.Optional(Type.String({ maxLength: 4096 }));
+const Minutes = Type.Optional(Type.Integer());
+/** Any short string: a code that is not 6 digits is a wrong code (a try), as Stytch answers it. */
+const Code = Type.String({ maxLength: 64 });
+const Browser = { dfp_telemetry_id: Unused, captcha_token: Unused };
+
+export const OtpLoginOrSignupBody = Type.Object({
+  organization_id: OrganizationId,
+  email_address: EmailAddress,
+  login_template_id: Unused,
+  signup_template_id: Unused,
+  locale: Unused,
+  login_expiration_minutes: Minutes,
+  signup_expiration_minutes: Minutes,
+  ...Browser,
+});
+
+export const OtpAuthenticateBody = Type.Object({
+  organization_id: OrganizationId,
+  email_address: EmailAddress,
+  code: Code,
+  ...SessionFields,
+  intermediate_session_token: Type.Optional(Type.String({ maxLength: 4096 })),
+  locale: Unused,
+  telemetry_id: Unused,
+  ...Browser,
+});
+
+export const OtpDiscoverySendBody = Type.Object({
+  email_address: EmailAddress,
+  login_template_id: Unused,
+  locale: Unused,
+  discovery_expiration_minutes: Minutes,
+  ...Browser,
+});
+
+export const OtpDiscoveryAuthenticateBody = Type.Object({
+  email_address: EmailAddress,
+  code: Code,
+  ...Browser,
+});

@@ -1,0 +1,48 @@
+// B2B email one-time passcodes for the browser SDK (/sdk/v1/b2b/otps/email/...): the same flows as
+// routes.ts, called with the public token. Members a browser signs up are created by the system
+// actor (the person proved nothing yet; no caller holds a secret). Rate limited per IP and address.
+import { systemActor } from '../audit/log.ts';
+import { toWireDiscoveryAuthentication } from '../discovery/wire.ts';
+import type { App } from '../http/app.ts';
+import type { MemberService } from '../members/service.ts';
+import type { RateLimiter } from '../rate-limit/limiter.ts';
+import { data, SDK_PREFIX, type SdkHooks } from '../sdk/browser-api.ts';
+import type { SessionService } from '../sessions/service.ts';
+import { OtpAuthenticateBody, OtpDiscoveryAuthenticateBody, OtpDiscoverySendBody, OtpLoginOrSignupBody } from './schema.ts';
+import type { OtpService } from './service.ts';
+import { toWireOtpAuthenticate, toWireOtpLoginOrSignup } from './wire.ts';
+
+const OTPS = `${SDK_PREFIX}/b2b/otps/email`;
+const BROWSER_OTP = systemActor('sdk.otps');
+
+export function registerSdkOtpRoutes(app: App, deps: { hooks: SdkHooks; otps: OtpService; members: MemberService; sessions: SessionService; limiter: RateLimiter }) {
+  const { hooks, otps, members, sessions, limiter } = deps;
+  const caller = { config: { auth: 'public' as const, memberSession: 'refuse' as const }, onRequest: hooks.caller };
+  const byEmail = limiter.credentialEndpoint((body: { email_address?: unknown }) => body.email_address);
+
+  app.post(`${OTPS}/login_or_signup`, { ...caller, schema: { body: OtpLoginOrSignupBody }, preHandler: byEmail }, async (request) => {
+    const { organization_id, email_address, login_expiration_minutes, signup_expiration_minutes } = request.body;
+    const result = await otps.loginOrSignup(request.projectId, request.sdk.project.environment, {
+      organization_id, email_address, login_expiration_minutes, signup_expiration_minutes,
+    }, BROWSER_OTP);
+    return data(request, toWireOtpLoginOrSignup(result, members));
+  });
+
+  app.post(`${OTPS}/authenticate`, { ...caller, schema: { body: OtpAuthenticateBody }, preHandler: byEmail }, async (request) => {
+    // A browser may not set custom claims (only a backend holding the secret may).
+    const { organization_id, email_address, code, session_duration_minutes, intermediate_session_token } = request.body;
+    const result = await otps.authenticate(request.projectId, request.sdk.project.environment, { organization_id, email_address, code, session_duration_minutes, intermediate_session_token });
+    return data(request, toWireOtpAuthenticate(result, sessions, members));
+  });
+
+  app.post(`${OTPS}/discovery/send`, { ...caller, schema: { body: OtpDiscoverySendBody }, preHandler: byEmail }, async (request) => {
+    const { email_address, discovery_expiration_minutes } = request.body;
+    await otps.discoverySend(request.projectId, { email_address, discovery_expiration_minutes });
+    return data(request, {});
+  });
+
+  app.post(`${OTPS}/discovery/authenticate`, { ...caller, schema: { body: OtpDiscoveryAuthenticateBody }, preHandler: byEmail }, async (request) => {
+    const { email_address, code } = request.body;
+    return data(request, toWireDiscoveryAuthentication(await otps.discoveryAuthenticate(request.projectId, { email_address, code }), members));
+  });
+}
