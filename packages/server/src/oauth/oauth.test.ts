@@ -224,7 +224,7 @@ describe('B2B (stytch B2BClient)', () => {
     assert.equal(outside.body.error_type, 'invalid_email_for_jit_provisioning');
   });
 
-  test('an invited member is linked by a verified address; an organization restricted to other methods refuses the start', async () => {
+  test('an invited member is linked by a verified address; an organization restricted to other methods answers primary_required', async () => {
     const b2b = await B2BProject.create(server);
     await configure(b2b.credentials);
     const client = b2bClient(server, b2b.credentials);
@@ -237,9 +237,15 @@ describe('B2B (stytch B2BClient)', () => {
     assert.equal(response.member_id, invited.member_id);
     assert.equal(response.member.status, 'active');
 
+    // The sign-in decision: an organization that allows only magic links answers primary_required with an intermediate session, no session.
     const restricted = await b2b.createOrganization({ auth_methods: 'RESTRICTED', allowed_auth_methods: ['magic_link'] });
-    const start = await startOAuth(server, '/v1/b2b/public/oauth/github/start', { public_token: b2b.credentials.public_token, organization_id: restricted.organization_id });
-    assert.equal(start.status, 403);
+    expectOk(await b2b.api('POST', `/v1/b2b/organizations/${restricted.organization_id}/members`, { email_address: email }));
+    const second = tokenOf(await oauthFlow(server, '/v1/b2b/public/oauth/github/start', { public_token: b2b.credentials.public_token, organization_id: restricted.organization_id }, (url) => github.signIn(url)));
+    const stepUp = await client.oauth.authenticate({ oauth_token: second.token, session_duration_minutes: 30 });
+    assert.equal(stepUp.member_authenticated, false);
+    assert.deepEqual((stepUp as any).primary_required, { allowed_auth_methods: ['magic_link'] });
+    assert.ok(stepUp.intermediate_session_token);
+    assert.equal(stepUp.session_token, '');
   });
 
   test('discovery: a verified address discovers its organizations and exchanges the intermediate session; an unverified one discovers nothing', async () => {

@@ -20,7 +20,7 @@ import { GatehouseError, isGatehouseError } from '../shared/errors.ts';
 import type { OutboundFetch } from '../shared/outbound-fetch.ts';
 import type { DiscoveredOrganization, DiscoveryService } from '../discovery/service.ts';
 import { checkJoinByEmail } from '../magic-links/b2b-service.ts';
-import { primaryRequired, type MemberSignIn, type MemberSignInInput } from '../sessions/member-sign-in.ts';
+import type { MemberSignIn, MemberSignInInput } from '../sessions/member-sign-in.ts';
 import { findEmailOwner } from '../magic-links/service.ts';
 import { checkCodeChallenge, checkPkce } from '../magic-links/tokens.ts';
 import { acceptVerifiedEmailUnlessDeleted } from '../members/repository.ts';
@@ -105,8 +105,6 @@ export interface OAuthDeps {
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest();
 const random = () => randomBytes(32).toString('base64url');
-/** The organization's allowed_auth_methods name for a provider. */
-export const authMethodName = (provider: OAuthProviderName) => `${provider}_oauth`;
 
 export class OAuthService {
   readonly #deps: OAuthDeps;
@@ -125,9 +123,8 @@ export class OAuthService {
     const client = await providers.client(projectId, provider);
     let organizationId: string | null = null;
     if (kind === 'b2b') {
-      const organization = await this.#organizationOf(projectId, query);
-      if (primaryRequired(organization, [authMethodName(provider)])) throw new GatehouseError('oauth_auth_method_not_allowed', { params: { method: authMethodName(provider) } });
-      organizationId = organization.organization_id;
+      // The organization's rules (allowed_auth_methods, MFA) are the sign-in decision's, at authenticate.
+      organizationId = (await this.#organizationOf(projectId, query)).organization_id;
     }
     let login: string;
     let signup: string;

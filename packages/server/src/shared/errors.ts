@@ -430,7 +430,6 @@ export const ERROR_CATALOGUE = {
   oauth_id_token_invalid: spec(400, 'The ID token is missing or invalid: its signature does not verify with the provider\'s keys, or its issuer, audience, expiry or nonce is wrong.'),
   oauth_email_missing: spec(400, 'The OAuth provider gave no email address for the user; allow the email scope.'),
   oauth_email_not_verified: spec(403, 'The OAuth provider does not say this email address is verified, so it cannot sign in to an existing account with that address, join an organization or discover organizations by it.'),
-  oauth_auth_method_not_allowed: spec(403, (p: { method: string }) => `The organization's allowed_auth_methods do not include ${p.method}.`),
   oauth_token_not_found: spec(404, 'The OAuth token is unknown, used or expired.'),
   oauth_account_gone: spec(404, 'The account this OAuth token signs in to no longer exists.', 'oauth_token_not_found'),
 
