@@ -20,7 +20,9 @@ import { MagicLinkService } from '../magic-links/service.ts';
 import { registerB2BMagicLinkRoutes } from '../magic-links/b2b-routes.ts';
 import { registerDiscoveryRoutes } from '../discovery/routes.ts';
 import { registerSdkDiscoveryRoutes } from '../discovery/sdk-routes.ts';
-import { EmailOtps } from '../otps/codes.ts';
+import { OtpCodes } from '../otps/codes.ts';
+import { MemberSmsOtps } from '../otps/sms-service.ts';
+import { SmsSender } from '../email/sms.ts';
 import { registerOtpRoutes } from '../otps/routes.ts';
 import { registerSdkOtpRoutes } from '../otps/sdk-routes.ts';
 import { MemberPasswordResetService } from '../passwords/b2b-email-reset.ts';
@@ -189,8 +191,11 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerB2BMagicLinkRoutes(app, { memberMagicLinks, members, sessions, limiter });
   const discovery = new DiscoveryService({ db, tokens: discoveryTokens, members, organizations, sessions, mailer, redirectUrls, clock });
   registerDiscoveryRoutes(app, { discovery, members, sessions, limiter });
-  const otps = new OtpService({ codes: new EmailOtps(db, feed, clock), members, organizations, sessions, discovery, mailer, clock });
-  registerOtpRoutes(app, { otps, members, sessions, limiter });
+  const otpCodes = new OtpCodes(db, feed, clock);
+  const sms = new SmsSender({ config: config.sms, db, clock, log: app.log, outbound, production: config.production });
+  const otps = new OtpService({ codes: otpCodes, members, organizations, sessions, discovery, mailer, clock });
+  const memberSms = new MemberSmsOtps({ codes: otpCodes, members, organizations, sessions, sms, feed, clock });
+  registerOtpRoutes(app, { otps, sms: memberSms, members, sessions, limiter });
   // After memberMagicLinks: a member update that changes the address mails a link to the new one.
   registerMemberRoutes(app, { members, organizations, memberMagicLinks, limiter });
   // The browser SDK API (/sdk/v1) and its allowed origins.
@@ -202,7 +207,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerSdkDiscoveryRoutes(app, { hooks, discovery, members, sessions, limiter });
   registerSdkSsoRoutes(app, { hooks, db, connections: ssoConnections, organizations, sessions, memberAuthorization, outbound, limiter, config });
   registerSdkMagicLinkRoutes(app, { hooks, memberMagicLinks, members, sessions, memberAuthorization, limiter });
-  registerSdkOtpRoutes(app, { hooks, otps, members, sessions, limiter });
+  registerSdkOtpRoutes(app, { hooks, otps, sms: memberSms, members, sessions, limiter });
   registerSdkB2BPasswordResetRoutes(app, { hooks, memberPasswordReset, members, sessions, limiter });
   await app.ready();
 

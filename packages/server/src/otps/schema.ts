@@ -45,3 +45,31 @@ export const OtpDiscoveryAuthenticateBody = Type.Object({
   code: Code,
   ...Browser,
 });
+
+/** A phone number as given: checked as E.164 by shared/fields.ts checkPhone (invalid_phone_number). */
+const PhoneNumber = Type.String({ maxLength: 64 });
+const MemberIdField = Type.String({ maxLength: 128 });
+
+export const SmsSendBody = Type.Object({
+  organization_id: OrganizationId,
+  member_id: MemberIdField,
+  mfa_phone_number: Type.Optional(PhoneNumber),
+  locale: Unused,
+  intermediate_session_token: Type.Optional(Type.String({ maxLength: 4096 })),
+  session_token: Type.Optional(Type.String({ maxLength: 4096 })),
+  session_jwt: Type.Optional(Type.String({ maxLength: 16384 })),
+  enable_autofill: Type.Optional(Type.Boolean()),
+  ...Browser,
+});
+
+export const SmsAuthenticateBody = Type.Object({
+  organization_id: OrganizationId,
+  member_id: MemberIdField,
+  code: Code,
+  ...SessionFields,
+  intermediate_session_token: Type.Optional(Type.String({ maxLength: 4096 })),
+  set_mfa_enrollment: Type.Optional(Type.String({ maxLength: 32 })),
+  set_default_mfa: Type.Optional(Type.Boolean()),
+  telemetry_id: Unused,
+  ...Browser,
+});

@@ -288,6 +288,11 @@ export class SessionService {
     return this.#signIns.signIn(projectId, environment, member, organization, factor, input, options);
   }
 
+  /** Throws action_available_only_once_primary_authentication_is_met unless the presented intermediate session or session meets the primary rule. */
+  requireMemberPrimaryMet(projectId: string, member: MemberRecord, organization: OrganizationRecord, input: MemberSignInInput): Promise<void> {
+    return this.#signIns.requirePrimaryMet(projectId, member, organization, input);
+  }
+
   /** b2b/sessions/exchange: the session's address signs in to another organization it is a member of. */
   exchangeMemberSession(projectId: string, environment: Environment, input: SessionInput & { organization_id: string }): Promise<MemberSignIn> {
     return this.#signIns.exchange(projectId, environment, input);
