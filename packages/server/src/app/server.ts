@@ -22,6 +22,8 @@ import { registerDiscoveryRoutes } from '../discovery/routes.ts';
 import { registerSdkDiscoveryRoutes } from '../discovery/sdk-routes.ts';
 import { OtpCodes } from '../otps/codes.ts';
 import { MemberSmsOtps } from '../otps/sms-service.ts';
+import { UserOtpService } from '../otps/user-service.ts';
+import { registerUserOtpRoutes } from '../otps/user-routes.ts';
 import { SmsSender } from '../email/sms.ts';
 import { registerOtpRoutes } from '../otps/routes.ts';
 import { registerSdkOtpRoutes } from '../otps/sdk-routes.ts';
@@ -196,6 +198,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const otps = new OtpService({ codes: otpCodes, members, organizations, sessions, discovery, mailer, clock });
   const memberSms = new MemberSmsOtps({ codes: otpCodes, members, organizations, sessions, sms, feed, clock });
   registerOtpRoutes(app, { otps, sms: memberSms, members, sessions, limiter });
+  const userOtps = new UserOtpService({ db, codes: otpCodes, users, sessions, mailer, sms, clock });
   // After memberMagicLinks: a member update that changes the address mails a link to the new one.
   registerMemberRoutes(app, { members, organizations, memberMagicLinks, limiter });
   // The browser SDK API (/sdk/v1) and its allowed origins.
@@ -208,6 +211,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerSdkSsoRoutes(app, { hooks, db, connections: ssoConnections, organizations, sessions, memberAuthorization, outbound, limiter, config });
   registerSdkMagicLinkRoutes(app, { hooks, memberMagicLinks, members, sessions, memberAuthorization, limiter });
   registerSdkOtpRoutes(app, { hooks, otps, sms: memberSms, members, sessions, limiter });
+  registerUserOtpRoutes(app, { userOtps, sessions, users, limiter, hooks });
   registerSdkB2BPasswordResetRoutes(app, { hooks, memberPasswordReset, members, sessions, limiter });
   await app.ready();
 
