@@ -197,6 +197,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const sms = new SmsSender({ config: config.sms, db, clock, log: app.log, outbound, production: config.production });
   const otps = new OtpService({ codes: otpCodes, members, organizations, sessions, discovery, mailer, clock });
   const memberSms = new MemberSmsOtps({ codes: otpCodes, members, organizations, sessions, sms, feed, clock });
+  sessions.setMfaSmsSender((projectId, member) => memberSms.sendTo(projectId, member));
   registerOtpRoutes(app, { otps, sms: memberSms, members, sessions, limiter });
   const userOtps = new UserOtpService({ db, codes: otpCodes, users, sessions, mailer, sms, clock });
   // After memberMagicLinks: a member update that changes the address mails a link to the new one.

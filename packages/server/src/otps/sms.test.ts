@@ -110,7 +110,7 @@ const wrong = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(
 const factorKinds = (session: { authentication_factors: { type: string; delivery_method: string }[] } | undefined) =>
   (session?.authentication_factors ?? []).map((factor) => `${factor.type}/${factor.delivery_method}`).sort();
 
-test('MFA required for all: password → mfa_required + intermediate session → SMS send + authenticate → a session with both factors; the number is verified; an authorization check works on that session only', async () => {
+test('MFA required for all: password → mfa_required + intermediate session → SMS send + authenticate → a session with both factors; the number is verified; an authorization check works on that session only; with sms_otp the default, the next mfa_required texts a code itself', async () => {
   const { p, client } = await project();
   const org = await organization(client, { mfa_policy: 'REQUIRED_FOR_ALL' });
   const email = uniqueAddress('Sms');
@@ -130,13 +130,14 @@ test('MFA required for all: password → mfa_required + intermediate session →
   const code = await smsCode(p, phone);
 
   await expectStytchError(client.otps.sms.authenticate({ organization_id: org, member_id: member.member_id, code: wrong(code), intermediate_session_token: ist }), 'otp_code_not_found', 404);
-  const done = await client.otps.sms.authenticate({ organization_id: org, member_id: member.member_id, code, intermediate_session_token: ist, session_duration_minutes: 60 });
+  const done = await client.otps.sms.authenticate({ organization_id: org, member_id: member.member_id, code, intermediate_session_token: ist, session_duration_minutes: 60, set_default_mfa: true });
   assert.equal(done.member_id, member.member_id);
   assert.ok(done.session_token);
   assert.deepEqual(factorKinds(done.member_session), ['otp/sms', 'password/knowledge']);
   const smsFactor = done.member_session!.authentication_factors.find((factor) => factor.type === 'otp') as unknown as { phone_number_factor: { phone_number: string } };
   assert.equal(smsFactor.phone_number_factor.phone_number, phone);
   assert.equal(done.member.mfa_phone_number_verified, true);
+  assert.equal(done.member.default_mfa_method, 'sms_otp');
 
   // The code and the intermediate session are spent.
   await expectStytchError(client.otps.sms.authenticate({ organization_id: org, member_id: member.member_id, code, intermediate_session_token: ist }), 'intermediate_session_not_found');
@@ -147,9 +148,13 @@ test('MFA required for all: password → mfa_required + intermediate session →
   await expectStytchError(client.sessions.authenticate({ session_token: ist, authorization_check: { organization_id: org, resource_id: 'documents', action: 'write' } }), 'session_not_found');
   await expectStytchError(client.sessions.authenticate({ session_token: done.session_token, authorization_check: { organization_id: org, resource_id: 'documents', action: 'delete' } }), 'session_authorization_error', 403);
 
-  // Verified now: mfa_required names it, and another number is refused.
+  // Verified now, and the default method: mfa_required names the number and a code is texted at once.
   const again = await client.passwords.authenticate({ organization_id: org, email_address: email, password: PASSWORD });
   assert.equal(again.mfa_required?.member_options?.mfa_phone_number, phone);
+  assert.equal(again.mfa_required?.secondary_auth_initiated, 'sms_otp');
+  const texted = await smsCode(p, phone);
+  const second = await client.otps.sms.authenticate({ organization_id: org, member_id: member.member_id, code: texted, intermediate_session_token: again.intermediate_session_token });
+  assert.deepEqual(factorKinds(second.member_session), ['otp/sms', 'password/knowledge']);
   await expectStytchError(client.otps.sms.send({ organization_id: org, member_id: member.member_id, mfa_phone_number: newPhone() }), 'mfa_phone_number_already_verified', 400);
 });
 

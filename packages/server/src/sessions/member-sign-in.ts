@@ -102,8 +102,32 @@ export interface MemberSignInDeps {
   clock: Clock;
 }
 
+/** Texts the member an SMS code (otps/sms-service.ts), for mfa_required's automatic send. */
+export type MfaSmsSender = (projectId: string, member: MemberRecord) => Promise<void>;
+
 export class MemberSignIns {
   readonly #deps: MemberSignInDeps;
+  #mfaSms: MfaSmsSender | null = null;
+
+  /** Set once at start (otps/ is built after sessions/). */
+  setMfaSmsSender(send: MfaSmsSender): void {
+    this.#mfaSms = send;
+  }
+
+  /**
+   * Stytch's automatic send: a member whose default MFA method is sms_otp and whose mfa_phone_number
+   * is verified is texted a code when mfa_required is answered (secondary_auth_initiated: 'sms_otp').
+   * A failed delivery leaves it null (the sign-in's step stands; the client can call sms/send).
+   */
+  async #initiateSecondary(projectId: string, member: MemberRecord, mfa: MfaRequired): Promise<MfaRequired> {
+    if (!this.#mfaSms || member.default_mfa_method !== 'sms_otp' || !member.mfa_phone_number || !member.mfa_phone_number_verified) return mfa;
+    try {
+      await this.#mfaSms(projectId, member);
+      return { ...mfa, secondary_auth_initiated: 'sms_otp' };
+    } catch {
+      return mfa;
+    }
+  }
 
   constructor(deps: MemberSignInDeps) {
     this.#deps = deps;
@@ -156,7 +180,7 @@ export class MemberSignIns {
         member_authenticated: false,
         intermediate,
         primary_required: primary ? { allowed_auth_methods: primary } : null,
-        mfa_required: mfa,
+        mfa_required: mfa && await this.#initiateSecondary(projectId, member, mfa),
       };
     }
     // The rules are met: the intermediate session is spent (live again if the grant fails).
