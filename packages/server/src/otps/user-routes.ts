@@ -17,7 +17,7 @@ import {
   BrowserUserOtpAuthenticateBody, UserEmailLoginOrCreateBody, UserEmailSendBody, UserOtpAuthenticateBody, UserSmsLoginOrCreateBody, UserSmsSendBody,
 } from './schema.ts';
 import type { UserOtpService } from './user-service.ts';
-import { toWireUserOtpAuthenticate, toWireUserOtpSend } from './wire.ts';
+import { toWireBrowserOtpSend, toWireUserOtpAuthenticate, toWireUserOtpSend } from './wire.ts';
 
 export function registerUserOtpRoutes(app: App, deps: { userOtps: UserOtpService; sessions: SessionService; users: UserService; limiter: RateLimiter; hooks: SdkHooks }) {
   const { userOtps, sessions, users, limiter, hooks } = deps;
@@ -54,21 +54,15 @@ export function registerUserOtpRoutes(app: App, deps: { userOtps: UserOtpService
       const { phone_number, expiration_minutes, create_user_as_pending } = request.body;
       const input = { address: phone_number, expiration_minutes, create_user_as_pending };
       const environment = request.sdk.project.environment;
-      if (create) {
-        const { owner, user_created } = await userOtps.loginOrCreate(request.projectId, environment, 'sms', input);
-        return data(request, toWireUserOtpSend('sms', owner, user_created));
-      }
-      return data(request, toWireUserOtpSend('sms', await userOtps.send(request.projectId, environment, 'sms', input)));
+      const owner = create ? (await userOtps.loginOrCreate(request.projectId, environment, 'sms', input)).owner : await userOtps.send(request.projectId, environment, 'sms', input);
+      return data(request, toWireBrowserOtpSend(owner));
     });
     app.post(`${SDK_PREFIX}/otps/email/${path}`, { ...caller, schema: { body: UserEmailLoginOrCreateBody }, preHandler: byEmail }, async (request) => {
       const { email, expiration_minutes, create_user_as_pending } = request.body;
       const input = { address: email, expiration_minutes, create_user_as_pending };
       const environment = request.sdk.project.environment;
-      if (create) {
-        const { owner, user_created } = await userOtps.loginOrCreate(request.projectId, environment, 'email', input);
-        return data(request, toWireUserOtpSend('email', owner, user_created));
-      }
-      return data(request, toWireUserOtpSend('email', await userOtps.send(request.projectId, environment, 'email', input)));
+      const owner = create ? (await userOtps.loginOrCreate(request.projectId, environment, 'email', input)).owner : await userOtps.send(request.projectId, environment, 'email', input);
+      return data(request, toWireBrowserOtpSend(owner));
     });
   }
   app.post(`${SDK_PREFIX}/otps/authenticate`, { ...caller, schema: { body: BrowserUserOtpAuthenticateBody }, preHandler: byMethod }, async (request) => {

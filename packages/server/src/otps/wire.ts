@@ -26,6 +26,11 @@ export function toWireUserOtpSend(channel: 'sms' | 'email', owner: { user_id: st
   };
 }
 
+/** The browser's send or login_or_create: the method id alone, as Stytch's SDK API answers. */
+export function toWireBrowserOtpSend(owner: { method_id: string }) {
+  return { method_id: owner.method_id };
+}
+
 /** A consumer authenticate: a session answer with the method id. */
 export function toWireUserOtpAuthenticate(result: { grant: SessionGrant; method_id: string }, sessions: SessionService, users: UserService) {
   return { ...sessionResponse(result.grant, sessions, users), method_id: result.method_id, reset_sessions: false };
