@@ -2,7 +2,7 @@
 // and authenticate, discovery send and authenticate) and by SMS, the MFA factor (/v1/b2b/otps/sms/send
 // and /authenticate). Every route takes the project secret alone. Sends and authenticates are rate
 // limited per caller IP and per address — the email address, or for SMS the member (whose one
-// mfa_phone_number the codes go to) — as a code is guessed per address.
+// mfa_phone_number the codes go to) and, on send, the number given — as a code is guessed per address.
 import { environmentOfProject } from '@gatehouse/contracts';
 import { REFUSE } from '../authz/actions.ts';
 import { toWireDiscoveryAuthentication } from '../discovery/wire.ts';
@@ -21,8 +21,9 @@ export function registerOtpRoutes(app: App, deps: { otps: OtpService; sms: Membe
   const { otps, sms, members, sessions, limiter } = deps;
   const byEmail = limiter.credentialEndpoint((body: { email_address?: unknown }) => body.email_address);
   const byMember = limiter.credentialEndpoint((body: { member_id?: unknown }) => body.member_id);
+  const byMemberAndPhone = limiter.credentialEndpoint((body: { member_id?: unknown; mfa_phone_number?: unknown }) => [body.member_id, body.mfa_phone_number]);
 
-  app.post('/v1/b2b/otps/sms/send', { config: REFUSE, schema: { body: SmsSendBody }, preHandler: byMember }, async (request) => {
+  app.post('/v1/b2b/otps/sms/send', { config: REFUSE, schema: { body: SmsSendBody }, preHandler: byMemberAndPhone }, async (request) => {
     const { member, organization } = await sms.send(request.projectId, request.body, { requirePrimary: false });
     return ok(request, memberResponse(member, organization, members));
   });

@@ -50,8 +50,9 @@ export function registerSdkOtpRoutes(app: App, deps: { hooks: SdkHooks; otps: Ot
   });
 
   const byMember = limiter.credentialEndpoint((body: { member_id?: unknown }) => body.member_id);
+  const byMemberAndPhone = limiter.credentialEndpoint((body: { member_id?: unknown; mfa_phone_number?: unknown }) => [body.member_id, body.mfa_phone_number]);
 
-  app.post(`${SDK_PREFIX}/b2b/otps/sms/send`, { ...caller, schema: { body: SmsSendBody }, preHandler: byMember }, async (request) => {
+  app.post(`${SDK_PREFIX}/b2b/otps/sms/send`, { ...caller, schema: { body: SmsSendBody }, preHandler: byMemberAndPhone }, async (request) => {
     const { organization_id, member_id, mfa_phone_number, intermediate_session_token } = request.body;
     const session_token = intermediate_session_token ? undefined : request.sdk.sessionToken;
     const { member, organization } = await sms.send(request.projectId, { organization_id, member_id, mfa_phone_number, intermediate_session_token, session_token }, { requirePrimary: true });

@@ -223,7 +223,7 @@ test('codes: expired, reused and out of tries are refused; a newer code replaces
   await expectStytchError(client.otps.sms.authenticate({ organization_id: org, member_id: member.member_id, code: right, session_token: fresh.session_token }), 'unable_to_auth_otp_code');
 });
 
-test('the webhook sender: a signed POST the receiver verifies; a refused delivery is sms_delivery_failed and voids its code; sends are rate limited per member', async () => {
+test('the webhook sender: a signed POST the receiver verifies; a refused delivery is sms_delivery_failed and voids its code; sends are rate limited per member and per number', async () => {
   const { p, client } = await project(hooked);
   const org = await organization(client);
   const email = uniqueAddress('Hook');
@@ -249,6 +249,13 @@ test('the webhook sender: a signed POST the receiver verifies; a refused deliver
 
   // Four requests per member per minute here (GATEHOUSE_RATE_LIMIT_IDENTIFIER=4): the fifth is refused.
   await expectStytchError(client.otps.sms.send({ organization_id: org, member_id: member.member_id }), 'too_many_requests', 429);
+  // And per number given: two members sending to one number share its count.
+  const [first, second] = await Promise.all([uniqueAddress('Share'), uniqueAddress('Share')].map((address) => memberWithPassword(client, org, address)));
+  const shared = newPhone();
+  for (const m of [first!, first!, second!, second!]) await client.otps.sms.send({ organization_id: org, member_id: m.member_id, mfa_phone_number: shared });
+  await expectStytchError(client.otps.sms.send({ organization_id: org, member_id: second!.member_id, mfa_phone_number: shared }), 'too_many_requests', 429);
+  await client.otps.sms.send({ organization_id: org, member_id: second!.member_id });
+
   // Nothing went to the outbox (the webhook is the sender).
   assert.deepEqual(expectOk(await p.api('GET', `/v1/project/outbox?to=${encodeURIComponent(phone)}`)).messages, []);
 });
