@@ -156,6 +156,12 @@ test('MFA required for all: password → mfa_required + intermediate session →
   const second = await client.otps.sms.authenticate({ organization_id: org, member_id: member.member_id, code: texted, intermediate_session_token: again.intermediate_session_token });
   assert.deepEqual(factorKinds(second.member_session), ['otp/sms', 'password/knowledge']);
   await expectStytchError(client.otps.sms.send({ organization_id: org, member_id: member.member_id, mfa_phone_number: newPhone() }), 'mfa_phone_number_already_verified', 400);
+
+  // The backend may change the number: the same one stays verified, another is unverified until proven.
+  const same = await client.organizations.members.update({ organization_id: org, member_id: member.member_id, mfa_phone_number: phone });
+  assert.equal(same.member.mfa_phone_number_verified, true);
+  const changed = await client.organizations.members.update({ organization_id: org, member_id: member.member_id, mfa_phone_number: newPhone() });
+  assert.equal(changed.member.mfa_phone_number_verified, false);
 });
 
 test('a magic link is the primary factor as well; with a session the SMS code adds the factor; without either — or with a primary rule unmet — it is refused before the code is tried', async () => {
