@@ -20,7 +20,11 @@ import { MagicLinkService } from '../magic-links/service.ts';
 import { registerB2BMagicLinkRoutes } from '../magic-links/b2b-routes.ts';
 import { registerDiscoveryRoutes } from '../discovery/routes.ts';
 import { registerSdkDiscoveryRoutes } from '../discovery/sdk-routes.ts';
-import { EmailOtps } from '../otps/codes.ts';
+import { OtpCodes } from '../otps/codes.ts';
+import { MemberSmsOtps } from '../otps/sms-service.ts';
+import { UserOtpService } from '../otps/user-service.ts';
+import { registerUserOtpRoutes } from '../otps/user-routes.ts';
+import { SmsSender } from '../email/sms.ts';
 import { registerOtpRoutes } from '../otps/routes.ts';
 import { registerSdkOtpRoutes } from '../otps/sdk-routes.ts';
 import { MemberPasswordResetService } from '../passwords/b2b-email-reset.ts';
@@ -193,8 +197,13 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerB2BMagicLinkRoutes(app, { memberMagicLinks, members, sessions, limiter });
   const discovery = new DiscoveryService({ db, tokens: discoveryTokens, members, organizations, sessions, mailer, redirectUrls, clock });
   registerDiscoveryRoutes(app, { discovery, members, sessions, limiter });
-  const otps = new OtpService({ codes: new EmailOtps(db, feed, clock), members, organizations, sessions, discovery, mailer, clock });
-  registerOtpRoutes(app, { otps, members, sessions, limiter });
+  const otpCodes = new OtpCodes(db, feed, clock);
+  const sms = new SmsSender({ config: config.sms, db, clock, log: app.log, outbound, production: config.production });
+  const otps = new OtpService({ codes: otpCodes, members, organizations, sessions, discovery, mailer, clock });
+  const memberSms = new MemberSmsOtps({ codes: otpCodes, members, organizations, sessions, sms, feed, clock });
+  sessions.setMfaSmsSender((projectId, member) => memberSms.sendTo(projectId, member));
+  registerOtpRoutes(app, { otps, sms: memberSms, members, sessions, limiter });
+  const userOtps = new UserOtpService({ db, codes: otpCodes, users, sessions, mailer, sms, clock });
   const oauthProviders = new OAuthProviders({ db, feed, clock, audit, keyring, outbound });
   const oauth = new OAuthService({ db, feed, clock, config, outbound, providers: oauthProviders, redirectUrls, users, members, organizations, sessions, discovery });
   registerOAuthRoutes(app, { oauth, providers: oauthProviders, sessions, users, members, limiter, config });
@@ -210,7 +219,8 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerSdkOAuthRoutes(app, { hooks, oauth, sessions, users, members, limiter });
   registerSdkSsoRoutes(app, { hooks, db, connections: ssoConnections, organizations, sessions, memberAuthorization, outbound, limiter, config });
   registerSdkMagicLinkRoutes(app, { hooks, memberMagicLinks, members, sessions, memberAuthorization, limiter });
-  registerSdkOtpRoutes(app, { hooks, otps, members, sessions, limiter });
+  registerSdkOtpRoutes(app, { hooks, otps, sms: memberSms, members, sessions, limiter });
+  registerUserOtpRoutes(app, { userOtps, sessions, users, limiter, hooks });
   registerSdkB2BPasswordResetRoutes(app, { hooks, memberPasswordReset, members, sessions, limiter });
   await app.ready();
 

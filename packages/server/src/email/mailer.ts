@@ -22,8 +22,12 @@ export interface EmailMessage {
   link: string | null;
 }
 
+/** What carried a message: the outbox keeps SMS (to a phone number, text only) beside emails. */
+export type OutboxChannel = 'email' | 'sms';
+
 export interface OutboxEntry {
   message_id: string;
+  channel: OutboxChannel;
   to: string;
   from: string;
   subject: string;
@@ -114,18 +118,7 @@ function outboxTransport(db: SqlExecutor, clock: Clock, from: string, log: Fasti
   return {
     name: 'outbox',
     async deliver(message) {
-      const messageId = `email-message-${randomUUID()}`;
-      await db.query(
-        `INSERT INTO email_outbox (message_id, project_id, to_address, from_address, subject, text_body, html_body, kind, link, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [messageId, message.projectId, message.to, from, message.subject, message.text, message.html, message.kind, message.link, clock.now()],
-      );
-      // A development convenience, not an archive: each project keeps its latest messages only.
-      await db.query(
-        `DELETE FROM email_outbox WHERE project_id = $1 AND position <= (
-           SELECT position FROM email_outbox WHERE project_id = $1 ORDER BY position DESC OFFSET $2 LIMIT 1)`,
-        [message.projectId, OUTBOX_KEEP],
-      );
+      await keepInOutbox(db, clock, { ...message, channel: 'email', from });
       // The point of the outbox is that a developer can follow the link from the log; production
       // logs never carry a live token.
       log.info(
@@ -137,10 +130,26 @@ function outboxTransport(db: SqlExecutor, clock: Clock, from: string, log: Fasti
   };
 }
 
+/** Keeps a message (an email, or an SMS: email/sms.ts) in the project's outbox instead of sending it. */
+export async function keepInOutbox(db: SqlExecutor, clock: Clock, message: EmailMessage & { channel: OutboxChannel; from: string }): Promise<void> {
+  const messageId = `${message.channel}-message-${randomUUID()}`;
+  await db.query(
+    `INSERT INTO email_outbox (message_id, project_id, channel, to_address, from_address, subject, text_body, html_body, kind, link, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+    [messageId, message.projectId, message.channel, message.to, message.from, message.subject, message.text, message.html, message.kind, message.link, clock.now()],
+  );
+  // A development convenience, not an archive: each project keeps its latest messages only.
+  await db.query(
+    `DELETE FROM email_outbox WHERE project_id = $1 AND position <= (
+       SELECT position FROM email_outbox WHERE project_id = $1 ORDER BY position DESC OFFSET $2 LIMIT 1)`,
+    [message.projectId, OUTBOX_KEEP],
+  );
+}
+
 /** The project's outbox, newest first. */
 export async function readOutbox(db: SqlExecutor, projectId: string, options: { to?: string; limit: number }): Promise<OutboxEntry[]> {
   const { rows } = await db.query<OutboxEntry>(
-    `SELECT message_id, to_address AS "to", from_address AS "from", subject, text_body AS text, html_body AS html, kind, link, created_at
+    `SELECT message_id, channel, to_address AS "to", from_address AS "from", subject, text_body AS text, html_body AS html, kind, link, created_at
        FROM email_outbox
       WHERE project_id = $1 AND ($2::text IS NULL OR lower(to_address) = lower($2))
       ORDER BY position DESC

@@ -207,13 +207,13 @@ describe('update, delete, reactivate', () => {
     });
     const updated = await project.updateMember(organization_id, member.member_id, {
       trusted_metadata: { b: null, d: 4 }, untrusted_metadata: { e: 5 }, is_breakglass: true, mfa_enrolled: true,
-      mfa_phone_number: '+447700900123', default_mfa_method: 'sms_otp',
+      mfa_phone_number: '+447911123456', default_mfa_method: 'sms_otp',
     });
     assert.deepEqual(updated.trusted_metadata, { a: 1, d: 4 });
     assert.deepEqual(updated.untrusted_metadata, { c: 3, e: 5 });
     assert.equal(updated.is_breakglass, true);
     assert.equal(updated.mfa_enrolled, true);
-    assert.equal(updated.mfa_phone_number, '+447700900123');
+    assert.equal(updated.mfa_phone_number, '+447911123456');
     assert.equal(updated.default_mfa_method, 'sms_otp');
     assert.equal(updated.name, 'Sam');
     assert.equal(updated.external_id, 'sam');

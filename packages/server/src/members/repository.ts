@@ -31,6 +31,28 @@ export async function acceptSsoSignIn(tx: SqlExecutor, memberId: string, at: Dat
     [memberId, at, emailVerified]);
 }
 
+/**
+ * A code sent by SMS to `phone` was authenticated: it becomes the member's verified MFA phone number
+ * (when it still is, or the member has none), and `enroll` sets mfa_enrolled (`defaultMethod` default_mfa_method). False when the member
+ * has another number now (the code proves nothing about that one).
+ */
+export async function verifyMfaPhone(tx: SqlExecutor, memberId: string, phone: string, at: Date, enroll: boolean | undefined, defaultMethod: string | undefined): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    `UPDATE members SET mfa_phone_number = $2, mfa_phone_number_verified = true, mfa_enrolled = COALESCE($4, mfa_enrolled),
+            default_mfa_method = COALESCE($5, default_mfa_method), updated_at = $3
+      WHERE member_id = $1 AND status <> 'deleted' AND mfa_phone_number IN ($2, '')`,
+    [memberId, phone, at, enroll ?? null, defaultMethod ?? null]);
+  return rowCount === 1;
+}
+
+/** An SMS code is sent to a number given for a member without one: it is the member's, unverified. */
+export async function setUnverifiedMfaPhone(tx: SqlExecutor, memberId: string, phone: string, at: Date): Promise<void> {
+  await tx.query(
+    `UPDATE members SET mfa_phone_number = $2, mfa_phone_number_verified = false, updated_at = $3
+      WHERE member_id = $1 AND (mfa_phone_number = '' OR NOT mfa_phone_number_verified)`,
+    [memberId, phone, at]);
+}
+
 /** A policy role the project removed (with cascade) is taken from every member holding it. */
 export async function removeRoleAssignments(tx: SqlExecutor, projectId: string, roleIds: string[]): Promise<void> {
   await tx.query('DELETE FROM member_roles WHERE project_id = $1 AND role_id = ANY($2)', [projectId, roleIds]);

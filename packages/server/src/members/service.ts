@@ -48,6 +48,8 @@ export interface MemberRecord {
   is_breakglass: boolean;
   mfa_enrolled: boolean;
   mfa_phone_number: string;
+  /** A code sent to mfa_phone_number was authenticated (otps/); a new number is unverified again. */
+  mfa_phone_number_verified: boolean;
   default_mfa_method: string;
   trusted_metadata: Metadata;
   untrusted_metadata: Metadata;
@@ -96,7 +98,7 @@ const MFA_METHODS = new Set(['', 'sms_otp', 'totp']);
 // The explicit roles in the order of member_roles' primary key (member_id, role_id): no sort per member.
 const MEMBER_COLUMNS = `
          m.member_id, m.organization_id, m.project_id, m.status, m.email_address, m.email_domain, m.email_address_verified,
-         m.name, m.is_breakglass, m.mfa_enrolled, m.mfa_phone_number, m.default_mfa_method, m.trusted_metadata,
+         m.name, m.is_breakglass, m.mfa_enrolled, m.mfa_phone_number, m.mfa_phone_number_verified, m.default_mfa_method, m.trusted_metadata,
          m.untrusted_metadata, m.external_id, m.created_at, m.updated_at,
          ARRAY(SELECT r.role_id FROM member_roles r WHERE r.member_id = m.member_id ORDER BY r.role_id) AS explicit_roles,
          (SELECT json_build_object('password_id', pw.password_id, 'requires_reset', pw.requires_reset)
@@ -338,6 +340,7 @@ export class MemberService {
         await tx.query(
           `UPDATE members SET name = COALESCE($2, name), trusted_metadata = $3, untrusted_metadata = $4,
                   is_breakglass = COALESCE($5, is_breakglass), mfa_phone_number = COALESCE($6, mfa_phone_number),
+                  mfa_phone_number_verified = mfa_phone_number_verified AND ($6::text IS NULL OR $6 = mfa_phone_number),
                   mfa_enrolled = COALESCE($7, mfa_enrolled), default_mfa_method = COALESCE($8, default_mfa_method),
                   external_id = CASE WHEN $9::boolean THEN NULLIF($10, '') ELSE external_id END, updated_at = $11
             WHERE member_id = $1`,

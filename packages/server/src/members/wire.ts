@@ -20,7 +20,7 @@ export function toWireMember(record: MemberRecord, organization: OrganizationRec
     member_password_id: record.password?.password_id ?? '',
     oauth_registrations: [],
     email_address_verified: record.email_address_verified,
-    mfa_phone_number_verified: false,
+    mfa_phone_number_verified: record.mfa_phone_number_verified,
     is_admin: isAdmin(roles),
     totp_registration_id: '',
     retired_email_addresses: [],

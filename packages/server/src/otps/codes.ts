@@ -1,6 +1,7 @@
-// Email one-time passcodes (store/migrations/017_email_otps.sql): 6 random digits, stored only as
-// SHA-256(otp_id ':' code). A code is found by what authenticate names (the address, and for an
-// organization login the organization), so a code never works for another address or organization.
+// One-time passcodes by email and SMS (store/migrations/017_email_otps.sql, 019_sms_otps.sql): 6
+// random digits, stored only as SHA-256(otp_id ':' code). A code is found by what authenticate names
+// (the channel and address — a lower-cased email address or an E.164 phone number — and for an
+// organization login or MFA the organization), so a code never works for another address or organization.
 // Every try is counted before the code is compared — atomically, so concurrent guesses cannot
 // exceed MAX_ATTEMPTS — and the comparison is constant-time; after MAX_ATTEMPTS tries the code is
 // dead. A right code is spent by one UPDATE that checks it is unused and unexpired.
@@ -11,9 +12,11 @@ import { digestsEqual, sha256 } from '../shared/secrets.ts';
 import type { ChangeEvent, ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 
-export type OtpKind = 'login' | 'discovery';
+/** B2B email login, B2B email discovery, B2B SMS MFA, a consumer user's code. */
+export type OtpKind = 'login' | 'discovery' | 'mfa' | 'user';
+export type OtpChannel = 'email' | 'sms';
 
-/** Stytch's bounds for every *_expiration_minutes of an email OTP: 10 minutes by default, 2 to 15. */
+/** Stytch's bounds for every *_expiration_minutes of an OTP: 10 minutes by default, 2 to 15. */
 export const OTP_EXPIRATION_MINUTES = { fallback: 10, min: 2, max: 15 } as const;
 
 /** Tries a code allows, right or wrong; then it is dead. */
@@ -28,7 +31,10 @@ export interface OtpRow {
   kind: OtpKind;
   organization_id: string | null;
   member_id: string | null;
-  email_normalized: string;
+  user_id: string | null;
+  channel: OtpChannel;
+  /** The address the code was sent to: an email address lower-cased, or an E.164 phone number. */
+  address: string;
   code_hash: Buffer;
   expires_at: Date;
 }
@@ -37,13 +43,17 @@ export interface OtpRow {
 export interface OtpScope {
   projectId: string;
   kind: OtpKind;
-  email: string;
+  channel: OtpChannel;
+  address: string;
   organizationId: string | null;
 }
 
+/** Email addresses compare lower-cased; phone numbers are E.164 already. */
+const normalized = (scope: { channel: OtpChannel; address: string }) => (scope.channel === 'email' ? scope.address.toLowerCase() : scope.address);
+
 const codeHash = (otpId: string, code: string) => sha256(`${otpId}:${code}`);
 
-export class EmailOtps {
+export class OtpCodes {
   readonly #db: SqlExecutor;
   readonly #feed: ChangeFeed;
   readonly #clock: Clock;
@@ -55,27 +65,27 @@ export class EmailOtps {
   }
 
   /** A new code for the scope (replacing its unused ones), returned in the clear this once. */
-  async issue(scope: OtpScope & { memberId: string | null; minutes: number }): Promise<{ code: string; otpId: string }> {
+  async issue(scope: OtpScope & { memberId: string | null; userId?: string | null; minutes: number }): Promise<{ code: string; otpId: string }> {
     const otpId = randomUUID();
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const now = this.#clock.now();
     await this.#feed.write(async (tx) => {
       await tx.query('DELETE FROM email_otps WHERE project_id = $1 AND expires_at < $2', [scope.projectId, new Date(now.getTime() - KEEP_EXPIRED_MS)]);
       await tx.query(
-        `DELETE FROM email_otps WHERE project_id = $1 AND kind = $2 AND email_normalized = $3 AND organization_id IS NOT DISTINCT FROM $4 AND used_at IS NULL`,
-        [scope.projectId, scope.kind, scope.email.toLowerCase(), scope.organizationId],
+        `DELETE FROM email_otps WHERE project_id = $1 AND kind = $2 AND channel = $3 AND address = $4 AND organization_id IS NOT DISTINCT FROM $5 AND used_at IS NULL`,
+        [scope.projectId, scope.kind, scope.channel, normalized(scope), scope.organizationId],
       );
       await tx.query(
-        `INSERT INTO email_otps (otp_id, project_id, kind, organization_id, member_id, email_normalized, code_hash, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [otpId, scope.projectId, scope.kind, scope.organizationId, scope.memberId, scope.email.toLowerCase(), codeHash(otpId, code), now,
+        `INSERT INTO email_otps (otp_id, project_id, kind, channel, organization_id, member_id, user_id, address, code_hash, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        [otpId, scope.projectId, scope.kind, scope.channel, scope.organizationId, scope.memberId, scope.userId ?? null, normalized(scope), codeHash(otpId, code), now,
           new Date(now.getTime() + scope.minutes * 60_000)],
       );
     });
     return { code, otpId };
   }
 
-  /** Voids one code (its email could not be sent). */
+  /** Voids one code (its message could not be sent). */
   async discard(otpId: string): Promise<void> {
     await this.#db.query('DELETE FROM email_otps WHERE otp_id = $1', [otpId]);
   }
@@ -86,10 +96,10 @@ export class EmailOtps {
    */
   async check(scope: OtpScope, code: string): Promise<OtpRow> {
     const { rows } = await this.#db.query<OtpRow>(
-      `SELECT otp_id, project_id, kind, organization_id, member_id, email_normalized, code_hash, expires_at FROM email_otps
-        WHERE project_id = $1 AND kind = $2 AND email_normalized = $3 AND organization_id IS NOT DISTINCT FROM $4 AND used_at IS NULL
+      `SELECT otp_id, project_id, kind, channel, organization_id, member_id, user_id, address, code_hash, expires_at FROM email_otps
+        WHERE project_id = $1 AND kind = $2 AND channel = $3 AND address = $4 AND organization_id IS NOT DISTINCT FROM $5 AND used_at IS NULL
         ORDER BY created_at DESC LIMIT 1`,
-      [scope.projectId, scope.kind, scope.email.toLowerCase(), scope.organizationId],
+      [scope.projectId, scope.kind, scope.channel, normalized(scope), scope.organizationId],
     );
     const row = rows[0];
     if (!row) throw new GatehouseError('otp_code_not_found');

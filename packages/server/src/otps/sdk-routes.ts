@@ -1,5 +1,6 @@
-// B2B email one-time passcodes for the browser SDK (/sdk/v1/b2b/otps/email/...): the same flows as
-// routes.ts, called with the public token. Members a browser signs up are created by the system
+// B2B one-time passcodes for the browser SDK (/sdk/v1/b2b/otps/email/... and /sms/...): the same
+// flows as routes.ts, called with the public token. An SMS code is sent only for the member the
+// browser's intermediate session or session names, once the primary rule is met. Members a browser signs up are created by the system
 // actor (the person proved nothing yet; no caller holds a secret). Rate limited per IP and address.
 import { systemActor } from '../audit/log.ts';
 import { toWireDiscoveryAuthentication } from '../discovery/wire.ts';
@@ -8,15 +9,17 @@ import type { MemberService } from '../members/service.ts';
 import type { RateLimiter } from '../rate-limit/limiter.ts';
 import { data, SDK_PREFIX, type SdkHooks } from '../sdk/browser-api.ts';
 import type { SessionService } from '../sessions/service.ts';
-import { OtpAuthenticateBody, OtpDiscoveryAuthenticateBody, OtpDiscoverySendBody, OtpLoginOrSignupBody } from './schema.ts';
+import { OtpAuthenticateBody, OtpDiscoveryAuthenticateBody, OtpDiscoverySendBody, OtpLoginOrSignupBody, SmsAuthenticateBody, SmsSendBody } from './schema.ts';
 import type { OtpService } from './service.ts';
+import type { MemberSmsOtps } from './sms-service.ts';
+import { memberResponse } from '../members/wire.ts';
 import { toWireOtpAuthenticate, toWireOtpLoginOrSignup } from './wire.ts';
 
 const OTPS = `${SDK_PREFIX}/b2b/otps/email`;
 const BROWSER_OTP = systemActor('sdk.otps');
 
-export function registerSdkOtpRoutes(app: App, deps: { hooks: SdkHooks; otps: OtpService; members: MemberService; sessions: SessionService; limiter: RateLimiter }) {
-  const { hooks, otps, members, sessions, limiter } = deps;
+export function registerSdkOtpRoutes(app: App, deps: { hooks: SdkHooks; otps: OtpService; sms: MemberSmsOtps; members: MemberService; sessions: SessionService; limiter: RateLimiter }) {
+  const { hooks, otps, sms, members, sessions, limiter } = deps;
   const caller = { config: { auth: 'public' as const, memberSession: 'refuse' as const }, onRequest: hooks.caller };
   const byEmail = limiter.credentialEndpoint((body: { email_address?: unknown }) => body.email_address);
 
@@ -44,5 +47,25 @@ export function registerSdkOtpRoutes(app: App, deps: { hooks: SdkHooks; otps: Ot
   app.post(`${OTPS}/discovery/authenticate`, { ...caller, schema: { body: OtpDiscoveryAuthenticateBody }, preHandler: byEmail }, async (request) => {
     const { email_address, code } = request.body;
     return data(request, toWireDiscoveryAuthentication(await otps.discoveryAuthenticate(request.projectId, { email_address, code }), members));
+  });
+
+  const byMember = limiter.credentialEndpoint((body: { member_id?: unknown }) => body.member_id);
+  const byMemberAndPhone = limiter.credentialEndpoint((body: { member_id?: unknown; mfa_phone_number?: unknown }) => [body.member_id, body.mfa_phone_number]);
+
+  app.post(`${SDK_PREFIX}/b2b/otps/sms/send`, { ...caller, schema: { body: SmsSendBody }, preHandler: byMemberAndPhone }, async (request) => {
+    const { organization_id, member_id, mfa_phone_number, intermediate_session_token } = request.body;
+    const session_token = intermediate_session_token ? undefined : request.sdk.sessionToken;
+    const { member, organization } = await sms.send(request.projectId, { organization_id, member_id, mfa_phone_number, intermediate_session_token, session_token }, { requirePrimary: true });
+    return data(request, memberResponse(member, organization, members));
+  });
+
+  app.post(`${SDK_PREFIX}/b2b/otps/sms/authenticate`, { ...caller, schema: { body: SmsAuthenticateBody }, preHandler: byMember }, async (request) => {
+    // A browser may not set custom claims (only a backend holding the secret may).
+    const { organization_id, member_id, code, session_duration_minutes, intermediate_session_token, set_mfa_enrollment, set_default_mfa } = request.body;
+    const session_token = intermediate_session_token ? undefined : request.sdk.sessionToken;
+    const result = await sms.authenticate(request.projectId, request.sdk.project.environment, {
+      organization_id, member_id, code, session_duration_minutes, intermediate_session_token, session_token, set_mfa_enrollment, set_default_mfa,
+    });
+    return data(request, toWireOtpAuthenticate(result, sessions, members));
   });
 }

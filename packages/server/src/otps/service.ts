@@ -18,7 +18,7 @@ import { normalizeMemberEmail, type MemberRecord, type MemberService } from '../
 import type { OrganizationRecord, OrganizationService } from '../organizations/service.ts';
 import type { DiscoveryAuthentication, DiscoveryService } from '../discovery/service.ts';
 import { checkSessionInput, type MemberSignIn, type MemberSignInInput, type SessionService } from '../sessions/service.ts';
-import { OTP_EXPIRATION_MINUTES, type EmailOtps, type OtpKind } from './codes.ts';
+import { OTP_EXPIRATION_MINUTES, type OtpCodes, type OtpKind } from './codes.ts';
 
 export interface OtpLoginOrSignupInput {
   organization_id: string;
@@ -34,7 +34,7 @@ export interface OtpAuthenticateInput extends MemberSignInInput {
 }
 
 export interface OtpDeps {
-  codes: EmailOtps;
+  codes: OtpCodes;
   members: MemberService;
   organizations: OrganizationService;
   sessions: SessionService;
@@ -76,10 +76,10 @@ export class OtpService {
     const email = normalizeMemberEmail(input.email_address);
     // Checked before the code is tried: a refused session field costs no try.
     checkSessionInput(input);
-    const row = await codes.check({ projectId, kind: 'login', email, organizationId: organization.organization_id }, input.code);
+    const row = await codes.check({ projectId, kind: 'login', channel: 'email', address: email, organizationId: organization.organization_id }, input.code);
     const member = await members.findMember(projectId, row.member_id!);
     // The code proves the address it was sent to: a member deleted, or whose address changed since, is not signed in by it.
-    if (!member || member.status === 'deleted' || member.email_address.toLowerCase() !== row.email_normalized) throw new GatehouseError('unable_to_auth_otp_code');
+    if (!member || member.status === 'deleted' || member.email_address.toLowerCase() !== row.address) throw new GatehouseError('unable_to_auth_otp_code');
     const { usedAt } = await codes.spend(row, async (tx, emit) => {
       const changed = await members.acceptProvenEmail(tx, member, clock.now(), 'otps.email.authenticate');
       if (changed) emit(changed);
@@ -105,7 +105,7 @@ export class OtpService {
   async discoveryAuthenticate(projectId: string, input: { email_address: string; code: string }): Promise<DiscoveryAuthentication> {
     const { codes, discovery, clock } = this.#deps;
     const email = normalizeMemberEmail(input.email_address);
-    const row = await codes.check({ projectId, kind: 'discovery', email, organizationId: null }, input.code);
+    const row = await codes.check({ projectId, kind: 'discovery', channel: 'email', address: email, organizationId: null }, input.code);
     // The member the factor names is known only at the exchange; it is filled in then.
     return discovery.startIntermediateSession(projectId, email, emailOtpFactor('', email, clock.now()), async (issue) => (await codes.spend(row, issue)).inside!);
   }
@@ -125,7 +125,7 @@ export class OtpService {
   /** Issues a code and mails it; a message that cannot be sent voids its code. */
   async #mail(projectId: string, kind: OtpKind, to: string, organizationId: string | null, memberId: string | null, minutes: number): Promise<void> {
     const { codes, mailer } = this.#deps;
-    const { code, otpId } = await codes.issue({ projectId, kind, email: to, organizationId, memberId, minutes });
+    const { code, otpId } = await codes.issue({ projectId, kind, channel: 'email', address: to, organizationId, memberId, minutes });
     try {
       await mailer.send(composeCodeMessage({ projectId, to, code, expiresInMinutes: minutes }));
     } catch (error) {

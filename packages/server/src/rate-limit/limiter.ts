@@ -44,16 +44,19 @@ export class RateLimiter {
   /**
    * A Fastify preHandler for a credential endpoint: counts the request against the caller's IP and,
    * when `identifierOf` finds one in the request (e.g. `(body) => body.email`), against that
-   * identifier (a GET's is in `request`, the second argument). Runs after the body is validated, so `identifierOf` sees the typed body. Counters
+   * identifier (a GET's is in `request`, the second argument; several, as an array, each counted —
+   * e.g. a member and the phone number given). Runs after the body is validated, so `identifierOf` sees the typed body. Counters
    * are per project; `scope` names another space for routes that belong to no project (admins).
    */
   credentialEndpoint(identifierOf?: (body: any, request: FastifyRequest) => unknown, scope?: string) {
     return this.requestLimit((request) => {
       const space = scope ?? request.projectId;
       const hits: RateLimitHit[] = [{ name: 'ip', rule: this.#limits.perIp, subject: `${space}\n${request.ip}` }];
-      const identifier = identifierOf?.(request.body ?? {}, request);
-      if (typeof identifier === 'string' && identifier.trim() !== '') {
-        hits.push({ name: 'identifier', rule: this.#limits.perIdentifier, subject: `${space}\n${identifier.trim().toLowerCase()}` });
+      const found = identifierOf?.(request.body ?? {}, request);
+      for (const identifier of new Set(Array.isArray(found) ? found : [found])) {
+        if (typeof identifier === 'string' && identifier.trim() !== '') {
+          hits.push({ name: 'identifier', rule: this.#limits.perIdentifier, subject: `${space}\n${identifier.trim().toLowerCase()}` });
+        }
       }
       return hits;
     });

@@ -20,6 +20,19 @@ export const emailLinkFactor = (emailId: string, email: string, at: Date) => ema
 /** An email one-time passcode: Stytch's factor type `otp`, delivered by `email`. */
 export const emailOtpFactor = (emailId: string, email: string, at: Date) => emailFactor('otp', 'email', emailId, email, at);
 
+/** An SMS one-time passcode: Stytch's factor type `otp`, delivered by `sms`, naming the phone (a user's phone_id; for a member, the member id). */
+export function smsOtpFactor(phoneId: string, phoneNumber: string, at: Date): AuthenticationFactor {
+  const time = formatTimestamp(at);
+  return {
+    type: 'otp',
+    delivery_method: 'sms',
+    last_authenticated_at: time,
+    created_at: time,
+    updated_at: time,
+    phone_number_factor: { phone_id: phoneId, phone_number: phoneNumber },
+  };
+}
+
 /** A sign-in through an SSO connection: the factor names the connection and the member's registration. */
 export function ssoFactor(kind: 'saml' | 'oidc', registrationId: string, connectionId: string, externalId: string, at: Date): AuthenticationFactor {
   const time = formatTimestamp(at);

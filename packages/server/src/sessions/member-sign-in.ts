@@ -8,7 +8,7 @@
 // Short of a session the caller gets an intermediate session (discovery/tokens.ts: hashed, 10 minutes,
 // used once) bound to the member and organization and holding every factor proven so far; the next
 // primary authentication (or, with issue 18, the MFA step) presents it and completes the sign-in.
-// MFA factors are not implemented yet: mfa_required fails closed — no session.
+// An SMS one-time passcode (otps/sms-service.ts) is the MFA step: signIn with `secondFactor`.
 // Session exchange (b2b/sessions/exchange) lives here too: it is a sign-in into another organization
 // with the factors that carry over.
 import type { Clock } from '../shared/clock.ts';
@@ -24,6 +24,8 @@ import { authMethodOf, forMember, isMfaFactor, isPortableFactor } from './factor
 import { checkSessionInput, mergeFactor, type SessionInput } from './input.ts';
 import type { MemberSessionGrant, MemberSessions } from './member-sessions.ts';
 import type { AuthenticationFactor } from './store.ts';
+
+type IntermediateRow = Awaited<ReturnType<DiscoveryTokens['check']>>;
 
 /** Stytch's intermediate session lifetime. */
 export const INTERMEDIATE_SESSION_MINUTES = 10;
@@ -56,6 +58,12 @@ export interface MemberSignIn extends MemberSessionGrant {
 export interface SignInOptions {
   /** Discovery's organization creation: the creator's methods chose the organization's rules, so primary_required does not apply. */
   primaryMet?: boolean;
+  /**
+   * The factor is a second factor (an SMS code): accepted only with an intermediate session or a
+   * session whose factors already meet the organization's primary rule — else
+   * action_available_only_once_primary_authentication_is_met, before anything is written.
+   */
+  secondFactor?: boolean;
 }
 
 /** The primary methods (allowed_auth_methods' names) the factors prove. */
@@ -78,6 +86,13 @@ export function mfaRequired(member: MemberRecord, organization: OrganizationReco
   return { member_options: { mfa_phone_number: member.mfa_phone_number, totp_registration_id: '' }, secondary_auth_initiated: null };
 }
 
+/** Whether an intermediate session is bound to another member or organization (discovery's: another address). */
+function isForOther(row: IntermediateRow, member: MemberRecord, organization: OrganizationRecord): boolean {
+  return row.member_id !== null
+    ? row.member_id !== member.member_id || row.organization_id !== organization.organization_id
+    : row.email_address.toLowerCase() !== member.email_address.toLowerCase();
+}
+
 export interface MemberSignInDeps {
   memberSessions: MemberSessions;
   intermediateSessions: DiscoveryTokens;
@@ -87,8 +102,32 @@ export interface MemberSignInDeps {
   clock: Clock;
 }
 
+/** Texts the member an SMS code (otps/sms-service.ts), for mfa_required's automatic send. */
+export type MfaSmsSender = (projectId: string, member: MemberRecord) => Promise<void>;
+
 export class MemberSignIns {
   readonly #deps: MemberSignInDeps;
+  #mfaSms: MfaSmsSender | null = null;
+
+  /** Set once at start (otps/ is built after sessions/). */
+  setMfaSmsSender(send: MfaSmsSender): void {
+    this.#mfaSms = send;
+  }
+
+  /**
+   * Stytch's automatic send: a member whose default MFA method is sms_otp and whose mfa_phone_number
+   * is verified is texted a code when mfa_required is answered (secondary_auth_initiated: 'sms_otp').
+   * A failed delivery leaves it null (the sign-in's step stands; the client can call sms/send).
+   */
+  async #initiateSecondary(projectId: string, member: MemberRecord, mfa: MfaRequired): Promise<MfaRequired> {
+    if (!this.#mfaSms || member.default_mfa_method !== 'sms_otp' || !member.mfa_phone_number || !member.mfa_phone_number_verified) return mfa;
+    try {
+      await this.#mfaSms(projectId, member);
+      return { ...mfa, secondary_auth_initiated: 'sms_otp' };
+    } catch {
+      return mfa;
+    }
+  }
 
   constructor(deps: MemberSignInDeps) {
     this.#deps = deps;
@@ -114,14 +153,12 @@ export class MemberSignIns {
     let proven = (Array.isArray(factors) ? factors : [factors]) as readonly AuthenticationFactor[];
     const row = input.intermediate_session_token ? await tokens.check(projectId, input.intermediate_session_token, 'intermediate_session', INTERMEDIATE_SESSION_ERRORS) : null;
     if (row) {
-      const forOther = row.member_id !== null
-        ? row.member_id !== member.member_id || row.organization_id !== organization.organization_id
-        : row.email_address.toLowerCase() !== member.email_address.toLowerCase();
-      if (forOther) throw new GatehouseError('invalid_intermediate_session_token_for_organization');
+      if (isForOther(row, member, organization)) throw new GatehouseError('invalid_intermediate_session_token_for_organization');
       // Discovery's factors name no member yet: they name this one now.
       const earlier = provenFactors(row).map((factor) => forMember(factor, member));
       proven = [...earlier, ...proven].reduce(mergeFactor, [] as AuthenticationFactor[]);
     }
+    if (options.secondFactor) await this.requirePrimaryMet(projectId, member, organization, input);
     const held = await memberSessions.presentedFactors(projectId, input, member.member_id);
     const all = [...held, ...proven];
     const primary = options.primaryMet ? null : primaryRequired(organization, authMethods(all));
@@ -143,7 +180,7 @@ export class MemberSignIns {
         member_authenticated: false,
         intermediate,
         primary_required: primary ? { allowed_auth_methods: primary } : null,
-        mfa_required: mfa,
+        mfa_required: mfa && await this.#initiateSecondary(projectId, member, mfa),
       };
     }
     // The rules are met: the intermediate session is spent (live again if the grant fails).
@@ -155,6 +192,22 @@ export class MemberSignIns {
     } catch (error) {
       if (row && spent) await tokens.unspend(row, spent.usedAt);
       throw error;
+    }
+  }
+
+  /**
+   * A second factor's precondition (Stytch's action_available_only_once_primary_authentication_is_met):
+   * an intermediate session for this member (or, discovery's, its address) or a session of this
+   * member, whose factors meet the organization's primary rule. Reads only.
+   */
+  async requirePrimaryMet(projectId: string, member: MemberRecord, organization: OrganizationRecord, input: MemberSignInInput): Promise<void> {
+    const { memberSessions, intermediateSessions: tokens } = this.#deps;
+    const row = input.intermediate_session_token ? await tokens.check(projectId, input.intermediate_session_token, 'intermediate_session', INTERMEDIATE_SESSION_ERRORS) : null;
+    if (row && isForOther(row, member, organization)) throw new GatehouseError('invalid_intermediate_session_token_for_organization');
+    const held = await memberSessions.presentedFactors(projectId, input, member.member_id);
+    const factors = [...(row ? provenFactors(row) : []), ...held];
+    if ((!row && held.length === 0) || primaryRequired(organization, authMethods(factors))) {
+      throw new GatehouseError('action_available_only_once_primary_authentication_is_met');
     }
   }
 

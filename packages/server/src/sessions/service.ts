@@ -31,7 +31,7 @@ import {
 import { reusableJwt, SessionJwts } from './jwt.ts';
 import type { SigningKeys } from './keys.ts';
 import { MemberSessions, type MemberAuthorizationCheck, type MemberSessionGrant } from './member-sessions.ts';
-import { MemberSignIns, type MemberSignIn, type MemberSignInInput, type SignInOptions } from './member-sign-in.ts';
+import { MemberSignIns, type MemberSignIn, type MemberSignInInput, type MfaSmsSender, type SignInOptions } from './member-sign-in.ts';
 import type { DiscoveryTokens } from '../discovery/tokens.ts';
 import { newSessionToken, requireLive, SessionStore, type AuthenticationFactor, type CachedSession, type ErrorLog, type SessionRecord } from './store.ts';
 
@@ -286,6 +286,16 @@ export class SessionService {
     options?: SignInOptions,
   ): Promise<MemberSignIn> {
     return this.#signIns.signIn(projectId, environment, member, organization, factor, input, options);
+  }
+
+  /** Where mfa_required's automatic SMS goes (set at start by app/server.ts). */
+  setMfaSmsSender(send: MfaSmsSender): void {
+    this.#signIns.setMfaSmsSender(send);
+  }
+
+  /** Throws action_available_only_once_primary_authentication_is_met unless the presented intermediate session or session meets the primary rule. */
+  requireMemberPrimaryMet(projectId: string, member: MemberRecord, organization: OrganizationRecord, input: MemberSignInInput): Promise<void> {
+    return this.#signIns.requirePrimaryMet(projectId, member, organization, input);
   }
 
   /** b2b/sessions/exchange: the session's address signs in to another organization it is a member of. */

@@ -106,3 +106,16 @@ test('the encryption key: required in production, generated in development, neve
   assert.ok(!JSON.stringify(config).includes(KEY_A) && !inspect(config, { depth: 9 }).includes(KEY_A));
   assert.ok(!inspect(config, { depth: 9 }).includes(Buffer.from(KEY_A, 'base64').toString('hex')));
 });
+
+test('SMS webhook: unset means the outbox; the URL needs a secret of 32+ characters, and https in production', () => {
+  assert.deepEqual(loadConfig({}).config.sms, { webhookUrl: undefined, webhookSecret: undefined });
+  const secret = 'x'.repeat(32);
+  assert.deepEqual(loadConfig({ GATEHOUSE_SMS_WEBHOOK_URL: 'https://sms.example/hook', GATEHOUSE_SMS_WEBHOOK_SECRET: secret }).config.sms, { webhookUrl: 'https://sms.example/hook', webhookSecret: secret });
+  const refused = (env: Record<string, string>, name: RegExp) => assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigError && name.test(e.message));
+  refused({ GATEHOUSE_SMS_WEBHOOK_URL: 'https://sms.example/hook' }, /GATEHOUSE_SMS_WEBHOOK_SECRET/);
+  refused({ GATEHOUSE_SMS_WEBHOOK_URL: 'https://sms.example/hook', GATEHOUSE_SMS_WEBHOOK_SECRET: 'short' }, /at least 32/);
+  refused({ GATEHOUSE_SMS_WEBHOOK_SECRET: secret }, /without GATEHOUSE_SMS_WEBHOOK_URL/);
+  refused({ GATEHOUSE_SMS_WEBHOOK_URL: 'ftp://sms.example', GATEHOUSE_SMS_WEBHOOK_SECRET: secret }, /GATEHOUSE_SMS_WEBHOOK_URL/);
+  refused({ GATEHOUSE_MODE: 'production', DATABASE_URL: 'postgres://db/x', GATEHOUSE_PUBLIC_URL: 'https://auth.example', GATEHOUSE_ENCRYPTION_KEY: KEY_A,
+    GATEHOUSE_SMS_WEBHOOK_URL: 'http://sms.example/hook', GATEHOUSE_SMS_WEBHOOK_SECRET: secret }, /https/);
+});

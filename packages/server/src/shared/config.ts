@@ -51,6 +51,8 @@ export interface ServerConfig {
   trustProxy: boolean | number | string[];
   /** Email delivery and the links in magic-link, invite and password-reset messages. */
   email: EmailConfig;
+  /** SMS delivery (one-time passcodes): email/sms.ts. */
+  sms: SmsConfig;
   /** Dashboard admins, their sessions and the dashboard's files. */
   admin: AdminConfig;
   /** Requests the server makes to URLs others configure (SAML metadata, OIDC discovery, JWKS…): shared/outbound-fetch.ts. */
@@ -130,6 +132,21 @@ export interface EmailConfig {
   redirectUrl: string | undefined;
   /** GATEHOUSE_RESET_PASSWORD_URL — registered on first start as the RESET_PASSWORD default; default the redirect URL. */
   resetPasswordUrl: string | undefined;
+}
+
+export interface SmsConfig {
+  /**
+   * GATEHOUSE_SMS_WEBHOOK_URL — where each SMS is POSTed as signed JSON (README: "SMS delivery"),
+   * through shared/outbound-fetch.ts (so https on a public address, unless
+   * GATEHOUSE_OUTBOUND_ALLOW_PRIVATE allows more in development). Unset: SMS go to the outbox
+   * (GET /v1/project/outbox, channel "sms") and the log instead of being sent.
+   */
+  webhookUrl: string | undefined;
+  /**
+   * GATEHOUSE_SMS_WEBHOOK_SECRET — the HMAC-SHA256 key of the Gatehouse-Signature header; at least
+   * 32 characters; required with the URL.
+   */
+  webhookSecret: string | undefined;
 }
 
 export interface LockoutConfig {
@@ -227,6 +244,24 @@ function loadEmailConfig(env: Record<string, string | undefined>, production: bo
   return { smtpUrl, from, redirectUrl, resetPasswordUrl };
 }
 
+/** The shortest SMS webhook secret accepted. */
+export const SMS_WEBHOOK_SECRET_MIN_LENGTH = 32;
+
+function loadSmsConfig(env: Record<string, string | undefined>, production: boolean): SmsConfig {
+  const webhookUrl = env.GATEHOUSE_SMS_WEBHOOK_URL || undefined;
+  const webhookSecret = env.GATEHOUSE_SMS_WEBHOOK_SECRET || undefined;
+  if (!webhookUrl) {
+    if (webhookSecret) throw new ConfigError('GATEHOUSE_SMS_WEBHOOK_SECRET is set without GATEHOUSE_SMS_WEBHOOK_URL.');
+    return { webhookUrl, webhookSecret };
+  }
+  checkLinkUrl('GATEHOUSE_SMS_WEBHOOK_URL', webhookUrl);
+  if (production && !webhookUrl.startsWith('https://')) throw new ConfigError('Production mode needs GATEHOUSE_SMS_WEBHOOK_URL to be an https:// URL.');
+  if (!webhookSecret || webhookSecret.length < SMS_WEBHOOK_SECRET_MIN_LENGTH) {
+    throw new ConfigError(`GATEHOUSE_SMS_WEBHOOK_SECRET must be set with GATEHOUSE_SMS_WEBHOOK_URL, at least ${SMS_WEBHOOK_SECRET_MIN_LENGTH} characters (\`openssl rand -hex 32\`).`);
+  }
+  return { webhookUrl, webhookSecret };
+}
+
 function checkLinkUrl(name: string, value: string): string {
   try {
     const url = new URL(value);
@@ -314,6 +349,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     trustProxy,
     ...loadAbuseConfig(env),
     email: loadEmailConfig(env, production),
+    sms: loadSmsConfig(env, production),
     admin: loadAdminConfig(env, cwd),
     outbound: loadOutboundConfig(env, production),
     ssoStartLimits: {

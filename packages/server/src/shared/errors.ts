@@ -380,6 +380,13 @@ export const ERROR_CATALOGUE = {
   pkce_expected_code_verifier: spec(400, 'This flow was started with a code_challenge; give its code_verifier.'),
   pkce_did_not_expect_code_verifier: spec(400, 'This flow was started without a code_challenge; do not give a code_verifier.'),
   email_delivery_failed: spec(502, 'The email could not be handed to the mail server; nothing was sent. Try again.'),
+  sms_delivery_failed: spec(502, 'The SMS could not be handed to the SMS webhook, so its passcode was voided. Try again.'),
+  action_available_only_once_primary_authentication_is_met: spec(400, 'This second factor is accepted only once the organization\'s primary authentication is met: present an intermediate session or session that has it.'),
+  mfa_phone_number_already_verified: spec(400, 'The member already has a verified MFA phone number; a code goes only to that number.'),
+  invalid_set_mfa_enrollment: spec(400, 'set_mfa_enrollment must be "enroll" or "unenroll".', 'invalid_argument'),
+  phone_number_not_found: spec(404, 'No user in this project has this phone number; use login_or_create to sign one up.'),
+  phone_number_not_owned_by_user: spec(400, 'This phone number does not belong to the user named by user_id or the session; Gatehouse does not attach new numbers through one-time passcodes.', 'invalid_argument'),
+  member_phone_number_not_found: spec(400, 'The member has no MFA phone number: send one as mfa_phone_number.'),
 
   // SSO: connections and sign-in flows
   sso_connection_not_found: spec(404, (p: { connection_id: string }) => `No SSO connection "${p.connection_id}" in this organization.`),

@@ -2,6 +2,7 @@
 // external ids, explicit role lists, role id characters and URLs shown in pages — one rule each,
 // with Stytch's error types.
 import { describeNonIdCharacter, hasIdCharacters } from '@gatehouse/policy';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
 import { LIMITS } from './config.ts';
 import { GatehouseError } from './errors.ts';
 
@@ -16,9 +17,14 @@ export function normalizeEmail(email: string): string {
   return trimmed;
 }
 
-/** An E.164 phone number. */
+/**
+ * An E.164 phone number (+, country code, number, nothing else) that libphonenumber-js's metadata
+ * says is a valid number of its country (the right length and prefixes; fictional ranges such as
+ * +1 555 01xx or the UK's +44 7700 900xxx are refused).
+ */
 export function checkPhone(phone: string): string {
-  if (!PHONE.test(phone)) throw new GatehouseError('invalid_phone_number');
+  const parsed = PHONE.test(phone) ? parsePhoneNumberFromString(phone) : undefined;
+  if (!parsed?.isValid() || parsed.number !== phone) throw new GatehouseError('invalid_phone_number');
   return phone;
 }
 

@@ -9,6 +9,12 @@ export async function activateByVerifiedEmail(tx: SqlExecutor, userId: string, e
   await tx.query(`UPDATE users SET status = 'active', updated_at = $2 WHERE user_id = $1 AND status <> 'active'`, [userId, at]);
 }
 
+/** A one-time passcode texted to this number was authenticated: it is verified and its user active. */
+export async function activateByVerifiedPhone(tx: SqlExecutor, userId: string, phoneId: string, at: Date): Promise<void> {
+  await tx.query('UPDATE user_phone_numbers SET verified = true WHERE phone_id = $1 AND NOT verified', [phoneId]);
+  await tx.query(`UPDATE users SET status = 'active', updated_at = $2 WHERE user_id = $1 AND status <> 'active'`, [userId, at]);
+}
+
 /** Undoes activateByVerifiedEmail when the request failed after it: what the user and address had before. */
 export async function restoreActivation(tx: SqlExecutor, userId: string, emailId: string, emailVerified: boolean, status: 'active' | 'pending'): Promise<void> {
   if (!emailVerified) await tx.query('UPDATE user_emails SET verified = false WHERE email_id = $1', [emailId]);

@@ -180,7 +180,7 @@ describe('create, get, update, delete', () => {
     assert.equal(created.user.external_id, null);
     assert.deepEqual(created.user.phone_numbers, []);
 
-    const phoneOnly = await createUser(p, { phone_number: '+447700900123', create_user_as_pending: false });
+    const phoneOnly = await createUser(p, { phone_number: '+447911123456', create_user_as_pending: false });
     assert.equal(phoneOnly.status, 'active');
     assert.equal(phoneOnly.email_id, '');
     assert.deepEqual(phoneOnly.user.emails, []);
