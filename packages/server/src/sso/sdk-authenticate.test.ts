@@ -2,18 +2,20 @@
 // (/sdk/v1/b2b/sso/authenticate): after a SAML sign-in at a real test IdP, the page hands the one-time
 // token from the redirect to the SDK, which signs the member in with the browser's session cookie;
 // the session records the browser, and authorization is checked on it. PKCE: a sign-in started with a
-// code challenge is finished only with its verifier, as the SDK sends it.
+// code challenge is finished only with its verifier, as the SDK sends it. The intermediate session the
+// SDK keeps (from a sign-in the organization's rules did not accept alone) goes with it.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { B2B_POLICY, expectOk } from '../testing/b2b.ts';
 import { expectError } from '../testing/harness.ts';
 import { createSamlIdp, readAuthnRequest, type SamlTestIdp } from '../testing/saml-idp.ts';
-import { b2bWorld, sdkCall } from '../testing/sdk.ts';
+import { b2bWorld, memberWithPassword, PASSWORD, sdkCall } from '../testing/sdk.ts';
 import { b2bHeadlessScript, openB2BHeadlessPage, startSdkPageWorld, type SdkPageWorld } from '../testing/sdk-page.ts';
 import { APP_REDIRECT, createSamlConnection, postAcs, samlAcs, ssoTokenOf } from '../testing/sso.ts';
 
 const PAGE_SCRIPT = b2bHeadlessScript('ssoTest', `
+  password: (body) => outcome(() => window.client.passwords.authenticate({ ...body, session_duration_minutes: 60 })),
   authenticate: (sso_token) => outcome(async () => {
     const answer = await window.client.sso.authenticate({ sso_token, session_duration_minutes: 60 });
     const authenticated = await window.client.session.authenticate();
@@ -100,3 +102,25 @@ test('PKCE: a sign-in started with a code challenge is finished only with its ve
   assert.ok(signedIn.body.data.session_token);
 });
 
+
+test('an intermediate session the SDK holds (a password where only SSO is allowed) is completed by sso.authenticate, holding both factors', async () => {
+  const { project, organization, connection } = await setUp();
+  const organization_id = organization.organization_id;
+  await project.updateOrganization(organization_id, { auth_methods: 'RESTRICTED', allowed_auth_methods: ['sso'] });
+  const user = person();
+  // The IdP's first sign-in creates the member (SSO is allowed); it then gets a password.
+  expectOk(await project.api('POST', '/v1/b2b/sso/authenticate', { sso_token: ssoTokenOf(await samlAcs(world.server, idp, project.credentials, connection, user)) }));
+  await memberWithPassword(project, organization_id, user.email);
+  const { call, context } = await openB2BHeadlessPage(world, 'ssoTest', project.credentials.public_token);
+  try {
+    const byPassword = await call('password', { organization_id, email_address: user.email, password: PASSWORD });
+    assert.equal(byPassword.ok?.member_authenticated, false, JSON.stringify(byPassword));
+    assert.deepEqual(byPassword.ok.primary_required, { allowed_auth_methods: ['sso'] });
+    const token = ssoTokenOf(await samlAcs(world.server, idp, project.credentials, connection, user));
+    const bySso = await call('authenticate', token);
+    assert.equal(bySso.ok?.answer.member_authenticated, true, JSON.stringify(bySso));
+    assert.deepEqual(bySso.ok.session.authentication_factors.map((factor: { type: string }) => factor.type), ['password', 'sso']);
+  } finally {
+    await context.close();
+  }
+});
