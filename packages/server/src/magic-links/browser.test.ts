@@ -53,13 +53,13 @@ window.gh = {
 let world: SdkPageWorld;
 let server: TestServer;
 let pageOrigin: string;
-/** The same page against a second server whose bootstrap asks for PKCE, with a low per-address limit. */
+/** The same page against a second server whose bootstrap asks for PKCE, with low limits (per project: 5 per IP, 3 per address). */
 let pkceServer: TestServer;
 
 before(async () => {
   world = await startSdkPageWorld(PAGE_SCRIPT);
   ({ server, pageOrigin } = world);
-  pkceServer = await startTestServer({ env: { GATEHOUSE_SDK_PKCE_EMAIL_MAGIC_LINKS: 'true', GATEHOUSE_RATE_LIMIT_IDENTIFIER: '3' } });
+  pkceServer = await startTestServer({ env: { GATEHOUSE_SDK_PKCE_EMAIL_MAGIC_LINKS: 'true', GATEHOUSE_RATE_LIMIT_IDENTIFIER: '3', GATEHOUSE_RATE_LIMIT_IP: '5' } });
 });
 after(async () => {
   await pkceServer?.close();
@@ -205,6 +205,17 @@ describe('consumer: magicLinks.email from the browser', () => {
     try {
       for (let i = 0; i < 3; i += 1) assert.ok((await call(page, 'loginOrCreate', { email, url: linkUrl() })).ok, `send ${i + 1}`);
       assert.equal((await call(page, 'loginOrCreate', { email, url: linkUrl() })).error, 'too_many_requests');
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('rate limited per IP: the 6th send from one browser in the window is a 429, whatever the address (limit 5 on this server)', async () => {
+    const credentials = await consumerProject(pkceServer);
+    const { page, context } = await openPage(pkceServer, credentials.public_token);
+    try {
+      for (let i = 0; i < 5; i += 1) assert.ok((await call(page, 'loginOrCreate', { email: address(`ip${i}`), url: linkUrl() })).ok, `send ${i + 1}`);
+      assert.equal((await call(page, 'loginOrCreate', { email: address('ip5'), url: linkUrl() })).error, 'too_many_requests');
     } finally {
       await context.close();
     }
