@@ -76,7 +76,7 @@ import { registerSsoRoutes } from '../sso/routes.ts';
 import { registerSdkSsoRoutes } from '../sso/sdk-routes.ts';
 import { registerSdkMagicLinkRoutes } from '../magic-links/sdk-routes.ts';
 import { registerSdkB2BRoutes } from '../sdk/b2b-routes.ts';
-import { sdkHooks } from '../sdk/browser-api.ts';
+import { recordBrowserSessionAttributes, sdkHooks } from '../sdk/browser-api.ts';
 import { registerAllowedOriginRoutes, registerSdkRoutes } from '../sdk/routes.ts';
 import { SdkService } from '../sdk/service.ts';
 import { registerUserRoutes } from '../users/routes.ts';
@@ -157,6 +157,8 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
 
   const admins = new AdminService({ db, feed, clock, projects, config, audit, lockout });
   const app = await createApp({ config, projects, admins, memberAuthorization, readiness: readinessCheck(db, feed), logger: options.logger });
+  // Before any /sdk/v1 route: sessions started through the browser API record its IP and User-Agent.
+  recordBrowserSessionAttributes(app);
   registerProjectRoutes(app, { projects });
   registerRedirectUrlRoutes(app, { redirectUrls });
   registerAdminRoutes(app, { admins, projects, limiter, config });
@@ -213,12 +215,12 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const sdk = new SdkService(db, feed, clock);
   const hooks = sdkHooks(sdk);
   registerAllowedOriginRoutes(app, { sdk });
-  registerSdkRoutes(app, { sdk, hooks, rbac, users, sessions, passwords, magicLinks, limiter });
+  registerSdkRoutes(app, { sdk, hooks, rbac, users, sessions, passwords, magicLinks, limiter, pkce: config.sdk });
   registerSdkB2BRoutes(app, { hooks, sessions, members, organizations, memberPasswords, memberMagicLinks, memberAuthorization, limiter });
   registerSdkDiscoveryRoutes(app, { hooks, discovery, members, sessions, limiter });
   registerSdkOAuthRoutes(app, { hooks, oauth, sessions, users, members, limiter });
-  registerSdkSsoRoutes(app, { hooks, db, connections: ssoConnections, organizations, sessions, memberAuthorization, outbound, limiter, config });
-  registerSdkMagicLinkRoutes(app, { hooks, memberMagicLinks, members, sessions, memberAuthorization, limiter });
+  registerSdkSsoRoutes(app, { hooks, db, connections: ssoConnections, organizations, sessions, memberAuthorization, outbound, limiter, config, flows: ssoFlows, members });
+  registerSdkMagicLinkRoutes(app, { hooks, magicLinks, memberMagicLinks, members, sessions, memberAuthorization, limiter, pkce: config.sdk });
   registerSdkOtpRoutes(app, { hooks, otps, sms: memberSms, members, sessions, limiter });
   registerUserOtpRoutes(app, { userOtps, sessions, users, limiter, hooks });
   registerSdkB2BPasswordResetRoutes(app, { hooks, memberPasswordReset, members, sessions, limiter });

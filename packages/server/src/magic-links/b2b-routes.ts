@@ -7,32 +7,16 @@ import { requestActor } from '../authz/member-authorization.ts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
 import type { MemberService } from '../members/service.ts';
-import { EmailAddress, OrganizationId } from '../members/schema.ts';
 import { memberResponse } from '../members/wire.ts';
 import type { RateLimiter } from '../rate-limit/limiter.ts';
 import { IntermediateSessionField, SessionFields } from '../sessions/schema.ts';
 import type { SessionService } from '../sessions/service.ts';
 import { memberSessionResponse } from '../sessions/wire.ts';
 import type { MemberMagicLinkService } from './b2b-service.ts';
-import { MemberInviteBody } from './schema.ts';
+import { MemberInviteBody, MemberLoginOrSignupBody } from './schema.ts';
 
 // Stytch's request fields; template ids and locale are accepted and not used.
-const Url = Type.Optional(Type.String({ maxLength: 2048 }));
-const Minutes = Type.Optional(Type.Integer());
 const Unused = Type.Optional(Type.String({ maxLength: 256 }));
-
-const LoginOrSignupBody = Type.Object({
-  organization_id: OrganizationId,
-  email_address: EmailAddress,
-  login_redirect_url: Url,
-  signup_redirect_url: Url,
-  pkce_code_challenge: Type.Optional(Type.String({ maxLength: 256 })),
-  login_template_id: Unused,
-  signup_template_id: Unused,
-  locale: Unused,
-  login_expiration_minutes: Minutes,
-  signup_expiration_minutes: Minutes,
-});
 
 const AuthenticateBody = Type.Object({
   magic_links_token: Type.String({ minLength: 1, maxLength: 1024 }),
@@ -56,7 +40,7 @@ export function registerB2BMagicLinkRoutes(
   const byEmail = limiter.credentialEndpoint((body: { email_address?: unknown }) => body.email_address);
   const byIp = limiter.credentialEndpoint();
 
-  app.post('/v1/b2b/magic_links/email/login_or_signup', { config: REFUSE, schema: { body: LoginOrSignupBody }, preHandler: byEmail }, async (request) => {
+  app.post('/v1/b2b/magic_links/email/login_or_signup', { config: REFUSE, schema: { body: MemberLoginOrSignupBody }, preHandler: byEmail }, async (request) => {
     const result = await memberMagicLinks.loginOrSignup(request.projectId, environmentOfProject(request.projectId), request.body, request.actor);
     return ok(request, { ...memberResponse(result.member, result.organization, members), member_created: result.member_created });
   });

@@ -77,3 +77,17 @@ const MemberInviteFields = {
 };
 export const MemberInviteBody = Type.Object({ organization_id: OrganizationId, ...MemberInviteFields });
 export const BrowserMemberInviteBody = Type.Object(MemberInviteFields);
+
+/** B2B login_or_signup (/v1 and /sdk/v1); template ids and locale are accepted and not used. */
+export const MemberLoginOrSignupBody = Type.Object({
+  organization_id: OrganizationId,
+  email_address: EmailAddress,
+  login_redirect_url: Type.Optional(Url),
+  signup_redirect_url: Type.Optional(Url),
+  pkce_code_challenge: Type.Optional(Type.String({ maxLength: 256 })),
+  login_template_id: Type.Optional(Type.String({ maxLength: 256 })),
+  signup_template_id: Type.Optional(Type.String({ maxLength: 256 })),
+  locale: Type.Optional(Type.String({ maxLength: 256 })),
+  login_expiration_minutes: Type.Optional(Minutes),
+  signup_expiration_minutes: Type.Optional(Minutes),
+});

@@ -3,6 +3,7 @@
 // handing the token to /v1/magic_links/authenticate verifies the address, activates a pending
 // user and, with session_duration_minutes, starts a session.
 import { systemActor } from '../audit/log.ts';
+import type { Actor } from '../projects/service.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Environment } from '../shared/config.ts';
 import { composeMessage } from '../email/messages.ts';
@@ -92,7 +93,7 @@ export class MagicLinkService {
   }
 
   /** Existing address: a login link. New address: a new user (pending if asked) and a sign-up link. */
-  async loginOrCreate(projectId: string, environment: Environment, input: SendInput & { create_user_as_pending?: boolean }) {
+  async loginOrCreate(projectId: string, environment: Environment, input: SendInput & { create_user_as_pending?: boolean }, actor: Actor = systemActor('magic_links')) {
     const email = checkEmail(input.email);
     await this.#checkSendOptions(projectId, input);
     let owner = await findEmailOwner(this.#deps.db, projectId, email);
@@ -101,7 +102,7 @@ export class MagicLinkService {
     let userCreated = false;
     if (!owner) {
       try {
-        const user = await this.#deps.users.createUser(projectId, environment, { email, create_user_as_pending: input.create_user_as_pending ?? false }, systemActor('magic_links'));
+        const user = await this.#deps.users.createUser(projectId, environment, { email, create_user_as_pending: input.create_user_as_pending ?? false }, actor);
         owner = { user_id: user.user_id, email_id: user.emails[0]!.email_id, email: user.emails[0]!.email, status: user.status };
         userCreated = true;
       } catch (error) {

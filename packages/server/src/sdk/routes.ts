@@ -19,6 +19,7 @@ import { sessionResponse } from '../sessions/wire.ts';
 import type { UserService } from '../users/service.ts';
 import { toWireUser } from '../users/wire.ts';
 import type { SdkService } from './service.ts';
+import type { ServerConfig } from '../shared/config.ts';
 import { ALLOWED_HEADERS, ALLOWED_METHODS, data, originOf, PUBLIC, refuseBrowserWrites, requireSessionToken, SDK_PREFIX, type SdkHooks } from './browser-api.ts';
 import { toWireOrigin } from './wire.ts';
 import { REFUSE } from '../authz/actions.ts';
@@ -55,11 +56,13 @@ export interface SdkDeps {
   passwords: PasswordService;
   magicLinks: MagicLinkService;
   limiter: RateLimiter;
+  /** What the bootstrap tells the SDK to use PKCE for (shared/config.ts `sdk`). */
+  pkce: ServerConfig['sdk'];
 }
 
 /** The SDK's own calls (bootstrap, telemetry), CORS preflight, unknown paths, and the consumer API. */
 export function registerSdkRoutes(app: App, deps: SdkDeps) {
-  const { sdk, hooks, rbac, users, sessions, passwords, magicLinks, limiter } = deps;
+  const { sdk, hooks, rbac, users, sessions, passwords, magicLinks, limiter, pkce } = deps;
   const byEmail = limiter.credentialEndpoint((body: { email?: unknown }) => body.email);
   const byIp = limiter.credentialEndpoint();
   const caller = { config: PUBLIC, onRequest: hooks.caller };
@@ -118,7 +121,7 @@ export function registerSdkRoutes(app: App, deps: SdkDeps) {
         cname_domain: null,
         email_domains: [],
         captcha_settings: { enabled: false },
-        pkce_required_for_email_magic_links: false,
+        pkce_required_for_email_magic_links: pkce.pkceRequiredForEmailMagicLinks,
         pkce_required_for_password_resets: false,
         // Gatehouse's OAuth takes PKCE from the browser: the SDK then always sends a challenge and its verifier.
         pkce_required_for_oauth: true,

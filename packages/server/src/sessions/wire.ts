@@ -107,7 +107,11 @@ function sameStrings(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((value, index) => value === b[index]);
 }
 
-/** A member session as the API shows it (MemberSession). */
+/**
+ * A member session as the API shows it (MemberSession). `attributes` (the IP address and User-Agent
+ * of a session started through the browser API, empty otherwise) is a Gatehouse addition here: Stytch
+ * shows them on consumer sessions only.
+ */
 export function toWireMemberSession(record: SessionRecord, roles: readonly string[], organization: OrganizationRecord) {
   return {
     member_session_id: record.session_id,
@@ -120,5 +124,6 @@ export function toWireMemberSession(record: SessionRecord, roles: readonly strin
     authentication_factors: record.authentication_factors,
     custom_claims: record.custom_claims,
     roles,
+    attributes: record.attributes,
   };
 }

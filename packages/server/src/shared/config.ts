@@ -64,6 +64,12 @@ export interface ServerConfig {
   ssoStartLimits: { perIp: RateLimitRule; perConnection: RateLimitRule };
   /** Encryption of the secrets stored to be read back: signing keys, OIDC client secrets. */
   encryption: EncryptionConfig;
+  /**
+   * GATEHOUSE_SDK_PKCE_EMAIL_MAGIC_LINKS — `true`: the browser SDK's bootstrap asks it to use PKCE for
+   * email magic links (pkce_required_for_email_magic_links), and /sdk/v1 magic-link sends without a
+   * code challenge are refused. Default false (the backend API is not affected either way).
+   */
+  sdk: { pkceRequiredForEmailMagicLinks: boolean };
 }
 
 export interface OutboundConfig {
@@ -213,6 +219,12 @@ export interface LoadedConfig {
 
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
+function parseFlag(name: string, value: string | undefined): boolean {
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new ConfigError(`${name} must be true or false`);
+}
+
 function parseInteger(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined || value === '') return fallback;
   if (!/^\d+$/.test(value)) throw new ConfigError(`${name} must be a whole number, got "${value}"`);
@@ -360,6 +372,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
       },
     },
     encryption: loadEncryptionConfig(env, production, warnings),
+    sdk: { pkceRequiredForEmailMagicLinks: parseFlag('GATEHOUSE_SDK_PKCE_EMAIL_MAGIC_LINKS', env.GATEHOUSE_SDK_PKCE_EMAIL_MAGIC_LINKS) },
   };
   if (config.outbound.allowedPrivateRanges.length > 0) {
     warnings.push(`GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: SSO metadata, discovery and key fetches may reach ${config.outbound.allowedPrivateRanges.join(', ')} over plain http (development only).`);

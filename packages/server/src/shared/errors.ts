@@ -378,6 +378,7 @@ export const ERROR_CATALOGUE = {
   invalid_pkce_code_verifier: spec(400, 'code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~'),
   pkce_mismatch: spec(400, 'The submitted code_verifier does not match the code_challenge sent at the start of the flow.'),
   pkce_expected_code_verifier: spec(400, 'This flow was started with a code_challenge; give its code_verifier.'),
+  sdk_pkce_code_challenge_required: spec(400, 'This project requires PKCE for email magic links sent from the browser SDK: give a code_challenge.'),
   pkce_did_not_expect_code_verifier: spec(400, 'This flow was started without a code_challenge; do not give a code_verifier.'),
   email_delivery_failed: spec(502, 'The email could not be handed to the mail server; nothing was sent. Try again.'),
   sms_delivery_failed: spec(502, 'The SMS could not be handed to the SMS webhook, so its passcode was voided. Try again.'),

@@ -1,6 +1,7 @@
 // The SSO API's request schemas: connection create and update (SAML, SAML by metadata, OIDC), shared
 // by the /v1 routes (routes.ts) and the browser's (sdk-routes.ts).
 import { Type, type Static } from '@sinclair/typebox';
+import { IntermediateSessionField } from '../sessions/schema.ts';
 
 export const OrganizationParams = Type.Object({ organization_id: Type.String() });
 export const ConnectionParams = Type.Object({ organization_id: Type.String(), connection_id: Type.String() });
@@ -48,3 +49,13 @@ export const OidcUpdateBody = Type.Object({
   verified_email_domains: Type.Optional(VerifiedDomains),
 });
 export type OidcUpdateBodyType = Static<typeof OidcUpdateBody>;
+
+/** sso.authenticate from the browser SDK (its captcha and telemetry fields are accepted and not used). */
+export const SdkAuthenticateBody = Type.Object({
+  sso_token: Type.String({ maxLength: 256 }),
+  pkce_code_verifier: Type.Optional(Type.String({ maxLength: 256 })),
+  session_duration_minutes: Type.Optional(Type.Integer()),
+  ...IntermediateSessionField,
+  dfp_telemetry_id: Type.Optional(Type.String({ maxLength: 1024 })),
+  captcha_token: Type.Optional(Type.String({ maxLength: 4096 })),
+});

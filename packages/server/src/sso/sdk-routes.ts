@@ -2,7 +2,9 @@
 // member's organization's connections — list, create (SAML, OIDC), update (SAML, SAML by metadata,
 // OIDC), certificate and connection delete — each checked with the /v1 route's member-session rule
 // (stytch.sso actions, role rules for escalation by the connection service), and SSO discovery by
-// email, which takes no session and is rate limited per IP and per address.
+// email, which takes no session and is rate limited per IP and per address. And sso.authenticate: the
+// browser's half of /v1/b2b/sso/authenticate (flows.ts), with the PKCE verifier the SDK kept from
+// sso.start and the intermediate session it holds; rate limited per IP.
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { MEMBER_SESSION_RULES } from '../authz/actions.ts';
@@ -18,7 +20,10 @@ import type { SqlExecutor } from '../store/database.ts';
 import { deleteSamlCertificate, updateOidcConnection, updateSamlByMetadata, updateSamlConnection, type ConnectionTarget } from './connection-updates.ts';
 import type { SsoConnectionService } from './connections.ts';
 import { discoverConnections } from './discovery.ts';
-import { CreateBody, MetadataBody, OidcUpdateBody, SamlUpdateBody } from './schema.ts';
+import type { SsoFlows } from './flows.ts';
+import { CreateBody, MetadataBody, OidcUpdateBody, SamlUpdateBody, SdkAuthenticateBody } from './schema.ts';
+import type { MemberService } from '../members/service.ts';
+import { memberSessionResponse } from '../sessions/wire.ts';
 import { toWireAdminPortalConfig, toWireConnection, toWireConnectionList, toWireOidcConnection, toWireSamlConnection } from './wire.ts';
 
 const SSO = `${SDK_PREFIX}/b2b/sso`;
@@ -36,9 +41,11 @@ export function registerSdkSsoRoutes(
     outbound: OutboundFetch;
     limiter: RateLimiter;
     config: ServerConfig;
+    flows: SsoFlows;
+    members: MemberService;
   },
 ) {
-  const { hooks, db, connections, organizations, sessions, memberAuthorization, outbound, limiter, config } = deps;
+  const { hooks, db, connections, organizations, sessions, memberAuthorization, outbound, limiter, config, flows, members } = deps;
   const publicUrl = config.publicUrl;
   const caller = { config: PUBLIC, onRequest: hooks.caller };
   const { actorOf, authorizedMember } = browserMembers({ sessions, memberAuthorization });
@@ -69,6 +76,14 @@ export function registerSdkSsoRoutes(
   app.get(`${SSO}/discovery/connections`, { ...caller, preHandler: byEmail, schema: { querystring: Type.Object({ email_address: Type.String({ maxLength: 320 }) }) } }, async (request) => {
     const found = await discoverConnections({ db, organizations }, request.projectId, request.query.email_address);
     return data(request, { connections: found });
+  });
+
+  // After the SSO callback: the one-time token from the redirect signs the member in (or answers an
+  // intermediate session when the organization asks for more). A browser sets no custom claims.
+  app.post(`${SSO}/authenticate`, { ...caller, schema: { body: SdkAuthenticateBody }, preHandler: limiter.credentialEndpoint() }, async (request) => {
+    const { sso_token, pkce_code_verifier, session_duration_minutes, intermediate_session_token } = request.body;
+    const grant = await flows.authenticate(request.projectId, request.sdk.project.environment, { sso_token, pkce_code_verifier, session_duration_minutes, intermediate_session_token });
+    return data(request, { ...memberSessionResponse(grant, sessions, members), reset_session: false });
   });
 
   for (const kind of ['saml', 'oidc'] as const) {
