@@ -23,6 +23,9 @@ import { registerSdkDiscoveryRoutes } from '../discovery/sdk-routes.ts';
 import { EmailOtps } from '../otps/codes.ts';
 import { registerOtpRoutes } from '../otps/routes.ts';
 import { registerSdkOtpRoutes } from '../otps/sdk-routes.ts';
+import { registerB2BTotpRoutes } from '../totps/b2b-routes.ts';
+import { B2BTotpService } from '../totps/b2b-service.ts';
+import { TotpRegistrations } from '../totps/registrations.ts';
 import { MemberPasswordResetService } from '../passwords/b2b-email-reset.ts';
 import { registerSdkB2BPasswordResetRoutes } from '../passwords/b2b-sdk-routes.ts';
 import { OtpService } from '../otps/service.ts';
@@ -191,6 +194,9 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerDiscoveryRoutes(app, { discovery, members, sessions, limiter });
   const otps = new OtpService({ codes: new EmailOtps(db, feed, clock), members, organizations, sessions, discovery, mailer, clock });
   registerOtpRoutes(app, { otps, members, sessions, limiter });
+  const totpRegistrations = new TotpRegistrations(db, feed, keyring, clock);
+  const b2bTotps = new B2BTotpService({ registrations: totpRegistrations, members, organizations, sessions, clock });
+  registerB2BTotpRoutes(app, { totps: b2bTotps, members, sessions, limiter });
   // After memberMagicLinks: a member update that changes the address mails a link to the new one.
   registerMemberRoutes(app, { members, organizations, memberMagicLinks, limiter });
   // The browser SDK API (/sdk/v1) and its allowed origins.

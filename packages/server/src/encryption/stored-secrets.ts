@@ -24,6 +24,10 @@ export const SEALED = {
   signingKey: sealedColumn('signing_keys', 'kid', 'private_jwk_encrypted'),
   /** sso_connections.client_secret_encrypted: the OIDC client secret presented to the IdP. */
   oidcClientSecret: sealedColumn('sso_connections', 'connection_id', 'client_secret_encrypted'),
+  /** totp_registrations.secret_encrypted: the TOTP shared secret (base32), needed to check each code. */
+  totpSecret: sealedColumn('totp_registrations', 'totp_id', 'secret_encrypted'),
+  /** totp_recovery_codes.code_encrypted: a recovery code, shown again by recovery_codes get (matched by its hash). */
+  recoveryCode: sealedColumn('totp_recovery_codes', 'code_id', 'code_encrypted'),
 } as const;
 
 const SEALED_COLUMNS: readonly SealedColumn[] = Object.values(SEALED);

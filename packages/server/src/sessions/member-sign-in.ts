@@ -8,13 +8,15 @@
 // Short of a session the caller gets an intermediate session (discovery/tokens.ts: hashed, 10 minutes,
 // used once) bound to the member and organization and holding every factor proven so far; the next
 // primary authentication (or, with issue 18, the MFA step) presents it and completes the sign-in.
-// MFA factors are not implemented yet: mfa_required fails closed — no session.
+// The MFA step (TOTP, recovery codes — totps/) first asks checkMfaStep: the organization's
+// mfa_methods allow the method, and a primary authentication of this member is presented (its
+// intermediate session or a session), or Stytch's action_available_only_once_primary_authentication_is_met.
 // Session exchange (b2b/sessions/exchange) lives here too: it is a sign-in into another organization
 // with the factors that carry over.
 import type { Clock } from '../shared/clock.ts';
 import type { Environment } from '../shared/config.ts';
 import { GatehouseError } from '../shared/errors.ts';
-import { provenFactors, type DiscoveryTokens } from '../discovery/tokens.ts';
+import { provenFactors, type DiscoveryTokenRow, type DiscoveryTokens } from '../discovery/tokens.ts';
 import type { TokenErrors } from '../magic-links/tokens.ts';
 import { acceptVerifiedEmailUnlessDeleted } from '../members/repository.ts';
 import type { MemberRecord, MemberService } from '../members/service.ts';
@@ -74,8 +76,24 @@ export function primaryRequired(organization: OrganizationRecord, proven: readon
 export function mfaRequired(member: MemberRecord, organization: OrganizationRecord, factors: readonly AuthenticationFactor[]): MfaRequired | null {
   if (organization.settings.mfa_policy !== 'REQUIRED_FOR_ALL' && !member.mfa_enrolled) return null;
   if (factors.some(isMfaFactor)) return null;
-  // TOTP registrations come with issue 18; until then no member has one.
-  return { member_options: { mfa_phone_number: member.mfa_phone_number, totp_registration_id: '' }, secondary_auth_initiated: null };
+  return { member_options: { mfa_phone_number: member.mfa_phone_number, totp_registration_id: member.totp_registration_id }, secondary_auth_initiated: null };
+}
+
+/** The MFA methods (allowed_mfa_methods' names) a second factor is: recovery codes belong to TOTP. */
+export type MfaMethod = 'totp' | 'sms_otp';
+
+/** mfa_method_not_allowed unless the organization's mfa_methods allow `method`. */
+export function checkMfaMethodAllowed(organization: OrganizationRecord, method: MfaMethod): void {
+  const { mfa_methods, allowed_mfa_methods } = organization.settings;
+  if (mfa_methods === 'RESTRICTED' && !allowed_mfa_methods.includes(method)) throw new GatehouseError('mfa_method_not_allowed', { params: { method } });
+}
+
+/** An intermediate session is for this member and organization (discovery's, for its address); else invalid_intermediate_session_token_for_organization. */
+function checkBoundTo(row: DiscoveryTokenRow, member: MemberRecord, organization: OrganizationRecord): void {
+  const forOther = row.member_id !== null
+    ? row.member_id !== member.member_id || row.organization_id !== organization.organization_id
+    : row.email_address.toLowerCase() !== member.email_address.toLowerCase();
+  if (forOther) throw new GatehouseError('invalid_intermediate_session_token_for_organization');
 }
 
 export interface MemberSignInDeps {
@@ -114,10 +132,7 @@ export class MemberSignIns {
     let proven = (Array.isArray(factors) ? factors : [factors]) as readonly AuthenticationFactor[];
     const row = input.intermediate_session_token ? await tokens.check(projectId, input.intermediate_session_token, 'intermediate_session', INTERMEDIATE_SESSION_ERRORS) : null;
     if (row) {
-      const forOther = row.member_id !== null
-        ? row.member_id !== member.member_id || row.organization_id !== organization.organization_id
-        : row.email_address.toLowerCase() !== member.email_address.toLowerCase();
-      if (forOther) throw new GatehouseError('invalid_intermediate_session_token_for_organization');
+      checkBoundTo(row, member, organization);
       // Discovery's factors name no member yet: they name this one now.
       const earlier = provenFactors(row).map((factor) => forMember(factor, member));
       proven = [...earlier, ...proven].reduce(mergeFactor, [] as AuthenticationFactor[]);
@@ -156,6 +171,27 @@ export class MemberSignIns {
       if (row && spent) await tokens.unspend(row, spent.usedAt);
       throw error;
     }
+  }
+
+  /**
+   * Before a second factor is tried (it costs no code when refused): the organization allows the
+   * method, and the input presents a primary authentication of this member — an intermediate session
+   * bound to it (or discovery's, for its address) whose factors meet the primary rule, or a session of
+   * the member. Otherwise action_available_only_once_primary_authentication_is_met.
+   */
+  async checkMfaStep(projectId: string, member: MemberRecord, organization: OrganizationRecord, input: MemberSignInInput, method: MfaMethod): Promise<void> {
+    checkMfaMethodAllowed(organization, method);
+    checkSessionInput(input);
+    let primary: AuthenticationFactor[] = [];
+    if (input.intermediate_session_token) {
+      const row = await this.#deps.intermediateSessions.check(projectId, input.intermediate_session_token, 'intermediate_session', INTERMEDIATE_SESSION_ERRORS);
+      checkBoundTo(row, member, organization);
+      primary = provenFactors(row).filter((factor) => !isMfaFactor(factor));
+      if (primary.length > 0 && primaryRequired(organization, authMethods(primary))) primary = [];
+    } else {
+      primary = await this.#deps.memberSessions.presentedFactors(projectId, input, member.member_id);
+    }
+    if (primary.length === 0) throw new GatehouseError('action_available_only_once_primary_authentication_is_met');
   }
 
   /**

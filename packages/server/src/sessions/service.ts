@@ -31,7 +31,7 @@ import {
 import { reusableJwt, SessionJwts } from './jwt.ts';
 import type { SigningKeys } from './keys.ts';
 import { MemberSessions, type MemberAuthorizationCheck, type MemberSessionGrant } from './member-sessions.ts';
-import { MemberSignIns, type MemberSignIn, type MemberSignInInput, type SignInOptions } from './member-sign-in.ts';
+import { MemberSignIns, type MemberSignIn, type MemberSignInInput, type SignInOptions, type MfaMethod } from './member-sign-in.ts';
 import type { DiscoveryTokens } from '../discovery/tokens.ts';
 import { newSessionToken, requireLive, SessionStore, type AuthenticationFactor, type CachedSession, type ErrorLog, type SessionRecord } from './store.ts';
 
@@ -286,6 +286,11 @@ export class SessionService {
     options?: SignInOptions,
   ): Promise<MemberSignIn> {
     return this.#signIns.signIn(projectId, environment, member, organization, factor, input, options);
+  }
+
+  /** Before a B2B second factor is tried: the method allowed, a primary authentication of the member presented. */
+  checkMfaStep(projectId: string, member: MemberRecord, organization: OrganizationRecord, input: MemberSignInInput, method: MfaMethod): Promise<void> {
+    return this.#signIns.checkMfaStep(projectId, member, organization, input, method);
   }
 
   /** b2b/sessions/exchange: the session's address signs in to another organization it is a member of. */

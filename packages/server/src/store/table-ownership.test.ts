@@ -51,6 +51,8 @@ const OWNER: Record<string, string> = {
   redirect_url_types: 'redirect-urls',
   discovery_tokens: 'discovery',
   email_otps: 'otps',
+  totp_registrations: 'totps',
+  totp_recovery_codes: 'totps',
 };
 
 /**
@@ -62,6 +64,8 @@ const OWNER: Record<string, string> = {
 const ALLOWED = new Set<string>([
   'encryption/stored-secrets.ts → signing_keys',
   'encryption/stored-secrets.ts → sso_connections',
+  'encryption/stored-secrets.ts → totp_registrations',
+  'encryption/stored-secrets.ts → totp_recovery_codes',
 ]);
 
 /**
@@ -74,7 +78,7 @@ const ALLOWED = new Set<string>([
 const NAMED_BY_VARIABLE: Record<string, string[]> = {
   'passwords/credentials.ts': ['user_passwords', 'member_passwords'],
   'passwords/lockout.ts': ['user_lockouts', 'member_lockouts', 'admin_lockouts', 'unknown_identifier_lockouts'],
-  'encryption/stored-secrets.ts': ['signing_keys', 'sso_connections'],
+  'encryption/stored-secrets.ts': ['signing_keys', 'sso_connections', 'totp_registrations', 'totp_recovery_codes'],
 };
 
 /**
@@ -138,7 +142,9 @@ test("no file writes a table another feature owns (the owner's repository functi
     }
   }
   assert.deepEqual(offending, [], 'writes outside the owning feature');
-  assert.deepEqual([...ALLOWED].filter((write) => !allowedSeen.has(write)), [], 'allow-list entries no longer used (remove them)');
+  // An entry is used by a write naming the table, or by the file's NAMED_BY_VARIABLE list (the re-seal's tables).
+  const byVariable = (write: string) => { const [file, table] = write.split(' → '); return NAMED_BY_VARIABLE[file!]?.includes(table!) ?? false; };
+  assert.deepEqual([...ALLOWED].filter((write) => !allowedSeen.has(write) && !byVariable(write)), [], 'allow-list entries no longer used (remove them)');
 });
 
 test('a write naming its table by a variable is in a file that says which tables, all of them its own feature\'s (or allowed)', () => {

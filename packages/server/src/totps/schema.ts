@@ -1,0 +1,43 @@
+// Request bodies of the TOTP and recovery-code endpoints, in Stytch's field names (consumer and B2B,
+// /v1 and /sdk/v1).
+import { Type } from '@sinclair/typebox';
+import { OrganizationId } from '../members/schema.ts';
+import { IntermediateSessionField, SessionFields } from '../sessions/schema.ts';
+
+const Unused = Type.Optional(Type.String({ maxLength: 4096 }));
+const Id = Type.String({ minLength: 1, maxLength: 200 });
+/** Any short string: a malformed code is a wrong code, as Stytch answers it. */
+const Code = Type.String({ maxLength: 64 });
+const Intermediate = IntermediateSessionField;
+
+export const B2BTotpCreateBody = Type.Object({
+  organization_id: OrganizationId,
+  member_id: Id,
+  expiration_minutes: Type.Optional(Type.Integer()),
+  ...Intermediate,
+  session_token: Unused,
+  session_jwt: Unused,
+});
+
+export const B2BTotpAuthenticateBody = Type.Object({
+  organization_id: OrganizationId,
+  member_id: Id,
+  code: Code,
+  ...SessionFields,
+  ...Intermediate,
+  set_mfa_enrollment: Type.Optional(Type.Union([Type.Literal('enroll'), Type.Literal('unenroll')])),
+  set_default_mfa: Type.Optional(Type.Boolean()),
+  telemetry_id: Unused,
+});
+
+export const B2BRecoveryCodesRecoverBody = Type.Object({
+  organization_id: OrganizationId,
+  member_id: Id,
+  recovery_code: Code,
+  ...SessionFields,
+  ...Intermediate,
+  telemetry_id: Unused,
+});
+
+export const B2BRecoveryCodesRotateBody = Type.Object({ organization_id: OrganizationId, member_id: Id });
+export const B2BRecoveryCodesParams = Type.Object({ organization_id: OrganizationId, member_id: Id });
