@@ -26,6 +26,8 @@ import { registerSdkOtpRoutes } from '../otps/sdk-routes.ts';
 import { registerB2BTotpRoutes } from '../totps/b2b-routes.ts';
 import { B2BTotpService } from '../totps/b2b-service.ts';
 import { TotpRegistrations } from '../totps/registrations.ts';
+import { registerTotpRoutes } from '../totps/routes.ts';
+import { TotpService } from '../totps/service.ts';
 import { MemberPasswordResetService } from '../passwords/b2b-email-reset.ts';
 import { registerSdkB2BPasswordResetRoutes } from '../passwords/b2b-sdk-routes.ts';
 import { OtpService } from '../otps/service.ts';
@@ -197,6 +199,8 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const totpRegistrations = new TotpRegistrations(db, feed, keyring, clock);
   const b2bTotps = new B2BTotpService({ registrations: totpRegistrations, members, organizations, sessions, clock });
   registerB2BTotpRoutes(app, { totps: b2bTotps, members, sessions, limiter });
+  const consumerTotps = new TotpService({ registrations: totpRegistrations, users, sessions, clock, issuer: 'Gatehouse' });
+  registerTotpRoutes(app, { totps: consumerTotps, users, sessions, limiter });
   // After memberMagicLinks: a member update that changes the address mails a link to the new one.
   registerMemberRoutes(app, { members, organizations, memberMagicLinks, limiter });
   // The browser SDK API (/sdk/v1) and its allowed origins.

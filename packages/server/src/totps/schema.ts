@@ -41,3 +41,10 @@ export const B2BRecoveryCodesRecoverBody = Type.Object({
 
 export const B2BRecoveryCodesRotateBody = Type.Object({ organization_id: OrganizationId, member_id: Id });
 export const B2BRecoveryCodesParams = Type.Object({ organization_id: OrganizationId, member_id: Id });
+
+const UserId = Type.String({ minLength: 1, maxLength: 200 });
+
+export const TotpCreateBody = Type.Object({ user_id: UserId, expiration_minutes: Type.Optional(Type.Integer()) });
+export const TotpAuthenticateBody = Type.Object({ user_id: UserId, totp_code: Code, ...SessionFields, telemetry_id: Unused });
+export const TotpRecoveryCodesBody = Type.Object({ user_id: UserId });
+export const TotpRecoverBody = Type.Object({ user_id: UserId, recovery_code: Code, ...SessionFields, telemetry_id: Unused });
