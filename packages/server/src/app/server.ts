@@ -28,6 +28,7 @@ import { B2BTotpService } from '../totps/b2b-service.ts';
 import { TotpRegistrations } from '../totps/registrations.ts';
 import { registerTotpRoutes } from '../totps/routes.ts';
 import { TotpService } from '../totps/service.ts';
+import { registerSdkTotpRoutes } from '../totps/sdk-routes.ts';
 import { MemberPasswordResetService } from '../passwords/b2b-email-reset.ts';
 import { registerSdkB2BPasswordResetRoutes } from '../passwords/b2b-sdk-routes.ts';
 import { OtpService } from '../otps/service.ts';
@@ -210,6 +211,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerSdkRoutes(app, { sdk, hooks, rbac, users, sessions, passwords, magicLinks, limiter });
   registerSdkB2BRoutes(app, { hooks, sessions, members, organizations, memberPasswords, memberMagicLinks, memberAuthorization, limiter });
   registerSdkDiscoveryRoutes(app, { hooks, discovery, members, sessions, limiter });
+  registerSdkTotpRoutes(app, { hooks, totps: consumerTotps, b2bTotps, users, members, sessions, memberAuthorization, limiter });
   registerSdkSsoRoutes(app, { hooks, db, connections: ssoConnections, organizations, sessions, memberAuthorization, outbound, limiter, config });
   registerSdkMagicLinkRoutes(app, { hooks, memberMagicLinks, members, sessions, memberAuthorization, limiter });
   registerSdkOtpRoutes(app, { hooks, otps, members, sessions, limiter });

@@ -53,9 +53,11 @@ export class B2BTotpService {
     return { member, organization };
   }
 
-  /** A pending registration (active after its first right code): secret, QR code and recovery codes, shown this once. */
-  async create(projectId: string, environment: Environment, input: MemberRef & { expiration_minutes?: number }) {
+  /** A pending registration (`proof`: what a browser presents for the member) (active after its first right code): secret, QR code and recovery codes, shown this once. */
+  async create(projectId: string, environment: Environment, input: MemberRef & { expiration_minutes?: number }, proof?: MemberSignInInput) {
     const { member, organization } = await this.#member(projectId, input);
+    // A browser enrols the member it proves: its session, or an intermediate session bound to it with the primary rule met.
+    if (proof) await this.#deps.sessions.checkMfaStep(projectId, member, organization, proof, 'totp');
     const minutes = checkExpiration(input.expiration_minutes, TOTP_EXPIRATION_MINUTES.fallback, 'expiration_minutes', TOTP_EXPIRATION_MINUTES);
     const created = await this.#deps.registrations.create(projectId, environment, ownerOf(member), minutes);
     const qr_code = await totpQrCode(created.secret, organization.organization_name, member.email_address);

@@ -17,6 +17,8 @@ export const B2BTotpCreateBody = Type.Object({
   ...Intermediate,
   session_token: Unused,
   session_jwt: Unused,
+  dfp_telemetry_id: Unused,
+  captcha_token: Unused,
 });
 
 export const B2BTotpAuthenticateBody = Type.Object({
@@ -28,6 +30,8 @@ export const B2BTotpAuthenticateBody = Type.Object({
   set_mfa_enrollment: Type.Optional(Type.Union([Type.Literal('enroll'), Type.Literal('unenroll')])),
   set_default_mfa: Type.Optional(Type.Boolean()),
   telemetry_id: Unused,
+  dfp_telemetry_id: Unused,
+  captcha_token: Unused,
 });
 
 export const B2BRecoveryCodesRecoverBody = Type.Object({
@@ -37,6 +41,8 @@ export const B2BRecoveryCodesRecoverBody = Type.Object({
   ...SessionFields,
   ...Intermediate,
   telemetry_id: Unused,
+  dfp_telemetry_id: Unused,
+  captcha_token: Unused,
 });
 
 export const B2BRecoveryCodesRotateBody = Type.Object({ organization_id: OrganizationId, member_id: Id });
@@ -48,3 +54,9 @@ export const TotpCreateBody = Type.Object({ user_id: UserId, expiration_minutes:
 export const TotpAuthenticateBody = Type.Object({ user_id: UserId, totp_code: Code, ...SessionFields, telemetry_id: Unused });
 export const TotpRecoveryCodesBody = Type.Object({ user_id: UserId });
 export const TotpRecoverBody = Type.Object({ user_id: UserId, recovery_code: Code, ...SessionFields, telemetry_id: Unused });
+
+const Browser = { dfp_telemetry_id: Unused, captcha_token: Unused };
+export const SdkTotpCreateBody = Type.Object({ expiration_minutes: Type.Optional(Type.Integer()), ...Browser });
+export const SdkTotpAuthenticateBody = Type.Object({ totp_code: Code, session_duration_minutes: Type.Optional(Type.Integer()), ...Browser });
+export const SdkRecoverBody = Type.Object({ recovery_code: Code, session_duration_minutes: Type.Optional(Type.Integer()), ...Browser });
+export const SdkRotateBody = Type.Object({ ...Browser });
