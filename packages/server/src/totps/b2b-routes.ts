@@ -1,7 +1,7 @@
 // B2B TOTP and recovery codes over HTTP (/v1/b2b/totp..., /v1/b2b/recovery_codes...): the project
 // secret alone. Authenticate and recover are rate limited per caller IP and per member.
 import { environmentOfProject } from '@gatehouse/contracts';
-import { REFUSE } from '../authz/actions.ts';
+import { MEMBER_SESSION_RULES, REFUSE } from '../authz/actions.ts';
 import type { App } from '../http/app.ts';
 import { ok } from '../http/app.ts';
 import type { MemberService } from '../members/service.ts';
@@ -9,6 +9,7 @@ import type { RateLimiter } from '../rate-limit/limiter.ts';
 import type { SessionService } from '../sessions/service.ts';
 import type { B2BTotpService } from './b2b-service.ts';
 import { B2BRecoveryCodesParams, B2BRecoveryCodesRecoverBody, B2BRecoveryCodesRotateBody, B2BTotpAuthenticateBody, B2BTotpCreateBody } from './schema.ts';
+import { memberResponse } from '../members/wire.ts';
 import { toWireB2BRecover, toWireB2BRecoveryCodes, toWireB2BTotpAuthenticate, toWireB2BTotpCreate } from './wire.ts';
 
 export function registerB2BTotpRoutes(app: App, deps: { totps: B2BTotpService; members: MemberService; sessions: SessionService; limiter: RateLimiter }) {
@@ -36,5 +37,11 @@ export function registerB2BTotpRoutes(app: App, deps: { totps: B2BTotpService; m
 
   app.post('/v1/b2b/recovery_codes/rotate', { config: REFUSE, schema: { body: B2BRecoveryCodesRotateBody } }, async (request) => {
     return ok(request, toWireB2BRecoveryCodes(await totps.rotate(request.projectId, request.body), members));
+  });
+
+  // The gate checked the member session (if any) against stytch.member update.info.delete.mfa-totp (stytch.self for oneself).
+  app.delete('/v1/b2b/organizations/:organization_id/members/:member_id/totp', { config: { memberSession: MEMBER_SESSION_RULES.memberTotpDelete }, schema: { params: B2BRecoveryCodesParams } }, async (request) => {
+    const { member, organization } = await totps.remove(request.projectId, request.params);
+    return ok(request, memberResponse(member, organization, members));
   });
 }

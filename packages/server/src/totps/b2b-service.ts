@@ -5,6 +5,7 @@
 // intermediate session, or a session), then — the code right — grants the member session with the
 // factors so far and this one (sessions/member-sign-in.ts).
 import type { Actor } from '../projects/service.ts';
+import { GatehouseError } from '../shared/errors.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Environment } from '../shared/config.ts';
 import { checkExpiration } from '../magic-links/tokens.ts';
@@ -101,6 +102,13 @@ export class B2BTotpService {
     const { member, organization } = await this.#member(projectId, input);
     const { recovery_codes } = await this.#deps.registrations.rotate(projectId, ownerOf(member));
     return { member, organization, recovery_codes };
+  }
+
+  /** organizations.members.deleteTOTP: the member's registration goes; its sessions stay (as Stytch). */
+  async remove(projectId: string, input: MemberRef) {
+    const { member } = await this.#member(projectId, input);
+    if (!(await this.#deps.registrations.remove(projectId, ownerOf(member)))) throw new GatehouseError('totp_not_found');
+    return this.#member(projectId, input);
   }
 
   #grant(projectId: string, environment: Environment, member: MemberRecord, organization: OrganizationRecord, factor: ReturnType<typeof totpFactor>, input: MemberSignInInput) {

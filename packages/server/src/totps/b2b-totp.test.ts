@@ -200,3 +200,27 @@ test('the organization\'s allowed_mfa_methods and the primary rule are checked b
   assert.deepEqual(factorTypes(finished.member_session), ['magic_link', 'password', 'totp']);
   clock.advance(STEP);
 });
+
+test('organizations.members.deleteTOTP: another member\'s needs stytch.member update.info.delete.mfa-totp; one\'s own stytch.self; then a new registration', async () => {
+  const { client } = await project();
+  const org = await organization(client);
+  const ada = uniqueAddress('Ada');
+  const bob = uniqueAddress('Bob');
+  const a = await enrolled(client, org, ada);
+  const b = await enrolled(client, org, bob);
+  // Enrolled: a password alone now gives mfa_required; her session is the one TOTP completed at enrolment.
+  assert.equal((await signInByPassword(client, org, ada)).member_authenticated, false);
+  const adaSession = a.session;
+  assert.ok(adaSession.session_token);
+  await assert.rejects(
+    client.organizations.members.deleteTOTP({ organization_id: org, member_id: b.member.member_id }, { authorization: { session_token: adaSession.session_token } }),
+    (error: { status_code?: number }) => error.status_code === 403,
+  );
+  const own = await client.organizations.members.deleteTOTP({ organization_id: org, member_id: a.member.member_id }, { authorization: { session_token: adaSession.session_token } });
+  assert.equal(own.member.totp_registration_id, '');
+  const removed = await client.organizations.members.deleteTOTP({ organization_id: org, member_id: b.member.member_id });
+  assert.equal(removed.member.totp_registration_id, '');
+  await expectStytchError(client.organizations.members.deleteTOTP({ organization_id: org, member_id: b.member.member_id }), 'totp_not_found', 404);
+  const again = await client.totps.create({ organization_id: org, member_id: b.member.member_id });
+  assert.notEqual(again.totp_registration_id, b.created.totp_registration_id);
+});

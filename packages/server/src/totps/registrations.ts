@@ -147,6 +147,19 @@ export class TotpRegistrations {
     return { totp_id: registration.totp_id, recovery_codes: recoveryCodes };
   }
 
+  /** Deletes every registration of the owner (active and pending) and its recovery codes; whether there was one. */
+  async remove(projectId: string, owner: TotpOwner): Promise<boolean> {
+    const where = ownerWhere(owner);
+    return this.#feed.write(async (tx, emit) => {
+      const { rowCount } = await tx.query(`DELETE FROM totp_registrations WHERE project_id = $1 AND ${where.sql}`, [projectId, ...where.params]);
+      if (rowCount > 0) {
+        emit('userId' in owner ? { type: 'user', project_id: projectId, user_id: owner.userId }
+          : { type: 'member', project_id: projectId, organization_id: owner.organizationId, member_id: owner.memberId });
+      }
+      return rowCount > 0;
+    });
+  }
+
   async #insertRecoveryCodes(tx: SqlExecutor, totpId: string): Promise<string[]> {
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
     for (const [position, code] of codes.entries()) {
