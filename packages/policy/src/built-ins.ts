@@ -35,6 +35,7 @@ export const B2B_BUILT_IN_RESOURCES: readonly Resource[] = [
       'update.info.mfa-phone',
       'update.info.email',
       'update.info.delete.mfa-phone',
+      'update.info.delete.mfa-totp',
       'update.info.delete.password',
       'update.settings.is-breakglass',
       'update.settings.mfa-enrolled',
@@ -64,6 +65,7 @@ export const B2B_BUILT_IN_RESOURCES: readonly Resource[] = [
       // Stytch's start_email_update: a member may ask to change its own address (the link to the new one proves it).
       'update.info.email',
       'update.info.delete.mfa-phone',
+      'update.info.delete.mfa-totp',
       'update.info.delete.password',
       'update.settings.mfa-enrolled',
       'update.settings.default-mfa-method',

@@ -27,6 +27,12 @@ import { registerUserOtpRoutes } from '../otps/user-routes.ts';
 import { SmsSender } from '../email/sms.ts';
 import { registerOtpRoutes } from '../otps/routes.ts';
 import { registerSdkOtpRoutes } from '../otps/sdk-routes.ts';
+import { registerB2BTotpRoutes } from '../totps/b2b-routes.ts';
+import { B2BTotpService } from '../totps/b2b-service.ts';
+import { TotpRegistrations } from '../totps/registrations.ts';
+import { registerTotpRoutes } from '../totps/routes.ts';
+import { TotpService } from '../totps/service.ts';
+import { registerSdkTotpRoutes } from '../totps/sdk-routes.ts';
 import { MemberPasswordResetService } from '../passwords/b2b-email-reset.ts';
 import { registerSdkB2BPasswordResetRoutes } from '../passwords/b2b-sdk-routes.ts';
 import { OtpService } from '../otps/service.ts';
@@ -209,6 +215,11 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const oauthProviders = new OAuthProviders({ db, feed, clock, audit, keyring, outbound });
   const oauth = new OAuthService({ db, feed, clock, config, outbound, providers: oauthProviders, redirectUrls, users, members, organizations, sessions, discovery });
   registerOAuthRoutes(app, { oauth, providers: oauthProviders, sessions, users, members, limiter, config });
+  const totpRegistrations = new TotpRegistrations(db, feed, keyring, clock);
+  const b2bTotps = new B2BTotpService({ registrations: totpRegistrations, members, organizations, sessions, clock });
+  registerB2BTotpRoutes(app, { totps: b2bTotps, members, sessions, limiter });
+  const consumerTotps = new TotpService({ registrations: totpRegistrations, users, sessions, clock, issuer: 'Gatehouse' });
+  registerTotpRoutes(app, { totps: consumerTotps, users, sessions, limiter });
   // After memberMagicLinks: a member update that changes the address mails a link to the new one.
   registerMemberRoutes(app, { members, organizations, memberMagicLinks, limiter });
   // The browser SDK API (/sdk/v1) and its allowed origins.
@@ -219,6 +230,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerSdkB2BRoutes(app, { hooks, sessions, members, organizations, memberPasswords, memberMagicLinks, memberAuthorization, limiter });
   registerSdkDiscoveryRoutes(app, { hooks, discovery, members, sessions, limiter });
   registerSdkOAuthRoutes(app, { hooks, oauth, sessions, users, members, limiter });
+  registerSdkTotpRoutes(app, { hooks, totps: consumerTotps, b2bTotps, users, members, sessions, memberAuthorization, limiter });
   registerSdkSsoRoutes(app, { hooks, db, connections: ssoConnections, organizations, sessions, memberAuthorization, outbound, limiter, config, flows: ssoFlows, members });
   registerSdkMagicLinkRoutes(app, { hooks, magicLinks, memberMagicLinks, members, sessions, memberAuthorization, limiter, pkce: config.sdk });
   registerSdkOtpRoutes(app, { hooks, otps, sms: memberSms, members, sessions, limiter });

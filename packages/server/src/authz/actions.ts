@@ -126,6 +126,8 @@ export const MEMBER_SESSION_RULES = {
     targetMember: 'handler',
     handlerChecks: 'the password\'s owner: stytch.self only for one\'s own',
   },
+  /** Stytch's delete_totp: the member's TOTP registration (and its recovery codes). */
+  memberTotpDelete: { organization: byOrganizationParam, actions: [member('update.info.delete.mfa-totp', true)], targetMember: { param: 'member_id' } },
   memberInvite: {
     organization: { body: 'organization_id' },
     actions: [member('create')],

@@ -26,6 +26,10 @@ export const SEALED = {
   oidcClientSecret: sealedColumn('sso_connections', 'connection_id', 'client_secret_encrypted'),
   /** oauth_providers.client_secret_encrypted: the project's client secret at Google, Microsoft or GitHub. */
   oauthClientSecret: sealedColumn('oauth_providers', 'provider_id', 'client_secret_encrypted'),
+  /** totp_registrations.secret_encrypted: the TOTP shared secret (base32), needed to check each code. */
+  totpSecret: sealedColumn('totp_registrations', 'totp_id', 'secret_encrypted'),
+  /** totp_recovery_codes.code_encrypted: a recovery code, shown again by recovery_codes get (matched by its hash). */
+  recoveryCode: sealedColumn('totp_recovery_codes', 'code_id', 'code_encrypted'),
 } as const;
 
 const SEALED_COLUMNS: readonly SealedColumn[] = Object.values(SEALED);

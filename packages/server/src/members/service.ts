@@ -51,6 +51,8 @@ export interface MemberRecord {
   /** A code sent to mfa_phone_number was authenticated (otps/); a new number is unverified again. */
   mfa_phone_number_verified: boolean;
   default_mfa_method: string;
+  /** The member's active TOTP registration (totps/), '' when none. */
+  totp_registration_id: string;
   trusted_metadata: Metadata;
   untrusted_metadata: Metadata;
   external_id: string | null;
@@ -103,6 +105,7 @@ const MEMBER_COLUMNS = `
          ARRAY(SELECT r.role_id FROM member_roles r WHERE r.member_id = m.member_id ORDER BY r.role_id) AS explicit_roles,
          (SELECT json_build_object('password_id', pw.password_id, 'requires_reset', pw.requires_reset)
             FROM member_passwords pw WHERE pw.member_id = m.member_id) AS password,
+         COALESCE((SELECT t.totp_id FROM totp_registrations t WHERE t.member_id = m.member_id AND t.status = 'active'), '') AS totp_registration_id,
          COALESCE((SELECT json_agg(json_build_object('registration_id', s.registration_id, 'connection_id', s.connection_id,
                                                      'external_id', s.external_id, 'groups', s.groups) ORDER BY s.created_at, s.registration_id)
                      FROM sso_registrations s WHERE s.member_id = m.member_id), '[]'::json) AS sso_registrations,

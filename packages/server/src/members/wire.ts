@@ -22,7 +22,7 @@ export function toWireMember(record: MemberRecord, organization: OrganizationRec
     email_address_verified: record.email_address_verified,
     mfa_phone_number_verified: record.mfa_phone_number_verified,
     is_admin: isAdmin(roles),
-    totp_registration_id: '',
+    totp_registration_id: record.totp_registration_id,
     retired_email_addresses: [],
     is_locked: locked,
     mfa_enrolled: record.mfa_enrolled,

@@ -61,7 +61,7 @@ export class MemberSmsOtps {
     const { members, organizations, sessions, feed, clock } = this.#deps;
     const organization = await organizations.requireOrganization(projectId, input.organization_id);
     let member = await this.#member(projectId, organization, input.member_id);
-    if (options.requirePrimary) await sessions.requireMemberPrimaryMet(projectId, member, organization, input);
+    if (options.requirePrimary) await sessions.checkMfaStep(projectId, member, organization, input, 'sms_otp');
     const given = input.mfa_phone_number ? checkPhone(input.mfa_phone_number) : undefined;
     if (given && given !== member.mfa_phone_number) {
       if (member.mfa_phone_number && member.mfa_phone_number_verified) throw new GatehouseError('mfa_phone_number_already_verified');
@@ -102,7 +102,7 @@ export class MemberSmsOtps {
     if (input.set_mfa_enrollment !== undefined && input.set_mfa_enrollment !== 'enroll' && input.set_mfa_enrollment !== 'unenroll') {
       throw new GatehouseError('invalid_set_mfa_enrollment');
     }
-    await sessions.requireMemberPrimaryMet(projectId, member, organization, input);
+    await sessions.checkMfaStep(projectId, member, organization, input, 'sms_otp');
     if (!member.mfa_phone_number) throw new GatehouseError('otp_code_not_found');
     const row = await codes.check({ projectId, kind: 'mfa', channel: 'sms', address: member.mfa_phone_number, organizationId: organization.organization_id }, input.code);
     if (row.member_id !== member.member_id) throw new GatehouseError('unable_to_auth_otp_code');
@@ -112,7 +112,7 @@ export class MemberSmsOtps {
       const { session_token, session_jwt, session_duration_minutes, session_custom_claims, intermediate_session_token } = input;
       grant = await sessions.grantMember(projectId, environment, member, organization, smsOtpFactor(member.member_id, row.address, clock.now()), {
         session_token, session_jwt, session_duration_minutes, session_custom_claims, intermediate_session_token,
-      }, { secondFactor: true });
+      }, { secondFactor: 'sms_otp' });
     } catch (error) {
       await codes.unspend(row, usedAt);
       throw error;

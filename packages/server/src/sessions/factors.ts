@@ -98,3 +98,15 @@ export function isPortableFactor(factor: AuthenticationFactor): boolean {
 export function forMember(factor: AuthenticationFactor, member: { member_id: string; email_address: string }): AuthenticationFactor {
   return factor.email_factor ? { ...factor, email_factor: { email_id: member.member_id, email_address: member.email_address } } : factor;
 }
+
+/** A TOTP code from an authenticator app (consumer totp_id, B2B totp_registration_id). */
+export function totpFactor(totpId: string, at: Date): AuthenticationFactor {
+  const time = formatTimestamp(at);
+  return { type: 'totp', delivery_method: 'authenticator_app', last_authenticated_at: time, created_at: time, updated_at: time, authenticator_app_factor: { totp_id: totpId } };
+}
+
+/** A TOTP registration's recovery code. */
+export function recoveryCodeFactor(totpId: string, at: Date): AuthenticationFactor {
+  const time = formatTimestamp(at);
+  return { type: 'recovery_codes', delivery_method: 'recovery_code', last_authenticated_at: time, created_at: time, updated_at: time, recovery_code_factor: { totp_recovery_code_id: totpId } };
+}

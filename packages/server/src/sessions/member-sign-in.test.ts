@@ -2,7 +2,7 @@
 // `stytch` B2BClient against a started Gatehouse, links delivered through a real SMTP server: an
 // organization's auth_methods (primary_required, completed by the next primary authentication with
 // the intermediate session), its MFA policy and a member's MFA enrollment (mfa_required: no session,
-// fail closed until MFA factors exist), and exchanging a session into another organization.
+// completed by a second factor: totps/b2b-totp.test.ts), and exchanging a session into another organization.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import bcrypt from 'bcryptjs';
@@ -107,7 +107,7 @@ test('auth_methods RESTRICTED: a method not allowed gives primary_required and a
   assert.equal(listed.discovered_organizations[0]!.member_authenticated, true);
 });
 
-test('mfa_policy REQUIRED_FOR_ALL, or a member enrolled in MFA: no session but mfa_required and an intermediate session (fail closed until MFA factors exist)', async () => {
+test('mfa_policy REQUIRED_FOR_ALL, or a member enrolled in MFA: no session but mfa_required and an intermediate session until a second factor (totps/b2b-totp.test.ts)', async () => {
   const { client } = await project();
   const strict = await organization(client, { mfa_policy: 'REQUIRED_FOR_ALL' });
   const email = uniqueAddress('Mfa');

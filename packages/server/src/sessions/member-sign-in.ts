@@ -8,13 +8,16 @@
 // Short of a session the caller gets an intermediate session (discovery/tokens.ts: hashed, 10 minutes,
 // used once) bound to the member and organization and holding every factor proven so far; the next
 // primary authentication (or, with issue 18, the MFA step) presents it and completes the sign-in.
-// An SMS one-time passcode (otps/sms-service.ts) is the MFA step: signIn with `secondFactor`.
+// The MFA step — an SMS one-time passcode (otps/sms-service.ts), TOTP or a recovery code (totps/) —
+// first asks checkMfaStep: the organization's mfa_methods allow the method, and a primary
+// authentication of this member is presented (its intermediate session or a session), or Stytch's
+// action_available_only_once_primary_authentication_is_met.
 // Session exchange (b2b/sessions/exchange) lives here too: it is a sign-in into another organization
 // with the factors that carry over.
 import type { Clock } from '../shared/clock.ts';
 import type { Environment } from '../shared/config.ts';
 import { GatehouseError } from '../shared/errors.ts';
-import { provenFactors, type DiscoveryTokens } from '../discovery/tokens.ts';
+import { provenFactors, type DiscoveryTokenRow, type DiscoveryTokens } from '../discovery/tokens.ts';
 import type { TokenErrors } from '../magic-links/tokens.ts';
 import { acceptVerifiedEmailUnlessDeleted } from '../members/repository.ts';
 import type { MemberRecord, MemberService } from '../members/service.ts';
@@ -25,7 +28,6 @@ import { checkSessionInput, mergeFactor, type SessionInput } from './input.ts';
 import type { MemberSessionGrant, MemberSessions } from './member-sessions.ts';
 import type { AuthenticationFactor } from './store.ts';
 
-type IntermediateRow = Awaited<ReturnType<DiscoveryTokens['check']>>;
 
 /** Stytch's intermediate session lifetime. */
 export const INTERMEDIATE_SESSION_MINUTES = 10;
@@ -59,11 +61,11 @@ export interface SignInOptions {
   /** Discovery's organization creation: the creator's methods chose the organization's rules, so primary_required does not apply. */
   primaryMet?: boolean;
   /**
-   * The factor is a second factor (an SMS code): accepted only with an intermediate session or a
-   * session whose factors already meet the organization's primary rule — else
-   * action_available_only_once_primary_authentication_is_met, before anything is written.
+   * The factor is a second factor of this method (an SMS code): checkMfaStep first — the method
+   * allowed, and an intermediate session or a session whose factors meet the organization's primary
+   * rule — before anything is written.
    */
-  secondFactor?: boolean;
+  secondFactor?: MfaMethod;
 }
 
 /** The primary methods (allowed_auth_methods' names) the factors prove. */
@@ -82,15 +84,24 @@ export function primaryRequired(organization: OrganizationRecord, proven: readon
 export function mfaRequired(member: MemberRecord, organization: OrganizationRecord, factors: readonly AuthenticationFactor[]): MfaRequired | null {
   if (organization.settings.mfa_policy !== 'REQUIRED_FOR_ALL' && !member.mfa_enrolled) return null;
   if (factors.some(isMfaFactor)) return null;
-  // TOTP registrations come with issue 18; until then no member has one.
-  return { member_options: { mfa_phone_number: member.mfa_phone_number, totp_registration_id: '' }, secondary_auth_initiated: null };
+  return { member_options: { mfa_phone_number: member.mfa_phone_number, totp_registration_id: member.totp_registration_id }, secondary_auth_initiated: null };
 }
 
-/** Whether an intermediate session is bound to another member or organization (discovery's: another address). */
-function isForOther(row: IntermediateRow, member: MemberRecord, organization: OrganizationRecord): boolean {
-  return row.member_id !== null
+/** The MFA methods (allowed_mfa_methods' names) a second factor is: recovery codes belong to TOTP. */
+export type MfaMethod = 'totp' | 'sms_otp';
+
+/** mfa_method_not_allowed unless the organization's mfa_methods allow `method`. */
+export function checkMfaMethodAllowed(organization: OrganizationRecord, method: MfaMethod): void {
+  const { mfa_methods, allowed_mfa_methods } = organization.settings;
+  if (mfa_methods === 'RESTRICTED' && !allowed_mfa_methods.includes(method)) throw new GatehouseError('mfa_method_not_allowed', { params: { method } });
+}
+
+/** An intermediate session is for this member and organization (discovery's, for its address); else invalid_intermediate_session_token_for_organization. */
+function checkBoundTo(row: DiscoveryTokenRow, member: MemberRecord, organization: OrganizationRecord): void {
+  const forOther = row.member_id !== null
     ? row.member_id !== member.member_id || row.organization_id !== organization.organization_id
     : row.email_address.toLowerCase() !== member.email_address.toLowerCase();
+  if (forOther) throw new GatehouseError('invalid_intermediate_session_token_for_organization');
 }
 
 export interface MemberSignInDeps {
@@ -153,12 +164,12 @@ export class MemberSignIns {
     let proven = (Array.isArray(factors) ? factors : [factors]) as readonly AuthenticationFactor[];
     const row = input.intermediate_session_token ? await tokens.check(projectId, input.intermediate_session_token, 'intermediate_session', INTERMEDIATE_SESSION_ERRORS) : null;
     if (row) {
-      if (isForOther(row, member, organization)) throw new GatehouseError('invalid_intermediate_session_token_for_organization');
+      checkBoundTo(row, member, organization);
       // Discovery's factors name no member yet: they name this one now.
       const earlier = provenFactors(row).map((factor) => forMember(factor, member));
       proven = [...earlier, ...proven].reduce(mergeFactor, [] as AuthenticationFactor[]);
     }
-    if (options.secondFactor) await this.requirePrimaryMet(projectId, member, organization, input);
+    if (options.secondFactor) await this.checkMfaStep(projectId, member, organization, input, options.secondFactor);
     const held = await memberSessions.presentedFactors(projectId, input, member.member_id);
     const all = [...held, ...proven];
     const primary = options.primaryMet ? null : primaryRequired(organization, authMethods(all));
@@ -196,19 +207,24 @@ export class MemberSignIns {
   }
 
   /**
-   * A second factor's precondition (Stytch's action_available_only_once_primary_authentication_is_met):
-   * an intermediate session for this member (or, discovery's, its address) or a session of this
-   * member, whose factors meet the organization's primary rule. Reads only.
+   * Before a second factor is tried (it costs no code when refused): the organization allows the
+   * method, and the input presents a primary authentication of this member — an intermediate session
+   * bound to it (or discovery's, for its address) whose factors meet the primary rule, or a session of
+   * the member. Otherwise action_available_only_once_primary_authentication_is_met.
    */
-  async requirePrimaryMet(projectId: string, member: MemberRecord, organization: OrganizationRecord, input: MemberSignInInput): Promise<void> {
-    const { memberSessions, intermediateSessions: tokens } = this.#deps;
-    const row = input.intermediate_session_token ? await tokens.check(projectId, input.intermediate_session_token, 'intermediate_session', INTERMEDIATE_SESSION_ERRORS) : null;
-    if (row && isForOther(row, member, organization)) throw new GatehouseError('invalid_intermediate_session_token_for_organization');
-    const held = await memberSessions.presentedFactors(projectId, input, member.member_id);
-    const factors = [...(row ? provenFactors(row) : []), ...held];
-    if ((!row && held.length === 0) || primaryRequired(organization, authMethods(factors))) {
-      throw new GatehouseError('action_available_only_once_primary_authentication_is_met');
+  async checkMfaStep(projectId: string, member: MemberRecord, organization: OrganizationRecord, input: MemberSignInInput, method: MfaMethod): Promise<void> {
+    checkMfaMethodAllowed(organization, method);
+    checkSessionInput(input);
+    let primary: AuthenticationFactor[] = [];
+    if (input.intermediate_session_token) {
+      const row = await this.#deps.intermediateSessions.check(projectId, input.intermediate_session_token, 'intermediate_session', INTERMEDIATE_SESSION_ERRORS);
+      checkBoundTo(row, member, organization);
+      primary = provenFactors(row).filter((factor) => !isMfaFactor(factor));
+      if (primary.length > 0 && primaryRequired(organization, authMethods(primary))) primary = [];
+    } else {
+      primary = await this.#deps.memberSessions.presentedFactors(projectId, input, member.member_id);
     }
+    if (primary.length === 0) throw new GatehouseError('action_available_only_once_primary_authentication_is_met');
   }
 
   /**

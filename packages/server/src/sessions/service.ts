@@ -32,7 +32,7 @@ import { currentSessionAttributes } from './attributes.ts';
 import { reusableJwt, SessionJwts } from './jwt.ts';
 import type { SigningKeys } from './keys.ts';
 import { MemberSessions, type MemberAuthorizationCheck, type MemberSessionGrant } from './member-sessions.ts';
-import { MemberSignIns, type MemberSignIn, type MemberSignInInput, type MfaSmsSender, type SignInOptions } from './member-sign-in.ts';
+import { MemberSignIns, type MemberSignIn, type MemberSignInInput, type MfaMethod, type MfaSmsSender, type SignInOptions } from './member-sign-in.ts';
 import type { DiscoveryTokens } from '../discovery/tokens.ts';
 import { newSessionToken, requireLive, SessionStore, type AuthenticationFactor, type CachedSession, type ErrorLog, type SessionRecord } from './store.ts';
 
@@ -294,9 +294,9 @@ export class SessionService {
     this.#signIns.setMfaSmsSender(send);
   }
 
-  /** Throws action_available_only_once_primary_authentication_is_met unless the presented intermediate session or session meets the primary rule. */
-  requireMemberPrimaryMet(projectId: string, member: MemberRecord, organization: OrganizationRecord, input: MemberSignInInput): Promise<void> {
-    return this.#signIns.requirePrimaryMet(projectId, member, organization, input);
+  /** Before a B2B second factor is tried: the method allowed, a primary authentication of the member presented. */
+  checkMfaStep(projectId: string, member: MemberRecord, organization: OrganizationRecord, input: MemberSignInInput, method: MfaMethod): Promise<void> {
+    return this.#signIns.checkMfaStep(projectId, member, organization, input, method);
   }
 
   /** b2b/sessions/exchange: the session's address signs in to another organization it is a member of. */

@@ -55,6 +55,8 @@ const OWNER: Record<string, string> = {
   oauth_tokens: 'oauth',
   discovery_tokens: 'discovery',
   email_otps: 'otps',
+  totp_registrations: 'totps',
+  totp_recovery_codes: 'totps',
 };
 
 /**
@@ -67,6 +69,8 @@ const ALLOWED = new Set<string>([
   'encryption/stored-secrets.ts → signing_keys',
   'encryption/stored-secrets.ts → sso_connections',
   'encryption/stored-secrets.ts → oauth_providers',
+  'encryption/stored-secrets.ts → totp_registrations',
+  'encryption/stored-secrets.ts → totp_recovery_codes',
 ]);
 
 /**
@@ -79,7 +83,7 @@ const ALLOWED = new Set<string>([
 const NAMED_BY_VARIABLE: Record<string, string[]> = {
   'passwords/credentials.ts': ['user_passwords', 'member_passwords'],
   'passwords/lockout.ts': ['user_lockouts', 'member_lockouts', 'admin_lockouts', 'unknown_identifier_lockouts'],
-  'encryption/stored-secrets.ts': ['signing_keys', 'sso_connections', 'oauth_providers'],
+  'encryption/stored-secrets.ts': ['signing_keys', 'sso_connections', 'oauth_providers', 'totp_registrations', 'totp_recovery_codes'],
 };
 
 /**
@@ -143,9 +147,9 @@ test("no file writes a table another feature owns (the owner's repository functi
     }
   }
   assert.deepEqual(offending, [], 'writes outside the owning feature');
-  // A table a file writes only by a variable (the re-seal of oauth_providers) uses its entry through NAMED_BY_VARIABLE.
-  for (const [file, named] of Object.entries(NAMED_BY_VARIABLE)) for (const table of named) allowedSeen.add(`${file} → ${table}`);
-  assert.deepEqual([...ALLOWED].filter((write) => !allowedSeen.has(write)), [], 'allow-list entries no longer used (remove them)');
+  // An entry is used by a write naming the table, or by the file's NAMED_BY_VARIABLE list (the re-seal's tables).
+  const byVariable = (write: string) => { const [file, table] = write.split(' → '); return NAMED_BY_VARIABLE[file!]?.includes(table!) ?? false; };
+  assert.deepEqual([...ALLOWED].filter((write) => !allowedSeen.has(write) && !byVariable(write)), [], 'allow-list entries no longer used (remove them)');
 });
 
 test('a write naming its table by a variable is in a file that says which tables, all of them its own feature\'s (or allowed)', () => {

@@ -28,6 +28,8 @@ export interface UserRecord {
   name: UserName;
   emails: { email_id: string; email: string; verified: boolean }[];
   phone_numbers: { phone_id: string; phone_number: string; verified: boolean }[];
+  /** Active TOTP registrations (totps/). */
+  totps: { totp_id: string; verified: boolean }[];
   /** Explicitly assigned roles only. */
   explicit_roles: string[];
   trusted_metadata: Metadata;
@@ -77,6 +79,8 @@ const SELECT_USERS = `
          COALESCE((SELECT json_agg(json_build_object('phone_id', p.phone_id, 'phone_number', p.phone_number, 'verified', p.verified)
                                    ORDER BY p.created_at, p.phone_id)
                      FROM user_phone_numbers p WHERE p.user_id = u.user_id), '[]'::json) AS phone_numbers,
+         COALESCE((SELECT json_agg(json_build_object('totp_id', t.totp_id, 'verified', true))
+                     FROM totp_registrations t WHERE t.user_id = u.user_id AND t.status = 'active'), '[]'::json) AS totps,
          COALESCE((SELECT array_agg(r.role_id ORDER BY r.role_id) FROM user_roles r WHERE r.user_id = u.user_id), '{}') AS explicit_roles,
          (SELECT json_build_object('password_id', pw.password_id, 'requires_reset', pw.requires_reset)
             FROM user_passwords pw WHERE pw.user_id = u.user_id) AS password,

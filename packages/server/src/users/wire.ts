@@ -28,7 +28,7 @@ function buildWireUser(user: UserRecord, users: UserService, locked: boolean) {
     phone_numbers: user.phone_numbers,
     webauthn_registrations: [],
     providers: [],
-    totps: [],
+    totps: user.totps,
     crypto_wallets: [],
     biometric_registrations: [],
     is_locked: locked,
