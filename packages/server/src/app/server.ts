@@ -82,7 +82,7 @@ import { registerSsoRoutes } from '../sso/routes.ts';
 import { registerSdkSsoRoutes } from '../sso/sdk-routes.ts';
 import { registerSdkMagicLinkRoutes } from '../magic-links/sdk-routes.ts';
 import { registerSdkB2BRoutes } from '../sdk/b2b-routes.ts';
-import { recordBrowserSessionAttributes, sdkHooks } from '../sdk/browser-api.ts';
+import { sdkHooks } from '../sdk/browser-api.ts';
 import { registerAllowedOriginRoutes, registerSdkRoutes } from '../sdk/routes.ts';
 import { SdkService } from '../sdk/service.ts';
 import { registerUserRoutes } from '../users/routes.ts';
@@ -164,7 +164,6 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const admins = new AdminService({ db, feed, clock, projects, config, audit, lockout });
   const app = await createApp({ config, projects, admins, memberAuthorization, readiness: readinessCheck(db, feed), logger: options.logger });
   // Before any /sdk/v1 route: sessions started through the browser API record its IP and User-Agent.
-  recordBrowserSessionAttributes(app);
   registerProjectRoutes(app, { projects });
   registerRedirectUrlRoutes(app, { redirectUrls });
   registerAdminRoutes(app, { admins, projects, limiter, config });

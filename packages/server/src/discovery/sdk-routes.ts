@@ -52,14 +52,14 @@ export function registerSdkDiscoveryRoutes(
   app.post(`${B2B}/discovery/organizations/create`, { ...caller, schema: { body: CreateOrganizationBody } }, async (request) => {
     const { intermediate_session_token, session_duration_minutes, session_custom_claims: _claims, telemetry_id: _telemetry, ...organization } = request.body;
     const result = await discovery.createOrganization(request.projectId, request.sdk.project.environment, {
-      intermediate_session_token, session_duration_minutes, organization: toOrganizationInput(organization),
+      intermediate_session_token, session_duration_minutes, callerAttributes: request.sdk.attributes, organization: toOrganizationInput(organization),
     }, BROWSER_DISCOVERY);
     return data(request, toWireDiscoveryGrant(result, sessions, members));
   });
 
   app.post(`${B2B}/discovery/intermediate_sessions/exchange`, { ...caller, schema: { body: ExchangeBody }, preHandler: byIp }, async (request) => {
     const { intermediate_session_token, organization_id, session_duration_minutes } = request.body;
-    const result = await discovery.exchange(request.projectId, request.sdk.project.environment, { intermediate_session_token, organization_id, session_duration_minutes }, BROWSER_DISCOVERY);
+    const result = await discovery.exchange(request.projectId, request.sdk.project.environment, { intermediate_session_token, organization_id, session_duration_minutes, callerAttributes: request.sdk.attributes }, BROWSER_DISCOVERY);
     return data(request, toWireDiscoveryGrant(result, sessions, members));
   });
 }

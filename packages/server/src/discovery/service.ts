@@ -26,6 +26,7 @@ import { checkSessionInput, type AuthenticationFactor, type MemberSignIn, type S
 import { authMethods, INTERMEDIATE_SESSION_MINUTES, mfaRequired, primaryRequired, type MfaRequired } from '../sessions/member-sign-in.ts';
 import { forMember, isPortableFactor } from '../sessions/factors.ts';
 import type { SqlExecutor } from '../store/database.ts';
+import type { SessionAttributes } from '../sessions/attributes.ts';
 import { provenFactors, type DiscoveryTokenRow, type DiscoveryTokens, type IssuedToken } from './tokens.ts';
 
 const MAGIC_LINK_ERRORS: TokenErrors = { notFound: 'magic_link_not_found', unusable: 'unable_to_auth_magic_link' };
@@ -70,6 +71,7 @@ export interface DiscoverySessionInput {
   intermediate_session_token: string;
   session_duration_minutes?: number;
   session_custom_claims?: Record<string, unknown>;
+  callerAttributes?: SessionAttributes;
 }
 
 /** What an exchange or creation gives: a member session, or — the organization asking for another primary method — the intermediate session back. */
@@ -237,8 +239,8 @@ export class DiscoveryService {
    */
   #grant(projectId: string, environment: Environment, member: MemberRecord, organization: OrganizationRecord, row: DiscoveryTokenRow, input: DiscoverySessionInput, primaryMet = false) {
     const factors = provenFactors(row).map((factor) => forMember(factor, member));
-    const { session_duration_minutes, session_custom_claims } = input;
-    return this.#deps.sessions.grantMember(projectId, environment, member, organization, factors, { session_duration_minutes, session_custom_claims }, { primaryMet });
+    const { session_duration_minutes, session_custom_claims, callerAttributes } = input;
+    return this.#deps.sessions.grantMember(projectId, environment, member, organization, factors, { session_duration_minutes, session_custom_claims, callerAttributes }, { primaryMet });
   }
 
   /**

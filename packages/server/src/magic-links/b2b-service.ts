@@ -212,9 +212,9 @@ export class MemberMagicLinkService {
       const member = await members.findMember(projectId, row.member_id);
       if (!member) throw new GatehouseError(MAGIC_LINK_ERRORS.unusable);
       const organization = await organizations.requireOrganization(projectId, member.organization_id);
-      const { session_token, session_jwt, session_duration_minutes, session_custom_claims, intermediate_session_token } = input;
+      const { session_token, session_jwt, session_duration_minutes, session_custom_claims, intermediate_session_token, callerAttributes } = input;
       return sessions.grantMember(projectId, environment, member, organization, emailLinkFactor(member.member_id, member.email_address, clock.now()), {
-        session_token, session_jwt, session_duration_minutes, session_custom_claims, intermediate_session_token,
+        session_token, session_jwt, session_duration_minutes, session_custom_claims, intermediate_session_token, callerAttributes,
       });
     }, (tx) => members.recordVerification(tx, row));
     return { grant, method_id: row.member_id };
@@ -232,9 +232,9 @@ export class MemberMagicLinkService {
     const member = await members.findMember(projectId, row.member_id);
     if (!member) throw new GatehouseError(MAGIC_LINK_ERRORS.unusable);
     const organization = await organizations.requireOrganization(projectId, member.organization_id);
-    const { session_token, session_jwt, session_duration_minutes, session_custom_claims, intermediate_session_token } = input;
+    const { session_token, session_jwt, session_duration_minutes, session_custom_claims, intermediate_session_token, callerAttributes } = input;
     const grant = await sessions.grantMember(projectId, environment, member, organization, emailLinkFactor(member.member_id, member.email_address, clock.now()), {
-      session_token, session_jwt, session_duration_minutes, session_custom_claims, intermediate_session_token,
+      session_token, session_jwt, session_duration_minutes, session_custom_claims, intermediate_session_token, callerAttributes,
     });
     return { grant, method_id: row.member_id };
   }

@@ -263,6 +263,7 @@ export async function spendAndGrant(
       session_jwt: input.session_jwt,
       session_duration_minutes: input.session_duration_minutes,
       session_custom_claims: input.session_custom_claims as Metadata | undefined,
+      callerAttributes: input.callerAttributes,
     });
   });
 }

@@ -21,14 +21,14 @@ export function registerSdkOAuthRoutes(
 
   app.post(`${SDK_PREFIX}/oauth/authenticate`, { ...caller, preHandler: byIp, schema: { body: ConsumerAuthenticateBody } }, async (request) => {
     const { token, code_verifier, session_duration_minutes } = request.body;
-    const result = await oauth.authenticateUser(request.projectId, request.sdk.project.environment, { token, code_verifier, session_duration_minutes });
+    const result = await oauth.authenticateUser(request.projectId, request.sdk.project.environment, { token, code_verifier, session_duration_minutes, callerAttributes: request.sdk.attributes });
     return data(request, await toWireUserAuthentication(result, oauth, sessions, users));
   });
 
   app.post(`${SDK_PREFIX}/b2b/oauth/authenticate`, { ...caller, preHandler: byIp, schema: { body: MemberAuthenticateBody } }, async (request) => {
     const { oauth_token, pkce_code_verifier, session_duration_minutes, intermediate_session_token } = request.body;
     const result = await oauth.authenticateMember(request.projectId, request.sdk.project.environment, {
-      oauth_token, pkce_code_verifier, session_duration_minutes, intermediate_session_token: intermediate_session_token || undefined,
+      oauth_token, pkce_code_verifier, session_duration_minutes, intermediate_session_token: intermediate_session_token || undefined, callerAttributes: request.sdk.attributes,
     });
     return data(request, await toWireMemberAuthentication(result, oauth, sessions, members));
   });

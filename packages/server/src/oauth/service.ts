@@ -212,10 +212,10 @@ export class OAuthService {
     if (!member || member.status === 'deleted') throw new GatehouseError('oauth_account_gone');
     const organization = await organizations.requireOrganization(projectId, member.organization_id);
     const factor = oauthFactor(row.provider, row.registration_id!, row.provider_subject, member.member_id, clock.now());
-    const { session_token, session_jwt, session_duration_minutes, session_custom_claims, intermediate_session_token } = input;
+    const { session_token, session_jwt, session_duration_minutes, session_custom_claims, intermediate_session_token, callerAttributes } = input;
     // The one place an OAuth sign-in grants a member session: the sign-in decision.
     const grant = await this.#spendThen(row, () => sessions.grantMember(projectId, environment, member, organization, factor, {
-      session_token, session_jwt, session_duration_minutes, session_custom_claims, intermediate_session_token,
+      session_token, session_jwt, session_duration_minutes, session_custom_claims, intermediate_session_token, callerAttributes,
     }));
     return { grant, row };
   }

@@ -34,7 +34,7 @@ export function registerSdkOtpRoutes(app: App, deps: { hooks: SdkHooks; otps: Ot
   app.post(`${OTPS}/authenticate`, { ...caller, schema: { body: OtpAuthenticateBody }, preHandler: byEmail }, async (request) => {
     // A browser may not set custom claims (only a backend holding the secret may).
     const { organization_id, email_address, code, session_duration_minutes, intermediate_session_token } = request.body;
-    const result = await otps.authenticate(request.projectId, request.sdk.project.environment, { organization_id, email_address, code, session_duration_minutes, intermediate_session_token });
+    const result = await otps.authenticate(request.projectId, request.sdk.project.environment, { organization_id, email_address, code, session_duration_minutes, intermediate_session_token, callerAttributes: request.sdk.attributes });
     return data(request, toWireOtpAuthenticate(result, sessions, members));
   });
 
@@ -64,7 +64,7 @@ export function registerSdkOtpRoutes(app: App, deps: { hooks: SdkHooks; otps: Ot
     const { organization_id, member_id, code, session_duration_minutes, intermediate_session_token, set_mfa_enrollment, set_default_mfa } = request.body;
     const session_token = intermediate_session_token ? undefined : request.sdk.sessionToken;
     const result = await sms.authenticate(request.projectId, request.sdk.project.environment, {
-      organization_id, member_id, code, session_duration_minutes, intermediate_session_token, session_token, set_mfa_enrollment, set_default_mfa,
+      organization_id, member_id, code, session_duration_minutes, intermediate_session_token, session_token, set_mfa_enrollment, set_default_mfa, callerAttributes: request.sdk.attributes,
     });
     return data(request, toWireOtpAuthenticate(result, sessions, members));
   });

@@ -116,9 +116,9 @@ export class OtpService {
    */
   #grant(projectId: string, environment: Environment, member: MemberRecord, organization: OrganizationRecord, input: MemberSignInInput) {
     const { sessions, clock } = this.#deps;
-    const { session_token, session_jwt, session_duration_minutes, session_custom_claims, intermediate_session_token } = input;
+    const { session_token, session_jwt, session_duration_minutes, session_custom_claims, intermediate_session_token, callerAttributes } = input;
     return sessions.grantMember(projectId, environment, member, organization, emailOtpFactor(member.member_id, member.email_address, clock.now()), {
-      session_token, session_jwt, session_duration_minutes, session_custom_claims, intermediate_session_token,
+      session_token, session_jwt, session_duration_minutes, session_custom_claims, intermediate_session_token, callerAttributes,
     });
   }
 

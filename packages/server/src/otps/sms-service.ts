@@ -109,9 +109,9 @@ export class MemberSmsOtps {
     const { usedAt } = await codes.spend(row);
     let grant: MemberSignIn;
     try {
-      const { session_token, session_jwt, session_duration_minutes, session_custom_claims, intermediate_session_token } = input;
+      const { session_token, session_jwt, session_duration_minutes, session_custom_claims, intermediate_session_token, callerAttributes } = input;
       grant = await sessions.grantMember(projectId, environment, member, organization, smsOtpFactor(member.member_id, row.address, clock.now()), {
-        session_token, session_jwt, session_duration_minutes, session_custom_claims, intermediate_session_token,
+        session_token, session_jwt, session_duration_minutes, session_custom_claims, intermediate_session_token, callerAttributes,
       }, { secondFactor: 'sms_otp' });
     } catch (error) {
       await codes.unspend(row, usedAt);

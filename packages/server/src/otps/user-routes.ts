@@ -69,7 +69,7 @@ export function registerUserOtpRoutes(app: App, deps: { userOtps: UserOtpService
     const { method_id, token, code, session_duration_minutes } = request.body;
     const given = code ?? token;
     if (given === undefined) throw new GatehouseError('otp_code_not_found');
-    const result = await userOtps.authenticate(request.projectId, request.sdk.project.environment, { method_id, code: given, session_duration_minutes });
+    const result = await userOtps.authenticate(request.projectId, request.sdk.project.environment, { method_id, code: given, session_duration_minutes, callerAttributes: request.sdk.attributes });
     return data(request, toWireUserOtpAuthenticate(result, sessions, users));
   });
 }

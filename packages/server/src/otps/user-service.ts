@@ -163,6 +163,7 @@ export class UserOtpService {
         session_jwt: input.session_jwt,
         session_duration_minutes: input.session_duration_minutes,
         session_custom_claims: input.session_custom_claims as Metadata | undefined,
+        callerAttributes: input.callerAttributes,
       });
       return { grant, method_id: method.method_id };
     } catch (error) {

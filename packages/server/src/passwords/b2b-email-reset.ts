@@ -91,9 +91,9 @@ export class MemberPasswordResetService {
 
   /** The one place a password reset signs a member in, through the sign-in decision (the organization's rules may ask for more). */
   #grant(projectId: string, environment: Environment, member: MemberRecord, organization: OrganizationRecord, input: MemberSignInInput) {
-    const { session_duration_minutes, session_custom_claims, intermediate_session_token } = input;
+    const { session_duration_minutes, session_custom_claims, intermediate_session_token, callerAttributes } = input;
     return this.#deps.sessions.grantMember(projectId, environment, member, organization, memberPasswordFactor(member, this.#deps.clock.now()), {
-      session_duration_minutes, session_custom_claims, intermediate_session_token,
+      session_duration_minutes, session_custom_claims, intermediate_session_token, callerAttributes,
     });
   }
 }

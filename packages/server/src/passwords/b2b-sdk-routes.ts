@@ -29,7 +29,7 @@ export function registerSdkB2BPasswordResetRoutes(
 
   app.post(`${SDK_PREFIX}/b2b/passwords/email/reset`, { ...caller, schema: { body: B2BPasswordResetBody }, preHandler: byIp }, async (request) => {
     const { password_reset_token, password, code_verifier, session_duration_minutes, intermediate_session_token } = request.body;
-    const grant = await memberPasswordReset.reset(request.projectId, request.sdk.project.environment, { password_reset_token, password, code_verifier, session_duration_minutes, intermediate_session_token });
+    const grant = await memberPasswordReset.reset(request.projectId, request.sdk.project.environment, { password_reset_token, password, code_verifier, session_duration_minutes, intermediate_session_token, callerAttributes: request.sdk.attributes });
     return data(request, toWireMemberReset(grant, sessions, members));
   });
 }

@@ -87,7 +87,7 @@ export function registerSdkB2BRoutes(app: App, deps: SdkB2BDeps) {
   app.post(`${B2B}/passwords/authenticate`, { ...caller, schema: { body: PasswordAuthenticateBody }, preHandler: byEmail }, async (request) => {
     const { organization_id, email_address, password, session_duration_minutes, intermediate_session_token } = request.body;
     const grant = await memberPasswords.authenticate(request.projectId, request.sdk.project.environment, {
-      organization_id, email_address, password, session_duration_minutes, intermediate_session_token,
+      organization_id, email_address, password, session_duration_minutes, intermediate_session_token, callerAttributes: request.sdk.attributes,
     });
     return data(request, memberSessionResponse(grant, sessions, members));
   });
@@ -99,6 +99,7 @@ export function registerSdkB2BRoutes(app: App, deps: SdkB2BDeps) {
       pkce_code_verifier,
       session_duration_minutes,
       intermediate_session_token,
+      callerAttributes: request.sdk.attributes,
     });
     return data(request, { ...memberSessionResponse(grant, sessions, members), method_id, reset_sessions: false });
   });
@@ -116,7 +117,7 @@ export function registerSdkB2BRoutes(app: App, deps: SdkB2BDeps) {
   app.post(`${B2B}/sessions/exchange`, { ...caller, schema: { body: SdkSessionExchangeBody }, preHandler: byIp }, async (request) => {
     const { organization_id, session_duration_minutes } = request.body;
     const result = await sessions.exchangeMemberSession(request.projectId, request.sdk.project.environment, {
-      organization_id, session_token: requireSessionToken(request), session_duration_minutes,
+      organization_id, session_token: requireSessionToken(request), session_duration_minutes, callerAttributes: request.sdk.attributes,
     });
     return data(request, memberSignInResponse(result, sessions, members));
   });

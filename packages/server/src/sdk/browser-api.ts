@@ -9,7 +9,7 @@ import type { SdkService, SdkVertical } from './service.ts';
 import { authorizeByRule, type MemberSessionRule } from '../authz/gate.ts';
 import type { MemberActor, MemberAuthorization } from '../authz/member-authorization.ts';
 import type { SessionService } from '../sessions/service.ts';
-import { sessionAttributesOf, withSessionAttributes } from '../sessions/attributes.ts';
+import { sessionAttributesOf, type SessionAttributes } from '../sessions/attributes.ts';
 import type { App } from '../http/app.ts';
 
 declare module 'fastify' {
@@ -25,6 +25,8 @@ export interface SdkCaller {
   sessionToken: string | undefined;
   /** The vertical the request's origin is registered for; null without an Origin header. */
   vertical: SdkVertical | null;
+  /** The caller's IP and User-Agent: sign-in routes pass them in the session input (sessions/attributes.ts). */
+  attributes: SessionAttributes;
 }
 
 export const SDK_PREFIX = '/sdk/v1';
@@ -36,21 +38,6 @@ export const PUBLIC = { auth: 'public' as const, memberSession: 'refuse' as cons
 /** A success as the browser SDK reads it: the usual body (request_id, status_code, …) inside `data`. */
 export function data<T extends object>(request: FastifyRequest, body: T) {
   return { data: ok(request, body) };
-}
-
-/**
- * Sessions started through the browser API record the caller's IP and User-Agent: every /sdk/v1
- * route registered after this call has its handler run inside withSessionAttributes (one path for
- * every feature's browser routes; the grants read them). Called once, before the browser routes.
- */
-export function recordBrowserSessionAttributes(app: App): void {
-  app.addHook('onRoute', (route) => {
-    if (!route.url.startsWith(`${SDK_PREFIX}/`)) return;
-    const handler = route.handler;
-    route.handler = function (this: unknown, request: FastifyRequest, reply: FastifyReply) {
-      return withSessionAttributes(sessionAttributesOf(request), () => handler.call(this as never, request, reply));
-    } as typeof handler;
-  });
 }
 
 export function allowCors(reply: FastifyReply, origin: string): void {
@@ -90,7 +77,7 @@ export function sdkHooks(sdk: SdkService): SdkHooks {
       throw new GatehouseError('sdk_secret_credentials');
     }
     request.projectId = project.project_id;
-    request.sdk = { project, sessionToken: sessionToken || undefined, vertical };
+    request.sdk = { project, sessionToken: sessionToken || undefined, vertical, attributes: sessionAttributesOf(request) };
   };
 
   return {

@@ -154,13 +154,13 @@ export function registerSdkRoutes(app: App, deps: SdkDeps) {
 
   app.post(`${SDK_PREFIX}/passwords/authenticate`, { ...caller, schema: { body: PasswordAuthenticateBody }, preHandler: byEmail }, async (request) => {
     const { email, password, session_duration_minutes } = request.body;
-    const grant = await passwords.authenticate(request.projectId, request.sdk.project.environment, { email, password, session_duration_minutes });
+    const grant = await passwords.authenticate(request.projectId, request.sdk.project.environment, { email, password, session_duration_minutes, callerAttributes: request.sdk.attributes });
     return data(request, sessionResponse(grant, sessions, users));
   });
 
   app.post(`${SDK_PREFIX}/magic_links/authenticate`, { ...caller, schema: { body: MagicLinkAuthenticateBody }, preHandler: byIp }, async (request) => {
     const { token, code_verifier, session_duration_minutes } = request.body;
-    const { grant, method_id } = await magicLinks.authenticate(request.projectId, request.sdk.project.environment, { token, code_verifier, session_duration_minutes });
+    const { grant, method_id } = await magicLinks.authenticate(request.projectId, request.sdk.project.environment, { token, code_verifier, session_duration_minutes, callerAttributes: request.sdk.attributes });
     return data(request, { ...sessionResponse(grant, sessions, users), method_id, reset_sessions: false });
   });
 

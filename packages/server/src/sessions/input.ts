@@ -1,6 +1,7 @@
 // What a caller presents about a session: the fields a sign-in may set (checked before anything is
 // written), and the credential — a session token or JWT — that names the session.
 import { STYTCH_CLAIM_PREFIX } from '@gatehouse/contracts';
+import type { SessionAttributes } from './attributes.ts';
 import type { Clock } from '../shared/clock.ts';
 import { GatehouseError } from '../shared/errors.ts';
 import type { Metadata } from '../shared/metadata.ts';
@@ -15,6 +16,8 @@ export interface SessionInput {
   session_jwt?: string;
   session_duration_minutes?: number;
   session_custom_claims?: Metadata;
+  /** Where a new session is started from: the browser API's caller (sessions/attributes.ts); none from a backend. */
+  callerAttributes?: SessionAttributes;
 }
 
 export type SessionCredential = Pick<SessionInput, 'session_token' | 'session_jwt'>;

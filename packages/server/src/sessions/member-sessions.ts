@@ -13,7 +13,7 @@ import type { OrganizationRecord, OrganizationService } from '../organizations/s
 import type { RbacService } from '../rbac/service.ts';
 import { BoundedCache } from '../shared/bounded-cache.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
-import { currentSessionAttributes } from './attributes.ts';
+import { recordedAttributes } from './attributes.ts';
 import { addMinutes, changesSession, checkSessionInput, mergeFactor, requireSession, type SessionCredential, type SessionInput, type SessionParts } from './input.ts';
 import { newSessionToken, type AuthenticationFactor, type SessionRecord } from './store.ts';
 
@@ -102,7 +102,7 @@ export class MemberSessions {
         expires_at: addMinutes(now, input.session_duration_minutes ?? 60),
         authentication_factors: factors.reduce(mergeFactor, [] as AuthenticationFactor[]),
         custom_claims: input.session_custom_claims ?? {},
-        attributes: currentSessionAttributes(),
+        attributes: recordedAttributes(input.callerAttributes),
       };
       await store.insert(record, token);
     }

@@ -197,8 +197,8 @@ export class MemberSignIns {
     // The rules are met: the intermediate session is spent (live again if the grant fails).
     const spent = row ? await tokens.spend(row, INTERMEDIATE_SESSION_ERRORS) : null;
     try {
-      const { session_token, session_jwt, session_duration_minutes, session_custom_claims } = input;
-      const grant = await memberSessions.grant(projectId, environment, member, organization, proven, { session_token, session_jwt, session_duration_minutes, session_custom_claims });
+      const { session_token, session_jwt, session_duration_minutes, session_custom_claims, callerAttributes } = input;
+      const grant = await memberSessions.grant(projectId, environment, member, organization, proven, { session_token, session_jwt, session_duration_minutes, session_custom_claims, callerAttributes });
       return { ...grant, member_authenticated: true, intermediate: null, primary_required: null, mfa_required: null };
     } catch (error) {
       if (row && spent) await tokens.unspend(row, spent.usedAt);
@@ -255,7 +255,7 @@ export class MemberSignIns {
       target = await members.findMember(projectId, target.member_id);
       if (!target || target.status === 'deleted') throw new GatehouseError('exchange_member_not_found');
     }
-    const { session_duration_minutes, session_custom_claims } = input;
-    return this.signIn(projectId, environment, target, organization, carried, { session_duration_minutes, session_custom_claims });
+    const { session_duration_minutes, session_custom_claims, callerAttributes } = input;
+    return this.signIn(projectId, environment, target, organization, carried, { session_duration_minutes, session_custom_claims, callerAttributes });
   }
 }

@@ -28,7 +28,7 @@ import {
   type SessionInput,
   type SessionParts,
 } from './input.ts';
-import { currentSessionAttributes } from './attributes.ts';
+import { recordedAttributes } from './attributes.ts';
 import { reusableJwt, SessionJwts } from './jwt.ts';
 import type { SigningKeys } from './keys.ts';
 import { MemberSessions, type MemberAuthorizationCheck, type MemberSessionGrant } from './member-sessions.ts';
@@ -162,7 +162,7 @@ export class SessionService {
       expires_at: addMinutes(now, input.session_duration_minutes),
       authentication_factors: [factor],
       custom_claims: input.session_custom_claims ?? {},
-      attributes: currentSessionAttributes(),
+      attributes: recordedAttributes(input.callerAttributes),
     };
     await this.#store.insert(record, token);
     return this.#respond(projectId, environment, record, token, user);

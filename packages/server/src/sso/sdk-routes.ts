@@ -82,7 +82,7 @@ export function registerSdkSsoRoutes(
   // intermediate session when the organization asks for more). A browser sets no custom claims.
   app.post(`${SSO}/authenticate`, { ...caller, schema: { body: SdkAuthenticateBody }, preHandler: limiter.credentialEndpoint() }, async (request) => {
     const { sso_token, pkce_code_verifier, session_duration_minutes, intermediate_session_token } = request.body;
-    const grant = await flows.authenticate(request.projectId, request.sdk.project.environment, { sso_token, pkce_code_verifier, session_duration_minutes, intermediate_session_token });
+    const grant = await flows.authenticate(request.projectId, request.sdk.project.environment, { sso_token, pkce_code_verifier, session_duration_minutes, intermediate_session_token, callerAttributes: request.sdk.attributes });
     return data(request, { ...memberSessionResponse(grant, sessions, members), reset_session: false });
   });
 

@@ -112,9 +112,9 @@ export class B2BTotpService {
   }
 
   #grant(projectId: string, environment: Environment, member: MemberRecord, organization: OrganizationRecord, factor: ReturnType<typeof totpFactor>, input: MemberSignInInput) {
-    const { session_token, session_jwt, session_duration_minutes, session_custom_claims, intermediate_session_token } = input;
+    const { session_token, session_jwt, session_duration_minutes, session_custom_claims, intermediate_session_token, callerAttributes } = input;
     return this.#deps.sessions.grantMember(projectId, environment, member, organization, factor, {
-      session_token, session_jwt, session_duration_minutes, session_custom_claims, intermediate_session_token,
+      session_token, session_jwt, session_duration_minutes, session_custom_claims, intermediate_session_token, callerAttributes,
     });
   }
 }

@@ -55,13 +55,13 @@ export function registerSdkTotpRoutes(app: App, deps: SdkTotpDeps) {
   app.post(`${SDK_PREFIX}/totps/authenticate`, { ...caller, schema: { body: SdkTotpAuthenticateBody }, preHandler: bySessionUser }, async (request) => {
     const { user_id, session_token } = await signedIn(request);
     const { totp_code, session_duration_minutes } = request.body;
-    return data(request, toWireTotpSession(await totps.authenticate(request.projectId, request.sdk.project.environment, { user_id, totp_code, session_token, session_duration_minutes }), sessions, users));
+    return data(request, toWireTotpSession(await totps.authenticate(request.projectId, request.sdk.project.environment, { user_id, totp_code, session_token, session_duration_minutes, callerAttributes: request.sdk.attributes }), sessions, users));
   });
 
   app.post(`${SDK_PREFIX}/totps/recover`, { ...caller, schema: { body: SdkRecoverBody }, preHandler: bySessionUser }, async (request) => {
     const { user_id, session_token } = await signedIn(request);
     const { recovery_code, session_duration_minutes } = request.body;
-    return data(request, toWireTotpSession(await totps.recover(request.projectId, request.sdk.project.environment, { user_id, recovery_code, session_token, session_duration_minutes }), sessions, users));
+    return data(request, toWireTotpSession(await totps.recover(request.projectId, request.sdk.project.environment, { user_id, recovery_code, session_token, session_duration_minutes, callerAttributes: request.sdk.attributes }), sessions, users));
   });
 
   app.post(`${SDK_PREFIX}/totps/recovery_codes`, { ...caller, schema: TAKES_NO_BODY }, async (request) => {
@@ -81,7 +81,7 @@ export function registerSdkTotpRoutes(app: App, deps: SdkTotpDeps) {
     const { organization_id, member_id, code, intermediate_session_token, session_duration_minutes, set_mfa_enrollment, set_default_mfa } = request.body;
     const session_token = intermediate_session_token ? undefined : request.sdk.sessionToken;
     const grant = await b2bTotps.authenticate(request.projectId, request.sdk.project.environment, {
-      organization_id, member_id, code, intermediate_session_token, session_token, session_duration_minutes, set_mfa_enrollment, set_default_mfa,
+      organization_id, member_id, code, intermediate_session_token, session_token, session_duration_minutes, set_mfa_enrollment, set_default_mfa, callerAttributes: request.sdk.attributes,
     }, BROWSER_TOTP);
     return data(request, toWireB2BTotpAuthenticate(grant, sessions, members));
   });
@@ -89,7 +89,7 @@ export function registerSdkTotpRoutes(app: App, deps: SdkTotpDeps) {
   app.post(`${SDK_PREFIX}/b2b/recovery_codes/recover`, { ...caller, schema: { body: B2BRecoveryCodesRecoverBody }, preHandler: byMember }, async (request) => {
     const { organization_id, member_id, recovery_code, intermediate_session_token, session_duration_minutes } = request.body;
     const session_token = intermediate_session_token ? undefined : request.sdk.sessionToken;
-    const result = await b2bTotps.recover(request.projectId, request.sdk.project.environment, { organization_id, member_id, recovery_code, intermediate_session_token, session_token, session_duration_minutes });
+    const result = await b2bTotps.recover(request.projectId, request.sdk.project.environment, { organization_id, member_id, recovery_code, intermediate_session_token, session_token, session_duration_minutes, callerAttributes: request.sdk.attributes });
     return data(request, toWireB2BRecover(result, sessions, members));
   });
 
