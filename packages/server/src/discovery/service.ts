@@ -26,7 +26,7 @@ import { checkSessionInput, type AuthenticationFactor, type MemberSignIn, type S
 import { authMethods, INTERMEDIATE_SESSION_MINUTES, mfaRequired, primaryRequired, type MfaRequired } from '../sessions/member-sign-in.ts';
 import { forMember, isPortableFactor } from '../sessions/factors.ts';
 import type { SqlExecutor } from '../store/database.ts';
-import { provenFactors, type DiscoveryTokenRow, type DiscoveryTokens, type IssuedToken } from './tokens.ts';
+import { factorsFor, provenFactors, type DiscoveryTokenRow, type DiscoveryTokens, type IssuedToken } from './tokens.ts';
 
 const MAGIC_LINK_ERRORS: TokenErrors = { notFound: 'magic_link_not_found', unusable: 'unable_to_auth_magic_link' };
 const INTERMEDIATE_SESSION_ERRORS: TokenErrors = { notFound: 'intermediate_session_not_found', unusable: 'intermediate_session_not_found' };
@@ -185,7 +185,7 @@ export class DiscoveryService {
     const email = row.email_address;
     const member = await members.findByEmail(projectId, organization.organization_id, email);
     if (!member) await this.#checkJoinByDomain(projectId, organization, email);
-    const required = primaryRequired(organization, authMethods(provenFactors(row)));
+    const required = primaryRequired(organization, authMethods(factorsFor(row, organization.organization_id)));
     if (required) return { kind: 'primary_required', organization, member, intermediate: { token: input.intermediate_session_token, expiresAt: row.expires_at }, allowedAuthMethods: required };
     const { usedAt } = await tokens.spend(row, INTERMEDIATE_SESSION_ERRORS, async (tx, emit) => {
       // The address is proven: an invited or pending member accepts, and its address is verified.
@@ -236,7 +236,7 @@ export class DiscoveryService {
    * (now naming the member): a member session, or a new intermediate session bound to the member.
    */
   #grant(projectId: string, environment: Environment, member: MemberRecord, organization: OrganizationRecord, row: DiscoveryTokenRow, input: DiscoverySessionInput, primaryMet = false) {
-    const factors = provenFactors(row).map((factor) => forMember(factor, member));
+    const factors = factorsFor(row, organization.organization_id).map((factor) => forMember(factor, member));
     const { session_duration_minutes, session_custom_claims } = input;
     return this.#deps.sessions.grantMember(projectId, environment, member, organization, factors, { session_duration_minutes, session_custom_claims }, { primaryMet });
   }
