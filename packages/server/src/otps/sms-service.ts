@@ -15,6 +15,7 @@ import { setUnverifiedMfaPhone, verifyMfaPhone } from '../members/repository.ts'
 import type { MemberRecord, MemberService } from '../members/service.ts';
 import type { OrganizationRecord, OrganizationService } from '../organizations/service.ts';
 import { smsOtpFactor } from '../sessions/factors.ts';
+import { checkNewMfaFactor } from '../sessions/member-sign-in.ts';
 import type { MemberSignIn, MemberSignInInput, SessionService } from '../sessions/service.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import { OTP_EXPIRATION_MINUTES, type OtpCodes } from './codes.ts';
@@ -65,6 +66,7 @@ export class MemberSmsOtps {
     const given = input.mfa_phone_number ? checkPhone(input.mfa_phone_number) : undefined;
     if (given && given !== member.mfa_phone_number) {
       if (member.mfa_phone_number && member.mfa_phone_number_verified) throw new GatehouseError('mfa_phone_number_already_verified');
+      checkNewMfaFactor(member, input, 'sms_otp');
       await feed.write(async (tx, emit) => {
         await setUnverifiedMfaPhone(tx, member.member_id, given, clock.now());
         emit({ type: 'member', project_id: projectId, organization_id: organization.organization_id, member_id: member.member_id });

@@ -12,6 +12,7 @@ import { checkExpiration } from '../magic-links/tokens.ts';
 import type { MemberRecord, MemberService } from '../members/service.ts';
 import type { OrganizationRecord, OrganizationService } from '../organizations/service.ts';
 import { recoveryCodeFactor, totpFactor } from '../sessions/factors.ts';
+import { checkNewMfaFactor } from '../sessions/member-sign-in.ts';
 import type { MemberSignIn, MemberSignInInput, SessionService } from '../sessions/service.ts';
 import { TOTP_EXPIRATION_MINUTES, type TotpOwner, type TotpRegistrations } from './registrations.ts';
 import { totpQrCode } from './totp.ts';
@@ -59,6 +60,7 @@ export class B2BTotpService {
     const { member, organization } = await this.#member(projectId, input);
     // A browser enrols the member it proves: its session, or an intermediate session bound to it with the primary rule met.
     if (proof) await this.#deps.sessions.checkMfaStep(projectId, member, organization, proof, 'totp');
+    if (proof) checkNewMfaFactor(member, proof, 'totp');
     const minutes = checkExpiration(input.expiration_minutes, TOTP_EXPIRATION_MINUTES.fallback, 'expiration_minutes', TOTP_EXPIRATION_MINUTES);
     const created = await this.#deps.registrations.create(projectId, environment, ownerOf(member), minutes);
     const qr_code = await totpQrCode(created.secret, organization.organization_name, member.email_address);
