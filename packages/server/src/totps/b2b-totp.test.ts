@@ -238,7 +238,7 @@ test('brute force: the 10th try without a right code locks the registration for 
   for (let i = 0; i < 5; i += 1) await expectStytchError(tryCode(wrongCode()), 'otp_code_not_found', 401);
   // A right code resets the count: the member, signed in, is not locked out by the attacker's earlier tries.
   const fine = await tryCode(right());
-  assert.equal(fine.member_authenticated, true);
+  assert.notEqual(fine.session_token, '');
   clock.advance(STEP);
   const again = await signInByPassword(client, org, email);
   const tryAgain = (code: string) => client.totps.authenticate({ organization_id: org, member_id: member.member_id, code, intermediate_session_token: again.intermediate_session_token });
@@ -247,5 +247,5 @@ test('brute force: the 10th try without a right code locks the registration for 
   clock.advance(15 * 60_000);
   const later = await signInByPassword(client, org, email);
   const done = await client.totps.authenticate({ organization_id: org, member_id: member.member_id, code: right(), intermediate_session_token: later.intermediate_session_token });
-  assert.equal(done.member_authenticated, true);
+  assert.notEqual(done.session_token, '');
 });
