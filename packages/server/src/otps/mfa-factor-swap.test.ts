@@ -28,11 +28,11 @@ after(async () => {
 const PASSWORD = 'correct horse battery staple 42';
 const HASH = bcrypt.hashSync(PASSWORD, 4);
 
-async function world() {
+async function world(settings: Record<string, unknown> = {}) {
   const p = await B2BProject.create(server);
   await allowOrigin(server, p.credentials, ORIGIN, 'B2B');
   const client = b2bClient(server, p.credentials);
-  const org = (await client.organizations.create({ organization_name: `Org ${Math.random().toString(36).slice(2, 8)}` })).organization.organization_id;
+  const org = (await client.organizations.create({ organization_name: `Org ${Math.random().toString(36).slice(2, 8)}`, ...settings })).organization.organization_id;
   const email = uniqueAddress('Swap');
   const member = (await client.passwords.migrate({ organization_id: org, email_address: email, hash_type: 'bcrypt', hash: HASH })).member;
   const signIn = () => client.passwords.authenticate({ organization_id: org, email_address: email, password: PASSWORD, session_duration_minutes: 60 });
@@ -75,4 +75,42 @@ test('an SMS-enrolled member: an intermediate session cannot create a TOTP regis
   const created = await sdkCall(server, browser, 'POST', '/b2b/totp', { organization_id: org, member_id: member.member_id, intermediate_session_token: attacker.intermediate_session_token });
   assert.equal(created.status, 403, JSON.stringify(created.body).slice(0, 300));
   assert.equal(created.body.error_type, 'mfa_factor_already_enrolled');
+});
+
+test('a number the attacker set before the member enrolled TOTP (never verified) gets no code through an intermediate session', async () => {
+  const { client, org, member, signIn, browser } = await world({ mfa_policy: 'REQUIRED_FOR_ALL' });
+  const early = await signIn();
+  const phone = '+12025550179';
+  // Before any second factor: the intermediate session may enrol a number (Stytch's first enrolment); left unverified.
+  const planted = await sdkCall(server, browser, 'POST', '/b2b/otps/sms/send', { organization_id: org, member_id: member.member_id, mfa_phone_number: phone, intermediate_session_token: early.intermediate_session_token });
+  assert.equal(planted.status, 200, JSON.stringify(planted.body).slice(0, 300));
+  const created = await client.totps.create({ organization_id: org, member_id: member.member_id });
+  const victim = await signIn();
+  await client.totps.authenticate({ organization_id: org, member_id: member.member_id, code: totpCode(created.secret, clock.now()), intermediate_session_token: victim.intermediate_session_token, set_mfa_enrollment: 'enroll' });
+  clock.advance(30_000);
+
+  const attacker = await signIn();
+  assert.ok(attacker.mfa_required);
+  const sent = await sdkCall(server, browser, 'POST', '/b2b/otps/sms/send', { organization_id: org, member_id: member.member_id, intermediate_session_token: attacker.intermediate_session_token });
+  assert.equal(sent.status, 403, JSON.stringify(sent.body).slice(0, 300));
+  assert.equal(sent.body.error_type, 'mfa_factor_already_enrolled');
+});
+
+test('a pending TOTP registration the attacker created before the member enrolled SMS cannot be activated through an intermediate session', async () => {
+  const { p, client, org, member, signIn, browser } = await world({ mfa_policy: 'REQUIRED_FOR_ALL' });
+  const early = await signIn();
+  const pending = await sdkCall(server, browser, 'POST', '/b2b/totp', { organization_id: org, member_id: member.member_id, intermediate_session_token: early.intermediate_session_token });
+  assert.equal(pending.status, 200, JSON.stringify(pending.body).slice(0, 300));
+  const secret: string = pending.body.data.secret;
+  const phone = '+12025550180';
+  const victim = await signIn();
+  await client.otps.sms.send({ organization_id: org, member_id: member.member_id, mfa_phone_number: phone });
+  const outbox = expectOk(await p.api('GET', `/v1/project/outbox?to=${encodeURIComponent(phone)}&limit=1`));
+  await client.otps.sms.authenticate({ organization_id: org, member_id: member.member_id, code: /\b(\d{6})\b/.exec(outbox.messages[0].text)![1]!, intermediate_session_token: victim.intermediate_session_token, set_mfa_enrollment: 'enroll' });
+
+  const attacker = await signIn();
+  assert.ok(attacker.mfa_required);
+  const done = await sdkCall(server, browser, 'POST', '/b2b/totp/authenticate', { organization_id: org, member_id: member.member_id, code: totpCode(secret, clock.now()), intermediate_session_token: attacker.intermediate_session_token });
+  assert.equal(done.status, 403, JSON.stringify(done.body).slice(0, 300));
+  assert.equal(done.body.error_type, 'mfa_factor_already_enrolled');
 });

@@ -64,9 +64,10 @@ export class MemberSmsOtps {
     let member = await this.#member(projectId, organization, input.member_id);
     if (options.requirePrimary) await sessions.checkMfaStep(projectId, member, organization, input, 'sms_otp');
     const given = input.mfa_phone_number ? checkPhone(input.mfa_phone_number) : undefined;
+    // A code to a number not yet verified (a new one, or one set earlier) enrols a new second factor.
+    if ((given && given !== member.mfa_phone_number) || !member.mfa_phone_number_verified) checkNewMfaFactor(member, input, 'sms_otp');
     if (given && given !== member.mfa_phone_number) {
       if (member.mfa_phone_number && member.mfa_phone_number_verified) throw new GatehouseError('mfa_phone_number_already_verified');
-      checkNewMfaFactor(member, input, 'sms_otp');
       await feed.write(async (tx, emit) => {
         await setUnverifiedMfaPhone(tx, member.member_id, given, clock.now());
         emit({ type: 'member', project_id: projectId, organization_id: organization.organization_id, member_id: member.member_id });
@@ -106,6 +107,7 @@ export class MemberSmsOtps {
     }
     await sessions.checkMfaStep(projectId, member, organization, input, 'sms_otp');
     if (!member.mfa_phone_number) throw new GatehouseError('otp_code_not_found');
+    if (!member.mfa_phone_number_verified) checkNewMfaFactor(member, input, 'sms_otp');
     const row = await codes.check({ projectId, kind: 'mfa', channel: 'sms', address: member.mfa_phone_number, organizationId: organization.organization_id }, input.code);
     if (row.member_id !== member.member_id) throw new GatehouseError('unable_to_auth_otp_code');
     const { usedAt } = await codes.spend(row);

@@ -72,6 +72,8 @@ export class B2BTotpService {
     const { registrations, sessions, members, clock } = this.#deps;
     let { member, organization } = await this.#member(projectId, input);
     await sessions.checkMfaStep(projectId, member, organization, input, 'totp');
+    // A pending registration (one created earlier) activated by an intermediate session is a new second factor too.
+    if (member.totp_registration_id === '') checkNewMfaFactor(member, input, 'totp');
     const totpId = await registrations.authenticate(projectId, ownerOf(member), input.code);
     if (input.set_mfa_enrollment !== undefined || input.set_default_mfa) {
       member = await members.updateMember(projectId, organization.organization_id, member.member_id, {
