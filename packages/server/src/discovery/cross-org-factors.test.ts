@@ -40,6 +40,11 @@ test('discovery exchange: a password proven in organization A does not meet orga
   const second = await client.passwords.authenticate({ organization_id: orgA, email_address: email, password: PASSWORD, intermediate_session_token: first.intermediate_session_token });
   assert.ok(second.mfa_required);
 
+  // The listing says the same: organization B still wants its own password.
+  const listed = await client.discovery.organizations.list({ intermediate_session_token: second.intermediate_session_token });
+  const inB = listed.discovered_organizations.find((entry) => entry.organization!.organization_id === orgB)!;
+  assert.deepEqual(inB.primary_required?.allowed_auth_methods, ['password']);
+
   const exchanged = await client.discovery.intermediateSessions.exchange({ intermediate_session_token: second.intermediate_session_token, organization_id: orgB });
   assert.equal(exchanged.member_authenticated, false, 'organization A\'s password must not sign in to organization B');
   assert.deepEqual(exchanged.primary_required, { allowed_auth_methods: ['password'] });
