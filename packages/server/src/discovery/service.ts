@@ -27,7 +27,7 @@ import { authMethods, INTERMEDIATE_SESSION_MINUTES, mfaRequired, primaryRequired
 import { forMember, isPortableFactor } from '../sessions/factors.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import type { SessionAttributes } from '../sessions/attributes.ts';
-import { provenFactors, type DiscoveryTokenRow, type DiscoveryTokens, type IssuedToken } from './tokens.ts';
+import { factorsFor, provenFactors, type DiscoveryTokenRow, type DiscoveryTokens, type IssuedToken } from './tokens.ts';
 
 const MAGIC_LINK_ERRORS: TokenErrors = { notFound: 'magic_link_not_found', unusable: 'unable_to_auth_magic_link' };
 const INTERMEDIATE_SESSION_ERRORS: TokenErrors = { notFound: 'intermediate_session_not_found', unusable: 'intermediate_session_not_found' };
@@ -160,7 +160,7 @@ export class DiscoveryService {
     if (given.length !== 1) throw new GatehouseError('invalid_discovery_organizations_arguments');
     if (input.intermediate_session_token) {
       const row = await this.#intermediateSession(projectId, input.intermediate_session_token);
-      const discovered = await this.#discover(projectId, row.email_address, provenFactors(row), true);
+      const discovered = await this.#discover(projectId, row.email_address, (organizationId) => factorsFor(row, organizationId), true);
       return { email_address: row.email_address, discovered, organization_id_hint: null };
     }
     const { member, organization, member_session } = await sessions.authenticateMember(projectId, environment, {
@@ -168,7 +168,7 @@ export class DiscoveryService {
     });
     const factors = member_session?.authentication_factors ?? [];
     const discovered = member.email_address_verified
-      ? await this.#discover(projectId, member.email_address, factors, false)
+      ? await this.#discover(projectId, member.email_address, (organizationId) => organizationId === organization.organization_id ? factors : factors.filter(isPortableFactor), false)
       : [discoveredMembership(organization, member, factors)];
     return { email_address: member.email_address, discovered, organization_id_hint: organization.organization_id };
   }
@@ -187,7 +187,7 @@ export class DiscoveryService {
     const email = row.email_address;
     const member = await members.findByEmail(projectId, organization.organization_id, email);
     if (!member) await this.#checkJoinByDomain(projectId, organization, email);
-    const required = primaryRequired(organization, authMethods(provenFactors(row)));
+    const required = primaryRequired(organization, authMethods(factorsFor(row, organization.organization_id)));
     if (required) return { kind: 'primary_required', organization, member, intermediate: { token: input.intermediate_session_token, expiresAt: row.expires_at }, allowedAuthMethods: required };
     const { usedAt } = await tokens.spend(row, INTERMEDIATE_SESSION_ERRORS, async (tx, emit) => {
       // The address is proven: an invited or pending member accepts, and its address is verified.
@@ -238,7 +238,7 @@ export class DiscoveryService {
    * (now naming the member): a member session, or a new intermediate session bound to the member.
    */
   #grant(projectId: string, environment: Environment, member: MemberRecord, organization: OrganizationRecord, row: DiscoveryTokenRow, input: DiscoverySessionInput, primaryMet = false) {
-    const factors = provenFactors(row).map((factor) => forMember(factor, member));
+    const factors = factorsFor(row, organization.organization_id).map((factor) => forMember(factor, member));
     const { session_duration_minutes, session_custom_claims, callerAttributes } = input;
     return this.#deps.sessions.grantMember(projectId, environment, member, organization, factors, { session_duration_minutes, session_custom_claims, callerAttributes }, { primaryMet });
   }
@@ -276,8 +276,9 @@ export class DiscoveryService {
   }
 
   /** The address's memberships (not deleted), then — when `eligible` — the organizations it may join by email domain. */
-  async #discover(projectId: string, email: string, factors: readonly AuthenticationFactor[], eligible: boolean): Promise<DiscoveredOrganization[]> {
-    const methods = authMethods(factors);
+  async #discover(projectId: string, email: string, factors: readonly AuthenticationFactor[] | ((organizationId: string) => readonly AuthenticationFactor[]), eligible: boolean): Promise<DiscoveredOrganization[]> {
+    // The factors that count in each organization (another organization's password, SSO or MFA do not).
+    const factorsIn = (organizationId: string) => (typeof factors === 'function' ? factors(organizationId) : factors);
     const { db, organizations } = this.#deps;
     const domain = emailDomain(email);
     const { rows: found } = await db.query<MemberRecord>(
@@ -297,10 +298,10 @@ export class DiscoveryService {
       : [];
     const records = await organizations.requireOrganizations(projectId, [...found.map((member) => member.organization_id), ...joinable]);
     const byId = new Map(records.map((organization) => [organization.organization_id, organization]));
-    const discovered: DiscoveredOrganization[] = found.map((member) => discoveredMembership(byId.get(member.organization_id)!, member, factors));
+    const discovered: DiscoveredOrganization[] = found.map((member) => discoveredMembership(byId.get(member.organization_id)!, member, factorsIn(member.organization_id)));
     for (const id of joinable) {
       const organization = byId.get(id)!;
-      const required = primaryRequired(organization, methods);
+      const required = primaryRequired(organization, authMethods(factorsIn(id)));
       // A new member is not enrolled in MFA: only the organization's policy can require it.
       const mfa = required || organization.settings.mfa_policy !== 'REQUIRED_FOR_ALL' ? null : { member_options: { mfa_phone_number: '', totp_registration_id: '' }, secondary_auth_initiated: null };
       discovered.push({ organization, member: null, details: { domain }, type: 'eligible_to_join_by_email_domain', primaryRequired: required, mfaRequired: mfa });

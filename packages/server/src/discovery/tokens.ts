@@ -10,6 +10,7 @@ import type { TokenErrors } from '../magic-links/tokens.ts';
 import { sha256 } from '../shared/secrets.ts';
 import type { ChangeEvent, ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
+import { isPortableFactor } from '../sessions/factors.ts';
 import type { AuthenticationFactor } from '../sessions/service.ts';
 
 export type DiscoveryTokenKind = 'magic_link' | 'intermediate_session';
@@ -34,6 +35,16 @@ export interface DiscoveryTokenRow {
 /** The factors an intermediate session holds, oldest first. */
 export function provenFactors(row: DiscoveryTokenRow): AuthenticationFactor[] {
   return row.authentication_factors ?? (row.authentication_factor ? [row.authentication_factor] : []);
+}
+
+/**
+ * The factors an intermediate session brings to this organization: all of them in the organization a
+ * sign-in bound it to (or discovery's, bound to none); elsewhere only those proven through the
+ * address (isPortableFactor) — a password, SSO or MFA factor belongs to the organization it was proven in.
+ */
+export function factorsFor(row: DiscoveryTokenRow, organizationId: string): AuthenticationFactor[] {
+  const factors = provenFactors(row);
+  return row.organization_id === null || row.organization_id === organizationId ? factors : factors.filter(isPortableFactor);
 }
 
 /** What an intermediate session is issued with: what proved the address; for a sign-in, every factor and whom it is for. */

@@ -15,6 +15,7 @@ import { setUnverifiedMfaPhone, verifyMfaPhone } from '../members/repository.ts'
 import type { MemberRecord, MemberService } from '../members/service.ts';
 import type { OrganizationRecord, OrganizationService } from '../organizations/service.ts';
 import { smsOtpFactor } from '../sessions/factors.ts';
+import { checkNewMfaFactor } from '../sessions/member-sign-in.ts';
 import type { MemberSignIn, MemberSignInInput, SessionService } from '../sessions/service.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import { OTP_EXPIRATION_MINUTES, type OtpCodes } from './codes.ts';
@@ -63,6 +64,8 @@ export class MemberSmsOtps {
     let member = await this.#member(projectId, organization, input.member_id);
     if (options.requirePrimary) await sessions.checkMfaStep(projectId, member, organization, input, 'sms_otp');
     const given = input.mfa_phone_number ? checkPhone(input.mfa_phone_number) : undefined;
+    // A code to a number not yet verified (a new one, or one set earlier) enrols a new second factor.
+    if ((given && given !== member.mfa_phone_number) || !member.mfa_phone_number_verified) checkNewMfaFactor(member, input, 'sms_otp');
     if (given && given !== member.mfa_phone_number) {
       if (member.mfa_phone_number && member.mfa_phone_number_verified) throw new GatehouseError('mfa_phone_number_already_verified');
       await feed.write(async (tx, emit) => {
@@ -104,6 +107,7 @@ export class MemberSmsOtps {
     }
     await sessions.checkMfaStep(projectId, member, organization, input, 'sms_otp');
     if (!member.mfa_phone_number) throw new GatehouseError('otp_code_not_found');
+    if (!member.mfa_phone_number_verified) checkNewMfaFactor(member, input, 'sms_otp');
     const row = await codes.check({ projectId, kind: 'mfa', channel: 'sms', address: member.mfa_phone_number, organizationId: organization.organization_id }, input.code);
     if (row.member_id !== member.member_id) throw new GatehouseError('unable_to_auth_otp_code');
     const { usedAt } = await codes.spend(row);

@@ -96,6 +96,17 @@ export function checkMfaMethodAllowed(organization: OrganizationRecord, method: 
   if (mfa_methods === 'RESTRICTED' && !allowed_mfa_methods.includes(method)) throw new GatehouseError('mfa_method_not_allowed', { params: { method } });
 }
 
+/**
+ * Enrolling a new second factor with only an intermediate session (a primary authentication) is for a
+ * member without another one: else whoever holds its password could enrol their own phone or
+ * authenticator app and complete MFA with it. With a session (MFA done) it is the member's choice.
+ */
+export function checkNewMfaFactor(member: MemberRecord, input: MemberSignInInput, method: MfaMethod): void {
+  if (!input.intermediate_session_token) return;
+  const other = method === 'sms_otp' ? member.totp_registration_id !== '' : member.mfa_phone_number !== '' && member.mfa_phone_number_verified;
+  if (other) throw new GatehouseError('mfa_factor_already_enrolled');
+}
+
 /** An intermediate session is for this member and organization (discovery's, for its address); else invalid_intermediate_session_token_for_organization. */
 function checkBoundTo(row: DiscoveryTokenRow, member: MemberRecord, organization: OrganizationRecord): void {
   const forOther = row.member_id !== null

@@ -388,6 +388,7 @@ export const ERROR_CATALOGUE = {
   pkce_did_not_expect_code_verifier: spec(400, 'This flow was started without a code_challenge; do not give a code_verifier.'),
   email_delivery_failed: spec(502, 'The email could not be handed to the mail server; nothing was sent. Try again.'),
   sms_delivery_failed: spec(502, 'The SMS could not be handed to the SMS webhook, so its passcode was voided. Try again.'),
+  mfa_factor_already_enrolled: spec(403, 'The member already has a second factor: complete MFA with it (or sign in fully) before an intermediate session adds another.'),
   mfa_phone_number_already_verified: spec(400, 'The member already has a verified MFA phone number; a code goes only to that number.'),
   invalid_set_mfa_enrollment: spec(400, 'set_mfa_enrollment must be "enroll" or "unenroll".', 'invalid_argument'),
   phone_number_not_found: spec(404, 'No user in this project has this phone number; use login_or_create to sign one up.'),

@@ -12,6 +12,7 @@ import { checkExpiration } from '../magic-links/tokens.ts';
 import type { MemberRecord, MemberService } from '../members/service.ts';
 import type { OrganizationRecord, OrganizationService } from '../organizations/service.ts';
 import { recoveryCodeFactor, totpFactor } from '../sessions/factors.ts';
+import { checkNewMfaFactor } from '../sessions/member-sign-in.ts';
 import type { MemberSignIn, MemberSignInInput, SessionService } from '../sessions/service.ts';
 import { TOTP_EXPIRATION_MINUTES, type TotpOwner, type TotpRegistrations } from './registrations.ts';
 import { totpQrCode } from './totp.ts';
@@ -59,6 +60,7 @@ export class B2BTotpService {
     const { member, organization } = await this.#member(projectId, input);
     // A browser enrols the member it proves: its session, or an intermediate session bound to it with the primary rule met.
     if (proof) await this.#deps.sessions.checkMfaStep(projectId, member, organization, proof, 'totp');
+    if (proof) checkNewMfaFactor(member, proof, 'totp');
     const minutes = checkExpiration(input.expiration_minutes, TOTP_EXPIRATION_MINUTES.fallback, 'expiration_minutes', TOTP_EXPIRATION_MINUTES);
     const created = await this.#deps.registrations.create(projectId, environment, ownerOf(member), minutes);
     const qr_code = await totpQrCode(created.secret, organization.organization_name, member.email_address);
@@ -70,6 +72,8 @@ export class B2BTotpService {
     const { registrations, sessions, members, clock } = this.#deps;
     let { member, organization } = await this.#member(projectId, input);
     await sessions.checkMfaStep(projectId, member, organization, input, 'totp');
+    // A pending registration (one created earlier) activated by an intermediate session is a new second factor too.
+    if (member.totp_registration_id === '') checkNewMfaFactor(member, input, 'totp');
     const totpId = await registrations.authenticate(projectId, ownerOf(member), input.code);
     if (input.set_mfa_enrollment !== undefined || input.set_default_mfa) {
       member = await members.updateMember(projectId, organization.organization_id, member.member_id, {

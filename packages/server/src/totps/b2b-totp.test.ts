@@ -224,3 +224,28 @@ test('organizations.members.deleteTOTP: another member\'s needs stytch.member up
   const again = await client.totps.create({ organization_id: org, member_id: b.member.member_id });
   assert.notEqual(again.totp_registration_id, b.created.totp_registration_id);
 });
+
+test('brute force: the 10th try without a right code locks the registration for 15 minutes (even the right code then fails); a right code resets the count', async () => {
+  const { client } = await project();
+  const org = await organization(client);
+  const email = uniqueAddress('Brute');
+  const { member, created } = await enrolled(client, org, email);
+  const attacker = await signInByPassword(client, org, email);
+  assert.ok(attacker.mfa_required);
+  const right = () => totpCode(created.secret, clock.now());
+  const wrongCode = () => String((Number(right()) + 500_000) % 1_000_000).padStart(6, '0');
+  const tryCode = (code: string) => client.totps.authenticate({ organization_id: org, member_id: member.member_id, code, intermediate_session_token: attacker.intermediate_session_token });
+  for (let i = 0; i < 5; i += 1) await expectStytchError(tryCode(wrongCode()), 'otp_code_not_found', 401);
+  // A right code resets the count: the member, signed in, is not locked out by the attacker's earlier tries.
+  const fine = await tryCode(right());
+  assert.notEqual(fine.session_token, '');
+  clock.advance(STEP);
+  const again = await signInByPassword(client, org, email);
+  const tryAgain = (code: string) => client.totps.authenticate({ organization_id: org, member_id: member.member_id, code, intermediate_session_token: again.intermediate_session_token });
+  for (let i = 0; i < 10; i += 1) await expectStytchError(tryAgain(wrongCode()), 'otp_code_not_found', 401);
+  await expectStytchError(tryAgain(right()), 'too_many_requests', 429);
+  clock.advance(15 * 60_000);
+  const later = await signInByPassword(client, org, email);
+  const done = await client.totps.authenticate({ organization_id: org, member_id: member.member_id, code: right(), intermediate_session_token: later.intermediate_session_token });
+  assert.notEqual(done.session_token, '');
+});

@@ -17,6 +17,9 @@ import type { Database, SqlExecutor } from '../store/database.ts';
 import { newTotpSecret, totpStep } from './totp.ts';
 
 export const RECOVERY_CODE_COUNT = 10;
+/** Tries at a registration's code (right ones reset the count) before it is locked for TOTP_LOCK_MINUTES. */
+export const MAX_TOTP_ATTEMPTS = 10;
+export const TOTP_LOCK_MINUTES = 15;
 /** Stytch's bounds for a pending registration's expiration_minutes (default 30 minutes … 1 day; Gatehouse: 5 to 1440). */
 export const TOTP_EXPIRATION_MINUTES = { fallback: 30, min: 5, max: 1440 } as const;
 
@@ -93,12 +96,13 @@ export class TotpRegistrations {
   async authenticate(projectId: string, owner: TotpOwner, code: string): Promise<string> {
     const registration = await this.find(projectId, owner);
     if (!registration) throw new GatehouseError('totp_not_found');
+    await this.#countTry(registration.totp_id);
     const step = totpStep(registration.secret, code, this.#clock.now());
     if (step === null) throw new GatehouseError('totp_code_invalid');
     const where = ownerWhere(owner);
     await this.#feed.write(async (tx, emit) => {
       const { rowCount } = await tx.query(
-        `UPDATE totp_registrations SET last_used_step = $2, status = 'active', expires_at = NULL WHERE totp_id = $1 AND last_used_step < $2`,
+        `UPDATE totp_registrations SET last_used_step = $2, status = 'active', expires_at = NULL, failed_attempts = 0, locked_until = NULL WHERE totp_id = $1 AND last_used_step < $2`,
         [registration.totp_id, step],
       );
       if (rowCount === 0) throw new GatehouseError('totp_code_invalid');
@@ -110,6 +114,27 @@ export class TotpRegistrations {
       }
     });
     return registration.totp_id;
+  }
+
+  /**
+   * Counts a try at the registration's code before it is compared, atomically (concurrent guesses
+   * cannot exceed MAX_TOTP_ATTEMPTS): the last allowed try sets the lock; while it holds every try is
+   * too_many_requests; the first try after it starts a new count.
+   */
+  async #countTry(totpId: string): Promise<void> {
+    const now = this.#clock.now();
+    const { rowCount } = await this.#db.query(
+      `UPDATE totp_registrations SET
+          failed_attempts = CASE WHEN locked_until <= $2 THEN 1 ELSE failed_attempts + 1 END,
+          locked_until = CASE WHEN locked_until <= $2 THEN NULL WHEN failed_attempts + 1 >= $3 THEN $4::timestamptz ELSE locked_until END
+        WHERE totp_id = $1 AND (locked_until IS NULL OR locked_until <= $2)`,
+      [totpId, now, MAX_TOTP_ATTEMPTS, new Date(now.getTime() + TOTP_LOCK_MINUTES * 60_000)],
+    );
+    if (rowCount > 0) return;
+    const { rows } = await this.#db.query<{ locked_until: Date | null }>('SELECT locked_until FROM totp_registrations WHERE totp_id = $1', [totpId]);
+    const until = rows[0]?.locked_until;
+    if (!until) throw new GatehouseError('totp_not_found');
+    throw new GatehouseError('too_many_requests', { params: { retry_after_seconds: Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000)) } });
   }
 
   /** Spends one of the active registration's recovery codes; returns how many are left. */
