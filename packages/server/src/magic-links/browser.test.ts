@@ -13,6 +13,7 @@ import { B2B_POLICY, expectOk } from '../testing/b2b.ts';
 import { expectError, startTestServer, type TestServer } from '../testing/harness.ts';
 import { allowOrigin, b2bWorld, CONSUMER_POLICY, sdkCall } from '../testing/sdk.ts';
 import { startSdkPageWorld, type SdkPageWorld } from '../testing/sdk-page.ts';
+import { fitInRateWindow } from '../testing/rate-window.ts';
 
 // One page for both clients: `start` makes the client; the link's page calls `authenticateLink`.
 const PAGE_SCRIPT = `
@@ -203,6 +204,7 @@ describe('consumer: magicLinks.email from the browser', () => {
     const email = address('rita');
     const { page, context } = await openPage(pkceServer, credentials.public_token);
     try {
+      await fitInRateWindow(20_000);
       for (let i = 0; i < 3; i += 1) assert.ok((await call(page, 'loginOrCreate', { email, url: linkUrl() })).ok, `send ${i + 1}`);
       assert.equal((await call(page, 'loginOrCreate', { email, url: linkUrl() })).error, 'too_many_requests');
     } finally {
@@ -214,6 +216,7 @@ describe('consumer: magicLinks.email from the browser', () => {
     const credentials = await consumerProject(pkceServer);
     const { page, context } = await openPage(pkceServer, credentials.public_token);
     try {
+      await fitInRateWindow(20_000);
       for (let i = 0; i < 5; i += 1) assert.ok((await call(page, 'loginOrCreate', { email: address(`ip${i}`), url: linkUrl() })).ok, `send ${i + 1}`);
       assert.equal((await call(page, 'loginOrCreate', { email: address('ip5'), url: linkUrl() })).error, 'too_many_requests');
     } finally {

@@ -59,12 +59,15 @@ let server: TestServer;
 let hooked: TestServer;
 let receiver: Receiver;
 const clock = new ManualClock();
+/** The webhook server's clock: fixed, so that its rate-limit counts never straddle a window's end (fixed windows of a minute). */
+const hookedClock = new ManualClock();
 
 before(async () => {
   smtp = await startSmtpServer();
   receiver = await startReceiver();
   server = await startTestServer({ clock, env: { GATEHOUSE_SMTP_URL: smtp.url, GATEHOUSE_RATE_LIMIT_IDENTIFIER: '0', GATEHOUSE_RATE_LIMIT_IP: '0' } });
   hooked = await startTestServer({
+    clock: hookedClock,
     env: {
       GATEHOUSE_SMTP_URL: smtp.url, GATEHOUSE_SMS_WEBHOOK_URL: receiver.url, GATEHOUSE_SMS_WEBHOOK_SECRET: SECRET,
       GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: '127.0.0.1/32', GATEHOUSE_RATE_LIMIT_IDENTIFIER: '4', GATEHOUSE_RATE_LIMIT_IP: '0',
