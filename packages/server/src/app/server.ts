@@ -86,6 +86,8 @@ import { sdkHooks } from '../sdk/browser-api.ts';
 import { registerAllowedOriginRoutes, registerSdkRoutes } from '../sdk/routes.ts';
 import { SdkService } from '../sdk/service.ts';
 import { registerUserRoutes } from '../users/routes.ts';
+import { registerM2MRoutes } from '../m2m/routes.ts';
+import { M2MService } from '../m2m/service.ts';
 import { UserService } from '../users/service.ts';
 
 export interface Gatehouse {
@@ -114,6 +116,8 @@ export interface Gatehouse {
   secretsAtRest: SecretsAtRest;
   /** Where links and sign-ins may deliver their tokens. */
   redirectUrls: RedirectUrlService;
+  /** M2M clients and the client-credentials grant. */
+  m2m: M2MService;
   close(): Promise<void>;
 }
 
@@ -235,6 +239,8 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerSdkOtpRoutes(app, { hooks, otps, sms: memberSms, members, sessions, limiter });
   registerUserOtpRoutes(app, { userOtps, sessions, users, limiter, hooks });
   registerSdkB2BPasswordResetRoutes(app, { hooks, memberPasswordReset, members, sessions, limiter });
+  const m2m = new M2MService({ db, clock, audit, keys });
+  registerM2MRoutes(app, { m2m, limiter, config });
   await app.ready();
 
   return {
@@ -259,6 +265,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
     sdk,
     secretsAtRest,
     redirectUrls,
+    m2m,
     async close() {
       await app.close();
       limiter.close();

@@ -43,10 +43,16 @@ export const AUDIT_ACTIONS = [
   'redirect_url.deleted',
   'oauth_provider.updated',
   'oauth_provider.deleted',
+  'm2m_client.created',
+  'm2m_client.updated',
+  'm2m_client.deleted',
+  'm2m_client.secret_rotation_started',
+  'm2m_client.secret_rotated',
+  'm2m_client.secret_rotation_cancelled',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-export const AUDIT_TARGET_TYPES = ['policy', 'organization', 'user', 'member', 'sso_connection', 'secret', 'admin', 'redirect_url', 'oauth_provider'] as const;
+export const AUDIT_TARGET_TYPES = ['policy', 'organization', 'user', 'member', 'sso_connection', 'secret', 'admin', 'redirect_url', 'oauth_provider', 'm2m_client'] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
 export const ACTOR_TYPES = ['project_secret', 'admin', 'member_session', 'system'] as const;

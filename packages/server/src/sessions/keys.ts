@@ -11,9 +11,12 @@ import type { SqlExecutor } from '../store/database.ts';
 
 const generateRsa = promisify(generateKeyPair);
 
-/** How long a JWT lives; also how long a retired key stays published, plus clock skew. */
+/** How long a JWT lives; also how long a retired key still verifies session JWTs here, plus clock skew. */
 export const JWT_LIFETIME_SECONDS = 300;
 const RETIRED_KEY_GRACE_MS = (JWT_LIFETIME_SECONDS + 60) * 1000;
+/** How long an M2M access token lives (m2m/): a retired key stays in the JWKS that long, plus clock skew. */
+export const M2M_TOKEN_LIFETIME_SECONDS = 3600;
+const RETIRED_KEY_PUBLISHED_MS = (M2M_TOKEN_LIFETIME_SECONDS + 60) * 1000;
 
 export interface PublicJwk {
   kty: 'RSA';
@@ -109,20 +112,21 @@ export class SigningKeys {
     const signingRow = rows.filter((row) => row.retired_at === null).at(-1)!;
     const keys = rows.map((row) => ({ row, key: createPublicKey({ key: row.public_jwk as unknown as JsonWebKey, format: 'jwk' }) }));
     // A retired key leaves by time alone, so visibility is decided at each read, by the clock.
-    const visible = () => {
-      const since = this.#clock.now().getTime() - RETIRED_KEY_GRACE_MS;
+    // Published (for local verifiers of M2M tokens too) for an hour; verifying session JWTs here, 6 minutes.
+    const visible = (graceMs: number) => {
+      const since = this.#clock.now().getTime() - graceMs;
       return keys.filter(({ row }) => row.retired_at === null || row.retired_at.getTime() > since);
     };
     const privateJwk = JSON.parse(this.#keyring.open(signingRow.private_jwk_encrypted, SEALED.signingKey.field(signingRow.kid))) as JsonWebKey;
     return {
       signing: { kid: signingRow.kid, key: createPrivateKey({ key: privateJwk, format: 'jwk' }) },
-      published: () => visible().map(({ row }) => row.public_jwk),
-      verificationKey: (kid) => visible().find(({ row }) => row.kid === kid)?.key,
+      published: () => visible(RETIRED_KEY_PUBLISHED_MS).map(({ row }) => row.public_jwk),
+      verificationKey: (kid) => visible(RETIRED_KEY_GRACE_MS).find(({ row }) => row.kid === kid)?.key,
     };
   }
 
   async #activeRows(db: SqlExecutor, projectId: string): Promise<KeyRow[]> {
-    const since = new Date(this.#clock.now().getTime() - RETIRED_KEY_GRACE_MS);
+    const since = new Date(this.#clock.now().getTime() - RETIRED_KEY_PUBLISHED_MS);
     const { rows } = await db.query<KeyRow>(
       `SELECT kid, private_jwk_encrypted, public_jwk, created_at, retired_at FROM signing_keys
         WHERE project_id = $1 AND (retired_at IS NULL OR retired_at > $2) ORDER BY created_at, kid`,

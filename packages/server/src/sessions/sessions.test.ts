@@ -311,9 +311,12 @@ test('key rotation: new tokens use the new key; the old key stays published unti
   assert.equal((await authenticate(project, { session_jwt: jwt })).status, 200, 'the old key still verifies its tokens');
 
   clock.advance(6 * 60_000);
-  assert.deepEqual((await jwks(project)).map((k) => k.kid), [rotated.body.kid]);
   expectError(await authenticate(project, { session_jwt: jwt }), 401, 'jwt_invalid_signature');
   assert.equal((await authenticate(project, { session_token: token })).status, 200);
+  // Still published for the M2M access tokens it signed (an hour), then gone.
+  assert.deepEqual((await jwks(project)).map((k) => k.kid).sort(), [oldKid, rotated.body.kid].sort());
+  clock.advance(55 * 60_000);
+  assert.deepEqual((await jwks(project)).map((k) => k.kid), [rotated.body.kid]);
 });
 
 test('the JWKS is public and unknown projects have no keys', async () => {

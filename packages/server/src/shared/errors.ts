@@ -67,7 +67,7 @@ export function schemaErrorKey(errorType: SchemaErrorType): `schema_${SchemaErro
 }
 
 /** A search's error types by the prefix of the searched thing (users, organizations, members). */
-export type SearchPrefix = 'user_search' | 'organization_search' | 'member_search';
+export type SearchPrefix = 'user_search' | 'organization_search' | 'member_search' | 'm2m_search';
 
 const filterNameNotRecognized = (p: { filter_name: string; filter_names: string }) =>
   `filter_name "${p.filter_name}" is not recognized; use one of ${p.filter_names}.`;
@@ -465,6 +465,27 @@ export const ERROR_CATALOGUE = {
   saml_assertion_expired: spec(400, 'The assertion has expired (NotOnOrAfter has passed); sign in again.'),
   saml_in_response_to_mismatch: spec(400, 'The SAMLResponse does not answer the sign-in request this flow started (InResponseTo).'),
   saml_email_missing: spec(400, "The assertion carries no email address: neither the attribute mapped as email nor an email NameID."),
+
+  // M2M clients (m2m/): management with the project secret, and the client-credentials token endpoint,
+  // whose errors also carry RFC 6749's error / error_description (m2m/wire.ts).
+  m2m_client_not_found: spec(404, (p: { client_id: string }) => `No M2M client "${p.client_id}" in this project.`),
+  m2m_client_id_already_exists: spec(409, (p: { client_id: string }) => `An M2M client "${p.client_id}" already exists in this project.`),
+  m2m_client_id_invalid: spec(400, 'client_id must be 1 to 128 characters of letters, digits, ".", "_" and "-".', 'invalid_argument'),
+  m2m_client_secret_too_short: spec(400, (p: { min: number }) => `An imported client_secret must be at least ${p.min} characters: only its SHA-256 digest is kept.`, 'invalid_argument'),
+  m2m_scope_invalid: spec(400, 'Each scope must be 1 to 128 characters with no whitespace, and a client holds at most 100 scopes.', 'invalid_argument'),
+  m2m_secret_rotation_not_started: spec(400, 'No secret rotation is in progress for this M2M client: start one first.'),
+  m2m_search_invalid_cursor: spec(400, 'The cursor is not valid for this search.'),
+  m2m_search_invalid_limit: spec(400, 'limit must be between 1 and 1000.'),
+  m2m_search_filter_name_not_recognized: spec(400, filterNameNotRecognized),
+  m2m_search_invalid_filter_value: spec(400, invalidFilterValue),
+  invalid_client: spec(401, 'Client authentication failed: the client_id and client_secret do not match an M2M client of this project.'),
+  m2m_client_inactive: spec(401, 'This M2M client is inactive: it gets no access tokens until it is made active again.', 'invalid_client'),
+  invalid_request: spec(400, 'The token request is malformed.'),
+  oauth_client_credentials_missing: spec(400, 'Send client_id and client_secret in the body, or as HTTP Basic credentials.', 'invalid_request'),
+  oauth_client_credentials_twice: spec(400, 'Send the client credentials one way only: in the body or as HTTP Basic, not both.', 'invalid_request'),
+  oauth_parameter_repeated: spec(400, (p: { parameter: string }) => `The parameter ${p.parameter} is repeated.`, 'invalid_request'),
+  unsupported_grant_type: spec(400, (p: { grant_type: string }) => `grant_type "${p.grant_type}" is not supported; use client_credentials.`),
+  invalid_scope: spec(400, (p: { scope: string }) => `The scope "${p.scope}" is not one of this client's scopes.`),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type CatalogueErrorType = keyof typeof ERROR_CATALOGUE;

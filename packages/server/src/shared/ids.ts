@@ -2,7 +2,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Environment } from './config.ts';
 
-export type IdKind = 'project' | 'user' | 'email' | 'phone-number' | 'secret-id' | 'request-id' | 'organization' | 'member' | 'member-password' | 'audit-event' | 'totp' | 'member-totp';
+export type IdKind = 'project' | 'user' | 'email' | 'phone-number' | 'secret-id' | 'request-id' | 'organization' | 'member' | 'member-password' | 'audit-event' | 'totp' | 'member-totp' | 'm2m-client';
 
 export function newId(kind: IdKind, environment: Environment): string {
   return `${kind}-${environment}-${randomUUID()}`;

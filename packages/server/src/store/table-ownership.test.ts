@@ -57,6 +57,7 @@ const OWNER: Record<string, string> = {
   email_otps: 'otps',
   totp_registrations: 'totps',
   totp_recovery_codes: 'totps',
+  m2m_clients: 'm2m',
 };
 
 /**
