@@ -3,6 +3,7 @@
 import type { Policy, Resource, Role } from '@gatehouse/policy';
 import { PolicyCache, type PolicyCacheOptions } from './policy-cache.ts';
 import { bindEndpoints, endpoint, Transport, type GatehouseConfig } from './request.ts';
+import { M2MVerifier, type AuthenticateM2MOptions, type AuthenticateM2MResult } from './m2m.ts';
 import { b2bJwtSessions, consumerJwtSessions, JwtVerifier, type JwksOptions } from './sessions.ts';
 import type {
   Member,
@@ -96,6 +97,31 @@ const CONSUMER = {
   },
 };
 
+type M2MClient = {
+  client_id: string;
+  client_name: string;
+  client_description: string;
+  status: 'active' | 'inactive';
+  scopes: string[];
+  client_secret_last_four: string;
+  next_client_secret_last_four?: string;
+  trusted_metadata: Metadata;
+};
+type M2MClientFields = { client_name?: string; client_description?: string; scopes?: string[]; trusted_metadata?: Metadata };
+type InClient = { client_id: string };
+
+/** M2M clients (`/v1/m2m/clients`, with the project secret). */
+const M2M_CLIENTS = {
+  create: endpoint<M2MClientFields & { scopes: string[]; client_id?: string; client_secret?: string }, { m2m_client: M2MClient & { client_secret: string } }>('POST', '/v1/m2m/clients'),
+  get: endpoint<InClient, { m2m_client: M2MClient }>('GET', '/v1/m2m/clients/{client_id}'),
+  search: endpoint<Search, { m2m_clients: M2MClient[]; results_metadata: ResultsMetadata }>('POST', '/v1/m2m/clients/search'),
+  update: endpoint<M2MClientFields & InClient & { status?: 'active' | 'inactive' }, { m2m_client: M2MClient }>('PUT', '/v1/m2m/clients/{client_id}'),
+  delete: endpoint<InClient, { client_id: string }>('DELETE', '/v1/m2m/clients/{client_id}'),
+  rotateSecretStart: endpoint<InClient, { m2m_client: M2MClient & { next_client_secret: string } }>('POST', '/v1/m2m/clients/{client_id}/secrets/rotate/start'),
+  rotateSecret: endpoint<InClient, { m2m_client: M2MClient }>('POST', '/v1/m2m/clients/{client_id}/secrets/rotate'),
+  rotateSecretCancel: endpoint<InClient, { m2m_client: M2MClient }>('POST', '/v1/m2m/clients/{client_id}/secrets/rotate/cancel'),
+};
+
 const B2B = {
   organizations: {
     create: endpoint<OrganizationFields & { organization_name: string }, { organization: Organization }>('POST', '/v1/b2b/organizations'),
@@ -177,6 +203,9 @@ export class GatehouseClient {
   readonly rbac: Bound<typeof CONSUMER>['rbac'];
   readonly project: Bound<typeof CONSUMER>['project'];
   readonly b2b: Omit<Bound<typeof B2B>, 'sessions'> & { sessions: Bound<typeof B2B>['sessions'] & ReturnType<typeof b2bJwtSessions> };
+  /** M2M clients, and a client's token request (with its own credentials, never the project secret). */
+  readonly m2m: { clients: Bound<{ clients: typeof M2M_CLIENTS }>['clients']; token: M2MVerifier['token'] };
+  readonly #m2m: M2MVerifier;
 
   constructor(options: GatehouseClientOptions) {
     this.transport = new Transport(options);
@@ -188,8 +217,21 @@ export class GatehouseClient {
     this.magicLinks = consumer.magicLinks;
     this.rbac = consumer.rbac;
     this.project = consumer.project;
-    this.sessions = { ...consumer.sessions, ...consumerJwtSessions(new JwtVerifier(this.transport, this.policies, 'consumer', options.jwks)) };
+    const consumerVerifier = new JwtVerifier(this.transport, this.policies, 'consumer', options.jwks);
+    this.sessions = { ...consumer.sessions, ...consumerJwtSessions(consumerVerifier) };
+    // The session JWTs' key set: M2M tokens are signed with the same project keys.
+    this.#m2m = new M2MVerifier(this.transport, this.policies, consumerVerifier.keys);
+    this.m2m = { clients: bindAll(this.transport, { clients: M2M_CLIENTS }).clients, token: (input) => this.#m2m.token(input) };
     this.b2b = { ...b2b, sessions: { ...b2b.sessions, ...b2bJwtSessions(new JwtVerifier(this.transport, this.policies, 'b2b', options.jwks)) } };
+  }
+
+  /**
+   * Verifies an M2M access token locally (signature against the cached JWKS, iss, aud, exp) and,
+   * when asked, checks `required_scopes` (Stytch's rule) and an `authorization_check` against the
+   * policy's `scopes` with @gatehouse/policy. Throws a GatehouseClientError when refused.
+   */
+  authenticateM2M(accessToken: string, options?: AuthenticateM2MOptions): Promise<AuthenticateM2MResult> {
+    return this.#m2m.authenticate(accessToken, options);
   }
 
   close(): void {

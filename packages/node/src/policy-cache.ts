@@ -1,7 +1,7 @@
 // The SDK's copy of the project's policies, kept current from the server's change stream
 // (GET /v1/rbac/policy/changes, server-sent events) and by polling while the stream is down. Checks
 // read the compiled policies synchronously: no network call on the hot path.
-import { compilePolicy, compileWithCustomRoles, type CompiledPolicy, type Policy, type PolicyKind, type Role } from '@gatehouse/policy';
+import { compilePolicy, compileScopes, compileWithCustomRoles, POLICY_RULES, type CompiledPolicy, type Policy, type PolicyKind, type Role } from '@gatehouse/policy';
 import { parseResponse, type Transport } from './request.ts';
 
 export type { PolicyKind };
@@ -35,6 +35,8 @@ export class PolicyCache {
   /** B2B organization id → the project policy with its custom roles, compiled (dropped on any change to either). */
   readonly #orgCompiled = new Map<string, CompiledPolicy>();
   readonly #pending = new Map<string, Promise<void>>();
+  /** A loaded policy → its scopes compiled (M2M checks); a reload makes a new entry. */
+  readonly #scopesCompiled = new WeakMap<object, CompiledPolicy>();
   /** user_id / member_id → when its roles last changed (ms, server clock). */
   readonly #changedAt = new Map<string, number>();
   /** Every JWT issued before this is stale (notifications may have been missed). */
@@ -82,6 +84,19 @@ export class PolicyCache {
     const combined = roles.length === 0 ? loaded.value.compiled : compileWithCustomRoles(loaded.value.policy, roles);
     this.#orgCompiled.set(organizationId, combined);
     return combined;
+  }
+
+  /** The policy's `scopes` compiled for checks of M2M tokens (compileScopes): synchronously when loaded. */
+  compiledScopes(kind: PolicyKind): CompiledPolicy | Promise<CompiledPolicy> {
+    this.#start();
+    const loaded = this.#policies.get(kind);
+    if (loaded === undefined) return this.#load(kind).then(() => this.compiledScopes(kind));
+    let compiled = this.#scopesCompiled.get(loaded.value);
+    if (compiled === undefined) {
+      compiled = compileScopes(loaded.value.policy, POLICY_RULES[kind]);
+      this.#scopesCompiled.set(loaded.value, compiled);
+    }
+    return compiled;
   }
 
   /** Whether the subject's roles changed after `issuedAtSeconds` (a JWT's iat): its roles claim may be out of date. */

@@ -11,7 +11,7 @@ import type { AuthenticationFactor, Member, MemberSession, Organization, Session
 
 const REGISTERED_CLAIMS = ['aud', 'exp', 'iat', 'iss', 'jti', 'nbf', 'sub', SESSION_CLAIM, ORGANIZATION_CLAIM];
 
-export type ClientErrorCode = 'jwt_invalid' | 'jwt_too_old' | 'jwt_stale' | 'invalid_permissions' | 'tenancy_mismatch';
+export type ClientErrorCode = 'jwt_invalid' | 'jwt_too_old' | 'jwt_stale' | 'invalid_permissions' | 'tenancy_mismatch' | 'missing_scopes';
 
 /** A local decision that a JWT cannot be accepted as it is (Stytch's ClientError, with its codes). */
 export class GatehouseClientError extends Error {

@@ -16,6 +16,7 @@ export {
   type PolicyKind,
 } from './kinds.ts';
 export { resolveRoles, type ResolvedRoles } from './resolve.ts';
+export { compileScopes, parseScopeClaim } from './scopes.ts';
 export { isAuthorized, listPermissions } from './check.ts';
 export {
   diffPolicies,
