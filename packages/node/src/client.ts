@@ -185,6 +185,8 @@ export interface GatehouseClientOptions extends GatehouseConfig {
   /** Policy freshness: the change stream, and polling while it is down. */
   policy?: PolicyCacheOptions;
   jwks?: JwksOptions;
+  /** How many verified M2M access tokens authenticateM2M remembers (default 10,000; 0: verify the signature every time). */
+  m2m_remembered_tokens?: number;
 }
 
 /**
@@ -220,7 +222,7 @@ export class GatehouseClient {
     const consumerVerifier = new JwtVerifier(this.transport, this.policies, 'consumer', options.jwks);
     this.sessions = { ...consumer.sessions, ...consumerJwtSessions(consumerVerifier) };
     // The session JWTs' key set: M2M tokens are signed with the same project keys.
-    this.#m2m = new M2MVerifier(this.transport, this.policies, consumerVerifier.keys);
+    this.#m2m = new M2MVerifier(this.transport, this.policies, consumerVerifier.keys, options.m2m_remembered_tokens);
     this.m2m = { clients: bindAll(this.transport, { clients: M2M_CLIENTS }).clients, token: (input) => this.#m2m.token(input) };
     this.b2b = { ...b2b, sessions: { ...b2b.sessions, ...b2bJwtSessions(new JwtVerifier(this.transport, this.policies, 'b2b', options.jwks)) } };
   }

@@ -4,10 +4,13 @@
 // Stytch's lacks: an authorization check answered by @gatehouse/policy from the token's scopes and
 // the policy's `scopes` (each scope's permissions), on the cached policy — no call on the hot path.
 import { isAuthorized, parseScopeClaim, type AuthorizationVerdict, type CompiledPolicy } from '@gatehouse/policy';
-import { jwtVerify, type JWTPayload } from 'jose';
+import { jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import type { PolicyCache, PolicyKind } from './policy-cache.ts';
 import { parseResponse, type Transport } from './request.ts';
 import { GatehouseClientError, type AuthorizationCheck, type KeySet } from './sessions.ts';
+
+/** Tokens whose signature verified, remembered (oldest dropped first) so a token presented again is not verified again. */
+const DEFAULT_REMEMBERED_TOKENS = 10_000;
 
 const REGISTERED_CLAIMS = new Set(['aud', 'exp', 'iat', 'iss', 'jti', 'nbf', 'sub', 'scope']);
 
@@ -52,8 +55,18 @@ export class M2MVerifier {
   readonly #policies: PolicyCache;
   readonly #transport: Transport;
   readonly #options: { audience: string; issuer: string[]; typ: 'JWT'; algorithms: string[] };
+  /**
+   * Token text → what its verification established: the claims and the key that verified it. A hit
+   * counts only for that exact text, while that key is still the JWKS's key for its kid; the time
+   * claims are checked again on every use.
+   */
+  readonly #verified = new Map<string, { payload: JWTPayload; kid: string; key: CryptoKey }>();
 
-  constructor(transport: Transport, policies: PolicyCache, keys: KeySet) {
+  readonly #remember: number;
+
+  /** `remember`: how many verified tokens to keep (0: verify every time). */
+  constructor(transport: Transport, policies: PolicyCache, keys: KeySet, remember = DEFAULT_REMEMBERED_TOKENS) {
+    this.#remember = remember;
     this.#transport = transport;
     this.#policies = policies;
     this.#keys = keys;
@@ -62,16 +75,7 @@ export class M2MVerifier {
 
   /** Verifies locally; a GatehouseClientError (jwt_invalid, jwt_too_old, missing_scopes, invalid_permissions) when refused. */
   async authenticate(accessToken: string, options: AuthenticateM2MOptions = {}): Promise<AuthenticateM2MResult> {
-    const verifyOptions =
-      options.clock_tolerance_seconds === undefined && options.current_date === undefined
-        ? this.#options
-        : { ...this.#options, clockTolerance: options.clock_tolerance_seconds, currentDate: options.current_date };
-    let payload: JWTPayload;
-    try {
-      ({ payload } = await jwtVerify(accessToken, this.#keys.getKey, verifyOptions));
-    } catch (error) {
-      throw new GatehouseClientError('jwt_invalid', 'Could not verify JWT', { cause: error });
-    }
+    const payload = this.#remembered(accessToken, options) ?? (await this.#verify(accessToken, options));
     if (typeof payload.scope !== 'string' || typeof payload.sub !== 'string') throw new GatehouseClientError('jwt_invalid', 'Not an M2M access token: no scope or sub claim');
     const maxAge = options.max_token_age_seconds;
     if (maxAge !== undefined) {
@@ -94,6 +98,43 @@ export class M2MVerifier {
       result.verdict = compiled instanceof Promise ? decide(await compiled) : decide(compiled);
     }
     return result;
+  }
+
+  /** The claims of a token verified before with a key still current, if its time claims still hold now. */
+  #remembered(accessToken: string, options: AuthenticateM2MOptions): JWTPayload | undefined {
+    const entry = this.#verified.get(accessToken);
+    if (entry === undefined || this.#keys.loadedKey(entry.kid) !== entry.key) return undefined;
+    const now = (options.current_date?.getTime() ?? Date.now()) / 1000;
+    const tolerance = options.clock_tolerance_seconds ?? 0;
+    const { exp, nbf } = entry.payload;
+    // jose's rules: expired when exp <= now - tolerance; not yet valid when nbf > now + tolerance.
+    if (typeof exp === 'number' && exp <= now - tolerance) return undefined;
+    if (typeof nbf === 'number' && nbf > now + tolerance) return undefined;
+    return entry.payload;
+  }
+
+  async #verify(accessToken: string, options: AuthenticateM2MOptions): Promise<JWTPayload> {
+    const verifyOptions =
+      options.clock_tolerance_seconds === undefined && options.current_date === undefined
+        ? this.#options
+        : { ...this.#options, clockTolerance: options.clock_tolerance_seconds, currentDate: options.current_date };
+    let used: { kid: string; key: CryptoKey } | undefined;
+    const getKey = async (header: JWTHeaderParameters) => {
+      const key = await this.#keys.getKey(header);
+      used = { kid: header.kid!, key };
+      return key;
+    };
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(accessToken, getKey, verifyOptions));
+    } catch (error) {
+      throw new GatehouseClientError('jwt_invalid', 'Could not verify JWT', { cause: error });
+    }
+    if (used && this.#remember > 0) {
+      if (this.#verified.size >= this.#remember) this.#verified.delete(this.#verified.keys().next().value!);
+      this.#verified.set(accessToken, { payload, ...used });
+    }
+    return payload;
   }
 
   /** POST /v1/public/{project_id}/oauth2/token with a client's own credentials (never the project secret). */

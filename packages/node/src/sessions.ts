@@ -57,6 +57,13 @@ export class KeySet {
     return this.#unknownKid(header.kid);
   };
 
+  /** The key of `kid` when it is loaded (refreshing in the background when the keys are old), without fetching. */
+  loadedKey(kid: string): CryptoKey | undefined {
+    const key = this.#keys.get(kid);
+    if (key !== undefined && performance.now() - this.#fetchedAt > this.#maxAgeMs) void this.refresh().catch(() => {});
+    return key;
+  }
+
   async #unknownKid(kid: string | undefined): Promise<CryptoKey> {
     if (this.#pending) await this.#pending;
     else if (performance.now() - this.#fetchedAt >= this.#cooldownMs) await this.refresh();
