@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { ProjectCredentials } from '../projects/service.ts';
 import { expectError, startTestServer, type TestServer } from '../testing/harness.ts';
-import { consumerClient, expectStytchError } from '../testing/stytch-clients.ts';
+import { b2bClient, consumerClient, expectStytchError } from '../testing/stytch-clients.ts';
 
 let server: TestServer;
 let project: ProjectCredentials;
@@ -120,7 +120,15 @@ describe('management through stytch.Client m2m.clients', () => {
       headers: { authorization: `Basic ${Buffer.from(`${project.project_id}:${project.secret}`).toString('base64')}`, 'content-type': 'application/json', 'x-stytch-member-session': 'token' },
       body: '{}',
     });
-    assert.equal(response.status >= 400 && response.status < 500, true, JSON.stringify(response.body));
+    expectError(response, 403, 'member_session_not_accepted');
+  });
+
+  test('the official B2BClient\'s m2m works too (its JWKS is the B2B path: the same keys)', async () => {
+    const b2b = b2bClient(server, project);
+    const { m2m_client } = await b2b.m2m.clients.create({ scopes: ['read:reports'] });
+    const { access_token } = await b2b.m2m.token({ client_id: m2m_client.client_id, client_secret: m2m_client.client_secret });
+    assert.equal((await b2b.m2m.authenticateToken({ access_token, required_scopes: ['read:reports'] })).client_id, m2m_client.client_id);
+    assert.equal((await client.m2m.authenticateToken({ access_token })).client_id, m2m_client.client_id);
   });
 });
 
