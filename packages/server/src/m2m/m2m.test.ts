@@ -62,6 +62,14 @@ describe('management through stytch.Client m2m.clients', () => {
     assert.deepEqual(updated.m2m_client.scopes, ['read:documents', 'read:users']);
     assert.deepEqual(updated.m2m_client.trusted_metadata, { team: 'data', tier: 1 });
 
+    const started = await client.m2m.clients.secrets.rotateStart({ client_id: m2m_client.client_id });
+    const audit = await server.gatehouse.db.query<{ action: string; entry: string }>(
+      `SELECT action, audit_events::text AS entry FROM audit_events WHERE target_type = 'm2m_client' AND target_id = $1 ORDER BY position`, [m2m_client.client_id]);
+    assert.deepEqual(audit.rows.map((row) => row.action), ['m2m_client.created', 'm2m_client.updated', 'm2m_client.secret_rotation_started']);
+    for (const { entry } of audit.rows) {
+      assert.equal(entry.includes(m2m_client.client_secret) || entry.includes(started.m2m_client.next_client_secret), false, 'the audit log holds no secret');
+    }
+
     const deleted = await client.m2m.clients.delete({ client_id: m2m_client.client_id });
     assert.equal(deleted.client_id, m2m_client.client_id);
     await expectStytchError(client.m2m.clients.get({ client_id: m2m_client.client_id }), 'm2m_client_not_found', 404);
