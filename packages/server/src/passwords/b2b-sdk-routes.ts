@@ -21,10 +21,10 @@ export function registerSdkB2BPasswordResetRoutes(
 
   app.post(`${SDK_PREFIX}/b2b/passwords/email/reset/start`, { ...caller, schema: { body: B2BPasswordResetStartBody }, preHandler: byEmail }, async (request) => {
     const { organization_id, email_address, reset_password_redirect_url, reset_password_expiration_minutes, code_challenge, login_redirect_url } = request.body;
-    await memberPasswordReset.start(request.projectId, {
+    // Anyone may ask with a guessed address: a member and a stranger get the same answer, in the same time.
+    await memberPasswordReset.startQuietly(request.projectId, {
       organization_id, email_address, reset_password_redirect_url, reset_password_expiration_minutes, code_challenge, login_redirect_url,
     });
-    // Anyone may ask with a guessed address: the answer says nothing of the member (Stytch's browser answer).
     return data(request, {});
   });
 

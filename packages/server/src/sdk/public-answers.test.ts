@@ -38,9 +38,24 @@ test('B2B browser sends answer request_id and status_code only: no member, no or
       ['/b2b/otps/email/discovery/send', { email_address }],
       ['/b2b/magic_links/email/discovery/send', { email_address, discovery_redirect_url: URL }],
     ];
-    if (email_address === 'ada@acme.com') sends.push(['/b2b/passwords/email/reset/start', { organization_id: orgId, email_address, reset_password_redirect_url: URL, login_redirect_url: URL }]);
     for (const [path, body] of sends) expectBareAnswer(await sdkCall(server, browser, 'POST', path, body), `${path} ${email_address}`);
   }
+});
+
+test('B2B browser password reset start: a member and a stranger get the same answer; only the member is mailed', async () => {
+  const { project, organization } = await b2bWorld(server, ORIGIN, B2B_POLICY);
+  const orgId = organization.organization_id as string;
+  await memberWithPassword(project, orgId, 'ada@acme.com');
+  const browser = { publicToken: project.credentials.public_token, origin: ORIGIN };
+  for (const email_address of ['ada@acme.com', 'stranger@acme.com']) {
+    const body = { organization_id: orgId, email_address, reset_password_redirect_url: URL, login_redirect_url: URL };
+    expectBareAnswer(await sdkCall(server, browser, 'POST', '/b2b/passwords/email/reset/start', body), `reset/start ${email_address}`);
+  }
+  const mailed = async (to: string) => expectOk(await project.api('GET', `/v1/project/outbox?to=${encodeURIComponent(to)}`)).messages.length;
+  // The member's link is made after the answer.
+  for (let i = 0; i < 50 && (await mailed('ada@acme.com')) === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(await mailed('ada@acme.com'), 1);
+  assert.equal(await mailed('stranger@acme.com'), 0);
 });
 
 test('consumer browser magic-link sends answer request_id and status_code only: no user id, no user_created', async () => {
