@@ -3,7 +3,8 @@
 // argon2id verification and the same database write (the failure counter, kept for unknown
 // addresses under a hash of the address) — so neither the answer nor its timing tells who has an
 // account. Covered: consumer (API and /sdk/v1) and B2B password authenticate, admin sign-in,
-// existing-password reset, and the browser's B2B password reset start (the public token alone).
+// existing-password reset, the browser's B2B password reset start (the public token alone), and B2B
+// email passcode authenticate for an address without a live code.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { systemActor } from '../audit/log.ts';
@@ -164,5 +165,16 @@ describe('the same time for known and unknown identifiers (medians within 10%)',
     });
     const result = await compareMedians(() => start('timed@example.com'), () => start(`nobody-${n++}@example.com`), 0.1, (response) => assert.equal(response.status, 200, JSON.stringify(response.body)));
     console.log(`b2b reset start: known ${result.known.toFixed(2)} ms, unknown ${result.unknown.toFixed(2)} ms, ratio ${result.ratio.toFixed(3)}`);
+  });
+
+  test('B2B email passcode authenticate: a member with no live code and a stranger', async () => {
+    const p = await B2BProject.create(server);
+    const org = await p.createOrganization();
+    await p.createMember(org.organization_id, { email_address: 'timed@example.com' });
+    let n = 0;
+    const authenticate = (email_address: string) => p.api('POST', '/v1/b2b/otps/email/authenticate', { organization_id: org.organization_id, email_address, code: '123456' });
+    const result = await compareMedians(() => authenticate('timed@example.com'), () => authenticate(`nobody-${n++}@example.com`), 0.1,
+      (response) => expectError(response, 404, 'otp_code_not_found'));
+    console.log(`b2b passcode: known ${result.known.toFixed(2)} ms, unknown ${result.unknown.toFixed(2)} ms, ratio ${result.ratio.toFixed(3)}`);
   });
 });
