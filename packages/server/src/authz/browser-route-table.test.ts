@@ -1,6 +1,6 @@
 // The browser's half of the route-table walk (route-table.test.ts walks /v1): on /sdk/v1 a member's
 // session is its Basic credentials, and the routes that act with the member's authority check the
-// stytch.* actions of actions.ts in their handlers. This walks every state-changing /sdk/v1/b2b route
+// stytch.* actions of actions.ts in their handlers. This walks every /sdk/v1/b2b route (reads too)
 // of a real server with the session of a member whose roles grant nothing (not even stytch.self),
 // aimed at another member, organization and connections:
 // - a route that acts with the member's authority answers 403 session_authorization_error;
@@ -22,7 +22,7 @@ before(async () => {
 after(() => server.close());
 
 const ORIGIN = 'http://localhost:5173';
-const STATE_CHANGING = new Set(['POST', 'PUT', 'DELETE']);
+const WALKED = new Set(['GET', 'POST', 'PUT', 'DELETE']);
 
 interface World { orgId: string; otherId: string; otherPasswordId: string; samlId: string; oidcId: string; certificateId: string }
 
@@ -34,7 +34,13 @@ interface World { orgId: string; otherId: string; otherPasswordId: string; samlI
  * - 'own': it acts on the caller's own session or factors only (Stytch checks no permission there).
  * `body` aims the call at the other member, the organization or its connections.
  */
-const ROUTES: Record<string, { expect: 'forbidden' | 'refused' | 'public' | 'own'; body?: (w: World) => Record<string, unknown> }> = {
+const ROUTES: Record<string, { expect: 'forbidden' | 'refused' | 'public' | 'own'; body?: (w: World) => Record<string, unknown>; query?: string }> = {
+  'GET /sdk/v1/b2b/organizations/members/me': { expect: 'own' },
+  'GET /sdk/v1/b2b/organizations/me': { expect: 'own' },
+  'GET /sdk/v1/b2b/recovery_codes': { expect: 'own' },
+  'GET /sdk/v1/b2b/admin_portal_config': { expect: 'own' },
+  'GET /sdk/v1/b2b/sso': { expect: 'forbidden' },
+  'GET /sdk/v1/b2b/sso/discovery/connections': { expect: 'public', query: '?email_address=other%40acme.com' },
   'POST /sdk/v1/b2b/passwords/authenticate': { expect: 'refused', body: (w) => ({ organization_id: w.orgId, email_address: 'other@acme.com', password: 'not the password' }) },
   'POST /sdk/v1/b2b/magic_links/authenticate': { expect: 'refused', body: () => ({ magic_links_token: 'made-up-token' }) },
   'POST /sdk/v1/b2b/sessions/authenticate': { expect: 'own', body: () => ({}) },
@@ -83,7 +89,7 @@ const ROUTES: Record<string, { expect: 'forbidden' | 'refused' | 'public' | 'own
   'POST /sdk/v1/b2b/passwords/email/reset': { expect: 'refused', body: () => ({ password_reset_token: 'made-up-token', password: 'a brand new password 42' }) },
 };
 
-test('a browser session whose roles grant nothing is refused on every state-changing /sdk/v1/b2b route that acts with its authority, and changes nothing', async () => {
+test('a browser session whose roles grant nothing is refused on every /sdk/v1/b2b route that acts with its authority, and changes nothing', async () => {
   const project = await B2BProject.create(server, {
     resources: [],
     roles: [{ role_id: 'stytch_member', description: 'Nothing', permissions: [] }, STYTCH_ADMIN_ROLE],
@@ -114,26 +120,28 @@ test('a browser session whose roles grant nothing is refused on every state-chan
   const codesBefore = expectOk(await project.api('GET', `/v1/b2b/recovery_codes/${orgId}/${other.member_id}`)).recovery_codes;
   const params: Record<string, string> = { member_id: w.otherId, password_id: w.otherPasswordId, connection_id: w.samlId, certificate_id: w.certificateId };
 
-  const walked = server.gatehouse.app.routeTable.filter((route) => route.url.startsWith('/sdk/v1/b2b') && STATE_CHANGING.has(route.method));
-  assert.ok(walked.length >= 40, `only ${walked.length} browser routes`);
+  const walked = server.gatehouse.app.routeTable.filter((route) => route.url.startsWith('/sdk/v1/b2b') && WALKED.has(route.method));
+  assert.ok(walked.length >= 46, `only ${walked.length} browser routes`);
   const unlisted = walked.map((route) => `${route.method} ${route.url}`).filter((key) => !(key in ROUTES));
   assert.deepEqual(unlisted, [], 'say in ROUTES what these browser routes do with a member session');
 
   for (const route of walked) {
     const key = `${route.method} ${route.url}`;
-    const { expect, body } = ROUTES[key]!;
+    const { expect, body, query = '' } = ROUTES[key]!;
     // A fresh session each time: the own-session routes may revoke it.
     const session = await project.startMemberSession(orgId, nobody.member_id);
     const caller = { publicToken: project.credentials.public_token, sessionToken: session.session_token, origin: ORIGIN };
     let path = route.url.slice('/sdk/v1'.length).replace(/:([a-z_]+)/g, (_m, name: string) => params[name] ?? name);
     if (route.url === '/sdk/v1/b2b/sso/oidc/:connection_id') path = path.replace(w.samlId, w.oidcId);
-    const response = await sdkCall(server, caller, route.method, path, body ? body(w) : route.method === 'DELETE' ? undefined : {});
+    path += query;
+    const noBody = route.method === 'DELETE' || route.method === 'GET';
+    const response = await sdkCall(server, caller, route.method, path, body ? body(w) : noBody ? undefined : {});
     const seen = `${key}: ${response.status} ${JSON.stringify(response.body)}`;
     if (expect === 'forbidden') {
       assert.equal(response.status, 403, seen);
       assert.equal(response.body?.error_type, 'session_authorization_error', seen);
     } else if (expect === 'public') {
-      const without = await sdkCall(server, { ...caller, sessionToken: undefined }, route.method, path, body ? body(w) : {});
+      const without = await sdkCall(server, { ...caller, sessionToken: undefined }, route.method, path, body ? body(w) : noBody ? undefined : {});
       assert.deepEqual([response.status, response.body?.error_type], [without.status, without.body?.error_type], seen);
     } else if (expect === 'refused') {
       assert.ok(response.status >= 400 && response.status < 500, seen);
