@@ -63,13 +63,15 @@ export function registerSdkMagicLinkRoutes(
   // ---- Consumer
 
   app.post(`${SDK_PREFIX}/magic_links/email/login_or_create`, { ...caller, schema: { body: LoginOrCreateBody }, preHandler: byEmail }, async (request) => {
-    const result = await magicLinks.loginOrCreate(request.projectId, request.sdk.project.environment, sendInput(request.body), BROWSER_SIGN_UP);
-    return data(request, result);
+    await magicLinks.loginOrCreate(request.projectId, request.sdk.project.environment, sendInput(request.body), BROWSER_SIGN_UP);
+    // Anyone may ask with a guessed address: no user id, nor whether the user existed (Stytch's browser answer).
+    return data(request, {});
   });
 
   // Signed out: a login link to an existing address.
   app.post(`${SDK_PREFIX}/magic_links/email/send/primary`, { ...caller, schema: { body: SendBody }, preHandler: byEmail }, async (request) => {
-    return data(request, await magicLinks.send(request.projectId, request.sdk.project.environment, sendInput(request.body)));
+    await magicLinks.send(request.projectId, request.sdk.project.environment, sendInput(request.body));
+    return data(request, {});
   });
 
   // Signed in (the session is the Basic credentials): the address must be the signed-in user's own —
@@ -84,10 +86,11 @@ export function registerSdkMagicLinkRoutes(
   app.post(`${SDK_PREFIX}/b2b/magic_links/email/login_or_signup`, { ...caller, schema: { body: MemberLoginOrSignupBody }, preHandler: byEmailAddress }, async (request) => {
     const { organization_id, email_address, login_redirect_url, signup_redirect_url, login_expiration_minutes, signup_expiration_minutes, pkce_code_challenge } = request.body;
     checkPkce(pkce_code_challenge);
-    const result = await memberMagicLinks.loginOrSignup(request.projectId, request.sdk.project.environment, {
+    await memberMagicLinks.loginOrSignup(request.projectId, request.sdk.project.environment, {
       organization_id, email_address, login_redirect_url, signup_redirect_url, login_expiration_minutes, signup_expiration_minutes, pkce_code_challenge,
     }, BROWSER_SIGN_UP);
-    return data(request, { ...memberResponse(result.member, result.organization, members), member_created: result.member_created });
+    // Anyone may ask with a guessed address: the answer says nothing of the member (Stytch's browser answer).
+    return data(request, {});
   });
 
   app.post(`${SDK_PREFIX}/b2b/magic_links/email/invite`, { ...caller, schema: { body: BrowserMemberInviteBody }, preHandler: byEmailAddress }, async (request) => {

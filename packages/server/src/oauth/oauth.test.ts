@@ -279,7 +279,7 @@ describe('B2B (stytch B2BClient)', () => {
 });
 
 describe('expiry, rate limits and a presented session', () => {
-  test('a state past 10 minutes and a token past 10 minutes are refused; a start past the limit is 429 and leaves no flow', async () => {
+  test('a state past 10 minutes and a token past 10 minutes are refused; a start past the limit is 429 and leaves no flow; expired tokens are purged', async () => {
     const clock = new ManualClock(Date.now());
     const timed = await startTestServer({ clock, env: { GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: 'true', GATEHOUSE_SSO_START_LIMIT: '4' } });
     try {
@@ -302,6 +302,12 @@ describe('expiry, rate limits and a presented session', () => {
       assert.deepEqual(statuses, [302, 302, 302, 302, 429]);
       const { rows } = await timed.gatehouse.db.query('SELECT 1 FROM oauth_flows WHERE project_id = $1', [project.project_id]);
       assert.equal(rows.length, 4);
+
+      // The expired token nobody exchanged is purged by a later sign-in: only the new one is kept.
+      clock.advance(60_000);
+      tokenOf(await oauthFlow(timed, consumerStart('google'), { public_token: project.public_token }, (url) => google.signIn(url)));
+      const tokens = await timed.gatehouse.db.query('SELECT 1 FROM oauth_tokens WHERE project_id = $1', [project.project_id]);
+      assert.equal(tokens.rows.length, 1);
     } finally {
       await timed.close();
     }

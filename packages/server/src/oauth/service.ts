@@ -173,6 +173,8 @@ export class OAuthService {
       : flow.kind === 'b2b' ? await this.#memberAccount(flow, identity)
       : this.#discoveryProof(identity);
     const token = random();
+    // Tokens nobody exchanged would stay forever: each sign-in deletes a bounded batch of expired ones.
+    await db.query('DELETE FROM oauth_tokens WHERE token_hash IN (SELECT token_hash FROM oauth_tokens WHERE expires_at <= $1 LIMIT $2)', [now, PURGE_BATCH]);
     await db.query(
       `INSERT INTO oauth_tokens (token_hash, project_id, kind, provider, provider_subject, email_address, full_name, tenant_id, registration_id,
                                  user_id, member_id, pkce_code_challenge, created_at, expires_at)

@@ -12,8 +12,7 @@ import type { SessionService } from '../sessions/service.ts';
 import { OtpAuthenticateBody, OtpDiscoveryAuthenticateBody, OtpDiscoverySendBody, OtpLoginOrSignupBody, SmsAuthenticateBody, SmsSendBody } from './schema.ts';
 import type { OtpService } from './service.ts';
 import type { MemberSmsOtps } from './sms-service.ts';
-import { memberResponse } from '../members/wire.ts';
-import { toWireOtpAuthenticate, toWireOtpLoginOrSignup } from './wire.ts';
+import { toWireOtpAuthenticate } from './wire.ts';
 
 const OTPS = `${SDK_PREFIX}/b2b/otps/email`;
 const BROWSER_OTP = systemActor('sdk.otps');
@@ -25,10 +24,11 @@ export function registerSdkOtpRoutes(app: App, deps: { hooks: SdkHooks; otps: Ot
 
   app.post(`${OTPS}/login_or_signup`, { ...caller, schema: { body: OtpLoginOrSignupBody }, preHandler: byEmail }, async (request) => {
     const { organization_id, email_address, login_expiration_minutes, signup_expiration_minutes } = request.body;
-    const result = await otps.loginOrSignup(request.projectId, request.sdk.project.environment, {
+    await otps.loginOrSignup(request.projectId, request.sdk.project.environment, {
       organization_id, email_address, login_expiration_minutes, signup_expiration_minutes,
     }, BROWSER_OTP);
-    return data(request, toWireOtpLoginOrSignup(result, members));
+    // Anyone may ask with a guessed address: the answer says nothing of the member (Stytch's browser answer).
+    return data(request, {});
   });
 
   app.post(`${OTPS}/authenticate`, { ...caller, schema: { body: OtpAuthenticateBody }, preHandler: byEmail }, async (request) => {
@@ -55,8 +55,9 @@ export function registerSdkOtpRoutes(app: App, deps: { hooks: SdkHooks; otps: Ot
   app.post(`${SDK_PREFIX}/b2b/otps/sms/send`, { ...caller, schema: { body: SmsSendBody }, preHandler: byMemberAndPhone }, async (request) => {
     const { organization_id, member_id, mfa_phone_number, intermediate_session_token } = request.body;
     const session_token = intermediate_session_token ? undefined : request.sdk.sessionToken;
-    const { member, organization } = await sms.send(request.projectId, { organization_id, member_id, mfa_phone_number, intermediate_session_token, session_token }, { requirePrimary: true });
-    return data(request, memberResponse(member, organization, members));
+    await sms.send(request.projectId, { organization_id, member_id, mfa_phone_number, intermediate_session_token, session_token }, { requirePrimary: true });
+    // Before the second factor, the member's record is not the caller's to read (Stytch's browser answer).
+    return data(request, {});
   });
 
   app.post(`${SDK_PREFIX}/b2b/otps/sms/authenticate`, { ...caller, schema: { body: SmsAuthenticateBody }, preHandler: byMember }, async (request) => {

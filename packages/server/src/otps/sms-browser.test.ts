@@ -75,7 +75,10 @@ test('vanilla-js B2B headless: email code → mfa_required; SMS send refused bef
     assert.ok(primary.ok.mfa_required);
 
     const sent = await call('smsSend', { organization_id, member_id: member.member_id, mfa_phone_number: phone });
-    assert.equal(sent.ok?.member.mfa_phone_number, phone, JSON.stringify(sent));
+    // Before the second factor the answer carries no member (sdk/public-answers.test.ts); the number is set.
+    assert.equal(sent.ok?.status_code, 200, JSON.stringify(sent));
+    assert.equal(sent.ok.member, undefined);
+    assert.equal((await project.getMember(organization_id, member.member_id)).mfa_phone_number, phone);
     const done = await call('smsAuthenticate', { organization_id, member_id: member.member_id, code: await codeFor(project.credentials, phone) });
     assert.equal(done.ok?.member_id, member.member_id, JSON.stringify(done));
     const session = await call('session');

@@ -68,6 +68,26 @@ export class MemberPasswordResetService {
   }
 
   /**
+   * The browser's start (/sdk/v1, the public token alone): the same answer for a member and a
+   * stranger. One read for both; the token and the message are made after the answer (as the
+   * consumer's start does), so neither the answer nor its timing tells who is a member.
+   */
+  async startQuietly(projectId: string, input: MemberResetStartInput): Promise<void> {
+    const { tokens, members, organizations, mailer, redirectUrls } = this.#deps;
+    const organization = await organizations.requireOrganization(projectId, input.organization_id);
+    const email = normalizeMemberEmail(input.email_address);
+    const { minutes, codeChallenge, url } = await settleResetStart(redirectUrls, projectId, input);
+    const member = await members.findByEmail(projectId, organization.organization_id, email);
+    if (!member || member.status === 'deleted') return;
+    mailer.inBackground('member password reset email', async () => {
+      await mailToken({ tokens, mailer }, {
+        projectId, subject: { member_id: member.member_id }, to: member.email_address, purpose: 'reset_password', minutes,
+        link: (token) => tokenLink(url, 'multi_tenant_passwords', token), codeChallenge,
+      });
+    });
+  }
+
+  /**
    * Everything that can be refused is checked first (the token, PKCE, the password's strength, the
    * session fields). Then one transaction spends the token, verifies the address (activating the
    * member) and replaces the password; the member's sessions end and a new one is granted.

@@ -35,8 +35,14 @@ test('vanilla-js B2B headless: reset a member password by email and sign in with
   const { context, call, failures } = await openB2BHeadlessPage(world, 'resetTest', project.credentials.public_token);
   try {
     const started = await call('resetStart', { organization_id, email_address: email, reset_password_redirect_url: 'https://app.test/reset' });
-    assert.equal(started.ok?.member_id, member.member_id, JSON.stringify(started));
-    const outbox = await project.api('GET', `/v1/project/outbox?to=${encodeURIComponent(email)}&limit=1`);
+    assert.equal(started.ok?.status_code, 200, JSON.stringify(started));
+    assert.equal(started.ok.member_id, undefined, 'the answer says nothing of the member');
+    // The link is made after the answer (a stranger's answer is the same, and as quick).
+    let outbox = await project.api('GET', `/v1/project/outbox?to=${encodeURIComponent(email)}&limit=1`);
+    for (let i = 0; i < 100 && outbox.body.messages.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      outbox = await project.api('GET', `/v1/project/outbox?to=${encodeURIComponent(email)}&limit=1`);
+    }
     const link = new URL(outbox.body.messages[0].link);
     assert.equal(`${link.origin}${link.pathname}`, 'https://app.test/reset');
     assert.equal(link.searchParams.get('stytch_token_type'), 'multi_tenant_passwords');

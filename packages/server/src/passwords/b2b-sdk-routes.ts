@@ -8,7 +8,7 @@ import { data, SDK_PREFIX, type SdkHooks } from '../sdk/browser-api.ts';
 import type { SessionService } from '../sessions/service.ts';
 import type { MemberPasswordResetService } from './b2b-email-reset.ts';
 import { B2BPasswordResetBody, B2BPasswordResetStartBody } from './schema.ts';
-import { toWireMemberReset, toWireMemberResetStart } from './wire.ts';
+import { toWireMemberReset } from './wire.ts';
 
 export function registerSdkB2BPasswordResetRoutes(
   app: App,
@@ -21,10 +21,11 @@ export function registerSdkB2BPasswordResetRoutes(
 
   app.post(`${SDK_PREFIX}/b2b/passwords/email/reset/start`, { ...caller, schema: { body: B2BPasswordResetStartBody }, preHandler: byEmail }, async (request) => {
     const { organization_id, email_address, reset_password_redirect_url, reset_password_expiration_minutes, code_challenge, login_redirect_url } = request.body;
-    const result = await memberPasswordReset.start(request.projectId, {
+    // Anyone may ask with a guessed address: a member and a stranger get the same answer, in the same time.
+    await memberPasswordReset.startQuietly(request.projectId, {
       organization_id, email_address, reset_password_redirect_url, reset_password_expiration_minutes, code_challenge, login_redirect_url,
     });
-    return data(request, toWireMemberResetStart(result, members));
+    return data(request, {});
   });
 
   app.post(`${SDK_PREFIX}/b2b/passwords/email/reset`, { ...caller, schema: { body: B2BPasswordResetBody }, preHandler: byIp }, async (request) => {

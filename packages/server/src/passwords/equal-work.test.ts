@@ -3,7 +3,8 @@
 // argon2id verification and the same database write (the failure counter, kept for unknown
 // addresses under a hash of the address) — so neither the answer nor its timing tells who has an
 // account. Covered: consumer (API and /sdk/v1) and B2B password authenticate, admin sign-in,
-// existing-password reset.
+// existing-password reset, the browser's B2B password reset start (the public token alone), and B2B
+// email passcode authenticate for an address without a live code.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { systemActor } from '../audit/log.ts';
@@ -42,7 +43,12 @@ async function failureRows(): Promise<number> {
  * differ by more than `tolerance` is measured again (up to five batches: on a machine loaded several
  * times over, one batch can drift either way), so only a difference that persists fails.
  */
-async function compareMedians(known: () => Promise<ApiResponse>, unknown: () => Promise<ApiResponse>, tolerance = 0.1) {
+async function compareMedians(
+  known: () => Promise<ApiResponse>,
+  unknown: () => Promise<ApiResponse>,
+  tolerance = 0.1,
+  expectAnswer: (response: ApiResponse) => void = (response) => expectError(response, 401, 'unauthorized_credentials'),
+) {
   for (let i = 0; i < 4; i++) {
     await known();
     await unknown();
@@ -54,7 +60,7 @@ async function compareMedians(known: () => Promise<ApiResponse>, unknown: () => 
       const order = round % 2 === 0 ? (['known', 'unknown'] as const) : (['unknown', 'known'] as const);
       for (const kind of order) {
         const started = performance.now();
-        expectError(await (kind === 'known' ? known() : unknown()), 401, 'unauthorized_credentials');
+        expectAnswer(await (kind === 'known' ? known() : unknown()));
         times[kind].push(performance.now() - started);
       }
     }
@@ -144,5 +150,31 @@ describe('the same time for known and unknown identifiers (medians within 10%)',
     const login = (email: string) => server.raw('/dashboard/api/login', { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ email, password: `wrong ${n++}` }) });
     const result = await compareMedians(() => login('timed-admin@example.com'), () => login(`nobody-${n++}@example.com`));
     console.log(`admin: known ${result.known.toFixed(2)} ms, unknown ${result.unknown.toFixed(2)} ms, ratio ${result.ratio.toFixed(3)}`);
+  });
+
+  test('B2B password reset start from the browser (the public token alone)', async () => {
+    const p = await B2BProject.create(server);
+    const org = await p.createOrganization();
+    await allowOrigin(server, p.credentials, 'http://localhost:5173', 'B2B');
+    expectOk(await p.api('POST', '/v1/b2b/passwords/migrate', {
+      organization_id: org.organization_id, email_address: 'timed@example.com', hash_type: 'argon_2id', hash: (await server.gatehouse.passwords.prepareNewPassword(PASSWORD)).hash,
+    }));
+    let n = 0;
+    const start = (email_address: string) => sdkCall(server, { publicToken: p.credentials.public_token, origin: 'http://localhost:5173' }, 'POST', '/b2b/passwords/email/reset/start', {
+      organization_id: org.organization_id, email_address, reset_password_redirect_url: 'https://app.example.com/authenticate',
+    });
+    const result = await compareMedians(() => start('timed@example.com'), () => start(`nobody-${n++}@example.com`), 0.1, (response) => assert.equal(response.status, 200, JSON.stringify(response.body)));
+    console.log(`b2b reset start: known ${result.known.toFixed(2)} ms, unknown ${result.unknown.toFixed(2)} ms, ratio ${result.ratio.toFixed(3)}`);
+  });
+
+  test('B2B email passcode authenticate: a member with no live code and a stranger', async () => {
+    const p = await B2BProject.create(server);
+    const org = await p.createOrganization();
+    await p.createMember(org.organization_id, { email_address: 'timed@example.com' });
+    let n = 0;
+    const authenticate = (email_address: string) => p.api('POST', '/v1/b2b/otps/email/authenticate', { organization_id: org.organization_id, email_address, code: '123456' });
+    const result = await compareMedians(() => authenticate('timed@example.com'), () => authenticate(`nobody-${n++}@example.com`), 0.1,
+      (response) => expectError(response, 404, 'otp_code_not_found'));
+    console.log(`b2b passcode: known ${result.known.toFixed(2)} ms, unknown ${result.unknown.toFixed(2)} ms, ratio ${result.ratio.toFixed(3)}`);
   });
 });

@@ -274,6 +274,8 @@ export class SsoFlows {
         [`registration-${environment}-${randomBytes(16).toString('hex')}`, memberId, connection.connection_id, organization.organization_id, projectId,
           identity.external_id, identity.groups, JSON.stringify(identity.attributes), now],
       );
+      // Tokens nobody exchanged would stay forever: each sign-in deletes a bounded batch of expired ones.
+      await tx.query('DELETE FROM sso_tokens WHERE token_hash IN (SELECT token_hash FROM sso_tokens WHERE expires_at <= $1 LIMIT $2)', [now, PURGE_BATCH]);
       await tx.query(
         `INSERT INTO sso_tokens (token_hash, project_id, member_id, connection_id, external_id, pkce_code_challenge, created_at, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,

@@ -7,7 +7,7 @@ import type { ProjectCredentials } from '../projects/service.ts';
 import { expectOk } from '../testing/b2b.ts';
 import { ManualClock, startTestServer, type TestServer } from '../testing/harness.ts';
 import { createSamlIdp, type SamlTestIdp } from '../testing/saml-idp.ts';
-import { createSamlConnection, startSso } from '../testing/sso.ts';
+import { createSamlConnection, postAcs, ssoTokenOf, startSaml, startSso } from '../testing/sso.ts';
 
 const PER_IP = 5;
 const PER_CONNECTION = 8;
@@ -30,11 +30,11 @@ let nextAddress = 1;
 /** A client address no other test uses. */
 const freshIp = () => `198.51.100.${nextAddress++}`;
 
-async function connection(): Promise<{ project: ProjectCredentials; connectionId: string }> {
+async function connection() {
   const project = await server.createProject();
   const { organization } = expectOk(await server.api(project, 'POST', '/v1/b2b/organizations', { organization_name: `Acme ${Math.random()}` }));
   const created = await createSamlConnection((method, path, body) => server.api(project, method, path, body), organization.organization_id, idp);
-  return { project, connectionId: created.connection_id };
+  return { project, connectionId: created.connection_id, connection: created };
 }
 
 async function flowCount(connectionId: string): Promise<number> {
@@ -81,4 +81,26 @@ test('expired flows are purged by later starts', async () => {
   assert.equal((await startSso(server, other.project.public_token, other.connectionId, { 'x-forwarded-for': freshIp() })).status, 302);
   assert.equal(await flowCount(connectionId), 0);
   assert.equal(await flowCount(other.connectionId), 1);
+});
+
+test('expired SSO tokens nobody exchanged are purged by later sign-ins', async () => {
+  clock.advance(60_000); // a new window for the starts from this test's address
+  const { project, connectionId, connection: created } = await connection();
+  const tokenCount = async () => {
+    const { rows } = await server.database.db.query<{ count: string }>('SELECT count(*)::text AS count FROM sso_tokens WHERE connection_id = $1', [connectionId]);
+    return Number(rows[0]!.count);
+  };
+  // A whole SAML sign-in on the server's clock, up to the token the ACS hands the application.
+  const signIn = async (nameId: string) => {
+    const request = await startSaml(server, idp, project, connectionId);
+    const samlResponse = idp.response({
+      acsUrl: created.acs_url, audience: created.audience_uri, requestId: request.id, now: clock.now(), user: { nameId, email: `${nameId}@example.com` },
+    });
+    return ssoTokenOf(await postAcs(server, connectionId, samlResponse, request.relayState!));
+  };
+  await signIn('first');
+  assert.equal(await tokenCount(), 1);
+  clock.advance(11 * 60_000); // tokens live 10 minutes
+  await signIn('second');
+  assert.equal(await tokenCount(), 1, 'the expired token was purged');
 });
