@@ -80,6 +80,11 @@ import { SsoFlows } from '../sso/flows.ts';
 import { SsoMemberLinks } from '../sso/member-links.ts';
 import { registerSsoRoutes } from '../sso/routes.ts';
 import { registerSdkSsoRoutes } from '../sso/sdk-routes.ts';
+import { ScimConnectionService } from '../scim/connections.ts';
+import { ScimGroups } from '../scim/groups.ts';
+import { registerScimRoutes } from '../scim/routes.ts';
+import { registerScimServiceRoutes } from '../scim/service-routes.ts';
+import { ScimUsers } from '../scim/users.ts';
 import { registerSdkMagicLinkRoutes } from '../magic-links/sdk-routes.ts';
 import { registerSdkB2BRoutes } from '../sdk/b2b-routes.ts';
 import { sdkHooks } from '../sdk/browser-api.ts';
@@ -183,6 +188,13 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const ssoFlows = new SsoFlows({ db, feed, connections: ssoConnections, organizations, members, sessions, projects, config, clock, audit, outbound, links: ssoLinks, redirectUrls });
   registerSsoRoutes(app, {
     connections: ssoConnections, flows: ssoFlows, sessions, members, config, rbac, outbound, limiter, links: ssoLinks, organizations,
+  });
+  const scimConnections = new ScimConnectionService({ db, feed, rbac, organizations, clock, audit });
+  registerScimRoutes(app, { connections: scimConnections, config });
+  registerScimServiceRoutes(app, {
+    connections: scimConnections, limiter, config,
+    users: new ScimUsers({ db, feed, members, audit, clock, publicUrl: config.publicUrl }),
+    groups: new ScimGroups({ db, feed, audit, clock, publicUrl: config.publicUrl }),
   });
   registerUserRoutes(app, { users, rbac });
   registerAuditRoutes(app, { audit, accessHistory: new AccessHistory(db, audit, clock) });

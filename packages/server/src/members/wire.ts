@@ -33,7 +33,10 @@ export function toWireMember(record: MemberRecord, organization: OrganizationRec
     untrusted_metadata: record.untrusted_metadata,
     created_at: formatTimestamp(record.created_at),
     updated_at: formatTimestamp(record.updated_at),
-    scim_registration: null,
+    scim_registration: record.scim_registration
+      ? { connection_id: record.scim_registration.connection_id, registration_id: record.scim_registration.registration_id,
+          external_id: record.scim_registration.external_id ?? '', scim_attributes: record.scim_registration.attributes }
+      : null,
     external_id: record.external_id,
     lock_created_at: locked && record.lock_created_at ? formatTimestamp(record.lock_created_at) : null,
     lock_expires_at: locked && record.lock_expires_at ? formatTimestamp(record.lock_expires_at) : null,

@@ -57,6 +57,10 @@ const OWNER: Record<string, string> = {
   email_otps: 'otps',
   totp_registrations: 'totps',
   totp_recovery_codes: 'totps',
+  scim_connections: 'scim',
+  scim_users: 'scim',
+  scim_groups: 'scim',
+  scim_group_members: 'scim',
 };
 
 /**
