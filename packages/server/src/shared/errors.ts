@@ -401,12 +401,12 @@ export const ERROR_CATALOGUE = {
   // SCIM provisioning (scim/): the connections (/v1/b2b/scim) and the SCIM 2.0 service at their base_url,
   // whose errors also carry SCIM's shape (scim/wire.ts names each one's scimType)
   scim_connection_not_found: spec(404, (p: { connection_id: string }) => `No SCIM connection "${p.connection_id}" in this organization.`),
-  scim_organization_has_no_connection: spec(404, 'The organization has no SCIM connection.', 'scim_connection_not_found'),
   scim_connection_already_exists: spec(400, 'The organization has a SCIM connection already (one per organization); update or delete it.'),
   scim_rotation_not_started: spec(400, 'No token rotation is in progress on this SCIM connection; start one first.'),
   scim_group_not_in_connection: spec(400, (p: { group_id: string }) => `scim_group_implicit_role_assignments names group "${p.group_id}", which the connection's IdP has not provisioned.`, 'invalid_argument'),
   scim_unauthorized: spec(401, 'The bearer token does not match an active SCIM connection.', 'unauthorized_credentials'),
   scim_resource_not_found: spec(404, (p: { resource: string; id: string }) => `No ${p.resource} "${p.id}" at this SCIM connection.`),
+  scim_uniqueness: spec(409, 'The resource clashes with one provisioned at this connection already.'),
   scim_user_exists: spec(409, 'A user with this userName or externalId is provisioned at this connection already.', 'scim_uniqueness'),
   scim_member_email_taken: spec(409, 'Another live member of the organization has this email address.', 'scim_uniqueness'),
   scim_group_exists: spec(409, 'A group with this displayName is provisioned at this connection already.', 'scim_uniqueness'),
