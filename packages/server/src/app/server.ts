@@ -83,6 +83,7 @@ import { registerSdkSsoRoutes } from '../sso/sdk-routes.ts';
 import { ScimConnectionService } from '../scim/connections.ts';
 import { ScimGroups } from '../scim/groups.ts';
 import { registerScimRoutes } from '../scim/routes.ts';
+import { registerSdkScimRoutes } from '../scim/sdk-routes.ts';
 import { registerScimServiceRoutes } from '../scim/service-routes.ts';
 import { ScimUsers } from '../scim/users.ts';
 import { registerSdkMagicLinkRoutes } from '../magic-links/sdk-routes.ts';
@@ -243,6 +244,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerSdkOAuthRoutes(app, { hooks, oauth, sessions, users, members, limiter });
   registerSdkTotpRoutes(app, { hooks, totps: consumerTotps, b2bTotps, users, members, sessions, memberAuthorization, limiter });
   registerSdkSsoRoutes(app, { hooks, db, connections: ssoConnections, organizations, sessions, memberAuthorization, outbound, limiter, config, flows: ssoFlows, members });
+  registerSdkScimRoutes(app, { hooks, connections: scimConnections, sessions, memberAuthorization, config });
   registerSdkMagicLinkRoutes(app, { hooks, magicLinks, memberMagicLinks, members, sessions, memberAuthorization, limiter, pkce: config.sdk });
   registerSdkOtpRoutes(app, { hooks, otps, sms: memberSms, members, sessions, limiter });
   registerUserOtpRoutes(app, { userOtps, sessions, users, limiter, hooks });
