@@ -41,19 +41,28 @@ interface ParsedPath {
   sub: string | null;
 }
 
+/** Names that would reach an object's prototype rather than an attribute. */
+const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
+
 function parsePatchPath(path: string): ParsedPath {
+  const parsed = parsePathParts(path);
+  if ([...parsed.attribute, parsed.sub ?? ''].some((part) => FORBIDDEN.has(part.toLowerCase()))) throw new GatehouseError('scim_invalid_path', { params: { path: path.slice(0, 256) } });
+  return parsed;
+}
+
+function parsePathParts(path: string): ParsedPath {
   const bracket = /^([^[]+)\[(.+)\](?:\.(.+))?$/.exec(path.trim());
   if (bracket) {
     let filter: Filter;
     try {
       filter = parseFilter(bracket[2]!);
     } catch {
-      throw new GatehouseError('scim_invalid_path', { params: { path } });
+      throw new GatehouseError('scim_invalid_path', { params: { path: path.slice(0, 256) } });
     }
     return { attribute: parsePath(bracket[1]!), filter, sub: bracket[3] ?? null };
   }
   const parts = parsePath(path.trim());
-  if (parts.some((part) => part === '')) throw new GatehouseError('scim_invalid_path', { params: { path } });
+  if (parts.some((part) => part === '')) throw new GatehouseError('scim_invalid_path', { params: { path: path.slice(0, 256) } });
   return { attribute: parts, filter: null, sub: null };
 }
 
@@ -88,6 +97,7 @@ function applyOne(resource: Json, operation: PatchOperation): void {
     }
     // Each attribute as if named by a path (Entra sends "name.givenName" keys here too).
     for (const [name, value] of Object.entries(operation.value)) {
+      if (FORBIDDEN.has(name.toLowerCase())) throw new GatehouseError('scim_invalid_path', { params: { path: name.slice(0, 256) } });
       if (typeof value === 'object' && value !== null && !Array.isArray(value) && !name.toLowerCase().startsWith('urn:') && op === 'add') {
         for (const [sub, subValue] of Object.entries(value)) applyOne(resource, { op, path: `${name}.${sub}`, value: subValue });
       } else {
