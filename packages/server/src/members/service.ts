@@ -26,6 +26,16 @@ import { FROM_MEMBERS, MEMBER_COLUMNS, roleHoldersSql, SELECT_MEMBERS } from './
 
 export { roleHoldersSql, SELECT_MEMBERS };
 
+/** A member's user at its organization's SCIM connection (scim/): what the IdP last sent. */
+export interface ScimRegistration {
+  connection_id: string;
+  registration_id: string;
+  external_id: string | null;
+  user_name: string;
+  active: boolean;
+  attributes: Record<string, unknown>;
+}
+
 export type MemberStatus = 'active' | 'pending' | 'invited' | 'deleted';
 
 /**
@@ -69,7 +79,7 @@ export interface MemberRecord {
   /** The SCIM groups (scim/) the member is in, by connection. */
   scim_groups: ScimGroupMembership[];
   /** The member's SCIM registration (scim/), or null. */
-  scim_registration: { connection_id: string; registration_id: string; external_id: string | null; attributes: Record<string, unknown> } | null;
+  scim_registration: ScimRegistration | null;
   lock_created_at: Date | null;
   lock_expires_at: Date | null;
 }

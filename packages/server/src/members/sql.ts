@@ -16,7 +16,7 @@ export const MEMBER_COLUMNS = `
          COALESCE((SELECT json_agg(json_build_object('connection_id', g.connection_id, 'group_id', g.group_id) ORDER BY g.group_id)
                      FROM scim_group_members g WHERE g.member_id = m.member_id), '[]'::json) AS scim_groups,
          (SELECT json_build_object('connection_id', u.connection_id, 'registration_id', u.registration_id, 'external_id', u.external_id,
-                                   'attributes', u.attributes)
+                                   'user_name', u.user_name, 'active', u.active, 'attributes', u.attributes)
             FROM scim_users u WHERE u.member_id = m.member_id LIMIT 1) AS scim_registration,
          lk.lock_created_at, lk.lock_expires_at`;
 export const FROM_MEMBERS = `

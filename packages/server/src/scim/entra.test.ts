@@ -47,6 +47,11 @@ test('Entra: create a user, add to a group, remove, disable, enable, delete', as
   assert.equal(member.email_address, 'Test_User_fd0ea19b-0777-472c-9f96-4f70d2226f2e@testuser.com');
   assert.equal(member.name, 'givenName familyName');
   assert.equal(member.email_address_verified, true);
+  // Stytch's SCIMRegistration, in snake_case.
+  assert.equal(member.scim_registration.scim_attributes.user_name, userName);
+  assert.equal(member.scim_registration.scim_attributes.name.given_name, 'givenName');
+  assert.equal(member.scim_registration.scim_attributes.enterprise_extension.department, 'Engineering');
+  assert.equal(member.scim_registration.scim_attributes.active, true);
   const session = await world.project.startMemberSession(world.organizationId, userId);
 
   // Lookups find it, by userName (case-insensitive), externalId and the work address.
