@@ -67,6 +67,17 @@ test('the official client creates, reads, updates, rotates and deletes a SCIM co
   await assert.rejects(client.scim.connection.update({ organization_id, connection_id, scim_group_implicit_role_assignments: [{ role_id: 'no_such_role', group_id: group.body.id, group_name: '' }] }),
     (error: { status_code?: number }) => error.status_code === 400);
 
+  // A user the IdP puts in the group holds the role: the official client's member search by role finds it.
+  const user = await idp.request('POST', '/Users', { userName: 'ada@acme.com', emails: [{ primary: true, value: 'ada@acme.com', type: 'work' }], active: true });
+  assert.equal(user.status, 201, JSON.stringify(user.body));
+  const byRole = () => client.organizations.members.search({ organization_ids: [organization_id], query: { operator: 'AND', operands: [{ filter_name: 'member_roles', filter_value: ['editor'] }] } });
+  assert.deepEqual((await byRole()).members, []);
+  await idp.request('PATCH', `/Groups/${group.body.id}`, { Operations: [{ op: 'add', path: 'members', value: [{ value: user.body.id }] }] });
+  const found = await byRole();
+  assert.deepEqual(found.members.map((m) => m.member_id), [user.body.id]);
+  assert.deepEqual(found.members[0]!.roles.find((r) => r.role_id === 'editor')!.sources, [{ type: 'scim_connection_group', details: { connection_id, group_id: group.body.id } }]);
+  assert.equal(found.members[0]!.scim_registration?.connection_id, connection_id);
+
   // Rotation: both tokens work while it runs; complete keeps only the new one.
   assert.equal((await idp.request('GET', '/Users')).status, 200);
   await expectStytchError(client.scim.connection.rotateComplete({ organization_id, connection_id }), 'scim_rotation_not_started', 400);
@@ -99,6 +110,9 @@ test('the official client creates, reads, updates, rotates and deletes a SCIM co
   const deleted = await client.scim.connection.delete({ organization_id, connection_id });
   assert.equal(deleted.connection_id, connection_id);
   assert.equal((await client.scim.connection.get({ organization_id })).connection, undefined);
+  // The member stays; the group's role went with the connection.
+  assert.deepEqual((await byRole()).members, []);
+  assert.equal((await project.getMember(organization_id, user.body.id)).scim_registration, null);
   assert.equal((await new ScimTestClient(server, connection.base_url, again.next_bearer_token).request('GET', '/Users')).status, 401);
   await expectStytchError(client.scim.connection.delete({ organization_id, connection_id }), 'scim_connection_not_found', 404);
 });
