@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startTestServer, type TestServer } from '../testing/harness.ts';
+import { fitInRateWindow } from '../testing/rate-window.ts';
 import { ScimWorld } from '../testing/scim.ts';
 
 let server: TestServer;
@@ -188,4 +189,22 @@ test('Okta: a wrong or missing bearer token, or another connection\'s, gets a SC
   const bad = await world.idp.request('GET', `/Users?filter=${encodeURIComponent('userName eq')}`);
   assert.equal(bad.status, 400);
   assert.equal(bad.body.scimType, 'invalidFilter');
+});
+
+test('the SCIM service is rate limited per caller IP, with SCIM\'s 429', async () => {
+  const limited = await startTestServer({ env: { GATEHOUSE_RATE_LIMIT_IP: '3' } });
+  try {
+    const world = await ScimWorld.create(limited, 'okta');
+    await fitInRateWindow(20_000);
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) statuses.push((await world.idp.request('GET', '/Users')).status);
+    assert.deepEqual(statuses, [200, 200, 200, 200, 200, 200, 429]);
+    const refused = await world.idp.request('GET', '/Users');
+    assert.equal(refused.status, 429);
+    assert.ok(Number(refused.headers.get('retry-after')) > 0);
+    assert.deepEqual(refused.body.schemas, [ERROR]);
+    assert.equal(refused.body.status, '429');
+  } finally {
+    await limited.close();
+  }
 });

@@ -27,8 +27,8 @@ declare module 'fastify' {
 }
 
 const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
-/** Requests per minute from one IP to the SCIM service (bulk pushes from an IdP fit well within). */
-const SCIM_REQUESTS_PER_MINUTE = 1200;
+/** The SCIM service takes this many times the per-IP credential limit (1200 a minute by default): an IdP's bulk push fits. */
+const SCIM_LIMIT_FACTOR = 2;
 
 function pagination(query: { startIndex?: string; count?: string }) {
   const read = (value: string | undefined, fallback: number, min: number) => {
@@ -45,7 +45,7 @@ export function registerScimServiceRoutes(
   deps: { connections: ScimConnectionService; users: ScimUsers; groups: ScimGroups; limiter: RateLimiter; config: ServerConfig },
 ) {
   const { connections, users, groups, limiter, config } = deps;
-  const rule = { max: config.rateLimits.perIp.max === 0 ? 0 : SCIM_REQUESTS_PER_MINUTE, windowSeconds: 60 };
+  const rule = { max: config.rateLimits.perIp.max * SCIM_LIMIT_FACTOR, windowSeconds: config.rateLimits.perIp.windowSeconds };
   const rateLimit = limiter.requestLimit((request) => [{ name: 'scim', rule, subject: `scim\n${request.ip}` }]);
   const authenticate = async (request: FastifyRequest) => {
     const header = request.headers.authorization ?? '';
