@@ -80,6 +80,12 @@ import { SsoFlows } from '../sso/flows.ts';
 import { SsoMemberLinks } from '../sso/member-links.ts';
 import { registerSsoRoutes } from '../sso/routes.ts';
 import { registerSdkSsoRoutes } from '../sso/sdk-routes.ts';
+import { ScimConnectionService } from '../scim/connections.ts';
+import { ScimGroups } from '../scim/groups.ts';
+import { registerScimRoutes } from '../scim/routes.ts';
+import { registerSdkScimRoutes } from '../scim/sdk-routes.ts';
+import { registerScimServiceRoutes } from '../scim/service-routes.ts';
+import { ScimUsers } from '../scim/users.ts';
 import { registerSdkMagicLinkRoutes } from '../magic-links/sdk-routes.ts';
 import { registerSdkB2BRoutes } from '../sdk/b2b-routes.ts';
 import { sdkHooks } from '../sdk/browser-api.ts';
@@ -188,6 +194,13 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerSsoRoutes(app, {
     connections: ssoConnections, flows: ssoFlows, sessions, members, config, rbac, outbound, limiter, links: ssoLinks, organizations,
   });
+  const scimConnections = new ScimConnectionService({ db, feed, rbac, organizations, clock, audit });
+  registerScimRoutes(app, { connections: scimConnections, config });
+  registerScimServiceRoutes(app, {
+    connections: scimConnections, limiter, config,
+    users: new ScimUsers({ db, feed, members, audit, clock, publicUrl: config.publicUrl }),
+    groups: new ScimGroups({ db, feed, audit, clock, publicUrl: config.publicUrl }),
+  });
   registerUserRoutes(app, { users, rbac });
   registerAuditRoutes(app, { audit, accessHistory: new AccessHistory(db, audit, clock) });
   registerSessionRoutes(app, { sessions, users, projects, keys });
@@ -235,6 +248,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   registerSdkOAuthRoutes(app, { hooks, oauth, sessions, users, members, limiter });
   registerSdkTotpRoutes(app, { hooks, totps: consumerTotps, b2bTotps, users, members, sessions, memberAuthorization, limiter });
   registerSdkSsoRoutes(app, { hooks, db, connections: ssoConnections, organizations, sessions, memberAuthorization, outbound, limiter, config, flows: ssoFlows, members });
+  registerSdkScimRoutes(app, { hooks, connections: scimConnections, sessions, memberAuthorization, config });
   registerSdkMagicLinkRoutes(app, { hooks, magicLinks, memberMagicLinks, members, sessions, memberAuthorization, limiter, pkce: config.sdk });
   registerSdkOtpRoutes(app, { hooks, otps, sms: memberSms, members, sessions, limiter });
   registerUserOtpRoutes(app, { userOtps, sessions, users, limiter, hooks });

@@ -2,7 +2,7 @@
 // history alone: the policy version in force at T (rbac_policy_versions), and the subject's roles at
 // T replayed from the audit log (explicit roles; for members also the email address, the
 // organization's email-domain rules and custom roles, its SSO connections' rules and the member's IdP
-// groups). The pure policy engine decides, as it does for live checks.
+// groups, its SCIM connection's group rules and the member's SCIM groups). The pure policy engine decides, as it does for live checks.
 //
 // History starts with the audit log (migration 008): where the log has no event of a thing before T,
 // its state is the `before` of its first later event, or — when it never changed — its current state.
@@ -127,14 +127,14 @@ export class AccessHistory {
     const answer = { at, subject };
     if (organizationId === null) return denied(answer, policy, 'No member with this id is known.');
     if (row && row.created_at.getTime() > at.getTime()) return denied(answer, policy, 'The member did not exist yet at this time.');
-    const stateEvents = events.filter((event) => event.action !== 'member.sso_groups.updated');
+    const stateEvents = events.filter((event) => event.action !== 'member.sso_groups.updated' && event.action !== 'member.scim_groups.updated');
     const current = () => (row ? { email_address: row.email_address, email_address_verified: row.email_address_verified, status: row.status, roles: row.roles ?? [] } : null);
     const state = valueAt<MemberAuditState | null>(stateEvents, at, (s) => s, current);
     if (!state.value) return denied(answer, policy, 'The member did not exist at this time.');
     subject.email_address = state.value.email_address;
     if (state.value.status === 'deleted') return denied(answer, policy, 'The member was deleted at this time.');
 
-    const [organizationEvents, connectionEvents, organization, connections, registrations] = await Promise.all([
+    const [organizationEvents, connectionEvents, organization, connections, registrations, scim] = await Promise.all([
       this.#audit.history(projectId, { target_type: 'organization', target_id: organizationId }),
       this.#audit.history(projectId, { target_type: 'sso_connection', organization_id: organizationId }),
       this.#db.query<{ created_at: Date; custom_roles: Role[]; email_role_rules: EmailRoleRule[] }>(
@@ -150,6 +150,7 @@ export class AccessHistory {
       this.#db.query<{ connection_id: string; created_at: Date; groups: string[] }>(
         'SELECT connection_id, created_at, groups FROM sso_registrations WHERE member_id = $1', [memberId],
       ).then(({ rows }) => rows),
+      this.#scimAt(projectId, organizationId, memberId, events, at),
     ]);
     if (organizationEvents.some((event) => event.action === 'organization.deleted' && event.occurred_at.getTime() <= at.getTime())) {
       return denied(answer, policy, 'The member\'s organization was deleted at this time.');
@@ -183,13 +184,40 @@ export class AccessHistory {
     const keptRules = rules.value.filter((rule) => ruleRoles.includes(rule.role_id));
     const roles = memberRoles(
       {
-        explicit_roles: explicit, email_domain: emailDomain(state.value.email_address), sso_registrations: ssoRegistrations,
+        explicit_roles: explicit, email_domain: emailDomain(state.value.email_address), sso_registrations: ssoRegistrations, scim_groups: scim.groups,
         // Entries from before verification was recorded: email-domain rules then counted for any address.
         email_address_verified: state.value.email_address_verified ?? true,
       },
-      { email_role_rules: keptRules, sso_connections: ssoConnections },
+      { email_role_rules: keptRules, sso_connections: ssoConnections, scim_connections: scim.connections },
     );
     return decide(answer, policy, 'b2b', roles, customRoles, query);
+  }
+
+  /**
+   * The organization's SCIM connections' group rules at `at` (scim_connection events) and the SCIM
+   * groups the member was in then (member.scim_groups.updated events), else as they are now.
+   */
+  async #scimAt(projectId: string, organizationId: string, memberId: string, events: readonly AuditEvent[], at: Date) {
+    const [connectionEvents, { rows: connections }, { rows: memberships }] = await Promise.all([
+      this.#audit.history(projectId, { target_type: 'scim_connection', organization_id: organizationId }),
+      this.#db.query<{ connection_id: string; created_at: Date; group_role_rules: { role_id: string; group_id: string }[] }>(
+        'SELECT connection_id, created_at, group_role_rules FROM scim_connections WHERE organization_id = $1', [organizationId]),
+      this.#db.query<{ connection_id: string; group_id: string }>('SELECT connection_id, group_id FROM scim_group_members WHERE member_id = $1', [memberId]),
+    ]);
+    const connectionIds = new Set([...connections.map((c) => c.connection_id), ...connectionEvents.map((e) => e.target_id)]);
+    const groupEvents = events.filter((event) => event.action === 'member.scim_groups.updated');
+    const ruleSets = [...connectionIds].flatMap((connectionId) => {
+      const now = connections.find((c) => c.connection_id === connectionId);
+      const rules = valueAt<{ role_id: string; group_id: string }[] | null>(connectionEvents.filter((e) => e.target_id === connectionId), at,
+        (s) => (s === null ? null : s.group_role_rules), () => (now && now.created_at.getTime() <= at.getTime() ? now.group_role_rules : null)).value;
+      return rules ? [{ connection_id: connectionId, group_role_rules: rules }] : [];
+    });
+    const groups = ruleSets.flatMap(({ connection_id }) => {
+      const ids = valueAt<string[]>(groupEvents.filter((e) => (e.after ?? e.before)?.connection_id === connection_id), at,
+        (s) => (s === null ? [] : s.groups), () => memberships.filter((m) => m.connection_id === connection_id).map((m) => m.group_id)).value;
+      return ids.map((group_id) => ({ connection_id, group_id }));
+    });
+    return { connections: ruleSets, groups };
   }
 
   /** The policy version of a kind in force at `at`, or null before the project had one. */

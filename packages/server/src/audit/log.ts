@@ -22,6 +22,7 @@ export const AUDIT_ACTIONS = [
   'member.email.updated',
   'member.email.verified',
   'member.sso_groups.updated',
+  'member.scim_groups.updated',
   'member.sso_link.created',
   'member.sso_link.deleted',
   'member.deleted',
@@ -32,6 +33,10 @@ export const AUDIT_ACTIONS = [
   'sso_connection.created',
   'sso_connection.updated',
   'sso_connection.deleted',
+  'scim_connection.created',
+  'scim_connection.updated',
+  'scim_connection.deleted',
+  'scim_connection.token_rotated',
   'secret.created',
   'secret.revoked',
   'admin.created',
@@ -52,7 +57,7 @@ export const AUDIT_ACTIONS = [
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-export const AUDIT_TARGET_TYPES = ['policy', 'organization', 'user', 'member', 'sso_connection', 'secret', 'admin', 'redirect_url', 'oauth_provider', 'm2m_client'] as const;
+export const AUDIT_TARGET_TYPES = ['policy', 'organization', 'user', 'member', 'sso_connection', 'scim_connection', 'secret', 'admin', 'redirect_url', 'oauth_provider', 'm2m_client'] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
 export const ACTOR_TYPES = ['project_secret', 'admin', 'member_session', 'system'] as const;

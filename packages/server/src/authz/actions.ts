@@ -9,6 +9,7 @@ import type { RequiredAction } from './member-authorization.ts';
 const member = (action: string, self = false): RequiredAction => ({ resource_id: 'stytch.member', action, self });
 const organization = (action: string): RequiredAction => ({ resource_id: 'stytch.organization', action });
 const sso = (action: string): RequiredAction => ({ resource_id: 'stytch.sso', action });
+const scim = (action: string): RequiredAction => ({ resource_id: 'stytch.scim', action });
 
 const byOrganizationParam = { param: 'organization_id' } as const;
 
@@ -166,6 +167,17 @@ export const MEMBER_SESSION_RULES = {
   /** An explicit SSO link (docs/security/sso-linking.md); unlinking only takes access away. */
   ssoLink: { organization: byOrganizationParam, actions: [sso('update')], handlerChecks: 'every role a session through the connection would give the target: no escalation, in the write transaction' },
   ssoUnlink: { organization: byOrganizationParam, actions: [sso('update')] },
+  /** SCIM connections (scim/): Stytch's stytch.scim actions; group role rules are checked for escalation. */
+  scimCreate: { organization: byOrganizationParam, actions: [scim('create')], fields: { display_name: 'route', identity_provider: 'route' } },
+  scimGet: { organization: byOrganizationParam, actions: [scim('get')] },
+  scimUpdate: {
+    organization: byOrganizationParam,
+    actions: [scim('update')],
+    fields: { display_name: 'route', identity_provider: 'route', scim_group_implicit_role_assignments: 'route' },
+    handlerChecks: 'group role rules: no escalation, in the write transaction',
+  },
+  scimDelete: { organization: byOrganizationParam, actions: [scim('delete')] },
+  scimRotate: { organization: byOrganizationParam, actions: [scim('rotate')] },
 } satisfies Record<string, MemberSessionRule | ((fields: readonly string[]) => MemberSessionRule)>;
 
 /** For routes that refuse member sessions: `{ config: { memberSession: 'refuse' } }`. */

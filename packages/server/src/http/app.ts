@@ -21,6 +21,8 @@ export interface RouteEntry {
   url: string;
   pattern: RegExp;
   memberSession: MemberSessionDeclaration;
+  /** A SCIM 2.0 service route (scim/service-routes.ts): SCIM's content type, and errors in SCIM's shape as well as the envelope. */
+  scim: boolean;
 }
 
 declare module 'fastify' {
@@ -41,6 +43,11 @@ declare module 'fastify' {
     auth?: 'secret' | 'public';
     /** What a member session needs here, or 'refuse'. Required on every route (src/authz/gate.ts). */
     memberSession?: MemberSessionDeclaration;
+    /**
+     * A SCIM 2.0 service route: authenticated by a SCIM connection's bearer token, takes and returns
+     * application/scim+json, and its errors carry SCIM's error shape besides the envelope's fields.
+     */
+    scim?: boolean;
   }
 }
 
@@ -91,7 +98,11 @@ export async function createApp(options: AppOptions): Promise<App> {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeAllContentTypeParsers();
   // NUL characters and over-deep nesting are refused here, for every route at once (edge.ts).
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+  // application/scim+json (RFC 7644 §3.1) is JSON too, taken on the SCIM service's routes only.
+  app.addContentTypeParser(['application/json', 'application/scim+json'], { parseAs: 'string' }, (request, body, done) => {
+    if (/^application\/scim\+json/i.test(request.headers['content-type'] ?? '') && request.routeOptions.config?.scim !== true) {
+      return done(new GatehouseError('unsupported_content_type'), undefined);
+    }
     const text = body as string;
     if (text === '' || text.trim() === '') return done(null, undefined);
     if (jsonTextHasNul(text)) return done(nulError(), undefined);
@@ -144,7 +155,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     const declaration = route.config?.memberSession;
     checkDeclaration([route.method].flat().join(','), route.url, declaration, route.schema?.body);
     const pattern = new RegExp(`^${route.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[^/]+/g, '[^/]+')}/?$`);
-    for (const method of [route.method].flat()) routes.push({ method, url: route.url, pattern, memberSession: declaration! });
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url, pattern, memberSession: declaration!, scim: route.config?.scim === true });
     // null for an optional field means "not given" (null-fields.ts): dropped before anything reads the
     // body, the member-session gate included, so it runs first of the preValidation hooks.
     const dropNulls = dropNullFields(nullMeansNotGiven(route.schema?.body));

@@ -2,7 +2,9 @@
 // and wrong-typed JSON, NUL in strings, keys, path and query, huge and deep bodies, odd content
 // types and methods, long and badly encoded parameters, garbage headers, broken HTTP. Not one 5xx,
 // and every answer in the envelope: status_code, request_id, error_type, error_message, error_url on
-// every error; request_id and status_code on every JSON success.
+// every error; request_id and status_code on every JSON success. The SCIM 2.0 service's routes (the
+// route table marks them `scim`) answer in application/scim+json: their errors are SCIM's error
+// (schemas, status as a string) and the envelope at once, their successes SCIM resources.
 //
 // fast-check with a fixed seed, so a failure is reproduced by running again. `npm test` sends
 // DEFAULT_RUNS requests; GATEHOUSE_MALFORMED_RUNS=20000 is the soak (`npm run soak:malformed`).
@@ -22,6 +24,7 @@ const BODY_LIMIT = 32_768;
 
 let server: TestServer;
 let project: ProjectCredentials;
+let scimToken = '';
 /** Values that name real things, so that some requests get past "not found" into the handlers. */
 const fixtures: Record<string, string> = {};
 
@@ -48,6 +51,14 @@ before(async () => {
   const member = await call('POST', `/v1/b2b/organizations/${organization.organization.organization_id}/members`, { email_address: 'member@example.com' });
   // A second secret to name in paths: revoking it leaves the one the requests use.
   const secret = await call('POST', '/v1/project/secrets');
+  // A SCIM connection whose token some requests carry, and a user it provisioned.
+  const scim = (await call('POST', `/v1/b2b/scim/${organization.organization.organization_id}/connection`, {})).connection;
+  scimToken = scim.bearer_token;
+  const scimUser = await server.raw(`/v1/b2b/scim/${scim.connection_id}/Users`, {
+    method: 'POST', headers: { authorization: `Bearer ${scimToken}`, 'content-type': 'application/scim+json' },
+    body: JSON.stringify({ userName: 'scim@example.com', emails: [{ primary: true, value: 'scim@example.com' }] }),
+  });
+  assert.equal(scimUser.status, 201, JSON.stringify(scimUser.body));
   Object.assign(fixtures, {
     user_id: user.user_id,
     organization_id: organization.organization.organization_id,
@@ -58,6 +69,8 @@ before(async () => {
     version: '1',
     project_id: project.project_id,
     public_token: project.public_token,
+    connection_id: scim.connection_id,
+    id: scimUser.body.id,
   });
 });
 after(() => server.close());
@@ -105,7 +118,7 @@ function bodyFor(fields: string[]): fc.Arbitrary<string | Buffer | undefined> {
 
 const CONTENT_TYPES = [
   'application/json', 'application/json', 'application/json; charset=utf-8', 'application/json; charset=latin1', 'APPLICATION/JSON',
-  'application/jsonx', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'garbage', '', ';;;',
+  'application/scim+json', 'application/jsonx', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'garbage', '', ';;;',
 ];
 const ODD_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD', 'PROPFIND', 'FOO', 'TRACE'];
 
@@ -116,9 +129,11 @@ interface Generated {
   body: string | Buffer | undefined;
   /** Sent as bytes on a socket (broken HTTP) instead of through fetch. */
   raw?: string;
+  /** A route of the SCIM 2.0 service (scim/service-routes.ts). */
+  scim: boolean;
 }
 
-function requestFor(routes: { method: string; url: string; fields: string[] }[]): fc.Arbitrary<Generated> {
+function requestFor(routes: { method: string; url: string; fields: string[]; scim: boolean }[]): fc.Arbitrary<Generated> {
   return fc.constantFrom(...routes).chain((route) => {
     const params = route.url.split('/').map((part) =>
       part.startsWith(':') ? fc.oneof(fc.constant(encodeURIComponent(fixtures[part.slice(1)] ?? 'x')), urlText) : part === '*' ? fc.array(urlText, { maxLength: 3 }).map((parts) => parts.join('/')) : fc.constant(part),
@@ -132,6 +147,7 @@ function requestFor(routes: { method: string; url: string; fields: string[] }[])
       { authorization: basicAuth(project.public_token, 'session-token') },
       { authorization: 'Basic !!!' },
       { authorization: 'Bearer x' },
+      { authorization: `Bearer ${scimToken}` },
       { authorization: basicAuth(project.project_id, project.secret), 'x-stytch-member-session': 'garbage' },
       { authorization: basicAuth(project.project_id, project.secret), 'x-stytch-member-sessionjwt': 'a.b.c' },
       { cookie: 'gatehouse_admin=garbage', 'x-gatehouse-csrf': 'x' },
@@ -154,7 +170,7 @@ function requestFor(routes: { method: string; url: string; fields: string[] }[])
         const path = `${segments.join('/')}${search}`;
         const headers: Record<string, string> = { ...extraHeaders, ...credentials };
         if (contentType !== '' && body !== undefined) headers['content-type'] = contentType;
-        const generated: Generated = { method, path, headers, body: method === 'GET' || method === 'HEAD' ? undefined : body };
+        const generated: Generated = { method, path, headers, body: method === 'GET' || method === 'HEAD' ? undefined : body, scim: route.scim };
         if (broken !== null || method === 'TRACE') {
           const lines = [`${method} ${path} HTTP/1.1`, 'Host: 127.0.0.1', ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
           if (broken !== null) lines.push(broken);
@@ -207,8 +223,11 @@ function fault(request: Generated, outcome: Outcome): string | null {
   if (outcome.status >= 500) return `${outcome.status}`;
   if (request.method === 'HEAD' || outcome.status === 204 || (outcome.status >= 300 && outcome.status < 400)) return null;
   const body = outcome.body as Record<string, unknown>;
+  const scimAnswer = request.scim && outcome.contentType.startsWith('application/scim+json');
+  if (scimAnswer && (typeof body !== 'object' || body === null || !Array.isArray(body.schemas))) return `${outcome.status} SCIM answer without schemas`;
   if (outcome.status >= 400) {
-    if (!outcome.contentType.startsWith('application/json') || typeof body !== 'object' || body === null) return `${outcome.status} not JSON`;
+    if (!(outcome.contentType.startsWith('application/json') || scimAnswer) || typeof body !== 'object' || body === null) return `${outcome.status} not JSON`;
+    if (scimAnswer && ((body.schemas as unknown[])[0] !== 'urn:ietf:params:scim:api:messages:2.0:Error' || body.status !== String(outcome.status))) return `${outcome.status} not SCIM's error`;
     for (const key of ['status_code', 'request_id', 'error_type', 'error_message', 'error_url']) if (!(key in body)) return `${outcome.status} without ${key}`;
     if (body.status_code !== outcome.status) return `${outcome.status} with status_code ${String(body.status_code)}`;
     return null;
@@ -226,7 +245,7 @@ test(`${RUNS} malformed requests across every route: no 5xx, every answer in the
   const routes = server.gatehouse.app.routeTable.map((route) => {
     const operation = document.paths[route.url.replace(/:([^/]+)/g, '{$1}')]?.[route.method.toLowerCase()];
     const schema = operation?.requestBody && (Object.values(operation.requestBody.content)[0] as { schema?: { properties?: object } }).schema;
-    return { method: route.method, url: route.url, fields: Object.keys(schema?.properties ?? {}) };
+    return { method: route.method, url: route.url, fields: Object.keys(schema?.properties ?? {}), scim: route.scim };
   });
   const requests = fc.sample(requestFor(routes), { seed: SEED, numRuns: RUNS });
 

@@ -1,6 +1,7 @@
 // A member's roles and where each comes from. Only explicit assignments are stored; stytch_member
 // and the implicit roles — the organization's email-domain rules, and its SSO connections' rules for
-// everyone signing in through them and for IdP groups — are worked out from the member and its
+// everyone signing in through them and for IdP groups, and its SCIM connection's rules for the groups
+// the IdP provisions — are worked out from the member and its
 // organization each time, so a changed rule, email or group shows at the next authentication
 // without a write to the member. An email-domain rule counts only for a verified address: an address
 // nobody has proven is a claim, and a claim grants nothing (docs/security/verified-identities.md).
@@ -10,7 +11,8 @@ export type RoleSource =
   | { type: 'direct_assignment'; details: Record<string, never> }
   | { type: 'email_assignment'; details: { email_domain: string } }
   | { type: 'sso_connection'; details: { connection_id: string } }
-  | { type: 'sso_connection_group'; details: { connection_id: string; group: string } };
+  | { type: 'sso_connection_group'; details: { connection_id: string; group: string } }
+  | { type: 'scim_connection_group'; details: { connection_id: string; group_id: string } };
 
 export interface MemberRole {
   role_id: string;
@@ -22,6 +24,18 @@ export interface SsoRegistration {
   connection_id: string;
   external_id: string;
   groups: string[];
+}
+
+/** A member's place in a group its organization's SCIM connection provisions (scim/). */
+export interface ScimGroupMembership {
+  connection_id: string;
+  group_id: string;
+}
+
+/** The scim_group_implicit_role_assignments of the organization's SCIM connection. */
+export interface ScimConnectionRoleRules {
+  connection_id: string;
+  group_role_rules: readonly { role_id: string; group_id: string }[];
 }
 
 /** The role rules of one SSO connection of the organization. */
@@ -37,11 +51,15 @@ export interface RoleInputs {
   /** Whether the member proved the address (a link to it followed, an IdP's assertion). */
   email_address_verified: boolean;
   sso_registrations: readonly SsoRegistration[];
+  /** The SCIM groups the member is in (absent: none). */
+  scim_groups?: readonly ScimGroupMembership[];
 }
 
 export interface OrganizationRoleRules {
   email_role_rules: readonly { domain: string; role_id: string }[];
   sso_connections: readonly ConnectionRoleRules[];
+  /** The organization's SCIM connection's group rules (absent: none). */
+  scim_connections?: readonly ScimConnectionRoleRules[];
 }
 
 /**
@@ -70,6 +88,16 @@ export function memberRoles(member: RoleInputs, organization: OrganizationRoleRu
     for (const rule of connection.connection_role_rules) add(rule.role_id, { type: 'sso_connection', details: { connection_id } });
     for (const rule of connection.group_role_rules) {
       if (registration.groups.includes(rule.group)) add(rule.role_id, { type: 'sso_connection_group', details: { connection_id, group: rule.group } });
+    }
+  }
+  // SCIM groups: the IdP provisioned the member into the group, so the role holds whatever the
+  // session's factors (Stytch's scim_connection_group), until the IdP removes it from the group.
+  for (const membership of member.scim_groups ?? []) {
+    const connection = organization.scim_connections?.find((c) => c.connection_id === membership.connection_id);
+    for (const rule of connection?.group_role_rules ?? []) {
+      if (rule.group_id === membership.group_id) {
+        add(rule.role_id, { type: 'scim_connection_group', details: { connection_id: membership.connection_id, group_id: rule.group_id } });
+      }
     }
   }
   return [...roles.values()];

@@ -21,7 +21,20 @@ import type { SqlExecutor } from '../store/database.ts';
 import { revokeOtherMemberTokens } from '../magic-links/tokens.ts';
 import { acceptVerifiedEmailUnlessDeleted, auditState, insertRoles } from './repository.ts';
 import { revokeAllOfMember } from '../sessions/store.ts';
-import { memberRoles, roleIds, type MemberRole, type SsoRegistration } from './roles.ts';
+import { memberRoles, roleIds, type MemberRole, type ScimGroupMembership, type SsoRegistration } from './roles.ts';
+import { FROM_MEMBERS, MEMBER_COLUMNS, roleHoldersSql, SELECT_MEMBERS } from './sql.ts';
+
+export { roleHoldersSql, SELECT_MEMBERS };
+
+/** A member's user at its organization's SCIM connection (scim/): what the IdP last sent. */
+export interface ScimRegistration {
+  connection_id: string;
+  registration_id: string;
+  external_id: string | null;
+  user_name: string;
+  active: boolean;
+  attributes: Record<string, unknown>;
+}
 
 export type MemberStatus = 'active' | 'pending' | 'invited' | 'deleted';
 
@@ -63,6 +76,10 @@ export interface MemberRecord {
   password: { password_id: string; requires_reset: boolean } | null;
   /** The member's identities at the organization's SSO connections, with their latest IdP groups. */
   sso_registrations: SsoRegistration[];
+  /** The SCIM groups (scim/) the member is in, by connection. */
+  scim_groups: ScimGroupMembership[];
+  /** The member's SCIM registration (scim/), or null. */
+  scim_registration: ScimRegistration | null;
   lock_created_at: Date | null;
   lock_expires_at: Date | null;
 }
@@ -97,25 +114,6 @@ export interface UpdateMemberInput {
 
 const MFA_METHODS = new Set(['', 'sms_otp', 'totp']);
 
-// The explicit roles in the order of member_roles' primary key (member_id, role_id): no sort per member.
-const MEMBER_COLUMNS = `
-         m.member_id, m.organization_id, m.project_id, m.status, m.email_address, m.email_domain, m.email_address_verified,
-         m.name, m.is_breakglass, m.mfa_enrolled, m.mfa_phone_number, m.mfa_phone_number_verified, m.default_mfa_method, m.trusted_metadata,
-         m.untrusted_metadata, m.external_id, m.created_at, m.updated_at,
-         ARRAY(SELECT r.role_id FROM member_roles r WHERE r.member_id = m.member_id ORDER BY r.role_id) AS explicit_roles,
-         (SELECT json_build_object('password_id', pw.password_id, 'requires_reset', pw.requires_reset)
-            FROM member_passwords pw WHERE pw.member_id = m.member_id) AS password,
-         COALESCE((SELECT t.totp_id FROM totp_registrations t WHERE t.member_id = m.member_id AND t.status = 'active'), '') AS totp_registration_id,
-         COALESCE((SELECT json_agg(json_build_object('registration_id', s.registration_id, 'connection_id', s.connection_id,
-                                                     'external_id', s.external_id, 'groups', s.groups) ORDER BY s.created_at, s.registration_id)
-                     FROM sso_registrations s WHERE s.member_id = m.member_id), '[]'::json) AS sso_registrations,
-         lk.lock_created_at, lk.lock_expires_at`;
-const FROM_MEMBERS = `
-    FROM members m
-    LEFT JOIN member_lockouts lk ON lk.member_id = m.member_id AND lk.lock_expires_at IS NOT NULL`;
-
-export const SELECT_MEMBERS = `SELECT ${MEMBER_COLUMNS}${FROM_MEMBERS}`;
-
 export function checkMemberId(memberId: string): void {
   if (!isId('member', memberId)) throw new GatehouseError('invalid_member_id', { params: { member_id: memberId } });
 }
@@ -143,23 +141,6 @@ function conflictError(error: unknown): GatehouseError | undefined {
 
 const values = new FilterValues('member_search');
 const STATUSES = new Set<MemberStatus>(['active', 'pending', 'invited', 'deleted']);
-
-/**
- * SQL true for a member `m` holding any of the roles `roles` (a text[] placeholder) explicitly or
- * by a rule of its organization (email domain of a verified address, SSO connection, IdP group) —
- * what memberRoles works out, as a condition. `within(alias)` bounds each set of holders (to some organizations, to
- * the project); it is not a test of the default role, which every member holds.
- */
-export function roleHoldersSql(roles: string, within: (alias: string) => string): string {
-  return `m.member_id IN (SELECT x.member_id FROM member_roles x WHERE ${within('x')} AND x.role_id = ANY(${roles}::text[]))
-         OR (m.email_address_verified AND (m.organization_id, m.email_domain) IN (SELECT x.organization_id, x.domain FROM organization_email_role_rules x
-                                                     WHERE ${within('x')} AND x.role_id = ANY(${roles}::text[])))
-         OR m.member_id IN (SELECT r.member_id FROM sso_registrations r JOIN sso_connections c USING (connection_id)
-                             WHERE ${within('r')}
-                               AND (EXISTS (SELECT 1 FROM jsonb_array_elements(c.connection_role_rules) x WHERE x->>'role_id' = ANY(${roles}::text[]))
-                                    OR EXISTS (SELECT 1 FROM jsonb_array_elements(c.group_role_rules) x
-                                                WHERE x->>'role_id' = ANY(${roles}::text[]) AND x->>'group' = ANY(r.groups))))`;
-}
 
 const MEMBER_FILTERS: Record<string, FilterCompiler> = {
   member_ids: (v, p) => `m.member_id = ANY(${p(values.stringList('member_ids', v))}::text[])`,

@@ -19,7 +19,7 @@ import { compileSearchQuery, FilterValues, SearchCursors, searchLimit, type Filt
 import { ALL, BoundedCache } from '../shared/bounded-cache.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
-import type { ConnectionRoleRules } from '../members/roles.ts';
+import type { ConnectionRoleRules, ScimConnectionRoleRules } from '../members/roles.ts';
 import { setCustomRoles } from './repository.ts';
 
 /** Settings Gatehouse stores and returns as given (with Stytch's defaults). */
@@ -57,6 +57,12 @@ export interface SsoConnectionSummary extends ConnectionRoleRules {
   identity_provider: string;
 }
 
+export interface ScimConnectionSummary extends ScimConnectionRoleRules {
+  display_name: string;
+  bearer_token_last_four: string;
+  bearer_token_expires_at: string | null;
+}
+
 export interface OrganizationRecord {
   organization_id: string;
   project_id: string;
@@ -69,6 +75,8 @@ export interface OrganizationRecord {
   email_role_rules: EmailRoleRule[];
   /** The organization's SSO connections with their role rules (sso/ owns the rest of each). */
   sso_connections: SsoConnectionSummary[];
+  /** The organization's SCIM connection (at most one; scim/ owns the rest of it) with its group role rules. */
+  scim_connections: ScimConnectionSummary[];
   custom_roles: Role[];
   trusted_metadata: Metadata;
   external_id: string | null;
@@ -105,7 +113,11 @@ const SELECT_ORGANIZATIONS = `
                                                      'display_name', c.display_name, 'identity_provider', c.identity_provider,
                                                      'connection_role_rules', c.connection_role_rules, 'group_role_rules', c.group_role_rules)
                                    ORDER BY c.created_at, c.connection_id)
-                     FROM sso_connections c WHERE c.organization_id = o.organization_id), '[]'::json) AS sso_connections
+                     FROM sso_connections c WHERE c.organization_id = o.organization_id), '[]'::json) AS sso_connections,
+         COALESCE((SELECT json_agg(json_build_object('connection_id', c.connection_id, 'display_name', c.display_name,
+                                                     'bearer_token_last_four', c.bearer_token_last_four,
+                                                     'bearer_token_expires_at', c.bearer_token_expires_at, 'group_role_rules', c.group_role_rules))
+                     FROM scim_connections c WHERE c.organization_id = o.organization_id), '[]'::json) AS scim_connections
     FROM organizations o`;
 
 type OrganizationRow = Omit<OrganizationRecord, 'settings'> & { settings: Partial<OrganizationSettings> };

@@ -21,6 +21,10 @@ export function toWireOrganization(organization: OrganizationRecord) {
     created_at: formatTimestamp(organization.created_at),
     updated_at: formatTimestamp(organization.updated_at),
     organization_external_id: organization.external_id,
-    scim_active_connection: null,
+    scim_active_connection: organization.scim_connections[0]
+      ? (({ connection_id, display_name, bearer_token_last_four, bearer_token_expires_at }) => ({
+          connection_id, display_name, bearer_token_last_four, ...(bearer_token_expires_at ? { bearer_token_expires_at: formatTimestamp(new Date(bearer_token_expires_at)) } : {}),
+        }))(organization.scim_connections[0])
+      : null,
   };
 }

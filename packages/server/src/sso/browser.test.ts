@@ -117,7 +117,7 @@ describe('the admin portal\'s SSO calls', () => {
       const admin = await pageAs('admin');
       const config = await call(admin, 'config');
       assert.deepEqual(config.ok?.sso_config, { sso_enabled: true, can_create_saml_connection: true, can_create_oidc_connection: true }, JSON.stringify(config));
-      assert.equal(config.ok.scim_config.scim_enabled, false);
+      assert.equal(config.ok.scim_config.scim_enabled, true);
       assert.deepEqual((await call(admin, 'list')).ok.saml_connections, []);
 
       const saml = await call(admin, 'createSaml', { display_name: 'Okta', identity_provider: 'okta' });

@@ -87,6 +87,6 @@ export function toWireAdminPortalConfig() {
   return {
     sso_config: { sso_enabled: true, can_create_saml_connection: true, can_create_oidc_connection: true },
     organization_config: { mfa_controls_enabled: false },
-    scim_config: { scim_enabled: false },
+    scim_config: { scim_enabled: true },
   };
 }

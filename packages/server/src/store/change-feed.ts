@@ -16,7 +16,7 @@ export type ChangeEvent =
   | { type: 'session'; project_id: string; session_id: string }
   | { type: 'signing_keys'; project_id: string };
 
-type Emit = (event: ChangeEvent) => void;
+export type Emit = (event: ChangeEvent) => void;
 
 /**
  * Every cache of database state subscribes here with `on(handler, onGap)`. A gap means "everything

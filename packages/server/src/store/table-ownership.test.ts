@@ -58,6 +58,10 @@ const OWNER: Record<string, string> = {
   totp_registrations: 'totps',
   totp_recovery_codes: 'totps',
   m2m_clients: 'm2m',
+  scim_connections: 'scim',
+  scim_users: 'scim',
+  scim_groups: 'scim',
+  scim_group_members: 'scim',
 };
 
 /**
