@@ -6,8 +6,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import pg from 'pg';
-import { freePort, runCli, serveCli, stopCli } from '../../testing/cli-process.ts';
+import { cliTestEnvironment, dropSchema, freePort, runCli, serveCli, stopCli } from '../../testing/cli-process.ts';
 import { basicAuth } from '../../testing/harness.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
@@ -32,23 +31,11 @@ async function adminLogin(email: string, password: string): Promise<number> {
 
 before(async () => {
   port = await freePort();
-  env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    PORT: String(port),
-    GATEHOUSE_DATA_DIR: dataDir,
-    GATEHOUSE_LOG_LEVEL: 'warn',
-    ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL, GATEHOUSE_DATABASE_SCHEMA: schema } : {}),
-  };
+  env = cliTestEnvironment({ port, dataDir, schema });
 });
 
 after(async () => {
-  if (process.env.DATABASE_URL) {
-    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await admin.end();
-  }
+  await dropSchema(schema);
 });
 
 test('first start creates the project and the first admin, prints and stores its credentials; the second start reuses them', async () => {
@@ -214,7 +201,7 @@ test('policy apply prints the changes, export gives the policy back, secrets rot
 test('unknown commands print usage and fail; config errors are one clear line', () => {
   const unknown = cli('frobnicate');
   assert.equal(unknown.status, 1);
-  assert.match(unknown.stdout, /Usage: gatehouse/);
+  assert.match(unknown.stderr, /Usage: gatehouse/);
   const bad = runCli({ ...env, PORT: 'x' }, undefined, 'serve');
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /PORT must be a whole number/);

@@ -144,18 +144,49 @@ function apiClient() {
   }
   const authorization = `Basic ${Buffer.from(`${projectId}:${secret}`).toString('base64')}`;
   return async (method: string, path: string, body?: unknown): Promise<Record<string, any>> => {
-    const response = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: { authorization, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = (await response.json()) as Record<string, any>;
+    let response: Response;
+    try {
+      response = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: { authorization, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (error) {
+      throw new CliError(`cannot reach the server at ${baseUrl}: ${networkReason(error)}`);
+    }
+    let json: Record<string, any>;
+    try {
+      json = (await response.json()) as Record<string, any>;
+    } catch {
+      throw new CliError(`${baseUrl} is not a Gatehouse API: ${method} ${path} answered ${response.status} without JSON (check GATEHOUSE_URL)`);
+    }
     if (!response.ok) {
+      // The API names its query parameter (cascade=true); this command names its flag.
+      const message = String(json.error_message ?? `status ${response.status}`).replaceAll('pass cascade=true', 'apply again with --cascade');
       const details = json.error_details?.issues?.map((i: { path: string; message: string }) => `  ${i.path}: ${i.message}`).join('\n');
-      throw new CliError(`${json.error_type}: ${json.error_message}${details ? `\n${details}` : ''}`);
+      throw new CliError(`${json.error_type ?? 'error'}: ${message}${details ? `\n${details}` : ''}`);
     }
     return json;
   };
+}
+
+/** Why a fetch failed, in a few words: "connection refused", "host not found", …. */
+function networkReason(error: unknown): string {
+  let cause: unknown = error;
+  while (cause instanceof Error && cause.cause !== undefined) cause = cause.cause;
+  const code = (cause as { code?: unknown } | null)?.code;
+  const reasons: Record<string, string> = {
+    ECONNREFUSED: 'connection refused',
+    ENOTFOUND: 'host not found',
+    EAI_AGAIN: 'host not found',
+    ECONNRESET: 'connection reset',
+    ETIMEDOUT: 'timed out',
+    UND_ERR_CONNECT_TIMEOUT: 'timed out',
+    UND_ERR_SOCKET: 'connection closed',
+    EHOSTUNREACH: 'host unreachable',
+  };
+  if (typeof code === 'string') return reasons[code] ?? code;
+  return cause instanceof Error ? cause.message : String(cause);
 }
 
 class CliError extends Error {}
@@ -188,8 +219,10 @@ async function policy(args: string[]): Promise<void> {
     const changes = result.changes as Parameters<typeof describePolicyChange>[0][];
     if (changes.length === 0) console.log('No changes: the policy is already as in the file.');
     for (const change of changes) console.log(describePolicyChange(change));
+    const holders = values.b2b ? 'member' : 'user';
     for (const revoked of result.revoked_assignments as { role_id: string; count: number }[]) {
-      console.log(`- ${revoked.count} assignment(s) of role ${revoked.role_id}`);
+      const who = `${revoked.count} ${holders}${revoked.count === 1 ? '' : 's'}`;
+      console.log(`- role ${revoked.role_id} ${result.written ? 'revoked from' : 'would be revoked from'} ${who}`);
     }
     if (changes.length > 0) {
       console.log(result.written ? `Policy version ${result.policy_version} written.` : 'Dry run: nothing written.');
@@ -199,9 +232,14 @@ async function policy(args: string[]): Promise<void> {
   throw new CliError(USAGE);
 }
 
+/** The positional arguments; an option the command does not take is an error. */
+function positionalsOnly(args: string[]): string[] {
+  return parseArgs({ args, allowPositionals: true, options: {} }).positionals;
+}
+
 async function secrets(args: string[]): Promise<void> {
+  const [sub, secretId] = positionalsOnly(args);
   const api = apiClient();
-  const [sub, secretId] = args;
   if (sub === 'list') {
     const { secrets } = await api('GET', '/v1/project/secrets');
     for (const s of secrets) console.log(`${s.secret_id}  …${s.last_four}  created ${s.created_at}`);
@@ -283,7 +321,7 @@ async function oauthProviders(args: string[]): Promise<void> {
 }
 
 async function keys(args: string[]): Promise<void> {
-  if (args[0] !== 'rotate') throw new CliError(USAGE);
+  if (positionalsOnly(args).join(' ') !== 'rotate') throw new CliError(USAGE);
   const { kid, retired_kids } = await apiClient()('POST', '/v1/project/signing_keys/rotate');
   console.log(`signing with ${kid}`);
   for (const retired of retired_kids as string[]) console.log(`retired ${retired} (published until its tokens expire)`);
@@ -337,17 +375,32 @@ async function main(argv: string[]): Promise<void> {
       return admin(rest);
     case 'encryption':
       return encryption(rest);
-    default:
+    case 'help':
+    case '--help':
+    case '-h':
       console.log(USAGE);
-      if (command && command !== 'help' && command !== '--help') process.exitCode = 1;
+      return;
+    default:
+      // No command, or one this version does not know: the usage, as an error.
+      throw new CliError(command ? `unknown command '${command}'\n\n${USAGE}` : USAGE);
   }
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof CliError) {
-    console.error(error.message);
-  } else {
-    console.error(error);
-  }
+  console.error(errorLine(error));
   process.exit(1);
 });
+
+/** What the user reads: the message, on one line (`GATEHOUSE_DEBUG=1` adds the stack). */
+function errorLine(error: unknown): string {
+  if (error instanceof ConfigError || error instanceof CliError) return error.message;
+  const code = (error as { code?: unknown } | null)?.code;
+  // parseArgs: "Unknown option '--x'. To specify a positional argument starting with a '-', …".
+  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+    const first = (error as Error).message.split(/\. /)[0]!;
+    return `${first.charAt(0).toLowerCase()}${first.slice(1)} (gatehouse help lists the options)`;
+  }
+  if (process.env.GATEHOUSE_DEBUG) return error instanceof Error ? (error.stack ?? error.message) : String(error);
+  const message = error instanceof Error ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ''}` : String(error);
+  return `error: ${message.split('\n')[0]} (GATEHOUSE_DEBUG=1 shows where)`;
+}
