@@ -3,12 +3,13 @@
 // messages; and what `GET /` answers. Real processes: the server and every command are spawned.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { ChildProcess } from 'node:child_process';
 import { cliTestEnvironment, dropSchema, freePort, runCli, serveCli, stopCli } from '../../testing/cli-process.ts';
+import { readCredentialsFile } from '../../projects/bootstrap.ts';
 import { basicAuth } from '../../testing/harness.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-messages-'));
@@ -29,7 +30,7 @@ before(async () => {
   port = await freePort();
   env = cliTestEnvironment({ port, dataDir, schema });
   server = (await serveCli(env)).child;
-  credentials = JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8'));
+  credentials = readCredentialsFile(dataDir, { databaseUrl: env.DATABASE_URL, databaseSchema: env.GATEHOUSE_DATABASE_SCHEMA })!;
 });
 
 after(async () => {

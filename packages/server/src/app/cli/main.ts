@@ -1,13 +1,14 @@
 // `gatehouse <command>`: serve, migrate, policy export/apply, secrets list/create/revoke, admin ….
 // The only code that reads the environment (besides tests).
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describePolicyChange } from '@gatehouse/policy';
 import { ConfigError, loadConfig, type ServerConfig } from '../../shared/config.ts';
 import { keyringFromConfig } from '../../encryption/config-keyring.ts';
 import { EncryptionKey } from '../../encryption/keyring.ts';
 import { prepareSecretsAtRest, reencryptSecrets } from '../../encryption/stored-secrets.ts';
-import { ensureProject, readCredentialsFile } from '../../projects/bootstrap.ts';
+import { credentialsFileName, ensureProject, readCredentialsFile } from '../../projects/bootstrap.ts';
 import { createGatehouse } from '../server.ts';
 import { makeDataDirPrivate } from '../../store/data-dir.ts';
 import { openDatabase, type Database } from '../../store/database.ts';
@@ -73,7 +74,7 @@ async function serve(): Promise<void> {
     warn(`Encrypted ${sealed} secret(s) an earlier version stored in the clear. Backups taken before hold them in the clear: rotate the signing keys (\`gatehouse keys rotate\`) and the OIDC client secrets.`);
   }
   if (underPreviousKeys > 0) warn(`${underPreviousKeys} stored secret(s) are still encrypted with a previous key: run \`gatehouse encryption reencrypt\`.`);
-  const { project, created, credentialsFile, redirectUrls } = await ensureProject(gatehouse, config);
+  const { project, created, credentialsFile, redirectUrls, keptCredentialsFile } = await ensureProject(gatehouse, config);
   const firstAdmin = await gatehouse.admins.ensureFirstAdmin();
   await gatehouse.app.listen({ port: config.port, host: config.host });
 
@@ -87,6 +88,7 @@ async function serve(): Promise<void> {
   if (firstAdmin) lines.push(`  admin:        ${firstAdmin.admin.email}`);
   if (firstAdmin?.password) lines.push(`  password:     ${firstAdmin.password}   (shown once here; \`gatehouse admin reset-password\` sets a new one)`);
   if (!firstAdmin && !(await gatehouse.admins.hasAdmin())) lines.push('  no admin yet: set GATEHOUSE_ADMIN_PASSWORD, or run `gatehouse admin create --email <email>`');
+  if (keptCredentialsFile) lines.push(`  earlier credentials found there (another project) kept in ${keptCredentialsFile}`);
   lines.push(created ? `  credentials written to ${credentialsFile} (mode 600)` : `  credentials: ${credentialsFile}`);
   console.log(lines.join('\n'));
 
@@ -135,12 +137,13 @@ async function encryption(args: string[]): Promise<void> {
 
 function apiClient() {
   const dataDir = process.env.GATEHOUSE_DATA_DIR || '.gatehouse';
-  const file = readCredentialsFile(dataDir);
+  const database = { databaseUrl: process.env.DATABASE_URL || undefined, databaseSchema: process.env.GATEHOUSE_DATABASE_SCHEMA || undefined };
+  const file = readCredentialsFile(dataDir, database);
   const baseUrl = (process.env.GATEHOUSE_URL || file?.base_url || 'http://127.0.0.1:4000').replace(/\/+$/, '');
   const projectId = process.env.GATEHOUSE_PROJECT_ID || file?.project_id;
   const secret = process.env.GATEHOUSE_SECRET || file?.secret;
   if (!projectId || !secret) {
-    throw new ConfigError(`No credentials: set GATEHOUSE_PROJECT_ID and GATEHOUSE_SECRET, or start the server once in ${dataDir}.`);
+    throw new ConfigError(`No credentials: set GATEHOUSE_PROJECT_ID and GATEHOUSE_SECRET, or start the server once in ${dataDir} (no ${join(dataDir, credentialsFileName(database))}).`);
   }
   const authorization = `Basic ${Buffer.from(`${projectId}:${secret}`).toString('base64')}`;
   return async (method: string, path: string, body?: unknown): Promise<Record<string, any>> => {
