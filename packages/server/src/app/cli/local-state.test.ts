@@ -1,5 +1,6 @@
 // The data folder's state cannot be lost: each database keeps its own credentials file, never
-// overwritten by another's project. Real `gatehouse` processes in a folder of their own.
+// overwritten by another's project; one process at a time on the embedded database (a lock naming
+// the process that holds it). Real `gatehouse` processes in a folder of their own.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -74,4 +75,50 @@ test('a project made anew where a credentials file exists (its database was remo
   assert.equal(readFileSync(kept, 'utf8'), old);
   assert.match(second.output, new RegExp(`earlier credentials found there \\(another project\\) kept in ${kept.replaceAll('.', '\\.')}`));
   assert.notEqual(JSON.parse(readFileSync(file, 'utf8')).project_id, oldProject);
+});
+
+test('the embedded data folder is locked: a second server and `gatehouse migrate` while one runs exit 1 with "in use by process N"; released on SIGTERM and SIGINT', async () => {
+  const { dataDir, env } = await embeddedRun();
+  const lockFile = join(dataDir, 'pglite.lock');
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    const first = await serveCli(env);
+    try {
+      const pid = first.child.pid!;
+      assert.equal(JSON.parse(readFileSync(lockFile, 'utf8')).pid, pid);
+      const second = runCli({ ...env, PORT: String(await freePort()) }, undefined, 'serve');
+      assert.equal(second.status, 1);
+      assert.equal(second.stderr.trim().split('\n').length, 1, second.stderr);
+      assert.match(second.stderr, new RegExp(`pglite is in use by process ${pid} \\(gatehouse serve\\)`));
+      const migrate = runCli(env, undefined, 'migrate');
+      assert.equal(migrate.status, 1);
+      assert.equal(migrate.stderr.trim().split('\n').length, 1, migrate.stderr);
+      assert.match(migrate.stderr, new RegExp(`in use by process ${pid}`));
+      // The running server was not disturbed.
+      assert.equal((await fetch(`http://127.0.0.1:${env.PORT}/healthz`)).status, 200);
+    } finally {
+      const exited = new Promise((resolve) => first.child.once('exit', resolve));
+      first.child.kill(signal);
+      await exited;
+    }
+    assert.ok(!existsSync(lockFile), `released on ${signal}`);
+  }
+  const migrate = runCli(env, undefined, 'migrate');
+  assert.equal(migrate.status, 0, migrate.stderr);
+  assert.ok(!existsSync(lockFile), 'released when migrate ends');
+});
+
+test('a lock left by a process that is gone (killed) is stale: the next start takes it', async () => {
+  const { dataDir, env } = await embeddedRun();
+  const first = await serveCli(env);
+  const exited = new Promise((resolve) => first.child.once('exit', resolve));
+  first.child.kill('SIGKILL');
+  await exited;
+  const lockFile = join(dataDir, 'pglite.lock');
+  assert.equal(JSON.parse(readFileSync(lockFile, 'utf8')).pid, first.child.pid, 'SIGKILL leaves the lock behind');
+  const second = await serveCli(env);
+  try {
+    assert.equal(JSON.parse(readFileSync(lockFile, 'utf8')).pid, second.child.pid);
+  } finally {
+    await stopCli(second.child);
+  }
 });

@@ -11,6 +11,7 @@ import { prepareSecretsAtRest, reencryptSecrets } from '../../encryption/stored-
 import { credentialsFileName, ensureProject, readCredentialsFile } from '../../projects/bootstrap.ts';
 import { createGatehouse } from '../server.ts';
 import { makeDataDirPrivate } from '../../store/data-dir.ts';
+import { assertDataFolderFree, DataFolderInUseError } from '../../store/data-dir-lock.ts';
 import { openDatabase, type Database } from '../../store/database.ts';
 import { migrate } from '../../store/migrate.ts';
 
@@ -62,8 +63,14 @@ function configuredKeyring(config: ServerConfig) {
   return keyring;
 }
 
+/** The embedded database's folder, when the configuration names no DATABASE_URL. */
+const embeddedFolder = (config: ServerConfig) => (config.databaseUrl ? undefined : `${config.dataDir}/pglite`);
+
 async function serve(): Promise<void> {
   const { config, warnings } = loadConfig(process.env);
+  // In use: say only that (openPglite takes the lock itself, see store/data-dir-lock.ts).
+  const folder = embeddedFolder(config);
+  if (folder) assertDataFolderFree(folder);
   for (const warning of warnings) warn(warning);
   secureDataDir(config);
   const gatehouse = await createGatehouse({ config, keyring: configuredKeyring(config) });
@@ -105,7 +112,7 @@ async function serve(): Promise<void> {
 async function withDatabase<T>(work: (db: Database, config: ServerConfig) => Promise<T>): Promise<T> {
   const { config } = loadConfig(process.env);
   secureDataDir(config);
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, dataDir: `${config.dataDir}/pglite` });
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, dataDir: embeddedFolder(config) });
   try {
     return await work(db, config);
   } finally {
@@ -396,7 +403,7 @@ main(process.argv.slice(2)).catch((error: unknown) => {
 
 /** What the user reads: the message, on one line (`GATEHOUSE_DEBUG=1` adds the stack). */
 function errorLine(error: unknown): string {
-  if (error instanceof ConfigError || error instanceof CliError) return error.message;
+  if (error instanceof ConfigError || error instanceof CliError || error instanceof DataFolderInUseError) return error.message;
   const code = (error as { code?: unknown } | null)?.code;
   // parseArgs: "Unknown option '--x'. To specify a positional argument starting with a '-', …".
   if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
