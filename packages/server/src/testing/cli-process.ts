@@ -17,8 +17,8 @@ export async function freePort(): Promise<number> {
 }
 
 /** Starts `gatehouse serve` with exactly `env` and resolves with what it printed once it listens. */
-export async function serveCli(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; output: string }> {
-  const child = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function serveCli(env: NodeJS.ProcessEnv, options: { cwd?: string } = {}): Promise<{ child: ChildProcess; output: string }> {
+  const child = spawn(process.execPath, [BIN, 'serve'], { env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));

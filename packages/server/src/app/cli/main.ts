@@ -18,6 +18,8 @@ import { migrate } from '../../store/migrate.ts';
 const USAGE = `Usage: gatehouse <command>
 
   serve                          start the server (PORT, DATABASE_URL, GATEHOUSE_* — see README)
+  credentials                    print the project's credentials as shell variables, for
+                                 eval "$(npx gatehouse credentials)": PROJECT_ID, SECRET, PUBLIC_TOKEN, GATEHOUSE_URL
   migrate                        apply database migrations and exit
   policy export                  print the RBAC policy as JSON
   policy apply <file> [--dry-run] [--cascade]
@@ -142,7 +144,8 @@ async function encryption(args: string[]): Promise<void> {
   }
 }
 
-function apiClient() {
+/** The credentials the CLI uses: GATEHOUSE_URL / _PROJECT_ID / _SECRET, else the file of the database the environment names. */
+function cliCredentials() {
   const dataDir = process.env.GATEHOUSE_DATA_DIR || '.gatehouse';
   const database = { databaseUrl: process.env.DATABASE_URL || undefined, databaseSchema: process.env.GATEHOUSE_DATABASE_SCHEMA || undefined };
   const file = readCredentialsFile(dataDir, database);
@@ -152,6 +155,20 @@ function apiClient() {
   if (!projectId || !secret) {
     throw new ConfigError(`No credentials: set GATEHOUSE_PROJECT_ID and GATEHOUSE_SECRET, or start the server once in ${dataDir} (no ${join(dataDir, credentialsFileName(database))}).`);
   }
+  return { baseUrl, projectId, secret, publicToken: process.env.GATEHOUSE_PUBLIC_TOKEN || file?.public_token };
+}
+
+/** `gatehouse credentials`: lines a shell can eval, each value single-quoted. */
+function printCredentials(args: string[]): void {
+  if (positionalsOnly(args).length > 0) throw new CliError(USAGE);
+  const { baseUrl, projectId, secret, publicToken } = cliCredentials();
+  const quote = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
+  const variables = { PROJECT_ID: projectId, SECRET: secret, ...(publicToken ? { PUBLIC_TOKEN: publicToken } : {}), GATEHOUSE_URL: baseUrl };
+  for (const [name, value] of Object.entries(variables)) console.log(`export ${name}=${quote(value)}`);
+}
+
+function apiClient() {
+  const { baseUrl, projectId, secret } = cliCredentials();
   const authorization = `Basic ${Buffer.from(`${projectId}:${secret}`).toString('base64')}`;
   return async (method: string, path: string, body?: unknown): Promise<Record<string, any>> => {
     let response: Response;
@@ -371,6 +388,8 @@ async function main(argv: string[]): Promise<void> {
       return serve();
     case 'migrate':
       return runMigrations();
+    case 'credentials':
+      return printCredentials(rest);
     case 'policy':
       return policy(rest);
     case 'secrets':
