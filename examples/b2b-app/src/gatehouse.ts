@@ -83,7 +83,7 @@ export async function startLocalGatehouse(options: { dataDir: string; port: numb
   });
   const gatehouse = await createGatehouse({ config });
   const bootstrap = await ensureProject(gatehouse, config);
-  const credentials = bootstrap.created ?? readCredentialsFile(config.dataDir);
+  const credentials = bootstrap.created ?? readCredentialsFile(config.dataDir, config);
   if (!credentials) throw new Error(`no project credentials in ${join(config.dataDir)}`);
   await gatehouse.app.listen({ port: config.port, host: config.host });
   return { url: `http://127.0.0.1:${options.port}`, credentials, close: () => gatehouse.close() };

@@ -73,6 +73,8 @@ export async function registerDashboard(app: App, options: { dir?: string }) {
   const routeOptions = { config: { auth: 'public' as const, memberSession: 'refuse' as const }, schema: { hide: true } };
   app.get('/dashboard', routeOptions, handler);
   app.get('/dashboard/*', routeOptions, handler);
+  // The server's root is where a person who opens the printed URL lands: the dashboard (the API is under /v1).
+  app.get('/', routeOptions, async (_request, reply) => reply.redirect('/dashboard/', 302));
 }
 
 function decodePath(path: string): string | null {

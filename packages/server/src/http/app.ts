@@ -77,7 +77,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       options.logger ?? (config.logLevel === 'silent' ? false : { level: config.logLevel }),
     ),
     // Named as in the error envelope, so a caller's request_id finds the log lines.
-    logController: new LogController({ requestIdLogLabel: 'request_id' }),
+    // Fastify's access lines off: ours are at debug (below), so the default log is the banner, warnings and errors.
+    logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     // A hop count trusts that many proxies in front of us (Fastify's own meaning of a number).
     trustProxy: typeof config.trustProxy === 'number' ? ((hops) => (_address: string, hop: number) => hop < hops)(config.trustProxy) : config.trustProxy,
@@ -114,6 +115,15 @@ export async function createApp(options: AppOptions): Promise<App> {
     });
   });
   // A NUL in a path or query parameter, before any hook reads them (some look up a token in the path).
+  // One line as a request comes in and one as it is answered, at debug (GATEHOUSE_LOG_LEVEL=debug).
+  app.addHook('onRequest', (request, _reply, done) => {
+    request.log.debug({ req: request }, 'incoming request');
+    done();
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    request.log.debug({ res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime }, 'request completed');
+    done();
+  });
   app.addHook('onRequest', (request, _reply, done) => done(urlHasNul(request.url) ? nulError() : undefined));
 
   // The project secret, checked first on every route that is not public. A callback hook, so that a

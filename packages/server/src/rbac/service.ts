@@ -250,7 +250,7 @@ export class RbacService {
       const revoked = await countAssignments(tx, projectId, kind, removedRoles);
       if (revoked.length > 0 && !options.cascade) {
         throw new GatehouseError('rbac_role_in_use', {
-          params: { assignments: revoked.map((r) => `"${r.role_id}" (held by ${r.count})`).join(', ') },
+          params: { assignments: revoked.map((r) => `"${r.role_id}" (held by ${r.count} ${kind === 'b2b' ? 'member' : 'user'}${r.count === 1 ? '' : 's'})`).join(', ') },
           details: { assignments: revoked },
         });
       }

@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { isConnectionFailure, isReadOnlyStatement } from './connection-failure.ts';
+import { lockDataFolder } from './data-dir-lock.ts';
 
 export interface QueryResult<Row> {
   rows: Row[];
@@ -57,6 +58,8 @@ export interface Subscription {
  */
 export async function openPglite(dataDir: string | undefined): Promise<Database> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
+  // One process at a time on a folder (store/data-dir-lock.ts): taken before PGlite touches it.
+  const lock = dataDir ? lockDataFolder(dataDir) : undefined;
   const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url));
   const pending = new Map<number, { resolve(value: any): void; reject(error: Error): void }>();
   const subscribers = new Map<string, Set<(payload: string) => void>>();
@@ -100,6 +103,7 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
     await call('open', { dataDir });
   } catch (error) {
     await worker.terminate();
+    lock?.release();
     throw error;
   }
   return {
@@ -138,6 +142,7 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
     async close() {
       await call('close').catch(() => {});
       await worker.terminate();
+      lock?.release();
     },
   };
 }

@@ -17,8 +17,8 @@ export async function freePort(): Promise<number> {
 }
 
 /** Starts `gatehouse serve` with exactly `env` and resolves with what it printed once it listens. */
-export async function serveCli(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; output: string }> {
-  const child = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function serveCli(env: NodeJS.ProcessEnv, options: { cwd?: string } = {}): Promise<{ child: ChildProcess; output: string }> {
+  const child = spawn(process.execPath, [BIN, 'serve'], { env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
@@ -51,4 +51,29 @@ export async function stopCli(child: ChildProcess): Promise<void> {
 export function runCli(env: NodeJS.ProcessEnv, input: string | undefined, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [BIN, ...args], { env, input, encoding: 'utf8', timeout: 180_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * The environment of a `gatehouse` run in a test: a data folder and a port of its own, and on
+ * PostgreSQL (DATABASE_URL set) a schema of its own, which `dropSchema` removes at the end.
+ */
+export function cliTestEnvironment(options: { port: number; dataDir: string; schema: string }): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    PORT: String(options.port),
+    GATEHOUSE_DATA_DIR: options.dataDir,
+    GATEHOUSE_LOG_LEVEL: 'warn',
+    ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL, GATEHOUSE_DATABASE_SCHEMA: options.schema } : {}),
+  };
+}
+
+/** Drops a test's PostgreSQL schema (nothing to do on PGlite). */
+export async function dropSchema(schema: string, databaseUrl = process.env.DATABASE_URL): Promise<void> {
+  if (!databaseUrl) return;
+  const { default: pg } = await import('pg');
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await admin.end();
 }

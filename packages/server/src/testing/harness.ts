@@ -134,7 +134,7 @@ export async function startTestServer(
     clock?: Clock;
     database?: TestDatabase;
     env?: Record<string, string>;
-    /** Receives the server's log (JSON lines, level info). */
+    /** Receives the server's log (JSON lines, level debug: the access lines included). */
     logStream?: { write(line: string): void };
     /** Listen on this port, which the public URL then names (as `gatehouse serve` does), instead of any free one. */
     port?: number;
@@ -149,7 +149,7 @@ export async function startTestServer(
     ...options.env,
   });
   // GATEHOUSE_TEST_LOG=1 shows the server's error log (500s) while a test runs.
-  const logger = options.logStream ? { level: 'info', stream: options.logStream } : process.env.GATEHOUSE_TEST_LOG ? { level: 'error' } : false;
+  const logger = options.logStream ? { level: 'debug', stream: options.logStream } : process.env.GATEHOUSE_TEST_LOG ? { level: 'error' } : false;
   const gatehouse = await createGatehouse({ config, db: database.db, clock: options.clock, logger });
   const address = await gatehouse.app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   const baseUrl = address.replace('localhost', '127.0.0.1');

@@ -6,8 +6,8 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import pg from 'pg';
-import { freePort, runCli, serveCli, stopCli } from '../../testing/cli-process.ts';
+import { cliTestEnvironment, dropSchema, freePort, runCli, serveCli, stopCli } from '../../testing/cli-process.ts';
+import { credentialsFileName } from '../../projects/bootstrap.ts';
 import { basicAuth } from '../../testing/harness.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
@@ -19,6 +19,9 @@ const serve = (extraEnv: NodeJS.ProcessEnv = {}) => serveCli({ ...env, ...extraE
 const stop = stopCli;
 const cli = (...args: string[]) => runCli(env, undefined, ...args);
 const cliWithInput = (input: string | undefined, ...args: string[]) => runCli(env, input, ...args);
+
+/** This database's credentials file (the embedded database's, or this schema's on PostgreSQL). */
+const credentialsFile = () => join(dataDir, credentialsFileName({ databaseUrl: env.DATABASE_URL, databaseSchema: env.GATEHOUSE_DATABASE_SCHEMA }));
 
 /** The status of a dashboard sign-in. */
 async function adminLogin(email: string, password: string): Promise<number> {
@@ -32,23 +35,11 @@ async function adminLogin(email: string, password: string): Promise<number> {
 
 before(async () => {
   port = await freePort();
-  env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    PORT: String(port),
-    GATEHOUSE_DATA_DIR: dataDir,
-    GATEHOUSE_LOG_LEVEL: 'warn',
-    ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL, GATEHOUSE_DATABASE_SCHEMA: schema } : {}),
-  };
+  env = cliTestEnvironment({ port, dataDir, schema });
 });
 
 after(async () => {
-  if (process.env.DATABASE_URL) {
-    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await admin.end();
-  }
+  await dropSchema(schema);
 });
 
 test('first start creates the project and the first admin, prints and stores its credentials; the second start reuses them', async () => {
@@ -62,8 +53,8 @@ test('first start creates the project and the first admin, prints and stores its
     assert.equal(await adminLogin('admin@localhost', adminPassword), 200);
     assert.match(first.output, new RegExp(`dashboard: +http://127\\.0\\.0\\.1:${port}/dashboard/`));
     assert.match(first.output, new RegExp(`listening on http://127\\.0\\.0\\.1:${port}`));
-    credentials = JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8'));
-    assert.equal(statSync(join(dataDir, 'credentials.json')).mode & 0o777, 0o600);
+    credentials = JSON.parse(readFileSync(credentialsFile(), 'utf8'));
+    assert.equal(statSync(credentialsFile()).mode & 0o777, 0o600);
     assert.match(credentials.project_id, /^project-test-[0-9a-f-]{36}$/);
     assert.match(credentials.public_token, /^public-token-test-/);
     assert.ok(first.output.includes(credentials.project_id) && first.output.includes(credentials.secret));
@@ -137,7 +128,7 @@ test('policy apply prints the changes, export gives the policy back, secrets rot
     assert.equal(cli('secrets', 'revoke', secretId!).status, 0);
     assert.equal(cli('secrets', 'list').stdout.trim().split('\n').length, 1);
 
-    const credentials = JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8'));
+    const credentials = JSON.parse(readFileSync(credentialsFile(), 'utf8'));
     const jwks = async () => ((await (await fetch(`http://127.0.0.1:${port}/v1/sessions/jwks/${credentials.project_id}`)).json()) as { keys: { kid: string }[] }).keys;
     const before = (await jwks()).map((key) => key.kid);
     const rotated = cli('keys', 'rotate');
@@ -214,7 +205,7 @@ test('policy apply prints the changes, export gives the policy back, secrets rot
 test('unknown commands print usage and fail; config errors are one clear line', () => {
   const unknown = cli('frobnicate');
   assert.equal(unknown.status, 1);
-  assert.match(unknown.stdout, /Usage: gatehouse/);
+  assert.match(unknown.stderr, /Usage: gatehouse/);
   const bad = runCli({ ...env, PORT: 'x' }, undefined, 'serve');
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /PORT must be a whole number/);

@@ -1,21 +1,25 @@
 // `gatehouse <command>`: serve, migrate, policy export/apply, secrets list/create/revoke, admin ….
 // The only code that reads the environment (besides tests).
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describePolicyChange } from '@gatehouse/policy';
 import { ConfigError, loadConfig, type ServerConfig } from '../../shared/config.ts';
 import { keyringFromConfig } from '../../encryption/config-keyring.ts';
 import { EncryptionKey } from '../../encryption/keyring.ts';
 import { prepareSecretsAtRest, reencryptSecrets } from '../../encryption/stored-secrets.ts';
-import { ensureProject, readCredentialsFile } from '../../projects/bootstrap.ts';
+import { credentialsFileName, ensureProject, readCredentialsFile } from '../../projects/bootstrap.ts';
 import { createGatehouse } from '../server.ts';
 import { makeDataDirPrivate } from '../../store/data-dir.ts';
+import { assertDataFolderFree, DataFolderInUseError } from '../../store/data-dir-lock.ts';
 import { openDatabase, type Database } from '../../store/database.ts';
 import { migrate } from '../../store/migrate.ts';
 
 const USAGE = `Usage: gatehouse <command>
 
   serve                          start the server (PORT, DATABASE_URL, GATEHOUSE_* — see README)
+  credentials                    print the project's credentials as shell variables, for
+                                 eval "$(npx gatehouse credentials)": PROJECT_ID, SECRET, PUBLIC_TOKEN, GATEHOUSE_URL
   migrate                        apply database migrations and exit
   policy export                  print the RBAC policy as JSON
   policy apply <file> [--dry-run] [--cascade]
@@ -61,8 +65,14 @@ function configuredKeyring(config: ServerConfig) {
   return keyring;
 }
 
+/** The embedded database's folder, when the configuration names no DATABASE_URL. */
+const embeddedFolder = (config: ServerConfig) => (config.databaseUrl ? undefined : `${config.dataDir}/pglite`);
+
 async function serve(): Promise<void> {
   const { config, warnings } = loadConfig(process.env);
+  // In use: say only that (openPglite takes the lock itself, see store/data-dir-lock.ts).
+  const folder = embeddedFolder(config);
+  if (folder) assertDataFolderFree(folder);
   for (const warning of warnings) warn(warning);
   secureDataDir(config);
   const gatehouse = await createGatehouse({ config, keyring: configuredKeyring(config) });
@@ -73,7 +83,7 @@ async function serve(): Promise<void> {
     warn(`Encrypted ${sealed} secret(s) an earlier version stored in the clear. Backups taken before hold them in the clear: rotate the signing keys (\`gatehouse keys rotate\`) and the OIDC client secrets.`);
   }
   if (underPreviousKeys > 0) warn(`${underPreviousKeys} stored secret(s) are still encrypted with a previous key: run \`gatehouse encryption reencrypt\`.`);
-  const { project, created, credentialsFile, redirectUrls } = await ensureProject(gatehouse, config);
+  const { project, created, credentialsFile, redirectUrls, keptCredentialsFile } = await ensureProject(gatehouse, config);
   const firstAdmin = await gatehouse.admins.ensureFirstAdmin();
   await gatehouse.app.listen({ port: config.port, host: config.host });
 
@@ -87,6 +97,7 @@ async function serve(): Promise<void> {
   if (firstAdmin) lines.push(`  admin:        ${firstAdmin.admin.email}`);
   if (firstAdmin?.password) lines.push(`  password:     ${firstAdmin.password}   (shown once here; \`gatehouse admin reset-password\` sets a new one)`);
   if (!firstAdmin && !(await gatehouse.admins.hasAdmin())) lines.push('  no admin yet: set GATEHOUSE_ADMIN_PASSWORD, or run `gatehouse admin create --email <email>`');
+  if (keptCredentialsFile) lines.push(`  earlier credentials found there (another project) kept in ${keptCredentialsFile}`);
   lines.push(created ? `  credentials written to ${credentialsFile} (mode 600)` : `  credentials: ${credentialsFile}`);
   console.log(lines.join('\n'));
 
@@ -103,7 +114,7 @@ async function serve(): Promise<void> {
 async function withDatabase<T>(work: (db: Database, config: ServerConfig) => Promise<T>): Promise<T> {
   const { config } = loadConfig(process.env);
   secureDataDir(config);
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, dataDir: `${config.dataDir}/pglite` });
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, dataDir: embeddedFolder(config) });
   try {
     return await work(db, config);
   } finally {
@@ -133,29 +144,76 @@ async function encryption(args: string[]): Promise<void> {
   }
 }
 
-function apiClient() {
+/** The credentials the CLI uses: GATEHOUSE_URL / _PROJECT_ID / _SECRET, else the file of the database the environment names. */
+function cliCredentials() {
   const dataDir = process.env.GATEHOUSE_DATA_DIR || '.gatehouse';
-  const file = readCredentialsFile(dataDir);
+  const database = { databaseUrl: process.env.DATABASE_URL || undefined, databaseSchema: process.env.GATEHOUSE_DATABASE_SCHEMA || undefined };
+  const file = readCredentialsFile(dataDir, database);
   const baseUrl = (process.env.GATEHOUSE_URL || file?.base_url || 'http://127.0.0.1:4000').replace(/\/+$/, '');
   const projectId = process.env.GATEHOUSE_PROJECT_ID || file?.project_id;
   const secret = process.env.GATEHOUSE_SECRET || file?.secret;
   if (!projectId || !secret) {
-    throw new ConfigError(`No credentials: set GATEHOUSE_PROJECT_ID and GATEHOUSE_SECRET, or start the server once in ${dataDir}.`);
+    throw new ConfigError(`No credentials: set GATEHOUSE_PROJECT_ID and GATEHOUSE_SECRET, or start the server once in ${dataDir} (no ${join(dataDir, credentialsFileName(database))}).`);
   }
+  return { baseUrl, projectId, secret, publicToken: process.env.GATEHOUSE_PUBLIC_TOKEN || file?.public_token };
+}
+
+/** `gatehouse credentials`: lines a shell can eval, each value single-quoted. */
+function printCredentials(args: string[]): void {
+  if (positionalsOnly(args).length > 0) throw new CliError(USAGE);
+  const { baseUrl, projectId, secret, publicToken } = cliCredentials();
+  const quote = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
+  const variables = { PROJECT_ID: projectId, SECRET: secret, ...(publicToken ? { PUBLIC_TOKEN: publicToken } : {}), GATEHOUSE_URL: baseUrl };
+  for (const [name, value] of Object.entries(variables)) console.log(`export ${name}=${quote(value)}`);
+}
+
+function apiClient() {
+  const { baseUrl, projectId, secret } = cliCredentials();
   const authorization = `Basic ${Buffer.from(`${projectId}:${secret}`).toString('base64')}`;
   return async (method: string, path: string, body?: unknown): Promise<Record<string, any>> => {
-    const response = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: { authorization, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = (await response.json()) as Record<string, any>;
+    let response: Response;
+    try {
+      response = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: { authorization, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (error) {
+      throw new CliError(`cannot reach the server at ${baseUrl}: ${networkReason(error)}`);
+    }
+    let json: Record<string, any>;
+    try {
+      json = (await response.json()) as Record<string, any>;
+    } catch {
+      throw new CliError(`${baseUrl} is not a Gatehouse API: ${method} ${path} answered ${response.status} without JSON (check GATEHOUSE_URL)`);
+    }
     if (!response.ok) {
+      // The API names its query parameter (cascade=true); this command names its flag.
+      const message = String(json.error_message ?? `status ${response.status}`).replaceAll('pass cascade=true', 'apply again with --cascade');
       const details = json.error_details?.issues?.map((i: { path: string; message: string }) => `  ${i.path}: ${i.message}`).join('\n');
-      throw new CliError(`${json.error_type}: ${json.error_message}${details ? `\n${details}` : ''}`);
+      throw new CliError(`${json.error_type ?? 'error'}: ${message}${details ? `\n${details}` : ''}`);
     }
     return json;
   };
+}
+
+/** Why a fetch failed, in a few words: "connection refused", "host not found", …. */
+function networkReason(error: unknown): string {
+  let cause: unknown = error;
+  while (cause instanceof Error && cause.cause !== undefined) cause = cause.cause;
+  const code = (cause as { code?: unknown } | null)?.code;
+  const reasons: Record<string, string> = {
+    ECONNREFUSED: 'connection refused',
+    ENOTFOUND: 'host not found',
+    EAI_AGAIN: 'host not found',
+    ECONNRESET: 'connection reset',
+    ETIMEDOUT: 'timed out',
+    UND_ERR_CONNECT_TIMEOUT: 'timed out',
+    UND_ERR_SOCKET: 'connection closed',
+    EHOSTUNREACH: 'host unreachable',
+  };
+  if (typeof code === 'string') return reasons[code] ?? code;
+  return cause instanceof Error ? cause.message : String(cause);
 }
 
 class CliError extends Error {}
@@ -188,8 +246,10 @@ async function policy(args: string[]): Promise<void> {
     const changes = result.changes as Parameters<typeof describePolicyChange>[0][];
     if (changes.length === 0) console.log('No changes: the policy is already as in the file.');
     for (const change of changes) console.log(describePolicyChange(change));
+    const holders = values.b2b ? 'member' : 'user';
     for (const revoked of result.revoked_assignments as { role_id: string; count: number }[]) {
-      console.log(`- ${revoked.count} assignment(s) of role ${revoked.role_id}`);
+      const who = `${revoked.count} ${holders}${revoked.count === 1 ? '' : 's'}`;
+      console.log(`- role ${revoked.role_id} ${result.written ? 'revoked from' : 'would be revoked from'} ${who}`);
     }
     if (changes.length > 0) {
       console.log(result.written ? `Policy version ${result.policy_version} written.` : 'Dry run: nothing written.');
@@ -199,9 +259,14 @@ async function policy(args: string[]): Promise<void> {
   throw new CliError(USAGE);
 }
 
+/** The positional arguments; an option the command does not take is an error. */
+function positionalsOnly(args: string[]): string[] {
+  return parseArgs({ args, allowPositionals: true, options: {} }).positionals;
+}
+
 async function secrets(args: string[]): Promise<void> {
+  const [sub, secretId] = positionalsOnly(args);
   const api = apiClient();
-  const [sub, secretId] = args;
   if (sub === 'list') {
     const { secrets } = await api('GET', '/v1/project/secrets');
     for (const s of secrets) console.log(`${s.secret_id}  …${s.last_four}  created ${s.created_at}`);
@@ -283,7 +348,7 @@ async function oauthProviders(args: string[]): Promise<void> {
 }
 
 async function keys(args: string[]): Promise<void> {
-  if (args[0] !== 'rotate') throw new CliError(USAGE);
+  if (positionalsOnly(args).join(' ') !== 'rotate') throw new CliError(USAGE);
   const { kid, retired_kids } = await apiClient()('POST', '/v1/project/signing_keys/rotate');
   console.log(`signing with ${kid}`);
   for (const retired of retired_kids as string[]) console.log(`retired ${retired} (published until its tokens expire)`);
@@ -323,6 +388,8 @@ async function main(argv: string[]): Promise<void> {
       return serve();
     case 'migrate':
       return runMigrations();
+    case 'credentials':
+      return printCredentials(rest);
     case 'policy':
       return policy(rest);
     case 'secrets':
@@ -337,17 +404,32 @@ async function main(argv: string[]): Promise<void> {
       return admin(rest);
     case 'encryption':
       return encryption(rest);
-    default:
+    case 'help':
+    case '--help':
+    case '-h':
       console.log(USAGE);
-      if (command && command !== 'help' && command !== '--help') process.exitCode = 1;
+      return;
+    default:
+      // No command, or one this version does not know: the usage, as an error.
+      throw new CliError(command ? `unknown command '${command}'\n\n${USAGE}` : USAGE);
   }
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof CliError) {
-    console.error(error.message);
-  } else {
-    console.error(error);
-  }
+  console.error(errorLine(error));
   process.exit(1);
 });
+
+/** What the user reads: the message, on one line (`GATEHOUSE_DEBUG=1` adds the stack). */
+function errorLine(error: unknown): string {
+  if (error instanceof ConfigError || error instanceof CliError || error instanceof DataFolderInUseError) return error.message;
+  const code = (error as { code?: unknown } | null)?.code;
+  // parseArgs: "Unknown option '--x'. To specify a positional argument starting with a '-', …".
+  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+    const first = (error as Error).message.split(/\. /)[0]!;
+    return `${first.charAt(0).toLowerCase()}${first.slice(1)} (gatehouse help lists the options)`;
+  }
+  if (process.env.GATEHOUSE_DEBUG) return error instanceof Error ? (error.stack ?? error.message) : String(error);
+  const message = error instanceof Error ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ''}` : String(error);
+  return `error: ${message.split('\n')[0]} (GATEHOUSE_DEBUG=1 shows where)`;
+}
