@@ -5,6 +5,25 @@
 import type { SqlExecutor } from '../store/database.ts';
 import type { MemberAuditState, MemberStatus } from './service.ts';
 
+// The explicit roles in the order of member_roles' primary key (member_id, role_id): no sort per member.
+export const MEMBER_COLUMNS = `
+         m.member_id, m.organization_id, m.project_id, m.status, m.email_address, m.email_domain, m.email_address_verified,
+         m.name, m.is_breakglass, m.mfa_enrolled, m.mfa_phone_number, m.mfa_phone_number_verified, m.default_mfa_method, m.trusted_metadata,
+         m.untrusted_metadata, m.external_id, m.created_at, m.updated_at,
+         ARRAY(SELECT r.role_id FROM member_roles r WHERE r.member_id = m.member_id ORDER BY r.role_id) AS explicit_roles,
+         (SELECT json_build_object('password_id', pw.password_id, 'requires_reset', pw.requires_reset)
+            FROM member_passwords pw WHERE pw.member_id = m.member_id) AS password,
+         COALESCE((SELECT t.totp_id FROM totp_registrations t WHERE t.member_id = m.member_id AND t.status = 'active'), '') AS totp_registration_id,
+         COALESCE((SELECT json_agg(json_build_object('registration_id', s.registration_id, 'connection_id', s.connection_id,
+                                                     'external_id', s.external_id, 'groups', s.groups) ORDER BY s.created_at, s.registration_id)
+                     FROM sso_registrations s WHERE s.member_id = m.member_id), '[]'::json) AS sso_registrations,
+         lk.lock_created_at, lk.lock_expires_at`;
+export const FROM_MEMBERS = `
+    FROM members m
+    LEFT JOIN member_lockouts lk ON lk.member_id = m.member_id AND lk.lock_expires_at IS NOT NULL`;
+
+export const SELECT_MEMBERS = `SELECT ${MEMBER_COLUMNS}${FROM_MEMBERS}`;
+
 /** An invited or pending member whose address is proven accepts: verified and active. */
 const ACCEPT_PROVEN_EMAIL = `UPDATE members SET email_address_verified = true,
   status = CASE WHEN status IN ('pending', 'invited') THEN 'active' ELSE status END, updated_at = $2`;

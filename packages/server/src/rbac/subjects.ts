@@ -4,7 +4,9 @@
 // members/roles.ts, found in SQL by the member search's own role-holder condition.
 import { IMPLICIT_ROLE_IDS, type PolicyKind, type Role } from '@gatehouse/policy';
 import { memberRoles, type RoleSource } from '../members/roles.ts';
-import { roleHoldersSql, SELECT_MEMBERS, type MemberRecord } from '../members/service.ts';
+import { SELECT_MEMBERS } from '../members/repository.ts';
+import { roleHoldersSql } from '../members/search.ts';
+import type { MemberRecord } from '../members/service.ts';
 import type { OrganizationService } from '../organizations/service.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import { compileUserSearch } from '../users/search.ts';
