@@ -4,36 +4,21 @@
 // organization through discovery and exchanging an intermediate session for a member session.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { after, before, test } from 'node:test';
-import { nextTokenTo, startSmtpServer, uniqueAddress, type TestSmtpServer } from '../email/smtp-test-server.ts';
-import { B2BProject } from '../testing/b2b.ts';
-import { DEVELOPMENT_REDIRECT_URL, ManualClock, startTestServer, type TestServer } from '../testing/harness.ts';
+import { test } from 'node:test';
+import { nextTokenTo, uniqueAddress } from '../email/smtp-test-server.ts';
+import { DEVELOPMENT_REDIRECT_URL } from '../testing/harness.ts';
+import { useMailServer } from '../testing/mail-server.ts';
 import { b2bClient, expectStytchError } from '../testing/stytch-clients.ts';
 
-let smtp: TestSmtpServer;
-let server: TestServer;
-const clock = new ManualClock();
-
-before(async () => {
-  smtp = await startSmtpServer();
-  server = await startTestServer({ clock, env: { GATEHOUSE_SMTP_URL: smtp.url, GATEHOUSE_RATE_LIMIT_IDENTIFIER: '0', GATEHOUSE_RATE_LIMIT_IP: '0' } });
-});
-after(async () => {
-  await server?.close();
-  await smtp?.close();
-});
+const setup = useMailServer();
+const { clock, project } = setup;
 
 type Client = ReturnType<typeof b2bClient>;
-
-async function project(): Promise<{ p: B2BProject; client: Client }> {
-  const p = await B2BProject.create(server);
-  return { p, client: b2bClient(server, p.credentials) };
-}
 
 /** Sends a discovery link to the address and follows it: the authenticate response. */
 async function discover(client: Client, email: string) {
   await client.magicLinks.email.discovery.send({ email_address: email });
-  const { token } = await nextTokenTo(smtp, email, 'discovery');
+  const { token } = await nextTokenTo(setup.smtp, email, 'discovery');
   return client.magicLinks.discovery.authenticate({ discovery_magic_links_token: token });
 }
 
@@ -48,7 +33,7 @@ test('sign-up: a discovery link proves the address, the intermediate session cre
   const email = uniqueAddress('Founder');
   const sent = await client.magicLinks.email.discovery.send({ email_address: email, discovery_redirect_url: 'https://app.example.com/authenticate' });
   assert.equal(sent.status_code, 200);
-  const { token, link, mail } = await nextTokenTo(smtp, email, 'discovery');
+  const { token, link, mail } = await nextTokenTo(setup.smtp, email, 'discovery');
   assert.equal(`${link.origin}${link.pathname}`, 'https://app.example.com/authenticate');
   assert.equal(mail.subject, 'Your login link');
 
@@ -126,7 +111,7 @@ test('discovered organizations: active, pending and invited memberships, and ema
   const pendingMember = (await client.organizations.members.create({ organization_id: pending, email_address: email, create_member_as_pending: true })).member;
   const invitedMember = (await client.magicLinks.email.invite({ organization_id: invited, email_address: email })).member;
   // The invite is an organization link: Stytch's B2B token type.
-  const invite = await nextTokenTo(smtp, email, 'multi_tenant_magic_links');
+  const invite = await nextTokenTo(setup.smtp, email, 'multi_tenant_magic_links');
   assert.equal(invite.mail.subject, "You've been invited");
   const gone = (await client.organizations.members.create({ organization_id: deleted, email_address: email })).member;
   await client.organizations.members.delete({ organization_id: deleted, member_id: gone.member_id });
@@ -234,7 +219,7 @@ test('discovery links go to registered DISCOVERY redirect URLs and honour PKCE; 
   const verifier = randomBytes(32).toString('base64url');
   const challenge = createHash('sha256').update(verifier).digest('base64url');
   await client.magicLinks.email.discovery.send({ email_address: email, pkce_code_challenge: challenge, discovery_expiration_minutes: 5 });
-  const { token, link, mail } = await nextTokenTo(smtp, email, 'discovery');
+  const { token, link, mail } = await nextTokenTo(setup.smtp, email, 'discovery');
   assert.equal(`${link.origin}${link.pathname}`, DEVELOPMENT_REDIRECT_URL, "the type's default");
   assert.match(mail.text, /expires in 5 minutes/);
   await expectStytchError(client.magicLinks.discovery.authenticate({ discovery_magic_links_token: token }), 'pkce_expected_code_verifier', 400);
@@ -249,7 +234,7 @@ test('discovery links go to registered DISCOVERY redirect URLs and honour PKCE; 
 
   // An expired link is refused too.
   await client.magicLinks.email.discovery.send({ email_address: email, discovery_expiration_minutes: 5 });
-  const late = await nextTokenTo(smtp, email, 'discovery');
+  const late = await nextTokenTo(setup.smtp, email, 'discovery');
   clock.advance(5 * 60_000);
   await expectStytchError(client.magicLinks.discovery.authenticate({ discovery_magic_links_token: late.token }), 'unable_to_auth_magic_link', 401);
 });

@@ -1,8 +1,6 @@
-// B2B members: create, read, update, delete (soft: status "deleted"), reactivate, search. Explicit
+// B2B members: create, read, update, delete (soft: status "deleted"), reactivate; search in search.ts. Explicit
 // roles are rows in member_roles, checked against the project's B2B policy plus the organization's
 // custom roles inside the writing transaction; implicit roles come from members/roles.ts.
-import { createHash } from 'node:crypto';
-import { IMPLICIT_ROLE_IDS } from '@gatehouse/policy';
 import { systemActor, type AuditAction, type AuditLog } from '../audit/log.ts';
 import type { Clock } from '../shared/clock.ts';
 import { LIMITS, type Environment } from '../shared/config.ts';
@@ -15,16 +13,14 @@ import { lockGrantor, requireGrantable, requireRolesWithin, withCustomRoles } fr
 import type { MemberActor } from '../authz/member-authorization.ts';
 import type { Actor } from '../projects/service.ts';
 import type { RbacService } from '../rbac/service.ts';
-import { compileSearchQuery, FilterValues, SearchCursors, searchLimit, type FilterCompiler, type SearchQuery } from '../search/query.ts';
 import type { ChangeEvent, ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import { revokeOtherMemberTokens } from '../magic-links/tokens.ts';
 import { acceptVerifiedEmailUnlessDeleted, auditState, insertRoles } from './repository.ts';
+import { searchMembers, type MemberSearchInput } from './search.ts';
 import { revokeAllOfMember } from '../sessions/store.ts';
 import { memberRoles, roleIds, type MemberRole, type ScimGroupMembership, type SsoRegistration } from './roles.ts';
-import { FROM_MEMBERS, MEMBER_COLUMNS, roleHoldersSql, SELECT_MEMBERS } from './sql.ts';
-
-export { roleHoldersSql, SELECT_MEMBERS };
+import { SELECT_MEMBERS } from './sql.ts';
 
 /** A member's user at its organization's SCIM connection (scim/): what the IdP last sent. */
 export interface ScimRegistration {
@@ -114,6 +110,7 @@ export interface UpdateMemberInput {
 
 const MFA_METHODS = new Set(['', 'sms_otp', 'totp']);
 
+
 export function checkMemberId(memberId: string): void {
   if (!isId('member', memberId)) throw new GatehouseError('invalid_member_id', { params: { member_id: memberId } });
 }
@@ -134,46 +131,6 @@ function conflictError(error: unknown): GatehouseError | undefined {
   if (what.includes('email')) return new GatehouseError('duplicate_member_email');
   if (what.includes('external_id')) return new GatehouseError('duplicate_member_external_id');
   return undefined;
-}
-
-// ---------------------------------------------------------------------------------------------
-// search
-
-const values = new FilterValues('member_search');
-const STATUSES = new Set<MemberStatus>(['active', 'pending', 'invited', 'deleted']);
-
-const MEMBER_FILTERS: Record<string, FilterCompiler> = {
-  member_ids: (v, p) => `m.member_id = ANY(${p(values.stringList('member_ids', v))}::text[])`,
-  member_emails: (v, p) => `m.email_normalized = ANY(${p(values.stringList('member_emails', v).map((e) => e.trim().toLowerCase()))}::text[])`,
-  member_email_fuzzy: (v, p) => `m.email_normalized ILIKE ${p(values.fuzzy('member_email_fuzzy', v))}`,
-  member_is_breakglass: (v, p) => `m.is_breakglass = ${p(values.bool('member_is_breakglass', v))}`,
-  statuses: (v, p) => {
-    const statuses = values.stringList('statuses', v);
-    if (!statuses.every((s) => STATUSES.has(s as MemberStatus))) throw values.invalid('statuses', 'statuses among active, pending, invited, deleted');
-    return `m.status = ANY(${p(statuses)}::text[])`;
-  },
-  member_phone_numbers: (v, p) => `m.mfa_phone_number = ANY(${p(values.stringList('member_phone_numbers', v))}::text[])`,
-  member_phone_number_fuzzy: (v, p) => `m.mfa_phone_number ILIKE ${p(values.fuzzy('member_phone_number_fuzzy', v))}`,
-  member_external_ids: (v, p) => `m.external_id = ANY(${p(values.stringList('member_external_ids', v))}::text[])`,
-  member_password_exists: (v) =>
-    `${values.bool('member_password_exists', v) ? '' : 'NOT '}EXISTS (SELECT 1 FROM member_passwords x WHERE x.member_id = m.member_id)`,
-  // Holders of any of the roles, explicitly or by a rule of their organization. Both sets are taken
-  // within the searched organizations ($1 of searchMembers), which keeps them as small as the
-  // answer: the planner hashes them once, rather than hashing the role's holders project-wide.
-  member_roles: (v, p) => {
-    const roles = values.stringList('member_roles', v);
-    if (roles.some((role) => IMPLICIT_ROLE_IDS.b2b.includes(role))) return 'TRUE';
-    return roleHoldersSql(p(roles), (alias) => `${alias}.organization_id = ANY($1::text[])`);
-  },
-};
-
-const cursors = new SearchCursors('member_search_invalid_cursor', (id) => isId('member', id));
-
-export interface MemberSearchInput {
-  organization_ids: string[];
-  cursor?: unknown;
-  limit?: unknown;
-  query?: SearchQuery | null;
 }
 
 export class MemberService {
@@ -506,55 +463,9 @@ export class MemberService {
     return this.#requireById(projectId, organizationId, memberId);
   }
 
-  /**
-   * Members of the given organizations matching the query, in creation order, with the
-   * organizations they belong to. Deleted members only when the query asks for them by status.
-   */
-  async searchMembers(projectId: string, input: MemberSearchInput) {
-    const organizationIds = [...new Set(input.organization_ids)];
-    if (organizationIds.length === 0) throw new GatehouseError('member_search_organization_ids_empty');
-    const limit = searchLimit(input.limit, 'member_search_invalid_limit');
-    // The organizations are checked (all of this project) alongside the member queries, which only
-    // read; nothing is returned unless every one is found.
-    const organizationsRead = this.#organizations.requireOrganizations(projectId, organizationIds);
-    organizationsRead.catch(() => {});
-    const filter = compileSearchQuery(input.query ?? null, MEMBER_FILTERS, 'member_search', 2);
-    const asksForStatus = input.query?.operands?.some((operand) => operand.filter_name === 'statuses') ?? false;
-    const queryKey = createHash('sha256').update(JSON.stringify([organizationIds, input.query ?? null])).digest('base64url').slice(0, 12);
-    const after = input.cursor ? cursors.decode(input.cursor, queryKey) : null;
-    // No m.project_id test: the organizations were found in the project above, and a member belongs to
-    // its organization's project. Without it, the index on (organization_id, created_at, member_id)
-    // answers the filter and the count without reading the members' rows.
-    const base = [organizationIds, ...filter.params]; // the filters name the organization ids $1
-    const where = `m.organization_id = ANY($1::text[]) ${asksForStatus ? '' : `AND m.status <> 'deleted'`} AND (${filter.sql})`;
-    const page = after ? `${where} AND (m.created_at, m.member_id) > ($${base.length + 1}::timestamptz, $${base.length + 2})` : where;
-    // The page's ids first, from the index alone; then only those members' rows are read. A first
-    // page counts the matches in the same pass (a window count over the filtered ids); a later page
-    // counts them apart, since its keyset condition leaves out the pages before it.
-    const pageIds = `SELECT m.member_id${after ? '' : ', count(*) OVER () AS total'} FROM members m WHERE ${page} ORDER BY m.created_at, m.member_id LIMIT ${limit + 1}`;
-    // The total comes last: deleting an object's last property keeps its fast layout, any other
-    // turns it into a dictionary that the wire code and JSON.stringify then read more slowly.
-    const [organizations, { rows }, counted] = await Promise.all([
-      organizationsRead,
-      this.#db.query<MemberRecord & { total?: number }>(
-        `WITH page AS (${pageIds})
-         SELECT ${MEMBER_COLUMNS}${after ? '' : ', page.total::int AS total'}${FROM_MEMBERS}
-           JOIN page ON page.member_id = m.member_id ORDER BY m.created_at, m.member_id`,
-        after ? [...base, after.created_at, after.id] : base,
-        // A search's SQL has one shape per combination of filters: few, and each planned once.
-        { prepare: true }),
-      after ? this.#db.query<{ total: number }>(`SELECT count(*)::int AS total FROM members m WHERE ${where}`, base, { prepare: true }) : null,
-    ]);
-    const total = counted ? (counted.rows[0]?.total ?? 0) : (rows[0]?.total ?? 0);
-    for (const row of rows) delete row.total;
-    const results = rows.slice(0, limit);
-    const last = results[results.length - 1];
-    return {
-      results,
-      organizations: new Map(organizations.map((organization) => [organization.organization_id, organization])),
-      total,
-      next_cursor: rows.length > limit && last ? cursors.encode(last, last.member_id, queryKey) : null,
-    };
+  /** See searchMembers in search.ts. */
+  searchMembers(projectId: string, input: MemberSearchInput) {
+    return searchMembers(this.#db, this.#organizations, projectId, input);
   }
 
   #record(tx: SqlExecutor, projectId: string, organizationId: string, memberId: string, actor: Actor, action: AuditAction,

@@ -3,6 +3,7 @@
 // provider's JWKS, issuer, audience, expiry and nonce, with jose) or from GitHub's API (/user and
 // /user/emails). Every request goes through the guarded outbound client. Pure of the database.
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
+import { BoundedCache } from '../shared/bounded-cache.ts';
 import { GatehouseError, isGatehouseError } from '../shared/errors.ts';
 import type { OutboundFetch } from '../shared/outbound-fetch.ts';
 import type { OAuthClient, OAuthProviderName } from './providers.ts';
@@ -72,8 +73,8 @@ async function fetchJson(outbound: OutboundFetch, url: string, init: Parameters<
   return body;
 }
 
-/** JWKS by URL, kept 10 minutes (refetched sooner when a token names an unknown key). */
-const jwksCache = new Map<string, { keys: JSONWebKeySet; at: number }>();
+/** JWKS by URL, kept 10 minutes (refetched sooner when a token names an unknown key); bounded, as every cache is. */
+const jwksCache = new BoundedCache<string, { keys: JSONWebKeySet; at: number }>({ max: 1_000 });
 const JWKS_TTL_MS = 10 * 60_000;
 
 async function verifyIdToken(client: OAuthClient, outbound: OutboundFetch, idToken: string, nonce: string): Promise<Record<string, unknown>> {

@@ -4,35 +4,20 @@
 // way a code is refused — wrong, expired, reused, tried too often, for another organization or
 // address — and the rate limit on sends and tries.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { startSmtpServer, uniqueAddress, type TestSmtpServer } from '../email/smtp-test-server.ts';
-import { B2BProject } from '../testing/b2b.ts';
-import { ManualClock, startTestServer, type TestServer } from '../testing/harness.ts';
+import { test } from 'node:test';
+import { uniqueAddress } from '../email/smtp-test-server.ts';
+import { ManualClock, startTestServer } from '../testing/harness.ts';
+import { useMailServer } from '../testing/mail-server.ts';
 import { b2bClient, expectStytchError } from '../testing/stytch-clients.ts';
 
-let smtp: TestSmtpServer;
-let server: TestServer;
-const clock = new ManualClock();
-
-before(async () => {
-  smtp = await startSmtpServer();
-  server = await startTestServer({ clock, env: { GATEHOUSE_SMTP_URL: smtp.url, GATEHOUSE_RATE_LIMIT_IDENTIFIER: '0', GATEHOUSE_RATE_LIMIT_IP: '0' } });
-});
-after(async () => {
-  await server?.close();
-  await smtp?.close();
-});
+const setup = useMailServer();
+const { clock, project } = setup;
 
 type Client = ReturnType<typeof b2bClient>;
 
-async function project(s: TestServer = server): Promise<{ p: B2BProject; client: Client }> {
-  const p = await B2BProject.create(s);
-  return { p, client: b2bClient(s, p.credentials) };
-}
-
 /** The 6-digit code of the next message to the address. */
 async function codeTo(email: string): Promise<string> {
-  const mail = await smtp.nextMailTo(email);
+  const mail = await setup.smtp.nextMailTo(email);
   assert.equal(mail.subject, 'Your passcode');
   const code = /^(\d{6})$/m.exec(mail.text)?.[1];
   assert.ok(code, mail.text);
@@ -159,7 +144,7 @@ test('discovery: a code proves the address; the intermediate session records ema
   // Invited to one organization; another allows only email OTP, a third only magic links.
   const invitedIn = (await client.organizations.create({ organization_name: 'Inviting' })).organization.organization_id;
   await client.magicLinks.email.invite({ organization_id: invitedIn, email_address: email });
-  await smtp.nextMailTo(email);
+  await setup.smtp.nextMailTo(email);
   const otpOnly = (await client.organizations.create({ organization_name: 'OTP only', auth_methods: 'RESTRICTED', allowed_auth_methods: ['email_otp'] } as never)).organization.organization_id;
   const linksOnly = (await client.organizations.create({ organization_name: 'Links only', auth_methods: 'RESTRICTED', allowed_auth_methods: ['magic_link'] } as never)).organization.organization_id;
   for (const organization_id of [otpOnly, linksOnly]) await client.organizations.members.create({ organization_id, email_address: email });
@@ -200,7 +185,7 @@ test('discovery: codes expire (discovery_expiration_minutes within 2..15) and di
 });
 
 test('rate limit: sends and tries count per address', async () => {
-  const limited = await startTestServer({ clock: new ManualClock(), env: { GATEHOUSE_SMTP_URL: smtp.url, GATEHOUSE_RATE_LIMIT_IDENTIFIER: '3', GATEHOUSE_RATE_LIMIT_IDENTIFIER_WINDOW_SECONDS: '60', GATEHOUSE_RATE_LIMIT_IP: '100' } });
+  const limited = await startTestServer({ clock: new ManualClock(), env: { GATEHOUSE_SMTP_URL: setup.smtp.url, GATEHOUSE_RATE_LIMIT_IDENTIFIER: '3', GATEHOUSE_RATE_LIMIT_IDENTIFIER_WINDOW_SECONDS: '60', GATEHOUSE_RATE_LIMIT_IP: '100' } });
   try {
     const { client } = await project(limited);
     const email = uniqueAddress('Rita');

@@ -5,28 +5,19 @@
 // start is rate limited per address.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { after, before, test } from 'node:test';
-import { nextTokenTo, startSmtpServer, uniqueAddress, type TestSmtpServer } from '../email/smtp-test-server.ts';
+import { test } from 'node:test';
+import { nextTokenTo, uniqueAddress } from '../email/smtp-test-server.ts';
 import { B2BProject } from '../testing/b2b.ts';
 import { DEVELOPMENT_REDIRECT_URL, ManualClock, startTestServer, type TestServer } from '../testing/harness.ts';
+import { useMailServer } from '../testing/mail-server.ts';
 import { memberWithPassword, PASSWORD } from '../testing/sdk.ts';
 import { b2bClient, expectStytchError } from '../testing/stytch-clients.ts';
 
-let smtp: TestSmtpServer;
-let server: TestServer;
-const clock = new ManualClock();
+const setup = useMailServer();
+const { clock } = setup;
 const NEW_PASSWORD = 'Mellow-Cactus-Parade-2044?';
 
-before(async () => {
-  smtp = await startSmtpServer();
-  server = await startTestServer({ clock, env: { GATEHOUSE_SMTP_URL: smtp.url, GATEHOUSE_RATE_LIMIT_IDENTIFIER: '0', GATEHOUSE_RATE_LIMIT_IP: '0' } });
-});
-after(async () => {
-  await server?.close();
-  await smtp?.close();
-});
-
-async function world(s: TestServer = server) {
+async function world(s: TestServer = setup.server) {
   const p = await B2BProject.create(s);
   const client = b2bClient(s, p.credentials);
   const organization_id: string = (await p.createOrganization()).organization_id;
@@ -35,7 +26,7 @@ async function world(s: TestServer = server) {
   return { p, client, organization_id, email, member };
 }
 
-const resetLink = (email: string) => nextTokenTo(smtp, email, 'multi_tenant_passwords');
+const resetLink = (email: string) => nextTokenTo(setup.smtp, email, 'multi_tenant_passwords');
 
 test('reset/start mails a multi_tenant_passwords link; reset replaces the password, verifies the address, ends old sessions and signs in', async () => {
   const { client, organization_id, email, member } = await world();
@@ -94,7 +85,7 @@ test('reset: tokens expire, and one started with a PKCE challenge needs its veri
 });
 
 test('reset/start is rate limited per address', async () => {
-  const limited = await startTestServer({ clock: new ManualClock(), env: { GATEHOUSE_SMTP_URL: smtp.url, GATEHOUSE_RATE_LIMIT_IDENTIFIER: '2', GATEHOUSE_RATE_LIMIT_IP: '100' } });
+  const limited = await startTestServer({ clock: new ManualClock(), env: { GATEHOUSE_SMTP_URL: setup.smtp.url, GATEHOUSE_RATE_LIMIT_IDENTIFIER: '2', GATEHOUSE_RATE_LIMIT_IP: '100' } });
   try {
     const { client, organization_id, email } = await world(limited);
     for (let i = 0; i < 2; i++) {

@@ -2,6 +2,7 @@
 // backend callers (HTTP Basic project_id:secret) from an in-memory cache of secret digests.
 import { environmentOfProject } from '@gatehouse/contracts';
 import { systemActor, type AuditLog } from '../audit/log.ts';
+import { BoundedCache } from '../shared/bounded-cache.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Environment } from '../shared/config.ts';
 import { GatehouseError } from '../shared/errors.ts';
@@ -71,10 +72,13 @@ export class ProjectService {
   readonly #db: SqlExecutor;
   readonly #clock: Clock;
   readonly #audit: AuditLog;
-  /** project_id → active secret digests; null caches "no such project" (bounded, see #remember). */
-  readonly #secrets = new Map<string, { secret_id: string; digest: Buffer }[] | null>();
+  /**
+   * project_id → active secret digests; null caches "no such project", so guessing ids costs no
+   * database reads (the cache is bounded, so guessing cannot grow it without limit).
+   */
+  readonly #secrets = new BoundedCache<string, { secret_id: string; digest: Buffer }[] | null>({ max: 10_000 });
   /** Authorization header values that authenticated → their caller; emptied when any secret changes. */
-  readonly #callers = new Map<string, Caller>();
+  readonly #callers = new BoundedCache<string, Caller>({ max: 1_000 });
   /** Counts those changes, so a check that began before one does not remember its header after it. */
   #secretsGeneration = 0;
 
@@ -84,7 +88,7 @@ export class ProjectService {
     this.#clock = clock;
     this.#audit = audit;
     // A new project also clears the cached "no such project".
-    feed.forgetProjectOn(this.#secrets, ['secrets', 'project']);
+    this.#secrets.followFeed(feed, (event) => (event.type === 'secrets' || event.type === 'project' ? event.project_id : undefined));
     const forgetCallers = () => {
       this.#callers.clear();
       this.#secretsGeneration++;
@@ -169,7 +173,6 @@ export class ProjectService {
     const caller: Caller = { projectId: credentials.user, actor: { type: 'project_secret', id: secretId } };
     if (generation === this.#secretsGeneration) {
       // Only values that authenticated are kept; bounded all the same.
-      if (this.#callers.size >= 1_000) this.#callers.clear();
       this.#callers.set(header!, caller);
     }
     return caller;
@@ -232,25 +235,18 @@ export class ProjectService {
     return project;
   }
 
-  async #activeSecrets(projectId: string) {
-    const cached = this.#secrets.get(projectId);
-    if (cached !== undefined) return cached;
-    // A change announced while the read is under way may not be in what it returns: then the
-    // answer is used for this check only, not kept.
-    const generation = this.#secretsGeneration;
-    const { rows } = await this.#db.query<{ secret_id: string; secret_hash: Buffer | Uint8Array; exists: boolean }>(
-      `SELECT s.secret_id, s.secret_hash FROM projects p
-         JOIN project_secrets s ON s.project_id = p.project_id AND s.revoked_at IS NULL
-        WHERE p.project_id = $1`,
-      [projectId],
-    );
-    const secrets = rows.length === 0 ? null : rows.map((row) => ({ secret_id: row.secret_id, digest: Buffer.from(row.secret_hash) }));
-    // Unknown project ids are cached too, so guessing ids costs no database reads; the map is
-    // bounded so that guessing cannot grow it without limit.
-    if (generation !== this.#secretsGeneration) return secrets;
-    if (this.#secrets.size >= 10_000) this.#secrets.clear();
-    this.#secrets.set(projectId, secrets);
-    return secrets;
+  #activeSecrets(projectId: string) {
+    // A change announced while the read is under way drops the entry: the answer is then used for
+    // this check only, not kept (see BoundedCache.load).
+    return this.#secrets.load(projectId, async () => {
+      const { rows } = await this.#db.query<{ secret_id: string; secret_hash: Buffer | Uint8Array; exists: boolean }>(
+        `SELECT s.secret_id, s.secret_hash FROM projects p
+           JOIN project_secrets s ON s.project_id = p.project_id AND s.revoked_at IS NULL
+          WHERE p.project_id = $1`,
+        [projectId],
+      );
+      return rows.length === 0 ? null : rows.map((row) => ({ secret_id: row.secret_id, digest: Buffer.from(row.secret_hash) }));
+    });
   }
 }
 

@@ -4,7 +4,8 @@
 // members/roles.ts, found in SQL by the member search's own role-holder condition.
 import { IMPLICIT_ROLE_IDS, type PolicyKind, type Role } from '@gatehouse/policy';
 import { memberRoles, type RoleSource } from '../members/roles.ts';
-import { roleHoldersSql, SELECT_MEMBERS, type MemberRecord } from '../members/service.ts';
+import { roleHoldersSql, SELECT_MEMBERS } from '../members/sql.ts';
+import type { MemberRecord } from '../members/service.ts';
 import type { OrganizationService } from '../organizations/service.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import { compileUserSearch } from '../users/search.ts';

@@ -2,6 +2,7 @@
 // each project lets call /sdk/v1 (CORS), with the SDK vertical each origin runs. Both are read on
 // every browser request, so they are kept in memory and dropped on the change feed (a `project`
 // event) when any process changes them.
+import { ALL, BoundedCache } from '../shared/bounded-cache.ts';
 import type { Clock } from '../shared/clock.ts';
 import { GatehouseError } from '../shared/errors.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
@@ -40,34 +41,27 @@ export class SdkService {
   readonly #db: SqlExecutor;
   readonly #feed: ChangeFeed;
   readonly #clock: Clock;
-  /** public token → its project (null: no such token). */
-  readonly #byToken = new Map<string, Promise<Project | null>>();
+  /** public token → its project (null: no such token; kept too, so guessing tokens costs no reads — the cache is bounded). */
+  readonly #byToken = new BoundedCache<string, Project | null>({ max: MAX_CACHED });
   /** project_id → origin → vertical. */
-  readonly #origins = new Map<string, Promise<Map<string, SdkVertical>>>();
+  readonly #origins = new BoundedCache<string, Map<string, SdkVertical>>({ max: MAX_CACHED });
   /** origin → whether any project allows it (preflights carry no credentials). */
-  readonly #anywhere = new Map<string, Promise<boolean>>();
+  readonly #anywhere = new BoundedCache<string, boolean>({ max: MAX_CACHED });
 
   constructor(db: SqlExecutor, feed: ChangeFeed, clock: Clock) {
     this.#db = db;
     this.#feed = feed;
     this.#clock = clock;
-    const forgetAll = () => {
-      this.#byToken.clear();
-      this.#origins.clear();
-      this.#anywhere.clear();
-    };
-    feed.on((event) => {
-      if (event.type === 'project') {
-        this.#origins.delete(event.project_id);
-        this.#anywhere.clear();
-        this.#byToken.clear();
-      }
-    }, forgetAll);
+    // A `project` event (a token or an origin changed) drops that project's origins and every
+    // token and preflight answer; a gap in the feed drops everything.
+    this.#origins.followFeed(feed, (event) => (event.type === 'project' ? event.project_id : undefined));
+    this.#anywhere.followFeed(feed, (event) => (event.type === 'project' ? ALL : undefined));
+    this.#byToken.followFeed(feed, (event) => (event.type === 'project' ? ALL : undefined));
   }
 
   /** The project whose public token this is, or null. */
-  projectByPublicToken(token: string): Promise<Project | null> {
-    return cached(this.#byToken, token, async () => {
+  async projectByPublicToken(token: string): Promise<Project | null> {
+    return this.#byToken.load(token, async () => {
       const { rows } = await this.#db.query<Project>(
         'SELECT project_id, environment, public_token, created_at FROM projects WHERE public_token = $1',
         [token],
@@ -78,7 +72,7 @@ export class SdkService {
 
   /** The vertical the project runs at this origin, or null when the origin is not allowed. */
   async originVertical(projectId: string, origin: string): Promise<SdkVertical | null> {
-    const origins = await cached(this.#origins, projectId, async () => {
+    const origins = await this.#origins.load(projectId, async () => {
       const { rows } = await this.#db.query<{ origin: string; vertical: SdkVertical }>(
         'SELECT origin, vertical FROM sdk_allowed_origins WHERE project_id = $1',
         [projectId],
@@ -89,8 +83,8 @@ export class SdkService {
   }
 
   /** Whether some project allows the origin: what a preflight, which names no project, can know. */
-  allowedAnywhere(origin: string): Promise<boolean> {
-    return cached(this.#anywhere, origin, async () => {
+  async allowedAnywhere(origin: string): Promise<boolean> {
+    return this.#anywhere.load(origin, async () => {
       const { rowCount } = await this.#db.query('SELECT 1 FROM sdk_allowed_origins WHERE origin = $1 LIMIT 1', [origin]);
       return rowCount > 0;
     });
@@ -129,17 +123,4 @@ export class SdkService {
     });
     return origin;
   }
-}
-
-
-/** A bounded cache of promises; a failed look-up is not kept. */
-function cached<K, V>(map: Map<K, Promise<V>>, key: K, load: () => Promise<V>): Promise<V> {
-  let entry = map.get(key);
-  if (!entry) {
-    if (map.size >= MAX_CACHED) map.clear();
-    entry = load();
-    map.set(key, entry);
-    entry.catch(() => map.delete(key));
-  }
-  return entry;
 }

@@ -6,25 +6,16 @@
 // sending the intermediate session it kept with the next magic link.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { B2B_POLICY, type B2BProject } from '../testing/b2b.ts';
 import type { TestServer } from '../testing/harness.ts';
 import { b2bWorld, memberWithPassword, PASSWORD } from '../testing/sdk.ts';
-import { startSdkPageWorld, type SdkPageWorld } from '../testing/sdk-page.ts';
+import { b2bHeadlessScript, openB2BHeadlessPage, startSdkPageWorld, type SdkPageWorld } from '../testing/sdk-page.ts';
 
 // The page keeps one headless client; the test drives it through window.exchangeTest.
-const PAGE_SCRIPT = `
-import { StytchB2BHeadlessClient } from '@stytch/vanilla-js/b2b/headless';
-
-const outcome = async (work) => {
-  try { return { ok: await work() }; } catch (e) { return { error: e.error_type ?? String(e) }; }
-};
-
-window.exchangeTest = {
-  start({ publicToken, api }) {
-    window.client = new StytchB2BHeadlessClient(publicToken, { endpoints: { testAPIURL: api, liveAPIURL: api } });
-  },
-  magicLink: (token) => outcome(() => window.client.magicLinks.authenticate({ magic_links_token: token, session_duration_minutes: 60 })),
+const PAGE_SCRIPT = b2bHeadlessScript(
+  'exchangeTest',
+  `  magicLink: (token) => outcome(() => window.client.magicLinks.authenticate({ magic_links_token: token, session_duration_minutes: 60 })),
   password: (body) => outcome(() => window.client.passwords.authenticate({ ...body, session_duration_minutes: 60 })),
   exchange: (organization_id) => outcome(() => window.client.session.exchange({ organization_id, session_duration_minutes: 60 })),
   async session() {
@@ -32,18 +23,16 @@ window.exchangeTest = {
     if (!held) return null;
     const authenticated = await window.client.session.authenticate();
     return { memberId: authenticated.member.member_id, organizationId: authenticated.organization.organization_id, roles: authenticated.member_session.roles };
-  },
-};
-`;
+  },`,
+);
 
 let world: SdkPageWorld;
 let server: TestServer;
 let pageOrigin: string;
-let browser: Browser;
 
 before(async () => {
   world = await startSdkPageWorld(PAGE_SCRIPT);
-  ({ server, pageOrigin, browser } = world);
+  ({ server, pageOrigin } = world);
 });
 after(() => world?.close());
 
@@ -60,14 +49,8 @@ async function loginToken(project: B2BProject, organizationId: string, email: st
 const call = (page: Page, step: string, arg?: unknown) => page.evaluate(([name, value]) => (window as any).exchangeTest[name as string](value), [step, arg] as const);
 
 async function withPage(project: B2BProject, work: (page: Page) => Promise<void>) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const failures: string[] = [];
-  page.on('requestfailed', (request) => failures.push(`${request.method()} ${request.url()}: ${request.failure()?.errorText}`));
+  const { page, context, failures } = await openB2BHeadlessPage(world, 'exchangeTest', project.credentials.public_token);
   try {
-    await page.goto(`${pageOrigin}/`);
-    await page.waitForFunction(() => 'exchangeTest' in window);
-    await call(page, 'start', { publicToken: project.credentials.public_token, api: server.baseUrl });
     await work(page);
   } finally {
     await context.close();

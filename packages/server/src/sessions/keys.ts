@@ -2,6 +2,7 @@
 // new one and retires the old, which stays in the JWKS until every token it signed has expired.
 import { createPrivateKey, createPublicKey, generateKeyPair, randomUUID, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
+import { BoundedCache } from '../shared/bounded-cache.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Environment } from '../shared/config.ts';
 import type { EncryptionKeyring } from '../encryption/keyring.ts';
@@ -49,35 +50,25 @@ export class SigningKeys {
   readonly #feed: ChangeFeed;
   readonly #clock: Clock;
   readonly #keyring: EncryptionKeyring;
-  /** project_id → its keys being read, then read (`loaded`); emptied by the change feed on rotation. */
-  readonly #cache = new Map<string, { keys: Promise<ProjectKeys>; loaded?: ProjectKeys }>();
+  /** project_id → its keys (being read, then read); dropped by the change feed on rotation. */
+  readonly #cache = new BoundedCache<string, ProjectKeys>({ max: 10_000 });
 
   constructor(db: SqlExecutor, feed: ChangeFeed, clock: Clock, keyring: EncryptionKeyring) {
     this.#db = db;
     this.#feed = feed;
     this.#clock = clock;
     this.#keyring = keyring;
-    feed.forgetProjectOn(this.#cache, ['signing_keys']);
+    this.#cache.followFeed(feed, (event) => (event.type === 'signing_keys' ? event.project_id : undefined));
   }
 
   /** The project's keys, made on first use. */
-  forProject(projectId: string, environment: Environment): Promise<ProjectKeys> {
-    let entry = this.#cache.get(projectId);
-    if (!entry) {
-      const created: { keys: Promise<ProjectKeys>; loaded?: ProjectKeys } = { keys: this.#load(projectId, environment) };
-      this.#cache.set(projectId, created);
-      created.keys.then(
-        (keys) => (created.loaded = keys),
-        () => this.#cache.get(projectId) === created && this.#cache.delete(projectId),
-      );
-      entry = created;
-    }
-    return entry.keys;
+  async forProject(projectId: string, environment: Environment): Promise<ProjectKeys> {
+    return this.#cache.load(projectId, () => this.#load(projectId, environment));
   }
 
   /** The project's keys when they are in memory (for answers that do not wait); undefined otherwise. */
   loaded(projectId: string): ProjectKeys | undefined {
-    return this.#cache.get(projectId)?.loaded;
+    return this.#cache.get(projectId);
   }
 
   /** Starts signing with a new key; the old one stays published until its tokens have expired. */

@@ -1,9 +1,12 @@
 // The one cache helper: its bound and eviction order, loads shared while they run, a rejected or
 // unkept load not remembered, and invalidation by change-feed events and gaps (with a real feed on PGlite).
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { ChangeFeed } from '../store/change-feed.ts';
 import { openDatabase } from '../store/database.ts';
+import { SERVER_SRC, serverSourceFiles } from '../testing/source-files.ts';
 import { ALL, BoundedCache } from './bounded-cache.ts';
 
 function deferred<T>() {
@@ -95,4 +98,23 @@ test('change-feed events drop the key they name or everything; a gap drops every
   } finally {
     await db.close();
   }
+});
+
+// The rule this helper exists for: a service keeps database state in a BoundedCache, not in a Map of
+// its own that nothing bounds. A Map held by a class or a module is allowed only below, each with
+// why it cannot grow with what callers send.
+const MAPS_THAT_ARE_NOT_CACHES: Record<string, string> = {
+  'shared/bounded-cache.ts': 'the helper itself',
+  'http/json.ts': 'JSON member-name texts of the server’s own responses, capped at 1,000',
+  'sessions/store.ts': 'session id → token hash, an index that follows the BoundedCache’s evictions; and the last-access times of the next batch',
+  'passwords/strength.ts': 'requests in flight to the strength worker',
+  'rbac/changes-routes.ts': 'open policy-change streams',
+};
+
+test('no service keeps a Map of its own as a cache: every cache of database state is a BoundedCache', () => {
+  const fieldOrModuleMap = /^\s+(?:readonly\s+)?#\w+(?:\s*:[^=\n]+)?\s*=\s*new Map\b|^(?:export\s+)?(?:const|let)\s+\w+(?:\s*:[^=\n]+)?\s*=\s*new Map\b/m;
+  const offenders = serverSourceFiles().filter((file) => fieldOrModuleMap.test(readFileSync(join(SERVER_SRC, file), 'utf8')) && !(file in MAPS_THAT_ARE_NOT_CACHES));
+  assert.deepEqual(offenders, []);
+  // The allowed list names only files that still hold such a Map.
+  for (const file of Object.keys(MAPS_THAT_ARE_NOT_CACHES)) assert.match(readFileSync(join(SERVER_SRC, file), 'utf8'), /new Map\b/, file);
 });

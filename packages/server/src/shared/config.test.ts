@@ -119,3 +119,11 @@ test('SMS webhook: unset means the outbox; the URL needs a secret of 32+ charact
   refused({ GATEHOUSE_MODE: 'production', DATABASE_URL: 'postgres://db/x', GATEHOUSE_PUBLIC_URL: 'https://auth.example', GATEHOUSE_ENCRYPTION_KEY: KEY_A,
     GATEHOUSE_SMS_WEBHOOK_URL: 'http://sms.example/hook', GATEHOUSE_SMS_WEBHOOK_SECRET: secret }, /https/);
 });
+
+test('logs: readable lines on a terminal, JSON lines otherwise, unless GATEHOUSE_LOG_FORMAT says which', () => {
+  assert.equal(loadConfig({}, '/srv/app', true).config.logFormat, 'pretty');
+  assert.equal(loadConfig({}, '/srv/app', false).config.logFormat, 'json');
+  assert.equal(loadConfig({ GATEHOUSE_LOG_FORMAT: 'json' }, '/srv/app', true).config.logFormat, 'json');
+  assert.equal(loadConfig({ GATEHOUSE_LOG_FORMAT: 'pretty' }, '/srv/app', false).config.logFormat, 'pretty');
+  assert.throws(() => loadConfig({ GATEHOUSE_LOG_FORMAT: 'xml' }), (e: unknown) => e instanceof ConfigError && /GATEHOUSE_LOG_FORMAT/.test(e.message));
+});

@@ -4,6 +4,7 @@
 // these functions with them. Every refusal is a GatehouseError with an oidc_* error_type; messages
 // never carry library internals (the library error stays in `cause`, for the logs).
 import * as client from 'openid-client';
+import { BoundedCache } from '../shared/bounded-cache.ts';
 import type { Clock } from '../shared/clock.ts';
 import { GatehouseError, isGatehouseError } from '../shared/errors.ts';
 import type { OutboundFetch } from '../shared/outbound-fetch.ts';
@@ -117,8 +118,8 @@ export async function discoverOidc(issuer: string, outbound: OutboundFetch): Pro
 // Client configuration from a stored connection (no discovery at sign-in time: the stored endpoints
 // are the ones an administrator saw and may have edited).
 
-/** JWKS fetched per jwks_url, kept across sign-ins (openid-client refetches on an unknown kid). */
-const jwksCaches = new Map<string, client.ExportedJWKSCache>();
+/** JWKS fetched per jwks_url, kept across sign-ins (openid-client refetches on an unknown kid); bounded, as every cache is. */
+const jwksCaches = new BoundedCache<string, client.ExportedJWKSCache>({ max: 1_000 });
 
 type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
 

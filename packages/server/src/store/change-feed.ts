@@ -70,19 +70,6 @@ export class ChangeFeed {
     this.#gapHandlers.forEach((onGap) => onGap());
   }
 
-  /**
-   * Keeps a cache keyed by project id current: an event of one of `types` drops that project's
-   * entry, a gap drops them all.
-   */
-  forgetProjectOn(cache: Map<string, unknown>, types: readonly ChangeEvent['type'][]): void {
-    this.on(
-      (event) => {
-        if (types.includes(event.type)) cache.delete(event.project_id);
-      },
-      () => cache.clear(),
-    );
-  }
-
   /** Runs `work` in a transaction; what it `emit`s is announced if and only if it commits. */
   async write<T>(work: (tx: SqlExecutor, emit: Emit) => Promise<T>): Promise<T> {
     const events: ChangeEvent[] = [];

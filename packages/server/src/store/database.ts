@@ -205,6 +205,8 @@ const pgTypes = {
 const CONNECT_TIMEOUT_MS = 5000;
 /** The listening connection's reconnect delays: doubling from the first up to the cap. */
 export const LISTEN_RECONNECT = { firstDelayMs: 100, maxDelayMs: 2000 } as const;
+/** The least time between two reconnect attempts of a listener woken early by a query that succeeded. */
+const EARLY_ATTEMPT_GAP_MS = 100;
 /** Settings of the connections that run prepared statements outside transactions (see QueryOptions.prepare). */
 const PREPARED_SETTINGS = '-c plan_cache_mode=force_generic_plan';
 
@@ -275,6 +277,18 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
   };
 
   const subscriptions = new Set<Subscription>();
+  /**
+   * Listeners waiting out a reconnect delay. A query that succeeds proves the database is back, so
+   * they try at once instead of at the end of a delay of up to LISTEN_RECONNECT.maxDelayMs: the
+   * process is ready again (the change feed listening) as soon as it can serve.
+   */
+  const waitingListeners = new Set<() => void>();
+  const databaseAnswered = () => {
+    if (waitingListeners.size === 0) return;
+    const waiting = [...waitingListeners];
+    waitingListeners.clear();
+    for (const tryNow of waiting) tryNow();
+  };
   const executor = (target: pg.Pool | pg.ClientBase): SqlExecutor => ({
     async query<Row>(sql: string, params?: readonly unknown[], options?: QueryOptions) {
       const values = params as unknown[] | undefined;
@@ -288,6 +302,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
         if (target !== pool || !isConnectionFailure(error) || !isReadOnlyStatement(sql)) throw error;
         result = await onFreshConnection(prepare ? PREPARED_SETTINGS : '', (client) => run(client, sql, values, prepare));
       }
+      databaseAnswered();
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
     },
     async exec(sql) {
@@ -363,24 +378,36 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
         current = client;
         return client;
       };
+      let lastAttemptAt = 0;
+      const attemptNow = () => {
+        clearTimeout(retryTimer);
+        retryTimer = undefined;
+        waitingListeners.delete(tryEarly);
+        if (closed) return;
+        lastAttemptAt = performance.now();
+        subscribe().then(
+          (client) => {
+            if (closed) return void client.end().catch(ignore);
+            attempt = 0;
+            // Listening again: caches start over, and every change from here on reaches them.
+            onGap();
+          },
+          () => {
+            attempt++;
+            if (!closed) resubscribeLater();
+          },
+        );
+      };
+      /** Woken by a query that succeeded; at most one early attempt per EARLY_ATTEMPT_GAP_MS, should LISTEN itself keep failing. */
+      const tryEarly = () => {
+        if (performance.now() - lastAttemptAt >= EARLY_ATTEMPT_GAP_MS) attemptNow();
+        else if (retryTimer !== undefined) waitingListeners.add(tryEarly);
+      };
       const resubscribeLater = () => {
-        retryTimer = setTimeout(() => {
-          retryTimer = undefined;
-          if (closed) return;
-          subscribe().then(
-            (client) => {
-              if (closed) return void client.end().catch(ignore);
-              attempt = 0;
-              // Listening again: caches start over, and every change from here on reaches them.
-              onGap();
-            },
-            () => {
-              attempt++;
-              if (!closed) resubscribeLater();
-            },
-          );
-        }, reconnectDelayMs(attempt));
+        retryTimer = setTimeout(attemptNow, reconnectDelayMs(attempt));
         retryTimer.unref();
+        // The first reconnect is soon anyway; after a failed one, the next may wait up to the cap.
+        if (attempt > 0) waitingListeners.add(tryEarly);
       };
 
       await subscribe();
@@ -391,6 +418,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
         async close() {
           closed = true;
           subscriptions.delete(subscription);
+          waitingListeners.delete(tryEarly);
           clearTimeout(retryTimer);
           const client = current;
           current = undefined;

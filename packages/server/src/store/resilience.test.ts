@@ -128,14 +128,14 @@ describe('surviving PostgreSQL going away', { skip: !DATABASE_URL && 'needs DATA
   });
   after(() => admin.end());
 
-  test('connections terminated under writers and readers: the server lives, recovers and keeps every acknowledged write', async () => {
+  test('connections terminated under 8 writers and 8 readers: the server lives, recovers and keeps every acknowledged write', async () => {
     const database = await openTestDatabase('postgres', { url: withApplicationName(DATABASE_URL!, applicationName) });
     const server = await startTestServer({ database });
     try {
       const credentials = await server.createProject();
       const reader = await server.api(credentials, 'POST', '/v1/users', { email: 'reader@example.com' });
       assert.equal(reader.status, 200);
-      const load = runLoad(server, credentials, reader.body.user_id, { writers: 4, readers: 4, pauseMs: 5 });
+      const load = runLoad(server, credentials, reader.body.user_id, { writers: 8, readers: 8, pauseMs: 5 });
       // Transactions between two statements first (idle in transaction), then every connection.
       let terminated = 0;
       const until = performance.now() + 3000;
@@ -229,11 +229,11 @@ describe('surviving PostgreSQL going away', { skip: !DATABASE_URL && 'needs DATA
       return response.status === 200 ? (response.body.policy.roles as { role_id: string }[]).map((role) => role.role_id) : [];
     };
 
-    test('8 writers and readers: only 503s while it lasts, served again within 1 s, nothing acknowledged lost, no change missed', async () => {
+    test('8 writers and 8 readers: only 503s while it lasts, served again and ready within 1 s, nothing acknowledged lost, no change missed', async () => {
       const reader = await server.api(credentials, 'POST', '/v1/users', { email: 'outage-reader@example.com' });
       assert.equal(reader.status, 200);
       assert.deepEqual(await roleIdsSeenBy(server), ['stytch_user']); // now in the server's cache
-      const load = runLoad(server, credentials, reader.body.user_id, { writers: 4, readers: 4, pauseMs: 20 });
+      const load = runLoad(server, credentials, reader.body.user_id, { writers: 8, readers: 8, pauseMs: 20 });
       await sleep(1000);
 
       const cutAt = performance.now();
@@ -262,6 +262,7 @@ describe('surviving PostgreSQL going away', { skip: !DATABASE_URL && 'needs DATA
       assert.deepEqual(await roleIdsSeenBy(server), ['stytch_user', 'changed_during_outage']);
       // …and once the change feed listens again, a change made afterwards reaches the cache.
       const listening = await readyAfter;
+      assert.ok(listening < 1000, `ready (the change feed listening) ${listening} ms after the proxy came back`);
       assert.deepEqual(await roleIdsSeenBy(server), ['stytch_user', 'changed_during_outage']); // cached again
       assert.equal((await other.api(credentials, 'PUT', '/v1/rbac/policy', policyWithRole('changed_after_outage'))).status, 200);
       const propagated = await waitFor('the change to reach the cache', async () => (await roleIdsSeenBy(server)).includes('changed_after_outage'), 3000);
@@ -269,6 +270,43 @@ describe('surviving PostgreSQL going away', { skip: !DATABASE_URL && 'needs DATA
         `outage 5 s: ${outcomes.length} requests, ${duringOutage.length} during the outage (all 503), ${kept} acknowledged writes kept, ` +
           `${outcomes.filter((o) => o.response.status === 503).length} answered 503 in all; served again ${recovery.toFixed(0)} ms after the proxy came back, ` +
           `ready again (change feed listening) ${listening.toFixed(0)} ms after, a later change reached the cache in ${propagated.toFixed(0)} ms`,
+      );
+    });
+
+    test('a PostgreSQL restart under 8 writers and 8 readers (every backend terminated, connections refused for 2 s): only 503s, served and ready within 1 s, nothing acknowledged lost', async () => {
+      const reader = await server.api(credentials, 'POST', '/v1/users', { email: 'restart-reader@example.com' });
+      assert.equal(reader.status, 200);
+      const load = runLoad(server, credentials, reader.body.user_id, { writers: 8, readers: 8, pauseMs: 20 });
+      await sleep(1000);
+
+      // What a restart does to a client: the postmaster stops accepting connections, every backend
+      // ends with FATAL 57P01 (admin_shutdown, as pg_terminate_backend sends it) mid-transaction or
+      // idle, the connections close, and the server is away until it has started again.
+      const downAt = performance.now();
+      let terminated = 0;
+      await proxy.cut(async () => {
+        terminated = await terminateBackends(admin, applicationName);
+        await sleep(100);
+      });
+      assert.ok(terminated > 0, 'the restart terminated the server\'s backends');
+      await sleep(2000 - (performance.now() - downAt));
+      await proxy.restore();
+      const restoredAt = performance.now();
+      const ready = await waitFor('the server to be ready', async () => (await server.raw('/readyz', {})).status === 200, 15_000);
+      await sleep(1500);
+      const outcomes = await load.stop();
+
+      outcomes.forEach(assertSuccessOrUnavailable);
+      const duringRestart = outcomes.filter((o) => o.startedAt > downAt + 200 && o.endedAt < restoredAt);
+      assert.ok(duringRestart.length > 20, `requests ran during the restart (${duringRestart.length})`);
+      for (const outcome of duringRestart) assert.equal(outcome.response.status, 503);
+      const recovery = recoveryMs(outcomes, restoredAt);
+      assert.ok(recovery < 1000, `served again ${recovery} ms after PostgreSQL came back`);
+      assert.ok(ready < 1000, `ready ${ready} ms after PostgreSQL came back`);
+      const kept = await assertAcknowledgedWritesKept(server, credentials, outcomes);
+      console.log(
+        `restart (2 s down): terminated ${terminated} backends; ${outcomes.length} requests, ${duringRestart.length} during the restart (all 503), ` +
+          `${kept} acknowledged writes kept; served again ${recovery.toFixed(0)} ms and ready ${ready.toFixed(0)} ms after PostgreSQL came back`,
       );
     });
   });

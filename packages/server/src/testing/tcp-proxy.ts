@@ -7,8 +7,12 @@ export interface TcpProxy {
   readonly port: number;
   /** `url` (a postgres:// URL of the target) rewritten to go through the proxy. */
   urlThrough(url: string): string;
-  /** The outage: every open connection is destroyed and new ones are refused until `restore`. */
-  cut(): Promise<void>;
+  /**
+   * The outage: new connections are refused until `restore`, then every open one is destroyed.
+   * `beforeDrop` runs in between, while the open connections still carry what the target sends
+   * (a restart: the target's sessions are terminated, each telling its client so, then the link goes).
+   */
+  cut(beforeDrop?: () => Promise<void>): Promise<void>;
   /** Accepts connections again, on the same port. */
   restore(): Promise<void>;
   close(): Promise<void>;
@@ -59,11 +63,12 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       through.port = String(port);
       return through.toString();
     },
-    async cut() {
+    async cut(beforeDrop) {
       if (!listening) return;
       listening = false;
       // Stop listening first (new connections are refused), then drop the established ones.
       const closed = closeListener();
+      await beforeDrop?.();
       destroyAll();
       await closed;
     },

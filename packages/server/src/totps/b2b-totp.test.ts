@@ -4,36 +4,20 @@
 // a session with both factors, and an authorization check on it), a code refused when replayed,
 // recovery codes (once each; get and rotate), allowed_mfa_methods, and the primary rule.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import bcrypt from 'bcryptjs';
-import { nextTokenTo, startSmtpServer, uniqueAddress, type TestSmtpServer } from '../email/smtp-test-server.ts';
-import { B2BProject } from '../testing/b2b.ts';
-import { ManualClock, startTestServer, type TestServer } from '../testing/harness.ts';
+import { nextTokenTo, uniqueAddress } from '../email/smtp-test-server.ts';
+import { useMailServer } from '../testing/mail-server.ts';
 import { b2bClient, expectStytchError } from '../testing/stytch-clients.ts';
 import { totpCode } from './totp.ts';
 
-let smtp: TestSmtpServer;
-let server: TestServer;
-const clock = new ManualClock();
-
-before(async () => {
-  smtp = await startSmtpServer();
-  server = await startTestServer({ clock, env: { GATEHOUSE_SMTP_URL: smtp.url, GATEHOUSE_RATE_LIMIT_IDENTIFIER: '0', GATEHOUSE_RATE_LIMIT_IP: '0' } });
-});
-after(async () => {
-  await server?.close();
-  await smtp?.close();
-});
+const setup = useMailServer();
+const { clock, project } = setup;
 
 type Client = ReturnType<typeof b2bClient>;
 const PASSWORD = 'correct horse battery staple 42';
 const HASH = bcrypt.hashSync(PASSWORD, 4);
 const STEP = 30_000;
-
-async function project(): Promise<{ p: B2BProject; client: Client }> {
-  const p = await B2BProject.create(server);
-  return { p, client: b2bClient(server, p.credentials) };
-}
 
 async function organization(client: Client, settings: Record<string, unknown> = {}): Promise<string> {
   return (await client.organizations.create({ organization_name: `Org ${Math.random().toString(36).slice(2, 8)}`, ...settings } as never)).organization.organization_id;
@@ -194,7 +178,7 @@ test('the organization\'s allowed_mfa_methods and the primary rule are checked b
     'action_available_only_once_primary_authentication_is_met', 400);
   // The magic link with it meets the primary rule; MFA is still required; then TOTP completes it.
   await client.magicLinks.email.loginOrSignup({ organization_id: org, email_address: email });
-  const link = await client.magicLinks.authenticate({ magic_links_token: (await nextTokenTo(smtp, email, 'multi_tenant_magic_links')).token, intermediate_session_token: restricted.intermediate_session_token });
+  const link = await client.magicLinks.authenticate({ magic_links_token: (await nextTokenTo(setup.smtp, email, 'multi_tenant_magic_links')).token, intermediate_session_token: restricted.intermediate_session_token });
   assert.ok(link.mfa_required);
   const finished = await client.totps.authenticate({ organization_id: org, member_id: member.member_id, code: totpCode(created.secret, clock.now()), intermediate_session_token: restricted.intermediate_session_token });
   assert.deepEqual(factorTypes(finished.member_session), ['magic_link', 'password', 'totp']);
