@@ -1,6 +1,6 @@
 // The dashboard's files: the Vite build of @gatehouse/dashboard, served at /dashboard/ as a
 // single-page app (a path that is not a file gets index.html; /dashboard/api/… never does), with
-// headers that allow no inline script, no framing and no foreign origins.
+// headers that allow no inline script, no framing and no foreign origins; /favicon.ico is its icon.
 import { stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,6 +73,11 @@ export async function registerDashboard(app: App, options: { dir?: string }) {
   const routeOptions = { config: { auth: 'public' as const, memberSession: 'refuse' as const }, schema: { hide: true } };
   app.get('/dashboard', routeOptions, handler);
   app.get('/dashboard/*', routeOptions, handler);
+  // Browsers ask for /favicon.ico whatever page they are on: the dashboard's icon (public/favicon.ico).
+  app.get('/favicon.ico', routeOptions, async (_request, reply) => {
+    if ((await findFile(root, 'favicon.ico')) === null) return reply.callNotFound();
+    return reply.header('cache-control', 'public, max-age=86400').sendFile('favicon.ico', root, { cacheControl: false });
+  });
 }
 
 function decodePath(path: string): string | null {
