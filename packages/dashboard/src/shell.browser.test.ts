@@ -32,3 +32,51 @@ test('/favicon.ico is the dashboard icon, and the page names it: no 404 in the b
   const linked = await fetch(`${dashboard.baseUrl}${icon}`);
   assert.equal(linked.status, 200);
 });
+
+/** The tables on the page whose box scrolls sideways, and the buttons in tables past the screen's edge. */
+async function offScreen(target: Page, width: number) {
+  return target.evaluate((width) => {
+    const scrolling = Array.from(document.querySelectorAll<HTMLElement>('.table-scroll'))
+      .filter((box) => box.scrollWidth > box.clientWidth + 1)
+      .map((box) => box.getAttribute('aria-label'));
+    const cut = Array.from(document.querySelectorAll<HTMLElement>('.table-scroll button'))
+      .filter((button) => {
+        const box = button.getBoundingClientRect();
+        return box.width > 0 && (box.right > width || box.left < 0);
+      })
+      .map((button) => button.getAttribute('aria-label') ?? button.textContent);
+    return { scrolling, cut };
+  }, width);
+}
+
+test('at 390 px, tables read as cards: no table scrolls sideways and no row button is past the edge', async () => {
+  // Something in each table: a second policy version (Roll back), a user with a session (Revoke), audit entries (Details).
+  const policy = { resources: [{ resource_id: 'documents', description: 'Documents', actions: ['read', 'write'] }], roles: [{ role_id: 'stytch_user', description: '', permissions: [] }], scopes: [] };
+  expectOk(await dashboard.projectSecretApi('PUT', '/v1/rbac/policy', { policy }));
+  policy.resources[0]!.actions.push('delete');
+  expectOk(await dashboard.projectSecretApi('PUT', '/v1/rbac/policy', { policy }));
+  const signedUp = await api('POST', '/v1/passwords', { email: 'phone-table@example.com', password: 'correct horse battery staple 1', session_duration_minutes: 60 });
+  const phone = await dashboard.openPage({ viewport: PHONE });
+  try {
+    const pages: [string, Locator][] = [
+      ['/redirect-urls', phone.page.getByRole('button', { name: 'Remove http://localhost:3000/authenticate' })],
+      ['/policy/history', phone.page.getByRole('button', { name: 'Roll back to version 1' })],
+      ['/admins', phone.page.getByRole('button', { name: `Reset password of ${dashboard.admin.email}` })],
+      [`/users/${signedUp.user_id}`, phone.page.getByRole('button', { name: `Revoke session ${signedUp.session.session_id}` })],
+      ['/audit', phone.page.getByRole('button', { name: /^Show details/ }).first()],
+    ];
+    for (const [path, button] of pages) {
+      await phone.goto(path);
+      await visible(button);
+      assert.deepEqual(await offScreen(phone.page, PHONE.width), { scrolling: [], cut: [] }, `at ${path}`);
+    }
+    // Each cell is named by its column.
+    await phone.goto('/redirect-urls');
+    const cell = phone.page.getByRole('region', { name: 'Redirect URLs' }).locator('td[data-label="Registered"]').first();
+    await visible(cell);
+    await phone.screenshot('redirect-urls-phone');
+    assert.deepEqual(phone.pageErrors, []);
+  } finally {
+    await phone.close();
+  }
+});

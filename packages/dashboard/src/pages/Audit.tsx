@@ -115,54 +115,52 @@ function AuditTable({ events }: { events: AuditEvent[] }) {
     });
   if (events.length === 0) return <p>No entries match.</p>;
   return (
-    <div className="stack-on-phone">
-      <Table caption="Audit log entries, newest first">
-        <TableHead columns={['When', 'Actor', 'Action', 'Target']} actions />
-        <tbody>
-          {events.map((event) => {
-            const expanded = open.has(event.event_id);
-            const detailsId = `details-${event.event_id}`;
-            return (
-              <Fragment key={event.event_id}>
-                <tr>
-                  <td>{formatTime(event.occurred_at)}</td>
-                  <td>{describeActor(event.actor)}</td>
-                  <td>
-                    <code>{event.action}</code>
-                  </td>
-                  <td>
-                    {event.target_type} <code>{event.target_id}</code>
-                    {event.organization_id && event.organization_id !== event.target_id && (
-                      <div className="muted">
-                        in <code>{event.organization_id}</code>
-                      </div>
-                    )}
-                  </td>
-                  <td>
-                    <button
-                      type="button"
-                      aria-expanded={expanded}
-                      aria-controls={expanded ? detailsId : undefined}
-                      aria-label={`${expanded ? 'Hide' : 'Show'} details of ${event.action} on ${event.target_id} at ${formatTime(event.occurred_at)}`}
-                      onClick={() => toggle(event.event_id)}
-                    >
-                      {expanded ? 'Hide' : 'Details'}
-                    </button>
+    <Table caption="Audit log entries, newest first">
+      <TableHead columns={['When', 'Actor', 'Action', 'Target']} actions />
+      <tbody>
+        {events.map((event) => {
+          const expanded = open.has(event.event_id);
+          const detailsId = `details-${event.event_id}`;
+          return (
+            <Fragment key={event.event_id}>
+              <tr>
+                <td>{formatTime(event.occurred_at)}</td>
+                <td>{describeActor(event.actor)}</td>
+                <td>
+                  <code>{event.action}</code>
+                </td>
+                <td>
+                  {event.target_type} <code>{event.target_id}</code>
+                  {event.organization_id && event.organization_id !== event.target_id && (
+                    <div className="muted">
+                      in <code>{event.organization_id}</code>
+                    </div>
+                  )}
+                </td>
+                <td>
+                  <button
+                    type="button"
+                    aria-expanded={expanded}
+                    aria-controls={expanded ? detailsId : undefined}
+                    aria-label={`${expanded ? 'Hide' : 'Show'} details of ${event.action} on ${event.target_id} at ${formatTime(event.occurred_at)}`}
+                    onClick={() => toggle(event.event_id)}
+                  >
+                    {expanded ? 'Hide' : 'Details'}
+                  </button>
+                </td>
+              </tr>
+              {expanded && (
+                <tr className="entry-details" id={detailsId}>
+                  <td colSpan={5}>
+                    <EntryChanges event={event} />
                   </td>
                 </tr>
-                {expanded && (
-                  <tr className="entry-details" id={detailsId}>
-                    <td colSpan={5}>
-                      <EntryChanges event={event} />
-                    </td>
-                  </tr>
-                )}
-              </Fragment>
-            );
-          })}
-        </tbody>
-      </Table>
-    </div>
+              )}
+            </Fragment>
+          );
+        })}
+      </tbody>
+    </Table>
   );
 }
 
