@@ -80,3 +80,21 @@ test('at 390 px, tables read as cards: no table scrolls sideways and no row butt
     await phone.close();
   }
 });
+
+test('at 1280 px, a validation message in a resource row wraps in its cell: Add and Remove stay in view', async () => {
+  await dashboard.goto('/policy');
+  const form = page.getByRole('form', { name: 'Add a resource' });
+  await form.getByLabel('Resource id').fill('quarterly reports <draft>');
+  await form.getByLabel('Actions').fill('read');
+  await form.getByRole('button', { name: 'Add resource' }).click();
+  const resources = page.locator('.table-scroll[aria-label="Resources"]');
+  await visible(resources.locator('.issue-messages').first());
+  await dashboard.screenshot('policy-resource-issue');
+  const box = (await resources.boundingBox())!;
+  for (const button of [resources.getByRole('button', { name: 'Remove resource quarterly reports <draft>' }), resources.getByRole('button', { name: 'Add action to quarterly reports <draft>' })]) {
+    const at = (await button.boundingBox())!;
+    assert.ok(at.x + at.width <= box.x + box.width, `${await button.getAttribute('aria-label')} ends at ${at.x + at.width}, the table at ${box.x + box.width}`);
+  }
+  assert.deepEqual((await offScreen(page, 1280)).scrolling, []);
+  await page.getByRole('button', { name: 'Discard changes' }).click();
+});
