@@ -254,6 +254,15 @@ export function formatTime(value: string | undefined | null): string {
   return Number.isNaN(date.getTime()) ? value : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 }
 
+/** A time in a few characters for a list: the time of day today, the day and time this year, else the date. */
+export function compactTime(value: string, now = new Date()): string {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return value;
+  if (date.toDateString() === now.toDateString()) return date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  if (date.getFullYear() === now.getFullYear()) return date.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  return date.toLocaleDateString(undefined, { dateStyle: 'medium' });
+}
+
 /** JSON editor state for metadata: the text, and the parse error if it is not an object. */
 export function parseJsonObject(text: string): { value?: Record<string, unknown>; error?: string } {
   if (text.trim() === '') return { value: {} };
