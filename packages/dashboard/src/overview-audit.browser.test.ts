@@ -44,6 +44,27 @@ const visible = (locator: Locator) => locator.waitFor({ state: 'visible' });
 /** How many lines a cell's text takes. */
 const lines = (cell: Locator) => cell.evaluate((element) => Math.round(element.getBoundingClientRect().height / parseFloat(getComputedStyle(element).lineHeight)));
 
+test('overview: counts, getting-started steps ticked off, recent changes by name', async () => {
+  await dashboard.goto('/');
+  const counts = page.getByRole('list', { name: 'Counts' });
+  await visible(counts);
+  assert.deepEqual(await counts.getByRole('link').allInnerTexts(), ['1\nUsers', '1\nOrganizations', '1\nMembers', '2\nConsumer roles', '2\nB2B roles', '1\nResources']);
+  const steps = page.getByRole('region', { name: /Getting started/ });
+  await visible(steps.getByText('(3 of 4 done)'));
+  assert.equal(await steps.locator('li.done').count(), 3);
+  await visible(steps.locator('li:not(.done)').getByRole('link', { name: 'OAuth providers' }));
+
+  const recent = page.getByRole('region', { name: 'Recent changes' });
+  const adaLink = recent.getByRole('link', { name: 'ada@example.com' });
+  await visible(adaLink);
+  assert.equal(await adaLink.getAttribute('href'), `/dashboard/users/${ada.user_id}`);
+  await visible(recent.getByRole('link', { name: 'peter@initech.example' }));
+  assert.equal(await recent.getByText(/secret-id-/).count(), 0, 'no raw secret id');
+  await visible(recent.getByText(/project secret …/).first());
+  await dashboard.screenshot('overview');
+  assert.deepEqual(dashboard.pageErrors, []);
+});
+
 test('audit log: people by email and name, linked; organizations by name; the secret readable; the time on one line', async () => {
   await dashboard.goto('/audit');
   const table = page.getByRole('region', { name: 'Audit log entries, newest first' });
