@@ -294,6 +294,10 @@ test('B2B policy: built-in stytch.* resources read-only, stytch_admin kept, a ne
   await visible(page.getByText(/Built-in resources \(5, read-only\)/));
   assert.equal(await page.getByRole('button', { name: 'Delete role stytch_admin' }).count(), 0);
   assert.equal(await page.getByRole('button', { name: 'Remove resource stytch.member' }).count(), 0);
+  // The built-ins are collapsed, one group per resource, the summary saying what the role holds.
+  const adminBuiltIns = page.getByRole('list', { name: 'Built-in permissions of stytch_admin' });
+  await visible(adminBuiltIns.locator('summary').filter({ hasText: 'stytch.member' }).getByText('all (*)'));
+  await adminBuiltIns.getByText('stytch.member').click();
   assert.equal(await checkbox('stytch_admin: stytch.member *').isChecked(), true);
   await dashboard.screenshot('policy-b2b');
 
@@ -301,6 +305,7 @@ test('B2B policy: built-in stytch.* resources read-only, stytch_admin kept, a ne
   await page.getByRole('button', { name: 'Add role' }).click();
   const card = page.getByRole('region', { name: 'auditor', exact: true });
   await card.getByText('Built-in resources (stytch.*)').click();
+  await card.getByRole('list', { name: 'Built-in permissions of auditor' }).getByText('stytch.member').click();
   await checkbox('auditor: stytch.member search').check();
   await page.getByRole('button', { name: 'Review changes' }).click();
   await page.getByRole('region', { name: 'Impact of these changes' }).getByRole('button', { name: 'Save policy' }).click();

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
+import { B2BProject } from '@gatehouse/server/testing';
 import { PHONE, expectOk, startDashboard, type DashboardTest } from './testing/harness.ts';
 
 let dashboard: DashboardTest;
@@ -97,4 +98,37 @@ test('at 1280 px, a validation message in a resource row wraps in its cell: Add 
   }
   assert.deepEqual((await offScreen(page, 1280)).scrolling, []);
   await page.getByRole('button', { name: 'Discard changes' }).click();
+});
+
+test('B2B policy: the built-in stytch.* permissions are one collapsed group per resource, saying what the role holds', async () => {
+  await new B2BProject(dashboard.server, dashboard.project).putPolicy({
+    resources: [],
+    roles: [
+      { role_id: 'stytch_member', description: '', permissions: [{ resource_id: 'stytch.self', actions: ['*'] }] },
+      { role_id: 'stytch_admin', description: '', permissions: [{ resource_id: 'stytch.member', actions: ['*'] }, { resource_id: 'stytch.sso', actions: ['get'] }] },
+    ],
+    scopes: [],
+  });
+  for (const [target, viewport] of [[page, 1280], [(await dashboard.openPage({ viewport: PHONE })).page, PHONE.width]] as const) {
+    await target.goto('/dashboard/policy?kind=b2b');
+    const card = target.getByRole('region', { name: /^stytch_admin/ });
+    const groups = card.getByRole('list', { name: 'Built-in permissions of stytch_admin' });
+    await visible(groups);
+    assert.deepEqual(
+      (await groups.locator('summary').allInnerTexts()).map((text) => text.replace(/\s+/g, ' ')),
+      ['stytch.organization none', 'stytch.member all (*)', 'stytch.sso 1 of 4', 'stytch.scim none', 'stytch.self none'],
+    );
+    // Collapsed: no checkbox on screen until a group is opened.
+    assert.equal(await card.locator('input[type="checkbox"]:visible').count(), 0);
+    await groups.getByText('stytch.member').click();
+    await visible(target.getByLabel('stytch_admin: stytch.member update.info.name'));
+    assert.deepEqual(await groups.locator('details[open] legend').allInnerTexts(), ['The resource itself', 'update.info.*', 'update.settings.*']);
+    // The role's change shows in its summary.
+    await groups.getByText('stytch.sso').click();
+    await target.getByLabel('stytch_admin: stytch.sso update').check();
+    await visible(groups.locator('summary').filter({ hasText: '2 of 4' }));
+    assert.equal(await target.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), 0, `no sideways scroll at ${viewport} px`);
+    if (viewport === 1280) await dashboard.screenshot('policy-b2b-built-ins');
+    await target.getByRole('button', { name: 'Discard changes' }).click();
+  }
 });
