@@ -80,7 +80,7 @@ test('audit log: people by email and name, linked; organizations by name; the se
   const actor = userRow.locator('td').nth(1);
   assert.match(await actor.innerText(), /^project secret …[0-9a-f-]{8}$/);
   assert.equal(await lines(userRow.locator('time')), 1, 'the time takes one line');
-  await dashboard.screenshot('audit');
+  await dashboard.screenshot('audit-names');
 
   // Following a name opens that page.
   await peterLink.click();
@@ -92,7 +92,7 @@ test('audit log: people by email and name, linked; organizations by name; the se
     const row = phone.page.getByRole('region', { name: 'Audit log entries, newest first' }).getByRole('row').filter({ hasText: 'user.created' });
     await visible(row.getByRole('link', { name: 'ada@example.com' }));
     assert.equal(await lines(row.locator('time')), 1, 'the time takes one line at 390 px');
-    await phone.screenshot('audit-phone');
+    await phone.screenshot('audit-names-phone');
     await phone.goto('/');
     await visible(phone.page.getByRole('region', { name: 'Recent changes' }).getByRole('link', { name: 'ada@example.com' }));
     await phone.screenshot('overview-phone');

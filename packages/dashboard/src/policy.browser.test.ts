@@ -131,6 +131,8 @@ test('audit log: the policy change and the role changes, by the admin, newest fi
   await dashboard.goto('/audit');
   const entries = page.getByRole('region', { name: 'Audit log entries, newest first' });
   await visible(entries);
+  // The names are looked up after the entries arrive: wait for them.
+  await visible(entries.locator('tbody tr').first().getByRole('link', { name: 'bob@example.com' }));
   const rows = (await entries.locator('tbody tr').allInnerTexts()).map((row) => row.replace(/\s+/g, ' '));
   // People by email (linked), the admin by email, the policy by its kind.
   const actor = `${dashboard.admin.email} \\(admin\\)`;
