@@ -131,11 +131,15 @@ test('audit log: the policy change and the role changes, by the admin, newest fi
   await dashboard.goto('/audit');
   const entries = page.getByRole('region', { name: 'Audit log entries, newest first' });
   await visible(entries);
+  // The names are looked up after the entries arrive: wait for them.
+  await visible(entries.locator('tbody tr').first().getByRole('link', { name: 'bob@example.com' }));
   const rows = (await entries.locator('tbody tr').allInnerTexts()).map((row) => row.replace(/\s+/g, ' '));
-  const actor = `admin ${dashboard.admin.email}`;
-  assert.match(rows[0]!, new RegExp(`${actor} user.roles.updated user ${bobId}`), rows[0]);
-  assert.match(rows[1]!, new RegExp(`${actor} user.roles.updated user ${bobId}`), rows[1]);
-  assert.match(rows[2]!, new RegExp(`${actor} policy.updated policy consumer`), rows[2]);
+  // People by email (linked), the admin by email, the policy by its kind.
+  const actor = `${dashboard.admin.email} \\(admin\\)`;
+  assert.match(rows[0]!, new RegExp(`${actor} user.roles.updated bob@example.com`), rows[0]);
+  assert.match(rows[1]!, new RegExp(`${actor} user.roles.updated bob@example.com`), rows[1]);
+  assert.match(rows[2]!, new RegExp(`${actor} policy.updated consumer policy`), rows[2]);
+  assert.equal(await entries.locator('tbody tr').first().getByRole('link', { name: 'bob@example.com' }).getAttribute('href'), `/dashboard/users/${bobId}`);
 
   await page.getByLabel('Action', { exact: true }).fill('policy.*');
   await page.getByRole('button', { name: 'Filter' }).click();
@@ -145,7 +149,7 @@ test('audit log: the policy change and the role changes, by the admin, newest fi
     const rows = Array.from(document.querySelectorAll('.table-scroll tbody tr'));
     return rows.length === 2 && rows.every((row) => row.textContent?.includes('policy.updated'));
   });
-  assert.match(await entries.locator('tbody tr').last().innerText(), /project_secret/);
+  assert.match(await entries.locator('tbody tr').last().innerText(), /project secret …/);
 
   await entries.getByRole('button', { name: /^Show details of policy.updated/ }).first().click();
   const details = entries.locator('tr.entry-details');
@@ -174,22 +178,27 @@ test('who can: Ada can view reports through editor, assigned directly', async ()
   await dashboard.screenshot('who-can');
 });
 
-test('access at a time: Ada could view reports after the save, not before', async () => {
+test('access at a time: Ada, picked by email, could view reports after the save, not before', async () => {
   await dashboard.goto('/access-at');
-  await page.getByLabel('User id').fill(adaId);
+  assert.equal(await page.getByRole('button', { name: 'Ask' }).isDisabled(), true, 'nobody picked yet');
+  await page.getByLabel('User', { exact: true }).fill('ada@');
+  await page.getByRole('group', { name: 'Matches for user' }).getByRole('button', { name: 'ada@example.com' }).click();
+  await visible(page.getByText(`Chosen: ${adaId}`));
   await page.getByLabel('Resource', { exact: true }).fill('reports');
   await page.getByLabel('Action', { exact: true }).fill('view');
   await page.getByRole('button', { name: 'Ask' }).click();
-  const answer = page.getByRole('region', { name: /^Yes/ });
+  const answer = page.getByRole('region', { name: /^Yes: ada@example.com could view on reports/ });
   await visible(answer);
+  assert.match(page.url(), new RegExp(`user_id=${adaId}`));
   await visible(answer.getByText('editor · direct_assignment'));
   await visible(answer.getByRole('link', { name: `version ${versionBeforeSave + 1}` }));
   await dashboard.screenshot('access-at');
 
   // Just before the save: Ada held editor, and editor had nothing on reports (which did not exist).
   await dashboard.goto(`/access-at?user_id=${adaId}&resource_id=reports&action=view&at=${encodeURIComponent(savedAt)}`);
-  const no = page.getByRole('region', { name: /^No/ });
+  const no = page.getByRole('region', { name: /^No: ada@example.com could not/ });
   await visible(no);
+  assert.equal(await page.getByLabel('User', { exact: true }).inputValue(), 'ada@example.com', 'the id in the URL is shown as the email');
   assert.match(await no.innerText(), new RegExp(`Policy version in force\\s+version ${versionBeforeSave}\\s`));
 });
 
@@ -230,7 +239,7 @@ test('policy history: compare, then roll back to the version before the save; th
   assert.deepEqual(current.policy, old.policy);
 
   await dashboard.goto('/audit?action=policy.rolled_back');
-  await visible(page.getByRole('region', { name: 'Audit log entries, newest first' }).getByText(`admin ${dashboard.admin.email}`));
+  await visible(page.getByRole('region', { name: 'Audit log entries, newest first' }).getByRole('link', { name: dashboard.admin.email }));
 });
 
 test('policy: removing a role that is assigned needs the cascade confirmation, which says how many go', async () => {
@@ -287,6 +296,10 @@ test('B2B policy: built-in stytch.* resources read-only, stytch_admin kept, a ne
   await visible(page.getByText(/Built-in resources \(5, read-only\)/));
   assert.equal(await page.getByRole('button', { name: 'Delete role stytch_admin' }).count(), 0);
   assert.equal(await page.getByRole('button', { name: 'Remove resource stytch.member' }).count(), 0);
+  // The built-ins are collapsed, one group per resource, the summary saying what the role holds.
+  const adminBuiltIns = page.getByRole('list', { name: 'Built-in permissions of stytch_admin' });
+  await visible(adminBuiltIns.locator('summary').filter({ hasText: 'stytch.member' }).getByText('all (*)'));
+  await adminBuiltIns.getByText('stytch.member').click();
   assert.equal(await checkbox('stytch_admin: stytch.member *').isChecked(), true);
   await dashboard.screenshot('policy-b2b');
 
@@ -294,6 +307,7 @@ test('B2B policy: built-in stytch.* resources read-only, stytch_admin kept, a ne
   await page.getByRole('button', { name: 'Add role' }).click();
   const card = page.getByRole('region', { name: 'auditor', exact: true });
   await card.getByText('Built-in resources (stytch.*)').click();
+  await card.getByRole('list', { name: 'Built-in permissions of auditor' }).getByText('stytch.member').click();
   await checkbox('auditor: stytch.member search').check();
   await page.getByRole('button', { name: 'Review changes' }).click();
   await page.getByRole('region', { name: 'Impact of these changes' }).getByRole('button', { name: 'Save policy' }).click();

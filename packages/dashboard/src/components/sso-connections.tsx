@@ -1,17 +1,21 @@
-// An organization's SSO connections: create a SAML or OIDC connection, see what to give the IdP, and
-// edit each connection's role rules (everyone signing in through it; members in an IdP group).
+// An organization's SSO connections: create a SAML or OIDC connection, see what to give the IdP, set
+// what the IdP gave (SAML: entity ID, sign-in URL, certificate, or its metadata URL; OIDC: issuer,
+// client, endpoints), edit each connection's role rules (everyone signing in through it; members in an
+// IdP group), and delete a connection.
 import { Fragment, useState, type FormEvent } from 'react';
 import type { Role } from '@gatehouse/policy';
 import { api } from '../api.ts';
+import { ConfirmDialog } from './dialog.tsx';
 import { Disclosure } from './disclosure.tsx';
+import { IdpSettingsForm } from './idp-settings.tsx';
 import { RoleRulesEditor } from './role-rules-editor.tsx';
-import { ErrorMessage, Loading, SelectField, TextField, useAction, useAsync } from './ui.tsx';
+import { DangerButton, ErrorMessage, Loading, SelectField, Status, TextField, useAction, useAsync } from './ui.tsx';
 
-type Kind = 'saml' | 'oidc';
+export type Kind = 'saml' | 'oidc';
 type ConnectionRules = { role_id: string }[];
 type GroupRules = { role_id: string; group: string }[];
 
-interface WireConnection {
+export interface WireConnection {
   connection_id: string;
   display_name: string;
   status: string;
@@ -27,11 +31,16 @@ interface WireConnection {
   redirect_url?: string;
   issuer?: string;
   client_id?: string;
+  client_secret?: string;
+  authorization_url?: string;
+  token_url?: string;
+  userinfo_url?: string;
+  jwks_url?: string;
   oidc_connection_implicit_role_assignments?: ConnectionRules;
   oidc_group_implicit_role_assignments?: GroupRules;
 }
 
-interface Connection {
+export interface Connection {
   kind: Kind;
   wire: WireConnection;
   connectionRules: ConnectionRules;
@@ -51,10 +60,19 @@ export function SsoConnections({ organizationId, roles }: { organizationId: stri
     ];
   }, [organizationId]);
 
-  const update = async (connection: Connection, body: Record<string, unknown>) => {
-    await api.put(`/v1/b2b/sso/${connection.kind}/${path}/connections/${encodeURIComponent(connection.wire.connection_id)}`, body);
+  const update = async (connection: Connection, body: Record<string, unknown>, suffix = '') => {
+    await api.put(`/v1/b2b/sso/${connection.kind}/${path}/connections/${encodeURIComponent(connection.wire.connection_id)}${suffix}`, body);
     await connections.reload();
   };
+  const [status, setStatus] = useState<string>();
+  const [deleting, setDeleting] = useState<Connection>();
+  const nameOf = (connection: Connection) => connection.wire.display_name || connection.wire.connection_id;
+  const deletion = useAction(async (connection: Connection) => {
+    await api.delete(`/v1/b2b/sso/${path}/connections/${encodeURIComponent(connection.wire.connection_id)}`);
+    await connections.reload();
+    setDeleting(undefined);
+    setStatus(`Deleted ${nameOf(connection)}.`);
+  });
 
   return (
     <>
@@ -77,11 +95,27 @@ export function SsoConnections({ organizationId, roles }: { organizationId: stri
       ) : (
         connections.data.map((connection) => (
           <article key={connection.wire.connection_id} className="card" aria-label={`Connection ${connection.wire.display_name || connection.wire.connection_id}`}>
-            <h3>
-              {connection.wire.display_name || connection.wire.connection_id} <span className="tag">{connection.kind.toUpperCase()}</span>{' '}
-              <span className="tag">{connection.wire.status}</span>
-            </h3>
+            <header className="role-header">
+              <h3>
+                {nameOf(connection)} <span className="tag">{connection.kind.toUpperCase()}</span> <span className="tag">{connection.wire.status}</span>
+              </h3>
+              <DangerButton label={`Delete connection ${nameOf(connection)}`} onClick={() => setDeleting(connection)}>
+                Delete connection
+              </DangerButton>
+            </header>
             <ConnectionFacts connection={connection} />
+            <Disclosure label="Identity provider settings">
+              {(close) => (
+                <IdpSettingsForm
+                  connection={connection}
+                  onSave={async (body, suffix) => {
+                    await update(connection, body, suffix);
+                    setStatus(`Saved the identity provider settings of ${nameOf(connection)}.`);
+                    close();
+                  }}
+                />
+              )}
+            </Disclosure>
             <RoleRulesEditor
               title="Connection role rules"
               rules={connection.connectionRules}
@@ -98,6 +132,22 @@ export function SsoConnections({ organizationId, roles }: { organizationId: stri
           </article>
         ))
       )}
+      <Status message={status} />
+      <ConfirmDialog
+        open={deleting !== undefined}
+        title={`Delete ${deleting ? nameOf(deleting) : ''}?`}
+        confirmLabel="Delete connection"
+        danger
+        busy={deletion.busy}
+        onConfirm={() => deleting && void deletion.run(deleting)}
+        onClose={() => {
+          setDeleting(undefined);
+          deletion.clearError();
+        }}
+      >
+        <p>Sign-ins through this connection are refused from now on, and its role rules go with it. Members keep their accounts.</p>
+        <ErrorMessage error={deletion.error} />
+      </ConfirmDialog>
     </>
   );
 }
@@ -108,7 +158,7 @@ function ConnectionFacts({ connection }: { connection: Connection }) {
   const facts: [string, string | undefined][] =
     connection.kind === 'saml'
       ? [['ACS URL', wire.acs_url], ['Audience URI', wire.audience_uri], ['IdP entity ID', wire.idp_entity_id], ['IdP sign-in URL', wire.idp_sso_url]]
-      : [['Redirect URL', wire.redirect_url], ['Issuer', wire.issuer], ['Client ID', wire.client_id]];
+      : [['Redirect URL', wire.redirect_url], ['Issuer', wire.issuer], ['Client ID', wire.client_id], ['Client secret', wire.client_secret]];
   return (
     <dl className="facts">
       <dt>Connection ID</dt>

@@ -1,5 +1,5 @@
 // Building blocks every page uses: loading state, errors in the Stytch envelope, form fields,
-// tables that scroll sideways on a phone, and a status line read out by screen readers.
+// tables that turn into cards on a phone, and a status line read out by screen readers.
 import { useCallback, useEffect, useRef, useState, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, type TextareaHTMLAttributes } from 'react';
 import { ApiError } from '../api.ts';
 
@@ -156,11 +156,38 @@ export function SelectField({ label, children, ...select }: { label: string; chi
   );
 }
 
-/** A table in a box that scrolls sideways rather than squeezing columns on a narrow screen. */
+/**
+ * A table that reads as a list of cards on a phone (below 800 px): each row a card, each cell under
+ * the name of its column, so the row's buttons are in view rather than past a sideways scroll. The
+ * names come from the header row, copied to each cell's data-label (kept as rows change).
+ */
 export function Table({ caption, children }: { caption: string; children: ReactNode }) {
+  const ref = useRef<HTMLTableElement>(null);
+  useEffect(() => {
+    const table = ref.current;
+    if (!table) return;
+    const label = () => {
+      const names = Array.from(table.tHead?.rows[0]?.cells ?? []).flatMap((cell) => Array(cell.colSpan).fill(cell.querySelector('.visually-hidden') ? '' : (cell.textContent ?? '').trim()) as string[]);
+      for (const body of Array.from(table.tBodies)) {
+        for (const row of Array.from(body.rows)) {
+          let column = 0;
+          for (const cell of Array.from(row.cells)) {
+            const name = cell.colSpan === 1 ? names[column] : '';
+            if (name && cell.tagName === 'TD') cell.setAttribute('data-label', name);
+            else cell.removeAttribute('data-label');
+            column += cell.colSpan;
+          }
+        }
+      }
+    };
+    label();
+    const observer = new MutationObserver(label);
+    observer.observe(table, { childList: true, subtree: true });
+    return () => observer.disconnect();
+  }, []);
   return (
-    <div className="table-scroll" role="region" aria-label={caption} tabIndex={0}>
-      <table>
+    <div className="table-scroll stack" role="region" aria-label={caption} tabIndex={0}>
+      <table ref={ref}>
         <caption className="visually-hidden">{caption}</caption>
         {children}
       </table>
@@ -225,6 +252,15 @@ export function formatTime(value: string | undefined | null): string {
   if (!value) return '—';
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? value : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+}
+
+/** A time in a few characters for a list: the time of day today, the day and time this year, else the date. */
+export function compactTime(value: string, now = new Date()): string {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return value;
+  if (date.toDateString() === now.toDateString()) return date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  if (date.getFullYear() === now.getFullYear()) return date.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  return date.toLocaleDateString(undefined, { dateStyle: 'medium' });
 }
 
 /** JSON editor state for metadata: the text, and the parse error if it is not an object. */

@@ -1,11 +1,12 @@
 // "Did user U hold permission P at time T, and through which role?" — answered by the server from
-// the policy history and the audit log of role assignments. Resources and actions are suggested
-// from the current policy but may be anything (a resource since removed, say).
+// the policy history and the audit log of role assignments. The user or member is picked by email;
+// resources and actions are suggested from the current policy but may be anything (one since removed).
 import { useState, type FormEvent } from 'react';
 import type { Policy, PolicyKind } from '@gatehouse/policy';
 import { api } from '../api.ts';
 import { DateTimeField } from '../components/datetime.tsx';
 import { HeldRoles, type SubjectRole } from '../components/held-roles.tsx';
+import { PersonPicker, usePersonById, type PickedPerson } from '../components/person-picker.tsx';
 import { PolicyKindSwitch, policyKindOf, SUBJECT_NOUN } from '../components/policy-kind.tsx';
 import { RoleTags, usePolicy } from '../components/roles-editor.tsx';
 import { showSearch } from '../components/search.tsx';
@@ -36,6 +37,7 @@ export function AccessAtPage({ query }: PageProps) {
     at: query.get('at') ?? '',
   };
   const policy = usePolicy(kind);
+  const who = usePersonById(kind, question.subjectId);
   const complete = Object.values(question).every((value) => value !== '');
   const answer = useAsync(
     () =>
@@ -58,20 +60,23 @@ export function AccessAtPage({ query }: PageProps) {
         Did a {SUBJECT_NOUN[kind].one} hold a permission at a moment in the past, and through which role? The answer replays the policy history
         and the recorded role assignments.
       </p>
-      <AccessForm key={query.toString()} kind={kind} policy={policy.data} initial={question} />
+      <AccessForm key={`${query.toString()} ${who.data?.email ?? ''}`} kind={kind} policy={policy.data} initial={question} known={who.data ?? null} />
       <ErrorMessage error={answer.error} />
       {answer.loading && complete && <Loading />}
-      {answer.data && !answer.loading && <AccessAnswerView kind={kind} question={question} answer={answer.data} />}
+      {answer.data && !answer.loading && <AccessAnswerView kind={kind} question={question} email={who.data?.email} answer={answer.data} />}
     </>
   );
 }
 
-function AccessForm({ kind, policy, initial }: {
+function AccessForm({ kind, policy, initial, known }: {
   kind: PolicyKind;
   policy: Policy | undefined;
+  /** Who the id in the URL is. */
+  known: PickedPerson | null;
   initial: { subjectId: string; resourceId: string; action: string; at: string };
 }) {
-  const [subjectId, setSubjectId] = useState(initial.subjectId);
+  const [chosen, setChosen] = useState<PickedPerson | null>(known);
+  const subjectId = chosen?.id ?? '';
   const [resourceId, setResourceId] = useState(initial.resourceId);
   const [action, setAction] = useState(initial.action);
   const [at, setAt] = useState(initial.at || new Date().toISOString());
@@ -82,13 +87,7 @@ function AccessForm({ kind, policy, initial }: {
   };
   return (
     <form className="toolbar" onSubmit={submit} aria-label="Question">
-      <TextField
-        label={kind === 'b2b' ? 'Member id' : 'User id'}
-        required
-        value={subjectId}
-        placeholder={kind === 'b2b' ? 'member-test-…' : 'user-test-…'}
-        onChange={(event) => setSubjectId(event.target.value)}
-      />
+      <PersonPicker kind={kind} label={kind === 'b2b' ? 'Member' : 'User'} value={chosen} onChange={setChosen} />
       <TextField label="Resource" required list="access-resources" value={resourceId} onChange={(event) => setResourceId(event.target.value)} />
       <datalist id="access-resources">
         {policy?.resources.map((resource) => <option key={resource.resource_id} value={resource.resource_id} />)}
@@ -100,22 +99,23 @@ function AccessForm({ kind, policy, initial }: {
         ))}
       </datalist>
       <DateTimeField label="At" required value={at} onChange={setAt} />
-      <button type="submit" className="primary">
+      <button type="submit" className="primary" disabled={subjectId === ''}>
         Ask
       </button>
     </form>
   );
 }
 
-function AccessAnswerView({ kind, question, answer }: {
+function AccessAnswerView({ kind, question, email, answer }: {
   kind: PolicyKind;
+  email: string | undefined;
   question: { subjectId: string; resourceId: string; action: string };
   answer: AccessAnswer;
 }) {
   return (
     <section className="panel" aria-labelledby="access-answer">
       <h2 id="access-answer" className={answer.allowed ? 'verdict allowed' : 'verdict denied'}>
-        {answer.allowed ? 'Yes' : 'No'}: <code>{question.subjectId}</code> {answer.allowed ? 'could' : 'could not'}{' '}
+        {answer.allowed ? 'Yes' : 'No'}: {email ?? <code>{question.subjectId}</code>} {answer.allowed ? 'could' : 'could not'}{' '}
         <code>
           {question.action}
         </code>{' '}

@@ -4,23 +4,12 @@
 import { Fragment, useState, type FormEvent } from 'react';
 import type { Policy } from '@gatehouse/policy';
 import { api } from '../api.ts';
+import { AuditActor, AuditTarget, useAuditNames, type AuditEvent } from '../components/audit-names.tsx';
 import { DateTimeField } from '../components/datetime.tsx';
 import { diffOf, PolicyDiffView } from '../components/policy-diff.tsx';
 import { showSearch, useCursor } from '../components/search.tsx';
-import { ErrorMessage, formatTime, Loading, PageHeader, Pager, SelectField, Table, TableHead, TextField, useAsync } from '../components/ui.tsx';
+import { compactTime, ErrorMessage, formatTime, Loading, PageHeader, Pager, SelectField, Table, TableHead, TextField, useAsync } from '../components/ui.tsx';
 import type { PageProps } from './types.ts';
-
-interface AuditEvent {
-  event_id: string;
-  occurred_at: string;
-  actor: { type: string; id: string; email?: string };
-  action: string;
-  target_type: string;
-  target_id: string;
-  organization_id: string | null;
-  before: unknown;
-  after: unknown;
-}
 
 const FILTERS = ['action', 'actor_type', 'actor_id', 'target_type', 'target_id', 'organization_id', 'since', 'until'] as const;
 type Filters = Record<(typeof FILTERS)[number], string>;
@@ -101,10 +90,6 @@ function AuditFilters({ initial }: { initial: Filters }) {
   );
 }
 
-function describeActor(actor: AuditEvent['actor']): string {
-  return actor.email ? `${actor.type} ${actor.email}` : `${actor.type} ${actor.id}`;
-}
-
 function AuditTable({ events }: { events: AuditEvent[] }) {
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
   const toggle = (eventId: string) =>
@@ -113,56 +98,56 @@ function AuditTable({ events }: { events: AuditEvent[] }) {
       if (!next.delete(eventId)) next.add(eventId);
       return next;
     });
+  useAuditNames(events);
   if (events.length === 0) return <p>No entries match.</p>;
   return (
-    <div className="stack-on-phone">
-      <Table caption="Audit log entries, newest first">
-        <TableHead columns={['When', 'Actor', 'Action', 'Target']} actions />
-        <tbody>
-          {events.map((event) => {
-            const expanded = open.has(event.event_id);
-            const detailsId = `details-${event.event_id}`;
-            return (
-              <Fragment key={event.event_id}>
-                <tr>
-                  <td>{formatTime(event.occurred_at)}</td>
-                  <td>{describeActor(event.actor)}</td>
-                  <td>
-                    <code>{event.action}</code>
-                  </td>
-                  <td>
-                    {event.target_type} <code>{event.target_id}</code>
-                    {event.organization_id && event.organization_id !== event.target_id && (
-                      <div className="muted">
-                        in <code>{event.organization_id}</code>
-                      </div>
-                    )}
-                  </td>
-                  <td>
-                    <button
-                      type="button"
-                      aria-expanded={expanded}
-                      aria-controls={expanded ? detailsId : undefined}
-                      aria-label={`${expanded ? 'Hide' : 'Show'} details of ${event.action} on ${event.target_id} at ${formatTime(event.occurred_at)}`}
-                      onClick={() => toggle(event.event_id)}
-                    >
-                      {expanded ? 'Hide' : 'Details'}
-                    </button>
+    <Table caption="Audit log entries, newest first">
+      <TableHead columns={['When', 'Actor', 'Action', 'Target']} actions />
+      <tbody>
+        {events.map((event) => {
+          const expanded = open.has(event.event_id);
+          const detailsId = `details-${event.event_id}`;
+          return (
+            <Fragment key={event.event_id}>
+              <tr>
+                <td className="when">
+                  <time dateTime={event.occurred_at} title={formatTime(event.occurred_at)}>
+                    {compactTime(event.occurred_at)}
+                  </time>
+                </td>
+                <td>
+                  <AuditActor actor={event.actor} />
+                </td>
+                <td>
+                  <code>{event.action}</code>
+                </td>
+                <td>
+                  <AuditTarget event={event} />
+                </td>
+                <td>
+                  <button
+                    type="button"
+                    aria-expanded={expanded}
+                    aria-controls={expanded ? detailsId : undefined}
+                    aria-label={`${expanded ? 'Hide' : 'Show'} details of ${event.action} on ${event.target_id} at ${formatTime(event.occurred_at)}`}
+                    onClick={() => toggle(event.event_id)}
+                  >
+                    {expanded ? 'Hide' : 'Details'}
+                  </button>
+                </td>
+              </tr>
+              {expanded && (
+                <tr className="entry-details" id={detailsId}>
+                  <td colSpan={5}>
+                    <EntryChanges event={event} />
                   </td>
                 </tr>
-                {expanded && (
-                  <tr className="entry-details" id={detailsId}>
-                    <td colSpan={5}>
-                      <EntryChanges event={event} />
-                    </td>
-                  </tr>
-                )}
-              </Fragment>
-            );
-          })}
-        </tbody>
-      </Table>
-    </div>
+              )}
+            </Fragment>
+          );
+        })}
+      </tbody>
+    </Table>
   );
 }
 

@@ -1,10 +1,12 @@
-// B2B members: search one or more organizations by email, status and role (explicit or from a
-// rule); a member's roles with their sources (assign, revoke explicit ones), metadata and sessions.
+// B2B members: create or invite into an organization; search one or more organizations by email,
+// status and role (explicit or from a rule); a member's account (send a password reset, delete), roles with their sources (assign, revoke explicit ones), metadata and sessions.
 import { useState, type FormEvent } from 'react';
 import type { Role } from '@gatehouse/policy';
 import { api } from '../api.ts';
 import { BackLink, DetailPending, Section } from '../components/detail.tsx';
+import { Disclosure } from '../components/disclosure.tsx';
 import { MetadataEditors } from '../components/metadata-editor.tsx';
+import { AccountActions, NewPersonForm } from '../components/people-actions.tsx';
 import { useOrganizationChoices, type Organization } from '../components/organizations.ts';
 import { RoleSelect, RolesEditor, assignableRoles, usePolicy, type HeldRole } from '../components/roles-editor.tsx';
 import { PAGE_SIZE, PersonRow, SearchResults, searchQuery, showSearch, useCursor, type SearchPage } from '../components/search.tsx';
@@ -64,6 +66,9 @@ export function MembersPage({ query }: PageProps) {
     <>
       <PageHeader title="Members" />
       <ErrorMessage error={organizations.error} />
+      {organizations.data && organizations.data.organizations.length > 0 && (
+        <Disclosure label="New member">{() => <NewMemberForm organizations={organizations.data!.organizations} picked={picked[0] ?? ''} />}</Disclosure>
+      )}
       {organizations.data && (
         <MemberFilters key={query.toString()} policyRoles={policy.data?.roles ?? []} organizations={organizations.data.organizations} picked={picked} email={email} status={status} role={role} />
       )}
@@ -92,6 +97,32 @@ export function MembersPage({ query }: PageProps) {
         }
       />
     </>
+  );
+}
+
+function NewMemberForm({ organizations, picked }: { organizations: Organization[]; picked: string }) {
+  const [organizationId, setOrganizationId] = useState(picked);
+  const path = `/v1/b2b/organizations/${encodeURIComponent(organizationId)}/members`;
+  const pathOf = (body: { member: Member }) => memberPath(body.member);
+  return (
+    <NewPersonForm
+      noun="member"
+      ready={organizationId !== ''}
+      extra={
+        <SelectField label="Organization" required value={organizationId} onChange={(event) => setOrganizationId(event.target.value)}>
+          <option value="">Choose an organization</option>
+          {organizations.map((organization) => (
+            <option key={organization.organization_id} value={organization.organization_id}>
+              {organization.organization_name}
+            </option>
+          ))}
+        </SelectField>
+      }
+      create={(person) => api.post<{ member: Member }>(path, { email_address: person.email, name: person.name || undefined }).then(pathOf)}
+      invite={(person) =>
+        api.post<{ member: Member }>('/v1/b2b/magic_links/email/invite', { organization_id: organizationId, email_address: person.email, name: person.name || undefined }).then(pathOf)
+      }
+    />
   );
 }
 
@@ -162,6 +193,13 @@ export function MemberPage({ params }: PageProps) {
       <PageHeader title={record.email_address} />
       <ErrorMessage error={member.error} />
       <Section title="Profile">
+        <AccountActions
+          noun="member"
+          email={record.email_address}
+          sendReset={() => api.post('/v1/b2b/passwords/email/reset/start', { organization_id: organizationId, email_address: record.email_address })}
+          remove={() => api.delete(`/v1/b2b/organizations/${encodeURIComponent(organizationId)}/members/${encodeURIComponent(memberId)}`)}
+          afterRemove={`/members?organization=${encodeURIComponent(organizationId)}`}
+        />
         <dl className="facts">
           <dt>Member ID</dt>
           <dd>

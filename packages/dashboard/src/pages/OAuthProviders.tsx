@@ -4,8 +4,8 @@
 // provider is shown for each.
 import { useState, type FormEvent } from 'react';
 import { api } from '../api.ts';
-import { ConfirmDialog } from '../components/dialog.tsx';
-import { DangerButton, ErrorMessage, Loading, PageHeader, SelectField, Status, Table, TableHead, TextField, formatTime, useAction, useAsync } from '../components/ui.tsx';
+import { RemovableList, useRemovableList } from '../components/removable-list.tsx';
+import { ErrorMessage, PageHeader, SelectField, TextField, formatTime, useAction } from '../components/ui.tsx';
 
 const PROVIDERS = ['google', 'microsoft', 'github'] as const;
 const NAMES: Record<string, string> = { google: 'Google', microsoft: 'Microsoft', github: 'GitHub' };
@@ -27,16 +27,7 @@ interface OAuthProvider {
 }
 
 export function OAuthProvidersPage() {
-  const list = useAsync(() => api.get<{ oauth_providers: OAuthProvider[] }>('/v1/project/oauth_providers').then((body) => body.oauth_providers), []);
-  const [status, setStatus] = useState<string>();
-  const [removing, setRemoving] = useState<OAuthProvider>();
-  const remove = useAction(async (entry: OAuthProvider) => {
-    await api.delete(`/v1/project/oauth_providers/${entry.provider}`);
-    await list.reload();
-    setRemoving(undefined);
-    setStatus(`${NAMES[entry.provider]} removed.`);
-  });
-
+  const { list, status, setStatus } = useRemovableList(() => api.get<{ oauth_providers: OAuthProvider[] }>('/v1/project/oauth_providers').then((body) => body.oauth_providers));
   return (
     <>
       <PageHeader title="OAuth providers" />
@@ -44,58 +35,38 @@ export function OAuthProvidersPage() {
         Sign-in with Google, Microsoft and GitHub. Register the redirect URI shown here at the provider. An existing account is signed in by its email
         address only when the provider says the address is verified. Changes are in the audit log (<code>oauth_provider.*</code>).
       </p>
-      <ErrorMessage error={list.error} />
-      {!list.data ? (
-        list.loading && <Loading />
-      ) : list.data.length === 0 ? (
-        <p>No OAuth providers yet: OAuth sign-ins are refused until one is set.</p>
-      ) : (
-        <Table caption="OAuth providers">
-          <TableHead columns={['Provider', 'Client id', 'Redirect URI', 'Overrides', 'Updated']} actions />
-          <tbody>
-            {list.data.map((entry) => (
-              <tr key={entry.provider}>
-                <td>{NAMES[entry.provider]}</td>
-                <td>
-                  <code>{entry.client_id}</code>
-                </td>
-                <td>
-                  <code>{entry.redirect_uri}</code>
-                </td>
-                <td>{entry.overridden.length ? entry.overridden.join(', ') : 'none'}</td>
-                <td>{formatTime(entry.updated_at)}</td>
-                <td>
-                  <DangerButton label={`Remove ${NAMES[entry.provider]}`} onClick={() => setRemoving(entry)}>
-                    Remove
-                  </DangerButton>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </Table>
-      )}
-      <Status message={status} />
-      <ProviderForm
-        onSaved={(entry) => {
-          setStatus(`${NAMES[entry.provider]} saved.`);
-          void list.reload();
-        }}
-      />
-      <ConfirmDialog
-        open={removing !== undefined}
-        title={`Remove ${removing ? NAMES[removing.provider] : ''}?`}
-        confirmLabel="Remove"
-        danger
-        busy={remove.busy}
-        onConfirm={() => removing && void remove.run(removing)}
-        onClose={() => {
-          setRemoving(undefined);
-          remove.clearError();
-        }}
+      <RemovableList
+        list={list}
+        status={status}
+        setStatus={setStatus}
+        caption="OAuth providers"
+        columns={['Provider', 'Client id', 'Redirect URI', 'Overrides', 'Updated']}
+        keyOf={(entry) => entry.provider}
+        nameOf={(entry) => NAMES[entry.provider] ?? entry.provider}
+        empty="No OAuth providers yet: OAuth sign-ins are refused until one is set."
+        remove={(entry) => api.delete(`/v1/project/oauth_providers/${entry.provider}`)}
+        removeWarning="Sign-ins through this provider are refused from now on. Accounts keep their registrations and sign in again once it is set."
+        cells={(entry) => (
+          <>
+            <td>{NAMES[entry.provider]}</td>
+            <td>
+              <code>{entry.client_id}</code>
+            </td>
+            <td>
+              <code>{entry.redirect_uri}</code>
+            </td>
+            <td>{entry.overridden.length ? entry.overridden.join(', ') : 'none'}</td>
+            <td>{formatTime(entry.updated_at)}</td>
+          </>
+        )}
       >
-        <p>Sign-ins through this provider are refused from now on. Accounts keep their registrations and sign in again once it is set.</p>
-        <ErrorMessage error={remove.error} />
-      </ConfirmDialog>
+        <ProviderForm
+          onSaved={(entry) => {
+            setStatus(`${NAMES[entry.provider]} saved.`);
+            void list.reload();
+          }}
+        />
+      </RemovableList>
     </>
   );
 }

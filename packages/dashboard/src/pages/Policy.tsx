@@ -30,6 +30,7 @@ import {
   setResourceDescription,
   setRoleDescription,
 } from '../components/policy-edits.ts';
+import { BuiltInPermissions } from '../components/built-in-permissions.tsx';
 import { isBuiltInResource, NEEDS_CASCADE, POLICY_PREFIX, PolicyKindSwitch, policyKindOf, SUBJECT_NOUN } from '../components/policy-kind.tsx';
 import { PermissionMatrix } from '../components/policy-matrix.tsx';
 import { IssueMessages, issuesAt, IssueSummary } from '../components/policy-issues.tsx';
@@ -441,7 +442,7 @@ function RoleCard({ kind, role, index, custom, builtIns, issues, onEdit }: {
       {builtIns.length > 0 && (
         <details open={grantsBuiltIn}>
           <summary>Built-in resources (stytch.*)</summary>
-          <PermissionMatrix role={role} resources={builtIns} caption={`Built-in permissions of ${role.role_id}`} rowIssues={rowIssues} onChange={change} />
+          <BuiltInPermissions role={role} resources={builtIns} rowIssues={rowIssues} onChange={change} />
         </details>
       )}
     </section>

@@ -3,8 +3,8 @@
 // type's default, remove it. The server checks every URL; its refusals show by the form or row.
 import { useState, type FormEvent } from 'react';
 import { api } from '../api.ts';
-import { ConfirmDialog } from '../components/dialog.tsx';
-import { DangerButton, ErrorMessage, Loading, PageHeader, Status, Table, TableHead, TextField, formatTime, useAction, useAsync } from '../components/ui.tsx';
+import { RemovableList, useRemovableList } from '../components/removable-list.tsx';
+import { ErrorMessage, PageHeader, TextField, formatTime, useAction } from '../components/ui.tsx';
 
 const TYPES = ['LOGIN', 'SIGNUP', 'INVITE', 'RESET_PASSWORD', 'DISCOVERY'] as const;
 type RedirectUrlType = (typeof TYPES)[number];
@@ -18,9 +18,7 @@ interface RedirectUrl {
 const typeName = (type: RedirectUrlType) => type.toLowerCase().replace('_', ' ');
 
 export function RedirectUrlsPage() {
-  const list = useAsync(() => api.get<{ redirect_urls: RedirectUrl[] }>('/v1/project/redirect_urls').then((body) => body.redirect_urls), []);
-  const [status, setStatus] = useState<string>();
-  const [removing, setRemoving] = useState<RedirectUrl>();
+  const { list, status, setStatus } = useRemovableList(() => api.get<{ redirect_urls: RedirectUrl[] }>('/v1/project/redirect_urls').then((body) => body.redirect_urls));
   /** The row whose change failed, so its error shows there. */
   const [failed, setFailed] = useState<string>();
 
@@ -33,12 +31,6 @@ export function RedirectUrlsPage() {
     setFailed(undefined);
     setStatus(`${entry.url} is now the default ${typeName(type)} URL.`);
   });
-  const remove = useAction(async (entry: RedirectUrl) => {
-    await api.delete('/v1/project/redirect_urls', { url: entry.url });
-    await list.reload();
-    setRemoving(undefined);
-    setStatus(`${entry.url} removed.`);
-  });
 
   return (
     <>
@@ -48,70 +40,50 @@ export function RedirectUrlsPage() {
         exactly one of these (scheme and host case aside); a request that names none uses the type's default. Changes are in the audit log (
         <code>redirect_url.*</code>).
       </p>
-      <ErrorMessage error={list.error} />
-      {!list.data ? (
-        list.loading && <Loading />
-      ) : list.data.length === 0 ? (
-        <p>No redirect URLs yet: links and SSO sign-ins are refused until one is registered.</p>
-      ) : (
-        <Table caption="Redirect URLs">
-          <TableHead columns={['URL', 'Types', 'Registered']} actions />
-          <tbody>
-            {list.data.map((entry) => (
-              <tr key={entry.url}>
-                <td>
-                  <code>{entry.url}</code>
-                </td>
-                <td>
-                  <ul className="plain">
-                    {entry.valid_types.map((t) => (
-                      <li key={t.type}>
-                        {typeName(t.type)}{' '}
-                        {t.is_default ? (
-                          <span className="tag">default</span>
-                        ) : (
-                          <button type="button" disabled={makeDefault.busy} aria-label={`Make ${entry.url} the default ${typeName(t.type)} URL`} onClick={() => void makeDefault.run(entry, t.type)}>
-                            Make default
-                          </button>
-                        )}
-                      </li>
-                    ))}
-                  </ul>
-                </td>
-                <td>{formatTime(entry.created_at)}</td>
-                <td>
-                  <DangerButton label={`Remove ${entry.url}`} onClick={() => setRemoving(entry)}>
-                    Remove
-                  </DangerButton>
-                  <ErrorMessage error={failed === entry.url ? makeDefault.error : undefined} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </Table>
-      )}
-      <Status message={status} />
-      <NewRedirectUrlForm
-        onCreated={(entry) => {
-          setStatus(`${entry.url} registered.`);
-          void list.reload();
-        }}
-      />
-      <ConfirmDialog
-        open={removing !== undefined}
-        title={`Remove ${removing?.url ?? ''}?`}
-        confirmLabel="Remove"
-        danger
-        busy={remove.busy}
-        onConfirm={() => removing && void remove.run(removing)}
-        onClose={() => {
-          setRemoving(undefined);
-          remove.clearError();
-        }}
+      <RemovableList
+        list={list}
+        status={status}
+        setStatus={setStatus}
+        caption="Redirect URLs"
+        columns={['URL', 'Types', 'Registered']}
+        keyOf={(entry) => entry.url}
+        nameOf={(entry) => entry.url}
+        empty="No redirect URLs yet: links and SSO sign-ins are refused until one is registered."
+        remove={(entry) => api.delete('/v1/project/redirect_urls', { url: entry.url })}
+        removeWarning="Links and sign-ins that name this URL are refused from now on. A type whose default it was takes the oldest URL left for it."
+        cells={(entry) => (
+          <>
+            <td>
+              <code>{entry.url}</code>
+              <ErrorMessage error={failed === entry.url ? makeDefault.error : undefined} />
+            </td>
+            <td>
+              <ul className="plain">
+                {entry.valid_types.map((t) => (
+                  <li key={t.type}>
+                    {typeName(t.type)}{' '}
+                    {t.is_default ? (
+                      <span className="tag">default</span>
+                    ) : (
+                      <button type="button" disabled={makeDefault.busy} aria-label={`Make ${entry.url} the default ${typeName(t.type)} URL`} onClick={() => void makeDefault.run(entry, t.type)}>
+                        Make default
+                      </button>
+                    )}
+                  </li>
+                ))}
+              </ul>
+            </td>
+            <td>{formatTime(entry.created_at)}</td>
+          </>
+        )}
       >
-        <p>Links and sign-ins that name this URL are refused from now on. A type whose default it was takes the oldest URL left for it.</p>
-        <ErrorMessage error={remove.error} />
-      </ConfirmDialog>
+        <NewRedirectUrlForm
+          onCreated={(entry) => {
+            setStatus(`${entry.url} registered.`);
+            void list.reload();
+          }}
+        />
+      </RemovableList>
     </>
   );
 }

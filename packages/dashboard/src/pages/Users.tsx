@@ -1,10 +1,12 @@
-// Consumer users: search by email and role; a user's profile, roles (assign, revoke), metadata and
-// sessions (revoke).
+// Consumer users: create or invite, search by email and role; a user's profile (send a password
+// reset, delete), roles (assign, revoke), metadata and sessions (revoke).
 import { useState, type FormEvent } from 'react';
 import { IMPLICIT_ROLE_IDS, type Role } from '@gatehouse/policy';
 import { api } from '../api.ts';
 import { BackLink, DetailPending, Section } from '../components/detail.tsx';
+import { Disclosure } from '../components/disclosure.tsx';
 import { MetadataEditors } from '../components/metadata-editor.tsx';
+import { AccountActions, NewPersonForm } from '../components/people-actions.tsx';
 import { RoleSelect, RolesEditor, assignableRoles, usePolicy, type HeldRole } from '../components/roles-editor.tsx';
 import { PAGE_SIZE, PersonRow, SearchResults, searchQuery, showSearch, useCursor, type SearchPage } from '../components/search.tsx';
 import { SessionsList, type SessionRow } from '../components/sessions-list.tsx';
@@ -27,6 +29,13 @@ interface User {
 
 const fullName = (user: User) => [user.name?.first_name, user.name?.middle_name, user.name?.last_name].filter(Boolean).join(' ');
 const primaryEmail = (user: User) => user.emails[0]?.email ?? '';
+const userPath = (userId: string) => `/users/${encodeURIComponent(userId)}`;
+/** "Ada Lovelace" as the API's name: the first word first, the rest last. */
+function nameOf(text: string): { name?: { first_name: string; last_name?: string } } {
+  if (!text) return {};
+  const [first, ...rest] = text.split(/\s+/);
+  return { name: { first_name: first!, ...(rest.length ? { last_name: rest.join(' ') } : {}) } };
+}
 
 export function UsersPage({ query }: PageProps) {
   const email = query.get('email') ?? '';
@@ -46,6 +55,15 @@ export function UsersPage({ query }: PageProps) {
   return (
     <>
       <PageHeader title="Users" />
+      <Disclosure label="New user">
+        {() => (
+          <NewPersonForm
+            noun="user"
+            create={(person) => api.post<{ user_id: string }>('/v1/users', { email: person.email, ...nameOf(person.name) }).then((body) => userPath(body.user_id))}
+            invite={(person) => api.post<{ user_id: string }>('/v1/magic_links/email/invite', { email: person.email, ...nameOf(person.name) }).then((body) => userPath(body.user_id))}
+          />
+        )}
+      </Disclosure>
       <UserFilters key={query.toString()} roles={policy.data?.roles ?? []} email={email} role={role} />
       <SearchResults
         state={results}
@@ -56,7 +74,7 @@ export function UsersPage({ query }: PageProps) {
           page.results.map((user) => (
             <PersonRow
               key={user.user_id}
-              to={`/users/${encodeURIComponent(user.user_id)}`}
+              to={userPath(user.user_id)}
               label={primaryEmail(user) || user.user_id}
               detail={fullName(user) || '—'}
               roleIds={user.roles}
@@ -107,6 +125,13 @@ export function UserPage({ params }: PageProps) {
       <PageHeader title={primaryEmail(record) || record.user_id} />
       <ErrorMessage error={user.error} />
       <Section title="Profile">
+        <AccountActions
+          noun="user"
+          email={primaryEmail(record)}
+          sendReset={() => api.post('/v1/passwords/email/reset/start', { email: primaryEmail(record) })}
+          remove={() => api.delete(`/v1/users/${encodeURIComponent(userId)}`)}
+          afterRemove="/users"
+        />
         <dl className="facts">
           <dt>User ID</dt>
           <dd>

@@ -30,6 +30,7 @@ function sourceHash(): string {
   const files = [
     ...['index.html', 'vite.config.ts', 'package.json'].map((name) => join(DASHBOARD_ROOT, name)),
     ...bundleInputs(join(DASHBOARD_ROOT, 'src')),
+    ...bundleInputs(join(DASHBOARD_ROOT, 'public')),
     ...PACKAGE_SOURCES.flatMap((dir) => bundleInputs(dir)),
   ];
   for (const file of files) hash.update(file).update('\0').update(readFileSync(file)).update('\0');

@@ -1,6 +1,6 @@
 // The dashboard's files: the Vite build of @gatehouse/dashboard, served at /dashboard/ as a
 // single-page app (a path that is not a file gets index.html; /dashboard/api/… never does), with
-// headers that allow no inline script, no framing and no foreign origins.
+// headers that allow no inline script, no framing and no foreign origins; /favicon.ico is its icon.
 import { stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,6 +75,11 @@ export async function registerDashboard(app: App, options: { dir?: string }) {
   app.get('/dashboard/*', routeOptions, handler);
   // The server's root is where a person who opens the printed URL lands: the dashboard (the API is under /v1).
   app.get('/', routeOptions, async (_request, reply) => reply.redirect('/dashboard/', 302));
+  // Browsers ask for /favicon.ico whatever page they are on: the dashboard's icon (public/favicon.ico).
+  app.get('/favicon.ico', routeOptions, async (_request, reply) => {
+    if ((await findFile(root, 'favicon.ico')) === null) return reply.callNotFound();
+    return reply.header('cache-control', 'public, max-age=86400').sendFile('favicon.ico', root, { cacheControl: false });
+  });
 }
 
 function decodePath(path: string): string | null {
