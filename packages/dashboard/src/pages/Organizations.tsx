@@ -9,6 +9,7 @@ import type { Organization } from '../components/organizations.ts';
 import { RoleRulesEditor } from '../components/role-rules-editor.tsx';
 import { assignableRoles, usePolicy } from '../components/roles-editor.tsx';
 import { PAGE_SIZE, SearchResults, searchQuery, showSearch, useCursor, type SearchPage } from '../components/search.tsx';
+import { ScimConnectionSection } from '../components/scim-connection.tsx';
 import { SsoConnections } from '../components/sso-connections.tsx';
 import { ErrorMessage, PageHeader, SelectField, Status, TextField, formatTime, useAction, useAsync } from '../components/ui.tsx';
 import { Link, navigate } from '../router.tsx';
@@ -143,6 +144,7 @@ export function OrganizationPage({ params }: PageProps) {
       <Section title="SSO connections">
         <SsoConnections organizationId={organizationId} roles={roles} />
       </Section>
+      <Section title="SCIM provisioning"><ScimConnectionSection organizationId={organizationId} roles={roles} /></Section>
       <Section title="Custom roles">
         <p className="muted">Roles that exist only in this organization, over the project's B2B resources.</p>
         <CustomRolesEditor organizationId={organizationId} policy={policy.data} onChange={organization.reload} />

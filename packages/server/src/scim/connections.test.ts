@@ -55,7 +55,7 @@ test('the official client creates, reads, updates, rotates and deletes a SCIM co
   const group = await idp.request('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Engineering', members: [] });
   assert.equal(group.status, 201, JSON.stringify(group.body));
   const groups = await client.scim.connection.getGroups({ organization_id, connection_id });
-  assert.deepEqual(groups.scim_groups, [{ group_id: group.body.id, group_name: 'Engineering', organization_id, connection_id }]);
+  assert.deepEqual(groups.scim_groups, [{ group_id: group.body.id, group_name: 'Engineering', organization_id, connection_id, member_count: 0 }]);
 
   const updated = await client.scim.connection.update({
     organization_id, connection_id, display_name: 'Okta (prod)',

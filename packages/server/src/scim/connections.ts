@@ -52,6 +52,8 @@ export interface ScimGroupSummary {
   group_name: string;
   organization_id: string;
   connection_id: string;
+  /** How many members the IdP has put in the group (a Gatehouse addition, for the dashboard). */
+  member_count: number;
   created_at: Date;
 }
 
@@ -220,7 +222,8 @@ export class ScimConnectionService {
     await this.require(projectId, organizationId, connectionId);
     const after = cursor ? decodeCursor(cursor) : null;
     const { rows } = await this.#db.query<ScimGroupSummary>(
-      `SELECT group_id, display_name AS group_name, organization_id, connection_id, created_at FROM scim_groups
+      `SELECT group_id, display_name AS group_name, organization_id, connection_id, created_at,
+              (SELECT count(*)::int FROM scim_group_members m WHERE m.group_id = scim_groups.group_id) AS member_count FROM scim_groups
         WHERE connection_id = $1 ${after ? 'AND (created_at, group_id) > ($3::timestamptz, $4)' : ''} ORDER BY created_at, group_id LIMIT $2`,
       after ? [connectionId, limit + 1, after.created_at, after.id] : [connectionId, limit + 1]);
     const page = rows.slice(0, limit);

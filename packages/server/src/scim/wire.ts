@@ -48,7 +48,7 @@ export function toWireScimConnectionWithNextToken(record: ScimConnectionRecord, 
 }
 
 export function toWireScimGroupSummary(group: ScimGroupSummary) {
-  return { group_id: group.group_id, group_name: group.group_name, organization_id: group.organization_id, connection_id: group.connection_id };
+  return { group_id: group.group_id, group_name: group.group_name, organization_id: group.organization_id, connection_id: group.connection_id, member_count: group.member_count };
 }
 
 export interface ScimUserRow {
