@@ -86,7 +86,7 @@ for (const viewport of [DESKTOP, PHONE] satisfies Viewport[]) {
       await form.getByLabel('Role').selectOption('editor');
       await form.getByRole('button', { name: 'Add rule' }).click();
       await article.getByRole('status').filter({ hasText: 'Added Engineering → editor.' }).waitFor();
-      await article.getByRole('region', { name: 'SCIM group role rules' }).getByRole('cell', { name: 'Engineering', exact: true }).waitFor();
+      await article.getByRole('region', { name: 'SCIM group role rules' }).getByRole('cell').filter({ hasText: /^Engineering$/ }).waitFor();
       const rules = (await api('GET', `/v1/b2b/scim/${organizationId}/connection`)).connection.scim_group_implicit_role_assignments;
       assert.deepEqual(rules, [{ role_id: 'editor', group_id: group.body.id, group_name: 'Engineering' }]);
       const member = (await api('GET', `/v1/b2b/organizations/${organizationId}/member?member_id=${memberId}`)).member;

@@ -166,7 +166,18 @@ export function Table({ caption, children }: { caption: string; children: ReactN
   useEffect(() => {
     const table = ref.current;
     if (!table) return;
+    // A table shown as cards (display: block at phone width) loses its table semantics in browsers'
+    // accessibility trees; explicit roles keep rows and cells announced (and found) as such.
     const label = () => {
+      table.setAttribute('role', 'table');
+      for (const group of Array.from(table.querySelectorAll(':scope > thead, :scope > tbody'))) group.setAttribute('role', 'rowgroup');
+      for (const row of Array.from(table.rows)) {
+        row.setAttribute('role', 'row');
+        for (const cell of Array.from(row.cells)) {
+          const header = cell.tagName === 'TH' ? (row.parentElement?.tagName === 'THEAD' ? 'columnheader' : 'rowheader') : 'cell';
+          if (cell.getAttribute('role') !== header) cell.setAttribute('role', header);
+        }
+      }
       const names = Array.from(table.tHead?.rows[0]?.cells ?? []).flatMap((cell) => Array(cell.colSpan).fill(cell.querySelector('.visually-hidden') ? '' : (cell.textContent ?? '').trim()) as string[]);
       for (const body of Array.from(table.tBodies)) {
         for (const row of Array.from(body.rows)) {
