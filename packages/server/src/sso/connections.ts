@@ -310,9 +310,12 @@ export class SsoConnectionService {
   /** Deletes the connection and the members' registrations with it (their roles from it go too). */
   async delete(projectId: string, organizationId: string, connectionId: string, actor: Actor): Promise<void> {
     await this.#feed.write(async (tx, emit) => {
-      const { rows } = await tx.query<{ member_id: string }>(
-        'SELECT member_id FROM sso_registrations WHERE connection_id = $1', [connectionId],
+      // External connections through this one go with it (the foreign key cascades): their organizations and members are announced too.
+      const { rows } = await tx.query<{ member_id: string; organization_id: string }>(
+        `SELECT member_id, organization_id FROM sso_registrations WHERE connection_id = $1
+            OR connection_id IN (SELECT connection_id FROM sso_connections WHERE external_connection_id = $1)`, [connectionId],
       );
+      const { rows: externals } = await tx.query<StoredConnection>('SELECT * FROM sso_connections WHERE external_connection_id = $1', [connectionId]);
       const { rows: deleted } = await tx.query<StoredConnection>(
         'DELETE FROM sso_connections WHERE connection_id = $1 AND project_id = $2 AND organization_id = $3 RETURNING *',
         [connectionId, projectId, organizationId]);
@@ -320,7 +323,12 @@ export class SsoConnectionService {
       await this.#record(tx, actor, 'sso_connection.deleted', this.#fromRow(deleted[0]!, false), null);
       await releaseSsoDefaultConnection(tx, organizationId, connectionId, this.#clock.now());
       emit({ type: 'organization', project_id: projectId, organization_id: organizationId });
-      for (const row of rows) emit({ type: 'member', project_id: projectId, organization_id: organizationId, member_id: row.member_id });
+      for (const external of externals) {
+        await this.#record(tx, actor, 'sso_connection.deleted', this.#fromRow(external, false), null);
+        await releaseSsoDefaultConnection(tx, external.organization_id, external.connection_id, this.#clock.now());
+        emit({ type: 'organization', project_id: projectId, organization_id: external.organization_id });
+      }
+      for (const row of rows) emit({ type: 'member', project_id: projectId, organization_id: row.organization_id, member_id: row.member_id });
     });
   }
 }

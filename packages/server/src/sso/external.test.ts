@@ -152,4 +152,10 @@ test('member sessions need stytch.sso create in the target organization, and its
   // Updating needs stytch.sso update, which the creator lacks.
   await expectStytchError(client.sso.external.updateConnection({ organization_id: target, connection_id: created.connection_id, display_name: 'x' },
     { authorization: { session_token: creatorSession.session_token } }), 'session_authorization_error', 403);
+
+  // Deleting the source connection deletes the external connection too, and the target organization no longer names it.
+  expectOk(await project.api('PUT', `/v1/b2b/organizations/${target}`, { sso_default_connection_id: created.connection_id }));
+  await client.sso.deleteConnection({ organization_id: source, connection_id: saml.connection_id });
+  assert.deepEqual((await client.sso.getConnections({ organization_id: target })).external_connections, []);
+  assert.equal((await project.getOrganization(target)).sso_default_connection_id, null);
 });
