@@ -120,6 +120,12 @@ test('the official client creates, lists, updates and deletes an external connec
   const refused = await signInThrough(project, saml, externalId, { nameId: 'bob@parent.example', email: 'bob@parent.example', groups: [] });
   assert.equal(refused.body?.error_type, 'sso_member_link_not_allowed', JSON.stringify(refused));
 
+  // Just in time by the TARGET organization's settings: with them off there, a new person is refused (the source still allows it).
+  expectOk(await project.api('PUT', `/v1/b2b/organizations/${target}`, { sso_jit_provisioning: 'NOT_ALLOWED' }));
+  const noJit = await signInThrough(project, saml, externalId, { nameId: 'cy@parent.example', email: 'cy@parent.example', groups: [] });
+  assert.equal(noJit.body?.error_type, 'sso_jit_provisioning_not_allowed', JSON.stringify(noJit));
+  assert.equal((await authenticate(project, await signInThrough(project, saml, saml.connection_id, { nameId: 'cy@parent.example', email: 'cy@parent.example', groups: [] }))).member.organization_id, source);
+
   const deleted = await client.sso.deleteConnection({ organization_id: target, connection_id: externalId });
   assert.equal(deleted.connection_id, externalId);
   assert.deepEqual((await client.sso.getConnections({ organization_id: target })).external_connections, []);
