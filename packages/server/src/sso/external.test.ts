@@ -7,7 +7,8 @@ import { after, before, test } from 'node:test';
 import { B2BProject, expectOk } from '../testing/b2b.ts';
 import { startTestServer, type TestServer } from '../testing/harness.ts';
 import { createSamlIdp, type SamlTestIdp, type SamlTestUser } from '../testing/saml-idp.ts';
-import { createSamlConnection, postAcs, ssoTokenOf, startSaml, type FinishedSignIn, type TestSamlConnection } from '../testing/sso.ts';
+import { startOidcProvider } from '../testing/oidc-provider.ts';
+import { createOidcConnection, createSamlConnection, oidcCallback, postAcs, ssoTokenOf, startSaml, type FinishedSignIn, type TestSamlConnection } from '../testing/sso.ts';
 import { b2bClient, expectStytchError } from '../testing/stytch-clients.ts';
 
 const POLICY = {
@@ -27,7 +28,8 @@ const POLICY = {
 let server: TestServer;
 let idp: SamlTestIdp;
 before(async () => {
-  server = await startTestServer();
+  // The OpenID provider is on loopback: the development setting lets discovery reach it.
+  server = await startTestServer({ env: { GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: 'true' } });
   idp = await createSamlIdp();
 });
 after(() => server?.close());
@@ -164,4 +166,31 @@ test('member sessions need stytch.sso create in the target organization, and its
   await client.sso.deleteConnection({ organization_id: source, connection_id: saml.connection_id });
   assert.deepEqual((await client.sso.getConnections({ organization_id: target })).external_connections, []);
   assert.equal((await project.getOrganization(target)).sso_default_connection_id, null);
+});
+
+test('through an OIDC source: the provider\'s callback lands the person in the external connection\'s organization', async () => {
+  const project = await B2BProject.create(server, POLICY);
+  const client = b2bClient(server, project.credentials);
+  const source = (await project.createOrganization({ organization_name: 'Parent' })).organization_id as string;
+  const target = (await project.createOrganization({ organization_name: 'Subsidiary' })).organization_id as string;
+  const provider = await startOidcProvider({ redirectUris: [`${server.config.publicUrl}/v1/b2b/sso/oidc/callback`] });
+  try {
+    const oidc = await createOidcConnection((method, path, body) => project.api(method, path, body), source, provider, {
+      oidc_connection_implicit_role_assignments: [{ role_id: 'sso-user' }],
+    });
+    const external = (await client.sso.external.createConnection({
+      organization_id: target, external_organization_id: source, external_connection_id: oidc.connection_id,
+      connection_implicit_role_assignments: [{ role_id: 'contractor' }],
+    })).connection!;
+    provider.setUser({ sub: 'oidc-user-1', email: 'gus@parent.example', email_verified: true, name: 'Gus', groups: [] });
+    const signedIn = await authenticate(project, await oidcCallback(server, provider, project.credentials, external.connection_id));
+    assert.equal(signedIn.member.organization_id, target);
+    assert.deepEqual(signedIn.member_session.roles, ['stytch_member', 'contractor']);
+    assert.equal(signedIn.member_session.authentication_factors[0].oidc_sso_factor.provider_id, external.connection_id);
+    // Nobody was created in the source organization.
+    const sourceMembers = await client.organizations.members.search({ organization_ids: [source] });
+    assert.deepEqual(sourceMembers.members, []);
+  } finally {
+    await provider.stop();
+  }
 });
