@@ -154,6 +154,13 @@ export const MEMBER_SESSION_RULES = {
   ssoGet: { organization: byOrganizationParam, actions: [sso('get')] },
   ssoCreate: { organization: byOrganizationParam, actions: [sso('create')], fields: SSO_CREATE_FIELDS },
   ssoDelete: { organization: byOrganizationParam, actions: [sso('delete')] },
+  /** An external connection (another organization's connection signing people into this one); its role rules are checked for escalation. */
+  ssoExternalCreate: {
+    organization: byOrganizationParam,
+    actions: [sso('create')],
+    fields: { external_organization_id: 'route', external_connection_id: 'route', display_name: 'route', connection_implicit_role_assignments: 'route', group_implicit_role_assignments: 'route' },
+    handlerChecks: 'implicit role rules: no escalation, in the write transaction',
+  },
   /**
    * Connection updates; role rules are checked for escalation. Fields: all need stytch.sso update,
    * but verified email domains let the connection sign existing members in by email: secret only.

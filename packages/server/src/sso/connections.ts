@@ -2,6 +2,7 @@
 // rules. A change is announced as an organization change: the organization record carries each
 // connection's rules, and member roles are worked out from it.
 import { randomUUID } from 'node:crypto';
+import { environmentOfProject } from '@gatehouse/contracts';
 import { IMPLICIT_ROLE_IDS } from '@gatehouse/policy';
 import type { AuditAction, AuditLog } from '../audit/log.ts';
 import type { Clock } from '../shared/clock.ts';
@@ -9,7 +10,7 @@ import type { Environment } from '../shared/config.ts';
 import type { EncryptionKeyring } from '../encryption/keyring.ts';
 import { SEALED } from '../encryption/stored-secrets.ts';
 import { GatehouseError } from '../shared/errors.ts';
-import type { OrganizationService } from '../organizations/service.ts';
+import type { OrganizationRecord, OrganizationService } from '../organizations/service.ts';
 import { claimSsoDefaultConnection, releaseSsoDefaultConnection } from '../organizations/repository.ts';
 import { requireGrantable } from '../authz/grants.ts';
 import type { MemberActor } from '../authz/member-authorization.ts';
@@ -20,7 +21,15 @@ import type { SqlExecutor } from '../store/database.ts';
 import type { OidcConnectionConfig } from './oidc.ts';
 import type { SamlConnectionConfig } from './saml.ts';
 
-export type ConnectionKind = 'saml' | 'oidc';
+export type ConnectionKind = 'saml' | 'oidc' | 'external';
+/** The connections that speak to an IdP themselves. */
+export type ProtocolKind = 'saml' | 'oidc';
+
+/** An external connection's settings: the other organization's connection it signs in through (external.ts). */
+export interface ExternalSettings {
+  external_organization_id: string;
+  external_connection_id: string;
+}
 
 export interface ConnectionRoleRule {
   role_id: string;
@@ -44,7 +53,7 @@ export interface SsoConnectionRecord<K extends ConnectionKind = ConnectionKind> 
   status: 'pending' | 'active';
   display_name: string;
   identity_provider: string;
-  config: K extends 'saml' ? SamlSettings : OidcSettings;
+  config: K extends 'saml' ? SamlSettings : K extends 'oidc' ? OidcSettings : ExternalSettings;
   connection_role_rules: ConnectionRoleRule[];
   group_role_rules: GroupRoleRule[];
   /** Email domains the organization vouches for at this connection (project secret only): an address there may be linked by email. */
@@ -54,7 +63,7 @@ export interface SsoConnectionRecord<K extends ConnectionKind = ConnectionKind> 
 }
 
 /** A row of sso_connections: the record, its OIDC client secret sealed apart from `config`. */
-type StoredConnection = SsoConnectionRecord & { client_secret_encrypted: string | null };
+type StoredConnection = SsoConnectionRecord & { client_secret_encrypted: string | null; external_connection_id: string | null };
 
 export const DEFAULT_SAML_SETTINGS: SamlSettings = {
   idp_entity_id: '',
@@ -80,6 +89,8 @@ export const DEFAULT_OIDC_SETTINGS: OidcSettings = {
 
 /** Whether the connection has what a sign-in needs. */
 export function isComplete(record: SsoConnectionRecord): boolean {
+  // An external connection is as complete as its source, which the sign-in checks (flows.ts).
+  if (record.kind === 'external') return true;
   if (record.kind === 'saml') {
     const config = record.config as SamlSettings;
     return config.idp_entity_id !== '' && config.idp_sso_url !== '' && config.verification_certificates.length > 0;
@@ -117,7 +128,7 @@ export class SsoConnectionService {
    * whether there was one, and must work even when the value no longer opens).
    */
   #fromRow(row: StoredConnection, open = true): SsoConnectionRecord {
-    const { client_secret_encrypted: sealed, ...record } = row;
+    const { client_secret_encrypted: sealed, external_connection_id: _source, ...record } = row;
     if (record.kind !== 'oidc') return record;
     const clientSecret = !sealed ? '' : open ? this.#keyring.open(sealed, SEALED.oidcClientSecret.field(record.connection_id)) : sealed;
     return { ...record, config: { ...(record.config as OidcSettings), client_secret: clientSecret } };
@@ -157,6 +168,45 @@ export class SsoConnectionService {
     return this.require(projectId, organizationId, connectionId, kind);
   }
 
+  /**
+   * An external connection in `organizationId` through another organization's SAML or OIDC connection
+   * of the same project; its role rules are checked as an update's are.
+   */
+  async createExternal(
+    projectId: string,
+    organizationId: string,
+    input: ExternalSettings & { display_name?: string; connection_role_rules?: ConnectionRoleRule[]; group_role_rules?: GroupRoleRule[] },
+    actor: Actor,
+    grantor: MemberActor | null,
+  ): Promise<SsoConnectionRecord<'external'>> {
+    const organization = await this.#organizations.requireOrganization(projectId, organizationId);
+    const source = await this.find(input.external_connection_id);
+    if (!source || source.project_id !== projectId || source.organization_id !== input.external_organization_id
+      || source.kind === 'external' || source.organization_id === organizationId) {
+      throw notFound(input.external_connection_id);
+    }
+    const connectionId = `external-connection-${environmentOfProject(projectId)}-${randomUUID()}`;
+    const now = this.#clock.now();
+    const config: ExternalSettings = { external_organization_id: source.organization_id, external_connection_id: source.connection_id };
+    const connectionRules = dedupe(input.connection_role_rules ?? [], (r) => r.role_id);
+    const groupRules = dedupe(input.group_role_rules ?? [], (r) => `${r.role_id}\n${r.group}`);
+    await this.#feed.write(async (tx, emit) => {
+      await this.#checkRules(tx, organization, [...connectionRules, ...groupRules], grantor);
+      await tx.query(
+        `INSERT INTO sso_connections (connection_id, organization_id, project_id, kind, status, display_name, identity_provider, config,
+                                      connection_role_rules, group_role_rules, external_connection_id, created_at, updated_at)
+         VALUES ($1, $2, $3, 'external', 'active', $4, $5, $6, $7, $8, $9, $10, $10)`,
+        [connectionId, organizationId, projectId, input.display_name ?? source.display_name, source.identity_provider, JSON.stringify(config),
+          JSON.stringify(connectionRules), JSON.stringify(groupRules), source.connection_id, now],
+      );
+      const { rows } = await tx.query<StoredConnection>('SELECT * FROM sso_connections WHERE connection_id = $1', [connectionId]);
+      await this.#record(tx, actor, 'sso_connection.created', null, this.#fromRow(rows[0]!));
+      await claimSsoDefaultConnection(tx, organizationId, connectionId, now);
+      emit({ type: 'organization', project_id: projectId, organization_id: organizationId });
+    });
+    return this.require(projectId, organizationId, connectionId, 'external');
+  }
+
   async list(projectId: string, organizationId: string): Promise<SsoConnectionRecord[]> {
     await this.#organizations.requireOrganization(projectId, organizationId);
     const { rows } = await this.#db.query<StoredConnection>(
@@ -193,7 +243,7 @@ export class SsoConnectionService {
     change: {
       display_name?: string;
       identity_provider?: string;
-      config?: Partial<K extends 'saml' ? SamlSettings : OidcSettings>;
+      config?: Partial<SsoConnectionRecord<K>['config']>;
       connection_role_rules?: ConnectionRoleRule[];
       group_role_rules?: GroupRoleRule[];
       verified_email_domains?: string[];
@@ -209,19 +259,13 @@ export class SsoConnectionService {
       );
       const current = rows[0] && this.#fromRow(rows[0]);
       if (!current) throw notFound(connectionId);
-      const roles = [...(change.connection_role_rules ?? []), ...(change.group_role_rules ?? [])].map((rule) => rule.role_id);
-      if (roles.some((role) => IMPLICIT_ROLE_IDS.b2b.includes(role))) {
-        throw new GatehouseError('default_role_in_rule');
-      }
       // On a member session's authority, what the connection trusts (the IdP's certificate, issuer,
       // endpoints, client, attribute mapping) may change only while it signs no existing member in:
       // otherwise whoever controls the new IdP signs in as those members, with their roles.
       if (grantor && changesTrust(change.config) && (await signsMembersIn(tx, current))) {
         throw new GatehouseError('sso_idp_change_needs_project_secret');
       }
-      // On a member session's authority, a rule hands out only roles the member could grant itself.
-      if (grantor && roles.length > 0) await requireGrantable(tx, this.#rbac, grantor, () => this.#organizations.lock(tx, projectId, organizationId), [...new Set(roles)]);
-      if (roles.length > 0) await this.#rbac.checkAssignableRoles(tx, projectId, 'b2b', [...new Set(roles)], organization.custom_roles);
+      await this.#checkRules(tx, organization, [...(change.connection_role_rules ?? []), ...(change.group_role_rules ?? [])], grantor);
       const next: SsoConnectionRecord = {
         ...current,
         display_name: change.display_name ?? current.display_name,
@@ -245,6 +289,16 @@ export class SsoConnectionService {
     return this.require(projectId, organizationId, connectionId, kind);
   }
 
+  /** Role rules name no default role, only roles of the policy or the organization, and (on a member session's authority) only roles the member could grant itself. */
+  async #checkRules(tx: SqlExecutor, organization: OrganizationRecord, rules: { role_id: string }[], grantor: MemberActor | null) {
+    const roles = [...new Set(rules.map((rule) => rule.role_id))];
+    if (roles.length === 0) return;
+    if (roles.some((role) => IMPLICIT_ROLE_IDS.b2b.includes(role))) throw new GatehouseError('default_role_in_rule');
+    const { project_id: projectId, organization_id: organizationId } = organization;
+    if (grantor) await requireGrantable(tx, this.#rbac, grantor, () => this.#organizations.lock(tx, projectId, organizationId), roles);
+    await this.#rbac.checkAssignableRoles(tx, projectId, 'b2b', roles, organization.custom_roles);
+  }
+
   #record(tx: SqlExecutor, actor: Actor, action: AuditAction, before: SsoConnectionRecord | null, after: SsoConnectionRecord | null) {
     const record = (after ?? before)!;
     return this.#audit.record(tx, {
@@ -256,9 +310,12 @@ export class SsoConnectionService {
   /** Deletes the connection and the members' registrations with it (their roles from it go too). */
   async delete(projectId: string, organizationId: string, connectionId: string, actor: Actor): Promise<void> {
     await this.#feed.write(async (tx, emit) => {
-      const { rows } = await tx.query<{ member_id: string }>(
-        'SELECT member_id FROM sso_registrations WHERE connection_id = $1', [connectionId],
+      // External connections through this one go with it (the foreign key cascades): their organizations and members are announced too.
+      const { rows } = await tx.query<{ member_id: string; organization_id: string }>(
+        `SELECT member_id, organization_id FROM sso_registrations WHERE connection_id = $1
+            OR connection_id IN (SELECT connection_id FROM sso_connections WHERE external_connection_id = $1)`, [connectionId],
       );
+      const { rows: externals } = await tx.query<StoredConnection>('SELECT * FROM sso_connections WHERE external_connection_id = $1', [connectionId]);
       const { rows: deleted } = await tx.query<StoredConnection>(
         'DELETE FROM sso_connections WHERE connection_id = $1 AND project_id = $2 AND organization_id = $3 RETURNING *',
         [connectionId, projectId, organizationId]);
@@ -266,7 +323,12 @@ export class SsoConnectionService {
       await this.#record(tx, actor, 'sso_connection.deleted', this.#fromRow(deleted[0]!, false), null);
       await releaseSsoDefaultConnection(tx, organizationId, connectionId, this.#clock.now());
       emit({ type: 'organization', project_id: projectId, organization_id: organizationId });
-      for (const row of rows) emit({ type: 'member', project_id: projectId, organization_id: organizationId, member_id: row.member_id });
+      for (const external of externals) {
+        await this.#record(tx, actor, 'sso_connection.deleted', this.#fromRow(external, false), null);
+        await releaseSsoDefaultConnection(tx, external.organization_id, external.connection_id, this.#clock.now());
+        emit({ type: 'organization', project_id: projectId, organization_id: external.organization_id });
+      }
+      for (const row of rows) emit({ type: 'member', project_id: projectId, organization_id: row.organization_id, member_id: row.member_id });
     });
   }
 }

@@ -19,7 +19,7 @@ import type { MemberSignIn, MemberSignInInput, SessionService } from '../session
 import type { OutboundFetch } from '../shared/outbound-fetch.ts';
 import type { ChangeFeed } from '../store/change-feed.ts';
 import type { SqlExecutor } from '../store/database.ts';
-import { isComplete, type OidcSettings, type SamlSettings, type SsoConnectionRecord, type SsoConnectionService } from './connections.ts';
+import { isComplete, type ExternalSettings, type OidcSettings, type ProtocolKind, type SamlSettings, type SsoConnectionRecord, type SsoConnectionService } from './connections.ts';
 import { isVerifiedDomain, type SsoMemberLinks } from './member-links.ts';
 import { completeOidcCallback, oidcAuthorizationUrl } from './oidc.ts';
 import { samlLoginRedirect, validateSamlResponse } from './saml.ts';
@@ -115,7 +115,9 @@ export class SsoFlows {
     if (!connection || !project || project.public_token !== input.public_token) {
       throw new GatehouseError('sso_connection_not_found_for_public_token');
     }
-    if (connection.status !== 'active' || !isComplete(connection)) {
+    // An external connection signs in through its source's IdP (and lands the person in its own organization).
+    const protocol = await this.#protocol(connection);
+    if (!protocol || connection.status !== 'active' || protocol.status !== 'active' || !isComplete(protocol)) {
       throw new GatehouseError('sso_connection_not_active');
     }
     // Registered URLs only (the given ones, or the project's defaults), settled before the IdP is involved.
@@ -129,15 +131,15 @@ export class SsoFlows {
     let requestId: string | null = null;
     let nonce: string | null = null;
     let codeVerifier: string | null = null;
-    if (connection.kind === 'saml') {
-      const redirect = await samlLoginRedirect({ connection_id: connection.connection_id, ...(connection.config as SamlSettings) }, publicUrl, state);
+    if (protocol.kind === 'saml') {
+      const redirect = await samlLoginRedirect({ connection_id: protocol.connection_id, ...(protocol.config as SamlSettings) }, publicUrl, state);
       url = redirect.url;
       requestId = redirect.request_id;
     } else {
       nonce = random();
       codeVerifier = random();
       const codeChallenge = createHash('sha256').update(codeVerifier).digest('base64url');
-      url = await oidcAuthorizationUrl({ connection_id: connection.connection_id, ...(connection.config as OidcSettings) }, publicUrl, { state, nonce, code_challenge: codeChallenge }, this.#outbound);
+      url = await oidcAuthorizationUrl({ connection_id: protocol.connection_id, ...(protocol.config as OidcSettings) }, publicUrl, { state, nonce, code_challenge: codeChallenge }, this.#outbound);
     }
     const now = this.#clock.now();
     // Flows nobody finished would stay forever: each start deletes a bounded batch of expired ones.
@@ -158,8 +160,8 @@ export class SsoFlows {
     if (!samlResponse || !relayState) {
       throw new GatehouseError('saml_post_incomplete');
     }
-    const { flow, connection } = await this.#flow(connectionId, relayState, 'saml');
-    const config = { connection_id: connectionId, ...(connection.config as SamlSettings) };
+    const { flow, connection, protocol } = await this.#flow(connectionId, relayState, 'saml');
+    const config = { connection_id: connectionId, ...(protocol.config as SamlSettings) };
     const identity = await validateSamlResponse(config, this.#config.publicUrl, samlResponse, flow.request_id ?? '', this.#clock.now());
     return this.#finish(connection, flow, { ...identity, email_verified: true }, async (tx) => {
       // An assertion is good once: kept until it expires, a second use is refused.
@@ -176,8 +178,8 @@ export class SsoFlows {
   async finishOidc(callbackUrl: URL): Promise<string> {
     const state = callbackUrl.searchParams.get('state');
     if (!state) throw new GatehouseError('oidc_state_missing');
-    const { flow, connection } = await this.#flow(null, state, 'oidc');
-    const config = { connection_id: connection.connection_id, ...(connection.config as OidcSettings) };
+    const { flow, connection, protocol } = await this.#flow(null, state, 'oidc');
+    const config = { connection_id: protocol.connection_id, ...(protocol.config as OidcSettings) };
     const identity = await completeOidcCallback(config, this.#config.publicUrl, callbackUrl, {
       state,
       nonce: flow.nonce ?? '',
@@ -207,7 +209,9 @@ export class SsoFlows {
     const spent = await this.#db.query('UPDATE sso_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL', [sha256(input.sso_token), now]);
     if (spent.rowCount === 0) throw new GatehouseError('sso_token_not_found');
     const organization = await this.#organizations.requireOrganization(projectId, member.organization_id);
-    const factor = ssoFactor(connection.kind, registration.registration_id, connection.connection_id, token.external_id, now);
+    const protocol = await this.#protocol(connection);
+    if (!protocol) throw new GatehouseError('sso_token_not_found');
+    const factor = ssoFactor(protocol.kind as ProtocolKind, registration.registration_id, connection.connection_id, token.external_id, now);
     try {
       return await this.#sessions.grantMember(projectId, environment, member, organization, factor, input);
     } catch (error) {
@@ -227,10 +231,18 @@ export class SsoFlows {
     );
     const flow = rows[0];
     const connection = flow ? await this.#connections.find(flow.connection_id) : null;
-    if (!flow || !connection || connection.kind !== kind || (connectionId !== null && connection.connection_id !== connectionId)) {
+    const protocol = connection ? await this.#protocol(connection) : null;
+    if (!flow || !connection || !protocol || protocol.kind !== kind || (connectionId !== null && protocol.connection_id !== connectionId)) {
       throw new GatehouseError(kind === 'saml' ? 'sso_flow_not_found_saml' : 'sso_flow_not_found_oidc');
     }
-    return { flow, connection };
+    return { flow, connection, protocol };
+  }
+
+  /** The connection whose IdP a sign-in talks to: the connection itself, or an external connection's source. */
+  async #protocol(connection: SsoConnectionRecord): Promise<SsoConnectionRecord | null> {
+    if (connection.kind !== 'external') return connection;
+    const source = await this.#connections.find((connection.config as ExternalSettings).external_connection_id);
+    return source && source.project_id === connection.project_id && source.kind !== 'external' ? source : null;
   }
 
   /**

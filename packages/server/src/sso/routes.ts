@@ -27,8 +27,8 @@ import { deleteSamlCertificate, updateOidcConnection, updateSamlByMetadata, upda
 import type { SsoFlows } from './flows.ts';
 import type { SsoMemberLinks } from './member-links.ts';
 import { serviceProviderMetadata } from './saml.ts';
-import { ConnectionParams, CreateBody, MetadataBody, OidcUpdateBody, OrganizationParams, SamlUpdateBody } from './schema.ts';
-import { toWireConnection, toWireConnectionList, toWireOidcConnection, toWireSamlConnection } from './wire.ts';
+import { ConnectionParams, CreateBody, ExternalCreateBody, ExternalUpdateBody, MetadataBody, OidcUpdateBody, OrganizationParams, SamlUpdateBody } from './schema.ts';
+import { toWireConnection, toWireConnectionList, toWireExternalConnection, toWireOidcConnection, toWireSamlConnection } from './wire.ts';
 import { nulError, urlHasNul } from '../http/edge.ts';
 import { TAKES_NO_BODY } from '../http/openapi.ts';
 
@@ -110,6 +110,24 @@ export function registerSsoRoutes(
   app.put('/v1/b2b/sso/oidc/:organization_id/connections/:connection_id', { config: updateRule(OidcUpdateBody), schema: { params: ConnectionParams, body: OidcUpdateBody } }, async (request) => {
     const record = await updateOidcConnection(updates, target(request), request.body ?? {});
     return ok(request, { connection: toWireOidcConnection(record, publicUrl) });
+  });
+
+  // External connections: another organization's connection signing people into this one, with this
+  // organization's own role rules (Stytch's sso.external).
+  app.post('/v1/b2b/sso/external/:organization_id', { config: { memberSession: MEMBER_SESSION_RULES.ssoExternalCreate }, schema: { params: OrganizationParams, body: ExternalCreateBody } }, async (request) => {
+    const { connection_implicit_role_assignments, group_implicit_role_assignments, ...body } = request.body;
+    const record = await connections.createExternal(request.projectId, request.params.organization_id,
+      { ...body, connection_role_rules: connection_implicit_role_assignments, group_role_rules: group_implicit_role_assignments }, requestActor(request), request.member ?? null);
+    return ok(request, { connection: toWireExternalConnection(record) });
+  });
+
+  app.put('/v1/b2b/sso/external/:organization_id/connections/:connection_id', { config: updateRule(ExternalUpdateBody), schema: { params: ConnectionParams, body: ExternalUpdateBody } }, async (request) => {
+    const { organization_id, connection_id } = request.params;
+    const body = request.body ?? {};
+    const record = await connections.update(request.projectId, organization_id, connection_id, 'external', {
+      display_name: body.display_name, connection_role_rules: body.external_connection_implicit_role_assignments, group_role_rules: body.external_group_implicit_role_assignments,
+    }, requestActor(request), request.member ?? null);
+    return ok(request, { connection: toWireExternalConnection(record) });
   });
 
   // ---------------------------------------------------------------------------------------------

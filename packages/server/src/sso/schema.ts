@@ -12,6 +12,20 @@ const Mapping = Type.Record(Type.String(), Type.String({ maxLength: 256 }));
 // Gatehouse addition: email domains the organization vouches for at this connection (project secret only).
 const VerifiedDomains = Type.Array(Type.String({ minLength: 1, maxLength: 253 }), { maxItems: 100 });
 
+/** External connections (Stytch's sso.external): the other organization's connection, and this organization's own role rules. */
+export const ExternalCreateBody = Type.Object({
+  external_organization_id: Type.String({ minLength: 1, maxLength: 256 }),
+  external_connection_id: Type.String({ minLength: 1, maxLength: 256 }),
+  display_name: Type.Optional(Type.String({ maxLength: 256 })),
+  connection_implicit_role_assignments: Type.Optional(RoleRules),
+  group_implicit_role_assignments: Type.Optional(GroupRules),
+});
+export const ExternalUpdateBody = Type.Object({
+  display_name: Type.Optional(Type.String({ maxLength: 256 })),
+  external_connection_implicit_role_assignments: Type.Optional(RoleRules),
+  external_group_implicit_role_assignments: Type.Optional(GroupRules),
+});
+
 export const SamlUpdateBody = Type.Object({
   display_name: Type.Optional(Type.String({ maxLength: 256 })),
   identity_provider: Type.Optional(Type.String({ maxLength: 64 })),

@@ -1,7 +1,7 @@
 // The SSO API's response shapes: SAML and OIDC connections as Stytch's API returns them.
 import { X509Certificate } from 'node:crypto';
 import { formatTimestamp } from '../shared/clock.ts';
-import type { OidcSettings, SamlSettings, SsoConnectionRecord } from './connections.ts';
+import type { ExternalSettings, OidcSettings, SamlSettings, SsoConnectionRecord } from './connections.ts';
 import { oidcRedirectUrl } from './oidc.ts';
 import { samlServiceProvider } from './saml.ts';
 
@@ -67,15 +67,30 @@ export function toWireOidcConnection(record: SsoConnectionRecord, publicUrl: str
   };
 }
 
+/** An external connection (external_connections[] of the list, and the external routes' answers). */
+export function toWireExternalConnection(record: SsoConnectionRecord) {
+  const config = record.config as ExternalSettings;
+  return {
+    organization_id: record.organization_id,
+    connection_id: record.connection_id,
+    external_organization_id: config.external_organization_id,
+    external_connection_id: config.external_connection_id,
+    display_name: record.display_name,
+    status: record.status,
+    external_connection_implicit_role_assignments: record.connection_role_rules,
+    external_group_implicit_role_assignments: record.group_role_rules,
+  };
+}
+
 /** Each connection kind's wire form, for routes that serve both. */
 export const toWireConnection = { saml: toWireSamlConnection, oidc: toWireOidcConnection };
 
-/** The connection list (GET /v1/b2b/sso/{organization_id}, and the browser's): SAML and OIDC apart, no external connections. */
+/** The connection list (GET /v1/b2b/sso/{organization_id}, and the browser's): SAML, OIDC and external apart. */
 export function toWireConnectionList(list: SsoConnectionRecord[], publicUrl: string) {
   return {
     saml_connections: list.filter((c) => c.kind === 'saml').map((c) => toWireSamlConnection(c, publicUrl)),
     oidc_connections: list.filter((c) => c.kind === 'oidc').map((c) => toWireOidcConnection(c, publicUrl)),
-    external_connections: [],
+    external_connections: list.filter((c) => c.kind === 'external').map(toWireExternalConnection),
   };
 }
 
