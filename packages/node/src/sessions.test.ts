@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { B2BProject, signInUser, startTestServer, type ProjectCredentials, type TestServer } from '@gatehouse/server/testing';
 import { GatehouseApiError, GatehouseClient, GatehouseClientError, type GatehouseClientOptions } from './index.ts';
+import { within } from './test-support.ts';
 
 let server: TestServer;
 before(async () => {
@@ -46,15 +47,6 @@ async function consumerProject() {
   return { project, client, calls };
 }
 
-/** Polls `condition` every 5 ms; the milliseconds it took to hold, or a failure after `limitMs`. */
-async function within(limitMs: number, condition: () => Promise<boolean>): Promise<number> {
-  const started = performance.now();
-  while (performance.now() - started < limitMs) {
-    if (await condition()) return performance.now() - started;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  assert.fail(`not within ${limitMs} ms`);
-}
 
 const allowed = (attempt: Promise<unknown>) => attempt.then(() => true, (error) => (error instanceof GatehouseClientError ? false : Promise.reject(error)));
 

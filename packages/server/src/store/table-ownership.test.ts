@@ -58,6 +58,7 @@ const OWNER: Record<string, string> = {
   totp_registrations: 'totps',
   totp_recovery_codes: 'totps',
   m2m_clients: 'm2m',
+  custom_claim_templates: 'claims',
 };
 
 /**
