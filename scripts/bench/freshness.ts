@@ -79,7 +79,7 @@ export async function run(): Promise<BenchReport> {
         line('sessions.revoke → refusal', figures.revoke),
         line('role removal (users.update roles: []) → refusal', figures.role),
         `refusal codes: ${[...codes].join(', ')}; Stytch: up to 5 minutes (the JWT's lifetime).`,
-        'Measured from the API call starting (this process) to the watcher seeing the refusal (system clock in both processes); PGlite, one server process.',
+        `Measured from the API call starting (this process) to the watcher seeing the refusal (system clock in both processes); ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}, one server process.`,
       ],
     };
   } finally {

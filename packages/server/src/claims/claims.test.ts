@@ -60,8 +60,8 @@ test('consumer: template claims in sessions.authenticate and the locally verifie
   // Stytch's rule: updates propagate the next time a JWT is minted (here at once: the claims are part of the JWT's key).
   await client.users.update({ user_id: created.user_id, trusted_metadata: { subscription: { level: 'platinum' } } });
   const after = await client.sessions.authenticate({ session_token: signedIn.session_token });
-  assert.equal(after.session.custom_claims.plan, 'platinum');
-  assert.equal((await client.sessions.authenticateJwtLocal({ session_jwt: after.session_jwt })).custom_claims.plan, 'platinum');
+  assert.equal(after.session.custom_claims?.plan, 'platinum');
+  assert.equal((await client.sessions.authenticateJwtLocal({ session_jwt: after.session_jwt })).custom_claims?.plan, 'platinum');
 
   // session_custom_claims update the session's claims (null deletes), still over the template.
   const updated = await client.sessions.authenticate({ session_token: signedIn.session_token, session_custom_claims: { extra: null, more: { a: 1 } } });
@@ -75,7 +75,7 @@ test('consumer: rendered claims over 4096 bytes refuse the session; a template c
   await client.users.update({ user_id: created.user_id, trusted_metadata: { a: 'x'.repeat(2500) }, untrusted_metadata: { b: 'y'.repeat(1700) } });
   assert.equal((await setTemplate(project, '{"a": {{ user.trusted_metadata.a }}}')).status, 200);
   const ok = await client.sessions.authenticate({ session_token: created.session_token });
-  assert.equal(ok.session.custom_claims.a, 'x'.repeat(2500));
+  assert.equal(ok.session.custom_claims?.a, 'x'.repeat(2500));
   assert.equal((await setTemplate(project, '{"a": {{ user.trusted_metadata.a }}, "b": {{ user.untrusted_metadata.b }}}')).status, 200);
   const refused = await server.api(project, 'POST', '/v1/sessions/authenticate', { session_token: created.session_token });
   expectError(refused, 400, 'custom_claims_template_too_large');
