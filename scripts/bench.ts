@@ -9,6 +9,7 @@ const modules: Record<string, () => Promise<BenchModule>> = {
   sdk: () => import('./bench/sdk.ts'),
   mixed: () => import('./bench/mixed.ts'),
   m2m: () => import('./bench/m2m.ts'),
+  freshness: () => import('./bench/freshness.ts'),
 };
 /** Benches that run on PostgreSQL only: left out of a plain `npm run bench` when DATABASE_URL is unset. */
 const needsPostgres = new Set(['members']);

@@ -1,7 +1,7 @@
 // The typed client: one table of endpoints per API area, bound to one transport. Consumer areas at
 // the top (`users`, `passwords`, `magicLinks`, `sessions`, `rbac`), B2B under `b2b`.
 import type { Policy, Resource, Role } from '@gatehouse/policy';
-import { PolicyCache, type PolicyCacheOptions } from './policy-cache.ts';
+import { PolicyCache, type Freshness, type PolicyCacheOptions } from './policy-cache.ts';
 import { bindEndpoints, endpoint, Transport, type GatehouseConfig } from './request.ts';
 import { M2MVerifier, type AuthenticateM2MOptions, type AuthenticateM2MResult } from './m2m.ts';
 import { b2bJwtSessions, consumerJwtSessions, JwtVerifier, type JwksOptions } from './sessions.ts';
@@ -185,6 +185,11 @@ export interface GatehouseClientOptions extends GatehouseConfig {
   /** Policy freshness: the change stream, and polling while it is down. */
   policy?: PolicyCacheOptions;
   jwks?: JwksOptions;
+  /**
+   * `'strict'`: authenticateJwt decides locally only while the change stream is connected (and was
+   * when the JWT was issued); otherwise the server decides. Default `'default'` (see Freshness).
+   */
+  freshness?: Freshness;
   /** How many verified M2M access tokens authenticateM2M remembers (default 10,000; 0: verify the signature every time). */
   m2m_remembered_tokens?: number;
 }
@@ -219,12 +224,12 @@ export class GatehouseClient {
     this.magicLinks = consumer.magicLinks;
     this.rbac = consumer.rbac;
     this.project = consumer.project;
-    const consumerVerifier = new JwtVerifier(this.transport, this.policies, 'consumer', options.jwks);
+    const consumerVerifier = new JwtVerifier(this.transport, this.policies, 'consumer', options.jwks, options.freshness);
     this.sessions = { ...consumer.sessions, ...consumerJwtSessions(consumerVerifier) };
     // The session JWTs' key set: M2M tokens are signed with the same project keys.
     this.#m2m = new M2MVerifier(this.transport, this.policies, consumerVerifier.keys, options.m2m_remembered_tokens);
     this.m2m = { clients: bindAll(this.transport, { clients: M2M_CLIENTS }).clients, token: (input) => this.#m2m.token(input) };
-    this.b2b = { ...b2b, sessions: { ...b2b.sessions, ...b2bJwtSessions(new JwtVerifier(this.transport, this.policies, 'b2b', options.jwks)) } };
+    this.b2b = { ...b2b, sessions: { ...b2b.sessions, ...b2bJwtSessions(new JwtVerifier(this.transport, this.policies, 'b2b', options.jwks, options.freshness)) } };
   }
 
   /**

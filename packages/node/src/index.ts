@@ -14,6 +14,6 @@ export {
   type JwksOptions,
 } from './sessions.ts';
 export { hasRequiredScopes, type AuthenticateM2MOptions, type AuthenticateM2MResult } from './m2m.ts';
-export { PolicyCache, type PolicyCacheOptions, type PolicyKind } from './policy-cache.ts';
+export { PolicyCache, type Freshness, type PolicyCacheOptions, type PolicyKind } from './policy-cache.ts';
 export { expressGuard, fastifyGuard, guardResult, type ErrorEnvelope, type GuardOptions, type GuardResult } from './middleware.ts';
 export type * from './types.ts';

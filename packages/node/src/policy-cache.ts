@@ -15,6 +15,15 @@ export interface PolicyCacheOptions {
   reconnect_delay_ms?: number;
 }
 
+/**
+ * How fresh a local JWT decision must be. `'default'`: as Stytch — a JWT is trusted until it
+ * expires, except that a role change or session revocation seen on the change stream sends that
+ * subject's or session's older JWTs to the server. `'strict'`: besides, a JWT is decided locally
+ * only while the stream is connected and only if issued after the stream connected (a change made
+ * while it was down could not have been seen); otherwise the server decides.
+ */
+export type Freshness = 'default' | 'strict';
+
 interface Loaded<T> {
   value: T;
   version: number;
@@ -39,6 +48,12 @@ export class PolicyCache {
   readonly #scopesCompiled = new WeakMap<object, CompiledPolicy>();
   /** user_id / member_id → when its roles last changed (ms, server clock). */
   readonly #changedAt = new Map<string, number>();
+  /** session_id → when it was changed (its JWTs issued before are out of date), ms, server clock. */
+  readonly #sessionChangedAt = new Map<string, number>();
+  /** session_id → when it was revoked. */
+  readonly #revokedAt = new Map<string, number>();
+  /** When the connected stream's changes start (its ready event's `at`, server clock); undefined: not connected. */
+  #connectedSince: number | undefined;
   /** Every JWT issued before this is stale (notifications may have been missed). */
   #allChangedAt = 0;
   #started = false;
@@ -107,6 +122,26 @@ export class PolicyCache {
     return changed !== undefined && issuedAt <= changed;
   }
 
+  /** Whether the session was revoked (as the change stream announced). */
+  isRevoked(sessionId: string): boolean {
+    return this.#revokedAt.has(sessionId);
+  }
+
+  /** Whether the session changed after `issuedAtSeconds` (its claims or expiry: the JWT may be out of date). */
+  isSessionStale(sessionId: string, issuedAtSeconds: number): boolean {
+    const changed = this.#sessionChangedAt.get(sessionId);
+    return changed !== undefined && issuedAtSeconds * 1000 <= changed;
+  }
+
+  /**
+   * Strict freshness: whether a JWT issued at `issuedAtSeconds` can be decided locally — the stream
+   * is connected and was already when the JWT was issued, so any change since would have been seen.
+   */
+  isFollowing(issuedAtSeconds: number): boolean {
+    this.#start();
+    return this.#connected && this.#connectedSince !== undefined && issuedAtSeconds * 1000 > this.#connectedSince;
+  }
+
   /** Stops the stream and the polling. */
   close(): void {
     this.#closed = true;
@@ -167,6 +202,8 @@ export class PolicyCache {
       case 'reset': {
         // Changes may have been missed while disconnected: refetch whatever differs or may differ.
         if (event.kind === 'reset') this.#allChangedAt = Number(event.at);
+        // A reset (the server missed notifications) counts as a reconnection for strict freshness.
+        this.#connectedSince = Number(event.at);
         for (const kind of ['consumer', 'b2b'] as const) {
           const version = event.kind === 'ready' ? Number(event[`${kind}_version`]) : undefined;
           if (this.#policies.has(kind) && this.version(kind) !== version) void this.#load(kind).catch(() => {});
@@ -187,14 +224,22 @@ export class PolicyCache {
       case 'user':
         this.#subjectChanged(String(event.kind === 'member' ? event.member_id : event.user_id), Number(event.at));
         break;
+      case 'session':
+        this.#remember(event.revoked === true ? this.#revokedAt : this.#sessionChangedAt, String(event.session_id), Number(event.at));
+        break;
     }
     for (const listener of this.#listeners) listener(event);
   }
 
   #subjectChanged(subjectId: string, at: number): void {
-    this.#changedAt.set(subjectId, Math.max(at, this.#changedAt.get(subjectId) ?? 0));
-    if (this.#changedAt.size > 10_000) {
-      for (const [id, changed] of this.#changedAt) if (changed < at - STALE_MEMORY_MS) this.#changedAt.delete(id);
+    this.#remember(this.#changedAt, subjectId, at);
+  }
+
+  /** Notes when `id` changed; entries past every JWT's lifetime are dropped once the map grows. */
+  #remember(map: Map<string, number>, id: string, at: number): void {
+    map.set(id, Math.max(at, map.get(id) ?? 0));
+    if (map.size > 10_000) {
+      for (const [key, changed] of map) if (changed < at - STALE_MEMORY_MS) map.delete(key);
     }
   }
 
@@ -212,6 +257,7 @@ export class PolicyCache {
         // down: poll until the next connection
       }
       this.#connected = false;
+      this.#connectedSince = undefined;
       if (this.#closed) break;
       this.#startPolling();
       await new Promise((resolve) => setTimeout(resolve, delay).unref());

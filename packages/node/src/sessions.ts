@@ -5,13 +5,13 @@
 import { ORGANIZATION_CLAIM, SESSION_CLAIM } from '@gatehouse/contracts';
 import { isAuthorized, type AuthorizationVerdict, type CompiledPolicy } from '@gatehouse/policy';
 import { importJWK, jwtVerify, type JWK, type JWTHeaderParameters, type JWTPayload } from 'jose';
-import type { PolicyCache, PolicyKind } from './policy-cache.ts';
+import type { Freshness, PolicyCache, PolicyKind } from './policy-cache.ts';
 import { parseResponse, type Transport } from './request.ts';
 import type { AuthenticationFactor, Member, MemberSession, Organization, Session, User } from './types.ts';
 
 const REGISTERED_CLAIMS = ['aud', 'exp', 'iat', 'iss', 'jti', 'nbf', 'sub', SESSION_CLAIM, ORGANIZATION_CLAIM];
 
-export type ClientErrorCode = 'jwt_invalid' | 'jwt_too_old' | 'jwt_stale' | 'invalid_permissions' | 'tenancy_mismatch' | 'missing_scopes';
+export type ClientErrorCode = 'jwt_invalid' | 'jwt_too_old' | 'jwt_stale' | 'session_revoked' | 'invalid_permissions' | 'tenancy_mismatch' | 'missing_scopes';
 
 /** A local decision that a JWT cannot be accepted as it is (Stytch's ClientError, with its codes). */
 export class GatehouseClientError extends Error {
@@ -124,10 +124,12 @@ export class JwtVerifier {
   readonly #transport: Transport;
   readonly #policies: PolicyCache;
   readonly #kind: PolicyKind;
+  readonly #strict: boolean;
   readonly #options: { audience: string; issuer: string[]; typ: 'JWT'; algorithms: string[] };
 
-  constructor(transport: Transport, policies: PolicyCache, kind: PolicyKind, jwks: JwksOptions = {}) {
+  constructor(transport: Transport, policies: PolicyCache, kind: PolicyKind, jwks: JwksOptions = {}, freshness: Freshness = 'default') {
     this.#transport = transport;
+    this.#strict = freshness === 'strict';
     this.#policies = policies;
     this.#kind = kind;
     const prefix = kind === 'consumer' ? '/v1/sessions' : '/v1/b2b/sessions';
@@ -159,8 +161,15 @@ export class JwtVerifier {
       if (now - payload.iat >= maxAge) throw new GatehouseClientError('jwt_too_old', `JWT was issued at ${payload.iat}, more than ${maxAge} seconds ago`);
     }
     // A role change announced after the token was issued: its roles claim may be out of date.
-    if (this.#policies.isStale(String(payload.sub), payload.iat ?? 0)) {
+    const issuedAt = payload.iat ?? 0;
+    if (this.#policies.isStale(String(payload.sub), issuedAt)) {
       throw new GatehouseClientError('jwt_stale', "The subject's roles changed after this JWT was issued");
+    }
+    const sessionId = String((payload[SESSION_CLAIM] as { id?: unknown } | undefined)?.id);
+    if (this.#policies.isRevoked(sessionId)) throw new GatehouseClientError('session_revoked', 'The session of this JWT was revoked');
+    if (this.#policies.isSessionStale(sessionId, issuedAt)) throw new GatehouseClientError('jwt_stale', 'The session changed after this JWT was issued');
+    if (this.#strict && !this.#policies.isFollowing(issuedAt)) {
+      throw new GatehouseClientError('jwt_stale', 'Strict freshness: the change stream was not connected since this JWT was issued');
     }
     return payload;
   }

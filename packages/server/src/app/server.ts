@@ -46,6 +46,8 @@ import { registerPasswordRoutes } from '../passwords/routes.ts';
 import { Lockout } from '../passwords/lockout.ts';
 import { PasswordService } from '../passwords/service.ts';
 import { registerProjectRoutes } from '../projects/routes.ts';
+import { registerClaimTemplateRoutes } from '../claims/routes.ts';
+import { ClaimTemplates } from '../claims/service.ts';
 import { ProjectService } from '../projects/service.ts';
 import { registerPolicyChangeRoutes } from '../rbac/changes-routes.ts';
 import { registerPolicyHistoryRoutes } from '../rbac/history-routes.ts';
@@ -165,7 +167,9 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   // The app (and its logger) is made below, with the session service: a failed batch of access times is logged there.
   const sessionLog = { error: (details: object, message: string) => app.log.error(details, message) };
   const discoveryTokens = new DiscoveryTokens(db, feed, clock);
-  const sessions = new SessionService(db, feed, users, rbac, keys, clock, { members, organizations, intermediateSessions: discoveryTokens }, sessionLog);
+  const claims = new ClaimTemplates({ db, feed, clock, audit });
+  await claims.start();
+  const sessions = new SessionService(db, feed, users, rbac, keys, clock, { members, organizations, intermediateSessions: discoveryTokens }, sessionLog, claims);
   const memberAuthorization = new MemberAuthorization(sessions, rbac);
   const limiter = new RateLimiter(db, clock, config.rateLimits);
   const lockout = new Lockout({ db, feed, clock, config: config.lockout });
@@ -175,6 +179,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const app = await createApp({ config, projects, admins, memberAuthorization, readiness: readinessCheck(db, feed), logger: options.logger });
   // Before any /sdk/v1 route: sessions started through the browser API record its IP and User-Agent.
   registerProjectRoutes(app, { projects });
+  registerClaimTemplateRoutes(app, { claims });
   registerRedirectUrlRoutes(app, { redirectUrls });
   registerAdminRoutes(app, { admins, projects, limiter, config });
   await registerDashboard(app, { dir: config.admin.dashboardDir });

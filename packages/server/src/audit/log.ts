@@ -54,10 +54,12 @@ export const AUDIT_ACTIONS = [
   'm2m_client.secret_rotation_started',
   'm2m_client.secret_rotated',
   'm2m_client.secret_rotation_cancelled',
+  'claims_template.updated',
+  'claims_template.deleted',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-export const AUDIT_TARGET_TYPES = ['policy', 'organization', 'user', 'member', 'sso_connection', 'scim_connection', 'secret', 'admin', 'redirect_url', 'oauth_provider', 'm2m_client'] as const;
+export const AUDIT_TARGET_TYPES = ['policy', 'organization', 'user', 'member', 'sso_connection', 'scim_connection', 'secret', 'admin', 'redirect_url', 'oauth_provider', 'm2m_client', 'claims_template'] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
 export const ACTOR_TYPES = ['project_secret', 'admin', 'member_session', 'system'] as const;

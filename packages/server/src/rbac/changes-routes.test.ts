@@ -79,7 +79,7 @@ test('ready carries the versions; policy changes arrive as consumer and b2b even
   const stream = await subscribe(server.baseUrl, project);
   try {
     const ready = await stream.next((e) => e.event === 'ready');
-    assert.deepEqual(Object.keys(ready.data).sort(), ['b2b_version', 'consumer_version', 'kind']);
+    assert.deepEqual(Object.keys(ready.data).sort(), ['at', 'b2b_version', 'consumer_version', 'kind']);
     const started = Date.now();
     const written = await server.api(project, 'POST', '/v1/rbac/policy/resources', { resource_id: 'documents', actions: ['read'] });
     const event = await stream.next((e) => e.event === 'consumer');
@@ -117,6 +117,24 @@ test('user, organization and member changes are announced; other projects are no
   } finally {
     stream.close();
     otherStream.close();
+  }
+});
+
+test('session revocations and changes are announced by session id', async () => {
+  const project = await server.createProject();
+  const stream = await subscribe(server.baseUrl, project);
+  try {
+    await stream.next((e) => e.event === 'ready');
+    const created = await server.api(project, 'POST', '/v1/passwords', { email: 'rev@example.com', password: 'correct horse battery staple 9', session_duration_minutes: 60 });
+    const sessionId = created.body.session.session_id;
+    await server.api(project, 'POST', '/v1/sessions/authenticate', { session_token: created.body.session_token, session_custom_claims: { a: 1 } });
+    const changed = await stream.next((e) => e.event === 'session' && e.data.session_id === sessionId);
+    assert.equal(changed.data.revoked, false);
+    assert.equal((await server.api(project, 'POST', '/v1/sessions/revoke', { session_id: sessionId })).status, 200);
+    const revoked = await stream.next((e) => e.event === 'session' && e.data.session_id === sessionId && e.data.revoked === true);
+    assert.equal(typeof revoked.data.at, 'number');
+  } finally {
+    stream.close();
   }
 });
 

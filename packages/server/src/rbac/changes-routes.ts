@@ -1,6 +1,8 @@
 // GET /v1/rbac/policy/changes (Gatehouse addition): the project's authorization changes as
-// server-sent events, for SDKs that keep a policy cache (packages/node). Driven by the change feed,
-// so writes made by any server process reach every stream through PostgreSQL LISTEN/NOTIFY.
+// server-sent events, for SDKs that keep a policy cache (packages/node): policies, organizations'
+// roles, which user's or member's roles may have changed, and which sessions were revoked or
+// changed (by id: never a table). Driven by the change feed, so writes made by any server process
+// reach every stream through PostgreSQL LISTEN/NOTIFY.
 import type { PolicyKind } from '@gatehouse/policy';
 import type { ServerResponse } from 'node:http';
 import type { Clock } from '../shared/clock.ts';
@@ -17,11 +19,13 @@ export const HEARTBEAT_MS = 15_000;
  * the change was seen: a session JWT issued before it may carry the subject's old roles.
  */
 export type PolicyChangeMessage =
-  | { kind: 'ready'; consumer_version: number; b2b_version: number }
+  | { kind: 'ready'; consumer_version: number; b2b_version: number; at: number }
   | { kind: PolicyKind; version: number }
   | { kind: 'organization'; organization_id: string; at: number }
   | { kind: 'member'; organization_id: string; member_id: string; at: number }
   | { kind: 'user'; user_id: string; at: number }
+  /** A session revoked (`revoked`), or changed (its claims, its expiry): its JWTs issued before `at` are out of date. */
+  | { kind: 'session'; session_id: string; revoked: boolean; at: number }
   | { kind: 'reset'; at: number };
 
 function messageOf(event: ChangeEvent, at: number): PolicyChangeMessage | null {
@@ -34,6 +38,8 @@ function messageOf(event: ChangeEvent, at: number): PolicyChangeMessage | null {
       return { kind: 'member', organization_id: event.organization_id, member_id: event.member_id, at };
     case 'user':
       return { kind: 'user', user_id: event.user_id, at };
+    case 'session':
+      return { kind: 'session', session_id: event.session_id, revoked: event.revoked === true, at };
     default:
       return null;
   }
@@ -86,6 +92,7 @@ export function registerPolicyChangeRoutes(app: App, deps: { feed: ChangeFeed; r
     });
     stream.write('retry: 1000\n\n');
     // Subscribed before the versions are read, so no change falls between the two.
+    const subscribedAt = clock.now().getTime();
     let set = streams.get(projectId);
     if (!set) streams.set(projectId, (set = new Set()));
     set.add(stream);
@@ -95,7 +102,8 @@ export function registerPolicyChangeRoutes(app: App, deps: { feed: ChangeFeed; r
     });
     try {
       const [consumer, b2b] = await Promise.all([rbac.getPolicy(projectId, 'consumer'), rbac.getPolicy(projectId, 'b2b')]);
-      stream.write(frame({ kind: 'ready', consumer_version: consumer.version, b2b_version: b2b.version }));
+      // `at`: changes from here on reach this stream; a JWT issued before it may predate one that did not.
+      stream.write(frame({ kind: 'ready', consumer_version: consumer.version, b2b_version: b2b.version, at: subscribedAt }));
     } catch (error) {
       request.log.error({ err: error }, 'policy change stream failed');
       stream.end();

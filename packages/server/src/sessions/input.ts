@@ -1,7 +1,7 @@
 // What a caller presents about a session: the fields a sign-in may set (checked before anything is
 // written), and the credential — a session token or JWT — that names the session.
-import { STYTCH_CLAIM_PREFIX } from '@gatehouse/contracts';
 import type { SessionAttributes } from './attributes.ts';
+import { checkClaimKeys, MAX_CLAIMS_BYTES } from '../claims/template.ts';
 import type { Clock } from '../shared/clock.ts';
 import { GatehouseError } from '../shared/errors.ts';
 import type { Metadata } from '../shared/metadata.ts';
@@ -9,7 +9,6 @@ import type { SessionJwts } from './jwt.ts';
 import { hashToken, requireLive, type AuthenticationFactor, type CachedSession, type SessionKind, type SessionStore } from './store.ts';
 
 export const SESSION_DURATION_MINUTES = { min: 5, max: 527_040 } as const;
-const RESERVED_CLAIMS = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti']);
 
 export interface SessionInput {
   session_token?: string;
@@ -34,11 +33,8 @@ function checkCustomClaims(claims: Metadata | undefined): void {
   if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
     throw new GatehouseError('invalid_session_custom_claims');
   }
-  for (const key of Object.keys(claims)) {
-    if (RESERVED_CLAIMS.has(key)) throw new GatehouseError('reserved_claims_in_custom_claims', { params: { claim: key } });
-    if (key.startsWith(STYTCH_CLAIM_PREFIX)) throw new GatehouseError('stytch_claims_in_custom_claims', { params: { claim: key } });
-  }
-  if (Buffer.byteLength(JSON.stringify(claims)) > 4096) throw new GatehouseError('custom_claims_too_large');
+  checkClaimKeys(claims);
+  if (Buffer.byteLength(JSON.stringify(claims)) > MAX_CLAIMS_BYTES) throw new GatehouseError('custom_claims_too_large');
 }
 
 /** The session fields of a sign-in, checked as a grant checks them (so a flow can check them before it writes). */

@@ -10,6 +10,7 @@ import type { Environment } from '../shared/config.ts';
 import { GatehouseError } from '../shared/errors.ts';
 import type { OrganizationRecord } from '../organizations/service.ts';
 import { BoundedCache } from '../shared/bounded-cache.ts';
+import { mergeClaims } from '../claims/template.ts';
 import { JWT_LIFETIME_SECONDS, type SigningKeys } from './keys.ts';
 import type { CachedSession, SessionRecord } from './store.ts';
 
@@ -30,9 +31,27 @@ interface VerifiedJwt {
   sessionId: string;
 }
 
-/** What a session's JWT carries besides the session: its roles, and for a member its organization's slug. */
-export function rolesKeyOf(roles: readonly string[], organization?: OrganizationRecord): string {
-  return organization ? `${roles.join(' ')}@${organization.organization_slug}` : roles.join(' ');
+/**
+ * What a session's JWT carries besides the session: its roles, for a member its organization, and
+ * the claims the project's template renders for the subject. `rolesKey` names all of it: a JWT
+ * minted for another key is not given again.
+ */
+export interface JwtSubject {
+  roles: readonly string[];
+  rolesKey: string;
+  organization?: OrganizationRecord;
+  /** The template's claims (claims/), under the session's own. */
+  claims?: Record<string, unknown>;
+}
+
+export function rolesKeyOf(roles: readonly string[], organization?: OrganizationRecord, claims?: Record<string, unknown>): string {
+  const key = organization ? `${roles.join(' ')}@${organization.organization_slug}` : roles.join(' ');
+  return claims ? `${key}\n${JSON.stringify(claims)}` : key;
+}
+
+/** The session as the API shows it: its custom_claims over the template's (the cached record is left as stored). */
+export function withTemplateClaims(record: SessionRecord, subject: Pick<JwtSubject, 'claims'>): SessionRecord {
+  return subject.claims ? { ...record, custom_claims: mergeClaims(subject.claims, record.custom_claims) } : record;
 }
 
 /**
@@ -61,23 +80,23 @@ export class SessionJwts {
     environment: Environment,
     cached: CachedSession | undefined,
     record: SessionRecord,
-    roles: readonly string[],
-    organization?: OrganizationRecord,
+    subject: JwtSubject,
   ): Promise<string> {
-    const rolesKey = rolesKeyOf(roles, organization);
+    const { rolesKey } = subject;
     const nowMs = this.#clock.now().getTime();
     const reusable = reusableJwt(cached, rolesKey, nowMs);
     if (reusable !== undefined) return reusable;
-    const jwt = { token: await this.mint(projectId, environment, record, roles, organization), mintedAt: nowMs, rolesKey };
+    const jwt = { token: await this.mint(projectId, environment, record, subject), mintedAt: nowMs, rolesKey };
     if (cached) cached.jwt = jwt;
     return jwt.token;
   }
 
-  async mint(projectId: string, environment: Environment, record: SessionRecord, roles: readonly string[], organization?: OrganizationRecord): Promise<string> {
+  async mint(projectId: string, environment: Environment, record: SessionRecord, subject: JwtSubject): Promise<string> {
+    const { roles, organization } = subject;
     const { signing } = await this.#keys.forProject(projectId, environment);
     const now = Math.floor(this.#clock.now().getTime() / 1000);
     const claims: Record<string, unknown> = {
-      ...record.custom_claims,
+      ...(subject.claims ? mergeClaims(subject.claims, record.custom_claims) : record.custom_claims),
       [SESSION_CLAIM]: {
         id: record.session_id,
         started_at: formatTimestamp(record.started_at),

@@ -16,6 +16,9 @@ import type { ChangeFeed } from '../store/change-feed.ts';
 import { recordedAttributes } from './attributes.ts';
 import { addMinutes, changesSession, checkSessionInput, mergeFactor, requireSession, type SessionCredential, type SessionInput, type SessionParts } from './input.ts';
 import { newSessionToken, type AuthenticationFactor, type SessionRecord } from './store.ts';
+import { rolesKeyOf, withTemplateClaims, type JwtSubject } from './jwt.ts';
+import type { ClaimTemplates } from '../claims/service.ts';
+import { memberContext, renderTemplate, type CompiledTemplate } from '../claims/template.ts';
 
 const MAX_CACHED_MEMBERS = 100_000;
 
@@ -36,11 +39,13 @@ export interface MemberAuthorizationCheck {
 }
 
 /** A member's roles for one version of its organization, resolved once for authorization checks. */
-interface MemberSubject {
+interface MemberSubject extends JwtSubject {
   member: MemberRecord;
   organization: OrganizationRecord;
   roles: string[];
   memo: { resolved?: ResolvedRoles };
+  /** The template the claims were rendered from (another: render again). */
+  template: CompiledTemplate | undefined;
 }
 
 export class MemberSessions {
@@ -48,12 +53,14 @@ export class MemberSessions {
   readonly #members: MemberService;
   readonly #organizations: OrganizationService;
   readonly #rbac: RbacService;
+  readonly #claims: ClaimTemplates;
   /** member_id → the member, as member sessions read it (a member that is not there is not kept). */
   readonly #memberCache = new BoundedCache<string, MemberRecord | null>({ max: MAX_CACHED_MEMBERS, keep: (member) => member !== null });
   /** Per session record: its member's roles under one version of member and organization. */
   readonly #subjects = new WeakMap<SessionRecord, MemberSubject>();
 
-  constructor(parts: SessionParts, feed: ChangeFeed, rbac: RbacService, members: MemberService, organizations: OrganizationService) {
+  constructor(parts: SessionParts, feed: ChangeFeed, rbac: RbacService, members: MemberService, organizations: OrganizationService, claims: ClaimTemplates) {
+    this.#claims = claims;
     this.#parts = parts;
     this.#rbac = rbac;
     this.#members = members;
@@ -106,9 +113,10 @@ export class MemberSessions {
       };
       await store.insert(record, token);
     }
-    const { roles } = this.#subject(record, member, organization);
-    const jwt = await jwts.jwtFor(projectId, environment, store.cachedById(record.session_id), record, roles, organization);
-    return { member_session: record, session_token: token, session_jwt: jwt, member, organization, roles };
+    const subject = this.#subject(record, member, organization);
+    const { roles } = subject;
+    const jwt = await jwts.jwtFor(projectId, environment, store.cachedById(record.session_id), record, subject);
+    return { member_session: withTemplateClaims(record, subject), session_token: token, session_jwt: jwt, member, organization, roles };
   }
 
   /** The factors of the member's presented session (none presented: none); another member's is session_member_mismatch. */
@@ -153,9 +161,9 @@ export class MemberSessions {
     } else {
       store.touch(session, clock.now());
     }
-    const jwt = await jwts.jwtFor(projectId, environment, store.cachedById(record.session_id), record, subject.roles, organization);
+    const jwt = await jwts.jwtFor(projectId, environment, store.cachedById(record.session_id), record, subject);
     // A literal with the verdict, not a spread of the grant (see SessionService.authenticateInMemory).
-    return { member_session: record, session_token: input.session_token ?? '', session_jwt: jwt, member, organization, roles: subject.roles, verdict };
+    return { member_session: withTemplateClaims(record, subject), session_token: input.session_token ?? '', session_jwt: jwt, member, organization, roles: subject.roles, verdict };
   }
 
   /** The member a member-session header names (MemberAuthorization's authenticator). */
@@ -215,10 +223,12 @@ export class MemberSessions {
 
   /** The member's roles under this version of its organization, worked out once per pair. */
   #subject(record: SessionRecord, member: MemberRecord, organization: OrganizationRecord): MemberSubject {
+    const template = this.#claims.of(record.project_id);
     let subject = this.#subjects.get(record);
-    if (subject?.member !== member || subject.organization !== organization) {
+    if (subject?.member !== member || subject.organization !== organization || subject.template !== template) {
       const roles = sessionRoleIds(this.#members.roles(member, organization), ssoConnectionIds(record.authentication_factors));
-      subject = { member, organization, roles, memo: {} };
+      const claims = template ? renderTemplate(template, memberContext(member, organization, roles)) : undefined;
+      subject = { member, organization, roles, rolesKey: rolesKeyOf(roles, organization, claims), claims, template, memo: {} };
       this.#subjects.set(record, subject);
     }
     return subject;

@@ -29,7 +29,9 @@ import {
   type SessionParts,
 } from './input.ts';
 import { recordedAttributes } from './attributes.ts';
-import { reusableJwt, SessionJwts } from './jwt.ts';
+import { reusableJwt, rolesKeyOf, SessionJwts, withTemplateClaims, type JwtSubject } from './jwt.ts';
+import type { ClaimTemplates } from '../claims/service.ts';
+import { renderTemplate, userContext, type CompiledTemplate } from '../claims/template.ts';
 import type { SigningKeys } from './keys.ts';
 import { MemberSessions, type MemberAuthorizationCheck, type MemberSessionGrant } from './member-sessions.ts';
 import { MemberSignIns, type MemberSignIn, type MemberSignInInput, type MfaMethod, type MfaSmsSender, type SignInOptions } from './member-sign-in.ts';
@@ -61,11 +63,12 @@ type Authenticated = SessionGrant & { verdict?: AuthorizationVerdict };
  */
 type Step = Authenticated | Promise<Authenticated | undefined> | undefined;
 
-/** A cached user's roles, their JWT key, and their resolution against the compiled policy. */
-interface UserSubject {
+/** A cached user's roles, their JWT key and template claims, and their resolution against the compiled policy. */
+interface UserSubject extends JwtSubject {
   roles: string[];
-  rolesKey: string;
   resolved?: ResolvedRoles;
+  /** The template the claims were rendered from (another: render again). */
+  template: CompiledTemplate | undefined;
 }
 
 function consumerAuthorizationError(): GatehouseError {
@@ -91,6 +94,7 @@ export class SessionService {
   readonly #rbac: RbacService;
   readonly #memberSessions: MemberSessions;
   readonly #signIns: MemberSignIns;
+  readonly #claims: ClaimTemplates;
   /** user_id → the user, as authenticate reads it (a user that is not there is not kept). */
   readonly #userCache = new BoundedCache<string, UserRecord | null>({ max: MAX_CACHED_USERS, keep: (user) => user !== null });
   /** Per cached user record: its roles, and those resolved against the compiled policy (see RbacService.authorize). */
@@ -105,14 +109,16 @@ export class SessionService {
     clock: Clock,
     b2b: { members: MemberService; organizations: OrganizationService; intermediateSessions: DiscoveryTokens },
     log: ErrorLog,
+    claims: ClaimTemplates,
   ) {
+    this.#claims = claims;
     this.#store = new SessionStore(db, feed, clock, log);
     this.#jwts = new SessionJwts(keys, clock);
     this.#parts = { store: this.#store, jwts: this.#jwts, clock };
     this.#clock = clock;
     this.#users = users;
     this.#rbac = rbac;
-    this.#memberSessions = new MemberSessions(this.#parts, feed, rbac, b2b.members, b2b.organizations);
+    this.#memberSessions = new MemberSessions(this.#parts, feed, rbac, b2b.members, b2b.organizations, claims);
     this.#signIns = new MemberSignIns({ memberSessions: this.#memberSessions, feed, clock, ...b2b });
     // A policy write may have revoked roles (cascade): drop every user.
     this.#userCache.followFeed(feed, (event) => (event.type === 'user' ? event.user_id : event.type === 'policy' ? ALL : undefined));
@@ -212,7 +218,7 @@ export class SessionService {
 
   #withUser(projectId: string, environment: Environment | undefined, input: AuthenticateInput, cached: CachedSession, user: UserRecord | null, now: Date, inMemoryOnly: boolean): Step {
     if (!user) throw new GatehouseError('session_not_found');
-    const subject = this.#subjectOf(user);
+    const subject = this.#subjectOf(projectId, user);
     const check = input.authorization_check;
     if (check === undefined) return this.#respondTo(projectId, environment, input, cached, user, subject, undefined, now, inMemoryOnly);
     const verdict = this.#rbac.authorizeInMemory(projectId, 'consumer', subject.roles, check.resource_id, check.action, subject);
@@ -244,17 +250,17 @@ export class SessionService {
           custom_claims: input.session_custom_claims,
         })
         .then(async (record) => {
-          const jwt = await this.#jwts.jwtFor(projectId, environment!, this.#store.cachedById(record.session_id), record, subject.roles);
-          return authenticated(record, input.session_token, jwt, user, subject.roles, verdict);
+          const jwt = await this.#jwts.jwtFor(projectId, environment!, this.#store.cachedById(record.session_id), record, subject);
+          return authenticated(withTemplateClaims(record, subject), input.session_token, jwt, user, subject.roles, verdict);
         });
     }
     const jwt = reusableJwt(cached, subject.rolesKey, now.getTime());
     if (jwt === undefined && inMemoryOnly) return undefined;
     this.#store.touch(cached.record, now);
-    if (jwt !== undefined) return authenticated(cached.record, input.session_token, jwt, user, subject.roles, verdict);
+    if (jwt !== undefined) return authenticated(withTemplateClaims(cached.record, subject), input.session_token, jwt, user, subject.roles, verdict);
     return this.#jwts
-      .jwtFor(projectId, environment!, cached, cached.record, subject.roles)
-      .then((minted) => authenticated(cached.record, input.session_token, minted, user, subject.roles, verdict));
+      .jwtFor(projectId, environment!, cached, cached.record, subject)
+      .then((minted) => authenticated(withTemplateClaims(cached.record, subject), input.session_token, minted, user, subject.roles, verdict));
   }
 
   async revoke(projectId: string, input: { session_id?: string; session_token?: string; session_jwt?: string }): Promise<void> {
@@ -329,17 +335,19 @@ export class SessionService {
   }
 
   async #respond(projectId: string, environment: Environment, record: SessionRecord, token: string, user: UserRecord): Promise<SessionGrant> {
-    const roles = this.#users.effectiveRoles(user);
-    const jwt = await this.#jwts.jwtFor(projectId, environment, this.#store.cachedById(record.session_id), record, roles);
-    return { session: record, session_token: token, session_jwt: jwt, user, roles };
+    const subject = this.#subjectOf(projectId, user);
+    const jwt = await this.#jwts.jwtFor(projectId, environment, this.#store.cachedById(record.session_id), record, subject);
+    return { session: withTemplateClaims(record, subject), session_token: token, session_jwt: jwt, user, roles: subject.roles };
   }
 
-  /** The user's roles and what is worked out from them, once per cached user record. */
-  #subjectOf(user: UserRecord): UserSubject {
+  /** The user's roles, template claims and what is worked out from them, once per cached user record and template. */
+  #subjectOf(projectId: string, user: UserRecord): UserSubject {
+    const template = this.#claims.of(projectId);
     let subject = this.#subjects.get(user);
-    if (!subject) {
+    if (!subject || subject.template !== template) {
       const roles = this.#users.effectiveRoles(user);
-      subject = { roles, rolesKey: roles.join(' ') };
+      const claims = template ? renderTemplate(template, userContext(user, roles)) : undefined;
+      subject = { roles, rolesKey: rolesKeyOf(roles, undefined, claims), claims, template };
       this.#subjects.set(user, subject);
     }
     return subject;

@@ -1,6 +1,7 @@
 // The sessions table and its cache: live sessions by token hash (bounded, dropped on the change
 // feed), the SQL that reads and writes them, and last-access times written in batches once a second
 // rather than once per request. A batch that fails to write is logged (redacted: see http/log.ts).
+import { mergeClaims } from '../claims/template.ts';
 import crypto, { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../shared/clock.ts';
 import { GatehouseError } from '../shared/errors.ts';
@@ -225,7 +226,8 @@ export class SessionStore {
       ...record,
       last_accessed_at: now,
       expires_at: change.expires_at ?? record.expires_at,
-      custom_claims: change.custom_claims ?? record.custom_claims,
+      // Stytch's rule: the given claims update the session's (a null deletes its key), nested objects alike.
+      custom_claims: change.custom_claims ? mergeClaims(record.custom_claims, change.custom_claims) : record.custom_claims,
       authentication_factors: change.authentication_factors ?? record.authentication_factors,
     };
     await this.#feed.write(async (tx, emit) => {
@@ -248,7 +250,7 @@ export class SessionStore {
         [projectId, sessionId, this.#clock.now()],
       );
       if (rowCount === 0) throw new GatehouseError('session_not_found');
-      emit({ type: 'session', project_id: projectId, session_id: sessionId });
+      emit({ type: 'session', project_id: projectId, session_id: sessionId, revoked: true });
     });
   }
 
@@ -261,7 +263,7 @@ export class SessionStore {
         [projectId, memberId, sessionId ?? null, this.#clock.now()],
       );
       if (rows.length === 0 && sessionId !== undefined) throw new GatehouseError('session_not_found');
-      for (const row of rows) emit({ type: 'session', project_id: projectId, session_id: row.session_id });
+      for (const row of rows) emit({ type: 'session', project_id: projectId, session_id: row.session_id, revoked: true });
     });
   }
 

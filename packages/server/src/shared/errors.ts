@@ -354,6 +354,9 @@ export const ERROR_CATALOGUE = {
   reserved_claims_in_custom_claims: spec(400, (p: { claim: string }) => `"${p.claim}" is a registered JWT claim; session_custom_claims may not set it.`),
   stytch_claims_in_custom_claims: spec(400, (p: { claim: string }) => `"${p.claim}" is reserved for Stytch claims (the https://stytch.com/ prefix).`),
   custom_claims_too_large: spec(400, 'session_custom_claims may be at most 4096 bytes of JSON.'),
+  invalid_custom_claims_template: spec(400, (p: { reason: string }) => `The custom claims template is invalid: ${p.reason}`),
+  custom_claims_template_too_large: spec(400, 'The custom claims rendered from the template are more than 4096 bytes of JSON.'),
+  custom_claims_template_not_found: spec(404, 'The project has no custom claims template.'),
   consumer_session_authorization_error: spec(403, 'The User is not authorized to perform the requested action on that resource.'),
 
   // Email magic links, invites and password resets by email

@@ -13,7 +13,8 @@ export type ChangeEvent =
   | { type: 'user'; project_id: string; user_id: string }
   | { type: 'organization'; project_id: string; organization_id: string }
   | { type: 'member'; project_id: string; organization_id: string; member_id: string }
-  | { type: 'session'; project_id: string; session_id: string }
+  | { type: 'session'; project_id: string; session_id: string; revoked?: true }
+  | { type: 'claims_template'; project_id: string }
   | { type: 'signing_keys'; project_id: string };
 
 export type Emit = (event: ChangeEvent) => void;

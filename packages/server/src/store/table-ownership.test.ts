@@ -62,6 +62,7 @@ const OWNER: Record<string, string> = {
   scim_users: 'scim',
   scim_groups: 'scim',
   scim_group_members: 'scim',
+  custom_claim_templates: 'claims',
 };
 
 /**

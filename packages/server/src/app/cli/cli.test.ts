@@ -185,6 +185,17 @@ test('policy apply prints the changes, export gives the policy back, secrets rot
     assert.equal(cli('redirect-urls', 'list').stdout.trim().split('\n').length, 1);
     assert.equal(cli('redirect-urls', 'frobnicate').status, 1);
 
+    // claims-template: set from a file, read back, refused when invalid, removed.
+    const templateFile = join(dataDir, 'claims-template.json');
+    writeFileSync(templateFile, '{"plan": {{ user.trusted_metadata.plan }}}');
+    const setTemplate = cli('claims-template', 'set', templateFile);
+    assert.equal(setTemplate.status, 0, setTemplate.stderr);
+    assert.equal(cli('claims-template', 'get').stdout.trim(), '{"plan": {{ user.trusted_metadata.plan }}}');
+    writeFileSync(templateFile, '{"iss": "me"}');
+    assert.match(cli('claims-template', 'set', templateFile).stderr, /reserved_claims_in_custom_claims/);
+    assert.equal(cli('claims-template', 'remove').status, 0);
+    assert.match(cli('claims-template', 'get').stderr, /custom_claims_template_not_found/);
+
     // oauth-providers: the secret from stdin, never printed back; the redirect URI to register is.
     assert.match(cli('oauth-providers', 'list').stdout, /No OAuth providers/);
     const set = runCli(env, 'github-client-secret\n', 'oauth-providers', 'set', 'github', '--client-id', 'Iv1.abc', '--client-secret-stdin');

@@ -33,6 +33,8 @@ const USAGE = `Usage: gatehouse <command>
         [--scopes "<extra scopes>"] [--authorization-url …] [--token-url …] [--userinfo-url …] [--jwks-url …] [--issuer …]
         | remove <provider>      configure OAuth sign-in (the secret is read from stdin, required the first time;
                                  endpoint options override the provider's preset; prints the redirect URI to register)
+  claims-template get | set <file> | remove
+                                 the project's custom claim template for session JWTs (Stytch's markup)
   keys rotate                    sign session JWTs with a new key (the old one stays in the JWKS
                                  until the tokens it signed have expired)
   encryption generate-key        print a new random key for GATEHOUSE_ENCRYPTION_KEY
@@ -43,7 +45,7 @@ const USAGE = `Usage: gatehouse <command>
         | reset-password --email <email> [--password-stdin] | disable --email <email> | enable --email <email>
                                  manage dashboard admins (a generated password is printed once)
 
-migrate and encryption reencrypt open the database the configuration names. policy, secrets, redirect-urls, oauth-providers, keys and admin talk to a running server: GATEHOUSE_URL, GATEHOUSE_PROJECT_ID and GATEHOUSE_SECRET,
+migrate and encryption reencrypt open the database the configuration names. policy, secrets, redirect-urls, oauth-providers, claims-template, keys and admin talk to a running server: GATEHOUSE_URL, GATEHOUSE_PROJECT_ID and GATEHOUSE_SECRET,
 or the credentials file in GATEHOUSE_DATA_DIR (default .gatehouse) written on first start.`;
 
 function warn(message: string): void {
@@ -309,6 +311,23 @@ async function redirectUrls(args: string[]): Promise<void> {
   }
 }
 
+async function claimsTemplate(args: string[]): Promise<void> {
+  const [sub, file] = args;
+  const api = apiClient();
+  const path = '/v1/project/jwt_templates/session';
+  if (sub === 'get' && args.length === 1) {
+    console.log((await api('GET', path)).jwt_template.template_content);
+  } else if (sub === 'set' && file && args.length === 2) {
+    const { jwt_template } = await api('PUT', path, { template_content: readFileSync(file, 'utf8') });
+    console.log(`custom claim template set (${jwt_template.updated_at})`);
+  } else if (sub === 'remove' && args.length === 1) {
+    await api('DELETE', path);
+    console.log('custom claim template removed');
+  } else {
+    throw new CliError(USAGE);
+  }
+}
+
 async function oauthProviders(args: string[]): Promise<void> {
   const endpointOptions = ['authorization-url', 'token-url', 'userinfo-url', 'jwks-url', 'issuer'] as const;
   const { positionals, values } = parseArgs({
@@ -398,6 +417,8 @@ async function main(argv: string[]): Promise<void> {
       return redirectUrls(rest);
     case 'oauth-providers':
       return oauthProviders(rest);
+    case 'claims-template':
+      return claimsTemplate(rest);
     case 'keys':
       return keys(rest);
     case 'admin':
