@@ -24,7 +24,7 @@ after(() => server.close());
 const ORIGIN = 'http://localhost:5173';
 const WALKED = new Set(['GET', 'POST', 'PUT', 'DELETE']);
 
-interface World { orgId: string; otherId: string; otherPasswordId: string; samlId: string; oidcId: string; certificateId: string }
+interface World { orgId: string; otherId: string; otherPasswordId: string; samlId: string; oidcId: string; certificateId: string; scimId: string }
 
 /**
  * What each browser route does with a signed-in member who holds nothing:
@@ -86,6 +86,14 @@ const ROUTES: Record<string, { expect: 'forbidden' | 'refused' | 'public' | 'own
   'POST /sdk/v1/b2b/otps/sms/send': { expect: 'refused', body: (w) => ({ organization_id: w.orgId, member_id: w.otherId, mfa_phone_number: '+12025550123' }) },
   'POST /sdk/v1/b2b/otps/sms/authenticate': { expect: 'refused', body: (w) => ({ organization_id: w.orgId, member_id: w.otherId, code: '123456' }) },
   'POST /sdk/v1/b2b/passwords/email/reset/start': { expect: 'public', body: (w) => ({ organization_id: w.orgId, email_address: 'other@acme.com', reset_password_redirect_url: 'https://evil.example/x' }) },
+  'GET /sdk/v1/b2b/scim': { expect: 'forbidden' },
+  'POST /sdk/v1/b2b/scim': { expect: 'forbidden', body: () => ({ display_name: 'Mine', identity_provider: 'okta' }) },
+  'POST /sdk/v1/b2b/scim/groups': { expect: 'forbidden', body: () => ({}) },
+  'PUT /sdk/v1/b2b/scim/:connection_id': { expect: 'forbidden', body: (w) => ({ connection_id: w.scimId, display_name: 'Taken' }) },
+  'DELETE /sdk/v1/b2b/scim/:connection_id': { expect: 'forbidden' },
+  'POST /sdk/v1/b2b/scim/rotate/start': { expect: 'forbidden', body: (w) => ({ connection_id: w.scimId }) },
+  'POST /sdk/v1/b2b/scim/rotate/complete': { expect: 'forbidden', body: (w) => ({ connection_id: w.scimId }) },
+  'POST /sdk/v1/b2b/scim/rotate/cancel': { expect: 'forbidden', body: (w) => ({ connection_id: w.scimId }) },
   'POST /sdk/v1/b2b/passwords/email/reset': { expect: 'refused', body: () => ({ password_reset_token: 'made-up-token', password: 'a brand new password 42' }) },
 };
 
@@ -102,6 +110,7 @@ test('a browser session whose roles grant nothing is refused on every /sdk/v1/b2
   const other = await memberWithPassword(project, orgId, 'other@acme.com');
   const saml = expectOk(await project.api('POST', `/v1/b2b/sso/saml/${orgId}`, { display_name: 'SAML' })).connection;
   const oidc = expectOk(await project.api('POST', `/v1/b2b/sso/oidc/${orgId}`, { display_name: 'OIDC' })).connection;
+  const scim = expectOk(await project.api('POST', `/v1/b2b/scim/${orgId}/connection`, { display_name: 'SCIM', identity_provider: 'okta' })).connection;
   const w: World = {
     orgId,
     otherId: other.member_id,
@@ -109,6 +118,7 @@ test('a browser session whose roles grant nothing is refused on every /sdk/v1/b2
     samlId: saml.connection_id,
     oidcId: oidc.connection_id,
     certificateId: saml.verification_certificates?.[0]?.certificate_id ?? 'certificate-test-00000000-0000-4000-8000-000000000000',
+    scimId: scim.connection_id,
   };
   const otherSession = await project.startMemberSession(orgId, other.member_id);
   // The other member has a TOTP (active, with recovery codes) that the walk must leave alone.
@@ -133,6 +143,7 @@ test('a browser session whose roles grant nothing is refused on every /sdk/v1/b2
     const caller = { publicToken: project.credentials.public_token, sessionToken: session.session_token, origin: ORIGIN };
     let path = route.url.slice('/sdk/v1'.length).replace(/:([a-z_]+)/g, (_m, name: string) => params[name] ?? name);
     if (route.url === '/sdk/v1/b2b/sso/oidc/:connection_id') path = path.replace(w.samlId, w.oidcId);
+    if (route.url === '/sdk/v1/b2b/scim/:connection_id') path = path.replace(w.samlId, w.scimId);
     path += query;
     const noBody = route.method === 'DELETE' || route.method === 'GET';
     const response = await sdkCall(server, caller, route.method, path, body ? body(w) : noBody ? undefined : {});
@@ -169,4 +180,6 @@ test('a browser session whose roles grant nothing is refused on every /sdk/v1/b2
   const connections = expectOk(await project.api('GET', `/v1/b2b/sso/${orgId}`));
   assert.deepEqual(connections.saml_connections.map((c: { display_name: string }) => c.display_name), ['SAML']);
   assert.deepEqual(connections.oidc_connections.map((c: { display_name: string }) => c.display_name), ['OIDC']);
+  const scimNow = expectOk(await project.api('GET', `/v1/b2b/scim/${orgId}/connection`)).connection;
+  assert.deepEqual([scimNow.connection_id, scimNow.display_name, scimNow.next_bearer_token_expires_at ?? null], [w.scimId, 'SCIM', null], 'the SCIM connection, no rotation started');
 });

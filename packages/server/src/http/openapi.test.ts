@@ -31,14 +31,14 @@ test('every POST, PUT and PATCH route in the document describes its body, or dec
   assert.ok(described >= 60, `only ${described} bodies described`);
 });
 
-// Left out on purpose (schema.hide): the document itself, the error page, health and readiness, the dashboard and
+// Left out on purpose (schema.hide): the document itself, the error page, health and readiness, the dashboard, its icon and
 // its own API, the policy change stream (server-sent events), the SDK's CORS catch-alls and telemetry.
 test('only routes meant to be hidden are missing from the document', () => {
   const hidden = server.gatehouse.app.routeTable
     .filter((route) => route.method !== 'HEAD' && route.method !== 'OPTIONS')
     .filter((route) => document.paths[openApiPath(route.url)]?.[route.method.toLowerCase()] === undefined)
     .map((route) => route.url);
-  for (const url of hidden) assert.match(url, /^\/($|openapi\.json|docs\/errors|healthz|readyz|dashboard|v1\/rbac\/policy\/changes$|sdk\/v1\/(\*|events))/, `${url} is not in the document`);
+  for (const url of hidden) assert.match(url, /^\/($|openapi\.json|docs\/errors|healthz|readyz|dashboard|favicon\.ico$|v1\/rbac\/policy\/changes$|sdk\/v1\/(\*|events))/, `${url} is not in the document`);
 });
 
 test('the policy replacement and the impact preview describe the policy document; a rollback declares it takes no body', () => {

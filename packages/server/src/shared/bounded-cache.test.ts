@@ -109,6 +109,7 @@ const MAPS_THAT_ARE_NOT_CACHES: Record<string, string> = {
   'sessions/store.ts': 'session id → token hash, an index that follows the BoundedCache’s evictions; and the last-access times of the next batch',
   'passwords/strength.ts': 'requests in flight to the strength worker',
   'rbac/changes-routes.ts': 'open policy-change streams',
+  'claims/service.ts': 'the whole custom_claim_templates table (a row per project that has a template), loaded at start and again after a gap: minting reads it synchronously and a missing entry means "no template", so it cannot evict',
 };
 
 test('no service keeps a Map of its own as a cache: every cache of database state is a BoundedCache', () => {
