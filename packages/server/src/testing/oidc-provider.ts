@@ -1,4 +1,5 @@
-// Test support: a real OpenID provider (the oidc-provider package) on 127.0.0.1 at a random port,
+// Test support: a real OpenID provider (the oidc-provider package; 8.x, as 9 supports only Node 22 and
+// later and prints `Unsupported runtime` on 20) on 127.0.0.1 at a random port,
 // with one confidential client, an in-memory account store the test fills and changes, and a
 // `groups` claim. Sign-ins are driven without a browser: signIn() follows the redirects from an
 // authorization URL with a cookie jar; the provider's interaction URL is served by a route added
@@ -103,7 +104,9 @@ export async function startOidcProvider(options: TestOidcProviderOptions): Promi
       ...(options.extraClients ?? []).map((extra) => client(extra.client_id, extra.client_secret, extra.redirect_uris ?? options.redirectUris)),
     ],
     jwks: { keys: [signingKey] },
-    cookies: { keys: [randomBytes(16).toString('hex')] },
+    // The session cookie as oidc-provider 9 sets it: SameSite=Lax. 8 defaults to None, which a browser
+    // refuses without Secure on plain HTTP (8 then falls back to a second, legacy cookie).
+    cookies: { keys: [randomBytes(16).toString('hex')], long: { httpOnly: true, sameSite: 'lax' } },
     claims: {
       openid: ['sub'],
       email: ['email', 'email_verified', 'xms_edov'],
