@@ -52,9 +52,11 @@ function concretePath(url: string): string {
     .replace(':secret_id', secretId);
 }
 
+// The SCIM 2.0 service's routes take a connection's bearer token, not the secret, and refuse a caller
+// without one before reading its body; http/malformed-input.test.ts feeds them bodies with a real token.
 function bodyRoutes() {
   return server.gatehouse.app.routeTable
-    .filter((route) => ['POST', 'PUT', 'DELETE'].includes(route.method) && route.url.startsWith('/v1/'))
+    .filter((route) => ['POST', 'PUT', 'DELETE'].includes(route.method) && route.url.startsWith('/v1/') && !route.scim)
     .map((route) => ({ method: route.method, path: concretePath(route.url) }));
 }
 
