@@ -77,6 +77,9 @@ const ROUTES: Record<string, { expect: 'forbidden' | 'refused' | 'public' | 'own
   'DELETE /sdk/v1/b2b/sso/saml/:connection_id/verification_certificates/:certificate_id': { expect: 'forbidden' },
   'PUT /sdk/v1/b2b/sso/oidc/:connection_id': { expect: 'forbidden', body: () => ({ display_name: 'Taken' }) },
   'DELETE /sdk/v1/b2b/sso/:connection_id': { expect: 'forbidden' },
+  // Refused before any lookup: the source (here the org's own SAML connection, which could not be one) is never read.
+  'POST /sdk/v1/b2b/sso/external': { expect: 'forbidden', body: (w) => ({ external_organization_id: w.orgId, external_connection_id: w.samlId, display_name: 'Theirs' }) },
+  'PUT /sdk/v1/b2b/sso/external/:connection_id': { expect: 'forbidden', body: (w) => ({ connection_id: w.samlId, display_name: 'Taken' }) },
   'POST /sdk/v1/b2b/magic_links/email/login_or_signup': { expect: 'public', body: (w) => ({ organization_id: w.orgId, email_address: 'other@acme.com', login_redirect_url: 'https://evil.example/x' }) },
   'POST /sdk/v1/b2b/magic_links/email/invite': { expect: 'forbidden', body: () => ({ email_address: 'invited@acme.com', roles: ['stytch_admin'] }) },
   'POST /sdk/v1/b2b/otps/email/login_or_signup': { expect: 'public', body: (w) => ({ organization_id: w.orgId, email_address: 'other@acme.com' }) },

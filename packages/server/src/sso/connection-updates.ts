@@ -1,5 +1,5 @@
 // Connection updates as the API takes them — SAML settings, SAML by IdP metadata, a certificate
-// removed, OIDC settings — turned into a change for the connection service. The /v1 routes
+// removed, OIDC settings, an external connection created or changed — turned into a change for the connection service. The /v1 routes
 // (routes.ts) and the browser's (sdk-routes.ts) both call these.
 import { randomUUID, X509Certificate } from 'node:crypto';
 import { environmentOfProject } from '@gatehouse/contracts';
@@ -11,7 +11,7 @@ import { outboundFetchFailed, type OutboundFetch } from '../shared/outbound-fetc
 import type { OidcSettings, SamlSettings, SsoConnectionService } from './connections.ts';
 import { discoverOidc } from './oidc.ts';
 import { parseIdpMetadata } from './saml.ts';
-import type { MetadataBodyType, OidcUpdateBodyType, SamlUpdateBodyType } from './schema.ts';
+import type { ExternalCreateBodyType, ExternalUpdateBodyType, MetadataBodyType, OidcUpdateBodyType, SamlUpdateBodyType } from './schema.ts';
 
 export interface ConnectionUpdateDeps {
   connections: SsoConnectionService;
@@ -25,6 +25,20 @@ export interface ConnectionTarget {
   connectionId: string;
   actor: Actor;
   grantor: MemberActor | null;
+}
+
+/** An external connection (Stytch's sso.external) in the target organization, from another organization's connection. */
+export async function createExternalConnection(deps: ConnectionUpdateDeps, target: Omit<ConnectionTarget, 'connectionId'>, body: ExternalCreateBodyType) {
+  const { connection_implicit_role_assignments, group_implicit_role_assignments, ...settings } = body;
+  return deps.connections.createExternal(target.projectId, target.organizationId,
+    { ...settings, connection_role_rules: connection_implicit_role_assignments, group_role_rules: group_implicit_role_assignments }, target.actor, target.grantor);
+}
+
+export async function updateExternalConnection(deps: ConnectionUpdateDeps, target: ConnectionTarget, body: ExternalUpdateBodyType) {
+  const { projectId, organizationId, connectionId, actor, grantor } = target;
+  return deps.connections.update(projectId, organizationId, connectionId, 'external', {
+    display_name: body.display_name, connection_role_rules: body.external_connection_implicit_role_assignments, group_role_rules: body.external_group_implicit_role_assignments,
+  }, actor, grantor);
 }
 
 export async function updateSamlConnection(deps: ConnectionUpdateDeps, target: ConnectionTarget, body: SamlUpdateBodyType) {

@@ -23,7 +23,7 @@ import type { RbacService } from '../rbac/service.ts';
 import type { SqlExecutor } from '../store/database.ts';
 import type { OutboundFetch } from '../shared/outbound-fetch.ts';
 import type { SamlSettings, SsoConnectionService } from './connections.ts';
-import { deleteSamlCertificate, updateOidcConnection, updateSamlByMetadata, updateSamlConnection, type ConnectionTarget } from './connection-updates.ts';
+import { createExternalConnection, deleteSamlCertificate, updateExternalConnection, updateOidcConnection, updateSamlByMetadata, updateSamlConnection, type ConnectionTarget } from './connection-updates.ts';
 import type { SsoFlows } from './flows.ts';
 import type { SsoMemberLinks } from './member-links.ts';
 import { serviceProviderMetadata } from './saml.ts';
@@ -115,18 +115,12 @@ export function registerSsoRoutes(
   // External connections: another organization's connection signing people into this one, with this
   // organization's own role rules (Stytch's sso.external).
   app.post('/v1/b2b/sso/external/:organization_id', { config: { memberSession: MEMBER_SESSION_RULES.ssoExternalCreate }, schema: { params: OrganizationParams, body: ExternalCreateBody } }, async (request) => {
-    const { connection_implicit_role_assignments, group_implicit_role_assignments, ...body } = request.body;
-    const record = await connections.createExternal(request.projectId, request.params.organization_id,
-      { ...body, connection_role_rules: connection_implicit_role_assignments, group_role_rules: group_implicit_role_assignments }, requestActor(request), request.member ?? null);
+    const record = await createExternalConnection(updates, { ...target(request), organizationId: request.params.organization_id }, request.body);
     return ok(request, { connection: toWireExternalConnection(record) });
   });
 
   app.put('/v1/b2b/sso/external/:organization_id/connections/:connection_id', { config: updateRule(ExternalUpdateBody), schema: { params: ConnectionParams, body: ExternalUpdateBody } }, async (request) => {
-    const { organization_id, connection_id } = request.params;
-    const body = request.body ?? {};
-    const record = await connections.update(request.projectId, organization_id, connection_id, 'external', {
-      display_name: body.display_name, connection_role_rules: body.external_connection_implicit_role_assignments, group_role_rules: body.external_group_implicit_role_assignments,
-    }, requestActor(request), request.member ?? null);
+    const record = await updateExternalConnection(updates, target(request), request.body ?? {});
     return ok(request, { connection: toWireExternalConnection(record) });
   });
 

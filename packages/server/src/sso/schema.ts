@@ -25,6 +25,8 @@ export const ExternalUpdateBody = Type.Object({
   external_connection_implicit_role_assignments: Type.Optional(RoleRules),
   external_group_implicit_role_assignments: Type.Optional(GroupRules),
 });
+export type ExternalCreateBodyType = Static<typeof ExternalCreateBody>;
+export type ExternalUpdateBodyType = Static<typeof ExternalUpdateBody>;
 
 export const SamlUpdateBody = Type.Object({
   display_name: Type.Optional(Type.String({ maxLength: 256 })),

@@ -1,6 +1,6 @@
 // SSO for the browser SDK (/sdk/v1/b2b/sso…) and the admin portal's configuration: the signed-in
 // member's organization's connections — list, create (SAML, OIDC), update (SAML, SAML by metadata,
-// OIDC), certificate and connection delete — each checked with the /v1 route's member-session rule
+// OIDC), external connections (create, update), certificate and connection delete — each checked with the /v1 route's member-session rule
 // (stytch.sso actions, role rules for escalation by the connection service), and SSO discovery by
 // email, which takes no session and is rate limited per IP and per address. And sso.authenticate: the
 // browser's half of /v1/b2b/sso/authenticate (flows.ts), with the PKCE verifier the SDK kept from
@@ -17,14 +17,14 @@ import type { SessionService } from '../sessions/service.ts';
 import type { ServerConfig } from '../shared/config.ts';
 import type { OutboundFetch } from '../shared/outbound-fetch.ts';
 import type { SqlExecutor } from '../store/database.ts';
-import { deleteSamlCertificate, updateOidcConnection, updateSamlByMetadata, updateSamlConnection, type ConnectionTarget } from './connection-updates.ts';
+import { createExternalConnection, deleteSamlCertificate, updateExternalConnection, updateOidcConnection, updateSamlByMetadata, updateSamlConnection, type ConnectionTarget } from './connection-updates.ts';
 import type { SsoConnectionService } from './connections.ts';
 import { discoverConnections } from './discovery.ts';
 import type { SsoFlows } from './flows.ts';
-import { CreateBody, MetadataBody, OidcUpdateBody, SamlUpdateBody, SdkAuthenticateBody } from './schema.ts';
+import { CreateBody, ExternalCreateBody, ExternalUpdateBody, MetadataBody, OidcUpdateBody, SamlUpdateBody, SdkAuthenticateBody } from './schema.ts';
 import type { MemberService } from '../members/service.ts';
 import { memberSessionResponse } from '../sessions/wire.ts';
-import { toWireAdminPortalConfig, toWireConnection, toWireConnectionList, toWireOidcConnection, toWireSamlConnection } from './wire.ts';
+import { toWireAdminPortalConfig, toWireConnection, toWireConnectionList, toWireExternalConnection, toWireOidcConnection, toWireSamlConnection } from './wire.ts';
 
 const SSO = `${SDK_PREFIX}/b2b/sso`;
 const ConnectionIdParams = Type.Object({ connection_id: Type.String({ maxLength: 256 }) });
@@ -118,6 +118,19 @@ export function registerSdkSsoRoutes(
     const actor = await authorizedMember(request, updateRule(OidcUpdateBody));
     const record = await updateOidcConnection(updates, target(request, actor), request.body ?? {});
     return data(request, { connection: toWireOidcConnection(record, publicUrl) });
+  });
+
+  // sso.external: another organization's connection signing people into the member's organization.
+  app.post(`${SSO}/external`, { ...caller, schema: { body: ExternalCreateBody } }, async (request) => {
+    const actor = await authorizedMember(request, MEMBER_SESSION_RULES.ssoExternalCreate);
+    const record = await createExternalConnection(updates, target(request, actor), request.body);
+    return data(request, { connection: toWireExternalConnection(record) });
+  });
+
+  app.put(`${SSO}/external/:connection_id`, { ...caller, schema: { params: ConnectionIdParams, body: ExternalUpdateBody } }, async (request) => {
+    const actor = await authorizedMember(request, updateRule(ExternalUpdateBody));
+    const record = await updateExternalConnection(updates, target(request, actor), request.body ?? {});
+    return data(request, { connection: toWireExternalConnection(record) });
   });
 
   app.delete(`${SSO}/:connection_id`, { ...caller, schema: { params: ConnectionIdParams } }, async (request) => {
