@@ -3,7 +3,7 @@
 // apart (so no poll can be what brought it), and a stream carries only its own session's events.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { consumerWorld, PASSWORD, startTestServer, type TestServer } from '@gatehouse/server/testing';
+import { b2bWorld, consumerWorld, memberWithPassword, PASSWORD, startTestServer, type TestServer } from '@gatehouse/server/testing';
 import { createGatehouseClient, MemoryCookieJar, type GatehouseClient } from './index.ts';
 
 const APP = 'http://localhost:5173';
@@ -15,12 +15,12 @@ before(async () => {
 });
 after(() => server.close());
 
-function clientFor(publicToken: string, requests: string[] = []) {
+function clientFor(publicToken: string, requests: string[] = [], vertical: 'consumer' | 'b2b' = 'consumer') {
   const counting: typeof fetch = (input, init) => {
     requests.push(new URL(input instanceof Request ? input.url : input).pathname);
     return fetch(input, init);
   };
-  return createGatehouseClient({ publicToken, baseUrl: server.baseUrl, cookies: new MemoryCookieJar(), storage: null, pollIntervalMs: HOUR, fetch: counting });
+  return createGatehouseClient({ publicToken, baseUrl: server.baseUrl, cookies: new MemoryCookieJar(), storage: null, pollIntervalMs: HOUR, fetch: counting, vertical });
 }
 
 /** Resolves when `ok()` holds after a change of state; rejects after `ms`. */
@@ -139,5 +139,33 @@ describe('the session change stream', () => {
       assert.equal((await server.api(credentials, 'POST', '/v1/sessions/revoke', { session_token: bobSession.session_token })).status, 200);
     });
     assert.match(own.text, /event: session_revoked/);
+  });
+
+  test('B2B: a member role removed through /v1 reaches a started client within 1 s', async () => {
+    const POLICY = {
+      resources: [{ resource_id: 'reports', description: '', actions: ['read', 'export'] }],
+      roles: [
+        { role_id: 'stytch_member', description: '', permissions: [{ resource_id: 'reports', actions: ['read'] }] },
+        { role_id: 'stytch_admin', description: '', permissions: [{ resource_id: 'reports', actions: ['*'] }] },
+        { role_id: 'exporter', description: '', permissions: [{ resource_id: 'reports', actions: ['export'] }] },
+      ],
+      scopes: [],
+    };
+    const { project, organization } = await b2bWorld(server, 'http://localhost:5174', POLICY);
+    const orgId = organization.organization_id as string;
+    const member = await memberWithPassword(project, orgId, 'grace@example.com', ['exporter']);
+    const client = clientFor(project.credentials.public_token, [], 'b2b');
+    await client.passwords.authenticate({ organization_id: orgId, email_address: 'grace@example.com', password: PASSWORD });
+    await client.start();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.ok(client.getState().roles.includes('exporter'));
+      const changed = within(client, 1000, () => !client.getState().roles.includes('exporter'), 'member role removal');
+      assert.equal((await project.api('PUT', `/v1/b2b/organizations/${orgId}/members/${member.member_id}`, { roles: [] })).status, 200);
+      await changed;
+      assert.equal(client.rbac.isAuthorizedSync('reports', 'export'), false);
+    } finally {
+      client.stop();
+    }
   });
 });
