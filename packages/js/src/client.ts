@@ -479,7 +479,8 @@ export class GatehouseClient {
           } else if (event === 'roles_changed' || event === 'reset') {
             // A refresh already under way may have read before the change: one more after it.
             const running = this.#refreshing;
-            void (running ? running.catch(() => undefined).then(() => this.refresh()) : this.refresh()).catch(() => undefined);
+            const again = () => (this.#started > 0 ? this.refresh() : undefined);
+            void Promise.resolve(running ? running.catch(() => undefined).then(again) : again()).catch(() => undefined);
           }
         }
       }
