@@ -20,6 +20,12 @@ export interface GatehouseClientOptions {
    * refresh the session before its JWT expires.
    */
   pollIntervalMs?: number;
+  /**
+   * While started and signed in, follow the session's change stream (/sdk/v1/sessions/events): a
+   * revoked session or changed roles reach the page within a second, the poll staying as fallback.
+   * Default true.
+   */
+  liveUpdates?: boolean;
   /** How old (ms) the last answer from the server may be for `rbac.isAuthorized`. Default 1000. */
   maxPolicyAgeMs?: number;
   /** Lifetime asked for at sign-in. Default 60. */
@@ -66,7 +72,7 @@ interface StoredState {
 const EMPTY_ROLES: readonly string[] = Object.freeze([]);
 
 export class GatehouseClient {
-  readonly #options: Required<Pick<GatehouseClientOptions, 'publicToken' | 'vertical' | 'pollIntervalMs' | 'maxPolicyAgeMs' | 'sessionDurationMinutes'>> & { baseUrl: string };
+  readonly #options: Required<Pick<GatehouseClientOptions, 'publicToken' | 'vertical' | 'pollIntervalMs' | 'maxPolicyAgeMs' | 'sessionDurationMinutes' | 'liveUpdates'>> & { baseUrl: string };
   readonly #fetch: typeof fetch;
   readonly #persistence: Persistence;
   readonly #listeners = new Set<Listener>();
@@ -85,6 +91,11 @@ export class GatehouseClient {
   #timer: ReturnType<typeof setTimeout> | null = null;
   #started = 0;
   #detach: (() => void) | null = null;
+  // The change stream: the open request (aborted on stop or when the session changes) and a wake-up
+  // for the loop waiting for a session to follow.
+  #stream: { token: string; abort: AbortController } | null = null;
+  #streamLoop: Promise<void> | null = null;
+  #wake: (() => void) | null = null;
 
   readonly passwords = {
     /** Password sign-in (consumer: `{email, password}`; B2B: `{organization_id, email_address, password}`). */
@@ -154,6 +165,7 @@ export class GatehouseClient {
       pollIntervalMs: options.pollIntervalMs ?? 2000,
       maxPolicyAgeMs: options.maxPolicyAgeMs ?? 1000,
       sessionDurationMinutes: options.sessionDurationMinutes ?? 60,
+      liveUpdates: options.liveUpdates ?? true,
     };
     const fetchImpl = options.fetch ?? globalThis.fetch;
     this.#fetch = (input, init) => fetchImpl(input, init);
@@ -207,6 +219,7 @@ export class GatehouseClient {
     if (this.#started === 1) {
       this.#detach = this.#attachToWindow();
       this.#schedule(0);
+      if (this.#options.liveUpdates) this.#streamLoop ??= this.#follow().finally(() => (this.#streamLoop = null));
     }
     return this.ready();
   }
@@ -219,6 +232,8 @@ export class GatehouseClient {
     this.#timer = null;
     this.#detach?.();
     this.#detach = null;
+    this.#stream?.abort.abort();
+    this.#wakeUp();
   }
 
   /** Resolves once this page has heard from the server once (policy and session). Never rejects. */
@@ -346,6 +361,8 @@ export class GatehouseClient {
       return;
     }
     this.#persistence.writeTokens({ session_token: data.session_token, session_jwt: data.session_jwt }, session.expires_at ?? null);
+    if (this.#stream && this.#stream.token !== data.session_token) this.#stream.abort.abort();
+    this.#wakeUp();
     const key = sessionKeyOf(stored);
     if (key === this.#sessionKey && this.#state.status === 'signed_in') return;
     this.#sessionKey = key;
@@ -354,6 +371,7 @@ export class GatehouseClient {
   }
 
   #forgetSession(): void {
+    this.#stream?.abort.abort();
     this.#persistence.clearTokens();
     this.#persistence.write('state', null);
     this.#sessionKey = '';
@@ -380,6 +398,96 @@ export class GatehouseClient {
       this.#resolved = { compiled, roles, resolved: resolveRoles(compiled, roles) };
     }
     return this.#resolved.resolved;
+  }
+
+  // ——— the change stream ———
+
+  #wakeUp(): void {
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  }
+
+  /** While started: follows the signed-in session's stream, reconnecting with backoff (1 s … 30 s). */
+  async #follow(): Promise<void> {
+    let failures = 0;
+    while (this.#started > 0) {
+      const token = this.#persistence.readTokens()?.session_token;
+      if (!token) {
+        await new Promise<void>((resolve) => (this.#wake = resolve));
+        continue;
+      }
+      const abort = new AbortController();
+      this.#stream = { token, abort };
+      let outcome: 'ready' | 'refused' | 'failed';
+      try {
+        outcome = await this.#readStream(token, abort.signal);
+      } catch {
+        outcome = 'failed';
+      } finally {
+        if (this.#stream?.abort === abort) this.#stream = null;
+      }
+      if (this.#started === 0) return;
+      if (abort.signal.aborted) continue; // the session changed: follow the new one at once
+      if (outcome === 'refused') {
+        // The server no longer knows the session: authenticate says so for sure (and forgets it).
+        await this.#authenticateSession().catch(() => undefined);
+      }
+      failures = outcome === 'ready' ? 0 : failures + 1;
+      const delay = failures === 0 ? 250 : Math.min(30_000, 1000 * 2 ** Math.min(failures - 1, 5)) * (0.5 + Math.random() / 2);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  /** One connection: 'ready' when it was open (then ended), 'refused' for a 4xx, 'failed' otherwise. */
+  async #readStream(token: string, signal: AbortSignal): Promise<'ready' | 'refused' | 'failed'> {
+    const query = this.#b2b ? '?vertical=B2B' : '';
+    const response = await this.#fetch(`${this.#options.baseUrl}/sdk/v1/sessions/events${query}`, {
+      method: 'GET',
+      credentials: 'include',
+      headers: { authorization: `Basic ${btoa(`${this.#options.publicToken}:${token}`)}`, accept: 'text/event-stream' },
+      signal,
+    });
+    if (!response.ok || !response.body) {
+      await response.body?.cancel().catch(() => undefined);
+      return response.status >= 400 && response.status < 500 && response.status !== 429 ? 'refused' : 'failed';
+    }
+    let opened = false;
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value.replace(/\r\n?/g, '\n');
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          let event = 'message';
+          for (const line of block.split('\n')) if (line.startsWith('event:')) event = line.slice(6).trim();
+          if (event === 'ready') opened = true;
+          else if (event === 'session_revoked') {
+            if (this.#persistence.readTokens()?.session_token === token) this.#forgetSession();
+            return 'ready';
+          } else if (event === 'roles_changed' || event === 'reset') {
+            // A refresh already under way may have read before the change: one more after it.
+            const running = this.#refreshing;
+            const again = () => (this.#started > 0 ? this.refresh() : undefined);
+            void Promise.resolve(running ? running.catch(() => undefined).then(again) : again()).catch(() => undefined);
+          }
+        }
+      }
+    } finally {
+      reader.cancel().catch(() => undefined);
+    }
+    return opened ? 'ready' : 'failed';
   }
 
   // ——— timers and window events ———

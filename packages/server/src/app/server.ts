@@ -50,6 +50,7 @@ import { registerClaimTemplateRoutes } from '../claims/routes.ts';
 import { ClaimTemplates } from '../claims/service.ts';
 import { ProjectService } from '../projects/service.ts';
 import { registerPolicyChangeRoutes } from '../rbac/changes-routes.ts';
+import { registerSessionEventRoutes } from '../sessions/events-sdk-routes.ts';
 import { registerPolicyHistoryRoutes } from '../rbac/history-routes.ts';
 import { ImpactPreview } from '../rbac/impact.ts';
 import { registerPolicyRoutes } from '../rbac/routes.ts';
@@ -248,6 +249,7 @@ export async function createGatehouse(options: CreateGatehouseOptions): Promise<
   const hooks = sdkHooks(sdk);
   registerAllowedOriginRoutes(app, { sdk });
   registerSdkRoutes(app, { sdk, hooks, rbac, users, sessions, passwords, magicLinks, limiter, pkce: config.sdk });
+  registerSessionEventRoutes(app, { hooks, sessions, feed, clock });
   registerSdkB2BRoutes(app, { hooks, sessions, members, organizations, memberPasswords, memberMagicLinks, memberAuthorization, limiter });
   registerSdkDiscoveryRoutes(app, { hooks, discovery, members, sessions, limiter });
   registerSdkOAuthRoutes(app, { hooks, oauth, sessions, users, members, limiter });
