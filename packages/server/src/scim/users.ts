@@ -3,7 +3,7 @@
 // the first) of `emails`, else `userName` when it is an address; the name is displayName, else
 // given and family name. The IdP vouches for the address: it counts as verified (as Stytch treats
 // SCIM-provisioned members). A user whose address a live member already has is linked to that
-// member. `active: false` deprovisions the member (members/provisioning.ts: deleted, its explicit
+// member, whose address the IdP may then not change (scim_users.linked). `active: false` deprovisions the member (members/provisioning.ts: deleted, its explicit
 // roles and sessions revoked) and `active: true` brings it back; DELETE deprovisions it and forgets
 // the SCIM user. Passwords the IdP may send are never stored.
 import { environmentOfProject } from '@gatehouse/contracts';
@@ -119,10 +119,10 @@ export class ScimUsers {
     const registrationId = `scim-registration-${environmentOfProject(projectId)}-${randomUUID()}`;
     const insert = (tx: SqlExecutor, memberId: string) => tx.query(
       `INSERT INTO scim_users (connection_id, member_id, registration_id, organization_id, project_id, user_name, user_name_normalized,
-                               external_id, active, attributes, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, true, $9, $10, $10)`,
+                               external_id, active, attributes, created_at, updated_at, linked)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, true, $9, $10, $10, $11)`,
       [connection.connection_id, memberId, registrationId, organizationId, projectId, input.user_name, input.user_name.toLowerCase(),
-        input.external_id, JSON.stringify(input.attributes), this.#clock.now()]).then(() => {}, conflict);
+        input.external_id, JSON.stringify(input.attributes), this.#clock.now(), existing !== null]).then(() => {}, conflict);
     let memberId: string;
     if (existing) {
       memberId = existing.member_id;
@@ -210,6 +210,14 @@ export class ScimUsers {
   async #store(tx: SqlExecutor, connection: ScimConnectionRecord, current: ScimUserRow, input: UserInput, emit: Emit) {
     const now = this.#clock.now();
     const member = { project_id: connection.project_id, organization_id: connection.organization_id, member_id: current.member_id };
+    // A member that existed before the connection linked it keeps its address: otherwise whoever
+    // holds the connection's token could move it to an inbox they read and sign in with its roles.
+    const { rows: linked } = await tx.query<{ email_normalized: string }>(
+      'SELECT m.email_normalized FROM scim_users u JOIN members m USING (member_id) WHERE u.connection_id = $1 AND u.member_id = $2 AND u.linked',
+      [connection.connection_id, current.member_id]);
+    if (linked[0] && linked[0].email_normalized !== input.email.toLowerCase()) {
+      throw invalidValue('this member existed before the connection linked it by its address; the IdP may not change that address');
+    }
     await tx.query(
       `UPDATE scim_users SET user_name = $3, user_name_normalized = $4, external_id = $5, active = $6, attributes = $7, version = version + 1, updated_at = $8
         WHERE connection_id = $1 AND member_id = $2`,
